@@ -1,0 +1,174 @@
+// FrameDecoder: socket chunks in, frames out (amqp0-9-1 §4.2.3: type octet, channel u16, size u32, payload,
+// frame-end 0xCE), mirroring rabbit_reader:handle_input/3. Complete frames are handed to the handler as views of
+// the chunk (valid only during the call); only a frame split across chunks is copied, into a reused buffer that
+// doubles as needed. Errors are CodecError 501 FRAME_ERROR with RabbitMQ's texts: an oversized frame is refused
+// from its 7-byte header, before its payload is buffered; after that or a bad frame-end the stream has lost sync
+// and further input is ignored. An unknown frame type (or a method/header/heartbeat payload of impossible size)
+// is an error too, but the stream stays in sync. parseProtocolHeader checks the 8-byte protocol header.
+import { FRAME_END, FRAME_HEADER_SIZE, PROTOCOL_HEADER, PROTOCOL_HEADER_0_9 } from './constants.js';
+import { CodecError, frameErrorText } from './errors.js';
+
+export interface FrameHandler {
+  /** payload is a view; valid only during the call. */
+  onFrame(type: number, channel: number, payload: Buffer): void;
+}
+
+/**
+ * RabbitMQ lets a frame's payload exceed frame_max - 8 by this much, "since quite a few [clients] get it wrong"
+ * (rabbit_reader ?FRAME_SIZE_FUDGE = ?EMPTY_FRAME_SIZE): the payload limit is effectively frame_max.
+ */
+export const FRAME_SIZE_FUDGE = 8;
+
+const EMPTY = Buffer.alloc(0);
+
+export class FrameDecoder {
+  /** Negotiated frame-max (0 = no limit); settable after connection.tune-ok. */
+  frameMax: number;
+  /** A split frame's bytes so far: pend[0, pendLen). */
+  private pend: Buffer;
+  private pendLen: number;
+  /** Bytes left unparsed when the handler threw (rare): parsed first on the next push. */
+  private stash: Buffer | null;
+  /** Lost sync (oversized frame or bad frame-end): all further input is ignored. */
+  private failed: boolean;
+
+  constructor(
+    private readonly handler: FrameHandler,
+    frameMax = 131072,
+  ) {
+    this.frameMax = frameMax;
+    this.pend = EMPTY;
+    this.pendLen = 0;
+    this.stash = null;
+    this.failed = false;
+  }
+
+  /** Calls handler.onFrame synchronously for each complete frame in chunk. */
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    if (this.stash !== null) {
+      chunk = Buffer.concat([this.stash, chunk]);
+      this.stash = null;
+    }
+    let off = 0;
+    if (this.pendLen !== 0) {
+      off = this.fillPending(chunk);
+      if (off < 0) return; // chunk consumed, frame still incomplete
+      const n = this.pendLen;
+      this.pendLen = 0;
+      try {
+        this.dispatch(this.pend, 0, n);
+      } catch (e) {
+        this.keepRest(chunk, off);
+        throw e;
+      }
+    }
+    this.parse(chunk, off);
+  }
+
+  /** True when part of a frame is buffered. */
+  get buffered(): number {
+    return this.pendLen;
+  }
+
+  private parse(buf: Buffer, off: number): void {
+    const end = buf.length;
+    try {
+      while (end - off >= FRAME_HEADER_SIZE) {
+        const size = ((buf[off + 3]! << 24) >>> 0) + ((buf[off + 4]! << 16) | (buf[off + 5]! << 8) | buf[off + 6]!);
+        this.checkSize(buf[off]!, size);
+        const frameEnd = off + FRAME_HEADER_SIZE + size;
+        if (frameEnd >= end) break;
+        const start = off;
+        off = frameEnd + 1; // advanced first: if the handler throws, the rest of the chunk is kept
+        this.dispatch(buf, start, frameEnd + 1);
+      }
+    } catch (e) {
+      this.keepRest(buf, off);
+      throw e;
+    }
+    if (off < end) this.savePartial(buf, off, end);
+  }
+
+  /** Validates frame-end and type of the frame buf[start, end), then hands it to the handler. */
+  private dispatch(buf: Buffer, start: number, end: number): void {
+    const type = buf[start]!;
+    const ps = start + FRAME_HEADER_SIZE;
+    const pe = end - 1;
+    if (buf[pe] !== FRAME_END) {
+      this.failed = true;
+      throw new CodecError(501, frameErrorText(type, buf, ps, pe, `{invalid_frame_end_marker,${buf[pe]}}`));
+    }
+    const size = pe - ps;
+    // rabbit_command_assembler:analyze_frame/3: anything else is an unknown frame
+    if (type === 1 ? size < 4 : type === 2 ? size < 12 : type === 8 ? size !== 0 : type !== 3) {
+      throw new CodecError(501, frameErrorText(type, buf, ps, pe, 'unknown_frame'));
+    }
+    this.handler.onFrame(type, (buf[start + 1]! << 8) | buf[start + 2]!, buf.subarray(ps, pe));
+  }
+
+  /** rabbit_reader: PayloadSize > FrameMax - ?EMPTY_FRAME_SIZE + ?FRAME_SIZE_FUDGE is a fatal frame_error. */
+  private checkSize(type: number, size: number): void {
+    const fm = this.frameMax;
+    if (fm !== 0 && size > fm - 8 + FRAME_SIZE_FUDGE) {
+      this.failed = true;
+      throw new CodecError(501, frameErrorText(type, EMPTY, 0, 0, `{frame_too_large,${size},${fm - 8}}`));
+    }
+  }
+
+  /** Copies the start of a split frame, buf[off, end), into the pending buffer. */
+  private savePartial(buf: Buffer, off: number, end: number): void {
+    const n = end - off;
+    // sized by the bytes received, not the declared size (which, with frameMax 0, nothing bounds)
+    this.reserve(Math.max(n, FRAME_HEADER_SIZE));
+    buf.copy(this.pend, 0, off, end);
+    this.pendLen = n;
+  }
+
+  /** Adds chunk bytes to the pending frame; returns the chunk offset after them, or -1 if still incomplete. */
+  private fillPending(chunk: Buffer): number {
+    const have = this.pendLen;
+    let off = 0;
+    if (have < FRAME_HEADER_SIZE) {
+      const take = Math.min(FRAME_HEADER_SIZE - have, chunk.length);
+      chunk.copy(this.pend, have, 0, take);
+      this.pendLen = have + take;
+      off = take;
+      if (this.pendLen < FRAME_HEADER_SIZE) return -1;
+      this.checkSize(this.pend[0]!, this.pend.readUInt32BE(3));
+    }
+    const total = FRAME_HEADER_SIZE + this.pend.readUInt32BE(3) + 1;
+    const take = Math.min(total - this.pendLen, chunk.length - off);
+    this.reserve(this.pendLen + take);
+    chunk.copy(this.pend, this.pendLen, off, off + take);
+    this.pendLen += take;
+    off += take;
+    return this.pendLen === total ? off : -1;
+  }
+
+  /** Room for n bytes in the pending buffer (doubling; the bytes already there are kept). */
+  private reserve(n: number): void {
+    if (this.pend.length >= n) return;
+    let cap = Math.max(this.pend.length, 256);
+    while (cap < n) cap *= 2;
+    const nb = Buffer.allocUnsafe(cap);
+    this.pend.copy(nb, 0, 0, this.pendLen);
+    this.pend = nb;
+  }
+
+  private keepRest(buf: Buffer, off: number): void {
+    if (!this.failed && off < buf.length) this.stash = Buffer.from(buf.subarray(off));
+  }
+}
+
+/** Checks the first bytes of a connection: 'ok' for AMQP 0-9-1 (or 0-9, as RabbitMQ accepts it). */
+export function parseProtocolHeader(buf: Buffer): 'ok' | 'need-more' | 'bad' {
+  const n = Math.min(buf.length, 8);
+  if (matches(buf, n, PROTOCOL_HEADER) || matches(buf, n, PROTOCOL_HEADER_0_9)) return n === 8 ? 'ok' : 'need-more';
+  return 'bad';
+}
+
+function matches(buf: Buffer, n: number, header: Buffer): boolean {
+  for (let i = 0; i < n; i++) if (buf[i] !== header[i]) return false;
+  return true;
+}

@@ -1,0 +1,88 @@
+// The exchange base: identity, flags, the binding set, and the contract of a type's routing index.
+// Each type (one file each) keeps its own index for routing without scanning every binding per message.
+import { Binding, bindingId, type Destination } from '../binding.js';
+import type { Message } from '../message.js';
+
+export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | string;
+
+export abstract class Exchange {
+  readonly kind = 'exchange' as const;
+  abstract readonly type: ExchangeType;
+  /** Bindings with this exchange as source, by binding id. */
+  readonly bindings = new Map<string, Binding>();
+  /** Bindings with this exchange as destination (exchange-to-exchange), for cleanup on delete. */
+  readonly incoming = new Set<Binding>();
+  /** Set by the vhost from the alternate-exchange argument (or a policy, later). */
+  alternateExchange: string | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly vhost: string,
+    readonly durable: boolean,
+    readonly autoDelete: boolean,
+    readonly internal: boolean,
+    readonly args: Record<string, unknown>,
+  ) {
+    const ae = args['alternate-exchange'];
+    if (typeof ae === 'string') this.alternateExchange = ae;
+  }
+
+  /** Add a binding; false if it already existed (bindings are idempotent). */
+  bind(destination: Destination, routingKey: string, args: Record<string, unknown>): Binding | null {
+    const id = bindingId(destination, routingKey, args);
+    if (this.bindings.has(id)) return null;
+    const b = new Binding(this, destination, routingKey, args);
+    this.bindings.set(id, b);
+    this.addToIndex(b);
+    return b;
+  }
+
+  unbind(destination: Destination, routingKey: string, args: Record<string, unknown>): Binding | null {
+    const id = bindingId(destination, routingKey, args);
+    const b = this.bindings.get(id);
+    if (!b) return null;
+    this.bindings.delete(id);
+    this.removeFromIndex(b);
+    return b;
+  }
+
+  /** Remove every binding to `destination` (queue or exchange deleted). */
+  unbindAll(destination: Destination): Binding[] {
+    const removed: Binding[] = [];
+    for (const b of this.bindings.values()) {
+      if (b.destination === destination) removed.push(b);
+    }
+    for (const b of removed) {
+      this.bindings.delete(b.id);
+      this.removeFromIndex(b);
+    }
+    return removed;
+  }
+
+  /**
+   * Append the destinations `msg` routes to onto `out` (duplicates allowed; the router dedups).
+   * Hot path: no allocation beyond what `out` needs.
+   */
+  abstract route(msg: Message, out: Destination[]): void;
+  protected abstract addToIndex(b: Binding): void;
+  protected abstract removeFromIndex(b: Binding): void;
+}
+
+/** Count of each destination under one key, so two bindings (different args) to one queue route once. */
+export class DestinationCounts {
+  readonly map = new Map<Destination, number>();
+  add(d: Destination): void {
+    this.map.set(d, (this.map.get(d) ?? 0) + 1);
+  }
+  /** Returns true when the set became empty. */
+  remove(d: Destination): boolean {
+    const n = this.map.get(d);
+    if (n === undefined) return this.map.size === 0;
+    if (n <= 1) this.map.delete(d);
+    else this.map.set(d, n - 1);
+    return this.map.size === 0;
+  }
+  appendTo(out: Destination[]): void {
+    for (const d of this.map.keys()) out.push(d);
+  }
+}

@@ -1,0 +1,21 @@
+// Fanout exchange: every bound destination gets a copy, whatever the routing key.
+import type { Binding, Destination } from '../binding.js';
+import type { Message } from '../message.js';
+import { DestinationCounts, Exchange } from './exchange.js';
+
+export class FanoutExchange extends Exchange {
+  readonly type = 'fanout';
+  private readonly dests = new DestinationCounts();
+
+  route(_msg: Message, out: Destination[]): void {
+    this.dests.appendTo(out);
+  }
+
+  protected addToIndex(b: Binding): void {
+    this.dests.add(b.destination);
+  }
+
+  protected removeFromIndex(b: Binding): void {
+    this.dests.remove(b.destination);
+  }
+}

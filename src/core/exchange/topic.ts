@@ -1,0 +1,98 @@
+// Topic exchange: binding keys are dot-separated words where `*` matches one word and `#` zero or more.
+// Routing walks a word trie (no scan of every binding) and caches the result per routing key, the cache
+// dropped on any bind/unbind (nats sublist.go keeps the same kind of cache).
+import type { Binding, Destination } from '../binding.js';
+import type { Message } from '../message.js';
+import { DestinationCounts, Exchange } from './exchange.js';
+
+class TrieNode {
+  readonly children = new Map<string, TrieNode>();
+  star: TrieNode | null = null;
+  hash: TrieNode | null = null;
+  dests: DestinationCounts | null = null;
+
+  isEmpty(): boolean {
+    return this.children.size === 0 && this.star === null && this.hash === null && this.dests === null;
+  }
+}
+
+const CACHE_MAX = 1024;
+
+/** RabbitMQ splits "" into no words and "a..b" into ["a", "", "b"]. */
+export function splitWords(key: string): string[] {
+  return key === '' ? [] : key.split('.');
+}
+
+export class TopicExchange extends Exchange {
+  readonly type = 'topic';
+  private readonly root = new TrieNode();
+  private readonly cache = new Map<string, Destination[]>();
+
+  route(msg: Message, out: Destination[]): void {
+    this.routeKey(msg.routingKey, out);
+  }
+
+  routeKey(key: string, out: Destination[]): void {
+    let hit = this.cache.get(key);
+    if (hit === undefined) {
+      const found = new Set<Destination>();
+      walk(this.root, splitWords(key), 0, found);
+      hit = [...found];
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(key, hit);
+    }
+    for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
+  }
+
+  protected addToIndex(b: Binding): void {
+    this.cache.clear();
+    let node = this.root;
+    for (const w of splitWords(b.routingKey)) {
+      if (w === '*') node = node.star ??= new TrieNode();
+      else if (w === '#') node = node.hash ??= new TrieNode();
+      else {
+        let next = node.children.get(w);
+        if (!next) node.children.set(w, (next = new TrieNode()));
+        node = next;
+      }
+    }
+    (node.dests ??= new DestinationCounts()).add(b.destination);
+  }
+
+  protected removeFromIndex(b: Binding): void {
+    this.cache.clear();
+    const words = splitWords(b.routingKey);
+    const path: TrieNode[] = [this.root];
+    let node: TrieNode | null = this.root;
+    for (const w of words) {
+      node = w === '*' ? node.star : w === '#' ? node.hash : (node.children.get(w) ?? null);
+      if (!node) return;
+      path.push(node);
+    }
+    if (node.dests && node.dests.remove(b.destination)) node.dests = null;
+    // prune empty nodes bottom-up so the trie does not grow with churn
+    for (let i = words.length; i > 0; i--) {
+      const n = path[i]!;
+      if (!n.isEmpty()) break;
+      const parent = path[i - 1]!;
+      const w = words[i - 1]!;
+      if (w === '*') parent.star = null;
+      else if (w === '#') parent.hash = null;
+      else parent.children.delete(w);
+    }
+  }
+}
+
+function walk(node: TrieNode, words: string[], i: number, out: Set<Destination>): void {
+  if (node.hash !== null) {
+    // '#' consumes zero or more words
+    for (let j = i; j <= words.length; j++) walk(node.hash, words, j, out);
+  }
+  if (i === words.length) {
+    if (node.dests !== null) for (const d of node.dests.map.keys()) out.add(d);
+    return;
+  }
+  const child = node.children.get(words[i]!);
+  if (child !== undefined) walk(child, words, i + 1, out);
+  if (node.star !== null) walk(node.star, words, i + 1, out);
+}

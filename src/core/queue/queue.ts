@@ -1,0 +1,232 @@
+// A classic queue: ready messages in order, the consumers, and round-robin dispatch that respects each
+// consumer's capacity. Unacked deliveries are tracked by the front end (per channel); the queue only counts
+// them and takes them back (ack, requeue, reject). Later issues add TTL, limits and dead-lettering here.
+import { roughNow } from '../../util/rough-clock.js';
+import { Deque } from '../../util/deque.js';
+import type { Exchange } from '../exchange/exchange.js';
+import type { Binding } from '../binding.js';
+import { QueuedMessage, type Message } from '../message.js';
+import type { Consumer, Owner } from './consumer.js';
+
+/** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
+const DISPATCH_BUDGET = 512;
+
+export interface QueueCallbacks {
+  /** The queue wants to be deleted (auto-delete: its last consumer went). */
+  autoDelete(q: Queue): void;
+}
+
+export class Queue {
+  readonly kind = 'queue' as const;
+  readonly ready = new Deque<QueuedMessage>();
+  readonly consumers: Consumer[] = [];
+  /** Bindings with this queue as destination (for cleanup and listing). */
+  readonly bindings = new Set<Binding>();
+  unackedCount = 0;
+  deleted = false;
+  readonly createdAt = roughNow();
+  /** Counters for management and metrics: plain numbers bumped in place. */
+  stats = { published: 0, delivered: 0, acked: 0, redelivered: 0 };
+
+  private seq = 0;
+  private rr = 0;
+  private mixedPriorities = false;
+  private hadConsumers = false;
+  private dispatching = false;
+  private dispatchAgain = false;
+  private scheduled = false;
+
+  constructor(
+    readonly name: string,
+    readonly vhost: string,
+    readonly durable: boolean,
+    /** The owning connection of an exclusive queue, else null. */
+    readonly exclusiveOwner: Owner | null,
+    readonly autoDelete: boolean,
+    readonly args: Record<string, unknown>,
+    readonly type: 'classic' | 'quorum',
+    private readonly callbacks: QueueCallbacks,
+  ) {}
+
+  get messageCount(): number {
+    return this.ready.length;
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
+  /** The exclusive consumer, if one holds the queue. */
+  get exclusiveConsumer(): Consumer | null {
+    return this.consumers.length === 1 && this.consumers[0]!.exclusive ? this.consumers[0]! : null;
+  }
+
+  // Hot path: called once per routed copy of a published message.
+  enqueue(msg: Message): void {
+    this.stats.published++;
+    this.ready.push(new QueuedMessage(msg, this.seq++));
+    if (this.consumers.length !== 0) this.dispatch();
+  }
+
+  /** Would a consumer take `msg` at once? (basic.publish immediate=true, per the spec.) */
+  canDeliverNow(msg: Message): boolean {
+    if (this.ready.length !== 0) return false;
+    const probe = new QueuedMessage(msg, this.seq);
+    for (const c of this.consumers) if (c.canTake(probe)) return true;
+    return false;
+  }
+
+  /** basic.get: the head message, now unacked unless noAck. */
+  get(noAck: boolean): QueuedMessage | null {
+    const e = this.ready.shift();
+    if (e === undefined) return null;
+    this.stats.delivered++;
+    if (!noAck) this.unackedCount++;
+    return e;
+  }
+
+  ack(_entry: QueuedMessage): void {
+    if (this.deleted) return;
+    this.unackedCount--;
+    this.stats.acked++;
+  }
+
+  /** Rejected without requeue (dead-lettering hooks in here later). */
+  discard(_entry: QueuedMessage): void {
+    if (this.deleted) return;
+    this.unackedCount--;
+  }
+
+  /**
+   * Return unacked messages to the queue at their original positions, marked redelivered
+   * (amqp0-9-1.xml basic.reject / basic.recover; RabbitMQ keeps the original order since 2.7).
+   */
+  requeue(entries: QueuedMessage[]): void {
+    if (this.deleted || entries.length === 0) return;
+    this.unackedCount -= entries.length;
+    if (entries.length > 1) entries.sort((a, b) => b.seq - a.seq);
+    for (const e of entries) {
+      e.redelivered = true;
+      let i = 0;
+      const n = this.ready.length;
+      while (i < n && this.ready.at(i)!.seq < e.seq) i++;
+      this.ready.insert(i, e);
+    }
+    this.stats.redelivered += entries.length;
+    this.dispatch();
+  }
+
+  /** Drop all ready messages; returns how many. Unacked ones stay (amqp0-9-1.xml queue.purge). */
+  purge(): number {
+    const n = this.ready.length;
+    this.ready.clear();
+    return n;
+  }
+
+  addConsumer(c: Consumer): void {
+    this.hadConsumers = true;
+    // keep consumers sorted by priority, highest first, arrival order within a priority
+    let i = this.consumers.length;
+    while (i > 0 && this.consumers[i - 1]!.priority < c.priority) i--;
+    this.consumers.splice(i, 0, c);
+    this.mixedPriorities = this.consumers.some((x) => x.priority !== this.consumers[0]!.priority);
+    this.dispatch();
+  }
+
+  removeConsumer(c: Consumer): void {
+    const i = this.consumers.indexOf(c);
+    if (i < 0) return;
+    this.consumers.splice(i, 1);
+    if (this.rr > i) this.rr--;
+    this.mixedPriorities = this.consumers.some((x) => x.priority !== this.consumers[0]!.priority);
+    if (this.consumers.length === 0 && this.autoDelete && this.hadConsumers && !this.deleted) {
+      this.callbacks.autoDelete(this);
+    }
+  }
+
+  /** Deliver what can be delivered now. Safe to call any time; re-entrant calls coalesce. */
+  dispatch(): void {
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      let budget = DISPATCH_BUDGET;
+      do {
+        this.dispatchAgain = false;
+        while (this.ready.length !== 0 && this.consumers.length !== 0) {
+          if (budget-- === 0) {
+            this.scheduleDispatch();
+            return;
+          }
+          const entry = this.ready.peek()!;
+          const c = this.pickConsumer(entry);
+          if (c === null) break;
+          this.ready.shift();
+          this.stats.delivered++;
+          entry.deliveryCount++;
+          if (!c.noAck) this.unackedCount++;
+          c.deliver(entry, this);
+        }
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Called when the queue is deleted: consumers are told, contents dropped. */
+  markDeleted(): void {
+    this.deleted = true;
+    const cs = this.consumers.splice(0);
+    for (const c of cs) c.cancelByServer(this);
+    this.ready.clear();
+  }
+
+  /** Exchanges bound to this queue (for listing). */
+  boundExchanges(): Exchange[] {
+    return [...this.bindings].map((b) => b.source);
+  }
+
+  private scheduleDispatch(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.deleted) this.dispatch();
+    });
+  }
+
+  // Round-robin among the consumers of the highest priority that can take the message.
+  private pickConsumer(entry: QueuedMessage): Consumer | null {
+    const cs = this.consumers;
+    const n = cs.length;
+    if (!this.mixedPriorities) {
+      for (let k = 0; k < n; k++) {
+        const i = (this.rr + k) % n;
+        const c = cs[i]!;
+        if (c.canTake(entry)) {
+          this.rr = (i + 1) % n;
+          return c;
+        }
+      }
+      return null;
+    }
+    // priorities: first group (highest) with a taker wins; rotate the taker to the end of its group
+    let start = 0;
+    while (start < n) {
+      let end = start;
+      while (end < n && cs[end]!.priority === cs[start]!.priority) end++;
+      for (let i = start; i < end; i++) {
+        const c = cs[i]!;
+        if (c.canTake(entry)) {
+          cs.splice(i, 1);
+          cs.splice(end - 1, 0, c);
+          return c;
+        }
+      }
+      start = end;
+    }
+    return null;
+  }
+}

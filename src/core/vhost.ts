@@ -1,0 +1,355 @@
+// A virtual host: its exchanges, queues and bindings, and the operations on them with RabbitMQ's rules
+// (reserved amq.* names, passive declares, equivalence checks, exclusive locks) and routing of a message
+// to the set of queues it reaches (exchange-to-exchange bindings and alternate exchanges included).
+import { randomBytes } from 'node:crypto';
+import type { Destination } from './binding.js';
+import {
+  accessRefused,
+  BrokerError,
+  commandInvalid,
+  notFound,
+  preconditionFailed,
+  resourceLocked,
+  rs,
+} from './errors.js';
+import { DefaultExchange } from './exchange/default.js';
+import { DirectExchange } from './exchange/direct.js';
+import type { Exchange } from './exchange/exchange.js';
+import { FanoutExchange } from './exchange/fanout.js';
+import { HeadersExchange } from './exchange/headers.js';
+import { TopicExchange } from './exchange/topic.js';
+import type { Message } from './message.js';
+import type { Owner } from './queue/consumer.js';
+import { Queue } from './queue/queue.js';
+import {
+  checkQueueArgsEquivalence,
+  checkExchangeArgsEquivalence,
+  describeValue,
+  validateQueueArgs,
+} from './arguments.js';
+
+export interface ExchangeDeclare {
+  type: string;
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  args: Record<string, unknown>;
+}
+
+export interface QueueDeclare {
+  durable: boolean;
+  exclusive: boolean;
+  autoDelete: boolean;
+  args: Record<string, unknown>;
+}
+
+/** Observes definition changes (durable storage subscribes to persist them). */
+export interface DefinitionListener {
+  changed(vhost: VHost): void;
+}
+
+const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof DirectExchange>) => Exchange> = {
+  direct: DirectExchange,
+  fanout: FanoutExchange,
+  topic: TopicExchange,
+  headers: HeadersExchange,
+};
+
+export class VHost {
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, Queue>();
+  readonly defaultExchange: DefaultExchange;
+  listener: DefinitionListener | null = null;
+
+  // routing scratch: reused per publish (routing is synchronous), dedup by generation marks
+  private readonly routed: Queue[] = [];
+  private readonly scratch: Destination[] = [];
+  private routeGen = 0;
+  private readonly queueMark = new WeakMap<Queue, number>();
+  private readonly exchangeMark = new Map<Exchange, number>();
+
+  constructor(readonly name: string) {
+    this.defaultExchange = new DefaultExchange(name, this.queues);
+    this.exchanges.set('', this.defaultExchange);
+    // amqp0-9-1.xml exchange "required-types"/predeclared: amq.direct, amq.fanout, amq.topic, amq.headers,
+    // amq.match; RabbitMQ also has amq.rabbitmq.trace (internal topic).
+    this.addExchange('amq.direct', 'direct', true, false, false, {});
+    this.addExchange('amq.fanout', 'fanout', true, false, false, {});
+    this.addExchange('amq.topic', 'topic', true, false, false, {});
+    this.addExchange('amq.headers', 'headers', true, false, false, {});
+    this.addExchange('amq.match', 'headers', true, false, false, {});
+    this.addExchange('amq.rabbitmq.trace', 'topic', true, false, true, {});
+  }
+
+  // ---- exchanges -------------------------------------------------------------------------------
+
+  getExchange(name: string): Exchange {
+    const x = this.exchanges.get(name);
+    if (!x) throw notFound(`no exchange '${name}' in vhost '${this.name}'`);
+    return x;
+  }
+
+  declareExchangePassive(name: string): Exchange {
+    return this.getExchange(name);
+  }
+
+  declareExchange(name: string, d: ExchangeDeclare): Exchange {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
+    const existing = this.exchanges.get(name);
+    if (name.startsWith('amq.') && !existing) {
+      throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
+    }
+    if (!(d.type in EXCHANGE_TYPES)) {
+      throw commandInvalid(`unknown exchange type '${d.type}'`);
+    }
+    if (existing) {
+      const r = rs('exchange', name, this.name);
+      if (existing.type !== d.type) throw inequivalent('type', r, `'${d.type}'`, `'${existing.type}'`);
+      if (existing.durable !== d.durable) throw inequivalent('durable', r, `'${d.durable}'`, `'${existing.durable}'`);
+      if (existing.autoDelete !== d.autoDelete)
+        throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
+      if (existing.internal !== d.internal)
+        throw inequivalent('internal', r, `'${d.internal}'`, `'${existing.internal}'`);
+      checkExchangeArgsEquivalence(existing.args, d.args, r);
+      return existing;
+    }
+    const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
+    if (d.durable) this.changed();
+    return x;
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
+    if (name.startsWith('amq.')) throw accessRefused(`cannot delete exchange '${name}' in vhost '${this.name}'`);
+    const x = this.exchanges.get(name);
+    if (!x) throw notFound(`no exchange '${name}' in vhost '${this.name}'`);
+    if (ifUnused && x.bindings.size > 0) throw preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
+    this.removeExchange(x);
+  }
+
+  private addExchange(
+    name: string,
+    type: string,
+    durable: boolean,
+    autoDelete: boolean,
+    internal: boolean,
+    args: Record<string, unknown>,
+  ): Exchange {
+    const X = EXCHANGE_TYPES[type]!;
+    const x = new X(name, this.name, durable, autoDelete, internal, args);
+    this.exchanges.set(name, x);
+    return x;
+  }
+
+  private removeExchange(x: Exchange): void {
+    this.exchanges.delete(x.name);
+    this.exchangeMark.delete(x);
+    for (const b of x.bindings.values()) {
+      if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
+      else b.destination.incoming.delete(b);
+    }
+    x.bindings.clear();
+    for (const b of [...x.incoming]) {
+      b.source.unbind(x, b.routingKey, b.args);
+      this.maybeAutoDeleteExchange(b.source);
+    }
+    x.incoming.clear();
+    if (x.durable) this.changed();
+  }
+
+  private maybeAutoDeleteExchange(x: Exchange): void {
+    // RabbitMQ: an auto-delete exchange goes when its last binding (as source) is removed.
+    if (x.autoDelete && x.bindings.size === 0 && this.exchanges.get(x.name) === x) this.removeExchange(x);
+  }
+
+  // ---- queues ----------------------------------------------------------------------------------
+
+  getQueue(name: string): Queue {
+    const q = this.queues.get(name);
+    if (!q) throw notFound(`no queue '${name}' in vhost '${this.name}'`);
+    return q;
+  }
+
+  /** The queue, checking the exclusive lock (queue operations from another connection get 405). */
+  getQueueFor(name: string, owner: Owner | null): Queue {
+    const q = this.getQueue(name);
+    this.checkExclusive(q, owner);
+    return q;
+  }
+
+  checkExclusive(q: Queue, owner: Owner | null): void {
+    if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) {
+      throw resourceLocked(
+        `cannot obtain exclusive access to locked ${rs('queue', q.name, this.name)}. It could be originally ` +
+          `declared on another connection or the exclusive property value does not match that of the original ` +
+          `declaration.`,
+      );
+    }
+  }
+
+  static generateQueueName(): string {
+    return 'amq.gen-' + randomBytes(16).toString('base64url');
+  }
+
+  declareQueuePassive(name: string, owner: Owner | null): Queue {
+    return this.getQueueFor(name, owner);
+  }
+
+  declareQueue(name: string, d: QueueDeclare, owner: Owner | null): Queue {
+    const existing = this.queues.get(name);
+    if (existing) {
+      this.checkExclusive(existing, owner);
+      const r = rs('queue', name, this.name);
+      if (existing.durable !== d.durable) throw inequivalent('durable', r, `'${d.durable}'`, `'${existing.durable}'`);
+      if (existing.autoDelete !== d.autoDelete)
+        throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
+      if ((existing.exclusiveOwner !== null) !== d.exclusive)
+        throw inequivalent('exclusive', r, `'${d.exclusive}'`, `'${existing.exclusiveOwner !== null}'`);
+      checkQueueArgsEquivalence(existing.type, existing.args, d.args, r);
+      return existing;
+    }
+    if (name.startsWith('amq.')) throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    const type = validateQueueArgs(name, this.name, d);
+    const q = new Queue(name, this.name, d.durable, d.exclusive ? owner : null, d.autoDelete, d.args, type, {
+      autoDelete: (queue) => this.deleteQueueObject(queue),
+    });
+    this.queues.set(name, q);
+    if (d.durable && !d.exclusive) this.changed();
+    return q;
+  }
+
+  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: Owner | null): number {
+    const q = this.getQueueFor(name, owner);
+    if (ifUnused && q.consumerCount > 0) throw preconditionFailed(`${rs('queue', name, this.name)} in use`);
+    if (ifEmpty && q.messageCount > 0) throw preconditionFailed(`${rs('queue', name, this.name)} not empty`);
+    const n = q.messageCount;
+    this.deleteQueueObject(q);
+    return n;
+  }
+
+  deleteQueueObject(q: Queue): void {
+    if (this.queues.get(q.name) !== q) return;
+    this.queues.delete(q.name);
+    const sources = new Set<Exchange>();
+    for (const b of q.bindings) {
+      b.source.unbind(q, b.routingKey, b.args);
+      sources.add(b.source);
+    }
+    q.bindings.clear();
+    q.markDeleted();
+    for (const x of sources) this.maybeAutoDeleteExchange(x);
+    if (q.durable && q.exclusiveOwner === null) this.changed();
+  }
+
+  // ---- bindings --------------------------------------------------------------------------------
+
+  bindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
+    const q = this.getQueueFor(queue, owner);
+    const x = this.bindableSource(exchange);
+    const b = x.bind(q, key, args);
+    if (b) {
+      q.bindings.add(b);
+      if (q.durable && x.durable) this.changed();
+    }
+  }
+
+  unbindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
+    const q = this.getQueueFor(queue, owner);
+    const x = this.bindableSource(exchange);
+    const b = x.unbind(q, key, args);
+    if (b) {
+      q.bindings.delete(b);
+      this.maybeAutoDeleteExchange(x);
+      if (q.durable && x.durable) this.changed();
+    }
+  }
+
+  bindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
+    const d = this.bindableDestination(destination);
+    const x = this.bindableSource(source);
+    const b = x.bind(d, key, args);
+    if (b) {
+      d.incoming.add(b);
+      if (d.durable && x.durable) this.changed();
+    }
+  }
+
+  unbindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
+    const d = this.bindableDestination(destination);
+    const x = this.bindableSource(source);
+    const b = x.unbind(d, key, args);
+    if (b) {
+      d.incoming.delete(b);
+      this.maybeAutoDeleteExchange(x);
+      if (d.durable && x.durable) this.changed();
+    }
+  }
+
+  private bindableSource(name: string): Exchange {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
+    return this.getExchange(name);
+  }
+
+  private bindableDestination(name: string): Exchange {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
+    return this.getExchange(name);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------------
+
+  /**
+   * The queues `msg` reaches from `x`, each once. Returns a scratch array owned by the vhost: use it before
+   * the next call. Hot path: allocation-free for the common direct/fanout/topic cases.
+   */
+  route(x: Exchange, msg: Message): Queue[] {
+    const out = this.routed;
+    out.length = 0;
+    let gen = ++this.routeGen;
+    if (gen > 0x3fffffff) {
+      this.routeGen = gen = 1;
+      this.exchangeMark.clear();
+    }
+    this.routeFrom(x, msg, out, gen);
+    return out;
+  }
+
+  private routeFrom(x: Exchange, msg: Message, out: Queue[], gen: number): number {
+    this.exchangeMark.set(x, gen);
+    const dests = this.scratch;
+    const base = dests.length;
+    x.route(msg, dests);
+    let added = 0;
+    // destinations appended by this exchange occupy dests[base..); nested routing appends past them
+    const end = dests.length;
+    for (let i = base; i < end; i++) {
+      const d = dests[i]!;
+      if (d.kind === 'queue') {
+        if (this.queueMark.get(d) !== gen) {
+          this.queueMark.set(d, gen);
+          out.push(d);
+          added++;
+        }
+      } else if (this.exchangeMark.get(d) !== gen) {
+        added += this.routeFrom(d, msg, out, gen);
+      }
+    }
+    dests.length = base;
+    if (added === 0 && x.alternateExchange !== null) {
+      const ae = this.exchanges.get(x.alternateExchange);
+      if (ae && this.exchangeMark.get(ae) !== gen) added += this.routeFrom(ae, msg, out, gen);
+    }
+    return added;
+  }
+
+  private changed(): void {
+    this.listener?.changed(this);
+  }
+}
+
+function inequivalent(key: string, resource: string, received: string, current: string): BrokerError {
+  return preconditionFailed(
+    `inequivalent arg '${key}' for ${resource}: received ${received} but current is ${current}`,
+  );
+}
+
+export { describeValue };

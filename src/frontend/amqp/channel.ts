@@ -1,0 +1,218 @@
+// One AMQP channel: dispatches its methods, handles the exchange/queue/binding class methods against the
+// vhost, and delegates publishing (publish.ts) and consuming/acking (deliveries.ts). Called only from the
+// connection's data handler; errors thrown here close this channel (or, for hard errors, the connection).
+import {
+  MethodId,
+  type AmqpMethod,
+  writeChannelClose,
+  writeChannelFlowOk,
+  writeExchangeBindOk,
+  writeExchangeDeclareOk,
+  writeExchangeDeleteOk,
+  writeExchangeUnbindOk,
+  writeQueueBindOk,
+  writeQueueDeclareOk,
+  writeQueueDeleteOk,
+  writeQueuePurgeOk,
+  writeQueueUnbindOk,
+  type ExchangeDeclare,
+  type QueueDeclare,
+} from '../../codec/amqp/methods.generated.js';
+import { VHost } from '../../core/vhost.js';
+import type { AmqpConnection } from './connection.js';
+import { ChannelPublisher } from './publish.js';
+import { ChannelDeliveries } from './deliveries.js';
+import { ConnectionReplyCode, connectionError, channelError } from './errors.js';
+
+export class AmqpChannel {
+  closing = false;
+  /** channel.flow from the client: false pauses deliveries to this channel (amqp0-9-1.xml channel.flow). */
+  flowActive = true;
+  readonly publisher: ChannelPublisher;
+  readonly deliveries: ChannelDeliveries;
+
+  constructor(
+    readonly conn: AmqpConnection,
+    readonly id: number,
+  ) {
+    this.publisher = new ChannelPublisher(this);
+    this.deliveries = new ChannelDeliveries(this);
+  }
+
+  get vhost(): VHost {
+    return this.conn.vhostObj!;
+  }
+
+  // Hot path for basic.publish / basic.ack; everything else is rare.
+  onMethod(m: AmqpMethod): void {
+    if (this.publisher.expectingContent()) {
+      // amqp0-9-1 §4.2.6: content frames follow their method without interleaving on a channel
+      throw connectionError(
+        ConnectionReplyCode.UNEXPECTED_FRAME,
+        `expected content header for class 60, got non content header frame instead`,
+      );
+    }
+    const out = this.conn.out;
+    switch (m.id) {
+      case MethodId.BasicPublish:
+        return this.publisher.onPublish(m);
+      case MethodId.BasicAck:
+        return this.deliveries.ack(m.deliveryTag, m.multiple);
+      case MethodId.BasicNack:
+        return this.deliveries.nack(m.deliveryTag, m.multiple, m.requeue);
+      case MethodId.BasicReject:
+        return this.deliveries.nack(m.deliveryTag, false, m.requeue);
+      case MethodId.BasicQos:
+        return this.deliveries.qos(m.prefetchSize, m.prefetchCount, m.global);
+      case MethodId.BasicConsume:
+        return this.deliveries.consume(m);
+      case MethodId.BasicCancel:
+        return this.deliveries.cancel(m.consumerTag, m.nowait);
+      case MethodId.BasicGet:
+        return this.deliveries.get(m.queue, m.noAck);
+      case MethodId.BasicRecover:
+        return this.deliveries.recover(m.requeue, true);
+      case MethodId.BasicRecoverAsync:
+        return this.deliveries.recover(m.requeue, false);
+      case MethodId.ExchangeDeclare:
+        return this.exchangeDeclare(m);
+      case MethodId.ExchangeDelete:
+        this.vhost.deleteExchange(m.exchange, m.ifUnused);
+        if (!m.nowait) writeExchangeDeleteOk(out, this.id);
+        return;
+      case MethodId.ExchangeBind:
+        this.vhost.bindExchange(m.destination, m.source, m.routingKey, m.arguments);
+        if (!m.nowait) writeExchangeBindOk(out, this.id);
+        return;
+      case MethodId.ExchangeUnbind:
+        this.vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments);
+        if (!m.nowait) writeExchangeUnbindOk(out, this.id);
+        return;
+      case MethodId.QueueDeclare:
+        return this.queueDeclare(m);
+      case MethodId.QueueBind:
+        this.vhost.bindQueue(this.queueName(m.queue), m.exchange, m.routingKey, m.arguments, this.conn);
+        if (!m.nowait) writeQueueBindOk(out, this.id);
+        return;
+      case MethodId.QueueUnbind:
+        this.vhost.unbindQueue(this.queueName(m.queue), m.exchange, m.routingKey, m.arguments, this.conn);
+        writeQueueUnbindOk(out, this.id);
+        return;
+      case MethodId.QueuePurge: {
+        const n = this.vhost.getQueueFor(this.queueName(m.queue), this.conn).purge();
+        if (!m.nowait) writeQueuePurgeOk(out, this.id, n);
+        return;
+      }
+      case MethodId.QueueDelete: {
+        const name = this.queueName(m.queue);
+        const n = this.vhost.deleteQueue(name, m.ifUnused, m.ifEmpty, this.conn);
+        this.conn.exclusiveQueues.delete(name);
+        if (!m.nowait) writeQueueDeleteOk(out, this.id, n);
+        return;
+      }
+      case MethodId.ChannelFlow:
+        // Implemented as the spec says (RabbitMQ 4 refuses active=false): pause or resume deliveries.
+        this.flowActive = m.active;
+        writeChannelFlowOk(out, this.id, m.active);
+        if (m.active) this.deliveries.resumeConsumers();
+        return;
+      case MethodId.ChannelFlowOk:
+        return;
+      case MethodId.ConfirmSelect:
+        return this.publisher.confirmSelect(m.nowait);
+      case MethodId.TxSelect:
+        return this.publisher.txSelect();
+      case MethodId.TxCommit:
+        return this.publisher.txCommit();
+      case MethodId.TxRollback:
+        return this.publisher.txRollback();
+      case MethodId.ChannelOpen:
+        throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`);
+      default:
+        throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method on channel ${this.id}`);
+    }
+  }
+
+  onContentHeader(payload: Buffer): void {
+    this.publisher.onContentHeader(payload);
+  }
+
+  onContentBody(payload: Buffer): void {
+    this.publisher.onContentBody(payload);
+  }
+
+  /**
+   * amqp0-9-1.xml queue.declare / queue.bind: an empty queue name means the last queue declared on
+   * this channel.
+   */
+  lastQueueName = '';
+  private queueName(name: string): string {
+    if (name !== '') return name;
+    if (this.lastQueueName === '') throw channelError(404, `no previously declared queue`);
+    return this.lastQueueName;
+  }
+
+  private exchangeDeclare(m: ExchangeDeclare): void {
+    if (m.passive) {
+      this.vhost.declareExchangePassive(m.exchange);
+    } else {
+      this.vhost.declareExchange(m.exchange, {
+        type: m.type,
+        durable: m.durable,
+        autoDelete: m.autoDelete,
+        internal: m.internal,
+        args: m.arguments,
+      });
+    }
+    if (!m.nowait) writeExchangeDeclareOk(this.conn.out, this.id);
+  }
+
+  private queueDeclare(m: QueueDeclare): void {
+    const v = this.vhost;
+    let q;
+    if (m.passive) {
+      q = v.declareQueuePassive(this.queueName(m.queue), this.conn);
+    } else {
+      const name = m.queue === '' ? VHost.generateQueueName() : m.queue;
+      q = v.declareQueue(
+        name,
+        { durable: m.durable, exclusive: m.exclusive, autoDelete: m.autoDelete, args: m.arguments },
+        this.conn,
+      );
+      if (m.exclusive) this.conn.exclusiveQueues.add(name);
+    }
+    this.lastQueueName = q.name;
+    if (!m.nowait) writeQueueDeclareOk(this.conn.out, this.id, q.name, q.messageCount, q.consumerCount);
+  }
+
+  /** Close this channel from the server side (a channel error): amqp0-9-1.xml channel.close. */
+  closeWithError(code: number, text: string, classId: number, methodId: number): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.teardown();
+    writeChannelClose(this.conn.out, this.id, code, text, classId, methodId);
+    this.conn.scheduleFlush();
+  }
+
+  /** Release the channel's consumers and requeue its unacked messages. Idempotent. */
+  teardown(): void {
+    this.publisher.teardown();
+    this.deliveries.teardown();
+  }
+
+  resumeConsumers(): void {
+    this.deliveries.resumeConsumers();
+  }
+
+  oldestUnackedAt(): number {
+    return this.deliveries.oldestUnackedAt();
+  }
+
+  confirmPending(): boolean {
+    return this.publisher.confirmPending();
+  }
+
+  sendConfirms(): void {
+    this.publisher.sendConfirms();
+  }
+}

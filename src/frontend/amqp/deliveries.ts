@@ -1,0 +1,333 @@
+// The consuming side of a channel: basic.qos, consume/cancel, get, the unacked deliveries in tag order,
+// and ack/nack/reject/recover with RabbitMQ's semantics (unknown tag is 406; closing the channel requeues
+// what is unacked, in original order, marked redelivered).
+import { randomBytes } from 'node:crypto';
+import { writeBody, writeContentHeader } from '../../codec/amqp/content.js';
+import {
+  writeBasicCancel,
+  writeBasicCancelOk,
+  writeBasicConsumeOk,
+  writeBasicDeliver,
+  writeBasicGetEmpty,
+  writeBasicGetOk,
+  writeBasicQosOk,
+  writeBasicRecoverOk,
+  type BasicConsume,
+} from '../../codec/amqp/methods.generated.js';
+import { QueuedMessage, type Message } from '../../core/message.js';
+import type { Queue } from '../../core/queue/queue.js';
+import { rs } from '../../core/errors.js';
+import { roughNow } from '../../util/rough-clock.js';
+import type { AmqpChannel } from './channel.js';
+import { AmqpConsumer } from './consumer.js';
+import { REPLY_TO_QUEUE, type ReplyReceiver } from './direct-reply-to.js';
+import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
+
+/** One unacked delivery. */
+class Delivery {
+  constructor(
+    readonly tag: number,
+    readonly entry: QueuedMessage,
+    readonly queue: Queue,
+    /** null for basic.get */
+    readonly consumer: AmqpConsumer | null,
+    readonly size: number,
+    readonly at: number,
+  ) {}
+}
+
+class TxAck {
+  constructor(
+    readonly tag: number,
+    readonly multiple: boolean,
+    /** 'ack', or a nack with requeue true/false */
+    readonly kind: 'ack' | 'requeue' | 'discard',
+  ) {}
+}
+
+export class ChannelDeliveries implements ReplyReceiver {
+  readonly consumers = new Map<string, AmqpConsumer>();
+  /** Unacked deliveries by tag; Map keeps insertion (= tag) order, which multiple-acks rely on. */
+  readonly unacked = new Map<number, Delivery>();
+  unackedBytes = 0;
+  globalPrefetchCount = 0;
+  globalPrefetchSize = 0;
+  private prefetchCount = 0;
+  private prefetchSize = 0;
+  private nextTag = 0;
+  private txAcks: TxAck[] = [];
+  private replyAddress: string | null = null;
+  private replyTag = '';
+
+  constructor(private readonly ch: AmqpChannel) {}
+
+  // ---- qos, consume, cancel, get ---------------------------------------------------------------
+
+  /** RabbitMQ semantics: global=false sets the limit of consumers started afterwards, global=true the channel's. */
+  qos(prefetchSize: number, prefetchCount: number, global: boolean): void {
+    if (global) {
+      this.globalPrefetchCount = prefetchCount;
+      this.globalPrefetchSize = prefetchSize;
+    } else {
+      this.prefetchCount = prefetchCount;
+      this.prefetchSize = prefetchSize;
+    }
+    writeBasicQosOk(this.ch.conn.out, this.ch.id);
+    this.resumeConsumers(true);
+  }
+
+  consume(m: BasicConsume): void {
+    const ch = this.ch;
+    const tag = m.consumerTag === '' ? 'amq.ctag-' + randomBytes(16).toString('base64url') : m.consumerTag;
+    if (this.consumers.has(tag) || (this.replyAddress !== null && this.replyTag === tag)) {
+      throw connectionError(ConnectionReplyCode.NOT_ALLOWED, `attempt to reuse consumer tag '${tag}'`);
+    }
+    if (m.queue === REPLY_TO_QUEUE) return this.consumeReplyTo(tag, m);
+    const name = m.queue === '' ? ch.lastQueueName : m.queue;
+    const q = ch.vhost.getQueueFor(name, ch.conn);
+    if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
+      throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
+    }
+    const p = m.arguments['x-priority'];
+    const priority = typeof p === 'number' ? p : 0;
+    const c = new AmqpConsumer(
+      tag,
+      ch,
+      q,
+      m.noAck,
+      m.exclusive,
+      priority,
+      m.noLocal,
+      this.prefetchCount,
+      this.prefetchSize,
+    );
+    this.consumers.set(tag, c);
+    // consume-ok goes before the first delivery (amqp0-9-1.xml basic.consume-ok)
+    if (!m.nowait) writeBasicConsumeOk(ch.conn.out, ch.id, tag);
+    q.addConsumer(c);
+  }
+
+  private consumeReplyTo(tag: string, m: BasicConsume): void {
+    if (!m.noAck) throw channelError(406, `reply consumer cannot acknowledge`);
+    if (this.replyAddress !== null) throw channelError(406, `reply consumer already set`);
+    this.replyAddress = this.ch.conn.server.replyTo.register(this);
+    this.replyTag = tag;
+    if (!m.nowait) writeBasicConsumeOk(this.ch.conn.out, this.ch.id, tag);
+  }
+
+  /** The address publishes with reply_to=amq.rabbitmq.reply-to get, or null without a reply consumer. */
+  replyToAddress(): string | null {
+    return this.replyAddress;
+  }
+
+  deliverReply(msg: Message): void {
+    if (this.ch.closing) return;
+    this.writeDeliver(this.replyTag, ++this.nextTag, false, msg);
+  }
+
+  cancel(tag: string, nowait: boolean): void {
+    const c = this.consumers.get(tag);
+    if (c) {
+      this.consumers.delete(tag);
+      c.queue.removeConsumer(c);
+    } else if (this.replyAddress !== null && tag === this.replyTag) {
+      this.ch.conn.server.replyTo.unregister(this.replyAddress);
+      this.replyAddress = null;
+    }
+    // RabbitMQ keeps a cancelled consumer's unacked messages on the channel: they can still be acked,
+    // and go back to the queue when the channel closes.
+    if (!nowait) writeBasicCancelOk(this.ch.conn.out, this.ch.id, tag);
+  }
+
+  /** The queue went away under the consumer: tell the client if it understands (consumer_cancel_notify). */
+  serverCancel(c: AmqpConsumer): void {
+    if (this.consumers.get(c.tag) !== c) return;
+    this.consumers.delete(c.tag);
+    if (this.ch.closing) return;
+    if (this.ch.conn.capabilities['consumer_cancel_notify'] === true) {
+      writeBasicCancel(this.ch.conn.out, this.ch.id, c.tag, true);
+      this.ch.conn.scheduleFlush();
+    }
+  }
+
+  get(queueName: string, noAck: boolean): void {
+    const ch = this.ch;
+    const q = ch.vhost.getQueueFor(queueName === '' ? ch.lastQueueName : queueName, ch.conn);
+    const e = q.get(noAck);
+    if (e === null) {
+      writeBasicGetEmpty(ch.conn.out, ch.id);
+      return;
+    }
+    e.deliveryCount++;
+    const tag = ++this.nextTag;
+    const msg = e.msg;
+    const out = ch.conn.out;
+    writeBasicGetOk(out, ch.id, tag, e.redelivered, msg.exchange, msg.routingKey, q.messageCount);
+    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.props);
+    if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
+    if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
+  }
+
+  // Hot path: the queue hands a message to one of this channel's consumers.
+  deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void {
+    const tag = ++this.nextTag;
+    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg);
+    if (!c.noAck) {
+      const size = entry.msg.bodySize;
+      this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
+      c.unackedCount++;
+      c.unackedBytes += size;
+    }
+  }
+
+  private writeDeliver(consumerTag: string, tag: number, redelivered: boolean, msg: Message): void {
+    const ch = this.ch;
+    const out = ch.conn.out;
+    writeBasicDeliver(out, ch.id, consumerTag, tag, redelivered, msg.exchange, msg.routingKey);
+    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.props);
+    if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
+    ch.conn.scheduleFlush();
+  }
+
+  private track(d: Delivery): void {
+    this.unacked.set(d.tag, d);
+    this.unackedBytes += d.size;
+  }
+
+  // ---- ack, nack, reject, recover --------------------------------------------------------------
+
+  ack(tag: number, multiple: boolean): void {
+    this.settle(tag, multiple, 'ack');
+  }
+
+  nack(tag: number, multiple: boolean, requeue: boolean): void {
+    this.settle(tag, multiple, requeue ? 'requeue' : 'discard');
+  }
+
+  private settle(tag: number, multiple: boolean, kind: 'ack' | 'requeue' | 'discard'): void {
+    // amqp0-9-1.xml basic.ack: multiple with tag 0 means "all outstanding"; otherwise the tag must be unacked
+    if (!(multiple && tag === 0) && !this.unacked.has(tag)) {
+      throw channelError(406, `unknown delivery tag ${tag}`);
+    }
+    if (this.ch.publisher.txMode) {
+      this.txAcks.push(new TxAck(tag, multiple, kind));
+      return;
+    }
+    this.apply(tag, multiple, kind);
+  }
+
+  private apply(tag: number, multiple: boolean, kind: 'ack' | 'requeue' | 'discard'): void {
+    if (!multiple) {
+      const d = this.unacked.get(tag);
+      if (d === undefined) return;
+      this.release(d);
+      if (kind === 'ack') d.queue.ack(d.entry);
+      else if (kind === 'discard') d.queue.discard(d.entry);
+      else d.queue.requeue([d.entry]);
+    } else {
+      const taken: Delivery[] = [];
+      for (const d of this.unacked.values()) {
+        if (tag !== 0 && d.tag > tag) break;
+        taken.push(d);
+      }
+      for (const d of taken) this.release(d);
+      if (kind === 'requeue') requeueAll(taken);
+      else if (kind === 'ack') for (const d of taken) d.queue.ack(d.entry);
+      else for (const d of taken) d.queue.discard(d.entry);
+    }
+    this.resumeConsumers();
+  }
+
+  /** Forget a delivery and give its consumer its credit back. */
+  private release(d: Delivery): void {
+    this.unacked.delete(d.tag);
+    this.unackedBytes -= d.size;
+    const c = d.consumer;
+    if (c !== null) {
+      c.unackedCount--;
+      c.unackedBytes -= d.size;
+    }
+  }
+
+  /** basic.recover: requeue=true requeues; false redelivers to the original consumer (as the spec says). */
+  recover(requeue: boolean, sync: boolean): void {
+    const all = [...this.unacked.values()];
+    for (const d of all) this.release(d);
+    if (requeue) {
+      requeueAll(all);
+    } else {
+      const back: Delivery[] = [];
+      for (const d of all) {
+        const c = d.consumer;
+        if (c !== null && this.consumers.get(c.tag) === c) {
+          d.entry.redelivered = true;
+          const tag = ++this.nextTag;
+          this.writeDeliver(c.tag, tag, true, d.entry.msg);
+          this.track(new Delivery(tag, d.entry, d.queue, c, d.size, roughNow()));
+          c.unackedCount++;
+          c.unackedBytes += d.size;
+        } else {
+          back.push(d);
+        }
+      }
+      requeueAll(back);
+    }
+    if (sync) writeBasicRecoverOk(this.ch.conn.out, this.ch.id);
+    this.resumeConsumers();
+  }
+
+  txCommit(): void {
+    const acks = this.txAcks;
+    this.txAcks = [];
+    for (const a of acks) this.apply(a.tag, a.multiple, a.kind);
+  }
+
+  txRollback(): void {
+    this.txAcks = [];
+  }
+
+  // ---- flow ------------------------------------------------------------------------------------
+
+  /** Give starved consumers (or all, after a qos change) another chance. */
+  resumeConsumers(all = false): void {
+    for (const c of this.consumers.values()) {
+      if (c.starved || all) {
+        c.starved = false;
+        c.queue.dispatch();
+      }
+    }
+  }
+
+  oldestUnackedAt(): number {
+    for (const d of this.unacked.values()) return d.at;
+    return Infinity;
+  }
+
+  /** Channel closing: consumers leave their queues, unacked messages go back in order. */
+  teardown(): void {
+    const cs = [...this.consumers.values()];
+    this.consumers.clear();
+    for (const c of cs) c.queue.removeConsumer(c);
+    if (this.replyAddress !== null) {
+      this.ch.conn.server.replyTo.unregister(this.replyAddress);
+      this.replyAddress = null;
+    }
+    const all = [...this.unacked.values()];
+    this.unacked.clear();
+    this.unackedBytes = 0;
+    this.txAcks = [];
+    requeueAll(all);
+  }
+}
+
+/** Requeue deliveries, grouped by queue, each queue in one call (order restored by seq). */
+function requeueAll(ds: Delivery[]): void {
+  if (ds.length === 0) return;
+  const byQueue = new Map<Queue, QueuedMessage[]>();
+  for (const d of ds) {
+    let l = byQueue.get(d.queue);
+    if (!l) byQueue.set(d.queue, (l = []));
+    l.push(d.entry);
+  }
+  for (const [q, entries] of byQueue) q.requeue(entries);
+}

@@ -1,0 +1,99 @@
+// The options of startBroker(), with their defaults. The CLI (src/cli/) maps flags, WARREN_* environment
+// variables and a config file onto this one shape; nothing else reads the environment.
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface TlsOptions {
+  /** PEM certificate chain (contents or a path, see the CLI; here: contents). */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CA bundle for verifying peers. */
+  ca?: string | Buffer;
+  /** Ask clients for a certificate (RabbitMQ ssl_options.verify = verify_peer). */
+  verifyPeer?: boolean;
+  /** Refuse clients without a valid certificate (ssl_options.fail_if_no_peer_cert). */
+  failIfNoPeerCert?: boolean;
+}
+
+export interface UserDefinition {
+  name: string;
+  password: string;
+  tags?: string[];
+}
+
+export interface BrokerOptions {
+  /** AMQP port; 0 picks a free one; null disables the listener. Default 5672. */
+  amqpPort?: number | null;
+  /** AMQP over TLS port (needs `tls`); null disables. Default: 5671 when `tls` is set, else off. */
+  amqpsPort?: number | null;
+  /** Interfaces to listen on. Default: every IPv4 and IPv6 interface. */
+  bind?: string | string[];
+  /** Where durable state lives. Default ./data. */
+  dataDir?: string;
+  /** 'memory' keeps everything in the process (for tests and embedding). Default 'file'. */
+  storage?: 'file' | 'memory';
+  tls?: TlsOptions | null;
+  logLevel?: LogLevel;
+  /** Heartbeat interval the server proposes in connection.tune, seconds (RabbitMQ default 60). */
+  heartbeat?: number;
+  /** frame_max the server proposes (RabbitMQ default 131072). */
+  frameMax?: number;
+  /** channel_max the server proposes (RabbitMQ default 2047). */
+  channelMax?: number;
+  /** Time allowed from TCP accept to connection.open, ms (RabbitMQ handshake_timeout 10000). */
+  handshakeTimeout?: number;
+  /** Unacked delivery older than this closes its channel with 406, ms (RabbitMQ consumer_timeout 1800000). */
+  consumerTimeout?: number;
+  /**
+   * Advertise product "RabbitMQ" in connection.start server-properties. Some clients (kombu, Celery) switch
+   * features on only for that product name; see README "Compatibility".
+   */
+  advertiseRabbitmq?: boolean;
+  /** Users created on an empty data directory. Default [{guest/guest, administrator}]. */
+  defaultUsers?: UserDefinition[];
+  /** Users who may log in only from loopback addresses (RabbitMQ loopback_users). Default ['guest']. */
+  loopbackUsers?: string[];
+  /** The vhost created on an empty data directory. Default '/'. */
+  defaultVhost?: string;
+}
+
+export interface ResolvedOptions {
+  amqpPort: number | null;
+  amqpsPort: number | null;
+  bind: string[];
+  dataDir: string;
+  storage: 'file' | 'memory';
+  tls: TlsOptions | null;
+  logLevel: LogLevel;
+  heartbeat: number;
+  frameMax: number;
+  channelMax: number;
+  handshakeTimeout: number;
+  consumerTimeout: number;
+  advertiseRabbitmq: boolean;
+  defaultUsers: UserDefinition[];
+  loopbackUsers: string[];
+  defaultVhost: string;
+}
+
+export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
+  const tls = o.tls ?? null;
+  return {
+    amqpPort: o.amqpPort === undefined ? 5672 : o.amqpPort,
+    amqpsPort: o.amqpsPort === undefined ? (tls ? 5671 : null) : o.amqpsPort,
+    bind: o.bind === undefined ? ['::'] : Array.isArray(o.bind) ? o.bind : [o.bind],
+    dataDir: o.dataDir ?? './data',
+    storage: o.storage ?? 'file',
+    tls,
+    logLevel: o.logLevel ?? 'info',
+    heartbeat: o.heartbeat ?? 60,
+    frameMax: o.frameMax ?? 131072,
+    channelMax: o.channelMax ?? 2047,
+    handshakeTimeout: o.handshakeTimeout ?? 10000,
+    consumerTimeout: o.consumerTimeout ?? 1800000,
+    advertiseRabbitmq: o.advertiseRabbitmq ?? false,
+    defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
+    loopbackUsers: o.loopbackUsers ?? ['guest'],
+    defaultVhost: o.defaultVhost ?? '/',
+  };
+}

@@ -1,0 +1,123 @@
+// Definitions in RabbitMQ's definitions.json shape (users, vhosts, permissions, exchanges, queues,
+// bindings): what the file store persists, and later what the management API exports and imports.
+import type { Broker } from '../core/broker.js';
+
+export interface Definitions {
+  warren_version?: string;
+  users: { name: string; password_hash: string; hashing_algorithm: string; tags: string[] | string }[];
+  vhosts: { name: string }[];
+  permissions: { user: string; vhost: string; configure: string; write: string; read: string }[];
+  exchanges: {
+    name: string;
+    vhost: string;
+    type: string;
+    durable: boolean;
+    auto_delete: boolean;
+    internal: boolean;
+    arguments: Record<string, unknown>;
+  }[];
+  queues: { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }[];
+  bindings: {
+    source: string;
+    vhost: string;
+    destination: string;
+    destination_type: 'queue' | 'exchange';
+    routing_key: string;
+    arguments: Record<string, unknown>;
+  }[];
+}
+
+export function exportDefinitions(broker: Broker): Definitions {
+  const d: Definitions = { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
+  for (const u of broker.users.users.values()) {
+    d.users.push({
+      name: u.name,
+      password_hash: u.passwordHash,
+      hashing_algorithm: 'rabbit_password_hashing_sha256',
+      tags: u.tags,
+    });
+    for (const [vhost, p] of u.permissions) d.permissions.push({ user: u.name, vhost, ...p });
+  }
+  for (const v of broker.vhosts.values()) {
+    d.vhosts.push({ name: v.name });
+    for (const x of v.exchanges.values()) {
+      if (x.name === '' || x.name.startsWith('amq.') || !x.durable) continue;
+      d.exchanges.push({
+        name: x.name,
+        vhost: v.name,
+        type: x.type,
+        durable: x.durable,
+        auto_delete: x.autoDelete,
+        internal: x.internal,
+        arguments: x.args,
+      });
+      for (const b of x.bindings.values()) {
+        if (!b.destination.durable) continue;
+        d.bindings.push(bindingDef(v.name, b));
+      }
+    }
+    for (const q of v.queues.values()) {
+      if (!q.durable || q.exclusiveOwner !== null) continue;
+      d.queues.push({ name: q.name, vhost: v.name, durable: true, auto_delete: q.autoDelete, arguments: q.args });
+    }
+    // bindings from amq.* exchanges to durable queues
+    for (const x of v.exchanges.values()) {
+      if (!x.name.startsWith('amq.')) continue;
+      for (const b of x.bindings.values()) if (b.destination.durable) d.bindings.push(bindingDef(v.name, b));
+    }
+  }
+  return d;
+}
+
+function bindingDef(
+  vhost: string,
+  b: {
+    source: { name: string };
+    destination: { kind: 'queue' | 'exchange'; name: string };
+    routingKey: string;
+    args: Record<string, unknown>;
+  },
+) {
+  return {
+    source: b.source.name,
+    vhost,
+    destination: b.destination.name,
+    destination_type: b.destination.kind,
+    routing_key: b.routingKey,
+    arguments: b.args,
+  };
+}
+
+export function importDefinitions(broker: Broker, d: Definitions): void {
+  for (const v of d.vhosts ?? []) broker.addVHost(v.name);
+  for (const u of d.users ?? []) {
+    const user = broker.users.add(u.name, '', Array.isArray(u.tags) ? u.tags : u.tags ? u.tags.split(',') : []);
+    user.passwordHash = u.password_hash;
+  }
+  for (const p of d.permissions ?? []) {
+    broker.users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
+  }
+  for (const x of d.exchanges ?? []) {
+    const v = broker.addVHost(x.vhost);
+    v.declareExchange(x.name, {
+      type: x.type,
+      durable: x.durable,
+      autoDelete: x.auto_delete,
+      internal: x.internal,
+      args: x.arguments ?? {},
+    });
+  }
+  for (const q of d.queues ?? []) {
+    const v = broker.addVHost(q.vhost);
+    v.declareQueue(
+      q.name,
+      { durable: q.durable, exclusive: false, autoDelete: q.auto_delete, args: q.arguments ?? {} },
+      null,
+    );
+  }
+  for (const b of d.bindings ?? []) {
+    const v = broker.addVHost(b.vhost);
+    if (b.destination_type === 'queue') v.bindQueue(b.destination, b.source, b.routing_key, b.arguments ?? {}, null);
+    else v.bindExchange(b.destination, b.source, b.routing_key, b.arguments ?? {});
+  }
+}

@@ -1,0 +1,51 @@
+// Test helper: a Warren broker in this process on ephemeral ports, with in-memory storage.
+// Set WARREN_TEST_AMQP_URL (e.g. amqp://guest:guest@localhost:5672/) to run the same tests against an external
+// broker instead, such as the RabbitMQ anchor: that is how a test is checked to assert RabbitMQ's behaviour.
+import { startBroker, type BrokerOptions } from '../../src/index.js';
+
+export interface TestBroker {
+  /** amqp://guest:guest@127.0.0.1:PORT/ */
+  url: string;
+  host: string;
+  port: number;
+  external: boolean;
+  close(): Promise<void>;
+}
+
+export async function startTestBroker(options: BrokerOptions = {}): Promise<TestBroker> {
+  const ext = process.env.WARREN_TEST_AMQP_URL;
+  if (ext) {
+    const u = new URL(ext);
+    return { url: ext, host: u.hostname, port: Number(u.port || 5672), external: true, close: async () => {} };
+  }
+  const b = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'memory', logLevel: 'warn', ...options });
+  const port = b.amqpPort!;
+  return {
+    url: `amqp://guest:guest@127.0.0.1:${port}/`,
+    host: '127.0.0.1',
+    port,
+    external: false,
+    close: () => b.close(),
+  };
+}
+
+/** Poll fn until it returns truthy (or stops throwing), like nats checkFor. */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > end) throw lastErr ?? new Error('eventually: timed out');
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A unique name for queues and exchanges, so tests can share one external broker. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
+}

@@ -1,0 +1,94 @@
+// Content frames: header with raw or encoded properties, body split at frameMax - 8, heartbeat, and the
+// allocation-light header readers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BasicProperties,
+  CodecError,
+  ContentHeader,
+  FrameDecoder,
+  Writer,
+  contentHeaderBodySize,
+  contentHeaderClassId,
+  decodeProperties,
+  readContentHeader,
+  writeBody,
+  writeContentHeader,
+  writeContentHeaderProps,
+  writeHeartbeat,
+} from '../../../../src/codec/amqp/index.js';
+import { Collector } from './helpers.js';
+
+function frames(w: Writer): Collector {
+  const c = new Collector();
+  new FrameDecoder(c, 0).push(w.take()!);
+  return c;
+}
+
+test('content header with raw properties passed through', () => {
+  const w = new Writer(8);
+  const raw = Buffer.from([0x90, 0x00, 3, 0x61, 0x2f, 0x62, 2]);
+  writeContentHeader(w, 9, 60, 2 ** 40 + 17, raw);
+  const [f] = frames(w).frames;
+  assert.deepEqual([f!.type, f!.channel], [2, 9]);
+  const h = readContentHeader(f!.payload);
+  assert.deepEqual([h.classId, h.weight, h.bodySize, h.propsOffset], [60, 0, 2 ** 40 + 17, 12]);
+  assert.deepEqual(f!.payload.subarray(h.propsOffset), raw);
+  assert.equal(contentHeaderBodySize(f!.payload), 2 ** 40 + 17);
+  assert.equal(contentHeaderClassId(f!.payload), 60);
+  const reused = new ContentHeader();
+  assert.equal(reused.read(f!.payload), reused);
+});
+
+test('content header with encoded properties', () => {
+  const w = new Writer(8);
+  const p = new BasicProperties();
+  p.messageId = 'id-1';
+  p.headers = { a: 1 };
+  writeContentHeaderProps(w, 1, 60, 5, p);
+  const [f] = frames(w).frames;
+  const got = decodeProperties(f!.payload, 12, f!.payload.length);
+  assert.equal(got.messageId, 'id-1');
+  assert.deepEqual(got.headers, { a: 1 });
+  // a property that cannot be encoded leaves nothing behind
+  p.type = 'x'.repeat(300);
+  assert.throws(() => writeContentHeaderProps(w, 1, 60, 5, p), CodecError);
+  assert.equal(w.pending, 0);
+});
+
+test('body frames carry at most frameMax - 8 bytes', () => {
+  const body = Buffer.alloc(10000);
+  for (let i = 0; i < body.length; i++) body[i] = i % 251;
+  const w = new Writer(1024);
+  writeBody(w, 4, body, 4096);
+  const c = frames(w);
+  assert.deepEqual(
+    c.frames.map((f) => [f.type, f.channel, f.payload.length]),
+    [
+      [3, 4, 4088],
+      [3, 4, 4088],
+      [3, 4, 1824],
+    ],
+  );
+  assert.deepEqual(Buffer.concat(c.frames.map((f) => f.payload)), body);
+  writeBody(w, 4, Buffer.alloc(4088), 4096);
+  assert.equal(frames(w).frames.length, 1);
+  writeBody(w, 4, body, 0);
+  assert.equal(frames(w).frames.length, 1);
+  writeBody(w, 4, Buffer.alloc(0), 4096);
+  assert.equal(w.take(), null);
+});
+
+test('heartbeat', () => {
+  const w = new Writer();
+  writeHeartbeat(w);
+  assert.deepEqual([...w.take()!], [8, 0, 0, 0, 0, 0, 0, 0xce]);
+});
+
+test('a content header payload shorter than 12 bytes is 501', () => {
+  assert.throws(
+    () => readContentHeader(Buffer.from([0, 60, 0])),
+    (e: unknown) => e instanceof CodecError && e.replyCode === 501,
+  );
+  assert.throws(() => contentHeaderBodySize(Buffer.alloc(11)), CodecError);
+});
