@@ -47,30 +47,18 @@ const paramName = (s) => (s === 'arguments' ? 'args' : s);
 const hex = (n) => '0x' + n.toString(16).padStart(8, '0');
 
 /** longstr fields carrying binary SASL data or secrets: Buffer, not string. */
-const BINARY = new Set([
-  'connection.start.mechanisms',
-  'connection.start.locales',
-  'connection.start-ok.response',
-  'connection.secure.challenge',
-  'connection.secure-ok.response',
-  'connection.update-secret.new-secret',
-]);
+const BINARY = new Set(
+  (
+    'connection.start.mechanisms connection.start.locales connection.start-ok.response connection.secure.challenge ' +
+    'connection.secure-ok.response connection.update-secret.new-secret'
+  ).split(' '),
+);
 
 /** Decoded first in decodeMethod's switch: the per-message methods. */
-const HOT = [
-  'basic.publish',
-  'basic.ack',
-  'basic.deliver',
-  'basic.nack',
-  'basic.reject',
-  'basic.get',
-  'basic.qos',
-  'basic.consume',
-  'basic.cancel',
-  'basic.get-ok',
-  'basic.get-empty',
-  'basic.return',
-];
+const HOT = (
+  'basic.publish basic.ack basic.deliver basic.nack basic.reject basic.get basic.qos basic.consume basic.cancel ' +
+  'basic.get-ok basic.get-empty basic.return'
+).split(' ');
 
 const FIXED = { octet: 1, short: 2, long: 4, longlong: 8, timestamp: 8 };
 
@@ -111,7 +99,9 @@ function model(amqp) {
         .filter((n) => n.tag === 'field')
         .map((f) => {
           const type = f.attrs.type ?? domains.get(f.attrs.domain);
-          if (!type) throw new Error(`${SPEC}: no type for ${full} ${f.attrs.name}`);
+          if (!(type in FIXED) && !['bit', 'shortstr', 'longstr', 'table'].includes(type)) {
+            throw new Error(`${SPEC}: unknown type ${type} for ${full} ${f.attrs.name}`);
+          }
           return {
             spec: f.attrs.name,
             name: fieldName(f.attrs.name),
@@ -157,36 +147,12 @@ function packed(fields) {
 
 const size = (g) => (g.type === 'bits' ? 1 : FIXED[g.type]);
 
-function tsType(f) {
-  switch (f.type) {
-    case 'bit':
-      return 'boolean';
-    case 'shortstr':
-      return 'string';
-    case 'longstr':
-      return f.binary ? 'Buffer' : 'string';
-    case 'table':
-      return 'FieldTable';
-    default:
-      if (!(f.type in FIXED)) throw new Error(`unknown type ${f.type}`);
-      return 'number';
-  }
-}
+const TS_TYPE = { bit: 'boolean', shortstr: 'string', table: 'FieldTable' };
+const tsType = (f) => (f.type === 'longstr' ? (f.binary ? 'Buffer' : 'string') : (TS_TYPE[f.type] ?? 'number'));
 
-function initialiser(f) {
-  switch (f.type) {
-    case 'bit':
-      return ' = false';
-    case 'shortstr':
-      return " = ''";
-    case 'longstr':
-      return f.binary ? ': Buffer = Buffer.alloc(0)' : " = ''";
-    case 'table':
-      return ': FieldTable = {}';
-    default:
-      return ' = 0';
-  }
-}
+const INIT = { bit: ' = false', shortstr: " = ''", table: ': FieldTable = {}' };
+const initialiser = (f) =>
+  f.type === 'longstr' ? (f.binary ? ': Buffer = Buffer.alloc(0)' : " = ''") : (INIT[f.type] ?? ' = 0');
 
 // ---- emit ------------------------------------------------------------------------------------------------
 
@@ -324,26 +290,8 @@ function generate(methods) {
   L.push('/* eslint-disable */');
   L.push("import type { Writer } from '../buffer/writer.js';");
   L.push("import type { FieldTable } from './field-table.js';");
-  L.push('import {');
-  for (const h of [
-    'abort',
-    'bad',
-    'begin',
-    'bin',
-    'end',
-    'head',
-    'rd16',
-    'rd32',
-    'rd64',
-    'shortMethod',
-    'sstr',
-    'str',
-    'tbl',
-    'unknownMethod',
-    'wr32',
-    'wr64',
-  ])
-    L.push(`  ${h},`);
+  const helpers = 'abort bad begin bin end head rd16 rd32 rd64 shortMethod sstr str tbl unknownMethod wr32 wr64';
+  L.push('import {', ...helpers.split(' ').map((h) => `  ${h},`));
   L.push("} from './method-codec.js';");
   L.push('');
   for (const m of methods) L.push(emitClass(m), '');

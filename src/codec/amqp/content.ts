@@ -29,7 +29,13 @@ function writeHeaderStart(w: Writer, channel: number, classId: number, bodySize:
 }
 
 /** A content header frame with the property flags and list passed through as raw bytes. */
-export function writeContentHeader(w: Writer, channel: number, classId: number, bodySize: number, rawProps: Buffer): void {
+export function writeContentHeader(
+  w: Writer,
+  channel: number,
+  classId: number,
+  bodySize: number,
+  rawProps: Buffer,
+): void {
   const n = rawProps.length;
   writeHeaderStart(w, channel, classId, bodySize, n);
   const b = w.buf;

@@ -59,7 +59,8 @@ function truncated(what: string): CodecError {
 
 function setKey(t: FieldTable, k: string, v: FieldValue): void {
   // '__proto__' as a plain assignment would replace the prototype; define it as an own property instead
-  if (k === '__proto__') Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__')
+    Object.defineProperty(t, k, { value: v, enumerable: true, writable: true, configurable: true });
   else t[k] = v;
 }
 

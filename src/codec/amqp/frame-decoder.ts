@@ -1,10 +1,9 @@
-// FrameDecoder: socket chunks in, frames out (amqp0-9-1 §4.2.3: type octet, channel u16, size u32, payload,
-// frame-end 0xCE), mirroring rabbit_reader:handle_input/3. Complete frames are handed to the handler as views of
-// the chunk (valid only during the call); only a frame split across chunks is copied, into a reused buffer that
-// doubles as needed. Errors are CodecError 501 FRAME_ERROR with RabbitMQ's texts: an oversized frame is refused
-// from its 7-byte header, before its payload is buffered; after that or a bad frame-end the stream has lost sync
-// and further input is ignored. An unknown frame type (or a method/header/heartbeat payload of impossible size)
-// is an error too, but the stream stays in sync. parseProtocolHeader checks the 8-byte protocol header.
+// FrameDecoder: socket chunks in, frames out (amqp0-9-1 §4.2.3: type, channel u16, size u32, payload, 0xCE),
+// mirroring rabbit_reader:handle_input/3. Frames go to the handler as views of the chunk (valid during the call);
+// only a frame split across chunks is copied, into a reused buffer that doubles as needed. Errors are CodecError
+// 501 with RabbitMQ's texts: an oversized frame is refused from its 7-byte header, before buffering; after that or
+// a bad frame-end the stream has lost sync and further input is ignored. An unknown frame type keeps the stream
+// in sync. parseProtocolHeader checks the 8-byte protocol header.
 import { FRAME_END, FRAME_HEADER_SIZE, PROTOCOL_HEADER, PROTOCOL_HEADER_0_9 } from './constants.js';
 import { CodecError, frameErrorText } from './errors.js';
 
@@ -20,6 +19,8 @@ export interface FrameHandler {
 export const FRAME_SIZE_FUDGE = 8;
 
 const EMPTY = Buffer.alloc(0);
+/** The split-frame buffer is kept for reuse up to this size. */
+const KEEP_PENDING = 65536;
 
 export class FrameDecoder {
   /** Negotiated frame-max (0 = no limit); settable after connection.tune-ok. */
@@ -55,9 +56,12 @@ export class FrameDecoder {
       off = this.fillPending(chunk);
       if (off < 0) return; // chunk consumed, frame still incomplete
       const n = this.pendLen;
+      const pend = this.pend;
       this.pendLen = 0;
+      // a buffer grown for a big frame is not kept per connection: the next big split allocates again
+      if (pend.length > KEEP_PENDING) this.pend = EMPTY;
       try {
-        this.dispatch(this.pend, 0, n);
+        this.dispatch(pend, 0, n);
       } catch (e) {
         this.keepRest(chunk, off);
         throw e;
@@ -66,7 +70,7 @@ export class FrameDecoder {
     this.parse(chunk, off);
   }
 
-  /** True when part of a frame is buffered. */
+  /** Bytes of a split frame buffered so far (0 between frames). */
   get buffered(): number {
     return this.pendLen;
   }

@@ -70,7 +70,7 @@ export function decodeProperties(buf: Buffer, offset: number, end: number): Basi
   if (end > buf.length) throw malformed(buf, offset, buf.length);
   const flags = offset + 2 <= end ? (buf[offset]! << 8) | buf[offset + 1]! : 0;
   let p = skipFlags(buf, offset, end);
-  let n = 0;
+  let n: number;
   for (let bit = 15; bit >= 2; bit--) {
     if ((flags & (1 << bit)) === 0) continue;
     if (bit === 13) {

@@ -44,14 +44,17 @@ export class AmqpChannel {
   }
 
   // Hot path for basic.publish / basic.ack; everything else is rare.
-  onMethod(m: AmqpMethod): void {
+  /** amqp0-9-1 §4.2.6: content frames follow their method without interleaving on a channel. */
+  checkNotExpectingContent(): void {
     if (this.publisher.expectingContent()) {
-      // amqp0-9-1 §4.2.6: content frames follow their method without interleaving on a channel
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected content header for class 60, got non content header frame instead`,
       );
     }
+  }
+
+  onMethod(m: AmqpMethod): void {
     const out = this.conn.out;
     switch (m.id) {
       case MethodId.BasicPublish:

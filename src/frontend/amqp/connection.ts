@@ -209,6 +209,13 @@ export class AmqpConnection implements FrameHandler, ClientConnection {
 
   private onChannelMethod(channel: number, m: AmqpMethod): void {
     let ch = this.channels[channel];
+    if (ch !== undefined && ch.closing) {
+      // amqp0-9-1.xml channel.close: after sending close, discard everything but close / close-ok
+      if (m.id === MethodId.ChannelCloseOk) this.channels[channel] = undefined;
+      else if (m.id === MethodId.ChannelClose) writeChannelCloseOk(this.out, channel);
+      return;
+    }
+    if (ch !== undefined) ch.checkNotExpectingContent();
     if (m.id === MethodId.ChannelOpen) {
       if (ch !== undefined) {
         throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`);
@@ -225,12 +232,6 @@ export class AmqpConnection implements FrameHandler, ClientConnection {
     }
     if (ch === undefined) {
       throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `expected 'channel.open'`);
-    }
-    if (ch.closing) {
-      // amqp0-9-1.xml channel.close: after sending close, discard everything but close / close-ok
-      if (m.id === MethodId.ChannelCloseOk) this.channels[channel] = undefined;
-      else if (m.id === MethodId.ChannelClose) writeChannelCloseOk(this.out, channel);
-      return;
     }
     if (m.id === MethodId.ChannelClose) {
       ch.teardown();

@@ -1,4 +1,6 @@
-// constants.ts against the spec XML's <constant>s (plus RabbitMQ's NO_ROUTE 312, which the XML leaves out).
+// constants.ts against the spec XML: every <constant> reply code is in ReplyCode with its ReplyText name and
+// hard/soft class, plus RabbitMQ's NO_ROUTE 312, which the extended XML leaves out; frame constants and the
+// protocol header.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

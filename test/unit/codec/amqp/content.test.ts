@@ -1,5 +1,6 @@
-// Content frames: header with raw or encoded properties, body split at frameMax - 8, heartbeat, and the
-// allocation-light header readers.
+// Content frames: the content header with raw (passed-through) or encoded properties, body frames split at
+// frameMax - 8 payload bytes (none for an empty body), the heartbeat frame, and the allocation-light content
+// header readers (a reusable ContentHeader, contentHeaderBodySize/ClassId).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,5 +1,6 @@
 // Field tables: every type (RabbitMQ's set) round-trips, including nested A/F, x, T, D; JS values map to the
-// documented types; Typed forces a type; malformed input is a CodecError (501 truncated, 502 unknown type).
+// documented types and Typed forces one; the byte layout is the spec's; a '__proto__' key stays data; malformed
+// input is a CodecError (501 truncated, 502 unknown type or too deep), unencodable values 541.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -57,13 +58,28 @@ test('JS values encode as the documented types', () => {
   assert.equal(typeOf(new Decimal(1, 1)), 'D');
   assert.equal(typeOf({}), 'F');
   for (const t of 'bBsuIilLfdtSxTDAFV') {
-    const sample: Record<string, unknown> = { t: true, S: 's', x: Buffer.alloc(1), T: 1, D: new Decimal(0, 1), A: [], F: {}, V: null };
+    const sample: Record<string, unknown> = {
+      t: true,
+      S: 's',
+      x: Buffer.alloc(1),
+      T: 1,
+      D: new Decimal(0, 1),
+      A: [],
+      F: {},
+      V: null,
+    };
     assert.equal(typeOf(new Typed(t, sample[t] ?? 1)), t);
   }
 });
 
 test('int64 and timestamps are exact to 2^53; Date encodes as seconds', () => {
-  const t = roundTrip({ a: 2 ** 53 - 1, b: -(2 ** 53 - 1), c: new Typed('l', -1), d: new Date(1700000000999), e: new Typed('L', 5) });
+  const t = roundTrip({
+    a: 2 ** 53 - 1,
+    b: -(2 ** 53 - 1),
+    c: new Typed('l', -1),
+    d: new Date(1700000000999),
+    e: new Typed('L', 5),
+  });
   assert.deepStrictEqual(t, { a: 2 ** 53 - 1, b: -(2 ** 53 - 1), c: -1, d: new Timestamp(1700000000), e: 5 });
 });
 

@@ -134,7 +134,11 @@ test('a bad frame-end is 501 and the stream is abandoned', () => {
   d.push(w.take()!);
   assert.equal(c.frames.length, 0);
   const long = Buffer.from([3, 0, 1, 0, 0, 0, 20, ...Buffer.alloc(20, 0x41), 0xcf]);
-  codecError(() => decodeAll([long]), 501, 'type 3, first 16 octets = <<"AAAAAAAAAAAAAAAA">>: {invalid_frame_end_marker,207}');
+  codecError(
+    () => decodeAll([long]),
+    501,
+    'type 3, first 16 octets = <<"AAAAAAAAAAAAAAAA">>: {invalid_frame_end_marker,207}',
+  );
 });
 
 test('unknown frame types and impossible payload sizes are 501 unknown_frame; the stream stays in sync', () => {
@@ -143,11 +147,23 @@ test('unknown frame types and impossible payload sizes are 501 unknown_frame; th
   const w = new Writer();
   writeHeartbeat(w);
   const hb = Buffer.from(w.take()!);
-  codecError(() => d.push(Buffer.concat([Buffer.from([4, 0, 1, 0, 0, 0, 2, 1, 2, 0xce]), hb])), 501, 'type 4, all octets = <<1,2>>: unknown_frame');
+  codecError(
+    () => d.push(Buffer.concat([Buffer.from([4, 0, 1, 0, 0, 0, 2, 1, 2, 0xce]), hb])),
+    501,
+    'type 4, all octets = <<1,2>>: unknown_frame',
+  );
   d.push(Buffer.alloc(0)); // the heartbeat after the bad frame is kept and parsed next time
   assert.equal(c.frames.length, 1);
-  codecError(() => d.push(Buffer.from([8, 0, 0, 0, 0, 0, 1, 9, 0xce])), 501, 'type 8, all octets = <<"\\t">>: unknown_frame');
-  codecError(() => d.push(Buffer.from([1, 0, 0, 0, 0, 0, 3, 0, 10, 0, 0xce])), 501, /^type 1, all octets = <<0,10,0>>: unknown_frame$/);
+  codecError(
+    () => d.push(Buffer.from([8, 0, 0, 0, 0, 0, 1, 9, 0xce])),
+    501,
+    'type 8, all octets = <<"\\t">>: unknown_frame',
+  );
+  codecError(
+    () => d.push(Buffer.from([1, 0, 0, 0, 0, 0, 3, 0, 10, 0, 0xce])),
+    501,
+    /^type 1, all octets = <<0,10,0>>: unknown_frame$/,
+  );
   codecError(() => d.push(Buffer.from([2, 0, 1, 0, 0, 0, 1, 0, 0xce])), 501, /unknown_frame/);
   d.push(hb);
   assert.equal(c.frames.length, 2);

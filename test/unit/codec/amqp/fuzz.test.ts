@@ -52,7 +52,13 @@ function validStream(): Buffer {
     }
     encodeMethod(w, 1, m);
   }
-  writeContentHeader(w, 1, 60, 3, Buffer.from([0xf8, 0x00, 1, 0x61, 1, 0x62, 0, 0, 0, 4, 1, 0x6b, 0x56, 0x56, 2, 5, 2, 0x36, 0x30]));
+  writeContentHeader(
+    w,
+    1,
+    60,
+    3,
+    Buffer.from([0xf8, 0x00, 1, 0x61, 1, 0x62, 0, 0, 0, 4, 1, 0x6b, 0x56, 0x56, 2, 5, 2, 0x36, 0x30]),
+  );
   writeBody(w, 1, Buffer.from('abc'), 4096);
   writeHeartbeat(w);
   return Buffer.from(w.take()!);
@@ -65,7 +71,10 @@ function onlyCodecErrors(fn: () => void, what: string): boolean {
     return false;
   } catch (e) {
     if (!(e instanceof CodecError)) assert.fail(`${what}: ${String(e)}\n${(e as Error).stack}`);
-    assert.ok(Number.isInteger(e.replyCode) && e.replyCode >= 500 && e.replyCode <= 541, `${what}: code ${e.replyCode}`);
+    assert.ok(
+      Number.isInteger(e.replyCode) && e.replyCode >= 500 && e.replyCode <= 541,
+      `${what}: code ${e.replyCode}`,
+    );
     return true;
   }
 }

@@ -1,5 +1,6 @@
 // scripts/gen-amqp.mjs: methods.generated.ts on disk is what the generator makes from the spec (`--check`
-// passes), and `--check` exits 1 when the file differs (checked in a scratch copy; the real file is untouched).
+// passes), its banner is in place, and `--check` exits 1 when the file differs (checked in a scratch copy, where
+// a plain run then regenerates the same file; the real file is never touched).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';

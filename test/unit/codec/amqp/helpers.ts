@@ -1,5 +1,6 @@
-// Shared by the codec tests: a frame-collecting handler, a deterministic PRNG, and sample values for every field
-// type (non-default, non-ASCII strings, every field-table type) used by the round-trip and fuzz tests.
+// Shared by the codec tests (not a test file itself): a frame-collecting handler that copies payloads, a
+// deterministic PRNG for the fuzz tests, and sample values for every method field type: non-default numbers at
+// the edges of their widths, non-ASCII strings, Buffers for binary longstrs, and a table with every field type.
 import {
   Decimal,
   Timestamp,

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as A from '../../../../src/codec/amqp/index.js';
-import { CodecError, FrameDecoder, MethodFields, MethodId, Writer, decodeMethod, encodeMethod } from '../../../../src/codec/amqp/index.js';
+import {
+  CodecError,
+  FrameDecoder,
+  MethodFields,
+  MethodId,
+  Writer,
+  decodeMethod,
+  encodeMethod,
+} from '../../../../src/codec/amqp/index.js';
 import { Collector, everyTypeDecoded, sampleValue } from './helpers.js';
 
 type Fields = Record<string, unknown>;
@@ -77,7 +85,13 @@ test('write* functions produce the same bytes as encodeMethod', () => {
   const w2 = new Writer();
   A.writeBasicDeliver(w1, 5, 'ctag', 2 ** 40 + 1, true, 'ex', 'rk');
   const d = new A.BasicDeliver();
-  Object.assign(d, { consumerTag: 'ctag', deliveryTag: 2 ** 40 + 1, redelivered: true, exchange: 'ex', routingKey: 'rk' });
+  Object.assign(d, {
+    consumerTag: 'ctag',
+    deliveryTag: 2 ** 40 + 1,
+    redelivered: true,
+    exchange: 'ex',
+    routingKey: 'rk',
+  });
   encodeMethod(w2, 5, d);
   assert.deepEqual(w1.take(), w2.take());
   A.writeChannelClose(w1, 2, 404, "NOT_FOUND - no queue 'q' in vhost '/'", 50, 10);
@@ -131,17 +145,29 @@ function expectCodecError(fn: () => unknown, code: number, text?: RegExp, ids?: 
 test('truncated arguments are 501 FRAME_ERROR "cannot decode", with the method ids', () => {
   for (const name of names) {
     const w = new Writer();
-    encodeMethod(w, 1, sample(name, () => true, false));
+    encodeMethod(
+      w,
+      1,
+      sample(name, () => true, false),
+    );
     const payload = w.take()!.subarray(7, -1);
     for (let cut = 4; cut < payload.length; cut++) {
       const m = new classes[name]!();
-      expectCodecError(() => decodeMethod(payload.subarray(0, cut)), 501, /^cannot decode <</, [m.id >>> 16, m.id & 0xffff]);
+      expectCodecError(() => decodeMethod(payload.subarray(0, cut)), 501, /^cannot decode <</, [
+        m.id >>> 16,
+        m.id & 0xffff,
+      ]);
     }
   }
 });
 
 test('bytes after the last argument are 501 too (RabbitMQ matches the layout exactly)', () => {
-  expectCodecError(() => decodeMethod(Buffer.from([0, 60, 0, 80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0])), 501, /cannot decode/, [60, 80]);
+  expectCodecError(
+    () => decodeMethod(Buffer.from([0, 60, 0, 80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0])),
+    501,
+    /cannot decode/,
+    [60, 80],
+  );
   expectCodecError(() => decodeMethod(Buffer.from([0, 90, 0, 10, 0])), 501, /cannot decode <<0>>/, [90, 10]);
 });
 
@@ -156,7 +182,12 @@ test('unknown class or method ids are 540 NOT_IMPLEMENTED', () => {
 
 test('malformed UTF-8 in a shortstr is 501 for methods without content, accepted for content methods', () => {
   // queue.delete: reserved-1, queue "\xff", bits
-  expectCodecError(() => decodeMethod(Buffer.from([0, 50, 0, 40, 0, 0, 1, 0xff, 0])), 501, /Malformed UTF-8 in shortstr/, [50, 40]);
+  expectCodecError(
+    () => decodeMethod(Buffer.from([0, 50, 0, 40, 0, 0, 1, 0xff, 0])),
+    501,
+    /Malformed UTF-8 in shortstr/,
+    [50, 40],
+  );
   const ok = decodeMethod(Buffer.from([0, 50, 0, 40, 0, 0, 2, 0xc3, 0xa9, 0])) as A.QueueDelete;
   assert.equal(ok.queue, 'é');
   const pub = decodeMethod(Buffer.from([0, 60, 0, 40, 0, 0, 0, 1, 0xff, 0])) as A.BasicPublish;
@@ -174,7 +205,10 @@ test('shortstr arguments over 255 bytes are refused and leave nothing half-writt
   A.writeBasicAck(w, 1, 1, false);
   const before = w.pending;
   expectCodecError(() => A.writeBasicDeliver(w, 1, 'x'.repeat(256), 1, false, '', ''), 541, /255/);
-  expectCodecError(() => A.writeQueueDeclare(w, 1, 'q', false, false, false, false, false, { f: () => 1 } as never), 541);
+  expectCodecError(
+    () => A.writeQueueDeclare(w, 1, 'q', false, false, false, false, false, { f: () => 1 } as never),
+    541,
+  );
   assert.equal(w.pending, before);
 });
 
@@ -213,13 +247,22 @@ test('agrees with amqplib on the wire format', () => {
 
   const theirs = Buffer.concat([
     defs.encodeMethod(MethodId.BasicPublish, 9, { exchange: 'e', routingKey: 'k', mandatory: true, immediate: false }),
-    defs.encodeMethod(MethodId.QueueBind, 9, { queue: 'q', exchange: 'e', routingKey: 'k', nowait: true, arguments: { a: [1, 'b'] } }),
+    defs.encodeMethod(MethodId.QueueBind, 9, {
+      queue: 'q',
+      exchange: 'e',
+      routingKey: 'k',
+      nowait: true,
+      arguments: { a: [1, 'b'] },
+    }),
     defs.encodeMethod(MethodId.BasicQos, 9, { prefetchSize: 0, prefetchCount: 10, global: true }),
   ]);
   const c2 = new Collector();
   new FrameDecoder(c2, 0).push(theirs);
   const [pub, bind, qos] = c2.frames.map((f) => decodeMethod(f.payload)) as [A.BasicPublish, A.QueueBind, A.BasicQos];
   assert.deepEqual([pub.exchange, pub.routingKey, pub.mandatory, pub.immediate], ['e', 'k', true, false]);
-  assert.deepEqual([bind.queue, bind.exchange, bind.routingKey, bind.nowait, bind.arguments], ['q', 'e', 'k', true, { a: [1, 'b'] }]);
+  assert.deepEqual(
+    [bind.queue, bind.exchange, bind.routingKey, bind.nowait, bind.arguments],
+    ['q', 'e', 'k', true, { a: [1, 'b'] }],
+  );
   assert.deepEqual([qos.prefetchSize, qos.prefetchCount, qos.global], [0, 10, true]);
 });

@@ -1,5 +1,6 @@
-// Basic properties: all 14 set, none set, some set round-trip; the flag bits and order follow the spec; the
-// continuation bit is honoured; peeks agree with a full decode; malformed lists are CodecError 501.
+// Basic properties: all 14 set, none set, and every single/pair combination round-trip; the flag bits and
+// order follow the spec (bit 15 content-type ... bit 2 cluster-id); continuation words are honoured; the peeks
+// agree with a full decode; truncated or malformed property lists are CodecError 501.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,10 +1,11 @@
-// Writer: integers of every width (u64/i64 exact to 2^53 without BigInt), UTF-8 strings with the 255-byte
-// shortstr limit, growth that copies only pending bytes, and take() views that are never overwritten.
+// Writer: integers of every width (u64/i64 exact to 2^53 without BigInt, checked against BigInt reads), UTF-8
+// strings with the 255-byte shortstr limit (a refused string writes nothing), growth that copies only the
+// pending bytes, and take() views that are never overwritten, with a fresh buffer when room runs low.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecError, Writer } from '../../../../src/codec/amqp/index.js';
 
-test('integers are big-endian; signed values wrap to two\'s complement', () => {
+test("integers are big-endian; signed values wrap to two's complement", () => {
   const w = new Writer(8);
   w.u8(0xab);
   w.u16(0x1234);
@@ -92,7 +93,12 @@ test('take(): null when empty; views are never overwritten', () => {
     w.bytes(Buffer.alloc(1000, i));
     views.push(w.take()!);
   }
-  views.forEach((v, i) => assert.ok(v.every((x) => x === i), `view ${i}`));
+  views.forEach((v, i) =>
+    assert.ok(
+      v.every((x) => x === i),
+      `view ${i}`,
+    ),
+  );
   assert.equal(w.take(), null);
 });
 
