@@ -21,3 +21,8 @@ export interface Consumer {
 export interface Owner {
   readonly id: number;
 }
+
+/** A publisher that a queue's flow control can pause (AMQP: the connection stops reading its socket). */
+export interface FlowControlled {
+  flowResume(q: Queue): void;
+}

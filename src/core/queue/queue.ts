@@ -6,10 +6,18 @@ import { Deque } from '../../util/deque.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Binding } from '../binding.js';
 import { QueuedMessage, type Message } from '../message.js';
-import type { Consumer, Owner } from './consumer.js';
+import type { Consumer, FlowControlled, Owner } from './consumer.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
-const DISPATCH_BUDGET = 512;
+const DISPATCH_BUDGET = 4096;
+/**
+ * Flow control (RabbitMQ's credit flow, simplified): when a queue with consumers has more than FLOW_HIGH
+ * ready messages, publishers into it pause reading until it is back under FLOW_LOW. Consumers then catch up
+ * instead of the backlog (and memory) growing without bound. Queues without consumers are not throttled:
+ * filling a queue for later is legitimate (memory alarms bound that).
+ */
+const FLOW_HIGH = 20000;
+const FLOW_LOW = 5000;
 
 export interface QueueCallbacks {
   /** The queue wants to be deleted (auto-delete: its last consumer went). */
@@ -28,6 +36,8 @@ export class Queue {
   /** Counters for management and metrics: plain numbers bumped in place. */
   stats = { published: 0, delivered: 0, acked: 0, redelivered: 0 };
 
+  /** Publishers paused by this queue's flow control. */
+  private readonly blockedPublishers = new Set<FlowControlled>();
   private seq = 0;
   private rr = 0;
   private mixedPriorities = false;
@@ -66,6 +76,23 @@ export class Queue {
     this.stats.published++;
     this.ready.push(new QueuedMessage(msg, this.seq++));
     if (this.consumers.length !== 0) this.dispatch();
+  }
+
+  /** Too far behind its consumers: publishers should pause (see FLOW_HIGH). */
+  get overloaded(): boolean {
+    return this.ready.length > FLOW_HIGH && this.consumers.length !== 0;
+  }
+
+  /** Pause `p` until this queue has caught up. */
+  blockPublisher(p: FlowControlled): void {
+    this.blockedPublishers.add(p);
+  }
+
+  private releasePublishers(): void {
+    if (this.blockedPublishers.size === 0) return;
+    const ps = [...this.blockedPublishers];
+    this.blockedPublishers.clear();
+    for (const p of ps) p.flowResume(this);
   }
 
   /** Would a consumer take `msg` at once? (basic.publish immediate=true, per the spec.) */
@@ -120,6 +147,7 @@ export class Queue {
   purge(): number {
     const n = this.ready.length;
     this.ready.clear();
+    this.releasePublishers();
     return n;
   }
 
@@ -139,6 +167,7 @@ export class Queue {
     this.consumers.splice(i, 1);
     if (this.rr > i) this.rr--;
     this.mixedPriorities = this.consumers.some((x) => x.priority !== this.consumers[0]!.priority);
+    if (this.consumers.length === 0) this.releasePublishers();
     if (this.consumers.length === 0 && this.autoDelete && this.hadConsumers && !this.deleted) {
       this.callbacks.autoDelete(this);
     }
@@ -172,12 +201,14 @@ export class Queue {
       } while (this.dispatchAgain);
     } finally {
       this.dispatching = false;
+      if (this.blockedPublishers.size !== 0 && this.ready.length < FLOW_LOW) this.releasePublishers();
     }
   }
 
   /** Called when the queue is deleted: consumers are told, contents dropped. */
   markDeleted(): void {
     this.deleted = true;
+    this.releasePublishers();
     const cs = this.consumers.splice(0);
     for (const c of cs) c.cancelByServer(this);
     this.ready.clear();

@@ -27,6 +27,8 @@ import type { ClientConnection } from '../../core/broker.js';
 import { BrokerError } from '../../core/errors.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
+import type { Queue } from '../../core/queue/queue.js';
+import type { FlowControlled } from '../../core/queue/consumer.js';
 import { roughNow } from '../../util/rough-clock.js';
 import type { Logger } from '../../util/logger.js';
 import { AmqpChannel } from './channel.js';
@@ -48,7 +50,7 @@ const OUTPUT_HIGH_WATER = 1024 * 1024;
 /** RabbitMQ refuses frame_max below this (amqp0-9-1.xml connection.tune frame-max "minimum"). */
 const FRAME_MIN_SIZE = 4096;
 
-export class AmqpConnection implements FrameHandler, ClientConnection {
+export class AmqpConnection implements FrameHandler, ClientConnection, FlowControlled {
   readonly protocol = 'AMQP 0-9-1';
   readonly id: number;
   readonly out = new Writer(65536);
@@ -79,6 +81,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection {
   dead = false;
   stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
 
+  /** Queues whose flow control paused this connection's reading. */
+  private readonly flowBlockedBy = new Set<Queue>();
   private headerBuf: Buffer | null = null;
   private flushScheduled = false;
   private socketBlocked = false;
@@ -132,7 +136,34 @@ export class AmqpConnection implements FrameHandler, ClientConnection {
     } catch (e) {
       this.onError(e);
     }
+    if (this.flowBlockedBy.size !== 0 && !this.socket.isPaused()) this.socket.pause();
     this.scheduleFlush();
+  }
+
+  /**
+   * A queue this connection published to is far behind its consumers: stop reading after this chunk.
+   * A connection with acking consumers of its own is never paused, or it could not ack its way out.
+   */
+  flowBlock(q: Queue): void {
+    if (this.flowBlockedBy.has(q) || this.hasAckingConsumers()) return;
+    this.flowBlockedBy.add(q);
+    q.blockPublisher(this);
+  }
+
+  flowResume(q: Queue): void {
+    this.flowBlockedBy.delete(q);
+    if (this.flowBlockedBy.size === 0 && this.state !== 'closed') {
+      this.lastRead = roughNow();
+      this.socket.resume();
+    }
+  }
+
+  private hasAckingConsumers(): boolean {
+    for (const ch of this.channels) {
+      if (ch === undefined) continue;
+      for (const c of ch.deliveries.consumers.values()) if (!c.noAck) return true;
+    }
+    return false;
   }
 
   /** amqp0-9-1 §4.2.2: a bad protocol header gets the server's header back and the socket closed. */
@@ -494,7 +525,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection {
     if (this.heartbeat > 0) {
       const hb = this.heartbeat * 1000;
       // amqp0-9-1 §4.2.7: a peer silent for more than two intervals is dead
-      if (now - this.lastRead > hb * 2) {
+      // (a connection paused by flow control is not read, so its silence proves nothing)
+      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0) {
         this.log.warn({ conn: this.name }, `missed heartbeats from client, timeout: ${this.heartbeat}s`);
         this.teardown();
         this.state = 'closed';

@@ -200,12 +200,18 @@ export class ChannelPublisher {
       return;
     }
     if (n === 1) {
-      queues[0]!.enqueue(msg);
+      const q = queues[0]!;
+      q.enqueue(msg);
+      if (q.overloaded) this.ch.conn.flowBlock(q);
       return;
     }
     // enqueue may deliver synchronously, which never re-enters routing; still, copy for safety
     const targets = queues.slice();
-    for (let i = 0; i < targets.length; i++) targets[i]!.enqueue(msg);
+    for (let i = 0; i < targets.length; i++) {
+      const q = targets[i]!;
+      q.enqueue(msg);
+      if (q.overloaded) this.ch.conn.flowBlock(q);
+    }
   }
 
   private sendReturn(code: number, text: string, msg: Message): void {

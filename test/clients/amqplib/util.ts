@@ -169,6 +169,8 @@ const BasicQos = id(60, 10);
 const BasicQosOk = id(60, 11);
 const BasicRecover = id(60, 110);
 const BasicRecoverOk = id(60, 111);
+const ConfirmSelect = id(85, 10);
+const ConfirmSelectOk = id(85, 11);
 const TxSelect = id(90, 10);
 const TxSelectOk = id(90, 11);
 const TxCommit = id(90, 20);
@@ -182,6 +184,8 @@ interface RawChannel {
 }
 const raw = (ch: Channel): RawChannel => ch as unknown as RawChannel;
 
+/** confirm.select on an ordinary channel (amqplib only offers it by creating a confirm channel). */
+export const confirmSelect = (ch: Channel) => raw(ch).rpc(ConfirmSelect, { nowait: false }, ConfirmSelectOk);
 export const txSelect = (ch: Channel) => raw(ch).rpc(TxSelect, {}, TxSelectOk);
 export const txCommit = (ch: Channel) => raw(ch).rpc(TxCommit, {}, TxCommitOk);
 export const txRollback = (ch: Channel) => raw(ch).rpc(TxRollback, {}, TxRollbackOk);
