@@ -39,21 +39,20 @@ const QUORUM_EQUIVALENCE = [
 const EXCHANGE_EQUIVALENCE = ['alternate-exchange'];
 
 /** RabbitMQ's rendering of a typed table value in error texts: "the value '5' of type 'signedint'". */
-export function describeValue(v: unknown): string {
+/**
+ * RabbitMQ's rendering of a typed argument in equivalence errors (rabbit_misc:val/1): a bare value
+ * "'5'" when both sides have one, "the value '5' of type 'short'" when only one side does, else "none".
+ */
+function val(v: unknown, type: string | undefined, bare: boolean): string {
   if (v === undefined) return 'none';
-  return `the value '${String(v)}' of type '${typeName(v)}'`;
+  const shown = typeof v === 'object' && v !== null && !Buffer.isBuffer(v) ? JSON.stringify(v) : String(v);
+  return bare ? `'${shown}'` : `the value '${shown}' of type '${type ?? typeOf(v)}'`;
 }
 
-function typeName(v: unknown): string {
+function typeOf(v: unknown): string {
   if (typeof v === 'string') return 'longstr';
   if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v)) return 'double';
-    return v >= -0x80000000 && v <= 0x7fffffff ? 'signedint' : 'long';
-  }
-  if (v === null) return 'void';
-  if (Buffer.isBuffer(v)) return 'binary';
-  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'long' : 'double';
   return 'table';
 }
 
@@ -66,9 +65,11 @@ function sameValue(a: unknown, b: unknown): boolean {
 function checkEquivalence(
   keys: string[],
   current: Record<string, unknown>,
+  currentTypes: Record<string, string>,
   received: Record<string, unknown>,
+  receivedTypes: Record<string, string>,
   r: string,
-) {
+): void {
   for (const k of keys) {
     const c = current[k];
     const n = received[k];
@@ -76,8 +77,10 @@ function checkEquivalence(
     // x-queue-type 'classic' is the default: absent and 'classic' are equivalent (RabbitMQ 3.10+)
     if (k === 'x-queue-type' && (c ?? 'classic') === (n ?? 'classic')) continue;
     if (!sameValue(c, n)) {
+      const bare = c !== undefined && n !== undefined;
       throw preconditionFailed(
-        `inequivalent arg '${k}' for ${r}: received ${describeValue(n)} but current is ${describeValue(c)}`,
+        `inequivalent arg '${k}' for ${r}: received ${val(n, receivedTypes[k], bare)} but current is ` +
+          `${val(c, currentTypes[k], bare)}`,
       );
     }
   }
@@ -86,24 +89,91 @@ function checkEquivalence(
 export function checkQueueArgsEquivalence(
   type: 'classic' | 'quorum',
   current: Record<string, unknown>,
+  currentTypes: Record<string, string>,
   received: Record<string, unknown>,
+  receivedTypes: Record<string, string>,
   resource: string,
 ): void {
-  checkEquivalence(type === 'quorum' ? QUORUM_EQUIVALENCE : CLASSIC_EQUIVALENCE, current, received, resource);
+  const keys = type === 'quorum' ? QUORUM_EQUIVALENCE : CLASSIC_EQUIVALENCE;
+  checkEquivalence(keys, current, currentTypes, received, receivedTypes, resource);
 }
 
 export function checkExchangeArgsEquivalence(
   current: Record<string, unknown>,
+  currentTypes: Record<string, string>,
   received: Record<string, unknown>,
+  receivedTypes: Record<string, string>,
   resource: string,
 ): void {
-  checkEquivalence(EXCHANGE_EQUIVALENCE, current, received, resource);
+  checkEquivalence(EXCHANGE_EQUIVALENCE, current, currentTypes, received, receivedTypes, resource);
 }
+
+const INTEGER_TYPES = new Set(['byte', 'short', 'signedint', 'long', 'unsignedbyte', 'unsignedshort', 'unsignedint']);
+/** rabbit_misc:check_expiry/1: timers are capped at 2^32-1 ms. */
+const MAX_EXPIRY = 4294967295;
+const MAX_PRIORITY = 255;
+
+type Check = (v: unknown, type: string, args: Record<string, unknown>) => string | null;
+
+function intArg(v: unknown, type: string): string | null {
+  if (!INTEGER_TYPES.has(type) || typeof v !== 'number' || !Number.isInteger(v)) {
+    return `"expected integer, got ${type}"`;
+  }
+  return null;
+}
+const nonNegInt: Check = (v, t) => intArg(v, t) ?? ((v as number) < 0 ? `{value_negative,${String(v)}}` : null);
+const expiry = (n: number): string | null =>
+  n < 0 ? `{value_negative,${n}}` : n > MAX_EXPIRY ? `{value_too_large,${n},${MAX_EXPIRY}}` : null;
+
+// rabbit_amqqueue:declare_args/0: each known argument is checked at declare, as RabbitMQ does
+const QUEUE_ARG_CHECKS: Record<string, Check> = {
+  'x-expires': (v, t) => intArg(v, t) ?? (v === 0 ? `{value_zero,0}` : expiry(v as number)),
+  'x-message-ttl': (v, t) => intArg(v, t) ?? expiry(v as number),
+  'x-dead-letter-exchange': (_v, t) => (t === 'longstr' ? null : `{unacceptable_type,${t}}`),
+  'x-dead-letter-routing-key': (_v, t, args) =>
+    t !== 'longstr'
+      ? `{unacceptable_type,${t}}`
+      : args['x-dead-letter-exchange'] === undefined
+        ? 'routing_key_but_no_dlx_defined'
+        : null,
+  'x-max-length': nonNegInt,
+  'x-max-length-bytes': nonNegInt,
+  'x-max-in-memory-length': nonNegInt,
+  'x-max-in-memory-bytes': nonNegInt,
+  'x-max-priority': (v, t) =>
+    nonNegInt(v, t, {}) ?? ((v as number) > MAX_PRIORITY ? `{max_value_exceeded,${String(v)}}` : null),
+  'x-overflow': (v, t) =>
+    t !== 'longstr'
+      ? `{unacceptable_type,${t}}`
+      : ['drop-head', 'reject-publish', 'reject-publish-dlx'].includes(v as string)
+        ? null
+        : 'invalid_overflow',
+  'x-queue-mode': (v, t) =>
+    t !== 'longstr'
+      ? `{unacceptable_type,${t}}`
+      : ['default', 'lazy'].includes(v as string)
+        ? null
+        : 'invalid_queue_mode',
+  'x-single-active-consumer': (_v, t) => (t === 'bool' ? null : `{unacceptable_type,${t}}`),
+  'x-queue-type': (v, t) =>
+    t !== 'longstr'
+      ? `{unacceptable_type,${t}}`
+      : ['classic', 'quorum', 'stream'].includes(v as string)
+        ? null
+        : `"unsupported queue type '${String(v)}'"`,
+};
 
 /** Validate a new queue's x-queue-type and the properties it allows; returns the type. */
 export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare): 'classic' | 'quorum' {
-  const t = d.args['x-queue-type'];
   const r = `queue '${name}' in vhost '${vhost}'`;
+  const types = d.argTypes ?? {};
+  for (const [k, v] of Object.entries(d.args)) {
+    const check = QUEUE_ARG_CHECKS[k];
+    if (check === undefined) continue;
+    const err = check(v, types[k] ?? typeOf(v), d.args);
+    if (err !== null) throw preconditionFailed(`invalid arg '${k}' for ${r}: ${err}`);
+  }
+  const t = d.args['x-queue-type'];
   if (t === undefined || t === 'classic') return 'classic';
   if (t === 'quorum') {
     if (!d.durable) throw preconditionFailed(`invalid property 'non-durable' for ${r}`);
@@ -112,5 +182,5 @@ export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare):
     return 'quorum';
   }
   if (t === 'stream') throw notImplemented(`queue type 'stream' is not supported by Warren yet (${r})`);
-  throw preconditionFailed(`invalid arg 'x-queue-type' for ${r}: {unsupported_queue_type,<<"${String(t)}">>}`);
+  return 'classic';
 }

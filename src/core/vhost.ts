@@ -21,12 +21,7 @@ import { TopicExchange } from './exchange/topic.js';
 import type { Message } from './message.js';
 import type { Owner } from './queue/consumer.js';
 import { Queue } from './queue/queue.js';
-import {
-  checkQueueArgsEquivalence,
-  checkExchangeArgsEquivalence,
-  describeValue,
-  validateQueueArgs,
-} from './arguments.js';
+import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 
 export interface ExchangeDeclare {
   type: string;
@@ -34,6 +29,8 @@ export interface ExchangeDeclare {
   autoDelete: boolean;
   internal: boolean;
   args: Record<string, unknown>;
+  /** Wire type name per argument ('signedint', 'longstr', …), when the protocol has them. */
+  argTypes?: Record<string, string>;
 }
 
 export interface QueueDeclare {
@@ -41,6 +38,8 @@ export interface QueueDeclare {
   exclusive: boolean;
   autoDelete: boolean;
   args: Record<string, unknown>;
+  /** Wire type name per argument ('signedint', 'longstr', …), when the protocol has them. */
+  argTypes?: Record<string, string>;
 }
 
 /** Observes definition changes (durable storage subscribes to persist them). */
@@ -90,6 +89,7 @@ export class VHost {
   }
 
   declareExchangePassive(name: string): Exchange {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
     return this.getExchange(name);
   }
 
@@ -110,10 +110,11 @@ export class VHost {
         throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
       if (existing.internal !== d.internal)
         throw inequivalent('internal', r, `'${d.internal}'`, `'${existing.internal}'`);
-      checkExchangeArgsEquivalence(existing.args, d.args, r);
+      checkExchangeArgsEquivalence(existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
       return existing;
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
+    x.argTypes = d.argTypes ?? {};
     if (d.durable) this.changed();
     return x;
   }
@@ -122,7 +123,8 @@ export class VHost {
     if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
     if (name.startsWith('amq.')) throw accessRefused(`cannot delete exchange '${name}' in vhost '${this.name}'`);
     const x = this.exchanges.get(name);
-    if (!x) throw notFound(`no exchange '${name}' in vhost '${this.name}'`);
+    // RabbitMQ 3.x: deleting a missing exchange succeeds (delete is idempotent)
+    if (!x) return;
     if (ifUnused && x.bindings.size > 0) throw preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
     this.removeExchange(x);
   }
@@ -195,7 +197,8 @@ export class VHost {
     return this.getQueueFor(name, owner);
   }
 
-  declareQueue(name: string, d: QueueDeclare, owner: Owner | null): Queue {
+  /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
+  declareQueue(name: string, d: QueueDeclare, owner: Owner | null, serverNamed = false): Queue {
     const existing = this.queues.get(name);
     if (existing) {
       this.checkExclusive(existing, owner);
@@ -205,20 +208,24 @@ export class VHost {
         throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
       if ((existing.exclusiveOwner !== null) !== d.exclusive)
         throw inequivalent('exclusive', r, `'${d.exclusive}'`, `'${existing.exclusiveOwner !== null}'`);
-      checkQueueArgsEquivalence(existing.type, existing.args, d.args, r);
+      checkQueueArgsEquivalence(existing.type, existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
       return existing;
     }
-    if (name.startsWith('amq.')) throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    if (name.startsWith('amq.') && !serverNamed)
+      throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     const type = validateQueueArgs(name, this.name, d);
     const q = new Queue(name, this.name, d.durable, d.exclusive ? owner : null, d.autoDelete, d.args, type, {
       autoDelete: (queue) => this.deleteQueueObject(queue),
     });
+    q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed();
     return q;
   }
 
   deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: Owner | null): number {
+    // RabbitMQ 3.x: deleting a missing queue succeeds with a count of 0 (delete is idempotent)
+    if (!this.queues.has(name)) return 0;
     const q = this.getQueueFor(name, owner);
     if (ifUnused && q.consumerCount > 0) throw preconditionFailed(`${rs('queue', name, this.name)} in use`);
     if (ifEmpty && q.messageCount > 0) throw preconditionFailed(`${rs('queue', name, this.name)} not empty`);
@@ -246,6 +253,7 @@ export class VHost {
   bindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
     const q = this.getQueueFor(queue, owner);
     const x = this.bindableSource(exchange);
+    validateBinding(x, args);
     const b = x.bind(q, key, args);
     if (b) {
       q.bindings.add(b);
@@ -267,6 +275,7 @@ export class VHost {
   bindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
     const d = this.bindableDestination(destination);
     const x = this.bindableSource(source);
+    validateBinding(x, args);
     const b = x.bind(d, key, args);
     if (b) {
       d.incoming.add(b);
@@ -346,10 +355,18 @@ export class VHost {
   }
 }
 
+/** rabbit_exchange_type_headers:validate_binding/2: x-match must be one of the four modes. */
+function validateBinding(x: Exchange, args: Record<string, unknown>): void {
+  if (x.type !== 'headers' || !('x-match' in args)) return;
+  const m = args['x-match'];
+  if (m === 'all' || m === 'any' || m === 'all-with-x' || m === 'any-with-x') return;
+  throw preconditionFailed(
+    `Invalid x-match field value <<"${String(m)}">>; expected all, any, all-with-x, or any-with-x`,
+  );
+}
+
 function inequivalent(key: string, resource: string, received: string, current: string): BrokerError {
   return preconditionFailed(
     `inequivalent arg '${key}' for ${resource}: received ${received} but current is ${current}`,
   );
 }
-
-export { describeValue };

@@ -350,3 +350,44 @@ function writeTyped(w: Writer, t: Typed, depth: number): void {
   }
   throw cannotEncode(`${String(v)} as field type '${type}'`);
 }
+
+/** RabbitMQ's names of the field types (rabbit_binary_parser), as its error texts print them. */
+export const FIELD_TYPE_NAMES: Readonly<Record<string, string>> = {
+  S: 'longstr',
+  I: 'signedint',
+  i: 'unsignedint',
+  l: 'long',
+  L: 'long',
+  b: 'byte',
+  B: 'unsignedbyte',
+  s: 'short',
+  u: 'unsignedshort',
+  f: 'float',
+  d: 'double',
+  D: 'decimal',
+  t: 'bool',
+  T: 'timestamp',
+  F: 'table',
+  A: 'array',
+  V: 'void',
+  x: 'binary',
+};
+
+/**
+ * The wire type name of each top-level entry of the table in buf[offset, offset+length) (as decodeTable's
+ * length). Used where RabbitMQ's replies name the type a client sent (argument validation, equivalence).
+ */
+export function tableTypes(buf: Buffer, offset: number, length: number): Record<string, string> {
+  const end = offset + length;
+  const types: Record<string, string> = {};
+  let p = offset;
+  while (p < end) {
+    const klen = buf[p]!;
+    const key = buf.toString('utf8', p + 1, p + 1 + klen);
+    p += 1 + klen;
+    const t = String.fromCharCode(buf[p]!);
+    if (key !== '__proto__') types[key] = FIELD_TYPE_NAMES[t] ?? t;
+    p = readValue(buf, p, end, 0);
+  }
+  return types;
+}

@@ -14,6 +14,8 @@ export abstract class Exchange {
   readonly incoming = new Set<Binding>();
   /** Set by the vhost from the alternate-exchange argument (or a policy, later). */
   alternateExchange: string | null = null;
+  /** Wire type names of the arguments (for RabbitMQ's error texts). */
+  argTypes: Record<string, string> = {};
 
   constructor(
     readonly name: string,

@@ -31,6 +31,8 @@ export class Queue {
   /** Bindings with this queue as destination (for cleanup and listing). */
   readonly bindings = new Set<Binding>();
   unackedCount = 0;
+  /** Wire type names of the arguments (for RabbitMQ's error texts). */
+  argTypes: Record<string, string> = {};
   deleted = false;
   readonly createdAt = roughNow();
   /** Counters for management and metrics: plain numbers bumped in place. */

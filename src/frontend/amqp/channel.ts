@@ -19,10 +19,12 @@ import {
   type QueueDeclare,
 } from '../../codec/amqp/methods.generated.js';
 import { VHost } from '../../core/vhost.js';
+import { tableTypes } from '../../codec/amqp/field-table.js';
 import type { AmqpConnection } from './connection.js';
 import { ChannelPublisher } from './publish.js';
 import { ChannelDeliveries } from './deliveries.js';
 import { ConnectionReplyCode, connectionError, channelError } from './errors.js';
+import { REPLY_TO_QUEUE } from './direct-reply-to.js';
 
 export class AmqpChannel {
   closing = false;
@@ -54,7 +56,7 @@ export class AmqpChannel {
     }
   }
 
-  onMethod(m: AmqpMethod): void {
+  onMethod(m: AmqpMethod, payload: Buffer): void {
     const out = this.conn.out;
     switch (m.id) {
       case MethodId.BasicPublish:
@@ -78,7 +80,7 @@ export class AmqpChannel {
       case MethodId.BasicRecoverAsync:
         return this.deliveries.recover(m.requeue, false);
       case MethodId.ExchangeDeclare:
-        return this.exchangeDeclare(m);
+        return this.exchangeDeclare(m, payload);
       case MethodId.ExchangeDelete:
         this.vhost.deleteExchange(m.exchange, m.ifUnused);
         if (!m.nowait) writeExchangeDeleteOk(out, this.id);
@@ -92,7 +94,7 @@ export class AmqpChannel {
         if (!m.nowait) writeExchangeUnbindOk(out, this.id);
         return;
       case MethodId.QueueDeclare:
-        return this.queueDeclare(m);
+        return this.queueDeclare(m, payload);
       case MethodId.QueueBind:
         this.vhost.bindQueue(this.queueName(m.queue), m.exchange, m.routingKey, m.arguments, this.conn);
         if (!m.nowait) writeQueueBindOk(out, this.id);
@@ -117,7 +119,7 @@ export class AmqpChannel {
         // Implemented as the spec says (RabbitMQ 4 refuses active=false): pause or resume deliveries.
         this.flowActive = m.active;
         writeChannelFlowOk(out, this.id, m.active);
-        if (m.active) this.deliveries.resumeConsumers();
+        if (m.active) this.deliveries.resumeConsumers(true);
         return;
       case MethodId.ChannelFlowOk:
         return;
@@ -155,7 +157,7 @@ export class AmqpChannel {
     return this.lastQueueName;
   }
 
-  private exchangeDeclare(m: ExchangeDeclare): void {
+  private exchangeDeclare(m: ExchangeDeclare, payload: Buffer): void {
     if (m.passive) {
       this.vhost.declareExchangePassive(m.exchange);
     } else {
@@ -165,22 +167,37 @@ export class AmqpChannel {
         autoDelete: m.autoDelete,
         internal: m.internal,
         args: m.arguments,
+        // arguments is the last field: ids(4) reserved(2) exchange type bits(1) table
+        argTypes: argTypesAt(payload, 4 + 2 + shortstrSize(m.exchange) + shortstrSize(m.type) + 1),
       });
     }
     if (!m.nowait) writeExchangeDeclareOk(this.conn.out, this.id);
   }
 
-  private queueDeclare(m: QueueDeclare): void {
+  private queueDeclare(m: QueueDeclare, payload: Buffer): void {
     const v = this.vhost;
     let q;
+    if (m.passive && m.queue === REPLY_TO_QUEUE) {
+      // direct reply-to pseudo-queue: RabbitMQ answers a passive declare with 0 messages, 1 consumer
+      if (!m.nowait) writeQueueDeclareOk(this.conn.out, this.id, REPLY_TO_QUEUE, 0, 1);
+      return;
+    }
     if (m.passive) {
       q = v.declareQueuePassive(this.queueName(m.queue), this.conn);
     } else {
       const name = m.queue === '' ? VHost.generateQueueName() : m.queue;
       q = v.declareQueue(
         name,
-        { durable: m.durable, exclusive: m.exclusive, autoDelete: m.autoDelete, args: m.arguments },
+        {
+          durable: m.durable,
+          exclusive: m.exclusive,
+          autoDelete: m.autoDelete,
+          args: m.arguments,
+          // ids(4) reserved(2) queue bits(1) table
+          argTypes: argTypesAt(payload, 4 + 2 + shortstrSize(m.queue) + 1),
+        },
         this.conn,
+        m.queue === '',
       );
       if (m.exclusive) this.conn.exclusiveQueues.add(name);
     }
@@ -218,4 +235,14 @@ export class AmqpChannel {
   sendConfirms(): void {
     this.publisher.sendConfirms();
   }
+}
+
+function shortstrSize(s: string): number {
+  return 1 + Buffer.byteLength(s);
+}
+
+/** Wire type names of the arguments table starting (at its u32 length) at `offset` of a method payload. */
+function argTypesAt(payload: Buffer, offset: number): Record<string, string> {
+  const len = payload.readUInt32BE(offset);
+  return len === 0 ? {} : tableTypes(payload, offset + 4, len);
 }

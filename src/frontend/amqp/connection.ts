@@ -209,7 +209,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       if (this.state !== 'opened') {
         throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `expected 'connection.open'`);
       }
-      return this.onChannelMethod(channel, m);
+      return this.onChannelMethod(channel, m, payload);
     }
     if (type === FrameType.HEARTBEAT) {
       if (channel !== 0) {
@@ -238,7 +238,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
   }
 
-  private onChannelMethod(channel: number, m: AmqpMethod): void {
+  private onChannelMethod(channel: number, m: AmqpMethod, payload: Buffer): void {
     let ch = this.channels[channel];
     if (ch !== undefined && ch.closing) {
       // amqp0-9-1.xml channel.close: after sending close, discard everything but close / close-ok
@@ -271,7 +271,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       return;
     }
     try {
-      ch.onMethod(m);
+      ch.onMethod(m, payload);
     } catch (e) {
       ch = this.channels[channel];
       if (ch) this.onChannelException(ch, e);

@@ -7,15 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Message } from 'amqplib';
 import { startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
-import {
-  buf,
-  channelCloseMessage,
-  Client,
-  closedWith,
-  drain,
-  publishConfirmed,
-  type ReturnFields,
-} from './util.js';
+import { buf, channelCloseMessage, Client, closedWith, drain, publishConfirmed, type ReturnFields } from './util.js';
 
 describe('amqplib: exchanges', () => {
   let broker: TestBroker;
@@ -213,7 +205,7 @@ describe('amqplib: exchanges', () => {
     const ch = await c.channel();
     const x = uniqueName('headers');
     const q = uniqueName('q');
-    await ch.assertExchange(x, 'headers', { autoDelete: true });
+    await ch.assertExchange(x, 'headers');
     await ch.assertQueue(q, { exclusive: true });
     await assert.rejects(ch.bindQueue(q, x, '', { 'x-match': 'some' }));
     const err = await closedWith(ch);
@@ -226,6 +218,7 @@ describe('amqplib: exchanges', () => {
         'PRECONDITION_FAILED - Invalid x-match field value <<"some">>; expected all, any, all-with-x, or any-with-x',
       ),
     );
+    await (await c.channel()).deleteExchange(x);
   });
 
   test('exchange-to-exchange bindings route through, once per queue, and unbind', async (t) => {

@@ -1,10 +1,11 @@
-// Scenario "confirms": publisher confirms from Go (Confirm + NotifyPublish, and a deferred confirmation): every
-// publish to a durable queue is acked, in order, with delivery tags 1..N. Seeds: 003_* (FastAPI guide: reliability,
+// Scenario "confirms": publisher confirms from Go (Confirm + NotifyPublish): every publish to a durable queue is
+// acked, in order, with delivery tags 1..N, and the confirmed messages are all in the queue. (No
+// PublishWithDeferredConfirm: in amqp091-go 1.5.0 it registers the deferred confirmation after sending the publish,
+// so a fast broker's ack can be lost and Wait() hangs; a client bug, fixed upstream later.) Seeds: 003_* (FastAPI guide: reliability,
 // "Messages are stored durably"), 001_* (KrakenD producer); confirms are how a Go producer knows a message is safe.
 package main
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 )
 
 func init() {
-	register("confirms", "publisher confirms: NotifyPublish acks 1..N in order, deferred confirm", confirms)
+	register("confirms", "publisher confirms: NotifyPublish acks 1..N in order", confirms)
 }
 
 func confirms(url, prefix string, _ []string) {
@@ -44,23 +45,7 @@ func confirms(url, prefix string, _ []string) {
 		}
 	}
 
-	logf("a deferred confirmation")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", q, false, false, amqp.Publishing{Body: []byte("deferred")})
-	must(err, "PublishWithDeferredConfirmWithContext")
-	check(dc != nil, "a deferred confirmation is returned in confirm mode")
-	done := make(chan bool, 1)
-	go func() { done <- dc.Wait() }()
-	select {
-	case ok := <-done:
-		eq(ok, true, "deferred confirmation is an ack")
-	case <-time.After(5 * time.Second):
-		failf("timed out waiting for the deferred confirmation")
-	}
-	eq(dc.DeliveryTag, uint64(n+1), "deferred confirmation delivery tag")
-
 	info, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
 	must(err, "QueueDeclarePassive")
-	eq(info.Messages, n+1, "confirmed messages in the queue")
+	eq(info.Messages, n, "confirmed messages in the queue")
 }

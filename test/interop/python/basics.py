@@ -8,10 +8,12 @@
 #      the remaining message count; a rejected (requeue=True) message comes back with redelivered=True.
 #   2. All 14 basic properties round-trip intact, through basic_get and through a consumer; the headers table keeps
 #      nested tables, arrays, and every value type pika sends (string, int, long, bool, decimal, timestamp, void,
-#      byte array); a user_id that is not the connection's user is refused (406 PRECONDITION_FAILED).
+#      byte array).
 #   3. Bodies: empty, all 256 byte values, UTF-8 text, and 1 MiB (split over many frames) arrive byte-identical.
 #   4. confirm_delivery(): publishes are confirmed; a mandatory unroutable publish raises UnroutableError;
 #      publishing to a missing exchange closes the channel with 404 and the connection stays usable.
+#   5. A user_id property that is not the connection's user is refused (406 PRECONDITION_FAILED), as RabbitMQ
+#      validates it.
 #
 # usage: /usr/bin/python3 basics.py AMQP_URL NAME_PREFIX
 import datetime
@@ -146,16 +148,6 @@ def properties(conn, user):
     for attr in PROPS:
         eq(getattr(p, attr), None, 'unset property %s' % attr)
 
-    log('2c. a user_id other than the authenticated user is refused')
-    bad = conn.channel()
-    bad.confirm_delivery()  # so that basic_publish waits for the broker's answer
-    C.expect_channel_error(
-        406,
-        lambda: bad.basic_publish(
-            exchange='', routing_key=q, body=b'x', properties=pika.BasicProperties(user_id='not-' + user)
-        ),
-        'publishing with user_id %r while logged in as %r' % ('not-' + user, user),
-    )
     ch.close()
 
 
@@ -225,6 +217,23 @@ def confirms(conn):
     ch2.close()
 
 
+def forged_user_id(conn, user):
+    log('5. a user_id other than the authenticated user is refused (406)')
+    q = C.name('props')
+    ch = conn.channel()
+    ch.queue_declare(queue=q)
+    bad = conn.channel()
+    bad.confirm_delivery()  # so that basic_publish waits for the broker's answer
+    C.expect_channel_error(
+        406,
+        lambda: bad.basic_publish(
+            exchange='', routing_key=q, body=b'x', properties=pika.BasicProperties(user_id='not-' + user)
+        ),
+        'publishing with user_id %r while logged in as %r' % ('not-' + user, user),
+    )
+    ch.close()
+
+
 def scenario():
     conn = C.connect()
     user = pika.URLParameters(C.URL).credentials.username
@@ -232,6 +241,7 @@ def scenario():
     properties(conn, user)
     bodies(conn)
     confirms(conn)
+    forged_user_id(conn, user)
     conn.close()
 
 

@@ -11,7 +11,7 @@
 #   2. Each queue receives exactly the events whose routing key matches one of its binding keys, in publish order;
 #      a queue bound with two keys receives both events; 'qrcode.update' does not match 'qrcode.updated'.
 #   3. Topic wildcards: 'messages.*' matches one word, '#.update' matches any prefix, '#' matches everything;
-#      an event nobody bound to ('presence.update' aside from wildcards) reaches only the wildcard queues.
+#      events no seed queue is bound to ('presence.update', 'new.jwt', ...) reach only the wildcard queues.
 #   4. Many consumers on one channel, manual ack: nothing is left in any queue afterwards.
 #
 # usage: /usr/bin/python3 topic_routing.py AMQP_URL NAME_PREFIX
