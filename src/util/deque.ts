@@ -68,6 +68,18 @@ export class Deque<T> {
     this.buf[(this.head + i) & this.mask] = v;
   }
 
+  /** Remove and return the element at position i. O(i); used only off the hot path. */
+  removeAt(i: number): T | undefined {
+    if (i < 0 || i >= this.len) return undefined;
+    if (i === 0) return this.shift();
+    const v = this.buf[(this.head + i) & this.mask];
+    for (let k = i; k > 0; k--) this.buf[(this.head + k) & this.mask] = this.buf[(this.head + k - 1) & this.mask];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.len--;
+    return v;
+  }
+
   clear(): void {
     this.buf = new Array<T | undefined>(16);
     this.mask = 15;

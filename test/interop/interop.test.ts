@@ -77,6 +77,7 @@ interface Launched {
   /** Resolves once stdout contains text (rejects if the process ends first or after timeoutMs). */
   waitFor(text: string, timeoutMs: number): Promise<void>;
   done: Promise<RunResult>;
+  kill(): void;
 }
 
 interface LaunchOptions {
@@ -135,7 +136,7 @@ function launch(label: string, cmd: string, args: string[], opts: LaunchOptions)
       watchers.push(check);
       check();
     });
-  return { waitFor, done };
+  return { waitFor, done, kill: () => child.kill('SIGKILL') };
 }
 
 function describeRun(r: RunResult): string {
@@ -260,6 +261,7 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
       try {
         await shipping.waitFor('READY', 15_000);
       } catch (e) {
+        shipping.kill();
         assert.fail(`${(e as Error).message}\n${describeRun(await shipping.done)}`);
       }
       const orders = launch(

@@ -123,7 +123,7 @@ test('garbage on one connection disturbs no other connection', async () => {
   bad.send(Buffer.from('AMQP\u0000\u0000\u0009\u0001', 'binary'));
   let seed = 7;
   const junk = Buffer.alloc(50000);
-  for (let i = 0; i < junk.length; i++) junk[i] = (seed = (seed * 1103515245 + 12345) & 0xff);
+  for (let i = 0; i < junk.length; i++) junk[i] = seed = (seed * 1103515245 + 12345) & 0xff;
   bad.send(junk);
   await bad.closed(5000).catch(() => bad.close());
   await good.openChannel(3);
@@ -135,7 +135,7 @@ test('random bytes after the handshake never crash the broker', async () => {
     const c = await ready();
     let seed = round + 1;
     const junk = Buffer.alloc(2000);
-    for (let i = 0; i < junk.length; i++) junk[i] = (seed = (seed * 1103515245 + 12345) & 0xff);
+    for (let i = 0; i < junk.length; i++) junk[i] = seed = (seed * 1103515245 + 12345) & 0xff;
     c.send(junk);
     await c.closed(5000).catch(() => undefined);
     c.close();

@@ -121,7 +121,7 @@ test('connection.open to an unknown vhost is 530 NOT_ALLOWED', async () => {
     methodId: number;
   };
   assert.equal(close.replyCode, 530);
-  assert.equal(close.replyText, "NOT_ALLOWED - vhost nope not found");
+  assert.equal(close.replyText, 'NOT_ALLOWED - vhost nope not found');
   assert.deepEqual([close.classId, close.methodId], [10, 40]);
   c.close();
 });

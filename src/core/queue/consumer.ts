@@ -11,6 +11,8 @@ export interface Consumer {
   readonly priority: number;
   /** Prefetch, flow, socket room, no_local: may this consumer be sent `entry` right now? */
   canTake(entry: QueuedMessage): boolean;
+  /** Will this consumer never take `entry`, whatever its credit? (AMQP no_local: published on its connection.) */
+  excludes(entry: QueuedMessage): boolean;
   /** Hand over the message. For noAck consumers the queue forgets it; else it counts as unacked. */
   deliver(entry: QueuedMessage, queue: Queue): void;
   /** The queue was deleted under the consumer (AMQP: server-sent basic.cancel). */

@@ -191,10 +191,20 @@ export class Queue {
             this.scheduleDispatch();
             return;
           }
-          const entry = this.ready.peek()!;
-          const c = this.pickConsumer(entry);
-          if (c === null) break;
-          this.ready.shift();
+          let entry = this.ready.peek()!;
+          let c = this.pickConsumer(entry);
+          let at = 0;
+          if (c === null) {
+            // The head may be one no consumer will ever take (no_local): look past it, boundedly,
+            // rather than let it block the queue. It stays in place for a later consumer.
+            if (!this.allExclude(entry)) break;
+            at = this.findTakeable();
+            if (at < 0) break;
+            entry = this.ready.at(at)!;
+            c = this.pickConsumer(entry)!;
+          }
+          if (at === 0) this.ready.shift();
+          else this.ready.removeAt(at);
           this.stats.delivered++;
           entry.deliveryCount++;
           if (!c.noAck) this.unackedCount++;
@@ -219,6 +229,26 @@ export class Queue {
   /** Exchanges bound to this queue (for listing). */
   boundExchanges(): Exchange[] {
     return [...this.bindings].map((b) => b.source);
+  }
+
+  private allExclude(entry: QueuedMessage): boolean {
+    for (const c of this.consumers) if (!c.excludes(entry)) return false;
+    return true;
+  }
+
+  /** Index of the first ready message (within 1024) some consumer can take now, or -1. */
+  private findTakeable(): number {
+    const n = Math.min(this.ready.length, 1024);
+    for (let i = 1; i < n; i++) {
+      const e = this.ready.at(i)!;
+      if (!this.allExclude(e) && this.pickConsumerPeek(e)) return i;
+    }
+    return -1;
+  }
+
+  private pickConsumerPeek(entry: QueuedMessage): boolean {
+    for (const c of this.consumers) if (c.canTake(entry)) return true;
+    return false;
   }
 
   private scheduleDispatch(): void {

@@ -54,6 +54,10 @@ export class AmqpConsumer implements Consumer {
     return true;
   }
 
+  excludes(entry: QueuedMessage): boolean {
+    return this.noLocal && entry.msg.publisherId === this.ch.conn.id;
+  }
+
   private starve(): false {
     this.starved = true;
     return false;

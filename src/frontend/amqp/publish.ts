@@ -32,6 +32,8 @@ const MAX_MESSAGE_SIZE = 134217728;
 const PROPS_OFFSET = 12;
 /** Bit of reply-to in the first property-flags word (amqp0-9-1.xml basic properties, 7th). */
 const REPLY_TO_FLAG = 1 << 9;
+/** Bit of user-id (12th property). */
+const USER_ID_FLAG = 1 << 4;
 
 class TxPublish {
   constructor(
@@ -142,7 +144,9 @@ export class ChannelPublisher {
     this.reset();
     const conn = this.ch.conn;
     const end = props.length;
-    if (end >= 2 && (props.readUInt16BE(0) & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
+    const flags = end >= 2 ? props.readUInt16BE(0) : 0;
+    if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
+    if ((flags & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
     const msg = new Message(
       amqpFormat,
       m.exchange,
@@ -220,6 +224,14 @@ export class ChannelPublisher {
     writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.props);
     writeBody(out, this.ch.id, msg.body, this.ch.conn.frameMax);
     this.ch.conn.scheduleFlush();
+  }
+
+  /** https://www.rabbitmq.com/docs/validated-user-id: user-id must name the publisher, unless impersonator. */
+  private checkUserId(props: Buffer): void {
+    const conn = this.ch.conn;
+    const userId = decodeProperties(props, 0, props.length).userId;
+    if (userId === null || userId === conn.user || conn.userObj?.tags.includes('impersonator')) return;
+    throw channelError(406, `user_id property set to '${userId}' but authenticated user was '${conn.user}'`);
   }
 
   /** Direct reply-to: a request naming amq.rabbitmq.reply-to gets this channel's reply address instead. */

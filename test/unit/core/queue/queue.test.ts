@@ -22,6 +22,9 @@ class TestConsumer implements Consumer {
     this.got.push(e);
   }
   cancelByServer(): void {}
+  excludes(): boolean {
+    return false;
+  }
   bodies(): string[] {
     return this.got.map((e) => e.msg.body.toString());
   }
