@@ -58,8 +58,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     options: o,
     close() {
       closing ??= (async () => {
-        await Promise.all(listeners.map((l) => l.close()));
+        // Stop accepting first; server.close() resolves only once every socket has gone, so the
+        // connections are closed (320 CONNECTION_FORCED) before the listeners are awaited.
+        const stopped = Promise.all(listeners.map((l) => l.close()));
         await amqp.close();
+        await stopped;
         await storage.close();
         log.info('Warren stopped');
       })();

@@ -1,0 +1,201 @@
+// Server configuration from three sources, in increasing precedence: a config file (JSON or YAML),
+// WARREN_* environment variables, command-line flags. All three map onto BrokerOptions; this is the only
+// place that reads the environment.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { BrokerOptions, LogLevel } from '../options.js';
+
+/** One server option: its flag, its environment variable, and how a string becomes a BrokerOptions value. */
+export interface OptionSpec {
+  flag: string;
+  key: keyof FlatConfig;
+  kind: 'port' | 'int' | 'string' | 'bool' | 'list';
+  help: string;
+  defaultText?: string;
+}
+
+/** The flat, string-keyed form every source is read into before it becomes BrokerOptions. */
+export interface FlatConfig {
+  amqpPort?: number | null;
+  amqpsPort?: number | null;
+  bind?: string[];
+  dataDir?: string;
+  logLevel?: LogLevel;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsVerifyPeer?: boolean;
+  tlsFailIfNoPeerCert?: boolean;
+  heartbeat?: number;
+  frameMax?: number;
+  channelMax?: number;
+  consumerTimeout?: number;
+  storage?: 'file' | 'memory';
+  advertiseRabbitmq?: boolean;
+}
+
+export const SERVER_OPTIONS: OptionSpec[] = [
+  {
+    flag: 'amqp-port',
+    key: 'amqpPort',
+    kind: 'port',
+    help: 'AMQP port (0: any free port, off: none)',
+    defaultText: '5672',
+  },
+  { flag: 'bind', key: 'bind', kind: 'list', help: 'interfaces to listen on, comma-separated', defaultText: '::' },
+  { flag: 'data-dir', key: 'dataDir', kind: 'string', help: 'where durable state lives', defaultText: './data' },
+  {
+    flag: 'log-level',
+    key: 'logLevel',
+    kind: 'string',
+    help: 'trace|debug|info|warn|error|fatal|silent',
+    defaultText: 'info',
+  },
+  {
+    flag: 'amqps-port',
+    key: 'amqpsPort',
+    kind: 'port',
+    help: 'AMQP over TLS port (needs --tls-cert/--tls-key)',
+    defaultText: '5671 with TLS',
+  },
+  { flag: 'tls-cert', key: 'tlsCert', kind: 'string', help: 'PEM certificate chain file' },
+  { flag: 'tls-key', key: 'tlsKey', kind: 'string', help: 'PEM private key file' },
+  { flag: 'tls-ca', key: 'tlsCa', kind: 'string', help: 'PEM CA bundle for verifying client certificates' },
+  { flag: 'tls-verify-peer', key: 'tlsVerifyPeer', kind: 'bool', help: 'ask clients for a certificate' },
+  {
+    flag: 'tls-fail-if-no-peer-cert',
+    key: 'tlsFailIfNoPeerCert',
+    kind: 'bool',
+    help: 'refuse clients without a valid certificate',
+  },
+  {
+    flag: 'heartbeat',
+    key: 'heartbeat',
+    kind: 'int',
+    help: 'heartbeat seconds proposed in connection.tune',
+    defaultText: '60',
+  },
+  {
+    flag: 'frame-max',
+    key: 'frameMax',
+    kind: 'int',
+    help: 'frame_max proposed in connection.tune',
+    defaultText: '131072',
+  },
+  {
+    flag: 'channel-max',
+    key: 'channelMax',
+    kind: 'int',
+    help: 'channel_max proposed in connection.tune',
+    defaultText: '2047',
+  },
+  {
+    flag: 'consumer-timeout',
+    key: 'consumerTimeout',
+    kind: 'int',
+    help: 'ms an unacked delivery may stay out before its channel is closed',
+    defaultText: '1800000',
+  },
+  {
+    flag: 'storage',
+    key: 'storage',
+    kind: 'string',
+    help: 'file|memory (memory keeps nothing across restarts)',
+    defaultText: 'file',
+  },
+  {
+    flag: 'advertise-rabbitmq',
+    key: 'advertiseRabbitmq',
+    kind: 'bool',
+    help: 'report product "RabbitMQ" (kombu/Celery compatibility)',
+  },
+];
+
+export function envName(flag: string): string {
+  return 'WARREN_' + flag.toUpperCase().replace(/-/g, '_');
+}
+
+/** Parse one textual value (from a flag or the environment) as its spec says. */
+export function parseValue(spec: OptionSpec, raw: string | boolean): unknown {
+  switch (spec.kind) {
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off|)$/i.test(raw)) return false;
+      throw new Error(`--${spec.flag}: expected true or false, got '${raw}'`);
+    case 'port': {
+      const s = String(raw);
+      if (s === 'off' || s === 'none' || s === 'false') return null;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${spec.flag}: not a port: '${s}'`);
+      return n;
+    }
+    case 'int': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0)
+        throw new Error(`--${spec.flag}: not a non-negative integer: '${String(raw)}'`);
+      return n;
+    }
+    case 'list':
+      return String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    case 'string':
+      return String(raw);
+  }
+}
+
+/** Read a JSON or YAML config file whose keys are the camelCase option names or the flag names. */
+export function readConfigFile(path: string): FlatConfig {
+  const text = readFileSync(path, 'utf8');
+  const data: unknown = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: expected a mapping of options`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+    const spec = SERVER_OPTIONS.find((s) => s.key === k || s.flag === k);
+    if (!spec) throw new Error(`${path}: unknown option '${k}'`);
+    out[spec.key] = typeof v === 'string' || typeof v === 'boolean' ? parseValue(spec, v) : v;
+  }
+  return out as FlatConfig;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv): FlatConfig {
+  const out: Record<string, unknown> = {};
+  for (const spec of SERVER_OPTIONS) {
+    const v = env[envName(spec.flag)];
+    if (v !== undefined) out[spec.key] = parseValue(spec, v);
+  }
+  return out as FlatConfig;
+}
+
+/** The merged flat config → startBroker options (TLS files read here). */
+export function toBrokerOptions(c: FlatConfig): BrokerOptions {
+  const o: BrokerOptions = {};
+  if (c.amqpPort !== undefined) o.amqpPort = c.amqpPort;
+  if (c.amqpsPort !== undefined) o.amqpsPort = c.amqpsPort;
+  if (c.bind !== undefined) o.bind = c.bind;
+  if (c.dataDir !== undefined) o.dataDir = c.dataDir;
+  if (c.logLevel !== undefined) o.logLevel = c.logLevel;
+  if (c.heartbeat !== undefined) o.heartbeat = c.heartbeat;
+  if (c.frameMax !== undefined) o.frameMax = c.frameMax;
+  if (c.channelMax !== undefined) o.channelMax = c.channelMax;
+  if (c.consumerTimeout !== undefined) o.consumerTimeout = c.consumerTimeout;
+  if (c.storage !== undefined) {
+    if (c.storage !== 'file' && c.storage !== 'memory') throw new Error(`--storage: expected file or memory`);
+    o.storage = c.storage;
+  }
+  if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
+  if (c.tlsCert || c.tlsKey) {
+    if (!c.tlsCert || !c.tlsKey) throw new Error('TLS needs both --tls-cert and --tls-key');
+    o.tls = {
+      cert: readFileSync(c.tlsCert),
+      key: readFileSync(c.tlsKey),
+      ...(c.tlsCa ? { ca: readFileSync(c.tlsCa) } : {}),
+      verifyPeer: c.tlsVerifyPeer ?? false,
+      failIfNoPeerCert: c.tlsFailIfNoPeerCert ?? false,
+    };
+  }
+  return o;
+}

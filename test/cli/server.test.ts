@@ -1,0 +1,113 @@
+// `warren server` as a user runs it: flags, WARREN_* environment, config file, --help, and a clean
+// shutdown on SIGTERM/SIGINT that tells connected clients 320 CONNECTION_FORCED and exits 0.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+
+const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startServer(args: string[], env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'server', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in: ${err}`)), 10000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+  return { child, port, stderr: () => err, exited };
+}
+
+test('--help lists every server option with its WARREN_* variable', () => {
+  const r = spawnSync(process.execPath, [BIN, 'server', '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  for (const flag of [
+    '--amqp-port',
+    '--bind',
+    '--data-dir',
+    '--config',
+    '--log-level',
+    '--amqps-port',
+    '--tls-cert',
+    '--tls-key',
+    '--tls-ca',
+  ]) {
+    assert.match(r.stdout, new RegExp(flag), flag);
+  }
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_AMQP_PORT/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_DATA_DIR/);
+});
+
+test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit code 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const s = await startServer(['--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir]);
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${s.port}`);
+  const ch = await conn.createChannel();
+  await ch.assertQueue('cli-durable', { durable: true });
+  // amqplib reports a server-initiated close on 'close' (with the reason) and, for some codes, 'error' too
+  conn.on('error', () => {});
+  const closed = new Promise<Error>((r) => conn.on('close', r));
+  s.child.kill('SIGTERM');
+  const err = await closed;
+  assert.ok(err, 'close carries the server reason');
+  assert.match(err.message, /320/);
+  assert.match(err.message, /CONNECTION_FORCED/);
+  assert.equal(await s.exited, 0);
+  assert.ok(existsSync(join(dir, 'format_version')));
+  assert.match(readFileSync(join(dir, 'definitions.json'), 'utf8'), /cli-durable/);
+});
+
+test('SIGINT also exits 0; WARREN_* environment sets options', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const s = await startServer([], {
+    WARREN_AMQP_PORT: '0',
+    WARREN_BIND: '127.0.0.1',
+    WARREN_DATA_DIR: dir,
+    WARREN_HEARTBEAT: '7',
+  });
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${s.port}`);
+  assert.equal((conn.connection as unknown as { heartbeat: number }).heartbeat, 7);
+  await conn.close();
+  s.child.kill('SIGINT');
+  assert.equal(await s.exited, 0);
+});
+
+test('a YAML config file is read; flags override it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const cfg = join(dir, 'warren.yaml');
+  writeFileSync(cfg, `amqpPort: 1\nbind: 127.0.0.1\ndataDir: ${dir}\nheartbeat: 9\n`);
+  const s = await startServer(['--config', cfg, '--amqp-port', '0']);
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${s.port}`);
+  assert.equal((conn.connection as unknown as { heartbeat: number }).heartbeat, 9);
+  await conn.close();
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
+});
+
+test('a bad option value is a clear error and a non-zero exit', () => {
+  const r = spawnSync(process.execPath, [BIN, 'server', '--amqp-port', 'nope'], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /not a port/);
+});
