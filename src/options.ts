@@ -1,5 +1,6 @@
 // The options of startBroker(), with their defaults. The CLI (src/cli/) maps flags, WARREN_* environment
 // variables and a config file onto this one shape; nothing else reads the environment.
+import { parseSize } from './util/size.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -55,6 +56,13 @@ export interface BrokerOptions {
   loopbackUsers?: string[];
   /** The vhost created on an empty data directory. Default '/'. */
   defaultVhost?: string;
+  /**
+   * Free disk space under which publishers are blocked (RabbitMQ disk_free_limit): bytes, or a string with
+   * RabbitMQ's units ('50MB', '1GiB'). Default '50MB', as RabbitMQ.
+   */
+  diskFreeLimit?: number | string;
+  /** Target size of a message segment file, bytes (advanced; default 64 MiB). */
+  segmentSize?: number | string;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +82,8 @@ export interface ResolvedOptions {
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
   defaultVhost: string;
+  diskFreeLimit: number;
+  segmentSize: number;
 }
 
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
@@ -95,5 +105,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
+    diskFreeLimit: parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit'),
+    segmentSize: Math.max(4096, parseSize(o.segmentSize ?? 64 * 1024 * 1024, 'segmentSize')),
   };
 }

@@ -4,6 +4,7 @@
 import { Broker } from './core/broker.js';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options.js';
 import { AmqpServer } from './frontend/amqp/server.js';
+import { amqpFormat } from './frontend/amqp/format.js';
 import { listen, type Listening } from './frontend/net/listener.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openStorage, type Storage } from './storage/storage.js';
@@ -24,7 +25,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const o = resolveOptions(options);
   const log: Logger = createLogger(o.logLevel);
   const broker = new Broker({ loopbackUsers: o.loopbackUsers });
-  const storage: Storage = await openStorage(o, log);
+  // the content formats stored messages may be in (storage rebuilds messages read back from disk)
+  const formats = new Map([[amqpFormat.name, amqpFormat]]);
+  const storage: Storage = await openStorage(o, log, formats);
   await storage.restore(broker, o);
   const amqp = new AmqpServer(broker, o, log);
   const listeners: Listening[] = [];

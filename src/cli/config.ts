@@ -32,6 +32,8 @@ export interface FlatConfig {
   consumerTimeout?: number;
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
+  diskFreeLimit?: string;
+  segmentSize?: string;
 }
 
 export const SERVER_OPTIONS: OptionSpec[] = [
@@ -102,6 +104,20 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'string',
     help: 'file|memory (memory keeps nothing across restarts)',
     defaultText: 'file',
+  },
+  {
+    flag: 'disk-free-limit',
+    key: 'diskFreeLimit',
+    kind: 'string',
+    help: 'free disk space under which publishers are blocked (RabbitMQ disk_free_limit; 50MB, 1GiB, …)',
+    defaultText: '50MB',
+  },
+  {
+    flag: 'segment-size',
+    key: 'segmentSize',
+    kind: 'string',
+    help: 'target size of a message segment file (advanced)',
+    defaultText: '64MiB',
   },
   {
     flag: 'advertise-rabbitmq',
@@ -187,6 +203,8 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
     o.storage = c.storage;
   }
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
+  if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
+  if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);
   if (c.tlsCert || c.tlsKey) {
     if (!c.tlsCert || !c.tlsKey) throw new Error('TLS needs both --tls-cert and --tls-key');
     o.tls = {

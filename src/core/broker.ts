@@ -3,6 +3,8 @@
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
 import { VHost } from './vhost.js';
+import { Alarms } from './alarms.js';
+import type { MessageStore } from './queue/backing.js';
 
 /** What a front end's connection exposes to the core (for listing and forced close). */
 export interface ClientConnection {
@@ -22,6 +24,9 @@ export class Broker {
   readonly vhosts = new Map<string, VHost>();
   readonly users = new UserStore();
   readonly connections = new Map<number, ClientConnection>();
+  readonly alarms = new Alarms();
+  /** The message store of a file-backed broker (publisher confirms wait on its fsyncs), else null. */
+  store: MessageStore | null = null;
   private nextConnectionId = 1;
 
   constructor(readonly config: BrokerConfig) {}

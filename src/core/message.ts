@@ -50,6 +50,10 @@ export class Message {
 export class QueuedMessage {
   redelivered = false;
   deliveryCount = 0;
+  /** Where the message store logged this copy: segment number (-1: not on disk), record offset and length. */
+  seg = -1;
+  off = 0;
+  len = 0;
   constructor(
     readonly msg: Message,
     readonly seq: number,

@@ -45,6 +45,8 @@ export interface QueueDeclare {
 /** Observes definition changes (durable storage subscribes to persist them). */
 export interface DefinitionListener {
   changed(vhost: VHost): void;
+  /** A queue was created (storage attaches message storage to durable ones). */
+  queueCreated?(q: Queue): void;
 }
 
 const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof DirectExchange>) => Exchange> = {
@@ -220,6 +222,7 @@ export class VHost {
     q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed();
+    this.listener?.queueCreated?.(q);
     return q;
   }
 

@@ -1,14 +1,18 @@
 // Storage behind a narrow interface. `memory` keeps nothing across restarts (tests, embedding);
-// `file` keeps durable definitions in the data directory, with a format version written from the start.
-// Message durability (segment log, group commit, confirms after fsync) plugs in here with the durability
-// work; until then persistent messages live in memory like transient ones.
+// `file` keeps durable definitions in the data directory, with a format version written from the start,
+// and persistent messages of durable queues in the message store (message-store.ts: segment log, group
+// commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
 import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
+import type { ContentFormat } from '../core/message.js';
+import type { Queue } from '../core/queue/queue.js';
 import type { VHost } from '../core/vhost.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { FileMessageStore } from './message-store.js';
+import { DiskMonitor } from './disk-monitor.js';
 
 export interface Storage {
   /** Recreate users, vhosts and durable definitions (or the defaults on an empty store). */
@@ -20,8 +24,12 @@ export interface Storage {
 /** Format of the data directory; a directory with another format is refused, never rewritten. */
 export const FORMAT_VERSION = 1;
 
-export async function openStorage(o: ResolvedOptions, log: Logger): Promise<Storage> {
-  return o.storage === 'memory' ? new MemoryStorage() : FileStorage.open(o.dataDir, log);
+export async function openStorage(
+  o: ResolvedOptions,
+  log: Logger,
+  formats: Map<string, ContentFormat>,
+): Promise<Storage> {
+  return o.storage === 'memory' ? new MemoryStorage() : FileStorage.open(o.dataDir, log, formats);
 }
 
 function createDefaults(broker: Broker, o: ResolvedOptions): void {
@@ -39,18 +47,21 @@ class MemoryStorage implements Storage {
   async close(): Promise<void> {}
 }
 
-class FileStorage implements Storage {
+export class FileStorage implements Storage {
   private broker: Broker | null = null;
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
+  store: FileMessageStore | null = null;
+  private monitor: DiskMonitor | null = null;
 
   private constructor(
     private readonly dir: string,
     private readonly log: Logger,
+    private readonly formats: Map<string, ContentFormat>,
   ) {}
 
-  static async open(dir: string, log: Logger): Promise<FileStorage> {
+  static async open(dir: string, log: Logger, formats: Map<string, ContentFormat>): Promise<FileStorage> {
     await mkdir(dir, { recursive: true });
     const versionFile = join(dir, 'format_version');
     let version: string | null = null;
@@ -65,7 +76,7 @@ class FileStorage implements Storage {
           `Refusing to start rather than rewrite it.`,
       );
     }
-    return new FileStorage(dir, log);
+    return new FileStorage(dir, log, formats);
   }
 
   private get file(): string {
@@ -82,8 +93,51 @@ class FileStorage implements Storage {
     }
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
-    for (const v of broker.vhosts.values()) v.listener = { changed: (vh: VHost) => this.changed(vh) };
+    let ioFailed = false;
+    const store = FileMessageStore.open(
+      join(this.dir, 'messages'),
+      broker,
+      this.log,
+      this.formats,
+      {
+        beforeSync: () => this.flushIfDirty(),
+        ioFailure: (err) => {
+          ioFailed = err !== null;
+          broker.alarms.set('disk', ioFailed || (this.monitor?.low ?? false));
+        },
+      },
+      o.segmentSize,
+    );
+    this.store = store;
+    broker.store = store;
+    const r = store.recovery;
+    this.log.info(
+      { queues: r.queues, messages: r.messages, segments: r.segments, tornBytes: r.tornBytes, ms: r.ms },
+      'messages recovered',
+    );
+    const listener = {
+      changed: (vh: VHost) => this.changed(vh),
+      queueCreated: (q: Queue) => {
+        if (q.durable && q.exclusiveOwner === null) store.attach(q);
+      },
+    };
+    for (const v of broker.vhosts.values()) v.listener = listener;
     if (!defs) this.changed();
+    this.monitor = new DiskMonitor(this.dir, o.diskFreeLimit, this.log, (low) =>
+      broker.alarms.set('disk', low || ioFailed),
+    );
+  }
+
+  /** Definitions waiting in the 50 ms coalescing window are written now (before a message fsync). */
+  private flushIfDirty(): Promise<void> | null {
+    if (!this.dirty) return null;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const w = this.writing.then(() => this.write());
+    this.writing = w.catch(() => {});
+    return w;
   }
 
   private changed(_v?: VHost): void {
@@ -91,7 +145,7 @@ class FileStorage implements Storage {
     // coalesce bursts of declares into one write
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      this.writing = this.writing.then(() => this.write());
+      this.writing = this.writing.then(() => this.write()).catch(() => {});
     }, 50);
   }
 
@@ -106,16 +160,21 @@ class FileStorage implements Storage {
       await fh.close();
       await rename(tmp, this.file);
     } catch (e) {
+      // stays dirty: the next write (or the next message fsync, which waits for it) tries again
+      this.dirty = true;
       this.log.error({ err: e }, 'could not write definitions');
+      throw e;
     }
   }
 
   async close(): Promise<void> {
+    this.monitor?.stop();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
-      this.writing = this.writing.then(() => this.write());
+      this.writing = this.writing.then(() => this.write()).catch(() => {});
     }
     await this.writing;
+    await this.store?.close();
   }
 }

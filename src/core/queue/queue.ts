@@ -2,7 +2,8 @@
 // consumer's capacity. Unacked deliveries are tracked by the front end (per channel); the queue only counts
 // them and takes them back (ack, requeue, reject). Later issues add TTL, limits and dead-lettering here.
 import { roughNow } from '../../util/rough-clock.js';
-import { Deque } from '../../util/deque.js';
+import { ReadyList } from './ready-list.js';
+import type { QueueBacking } from './backing.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Binding } from '../binding.js';
 import { QueuedMessage, type Message } from '../message.js';
@@ -26,7 +27,7 @@ export interface QueueCallbacks {
 
 export class Queue {
   readonly kind = 'queue' as const;
-  readonly ready = new Deque<QueuedMessage>();
+  readonly ready = new ReadyList();
   readonly consumers: Consumer[] = [];
   /** Bindings with this queue as destination (for cleanup and listing). */
   readonly bindings = new Set<Binding>();
@@ -41,6 +42,8 @@ export class Queue {
   /** Publishers paused by this queue's flow control. */
   private readonly blockedPublishers = new Set<FlowControlled>();
   private seq = 0;
+  /** Message storage of a durable queue on a file store (see backing.ts), else null. */
+  private backing: QueueBacking | null = null;
   private rr = 0;
   private mixedPriorities = false;
   private hadConsumers = false;
@@ -73,10 +76,19 @@ export class Queue {
     return this.consumers.length === 1 && this.consumers[0]!.exclusive ? this.consumers[0]! : null;
   }
 
+  /** Attach message storage; `nextSeq` continues after the recovered messages (storage wiring only). */
+  attachBacking(b: QueueBacking, nextSeq: number): void {
+    this.backing = b;
+    this.ready.backing = b;
+    if (nextSeq > this.seq) this.seq = nextSeq;
+  }
+
   // Hot path: called once per routed copy of a published message.
   enqueue(msg: Message): void {
     this.stats.published++;
-    this.ready.push(new QueuedMessage(msg, this.seq++));
+    const e = new QueuedMessage(msg, this.seq++);
+    if (this.backing !== null) this.backing.enqueued(e);
+    this.ready.push(e);
     if (this.consumers.length !== 0) this.dispatch();
   }
 
@@ -111,19 +123,27 @@ export class Queue {
     if (e === undefined) return null;
     this.stats.delivered++;
     if (!noAck) this.unackedCount++;
+    if (this.backing !== null) this.backingDelivered(e, noAck);
     return e;
   }
 
-  ack(_entry: QueuedMessage): void {
+  ack(entry: QueuedMessage): void {
+    if (this.backing !== null) this.backing.removed(entry);
     if (this.deleted) return;
     this.unackedCount--;
     this.stats.acked++;
   }
 
   /** Rejected without requeue (dead-lettering hooks in here later). */
-  discard(_entry: QueuedMessage): void {
+  discard(entry: QueuedMessage): void {
+    if (this.backing !== null) this.backing.removed(entry);
     if (this.deleted) return;
     this.unackedCount--;
+  }
+
+  private backingDelivered(e: QueuedMessage, noAck: boolean): void {
+    if (noAck) this.backing!.removed(e);
+    else if (e.deliveryCount === 0 && !e.redelivered) this.backing!.delivered(e);
   }
 
   /**
@@ -137,7 +157,7 @@ export class Queue {
     for (const e of entries) {
       e.redelivered = true;
       let i = 0;
-      const n = this.ready.length;
+      const n = this.ready.memLength;
       while (i < n && this.ready.at(i)!.seq < e.seq) i++;
       this.ready.insert(i, e);
     }
@@ -147,8 +167,8 @@ export class Queue {
 
   /** Drop all ready messages; returns how many. Unacked ones stay (amqp0-9-1.xml queue.purge). */
   purge(): number {
-    const n = this.ready.length;
-    this.ready.clear();
+    const b = this.backing;
+    const n = b === null ? this.ready.clear() : this.ready.clear((e) => b.removed(e));
     this.releasePublishers();
     return n;
   }
@@ -191,7 +211,9 @@ export class Queue {
             this.scheduleDispatch();
             return;
           }
-          let entry = this.ready.peek()!;
+          let entry = this.ready.peek();
+          // undefined only when the disk tail could not be read now (I/O error, logged): try later
+          if (entry === undefined) break;
           let c = this.pickConsumer(entry);
           let at = 0;
           if (c === null) {
@@ -206,6 +228,7 @@ export class Queue {
           if (at === 0) this.ready.shift();
           else this.ready.removeAt(at);
           this.stats.delivered++;
+          if (this.backing !== null) this.backingDelivered(entry, c.noAck);
           entry.deliveryCount++;
           if (!c.noAck) this.unackedCount++;
           c.deliver(entry, this);
@@ -223,7 +246,13 @@ export class Queue {
     this.releasePublishers();
     const cs = this.consumers.splice(0);
     for (const c of cs) c.cancelByServer(this);
-    this.ready.clear();
+    const b = this.backing;
+    if (b === null) this.ready.clear();
+    else {
+      // dead first, so dropping the contents writes no per-message records
+      b.queueDeleted();
+      this.ready.clear((e) => b.removed(e));
+    }
   }
 
   /** Exchanges bound to this queue (for listing). */
@@ -238,7 +267,7 @@ export class Queue {
 
   /** Index of the first ready message (within 1024) some consumer can take now, or -1. */
   private findTakeable(): number {
-    const n = Math.min(this.ready.length, 1024);
+    const n = Math.min(this.ready.memLength, 1024);
     for (let i = 1; i < n; i++) {
       const e = this.ready.at(i)!;
       if (!this.allExclude(e) && this.pickConsumerPeek(e)) return i;

@@ -18,6 +18,8 @@ import {
   writeConnectionClose,
   writeConnectionCloseOk,
   writeConnectionOpenOk,
+  writeConnectionBlocked,
+  writeConnectionUnblocked,
   writeConnectionStart,
   writeConnectionTune,
   writeChannelOpenOk,
@@ -136,8 +138,37 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     } catch (e) {
       this.onError(e);
     }
-    if (this.flowBlockedBy.size !== 0 && !this.socket.isPaused()) this.socket.pause();
+    if ((this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) && !this.socket.isPaused()) {
+      this.socket.pause();
+    }
     this.scheduleFlush();
+  }
+
+  /** Set once a basic.publish arrived: only publishing connections are paused by an alarm (as RabbitMQ). */
+  hasPublished = false;
+  /** A resource alarm (disk) is raised: stop reading from this connection once it publishes. */
+  private alarmBlocked = false;
+
+  /**
+   * RabbitMQ's alarms (rabbit_reader control_throttle): connection.blocked with the reason ("low on disk")
+   * to clients that announced the connection.blocked capability, reading paused for publishers; and
+   * connection.unblocked when the alarm clears.
+   */
+  alarm(blocked: boolean, reason: string): void {
+    if (this.state !== 'opened' || blocked === this.alarmBlocked) return;
+    this.alarmBlocked = blocked;
+    if (this.capabilities['connection.blocked'] === true) {
+      if (blocked) writeConnectionBlocked(this.out, 0, reason);
+      else writeConnectionUnblocked(this.out, 0);
+      this.blocked = blocked;
+      this.scheduleFlush();
+    }
+    if (blocked) {
+      if (this.hasPublished && !this.socket.isPaused()) this.socket.pause();
+    } else if (this.flowBlockedBy.size === 0) {
+      this.lastRead = roughNow();
+      this.socket.resume();
+    }
   }
 
   /**
@@ -152,7 +183,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   flowResume(q: Queue): void {
     this.flowBlockedBy.delete(q);
-    if (this.flowBlockedBy.size === 0 && this.state !== 'closed') {
+    if (this.flowBlockedBy.size === 0 && !this.alarmBlocked && this.state !== 'closed') {
       this.lastRead = roughNow();
       this.socket.resume();
     }
@@ -400,6 +431,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.handshakeTimer = null;
     this.server.broker.register(this);
     writeConnectionOpenOk(this.out, 0);
+    const alarms = this.server.broker.alarms;
+    if (alarms.blocked) queueMicrotask(() => this.alarm(true, alarms.reason));
   }
 
   // ---- errors and closing ----------------------------------------------------------------------
@@ -526,7 +559,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       const hb = this.heartbeat * 1000;
       // amqp0-9-1 §4.2.7: a peer silent for more than two intervals is dead
       // (a connection paused by flow control is not read, so its silence proves nothing)
-      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0) {
+      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0 && !this.alarmBlocked) {
         this.log.warn({ conn: this.name }, `missed heartbeats from client, timeout: ${this.heartbeat}s`);
         this.teardown();
         this.state = 'closed';

@@ -20,6 +20,7 @@ import {
   type BasicPublish,
 } from '../../codec/amqp/methods.generated.js';
 import { Message } from '../../core/message.js';
+import type { MessageStore, SyncWaiter } from '../../core/queue/backing.js';
 import { roughNow } from '../../util/rough-clock.js';
 import type { AmqpChannel } from './channel.js';
 import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
@@ -43,7 +44,7 @@ class TxPublish {
   ) {}
 }
 
-export class ChannelPublisher {
+export class ChannelPublisher implements SyncWaiter {
   confirmMode = false;
   txMode = false;
   /** Publishes seen in confirm mode (the delivery tags of basic.ack to the publisher). */
@@ -51,6 +52,16 @@ export class ChannelPublisher {
   private confirmedUpTo = 0;
   private confirmSentUpTo = 0;
   private txPublishes: TxPublish[] = [];
+  /**
+   * Confirms waiting for the message store's fsync, in order: publish seq i may be acked once the store has
+   * synced ticket i. Consecutive publishes waiting on the same ticket share one entry, so a batch costs one
+   * entry, not one per message. A transient publish after a waiting one waits too (acks stay in order).
+   */
+  private waitSeqs: number[] = [];
+  private waitTickets: number[] = [];
+  private waitHead = 0;
+  /** tx.commit-ok replies waiting for the fsync of their persistent messages, by ticket. */
+  private commitTickets: number[] = [];
 
   // the message being assembled
   private method: BasicPublish | null = null;
@@ -68,6 +79,7 @@ export class ChannelPublisher {
   }
 
   onPublish(m: BasicPublish): void {
+    this.ch.conn.hasPublished = true;
     this.method = m;
     this.awaitingHeader = true;
   }
@@ -166,11 +178,61 @@ export class ChannelPublisher {
       this.txPublishes.push(new TxPublish(msg, m.mandatory, m.immediate));
       return;
     }
+    const store = conn.server.broker.store;
+    if (store === null || !this.confirmMode) {
+      this.route(msg, m.mandatory, m.immediate);
+      if (this.confirmMode) {
+        this.confirmedUpTo = this.publishSeq;
+        conn.scheduleFlush();
+      }
+      return;
+    }
+    const before = store.appended;
     this.route(msg, m.mandatory, m.immediate);
-    if (this.confirmMode) {
+    // a persistent message reached a durable queue (or an earlier one is still waiting): ack after fsync
+    if (store.appended !== before || this.waitHead < this.waitSeqs.length) this.confirmAfterSync(store);
+    else {
       this.confirmedUpTo = this.publishSeq;
       conn.scheduleFlush();
     }
+  }
+
+  private confirmAfterSync(store: MessageStore): void {
+    const t = store.appended;
+    const n = this.waitSeqs.length;
+    if (n > this.waitHead && this.waitTickets[n - 1] === t) this.waitSeqs[n - 1] = this.publishSeq;
+    else {
+      this.waitSeqs.push(this.publishSeq);
+      this.waitTickets.push(t);
+      store.addSyncWaiter(this);
+    }
+  }
+
+  /** The store fsynced everything up to `ticket`: release the confirms and commit-oks it covers. */
+  synced(ticket: number): boolean {
+    const ch = this.ch;
+    if (ch.closing) {
+      this.waitSeqs = [];
+      this.waitTickets = [];
+      this.waitHead = 0;
+      this.commitTickets = [];
+      return false;
+    }
+    let h = this.waitHead;
+    const seqs = this.waitSeqs;
+    while (h < seqs.length && this.waitTickets[h]! <= ticket) this.confirmedUpTo = seqs[h++]!;
+    if (h === seqs.length) {
+      this.waitSeqs = [];
+      this.waitTickets = [];
+      h = 0;
+    }
+    this.waitHead = h;
+    while (this.commitTickets.length !== 0 && this.commitTickets[0]! <= ticket) {
+      this.commitTickets.shift();
+      writeTxCommitOk(ch.conn.out, ch.id);
+    }
+    ch.conn.scheduleFlush();
+    return this.waitSeqs.length !== 0 || this.commitTickets.length !== 0;
   }
 
   // Hot path: route one message and enqueue it in every queue it reaches.
@@ -278,9 +340,17 @@ export class ChannelPublisher {
     if (!this.txMode) throw channelError(406, `channel is not transactional`);
     const pubs = this.txPublishes;
     this.txPublishes = [];
+    const store = this.ch.conn.server.broker.store;
+    const before = store === null ? 0 : store.appended;
     for (const p of pubs) this.route(p.msg, p.mandatory, p.immediate);
     this.ch.deliveries.txCommit();
-    writeTxCommitOk(this.ch.conn.out, this.ch.id);
+    // commit-ok only once the committed persistent messages are on disk (and after any earlier commit-ok)
+    if (store !== null && (store.appended !== before || this.commitTickets.length !== 0)) {
+      this.commitTickets.push(store.appended);
+      store.addSyncWaiter(this);
+    } else {
+      writeTxCommitOk(this.ch.conn.out, this.ch.id);
+    }
   }
 
   txRollback(): void {

@@ -7,8 +7,9 @@ import type { Logger } from '../../util/logger.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { AmqpConnection } from './connection.js';
 import { ReplyToRegistry } from './direct-reply-to.js';
+import type { AlarmListener } from '../../core/alarms.js';
 
-export class AmqpServer {
+export class AmqpServer implements AlarmListener {
   readonly connections = new Set<AmqpConnection>();
   readonly replyTo = new ReplyToRegistry();
   private readonly ticker: NodeJS.Timeout;
@@ -23,6 +24,11 @@ export class AmqpServer {
       for (const c of this.connections) c.tick(now);
     }, 1000);
     this.ticker.unref();
+    broker.alarms.subscribe(this);
+  }
+
+  alarmsChanged(blocked: boolean, reason: string): void {
+    for (const c of this.connections) c.alarm(blocked, reason);
   }
 
   handleSocket(socket: Socket): void {
@@ -37,6 +43,7 @@ export class AmqpServer {
   /** Shutdown: every connection gets connection.close 320 CONNECTION_FORCED, then sockets close. */
   async close(): Promise<void> {
     clearInterval(this.ticker);
+    this.broker.alarms.unsubscribe(this);
     const pending: Promise<void>[] = [];
     for (const c of this.connections) {
       pending.push(

@@ -1,0 +1,41 @@
+// What a queue needs from message storage, defined by the core and implemented by src/storage (the core
+// never imports storage; src/server.ts wires them). A durable queue on a file store gets a QueueBacking:
+// it is told of every enqueue, first delivery and removal (so persistent messages are logged, marked
+// delivered and acked on disk), and it holds the queue's tail on disk once the in-memory window is full
+// (RabbitMQ's classic queues page to disk the same way, LavinMQ keeps only segment positions in memory).
+import type { QueuedMessage } from '../message.js';
+
+/** Told when everything appended up to a ticket is on disk (written and fsynced). */
+export interface SyncWaiter {
+  /** Returns true while it still waits for a later ticket. */
+  synced(ticket: number): boolean;
+}
+
+/** The broker-wide message store: group commit and the tickets publisher confirms wait on. */
+export interface MessageStore {
+  /** Ticket of the last persistent record appended; a confirm for it waits until `synced` reaches it. */
+  readonly appended: number;
+  /** Every record up to this ticket is written and fsynced. */
+  readonly synced: number;
+  /** Call `w.synced()` after each fsync until it returns false. */
+  addSyncWaiter(w: SyncWaiter): void;
+}
+
+export interface QueueBacking {
+  /** A new message entered the queue (persistent ones are appended to the log here). */
+  enqueued(e: QueuedMessage): void;
+  /** First delivery (ack required): recorded so a crash brings it back redelivered. */
+  delivered(e: QueuedMessage): void;
+  /** Acked, rejected, dropped or delivered with no_ack: never comes back. */
+  removed(e: QueuedMessage): void;
+  /** Number of ready messages held on disk after the in-memory window. */
+  readonly tailLength: number;
+  /** Move `e` (the newest ready message) to the on-disk tail. */
+  pageOut(e: QueuedMessage): void;
+  /** Read up to `max` messages from the head of the tail, in order; [] when empty. */
+  pageIn(max: number): QueuedMessage[];
+  /** Drop the whole tail (purge); returns how many. */
+  clearTail(): number;
+  /** The queue was deleted: its messages are dead. */
+  queueDeleted(): void;
+}

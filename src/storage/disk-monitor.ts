@@ -1,0 +1,53 @@
+// RabbitMQ's disk alarm: free space on the data directory's file system is checked every second; under
+// diskFreeLimit (RabbitMQ disk_free_limit, default 50MB) the disk alarm is raised and publishers are blocked
+// until space is back. https://www.rabbitmq.com/docs/disk-alarms
+import { statfs, statfsSync } from 'node:fs';
+import type { Logger } from '../util/logger.js';
+
+const INTERVAL = 1000;
+
+export class DiskMonitor {
+  low = false;
+  private readonly timer: NodeJS.Timeout;
+  private checking = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly limit: number,
+    private readonly log: Logger,
+    private readonly onChange: (low: boolean) => void,
+  ) {
+    try {
+      const s = statfsSync(dir);
+      this.update(s.bavail * s.bsize);
+    } catch (e) {
+      log.warn({ err: e }, 'cannot read free disk space');
+    }
+    this.timer = setInterval(() => this.check(), INTERVAL);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    if (this.checking) return;
+    this.checking = true;
+    statfs(this.dir, (err, s) => {
+      this.checking = false;
+      if (err) return;
+      this.update(s.bavail * s.bsize);
+    });
+  }
+
+  private update(free: number): void {
+    const low = free < this.limit;
+    if (low === this.low) return;
+    this.low = low;
+    if (low)
+      this.log.warn({ free, limit: this.limit }, 'disk alarm: free disk space under the limit; publishers blocked');
+    else this.log.info({ free, limit: this.limit }, 'disk alarm cleared');
+    this.onChange(low);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

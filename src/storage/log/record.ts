@@ -1,0 +1,175 @@
+// Records of the message log. Each is framed as u32 payload length, u32 CRC32 of the payload, payload; a
+// frame whose length runs past the end of the file or whose CRC does not match is a torn write (the process
+// or machine died mid-write) and ends the readable part of a segment. Little-endian throughout.
+//
+// payload: u8 type, u32 queue id, f64 seq (the copy's position in its queue), then by type:
+//   PUBLISH   u8 flags (1 persistent, 2 has expiration), u8 priority, f64 timestamp, u8+format name,
+//             u8+exchange, u16+routing key, u8+expiration, u32+props (protocol bytes as received), u32+body
+//   REMOVE    u32 segment of the PUBLISH (acked, rejected, purged: it never comes back)
+//   DELIVERED u32 segment of the PUBLISH (delivered once: comes back redelivered after a crash)
+import { crc32 } from 'node:zlib';
+
+export const REC_PUBLISH = 1;
+export const REC_REMOVE = 2;
+export const REC_DELIVERED = 3;
+
+export const FLAG_PERSISTENT = 1;
+export const FLAG_EXPIRATION = 2;
+
+export const FRAME_HEADER = 8;
+const COMMON = 1 + 4 + 8;
+/** PUBLISH fixed part after the common fields: flags, priority, timestamp. */
+const PUBLISH_FIXED = 1 + 1 + 8;
+
+/** A growable output buffer for records; `take` hands the bytes over and starts again. */
+export class RecordBuffer {
+  buf = Buffer.allocUnsafe(1 << 20);
+  pos = 0;
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const nb = Buffer.allocUnsafe(size);
+    this.buf.copy(nb, 0, 0, this.pos);
+    this.buf = nb;
+  }
+
+  publish(
+    queueId: number,
+    seq: number,
+    persistent: boolean,
+    priority: number,
+    timestamp: number,
+    format: string,
+    exchange: string,
+    routingKey: string,
+    expiration: string | null,
+    props: Buffer,
+    body: Buffer,
+  ): number {
+    const fl = Buffer.byteLength(format);
+    const xl = Buffer.byteLength(exchange);
+    const rl = Buffer.byteLength(routingKey);
+    const el = expiration === null ? 0 : Buffer.byteLength(expiration);
+    const payload = COMMON + PUBLISH_FIXED + 1 + fl + 1 + xl + 2 + rl + 1 + el + 4 + props.length + 4 + body.length;
+    this.room(FRAME_HEADER + payload);
+    const b = this.buf;
+    const start = this.pos;
+    let p = start + FRAME_HEADER;
+    b.writeUInt32LE(payload, start);
+    b[p++] = REC_PUBLISH;
+    b.writeUInt32LE(queueId, p);
+    b.writeDoubleLE(seq, p + 4);
+    p += 12;
+    b[p++] = (persistent ? FLAG_PERSISTENT : 0) | (expiration !== null ? FLAG_EXPIRATION : 0);
+    b[p++] = priority;
+    b.writeDoubleLE(timestamp, p);
+    p += 8;
+    b[p++] = fl;
+    p += b.write(format, p, 'latin1');
+    b[p++] = xl;
+    p += b.write(exchange, p, 'utf8');
+    b.writeUInt16LE(rl, p);
+    p += 2 + b.write(routingKey, p + 2, 'utf8');
+    b[p++] = el;
+    if (expiration !== null) p += b.write(expiration, p, 'utf8');
+    b.writeUInt32LE(props.length, p);
+    p += 4 + props.copy(b, p + 4);
+    b.writeUInt32LE(body.length, p);
+    p += 4 + body.copy(b, p + 4);
+    b.writeUInt32LE(crc32(b.subarray(start + FRAME_HEADER, p)), start + 4);
+    this.pos = p;
+    return p - start;
+  }
+
+  /** REMOVE or DELIVERED. */
+  mark(type: number, queueId: number, seq: number, seg: number): void {
+    const payload = COMMON + 4;
+    this.room(FRAME_HEADER + payload);
+    const b = this.buf;
+    const start = this.pos;
+    const p = start + FRAME_HEADER;
+    b.writeUInt32LE(payload, start);
+    b[p] = type;
+    b.writeUInt32LE(queueId, p + 1);
+    b.writeDoubleLE(seq, p + 5);
+    b.writeUInt32LE(seg, p + 13);
+    b.writeUInt32LE(crc32(b.subarray(p, p + payload)), start + 4);
+    this.pos = p + payload;
+  }
+}
+
+/** The decoded PUBLISH fields (a reused object: copy what you keep). */
+export class PublishFields {
+  persistent = false;
+  priority = 0;
+  timestamp = 0;
+  format = '';
+  exchange = '';
+  routingKey = '';
+  expiration: string | null = null;
+  props: Buffer = EMPTY;
+  body: Buffer = EMPTY;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Length of the valid frame at `at` in b[0..end), or -1 if it is torn (short or bad CRC). */
+export function frameAt(b: Buffer, at: number, end: number, checkCrc: boolean): number {
+  if (at + FRAME_HEADER > end) return -1;
+  const len = b.readUInt32LE(at);
+  if (len < COMMON || at + FRAME_HEADER + len > end) return -1;
+  if (checkCrc && crc32(b.subarray(at + FRAME_HEADER, at + FRAME_HEADER + len)) !== b.readUInt32LE(at + 4)) {
+    return -1;
+  }
+  return FRAME_HEADER + len;
+}
+
+export function recType(b: Buffer, at: number): number {
+  return b[at + FRAME_HEADER]!;
+}
+export function recQueue(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + 1);
+}
+export function recSeq(b: Buffer, at: number): number {
+  return b.readDoubleLE(at + FRAME_HEADER + 5);
+}
+/** The PUBLISH segment a REMOVE/DELIVERED refers to. */
+export function recSeg(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON);
+}
+export function recPersistent(b: Buffer, at: number): boolean {
+  return (b[at + FRAME_HEADER + COMMON]! & FLAG_PERSISTENT) !== 0;
+}
+
+/** Decode a PUBLISH frame at `at`; props and body are copied out so they do not pin `b`. */
+export function decodePublish(b: Buffer, at: number, out: PublishFields): PublishFields {
+  let p = at + FRAME_HEADER + COMMON;
+  const flags = b[p++]!;
+  out.persistent = (flags & FLAG_PERSISTENT) !== 0;
+  out.priority = b[p++]!;
+  out.timestamp = b.readDoubleLE(p);
+  p += 8;
+  let l = b[p++]!;
+  out.format = b.toString('latin1', p, p + l);
+  p += l;
+  l = b[p++]!;
+  out.exchange = b.toString('utf8', p, p + l);
+  p += l;
+  l = b.readUInt16LE(p);
+  p += 2;
+  out.routingKey = b.toString('utf8', p, p + l);
+  p += l;
+  l = b[p++]!;
+  out.expiration = (flags & FLAG_EXPIRATION) !== 0 ? b.toString('utf8', p, p + l) : null;
+  p += l;
+  l = b.readUInt32LE(p);
+  p += 4;
+  out.props = Buffer.from(b.subarray(p, p + l));
+  p += l;
+  l = b.readUInt32LE(p);
+  p += 4;
+  out.body = l === 0 ? EMPTY : Buffer.from(b.subarray(p, p + l));
+  return out;
+}

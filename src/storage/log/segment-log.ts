@@ -1,0 +1,248 @@
+// The append-only segment log with group commit. Records are encoded into one buffer during an event-loop
+// turn, written with one writeSync at the end of the turn (to the page cache: fast, and it makes the bytes
+// readable for paging at once), and made durable by one fdatasync on the libuv thread pool that covers
+// everything written before it started. While an fsync runs, new records gather for the next one: that is
+// group commit, so a confirm costs one fsync per batch, not per message.
+//
+// Segments are files NNNNNNNN.seg of about SEGMENT_SIZE bytes starting with MAGIC; a full one is sealed
+// (fsynced, closed) and the next created (and the directory fsynced so the new name survives a crash).
+import {
+  closeSync,
+  fdatasync,
+  fsync,
+  close,
+  openSync,
+  writeSync,
+  readSync,
+  fdatasyncSync,
+  open as openCb,
+} from 'node:fs';
+import { join } from 'node:path';
+import { RecordBuffer } from './record.js';
+
+export const MAGIC = Buffer.from('WRNSEG1\n', 'latin1');
+export const SEGMENT_SIZE = 64 * 1024 * 1024;
+
+/** Write at once when a turn has buffered this much (bounds memory while publishers stream). */
+const WRITE_AT = 4 * 1024 * 1024;
+
+export function segmentName(n: number): string {
+  return String(n).padStart(8, '0') + '.seg';
+}
+
+export interface LogEvents {
+  /** Everything up to `ticket` is durable. */
+  onSynced(ticket: number): void;
+  /** Segment `seg` was sealed (the store may delete it once nothing in it is live). */
+  sealed(seg: number): void;
+  /** A write or fsync failed (disk full, I/O error); `null` when writes work again. */
+  failure(err: Error | null): void;
+  /** Before each fsync: anything else that must be durable first (definitions, queue ids). */
+  beforeSync(): Promise<void> | null;
+}
+
+export class SegmentLog {
+  readonly buf = new RecordBuffer();
+  segNo: number;
+  /** Bytes of the current segment already written to its file. */
+  fileSize = 0;
+  /** Ticket of the last record in `buf` / written / durable. */
+  bufTicket = 0;
+  writtenTicket = 0;
+  syncedTicket = 0;
+  failed: Error | null = null;
+
+  private fd: number;
+  private sealing: { fd: number; seg: number }[] = [];
+  private dirDirty = false;
+  private syncing = false;
+  private scheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly dir: string,
+    firstSeg: number,
+    private readonly events: LogEvents,
+    /** Target size of a segment file (tests make it small to exercise rollover and reclaiming). */
+    private readonly segmentSize: number,
+  ) {
+    this.segNo = firstSeg;
+    this.fd = this.create(firstSeg);
+  }
+
+  /** Offset the next record will have in the current segment. */
+  get nextOff(): number {
+    return this.fileSize + this.buf.pos;
+  }
+
+  private create(n: number): number {
+    const fd = openSync(join(this.dir, segmentName(n)), 'w+');
+    writeSync(fd, MAGIC);
+    this.fileSize = MAGIC.length;
+    this.dirDirty = true;
+    return fd;
+  }
+
+  /** Called before each record: start a new segment when this one is full (and its bytes are written). */
+  roll(): void {
+    if (this.nextOff < this.segmentSize || !this.writeOut()) return;
+    try {
+      const next = this.create(this.segNo + 1);
+      this.sealing.push({ fd: this.fd, seg: this.segNo });
+      this.fd = next;
+      this.segNo++;
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  /** After appending: write and sync at the end of this turn (or now, when much is buffered). */
+  schedule(): void {
+    if (this.buf.pos >= WRITE_AT) this.writeOut();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writeOut();
+      this.sync();
+    });
+  }
+
+  /** Write the buffer to the file; false (and the bytes kept) when the write fails. */
+  writeOut(): boolean {
+    const b = this.buf;
+    if (b.pos === 0) return true;
+    let done = 0;
+    try {
+      while (done < b.pos) done += writeSync(this.fd, b.buf, done, b.pos - done);
+    } catch (e) {
+      // keep what was not written; what was written stays part of the file
+      if (done > 0) {
+        b.buf.copy(b.buf, 0, done, b.pos);
+        b.pos -= done;
+        this.fileSize += done;
+      }
+      this.fail(e as Error);
+      return false;
+    }
+    this.fileSize += done;
+    b.pos = 0;
+    this.writtenTicket = this.bufTicket;
+    if (this.failed !== null) {
+      this.failed = null;
+      this.events.failure(null);
+    }
+    return true;
+  }
+
+  private fail(e: Error): void {
+    const first = this.failed === null;
+    this.failed = e;
+    if (first) this.events.failure(e);
+  }
+
+  /** Group commit: one fdatasync for everything written so far; again afterwards if more came. */
+  sync(): void {
+    if (this.syncing || this.closed) return;
+    if (this.syncedTicket === this.writtenTicket && this.sealing.length === 0 && !this.dirDirty) return;
+    this.syncing = true;
+    const ticket = this.writtenTicket;
+    const before = this.events.beforeSync();
+    if (before === null) this.syncFiles(ticket);
+    else
+      before.then(
+        () => this.syncFiles(ticket),
+        (e: unknown) => this.syncFailed(e as Error),
+      );
+  }
+
+  private syncFiles(ticket: number): void {
+    const sealed = this.sealing;
+    this.sealing = [];
+    const fds = [this.fd, ...sealed.map((s) => s.fd)];
+    const dirSync = this.dirDirty;
+    this.dirDirty = false;
+    let pending = fds.length + (dirSync ? 1 : 0);
+    let error: Error | null = null;
+    const done = (e: NodeJS.ErrnoException | null): void => {
+      if (e) error = e;
+      if (--pending !== 0) return;
+      for (const s of sealed) close(s.fd, () => {});
+      if (error !== null) {
+        this.dirDirty ||= dirSync;
+        return this.syncFailed(error);
+      }
+      this.syncing = false;
+      if (ticket > this.syncedTicket) this.syncedTicket = ticket;
+      this.events.onSynced(this.syncedTicket);
+      for (const s of sealed) this.events.sealed(s.seg);
+      if (this.writtenTicket > this.syncedTicket || this.buf.pos !== 0) this.schedule();
+    };
+    for (const fd of fds) fdatasync(fd, done);
+    if (dirSync) {
+      openCb(this.dir, 'r', (e, dfd) => {
+        if (e) return done(e);
+        fsync(dfd, (e2) => close(dfd, () => done(e2)));
+      });
+    }
+  }
+
+  private syncFailed(e: Error): void {
+    this.syncing = false;
+    this.fail(e);
+    // retry later; confirms wait (nothing unsynced is ever confirmed)
+    setTimeout(() => {
+      this.failed = null;
+      this.sync();
+    }, 1000).unref();
+  }
+
+  /** Read [off, off+len) of segment `seg` through `fd`: the buffered part comes from memory. */
+  read(seg: number, fd: number, off: number, len: number, into: Buffer): void {
+    let n = len;
+    if (seg === this.segNo && off + len > this.fileSize) {
+      this.writeOut();
+      if (off + len > this.fileSize) {
+        const inFile = Math.max(0, this.fileSize - off);
+        const fromBuf = off + inFile - this.fileSize;
+        this.buf.buf.copy(into, inFile, fromBuf, fromBuf + (len - inFile));
+        n = inFile;
+      }
+    }
+    let got = 0;
+    while (got < n) {
+      const r = readSync(fd, into, got, n - got, off + got);
+      if (r === 0) throw new Error(`segment ${seg}: short read at ${off + got}`);
+      got += r;
+    }
+  }
+
+  /** Write and fsync everything, synchronously (clean shutdown). */
+  closeSync(): void {
+    this.closed = true;
+    this.writeOut();
+    for (const s of this.sealing) {
+      try {
+        closeSync(s.fd);
+      } catch {
+        /* already reported */
+      }
+    }
+    this.sealing = [];
+    try {
+      fdatasyncSync(this.fd);
+      closeSync(this.fd);
+    } catch {
+      /* best effort: everything confirmed was fsynced already */
+    }
+  }
+
+  /** Wait for the fsync in flight and the next one (clean shutdown). */
+  async drain(): Promise<void> {
+    this.writeOut();
+    for (let i = 0; i < 200 && (this.syncing || this.syncedTicket < this.writtenTicket); i++) {
+      if (!this.syncing) this.sync();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// The on-disk part of a queue, in order, as compact positions: per message its seq, segment, record offset,
+// record length and flags, in chunks of typed arrays (about 21 bytes a message instead of two JS objects
+// with their buffers). 5,000,000 paged messages cost ~100 MiB here; bodies stay in the segment files.
+const CHUNK = 8192;
+
+export const T_REDELIVERED = 1;
+export const T_PERSISTENT = 2;
+
+class Chunk {
+  readonly seq = new Float64Array(CHUNK);
+  readonly seg = new Uint32Array(CHUNK);
+  readonly off = new Uint32Array(CHUNK);
+  readonly len = new Uint32Array(CHUNK);
+  readonly flags = new Uint8Array(CHUNK);
+  /** first used index (entries before it were taken) and end (next free index) */
+  head = 0;
+  end = 0;
+}
+
+export class PagedTail {
+  private chunks: Chunk[] = [];
+  private first = 0;
+  length = 0;
+  /** Sum of record lengths (for stats). */
+  bytes = 0;
+
+  push(seq: number, seg: number, off: number, len: number, flags: number): void {
+    let c = this.chunks.length === 0 ? undefined : this.chunks[this.chunks.length - 1];
+    if (c === undefined || c.end === CHUNK) this.chunks.push((c = new Chunk()));
+    const i = c.end++;
+    c.seq[i] = seq;
+    c.seg[i] = seg;
+    c.off[i] = off;
+    c.len[i] = len;
+    c.flags[i] = flags;
+    this.length++;
+    this.bytes += len;
+  }
+
+  /** The head chunk and index, for reading without taking. */
+  private headChunk(): Chunk | undefined {
+    return this.chunks[this.first];
+  }
+
+  peekSeg(): number {
+    const c = this.headChunk()!;
+    return c.seg[c.head]!;
+  }
+  peekOff(): number {
+    const c = this.headChunk()!;
+    return c.off[c.head]!;
+  }
+  peekLen(): number {
+    const c = this.headChunk()!;
+    return c.len[c.head]!;
+  }
+  peekSeq(): number {
+    const c = this.headChunk()!;
+    return c.seq[c.head]!;
+  }
+  peekFlags(): number {
+    const c = this.headChunk()!;
+    return c.flags[c.head]!;
+  }
+  /** Position `k` ahead of the head (k < length), for planning one read covering several records. */
+  offAt(k: number): number {
+    const [c, i] = this.locate(k);
+    return c.off[i]!;
+  }
+  segAt(k: number): number {
+    const [c, i] = this.locate(k);
+    return c.seg[i]!;
+  }
+  lenAt(k: number): number {
+    const [c, i] = this.locate(k);
+    return c.len[i]!;
+  }
+
+  private locate(k: number): [Chunk, number] {
+    let ci = this.first;
+    let c = this.chunks[ci]!;
+    let i = c.head + k;
+    while (i >= c.end) {
+      i -= c.end;
+      c = this.chunks[++ci]!;
+    }
+    return [c, i];
+  }
+
+  shift(): void {
+    const c = this.headChunk()!;
+    this.bytes -= c.len[c.head]!;
+    c.head++;
+    this.length--;
+    if (c.head === c.end) {
+      this.chunks[this.first] = undefined as unknown as Chunk;
+      this.first++;
+      if (this.first > 64) {
+        this.chunks = this.chunks.slice(this.first);
+        this.first = 0;
+      }
+    }
+  }
+
+  /** Visit every entry (seg, flags), e.g. to release segment references. */
+  forEach(fn: (seq: number, seg: number, flags: number) => void): void {
+    for (let ci = this.first; ci < this.chunks.length; ci++) {
+      const c = this.chunks[ci]!;
+      for (let i = c.head; i < c.end; i++) fn(c.seq[i]!, c.seg[i]!, c.flags[i]!);
+    }
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.first = 0;
+    this.length = 0;
+    this.bytes = 0;
+  }
+}
