@@ -1,0 +1,340 @@
+// Message durability as a user sees it: `warren server` as a child process, amqplib publishing with
+// confirms, SIGKILL, restart, consume and compare byte for byte. Also torn tails, format refusal,
+// redelivered after a crash, transient vs persistent, disk reclaimed, the disk alarm and tx.commit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync, statSync, truncateSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { startBroker } from '../../src/index.js';
+import { eventually } from '../helpers/broker.js';
+import { txSelect, txCommit } from '../clients/amqplib/util.js';
+
+/** A connection to a server this test will SIGKILL: its unexpected close is expected. */
+async function connect(url: string): Promise<amqp.ChannelModel> {
+  const c = await amqp.connect(url);
+  c.on('error', () => {});
+  return c;
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function start(dir: string, extra: string[] = []): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in: ${err}`)), 15000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`server exited: ${err}`));
+    });
+  });
+  return { child, url: `amqp://guest:guest@127.0.0.1:${port}/`, stderr: () => err, exited };
+}
+
+async function kill9(s: Server): Promise<void> {
+  s.child.kill('SIGKILL');
+  await s.exited;
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'warren-dur-'));
+}
+
+/** Consume n messages (ack each) and return them. */
+async function take(ch: amqp.Channel, queue: string, n: number): Promise<amqp.ConsumeMessage[]> {
+  const got: amqp.ConsumeMessage[] = [];
+  if (n === 0) return got;
+  await new Promise<void>((resolve) => {
+    void ch.consume(queue, (m) => {
+      if (m === null) return;
+      got.push(m);
+      ch.ack(m);
+      if (got.length === n) resolve();
+    });
+  });
+  return got;
+}
+
+test('confirmed persistent messages survive kill -9 in order, properties byte for byte; transient ones do not', async () => {
+  const dir = tmp();
+  let s = await start(dir, ['--segment-size', '256KiB']);
+  let c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('dq', { durable: true });
+  await ch.assertQueue('tq', { durable: false });
+  await ch.assertQueue('xq', { durable: true, exclusive: true });
+  const N = 6000; // more than the in-memory window: part of the queue is paged to disk
+  const sent: { body: Buffer; persistent: boolean }[] = [];
+  for (let i = 0; i < N; i++) {
+    const persistent = i % 7 !== 3;
+    const body = Buffer.alloc(200 + (i % 50), i % 256);
+    body.writeUInt32BE(i, 0);
+    sent.push({ body, persistent });
+    ch.publish('', 'dq', body, {
+      persistent,
+      contentType: 'application/x-test',
+      contentEncoding: 'identity',
+      headers: { i, nested: { a: [1, 'two', true] }, bin: Buffer.from([0, 255]) },
+      priority: 3,
+      correlationId: `c${i}`,
+      replyTo: 'somewhere',
+      expiration: '86400000',
+      messageId: `m${i}`,
+      timestamp: 1700000000,
+      type: 't',
+      userId: 'guest',
+      appId: 'durability-test',
+    });
+  }
+  ch.publish('', 'tq', Buffer.from('transient queue'), { persistent: true });
+  await ch.waitForConfirms();
+  await kill9(s);
+
+  s = await start(dir, ['--segment-size', '256KiB']);
+  c = await connect(s.url);
+  const ch2 = await c.createChannel();
+  const expected = sent.filter((m) => m.persistent);
+  assert.equal((await ch2.checkQueue('dq')).messageCount, expected.length);
+  const got = await take(ch2, 'dq', expected.length);
+  for (let k = 0; k < expected.length; k++) {
+    const m = got[k]!;
+    const i = expected[k]!.body.readUInt32BE(0);
+    assert.ok(m.content.equals(expected[k]!.body), `body ${k}`);
+    assert.equal(m.fields.redelivered, false);
+    assert.equal(m.properties.deliveryMode, 2);
+    assert.equal(m.properties.correlationId, `c${i}`);
+    assert.equal(m.properties.messageId, `m${i}`);
+    assert.equal(m.properties.expiration, '86400000');
+    assert.equal(m.properties.appId, 'durability-test');
+    assert.deepEqual(m.properties.headers, { i, nested: { a: [1, 'two', true] }, bin: Buffer.from([0, 255]) });
+  }
+  await c.close();
+  // the transient queue and the exclusive durable one are gone (each check closes its connection)
+  for (const q of ['tq', 'xq']) {
+    const c2 = await connect(s.url);
+    const chq = await c2.createChannel();
+    chq.on('error', () => {});
+    await assert.rejects(chq.checkQueue(q), /404/);
+    await c2.close().catch(() => {});
+  }
+  await kill9(s);
+});
+
+test('delivered-unacked messages come back redelivered after kill -9; acked ones never come back', async () => {
+  const dir = tmp();
+  let s = await start(dir);
+  let c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('rq', { durable: true });
+  for (let i = 0; i < 30; i++) ch.sendToQueue('rq', Buffer.from(String(i)), { persistent: true });
+  await ch.waitForConfirms();
+  const cons = await c.createChannel();
+  await cons.prefetch(20);
+  // ack 0..9, leave 10..19 delivered and unacked, 20..29 never delivered
+  const seen: amqp.ConsumeMessage[] = [];
+  let tag = '';
+  await new Promise<void>((resolve) => {
+    void cons
+      .consume('rq', (m) => {
+        if (m === null) return;
+        seen.push(m);
+        if (seen.length === 20) resolve();
+      })
+      .then((ok) => (tag = ok.consumerTag));
+  });
+  // cancelled first, so the acks free no credit for 20..29; its unacked messages stay on the channel
+  await cons.cancel(tag);
+  for (let i = 0; i < 10; i++) cons.ack(seen[i]!);
+  // the ack records are written at the end of the turn; a confirm after them proves they reached the file
+  ch.sendToQueue('rq', Buffer.from('30'), { persistent: true });
+  await ch.waitForConfirms();
+  await kill9(s);
+
+  s = await start(dir);
+  c = await connect(s.url);
+  const ch2 = await c.createChannel();
+  const got = await take(ch2, 'rq', 21);
+  assert.deepEqual(
+    got.map((m) => m.content.toString()),
+    Array.from({ length: 21 }, (_, k) => String(k + 10)),
+  );
+  assert.deepEqual(
+    got.map((m) => m.fields.redelivered),
+    Array.from({ length: 21 }, (_, k) => k < 10),
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await ch2.checkQueue('rq')).messageCount, 0);
+  await c.close();
+  await kill9(s);
+});
+
+test('a torn tail (last record cut short or corrupted) is discarded at start; everything before it stays', async () => {
+  for (const damage of ['truncate', 'corrupt', 'garbage'] as const) {
+    const dir = tmp();
+    let s = await start(dir);
+    let c = await connect(s.url);
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('tt', { durable: true });
+    for (let i = 0; i < 10; i++) ch.sendToQueue('tt', Buffer.alloc(100, i), { persistent: true });
+    await ch.waitForConfirms();
+    await kill9(s);
+    const segDir = join(dir, 'messages');
+    const seg = join(
+      segDir,
+      readdirSync(segDir)
+        .filter((f) => f.endsWith('.seg'))
+        .sort()
+        .pop()!,
+    );
+    const size = statSync(seg).size;
+    if (damage === 'truncate') truncateSync(seg, size - 30);
+    else if (damage === 'corrupt') {
+      const { openSync, writeSync, closeSync } = await import('node:fs');
+      const fd = openSync(seg, 'r+');
+      writeSync(fd, Buffer.from([0xde, 0xad]), 0, 2, size - 20);
+      closeSync(fd);
+    } else appendFileSync(seg, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+    s = await start(dir);
+    assert.match(s.stderr(), damage === 'garbage' ? /torn tail/ : /torn tail/);
+    c = await connect(s.url);
+    const ch2 = await c.createChannel();
+    const expect = damage === 'garbage' ? 10 : 9;
+    assert.equal((await ch2.checkQueue('tt')).messageCount, expect, damage);
+    const got = await take(ch2, 'tt', expect);
+    got.forEach((m, i) => assert.ok(m.content.equals(Buffer.alloc(100, i))));
+    await c.close();
+    await kill9(s);
+  }
+});
+
+test('a data directory of an unknown format is refused with a clear message and left alone', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'format_version'), '99\n');
+  await assert.rejects(start(dir), /format version 99.*Refusing to start/s);
+});
+
+test('disk space of acked messages is reclaimed while the broker runs', async () => {
+  const dir = tmp();
+  const s = await start(dir, ['--segment-size', '64KiB']);
+  const c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('rc', { durable: true });
+  for (let i = 0; i < 2000; i++) ch.sendToQueue('rc', Buffer.alloc(1024, 1), { persistent: true });
+  await ch.waitForConfirms();
+  const segs = () => readdirSync(join(dir, 'messages')).filter((f) => f.endsWith('.seg')).length;
+  assert.ok(segs() > 20, `segments: ${segs()}`);
+  const cons = await c.createChannel();
+  await take(cons, 'rc', 2000);
+  // a few more publishes roll the log on so the last acked segments are sealed and deleted
+  for (let i = 0; i < 100; i++) ch.sendToQueue('rc', Buffer.alloc(1024, 2), { persistent: true });
+  await ch.waitForConfirms();
+  await eventually(() => segs() <= 4, 5000);
+  await c.close();
+  await kill9(s);
+});
+
+test('tx.commit of persistent messages survives kill -9; uncommitted ones do not exist', async () => {
+  const dir = tmp();
+  let s = await start(dir);
+  let c = await connect(s.url);
+  const ch = await c.createChannel();
+  await ch.assertQueue('txq', { durable: true });
+  await txSelect(ch);
+  ch.sendToQueue('txq', Buffer.from('committed'), { persistent: true });
+  await txCommit(ch);
+  ch.sendToQueue('txq', Buffer.from('uncommitted'), { persistent: true });
+  await new Promise((r) => setTimeout(r, 50));
+  await kill9(s);
+  s = await start(dir);
+  c = await connect(s.url);
+  const ch2 = await c.createChannel();
+  const got = await take(ch2, 'txq', 1);
+  assert.equal(got[0]!.content.toString(), 'committed');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await ch2.checkQueue('txq')).messageCount, 0);
+  await c.close();
+  await kill9(s);
+});
+
+test('deleting a durable queue drops its messages for good, also when redeclared', async () => {
+  const dir = tmp();
+  let s = await start(dir);
+  let c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('dd', { durable: true });
+  ch.sendToQueue('dd', Buffer.from('old'), { persistent: true });
+  await ch.waitForConfirms();
+  await ch.deleteQueue('dd');
+  await ch.assertQueue('dd', { durable: true });
+  ch.sendToQueue('dd', Buffer.from('new'), { persistent: true });
+  await ch.waitForConfirms();
+  await kill9(s);
+  s = await start(dir);
+  c = await connect(s.url);
+  const ch2 = await c.createChannel();
+  assert.equal((await ch2.checkQueue('dd')).messageCount, 1);
+  assert.equal((await take(ch2, 'dd', 1))[0]!.content.toString(), 'new');
+  await c.close();
+  await kill9(s);
+});
+
+test('free disk under diskFreeLimit raises the disk alarm: connection.blocked "low on disk"', async () => {
+  const dir = tmp();
+  const b = await startBroker({
+    amqpPort: 0,
+    bind: '127.0.0.1',
+    dataDir: dir,
+    logLevel: 'silent',
+    diskFreeLimit: '1000000TB',
+  });
+  try {
+    // the disk monitor raised the alarm at start (free space is under the limit)
+    assert.ok(b.broker.alarms.isRaised('disk'));
+    b.broker.alarms.set('disk', false);
+    const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b.amqpPort}/`);
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('alarmq', { durable: true });
+    const blocked = new Promise<string>((resolve) => c.on('blocked', (r: string) => resolve(r)));
+    b.broker.alarms.set('disk', true);
+    assert.equal(await blocked, 'low on disk');
+    // a publisher is paused while blocked: its confirm comes only after the alarm clears
+    let confirmed = false;
+    ch.sendToQueue('alarmq', Buffer.from('x'), { persistent: true }, () => (confirmed = true));
+    await new Promise((r) => setTimeout(r, 200));
+    ch.sendToQueue('alarmq', Buffer.from('y'), { persistent: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const unblocked = new Promise<void>((resolve) => c.on('unblocked', () => resolve()));
+    b.broker.alarms.set('disk', false);
+    await unblocked;
+    await ch.waitForConfirms();
+    assert.ok(confirmed);
+    assert.equal((await ch.checkQueue('alarmq')).messageCount, 2);
+    await c.close();
+  } finally {
+    await b.close();
+  }
+});
