@@ -29,6 +29,7 @@ import {
 } from './log/record.js';
 import { MAGIC, SegmentLog, segmentName, type LogEvents } from './log/segment-log.js';
 import { PagedTail, T_PERSISTENT, T_REDELIVERED } from './log/tail.js';
+import { ENTRY, IndexBuffer, readIndex } from './log/segment-index.js';
 
 /** A run of tail records read with one pread: at most this span, and gaps of at most READ_GAP. */
 const READ_SPAN = 1024 * 1024;
@@ -66,6 +67,8 @@ export class FileMessageStore implements MessageStore, LogEvents {
   private idsDirty = false;
   private readonly log: SegmentLog;
   private readonly fields = new PublishFields();
+  /** Index entries of the current segment, written as its .idx when it is sealed. */
+  private readonly index = new IndexBuffer();
   private closed = false;
   recovery: RecoveryStats = { segments: 0, messages: 0, queues: 0, tornBytes: 0, ms: 0 };
 
@@ -179,9 +182,24 @@ export class FileMessageStore implements MessageStore, LogEvents {
 
   // ---- appending -------------------------------------------------------------------------------
 
+  /** Roll the log when the segment is full; the sealed segment's index is written. */
+  private roll(): void {
+    const log = this.log;
+    const before = log.segNo;
+    log.roll();
+    if (log.segNo !== before) {
+      const idx = this.index.take();
+      try {
+        writeFileSync(join(this.dir, indexName(before)), idx);
+      } catch (e) {
+        this.logger.warn({ err: e }, 'could not write segment index (recovery will scan the segment)');
+      }
+    }
+  }
+
   appendPublish(b: FileQueueBacking, e: QueuedMessage, persistent: boolean): void {
     const log = this.log;
-    log.roll();
+    this.roll();
     const seg = log.segNo;
     const off = log.nextOff;
     const m = e.msg;
@@ -200,6 +218,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
     );
     e.seg = seg;
     e.off = off;
+    this.index.add(REC_PUBLISH, b.id, e.seq, off, e.len, persistent ? 1 : 0, 0);
     this.seg(seg).live++;
     if (persistent) log.bufTicket = ++this.appended;
     log.schedule();
@@ -207,8 +226,9 @@ export class FileMessageStore implements MessageStore, LogEvents {
 
   mark(type: number, b: FileQueueBacking, seq: number, seg: number): void {
     const log = this.log;
-    log.roll();
+    this.roll();
     log.buf.mark(type, b.id, seq, seg);
+    this.index.add(type, b.id, seq, 0, 0, 0, seg);
     if (seg !== log.segNo) {
       const s = this.seg(log.segNo);
       (s.refs ??= new Set()).add(seg);
@@ -243,6 +263,11 @@ export class FileMessageStore implements MessageStore, LogEvents {
       unlinkSync(join(this.dir, segmentName(seg)));
     } catch (e) {
       this.logger.warn({ err: e, seg }, 'could not delete segment');
+    }
+    try {
+      unlinkSync(join(this.dir, indexName(seg)));
+    } catch {
+      /* never written (recovered segment, or write failed) */
     }
     // younger segments kept only for this one's sake may go now
     for (const [n, o] of this.segs) if (o.live === 0 && o.refs !== null && o.refs.has(seg)) this.tryDelete(n);
@@ -366,6 +391,38 @@ export class FileMessageStore implements MessageStore, LogEvents {
 
   // ---- recovery --------------------------------------------------------------------------------
 
+  /** A sealed segment through its index; false when there is none or it is damaged (then: scan). */
+  private recoverFromIndex(seg: number, state: SegState, rec: Map<number, Recovering>): boolean {
+    let raw: Buffer;
+    try {
+      raw = readFileSync(join(this.dir, indexName(seg)));
+    } catch {
+      return false;
+    }
+    const idx = readIndex(raw);
+    if (idx === null) {
+      this.logger.warn({ seg }, 'damaged segment index; scanning the segment');
+      return false;
+    }
+    const b = idx.buf;
+    for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
+      const r = rec.get(b.readUInt32LE(p + 1));
+      if (r === undefined) continue;
+      const type = b[p]!;
+      const seq = b.readDoubleLE(p + 5);
+      if (type === REC_PUBLISH) {
+        if (seq + 1 > r.nextSeq) r.nextSeq = seq + 1;
+        if ((b[p + 21]! & 1) !== 0) r.pubs.push(seq, seg, b.readUInt32LE(p + 13), b.readUInt32LE(p + 17), T_PERSISTENT);
+      } else {
+        if (type === REC_REMOVE) r.removed.push(seq);
+        else if (type === REC_DELIVERED) r.delivered.push(seq);
+        const ref = b.readUInt32LE(p + 22);
+        if (ref !== seg) (state.refs ??= new Set()).add(ref);
+      }
+    }
+    return true;
+  }
+
   /** Scan every segment, rebuild each durable queue's contents; returns the last segment number. */
   private recover(): number {
     const t0 = Date.now();
@@ -399,9 +456,10 @@ export class FileMessageStore implements MessageStore, LogEvents {
       const seg = Number(f.slice(0, 8));
       last = Math.max(last, seg);
       const path = join(this.dir, f);
-      const b = readFileSync(path);
       const state = new SegState();
       this.segs.set(seg, state);
+      if (fi < files.length - 1 && this.recoverFromIndex(seg, state, rec)) continue;
+      const b = readFileSync(path);
       if (b.length < MAGIC.length || !b.subarray(0, MAGIC.length).equals(MAGIC)) {
         // a segment whose creation was cut short; it holds nothing
         if (b.length > MAGIC.length) throw new Error(`${path} is not a Warren message segment; refusing to start`);
@@ -409,6 +467,8 @@ export class FileMessageStore implements MessageStore, LogEvents {
       }
       let at = MAGIC.length;
       const end = b.length;
+      // the scanned segment gets an index, so the next recovery need not scan it again
+      const index = new IndexBuffer();
       while (at < end) {
         const n = frameAt(b, at, end, true);
         if (n < 0) break;
@@ -419,12 +479,15 @@ export class FileMessageStore implements MessageStore, LogEvents {
           const seq = recSeq(b, at);
           if (type === REC_PUBLISH) {
             if (seq + 1 > r.nextSeq) r.nextSeq = seq + 1;
-            if (recPersistent(b, at)) r.pubs.push(seq, seg, at, n, T_PERSISTENT);
+            const persistent = recPersistent(b, at);
+            if (persistent) r.pubs.push(seq, seg, at, n, T_PERSISTENT);
+            index.add(type, id, seq, at, n, persistent ? 1 : 0, 0);
           } else {
             if (type === REC_REMOVE) r.removed.push(seq);
             else if (type === REC_DELIVERED) r.delivered.push(seq);
             const ref = recSeg(b, at);
             if (ref !== seg) (state.refs ??= new Set()).add(ref);
+            index.add(type, id, seq, 0, 0, 0, ref);
           }
         }
         at += n;
@@ -440,6 +503,11 @@ export class FileMessageStore implements MessageStore, LogEvents {
         } finally {
           closeSync(fd);
         }
+      }
+      try {
+        writeFileSync(join(this.dir, indexName(seg)), index.take());
+      } catch (e) {
+        this.logger.warn({ err: e }, 'could not write segment index');
       }
     }
     let messages = 0;
@@ -458,6 +526,10 @@ export class FileMessageStore implements MessageStore, LogEvents {
     };
     return last;
   }
+}
+
+function indexName(seg: number): string {
+  return String(seg).padStart(8, '0') + '.idx';
 }
 
 function key(vhost: string, name: string): string {

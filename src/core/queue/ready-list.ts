@@ -9,6 +9,14 @@ import type { QueueBacking } from './backing.js';
 /** The window: messages beyond this count or these bytes go to the disk tail. */
 const WINDOW_COUNT = 4096;
 const WINDOW_BYTES = 16 * 1024 * 1024;
+/**
+ * All disk-backed queues' windows together: past this, new messages go to disk even in queues under their
+ * own window (1,000 queues x a full window would otherwise be gigabytes).
+ */
+const GLOBAL_BYTES = 256 * 1024 * 1024;
+let backedBytes = 0;
+/** What one in-memory message costs besides its body (objects, props), for the global budget. */
+const OVERHEAD = 256;
 /** Refill from disk when the window falls under this, up to REFILL messages at a time. */
 const REFILL_LOW = 1024;
 const REFILL = 2048;
@@ -31,18 +39,40 @@ export class ReadyList {
 
   push(e: QueuedMessage): void {
     const b = this.backing;
-    if (b !== null && (b.tailLength !== 0 || this.mem.length >= WINDOW_COUNT || this.memBytes >= WINDOW_BYTES)) {
+    if (b === null) {
+      this.mem.push(e);
+      this.memBytes += e.msg.body.length;
+      return;
+    }
+    if (
+      b.tailLength !== 0 ||
+      this.mem.length >= WINDOW_COUNT ||
+      this.memBytes >= WINDOW_BYTES ||
+      backedBytes >= GLOBAL_BYTES
+    ) {
       b.pageOut(e);
       return;
     }
     this.mem.push(e);
-    this.memBytes += e.msg.body.length;
+    this.add(e);
+  }
+
+  private add(e: QueuedMessage): void {
+    const n = e.msg.body.length;
+    this.memBytes += n;
+    if (this.backing !== null) backedBytes += n + OVERHEAD;
+  }
+
+  private sub(e: QueuedMessage): void {
+    const n = e.msg.body.length;
+    this.memBytes -= n;
+    if (this.backing !== null) backedBytes -= n + OVERHEAD;
   }
 
   shift(): QueuedMessage | undefined {
     if (this.backing !== null && this.mem.length <= REFILL_LOW) this.refill();
     const e = this.mem.shift();
-    if (e !== undefined) this.memBytes -= e.msg.body.length;
+    if (e !== undefined) this.sub(e);
     return e;
   }
 
@@ -58,12 +88,12 @@ export class ReadyList {
   /** Insert into the window at i (requeue by seq). */
   insert(i: number, e: QueuedMessage): void {
     this.mem.insert(i, e);
-    this.memBytes += e.msg.body.length;
+    this.add(e);
   }
 
   removeAt(i: number): QueuedMessage | undefined {
     const e = this.mem.removeAt(i);
-    if (e !== undefined) this.memBytes -= e.msg.body.length;
+    if (e !== undefined) this.sub(e);
     return e;
   }
 
@@ -71,6 +101,7 @@ export class ReadyList {
   clear(each?: (e: QueuedMessage) => void): number {
     let n = this.mem.length;
     if (each) for (const e of this.mem) each(e);
+    if (this.backing !== null) backedBytes -= this.memBytes + n * OVERHEAD;
     this.mem.clear();
     this.memBytes = 0;
     if (this.backing !== null) n += this.backing.clearTail();
@@ -84,10 +115,11 @@ export class ReadyList {
   private refill(): void {
     const b = this.backing!;
     if (b.tailLength === 0) return;
-    const es = b.pageIn(REFILL);
+    // over the global budget, a queue still gets a few so it never starves
+    const es = b.pageIn(backedBytes >= GLOBAL_BYTES ? 64 : REFILL);
     for (const e of es) {
       this.mem.push(e);
-      this.memBytes += e.msg.body.length;
+      this.add(e);
     }
   }
 }

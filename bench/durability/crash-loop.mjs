@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// Crash loop: a publisher with confirms and a consumer with acks run against `warren server` while it is
+// SIGKILLed at random moments, ROUNDS times (default 50). Afterwards every confirmed message must have been
+// delivered at least once, and no message acked (and processed by the server: acked more than GRACE_MS
+// before the kill) may come back. Prints the counts; exits 1 on a violation.
+//   node bench/durability/crash-loop.mjs [rounds] [--min-ms 200] [--max-ms 1500]
+import amqp from 'amqplib';
+import { setTimeout } from 'node:timers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 50);
+const MIN_MS = opt('--min-ms', 200);
+const MAX_MS = opt('--max-ms', 1500);
+const GRACE_MS = 100;
+const Q = 'crash-loop';
+
+const dir = mkdtempSync(join(tmpdir(), 'warren-crash-'));
+const confirmed = new Set();
+const delivered = new Set();
+/** id → time its ack was sent */
+const ackedAt = new Map();
+let nextId = 0;
+let reappeared = 0;
+let reappearedInFlight = 0;
+let deliveries = 0;
+
+async function round(killAfter) {
+  const s = await startServer(dir, ['--segment-size', '1MiB']);
+  const conns = [];
+  let stop = false;
+  let killedAt = Infinity;
+  try {
+    const pc = await amqp.connect(s.url);
+    const cc = await amqp.connect(s.url);
+    for (const c of [pc, cc]) {
+      c.on('error', () => {});
+      conns.push(c);
+    }
+    const pub = await pc.createConfirmChannel();
+    pub.on('error', () => {});
+    await pub.assertQueue(Q, { durable: true });
+    const con = await cc.createChannel();
+    con.on('error', () => {});
+    await con.prefetch(50);
+    await con.consume(Q, (m) => {
+      if (m === null) return;
+      const id = m.content.readUInt32BE(0);
+      deliveries++;
+      const at = ackedAt.get(id);
+      if (at !== undefined) {
+        if (at < killedAtPrev - GRACE_MS) reappeared++;
+        else reappearedInFlight++;
+      }
+      delivered.add(id);
+      if (Math.random() < 0.05) {
+        con.nack(m, false, true);
+        return;
+      }
+      ackedAt.set(id, Date.now());
+      con.ack(m);
+    });
+    const publishing = (async () => {
+      while (!stop) {
+        const batch = [];
+        for (let i = 0; i < 100; i++) {
+          const id = nextId++;
+          const body = Buffer.alloc(64 + (id % 512));
+          body.writeUInt32BE(id, 0);
+          batch.push(
+            new Promise((resolve) =>
+              pub.sendToQueue(Q, body, { persistent: true }, (err) => {
+                if (!err) confirmed.add(id);
+                resolve();
+              }),
+            ),
+          );
+        }
+        await Promise.race([Promise.all(batch), s.exited]);
+      }
+    })().catch(() => {});
+    await new Promise((r) => setTimeout(r, killAfter));
+    killedAt = Date.now();
+    s.child.kill('SIGKILL');
+    await s.exited;
+    stop = true;
+    await Promise.race([publishing, new Promise((r) => setTimeout(r, 200))]);
+  } finally {
+    if (killedAt === Infinity) s.child.kill('SIGKILL');
+    killedAtPrev = killedAt;
+  }
+}
+
+let killedAtPrev = 0;
+const t0 = Date.now();
+for (let r = 0; r < ROUNDS; r++) {
+  await round(MIN_MS + Math.random() * (MAX_MS - MIN_MS));
+  process.stderr.write(`\rround ${r + 1}/${ROUNDS}: confirmed ${confirmed.size}, delivered ${delivered.size}   `);
+}
+// final: drain everything that is left
+const s = await startServer(dir, ['--segment-size', '1MiB']);
+const c = await amqp.connect(s.url);
+const ch = await c.createChannel();
+const left = (await ch.checkQueue(Q)).messageCount;
+let drained = 0;
+await new Promise((resolve) => {
+  if (left === 0) return resolve();
+  void ch.consume(Q, (m) => {
+    const id = m.content.readUInt32BE(0);
+    const at = ackedAt.get(id);
+    if (at !== undefined) {
+      if (at < killedAtPrev - GRACE_MS) reappeared++;
+      else reappearedInFlight++;
+    }
+    delivered.add(id);
+    ch.ack(m);
+    if (++drained === left) resolve();
+  });
+});
+await c.close();
+s.child.kill('SIGTERM');
+await s.exited;
+let lost = 0;
+for (const id of confirmed) if (!delivered.has(id)) lost++;
+process.stderr.write('\n');
+console.log(
+  JSON.stringify(
+    {
+      rounds: ROUNDS,
+      seconds: Math.round((Date.now() - t0) / 1000),
+      published: nextId,
+      confirmed: confirmed.size,
+      delivered: delivered.size,
+      deliveries: deliveries + drained,
+      confirmedButLost: lost,
+      ackedReappeared: reappeared,
+      ackedInFlightAtKillReappeared: reappearedInFlight,
+    },
+    null,
+    1,
+  ),
+);
+rmSync(dir, { recursive: true, force: true });
+process.exit(lost === 0 && reappeared === 0 ? 0 : 1);

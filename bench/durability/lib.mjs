@@ -1,0 +1,41 @@
+// Shared by the durability scripts: start `warren server` as a child on a free port, read its peak RSS.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/warren', import.meta.url));
+
+export async function startServer(dir, extra = []) {
+  const t0 = Date.now();
+  const child = spawn(
+    process.execPath,
+    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, '--log-level', 'info', ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  const port = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d.toString();
+      if (err.length > 1e6) err = err.slice(-1e5);
+      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+  return {
+    child,
+    port,
+    url: `amqp://guest:guest@127.0.0.1:${port}/`,
+    exited,
+    startMs: Date.now() - t0,
+    stderr: () => err,
+  };
+}
+
+/** Peak and current RSS of a process, MiB (Linux /proc). */
+export function rss(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { peakMiB: kb('VmHWM') / 1024, nowMiB: kb('VmRSS') / 1024 };
+}
