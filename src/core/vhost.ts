@@ -21,6 +21,7 @@ import { TopicExchange } from './exchange/topic.js';
 import type { Message } from './message.js';
 import type { Owner } from './queue/consumer.js';
 import { Queue } from './queue/queue.js';
+import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 
 export interface ExchangeDeclare {
@@ -59,6 +60,11 @@ export class VHost {
   readonly queues = new Map<string, Queue>();
   readonly defaultExchange: DefaultExchange;
   listener: DefinitionListener | null = null;
+  /** User policies and operator policies (durable, like every vhost definition). */
+  readonly policies = new PolicySet();
+  readonly operatorPolicies = new PolicySet();
+  /** Observers of policy changes (queue features re-resolve their effective settings). */
+  readonly policyObservers: ((v: VHost) => void)[] = [];
 
   // routing scratch: reused per publish (routing is synchronous), dedup by generation marks
   private readonly routed: Queue[] = [];
@@ -348,6 +354,32 @@ export class VHost {
       if (ae && this.exchangeMark.get(ae) !== gen) added += this.routeFrom(ae, msg, out, gen);
     }
     return added;
+  }
+
+  // ---- policies ---------------------------------------------------------------------------------
+
+  setPolicy(p: PolicyInput, operator = false): Policy {
+    const policy = makePolicy(p);
+    (operator ? this.operatorPolicies : this.policies).set(policy);
+    this.policiesChanged();
+    return policy;
+  }
+
+  /** Returns false when there was no such policy (RabbitMQ: 404 from the API, an error from the CLI). */
+  clearPolicy(name: string, operator = false): boolean {
+    const had = (operator ? this.operatorPolicies : this.policies).delete(name);
+    if (had) this.policiesChanged();
+    return had;
+  }
+
+  /** The user policy and the operator policy that apply to an exchange or queue (either may be null). */
+  effectivePolicies(t: PolicyTarget): { policy: Policy | null; operatorPolicy: Policy | null } {
+    return { policy: this.policies.match(t), operatorPolicy: this.operatorPolicies.match(t) };
+  }
+
+  private policiesChanged(): void {
+    for (const o of this.policyObservers) o(this);
+    this.changed();
   }
 
   private changed(): void {
