@@ -23,6 +23,9 @@ import type { Owner } from './queue/consumer.js';
 import { Queue } from './queue/queue.js';
 import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
+import { deadLetter } from './queue/dead-letter.js';
+import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
+import type { DeathReason } from './queue/dead-letter.js';
 
 export interface ExchangeDeclare {
   type: string;
@@ -121,6 +124,7 @@ export class VHost {
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
     x.argTypes = d.argTypes ?? {};
+    this.applyExchangePolicy(x);
     if (d.durable) this.changed();
     return x;
   }
@@ -200,7 +204,21 @@ export class VHost {
   }
 
   declareQueuePassive(name: string, owner: Owner | null): Queue {
-    return this.getQueueFor(name, owner);
+    const q = this.getQueueFor(name, owner);
+    q.used();
+    return q;
+  }
+
+  private readonly queueCallbacks = {
+    autoDelete: (queue: Queue): void => this.deleteQueueObject(queue),
+    deadLetter: (queue: Queue, m: Message, reason: DeathReason): void => {
+      deadLetter(this, queue, m, reason);
+    },
+  };
+
+  private queueSettings(name: string, type: 'classic' | 'quorum', args: Record<string, unknown>): QueueSettings {
+    const { policy, operatorPolicy } = this.effectivePolicies({ name, kind: 'queue', queueType: type });
+    return resolveQueueSettings(type, args, policy, operatorPolicy);
   }
 
   /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
@@ -215,14 +233,23 @@ export class VHost {
       if ((existing.exclusiveOwner !== null) !== d.exclusive)
         throw inequivalent('exclusive', r, `'${d.exclusive}'`, `'${existing.exclusiveOwner !== null}'`);
       checkQueueArgsEquivalence(existing.type, existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
+      existing.used();
       return existing;
     }
     if (name.startsWith('amq.') && !serverNamed)
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     const type = validateQueueArgs(name, this.name, d);
-    const q = new Queue(name, this.name, d.durable, d.exclusive ? owner : null, d.autoDelete, d.args, type, {
-      autoDelete: (queue) => this.deleteQueueObject(queue),
-    });
+    const q = new Queue(
+      name,
+      this.name,
+      d.durable,
+      d.exclusive ? owner : null,
+      d.autoDelete,
+      d.args,
+      type,
+      this.queueCallbacks,
+      this.queueSettings(name, type, d.args),
+    );
     q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed();
@@ -378,8 +405,24 @@ export class VHost {
   }
 
   private policiesChanged(): void {
+    this.applyPolicies();
     for (const o of this.policyObservers) o(this);
     this.changed();
+  }
+
+  /** Re-resolve every queue's settings and every exchange's alternate exchange (rabbit_policy:update_policies). */
+  private applyPolicies(): void {
+    for (const q of this.queues.values()) q.applySettings(this.queueSettings(q.name, q.type, q.args));
+    for (const x of this.exchanges.values()) this.applyExchangePolicy(x);
+  }
+
+  /** alternate-exchange: the argument wins over a policy (rabbit_exchange:alternate_exchange_value/2). */
+  private applyExchangePolicy(x: Exchange): void {
+    if (x.name === '' || x.name.startsWith('amq.')) return;
+    const arg = x.args['alternate-exchange'];
+    if (typeof arg === 'string') return;
+    const ae = this.policies.match({ name: x.name, kind: 'exchange' })?.definition['alternate-exchange'];
+    x.alternateExchange = typeof ae === 'string' ? ae : null;
   }
 
   private changed(): void {
