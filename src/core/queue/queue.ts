@@ -171,10 +171,13 @@ export class Queue {
     this.callbacks.autoDelete(this);
   }
 
-  /** The properties to deliver `entry` with: quorum redeliveries carry x-delivery-count (returns so far). */
+  /**
+   * The properties to deliver `entry` with: a quorum queue's deliveries carry x-delivery-count, the returns
+   * so far (RabbitMQ 3.10 sends 0 on the first delivery too).
+   */
   propsFor(entry: QueuedMessage): Buffer {
     const m = entry.msg;
-    if (this.type !== 'quorum' || entry.deliveryCount <= 1) return m.props;
+    if (this.type !== 'quorum') return m.props;
     return m.format.withIntHeader(m.props, 'x-delivery-count', entry.deliveryCount - 1);
   }
 
@@ -334,8 +337,9 @@ export class Queue {
             return;
           }
           let entry = this.ready.peek()!;
-          // an expired message is never delivered (checked against the rough clock; the timer is exact)
-          if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+          // an expired message is never delivered (checked against the rough clock; the timer is exact).
+          // Strictly past: a TTL of 0 still goes to a consumer that can take it at once, as in RabbitMQ.
+          if (entry.expiresAt !== 0 && entry.expiresAt < now) {
             this.ready.shift();
             this.deadLetter(entry.msg, 'expired');
             continue;
