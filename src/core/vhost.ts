@@ -13,6 +13,7 @@ import {
   rs,
 } from './errors.js';
 import { DefaultExchange } from './exchange/default.js';
+import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
 import { DirectExchange } from './exchange/direct.js';
 import type { Exchange } from './exchange/exchange.js';
 import { FanoutExchange } from './exchange/fanout.js';
@@ -56,6 +57,7 @@ const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof Dir
   fanout: FanoutExchange,
   topic: TopicExchange,
   headers: HeadersExchange,
+  'x-delayed-message': DelayedExchange,
 };
 
 export class VHost {
@@ -66,6 +68,8 @@ export class VHost {
   /** User policies and operator policies (durable, like every vhost definition). */
   readonly policies = new PolicySet();
   readonly operatorPolicies = new PolicySet();
+  /** Keeps delayed messages of durable delayed exchanges (set by storage; null keeps them in memory only). */
+  delayedStore: DelayedStore | null = null;
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
 
@@ -111,6 +115,7 @@ export class VHost {
     if (!(d.type in EXCHANGE_TYPES)) {
       throw commandInvalid(`unknown exchange type '${d.type}'`);
     }
+    if (d.type === 'x-delayed-message' && !existing) validateDelayedArgs(d.args);
     if (existing) {
       const r = rs('exchange', name, this.name);
       if (existing.type !== d.type) throw inequivalent('type', r, `'${d.type}'`, `'${existing.type}'`);
@@ -149,12 +154,14 @@ export class VHost {
   ): Exchange {
     const X = EXCHANGE_TYPES[type]!;
     const x = new X(name, this.name, durable, autoDelete, internal, args);
+    if (x instanceof DelayedExchange) x.host = this;
     this.exchanges.set(name, x);
     return x;
   }
 
   private removeExchange(x: Exchange): void {
     this.exchanges.delete(x.name);
+    if (x instanceof DelayedExchange) x.dispose();
     this.exchangeMark.delete(x);
     for (const b of x.bindings.values()) {
       if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
@@ -381,6 +388,13 @@ export class VHost {
       if (ae && this.exchangeMark.get(ae) !== gen) added += this.routeFrom(ae, msg, out, gen);
     }
     return added;
+  }
+
+  /** A delayed exchange's message is due: route it by the underlying type and enqueue it. */
+  releaseDelayed(x: DelayedExchange, msg: Message): void {
+    if (this.exchanges.get(x.name) !== x) return;
+    const targets = this.route(x, msg).slice();
+    for (const q of targets) q.enqueue(msg);
   }
 
   // ---- policies ---------------------------------------------------------------------------------

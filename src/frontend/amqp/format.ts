@@ -3,6 +3,7 @@
 // quorum redeliveries (x-delivery-count).
 import { decodeProperties } from '../../codec/amqp/properties.js';
 import type { ContentFormat, DeathEvent, HeaderTable } from '../../core/message.js';
+import { registerFormat } from '../../core/formats.js';
 import { deadLetterProps, withLongHeader } from './death-headers.js';
 
 export const amqpFormat: ContentFormat = {
@@ -17,3 +18,5 @@ export const amqpFormat: ContentFormat = {
     return withLongHeader(props, key, value);
   },
 };
+
+registerFormat(amqpFormat);
