@@ -5,6 +5,12 @@ import { Writer } from '../buffer/writer.js';
 import { CodecError } from './errors.js';
 import { encodeArray, type FieldValue } from './field-table.js';
 
+/**
+ * One shared writer for building small values: take() hands out a view and moves on, and every caller
+ * copies the view out at once, so nothing is allocated per call beyond the result.
+ */
+export const scratch = new Writer(65536);
+
 export interface RawEntry {
   key: string;
   /** Type octet and value, as on the wire. */
@@ -94,7 +100,7 @@ export function body(raw: Buffer): Buffer {
 
 /** One value encoded with its type octet (types inferred as encodeTable does, Typed to force one). */
 export function rawValue(v: FieldValue): Buffer {
-  const w = new Writer(64);
+  const w = scratch;
   encodeArray(w, [v]);
   return Buffer.from(w.take()!.subarray(4));
 }
@@ -113,7 +119,7 @@ export function rawArray(items: readonly Buffer[]): Buffer {
 
 /** A table ('F' value when `typed`, else the u32-prefixed table of a headers property). */
 export function rawTable(entries: readonly RawEntry[], typed: boolean): Buffer {
-  const w = new Writer(256);
+  const w = scratch;
   if (typed) w.u8(0x46);
   const lenAt = w.pos - w.start;
   w.u32(0);
@@ -128,7 +134,8 @@ export function rawTable(entries: readonly RawEntry[], typed: boolean): Buffer {
 
 /** Sort entries by key in byte order (Erlang binary order, as RabbitMQ's sort_field_table). */
 export function sortEntries(entries: RawEntry[]): RawEntry[] {
-  return entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  // UTF-16 order is UTF-8 byte order except around astral characters, which header keys do not use
+  return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 // ---- basic properties --------------------------------------------------------------------------------
