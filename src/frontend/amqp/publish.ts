@@ -9,6 +9,7 @@ import {
   encodeProperties,
 } from '../../codec/amqp/properties.js';
 import { writeContentHeader, writeBody } from '../../codec/amqp/content.js';
+import { routingHeaders, withoutBcc } from '../../codec/amqp/raw-table.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import {
   writeBasicAck,
@@ -33,6 +34,8 @@ const MAX_MESSAGE_SIZE = 134217728;
 const PROPS_OFFSET = 12;
 /** Bit of reply-to in the first property-flags word (amqp0-9-1.xml basic properties, 7th). */
 const REPLY_TO_FLAG = 1 << 9;
+/** Bit of headers (3rd property). */
+const HEADERS_FLAG = 1 << 13;
 /** Bit of user-id (12th property). */
 const USER_ID_FLAG = 1 << 4;
 
@@ -152,18 +155,31 @@ export class ChannelPublisher {
     const flags = end >= 2 ? props.readUInt16BE(0) : 0;
     if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
     if ((flags & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
+    let cc: string[] | null = null;
+    let bcc: string[] | null = null;
+    if ((flags & HEADERS_FLAG) !== 0) {
+      const rh = routingHeaders(props);
+      if (rh.bad !== null) {
+        throw channelError(406, `invalid message: {unacceptable_type_in_header,"${rh.bad[0]}",${rh.bad[1]}}`);
+      }
+      cc = rh.cc;
+      bcc = rh.bcc;
+      if (bcc !== null) props = withoutBcc(props);
+    }
     const msg = new Message(
       amqpFormat,
       m.exchange,
       m.routingKey,
       props,
       body,
-      peekDeliveryMode(props, 0, end) === 2,
-      peekPriority(props, 0, end),
-      peekExpiration(props, 0, end),
+      peekDeliveryMode(props, 0, props.length) === 2,
+      peekPriority(props, 0, props.length),
+      peekExpiration(props, 0, props.length),
       roughNow(),
       conn.id,
     );
+    msg.cc = cc;
+    msg.bcc = bcc;
     if (this.confirmMode) this.publishSeq++;
     if (this.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
