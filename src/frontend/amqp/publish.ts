@@ -35,6 +35,19 @@ const REPLY_TO_FLAG = 1 << 9;
 /** Bit of user-id (12th property). */
 const USER_ID_FLAG = 1 << 4;
 
+/**
+ * RabbitMQ's rabbit_basic:parse_expiration/1: Erlang's string:to_integer on the property, then
+ * rabbit_misc:check_expiry/1. Refused with 406 on the channel, texts as RabbitMQ renders the reason.
+ */
+function checkExpiration(e: string): void {
+  const m = /^[+-]?\d+/.exec(e);
+  let reason: string | null = null;
+  if (m === null) reason = 'no_integer';
+  else if (m[0].length !== e.length) reason = `{leftover_string,${JSON.stringify(e.slice(m[0].length))}}`;
+  else if (Number(m[0]) < 0) reason = `{value_negative,${Number(m[0])}}`;
+  if (reason !== null) throw channelError(406, `invalid expiration '${e}': ${reason}`);
+}
+
 class TxPublish {
   constructor(
     readonly msg: Message,
@@ -114,8 +127,9 @@ export class ChannelPublisher {
       );
     }
     if (this.received === 0 && n === this.bodySize) {
-      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it.
-      this.body = Buffer.from(payload);
+      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it
+      // (a large frame assembled by the decoder in a buffer of its own is kept as is).
+      this.body = this.ch.conn.decoder.payloadIsCopy ? payload : Buffer.from(payload);
       this.received = n;
       this.complete();
       return;
@@ -147,6 +161,8 @@ export class ChannelPublisher {
     const flags = end >= 2 ? props.readUInt16BE(0) : 0;
     if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
     if ((flags & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
+    const expiration = peekExpiration(props, 0, end);
+    if (expiration !== null) checkExpiration(expiration);
     const msg = new Message(
       amqpFormat,
       m.exchange,
@@ -155,7 +171,7 @@ export class ChannelPublisher {
       body,
       peekDeliveryMode(props, 0, end) === 2,
       peekPriority(props, 0, end),
-      peekExpiration(props, 0, end),
+      expiration,
       roughNow(),
       conn.id,
     );
