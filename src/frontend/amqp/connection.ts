@@ -553,23 +553,23 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
         this.flush();
       }
     }
-    const timeout = this.server.options.consumerTimeout;
-    if (timeout > 0) {
-      for (const ch of this.channels) {
-        if (ch !== undefined && !ch.closing && ch.oldestUnackedAt() < now - timeout) {
-          ch.closeWithError(
-            406,
-            replyText(
-              406,
-              `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${timeout} ms. ` +
-                `This timeout value can be configured, see consumers doc guide to learn more`,
-            ),
-            0,
-            0,
-          );
-          this.flush();
-        }
-      }
+    const brokerTimeout = this.server.options.consumerTimeout;
+    for (const ch of this.channels) {
+      if (ch === undefined || ch.closing) continue;
+      // the broker's consumer_timeout, or the queue's x-consumer-timeout / consumer-timeout policy
+      const timeout = ch.deliveries.timedOut(now, brokerTimeout);
+      if (timeout === 0) continue;
+      ch.closeWithError(
+        406,
+        replyText(
+          406,
+          `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${timeout} ms. ` +
+            `This timeout value can be configured, see consumers doc guide to learn more`,
+        ),
+        0,
+        0,
+      );
+      this.flush();
     }
   }
 }

@@ -12,6 +12,7 @@ import { writeContentHeader, writeBody } from '../../codec/amqp/content.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import {
   writeBasicAck,
+  writeBasicNack,
   writeBasicReturn,
   writeConfirmSelectOk,
   writeTxCommitOk,
@@ -63,6 +64,10 @@ export class ChannelPublisher {
   private publishSeq = 0;
   private confirmedUpTo = 0;
   private confirmSentUpTo = 0;
+  /** Publish seqs to be nacked (a queue refused the message: x-overflow reject-publish), ascending. */
+  private nacks: number[] = [];
+  /** Set by route() when a queue refused the message being routed. */
+  private refused = false;
   private txPublishes: TxPublish[] = [];
 
   // the message being assembled
@@ -182,8 +187,11 @@ export class ChannelPublisher {
       this.txPublishes.push(new TxPublish(msg, m.mandatory, m.immediate));
       return;
     }
+    this.refused = false;
     this.route(msg, m.mandatory, m.immediate);
     if (this.confirmMode) {
+      // RabbitMQ: a message refused by any queue it was routed to is nacked
+      if (this.refused) this.nacks.push(this.publishSeq);
       this.confirmedUpTo = this.publishSeq;
       conn.scheduleFlush();
     }
@@ -216,20 +224,20 @@ export class ChannelPublisher {
         this.sendReturn(313, 'NO_CONSUMERS', msg);
         return;
       }
-      for (const q of ready) q.enqueue(msg);
+      for (const q of ready) if (!q.enqueue(msg)) this.refused = true;
       return;
     }
     if (n === 1) {
       const q = queues[0]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
       return;
     }
-    // enqueue may deliver synchronously, which never re-enters routing; still, copy for safety
+    // enqueue may dead-letter, which routes again (the vhost's scratch array): copy
     const targets = queues.slice();
     for (let i = 0; i < targets.length; i++) {
       const q = targets[i]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
     }
   }
@@ -277,8 +285,19 @@ export class ChannelPublisher {
   /** One basic.ack (multiple when it covers several) for everything confirmed since the last call. */
   sendConfirms(): void {
     if (this.ch.closing) return;
+    const out = this.ch.conn.out;
     const upTo = this.confirmedUpTo;
-    writeBasicAck(this.ch.conn.out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
+    if (this.nacks.length !== 0) {
+      // acks up to each nacked seq, then the nack itself (multiple=false)
+      for (const n of this.nacks) {
+        if (n - 1 > this.confirmSentUpTo) writeBasicAck(out, this.ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
+        writeBasicNack(out, this.ch.id, n, false, false);
+        this.confirmSentUpTo = n;
+      }
+      this.nacks = [];
+      if (upTo === this.confirmSentUpTo) return;
+    }
+    writeBasicAck(out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
     this.confirmSentUpTo = upTo;
   }
 
@@ -295,6 +314,7 @@ export class ChannelPublisher {
     const pubs = this.txPublishes;
     this.txPublishes = [];
     for (const p of pubs) this.route(p.msg, p.mandatory, p.immediate);
+    this.refused = false;
     this.ch.deliveries.txCommit();
     writeTxCommitOk(this.ch.conn.out, this.ch.id);
   }
