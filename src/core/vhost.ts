@@ -136,7 +136,8 @@ export class VHost {
 
   deleteExchange(name: string, ifUnused: boolean): void {
     if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
-    if (name.startsWith('amq.')) throw accessRefused(`cannot delete exchange '${name}' in vhost '${this.name}'`);
+    if (name.startsWith('amq.'))
+      throw accessRefused(`deletion of system exchange '${name}' in vhost '${this.name}' not allowed`);
     const x = this.exchanges.get(name);
     // RabbitMQ 3.x: deleting a missing exchange succeeds (delete is idempotent)
     if (!x) return;

@@ -122,8 +122,9 @@ export class ChannelPublisher {
       );
     }
     if (this.received === 0 && n === this.bodySize) {
-      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it.
-      this.body = Buffer.from(payload);
+      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it
+      // (a large frame assembled by the decoder in a buffer of its own is kept as is).
+      this.body = this.ch.conn.decoder.payloadIsCopy ? payload : Buffer.from(payload);
       this.received = n;
       this.complete();
       return;
@@ -174,6 +175,7 @@ export class ChannelPublisher {
       body,
       peekDeliveryMode(props, 0, props.length) === 2,
       peekPriority(props, 0, props.length),
+      // a bad expiration is refused by the core (Message -> parseExpiration: 406 with RabbitMQ's text)
       peekExpiration(props, 0, props.length),
       roughNow(),
       conn.id,
