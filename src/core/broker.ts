@@ -1,5 +1,6 @@
 // The broker: vhosts, users and the live connections, independent of any protocol. Front ends authenticate
 // against it, open vhosts through it, and register their connections so management can list them.
+import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
 import { VHost } from './vhost.js';
@@ -23,8 +24,6 @@ export interface ClientConnection {
   readonly protocol: string;
   readonly user: string;
   readonly vhost: string;
-  /** "127.0.0.1:50000 -> 127.0.0.1:5672" as RabbitMQ names connections. */
-  readonly name?: string;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
   readonly localAddress?: string;
@@ -64,6 +63,8 @@ export class Broker {
   /** Cluster-wide parameters would live here; per-vhost runtime parameters (component → name → value). */
   readonly parameters = new Map<string, Map<string, Map<string, unknown>>>();
   readonly startedAt = Date.now();
+  /** RabbitMQ-style node name, shown by management and metrics. */
+  readonly nodeName = `warren@${hostname()}`;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */
   onDefinitionsChanged: (() => void) | null = null;
   private nextConnectionId = 1;
@@ -150,6 +151,11 @@ export class Broker {
       return `User '${name}' can only connect via localhost`;
     }
     return u;
+  }
+
+  /** Connections accepted so far (rabbitmq_connections_opened_total). */
+  get allocatedConnections(): number {
+    return this.nextConnectionId - 1;
   }
 
   allocateConnectionId(): number {

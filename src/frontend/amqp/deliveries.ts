@@ -54,6 +54,10 @@ export class ChannelDeliveries implements ReplyReceiver {
   globalPrefetchSize = 0;
   private prefetchCount = 0;
   private prefetchSize = 0;
+  /** basic.qos global=false in force (for management's prefetch_count). */
+  get consumerPrefetch(): number {
+    return this.prefetchCount;
+  }
   private nextTag = 0;
   private txAcks: TxAck[] = [];
   private replyAddress: string | null = null;
