@@ -2,18 +2,43 @@
 // arrived (RabbitMQ's mc.erl, LavinMQ's BytesMessage). The core never parses `props`; it asks the message's
 // ContentFormat for the few things it needs (headers for the headers exchange), lazily and at most once.
 
+import { parseExpiration } from './queue/ttl.js';
+
 export type HeaderTable = Record<string, unknown>;
 
-/** How a protocol's content is read; supplied by the front end that created the message. */
+/** One dead-lettering event, as the protocol's death history records it (AMQP: an x-death entry). */
+export interface DeathEvent {
+  readonly queue: string;
+  readonly reason: 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
+  /** The exchange the message had been published to. */
+  readonly exchange: string;
+  /** The routing keys it had been published with (routing key, then CC). */
+  readonly routingKeys: readonly string[];
+  /** Seconds since the epoch. */
+  readonly time: number;
+  /** The message's own expiration property, which dead-lettering removes, or null. */
+  readonly originalExpiration: string | null;
+}
+
+/** How a protocol's content is read and rewritten; supplied by the front end that created the message. */
 export interface ContentFormat {
   readonly name: string;
   /** The application headers, or null. Called at most once per message. */
   decodeHeaders(props: Buffer): HeaderTable | null;
+  /**
+   * The properties of the dead-lettered copy: `death` added to the death history (AMQP: x-death with
+   * RabbitMQ's update rules, x-first-death-*, x-last-death-*), the expiration removed, BCC dropped.
+   */
+  deadLettered(props: Buffer, death: DeathEvent): Buffer;
+  /** The properties with one integer header set (AMQP: x-delivery-count on a quorum redelivery). */
+  withIntHeader(props: Buffer, key: string, value: number): Buffer;
 }
 
 export class Message {
   /** Arrival time (rough clock, ms). */
   readonly timestamp: number;
+  /** Per-message TTL from `expiration` in ms, -1 when none. A bad expiration throws PRECONDITION_FAILED. */
+  readonly ttl: number;
   private headersCache: HeaderTable | null | undefined = undefined;
 
   constructor(
@@ -34,6 +59,7 @@ export class Message {
     readonly publisherId: number,
   ) {
     this.timestamp = timestamp;
+    this.ttl = expiration === null ? -1 : parseExpiration(expiration);
   }
 
   get bodySize(): number {
@@ -50,6 +76,10 @@ export class Message {
 export class QueuedMessage {
   redelivered = false;
   deliveryCount = 0;
+  /** Expiry time (ms since the epoch) from queue and message TTL, 0 when it never expires. */
+  expiresAt = 0;
+  /** The queue it is waiting to be requeued to (x-requeue-delay), else null. */
+  delayedIn: { requeueNow(e: QueuedMessage): void } | null = null;
   constructor(
     readonly msg: Message,
     readonly seq: number,

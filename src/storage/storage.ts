@@ -8,6 +8,7 @@ import type { Broker } from '../core/broker.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { FileDelayedStore } from './delayed-store.js';
 
 export interface Storage {
   /** Recreate users, vhosts and durable definitions (or the defaults on an empty store). */
@@ -43,6 +44,7 @@ class FileStorage implements Storage {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
+  private delayed: FileDelayedStore | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -81,6 +83,7 @@ class FileStorage implements Storage {
     }
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
+    this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
     // users, permissions, vhosts and every vhost's definitions report through the broker
     broker.onDefinitionsChanged = () => this.changed();
     if (!defs) this.changed();
@@ -117,5 +120,6 @@ class FileStorage implements Storage {
       this.writing = this.writing.then(() => this.write());
     }
     await this.writing;
+    this.delayed?.close();
   }
 }

@@ -6,6 +6,8 @@ const headersOf = new WeakMap<Buffer, HeaderTable | null>();
 export const testFormat: ContentFormat = {
   name: 'test',
   decodeHeaders: (props) => headersOf.get(props) ?? null,
+  deadLettered: (props) => props,
+  withIntHeader: (props) => props,
 };
 
 export function msg(routingKey: string, headers: HeaderTable | null = null, body = 'x', exchange = 'x'): Message {
