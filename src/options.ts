@@ -55,6 +55,19 @@ export interface BrokerOptions {
   loopbackUsers?: string[];
   /** The vhost created on an empty data directory. Default '/'. */
   defaultVhost?: string;
+  /**
+   * Management HTTP API and UI port; 0 picks a free one; null disables. Default here: null (off), so
+   * embedded brokers and tests never collide on a fixed port; `warren server` defaults it to 15672.
+   */
+  managementPort?: number | null;
+  /** Management over HTTPS (uses `tls`); null disables. Default: off (RabbitMQ: 15671 when configured). */
+  managementTlsPort?: number | null;
+  /** Prometheus /metrics port; 0 picks a free one; null disables. Default null here, 15692 in `warren server`. */
+  prometheusPort?: number | null;
+  /** RabbitMQ definitions.json imported at every boot (RabbitMQ's load_definitions). Default none. */
+  loadDefinitions?: string | null;
+  /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */
+  statsInterval?: number;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +87,11 @@ export interface ResolvedOptions {
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
   defaultVhost: string;
+  managementPort: number | null;
+  managementTlsPort: number | null;
+  prometheusPort: number | null;
+  loadDefinitions: string | null;
+  statsInterval: number;
 }
 
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
@@ -95,5 +113,10 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
+    managementPort: o.managementPort ?? null,
+    managementTlsPort: o.managementTlsPort ?? null,
+    prometheusPort: o.prometheusPort ?? null,
+    loadDefinitions: o.loadDefinitions ?? null,
+    statsInterval: o.statsInterval ?? 5000,
   };
 }

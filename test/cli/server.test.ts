@@ -20,7 +20,8 @@ interface Started {
 
 async function startServer(args: string[], env: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, [BIN, 'server', ...args], {
-    env: { ...process.env, ...env },
+    // management and Prometheus off unless a test asks (the RabbitMQ anchor holds 15672/15692)
+    env: { ...process.env, WARREN_MANAGEMENT_PORT: '0', WARREN_PROMETHEUS_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -53,11 +54,16 @@ test('--help lists every server option with its WARREN_* variable', () => {
     '--tls-cert',
     '--tls-key',
     '--tls-ca',
+    '--management-port',
+    '--prometheus-port',
+    '--load-definitions',
   ]) {
     assert.match(r.stdout, new RegExp(flag), flag);
   }
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_AMQP_PORT/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_DATA_DIR/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_MANAGEMENT_PORT/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_PROMETHEUS_PORT/);
 });
 
 test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit code 0', async () => {
