@@ -20,6 +20,7 @@ import { rs } from '../../core/errors.js';
 import { roughNow } from '../../util/rough-clock.js';
 import type { AmqpChannel } from './channel.js';
 import { AmqpConsumer } from './consumer.js';
+import { amqpFormat } from './format.js';
 import { REPLY_TO_QUEUE, type ReplyReceiver } from './direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
 
@@ -163,7 +164,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const msg = e.msg;
     const out = ch.conn.out;
     writeBasicGetOk(out, ch.id, tag, e.redelivered, msg.exchange, msg.routingKey, q.messageCount);
-    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.props);
+    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
     if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
   }
@@ -184,7 +185,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const ch = this.ch;
     const out = ch.conn.out;
     writeBasicDeliver(out, ch.id, consumerTag, tag, redelivered, msg.exchange, msg.routingKey);
-    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.props);
+    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
     ch.conn.scheduleFlush();
   }
