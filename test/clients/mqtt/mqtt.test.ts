@@ -12,12 +12,18 @@ let b: RunningBroker;
 before(async () => {
   b = await startMqttBroker();
 });
+// every client is force-closed at the end, so a failing assertion cannot leave the file hanging
+const clients: mqtt.MqttClient[] = [];
 after(async () => {
+  for (const c of clients) c.end(true);
   await b.close();
 });
 
-const connect = (o: mqtt.IClientOptions = {}) =>
-  mqtt.connectAsync(mqttUrl(b), { username: 'guest', password: 'guest', reconnectPeriod: 0, ...o });
+const connect = async (o: mqtt.IClientOptions = {}) => {
+  const c = await mqtt.connectAsync(mqttUrl(b), { username: 'guest', password: 'guest', reconnectPeriod: 0, ...o });
+  clients.push(c);
+  return c;
+};
 
 test('MQTT 3.1.1 publish/subscribe at QoS 0 and 1, wildcards mapped as RabbitMQ maps them', async () => {
   const sub = await connect({ clientId: uniqueName('sub') });
