@@ -4,6 +4,8 @@
 // A consumer of another protocol gets the props converted at delivery, as RabbitMQ's mc converts between
 // mc_amqpl, mc_mqtt and mc_stomp: through protocol-neutral properties, once per message and target format.
 
+import { parseExpiration } from './queue/ttl.js';
+
 export type HeaderTable = Record<string, unknown>;
 
 /**
@@ -29,6 +31,21 @@ export interface CommonProperties {
 }
 
 /** How a protocol's content is read; supplied by the front end that created the message. */
+/** One dead-lettering event, as the protocol's death history records it (AMQP: an x-death entry). */
+export interface DeathEvent {
+  readonly queue: string;
+  readonly reason: 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
+  /** The exchange the message had been published to. */
+  readonly exchange: string;
+  /** The routing keys it had been published with (routing key, then CC). */
+  readonly routingKeys: readonly string[];
+  /** Seconds since the epoch. */
+  readonly time: number;
+  /** The message's own expiration property, which dead-lettering removes, or null. */
+  readonly originalExpiration: string | null;
+}
+
+/** How a protocol's content is read and rewritten; supplied by the front end that created the message. */
 export interface ContentFormat {
   readonly name: string;
   /** The application headers, or null. Called at most once per message. */
@@ -37,11 +54,20 @@ export interface ContentFormat {
   toCommon(props: Buffer): CommonProperties;
   /** Neutral properties as this format's props bytes. */
   fromCommon(p: CommonProperties): Buffer;
+  /**
+   * The properties of the dead-lettered copy: `death` added to the death history (AMQP: x-death with
+   * RabbitMQ's update rules, x-first-death-*, x-last-death-*), the expiration removed, BCC dropped.
+   */
+  deadLettered(props: Buffer, death: DeathEvent): Buffer;
+  /** The properties with one integer header set (AMQP: x-delivery-count on a quorum redelivery). */
+  withIntHeader(props: Buffer, key: string, value: number): Buffer;
 }
 
 export class Message {
   /** Arrival time (rough clock, ms). */
   readonly timestamp: number;
+  /** Per-message TTL from `expiration` in ms, -1 when none. A bad expiration throws PRECONDITION_FAILED. */
+  readonly ttl: number;
   private headersCache: HeaderTable | null | undefined = undefined;
   // one cached conversion: a message is usually consumed in at most one other protocol
   private convertedFormat: ContentFormat | null = null;
@@ -65,6 +91,7 @@ export class Message {
     readonly publisherId: number,
   ) {
     this.timestamp = timestamp;
+    this.ttl = expiration === null ? -1 : parseExpiration(expiration);
   }
 
   get bodySize(): number {
@@ -91,6 +118,10 @@ export class Message {
 export class QueuedMessage {
   redelivered = false;
   deliveryCount = 0;
+  /** Expiry time (ms since the epoch) from queue and message TTL, 0 when it never expires. */
+  expiresAt = 0;
+  /** The queue it is waiting to be requeued to (x-requeue-delay), else null. */
+  delayedIn: { requeueNow(e: QueuedMessage): void } | null = null;
   constructor(
     readonly msg: Message,
     readonly seq: number,

@@ -1,6 +1,7 @@
 // Definitions in RabbitMQ's definitions.json shape (users, vhosts, permissions, exchanges, queues,
 // bindings): what the file store persists, and later what the management API exports and imports.
 import type { Broker } from '../core/broker.js';
+import type { Policy, PolicyInput } from '../core/policy.js';
 
 export interface Definitions {
   warren_version?: string;
@@ -25,10 +26,32 @@ export interface Definitions {
     routing_key: string;
     arguments: Record<string, unknown>;
   }[];
+  policies?: PolicyDef[];
+  /** Not in RabbitMQ's export (it keeps them apart); Warren persists them in the same file. */
+  operator_policies?: PolicyDef[];
+}
+
+/** RabbitMQ's definitions.json policy entry. */
+export interface PolicyDef {
+  vhost: string;
+  name: string;
+  pattern: string;
+  'apply-to': string;
+  definition: Record<string, unknown>;
+  priority: number;
 }
 
 export function exportDefinitions(broker: Broker): Definitions {
-  const d: Definitions = { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
+  const d: Definitions = {
+    users: [],
+    vhosts: [],
+    permissions: [],
+    exchanges: [],
+    queues: [],
+    bindings: [],
+    policies: [],
+    operator_policies: [],
+  };
   for (const u of broker.users.users.values()) {
     d.users.push({
       name: u.name,
@@ -40,6 +63,8 @@ export function exportDefinitions(broker: Broker): Definitions {
   }
   for (const v of broker.vhosts.values()) {
     d.vhosts.push({ name: v.name });
+    for (const p of v.policies.byName.values()) d.policies!.push(policyDef(v.name, p));
+    for (const p of v.operatorPolicies.byName.values()) d.operator_policies!.push(policyDef(v.name, p));
     for (const x of v.exchanges.values()) {
       if (x.name === '' || x.name.startsWith('amq.') || !x.durable) continue;
       d.exchanges.push({
@@ -67,6 +92,17 @@ export function exportDefinitions(broker: Broker): Definitions {
     }
   }
   return d;
+}
+
+function policyDef(vhost: string, p: Policy): PolicyDef {
+  return {
+    vhost,
+    name: p.name,
+    pattern: p.pattern,
+    'apply-to': p.applyTo,
+    definition: { ...p.definition },
+    priority: p.priority,
+  };
 }
 
 function bindingDef(
@@ -97,6 +133,13 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
   for (const p of d.permissions ?? []) {
     broker.users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
   }
+  // policies before exchanges and queues, so objects see their policy from the start
+  for (const p of d.policies ?? []) {
+    broker.addVHost(p.vhost).setPolicy(policyInput(p));
+  }
+  for (const p of d.operator_policies ?? []) {
+    broker.addVHost(p.vhost).setPolicy(policyInput(p), true);
+  }
   for (const x of d.exchanges ?? []) {
     const v = broker.addVHost(x.vhost);
     v.declareExchange(x.name, {
@@ -120,4 +163,14 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
     if (b.destination_type === 'queue') v.bindQueue(b.destination, b.source, b.routing_key, b.arguments ?? {}, null);
     else v.bindExchange(b.destination, b.source, b.routing_key, b.arguments ?? {});
   }
+}
+
+function policyInput(p: PolicyDef): PolicyInput {
+  return {
+    name: p.name,
+    pattern: p.pattern,
+    applyTo: p['apply-to'] ?? 'all',
+    priority: p.priority ?? 0,
+    definition: p.definition,
+  };
 }

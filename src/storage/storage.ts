@@ -9,6 +9,7 @@ import type { VHost } from '../core/vhost.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { FileDelayedStore } from './delayed-store.js';
 
 export interface Storage {
   /** Recreate users, vhosts and durable definitions (or the defaults on an empty store). */
@@ -44,6 +45,7 @@ class FileStorage implements Storage {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
+  private delayed: FileDelayedStore | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -82,6 +84,7 @@ class FileStorage implements Storage {
     }
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
+    this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
     for (const v of broker.vhosts.values()) v.listener = { changed: (vh: VHost) => this.changed(vh) };
     if (!defs) this.changed();
   }
@@ -117,5 +120,6 @@ class FileStorage implements Storage {
       this.writing = this.writing.then(() => this.write());
     }
     await this.writing;
+    this.delayed?.close();
   }
 }

@@ -13,7 +13,6 @@
 // Environment:
 //   WARREN_EXPECT_PREFETCH_SIZE=1  assert Warren's prefetch_size behaviour instead of RabbitMQ's 540 refusal
 //                                  (set automatically when the broker is Warren in-process)
-//   WARREN_INTEROP_SKIP_DLX=1      skip the dead-letter-exchange check (a later Warren feature)
 //   WARREN_INTEROP_PYTHON          python with pika (default /usr/bin/python3: Debian's python3-pika)
 //   WARREN_INTEROP_GOPATH          GOPATH holding github.com/rabbitmq/amqp091-go (default /usr/share/gocode)
 // A client whose tools are missing is skipped; CI installs them all (Debian: python3-pika golang-go
@@ -60,8 +59,6 @@ const amqpTools = ['amqp-publish', 'amqp-get', 'amqp-consume', 'amqp-declare-que
 const skipAmqpTools = probe('sh', ['-c', amqpTools.map((t) => `command -v ${t} >/dev/null`).join(' && ')])
   ? false
   : 'amqp-tools missing (apt-get install amqp-tools)';
-const skipDlx =
-  process.env.WARREN_INTEROP_SKIP_DLX === '1' ? 'dead-lettering check skipped (WARREN_INTEROP_SKIP_DLX=1)' : false;
 
 interface RunResult {
   label: string;
@@ -231,8 +228,8 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   python('fastapi_flows.py', 'pika FastAPI guide: per-service queues, notifications, heartbeat=600, nack (003)');
   python('fastapi_flows.py', 'pika FastAPI guide: dead-letter exchange for nacked and expired tasks (003)', {
     extra: ['--dlx'],
-    skip: skipDlx,
   });
+  python('queue_features.py', 'pika queue features: x-death types field by field, TTL, limits with nacks, priorities');
   python(
     'krakend.py',
     'pika KrakenD: topic + #, prefetch_count 10, prefetch_size 1024, mandatory, properties (001, 002)',

@@ -497,12 +497,27 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   flush(): void {
     for (const ch of this.channels) if (ch !== undefined && ch.confirmPending()) ch.sendConfirms();
-    const b = this.out.take();
+    const b = this.out.takeParts();
     if (b === null) return;
     if (this.socket.destroyed) return;
     this.lastWrite = roughNow();
-    this.stats.sendOct += b.length;
-    if (!this.socket.write(b)) this.socketBlocked = true;
+    let ok: boolean;
+    if (Buffer.isBuffer(b)) {
+      this.stats.sendOct += b.length;
+      ok = this.socket.write(b);
+    } else {
+      // frame bytes and large bodies queued by reference: corked, they leave in one writev
+      this.socket.cork();
+      ok = true;
+      for (const part of b) {
+        this.stats.sendOct += part.length;
+        ok = this.socket.write(part);
+      }
+      this.socket.uncork();
+    }
+    // Node's write() says false past its 16 KiB high-water mark, which one large message passes: stop
+    // feeding consumers only once the socket holds OUTPUT_HIGH_WATER (it emits 'drain' when it empties)
+    if (!ok && this.socket.writableLength >= OUTPUT_HIGH_WATER) this.socketBlocked = true;
     else if (this.wantsResume) this.resumeConsumers();
   }
 
@@ -538,23 +553,23 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
         this.flush();
       }
     }
-    const timeout = this.server.options.consumerTimeout;
-    if (timeout > 0) {
-      for (const ch of this.channels) {
-        if (ch !== undefined && !ch.closing && ch.oldestUnackedAt() < now - timeout) {
-          ch.closeWithError(
-            406,
-            replyText(
-              406,
-              `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${timeout} ms. ` +
-                `This timeout value can be configured, see consumers doc guide to learn more`,
-            ),
-            0,
-            0,
-          );
-          this.flush();
-        }
-      }
+    const brokerTimeout = this.server.options.consumerTimeout;
+    for (const ch of this.channels) {
+      if (ch === undefined || ch.closing) continue;
+      // the broker's consumer_timeout, or the queue's x-consumer-timeout / consumer-timeout policy
+      const timeout = ch.deliveries.timedOut(now, brokerTimeout);
+      if (timeout === 0) continue;
+      ch.closeWithError(
+        406,
+        replyText(
+          406,
+          `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${timeout} ms. ` +
+            `This timeout value can be configured, see consumers doc guide to learn more`,
+        ),
+        0,
+        0,
+      );
+      this.flush();
     }
   }
 }

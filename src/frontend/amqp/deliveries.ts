@@ -164,7 +164,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const msg = e.msg;
     const out = ch.conn.out;
     writeBasicGetOk(out, ch.id, tag, e.redelivered, msg.exchange, msg.routingKey, q.messageCount);
-    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
+    writeContentHeader(out, ch.id, 60, msg.bodySize, amqpProps(q, e));
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
     if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
   }
@@ -172,7 +172,7 @@ export class ChannelDeliveries implements ReplyReceiver {
   // Hot path: the queue hands a message to one of this channel's consumers.
   deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void {
     const tag = ++this.nextTag;
-    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg);
+    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg, amqpProps(queue, entry));
     if (!c.noAck) {
       const size = entry.msg.bodySize;
       this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
@@ -181,11 +181,17 @@ export class ChannelDeliveries implements ReplyReceiver {
     }
   }
 
-  private writeDeliver(consumerTag: string, tag: number, redelivered: boolean, msg: Message): void {
+  private writeDeliver(
+    consumerTag: string,
+    tag: number,
+    redelivered: boolean,
+    msg: Message,
+    props: Buffer = msg.propsIn(amqpFormat),
+  ): void {
     const ch = this.ch;
     const out = ch.conn.out;
     writeBasicDeliver(out, ch.id, consumerTag, tag, redelivered, msg.exchange, msg.routingKey);
-    writeContentHeader(out, ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
+    writeContentHeader(out, ch.id, 60, msg.bodySize, props);
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
     ch.conn.scheduleFlush();
   }
@@ -304,6 +310,27 @@ export class ChannelDeliveries implements ReplyReceiver {
     return Infinity;
   }
 
+  /**
+   * The consumer timeout an unacked delivery has exceeded at `now` (ms), or 0. A queue's own
+   * x-consumer-timeout (or consumer-timeout policy) overrides the broker's. Deliveries are in time order,
+   * so the walk stops at the first one too young for any timeout in play.
+   */
+  timedOut(now: number, brokerTimeout: number): number {
+    let min = brokerTimeout > 0 ? brokerTimeout : Infinity;
+    for (const c of this.consumers.values()) {
+      const t = c.queue.settings.consumerTimeout;
+      if (t >= 0 && t < min) min = t;
+    }
+    if (min === Infinity) return 0;
+    for (const d of this.unacked.values()) {
+      if (d.at >= now - min) return 0;
+      const qt = d.queue.settings.consumerTimeout;
+      const t = qt >= 0 ? qt : brokerTimeout;
+      if (t > 0 && d.at < now - t) return t;
+    }
+    return 0;
+  }
+
   /** Channel closing: consumers leave their queues, unacked messages go back in order. */
   teardown(): void {
     const cs = [...this.consumers.values()];
@@ -331,4 +358,15 @@ function requeueAll(ds: Delivery[]): void {
     l.push(d.entry);
   }
   for (const [q, entries] of byQueue) q.requeue(entries);
+}
+
+/**
+ * The AMQP properties of a delivery: the queue's view (quorum queues add x-delivery-count) of an AMQP
+ * message, or an MQTT/STOMP message's properties converted to AMQP (RabbitMQ mc conversion at delivery).
+ */
+function amqpProps(q: Queue, e: QueuedMessage): Buffer {
+  const m = e.msg;
+  if (m.format === amqpFormat) return q.propsFor(e);
+  const p = m.propsIn(amqpFormat);
+  return q.type === 'quorum' ? amqpFormat.withIntHeader(p, 'x-delivery-count', e.deliveryCount - 1) : p;
 }

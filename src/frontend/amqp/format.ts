@@ -1,9 +1,12 @@
 // The AMQP 0-9-1 content format for core Messages: props are the content header from the property flags
-// on, decoded only when the core asks (headers exchange) or a consumer of another protocol receives it.
+// on, decoded only when the core asks (headers exchange) or a consumer of another protocol receives it,
+// rewritten only for dead-lettering (x-death) and quorum redeliveries (x-delivery-count).
 import { decodeProperties, encodeProperties, BasicProperties } from '../../codec/amqp/properties.js';
 import { Typed, type FieldTable } from '../../codec/amqp/field-table.js';
 import { Writer } from '../../codec/buffer/writer.js';
-import type { CommonProperties, ContentFormat, HeaderTable } from '../../core/message.js';
+import type { CommonProperties, ContentFormat, DeathEvent, HeaderTable } from '../../core/message.js';
+import { registerFormat } from '../../core/formats.js';
+import { deadLetterProps, withLongHeader } from './death-headers.js';
 
 /**
  * Headers RabbitMQ's MQTT plugin writes with a field type JS cannot infer from the value
@@ -59,4 +62,12 @@ export const amqpFormat: ContentFormat = {
     encodeProperties(w, p);
     return Buffer.from(w.take()!);
   },
+  deadLettered(props: Buffer, death: DeathEvent): Buffer {
+    return deadLetterProps(props, death);
+  },
+  withIntHeader(props: Buffer, key: string, value: number): Buffer {
+    return withLongHeader(props, key, value);
+  },
 };
+
+registerFormat(amqpFormat);

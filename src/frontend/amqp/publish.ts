@@ -12,6 +12,7 @@ import { writeContentHeader, writeBody } from '../../codec/amqp/content.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import {
   writeBasicAck,
+  writeBasicNack,
   writeBasicReturn,
   writeConfirmSelectOk,
   writeTxCommitOk,
@@ -35,6 +36,19 @@ const REPLY_TO_FLAG = 1 << 9;
 /** Bit of user-id (12th property). */
 const USER_ID_FLAG = 1 << 4;
 
+/**
+ * RabbitMQ's rabbit_basic:parse_expiration/1: Erlang's string:to_integer on the property, then
+ * rabbit_misc:check_expiry/1. Refused with 406 on the channel, texts as RabbitMQ renders the reason.
+ */
+function checkExpiration(e: string): void {
+  const m = /^[+-]?\d+/.exec(e);
+  let reason: string | null = null;
+  if (m === null) reason = 'no_integer';
+  else if (m[0].length !== e.length) reason = `{leftover_string,${JSON.stringify(e.slice(m[0].length))}}`;
+  else if (Number(m[0]) < 0) reason = `{value_negative,${Number(m[0])}}`;
+  if (reason !== null) throw channelError(406, `invalid expiration '${e}': ${reason}`);
+}
+
 class TxPublish {
   constructor(
     readonly msg: Message,
@@ -50,6 +64,10 @@ export class ChannelPublisher {
   private publishSeq = 0;
   private confirmedUpTo = 0;
   private confirmSentUpTo = 0;
+  /** Publish seqs to be nacked (a queue refused the message: x-overflow reject-publish), ascending. */
+  private nacks: number[] = [];
+  /** Set by route() when a queue refused the message being routed. */
+  private refused = false;
   private txPublishes: TxPublish[] = [];
 
   // the message being assembled
@@ -114,8 +132,9 @@ export class ChannelPublisher {
       );
     }
     if (this.received === 0 && n === this.bodySize) {
-      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it.
-      this.body = Buffer.from(payload);
+      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it
+      // (a large frame assembled by the decoder in a buffer of its own is kept as is).
+      this.body = this.ch.conn.decoder.payloadIsCopy ? payload : Buffer.from(payload);
       this.received = n;
       this.complete();
       return;
@@ -147,6 +166,8 @@ export class ChannelPublisher {
     const flags = end >= 2 ? props.readUInt16BE(0) : 0;
     if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
     if ((flags & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
+    const expiration = peekExpiration(props, 0, end);
+    if (expiration !== null) checkExpiration(expiration);
     const msg = new Message(
       amqpFormat,
       m.exchange,
@@ -155,7 +176,7 @@ export class ChannelPublisher {
       body,
       peekDeliveryMode(props, 0, end) === 2,
       peekPriority(props, 0, end),
-      peekExpiration(props, 0, end),
+      expiration,
       roughNow(),
       conn.id,
     );
@@ -166,8 +187,11 @@ export class ChannelPublisher {
       this.txPublishes.push(new TxPublish(msg, m.mandatory, m.immediate));
       return;
     }
+    this.refused = false;
     this.route(msg, m.mandatory, m.immediate);
     if (this.confirmMode) {
+      // RabbitMQ: a message refused by any queue it was routed to is nacked
+      if (this.refused) this.nacks.push(this.publishSeq);
       this.confirmedUpTo = this.publishSeq;
       conn.scheduleFlush();
     }
@@ -200,20 +224,20 @@ export class ChannelPublisher {
         this.sendReturn(313, 'NO_CONSUMERS', msg);
         return;
       }
-      for (const q of ready) q.enqueue(msg);
+      for (const q of ready) if (!q.enqueue(msg)) this.refused = true;
       return;
     }
     if (n === 1) {
       const q = queues[0]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
       return;
     }
-    // enqueue may deliver synchronously, which never re-enters routing; still, copy for safety
+    // enqueue may dead-letter, which routes again (the vhost's scratch array): copy
     const targets = queues.slice();
     for (let i = 0; i < targets.length; i++) {
       const q = targets[i]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
     }
   }
@@ -261,8 +285,19 @@ export class ChannelPublisher {
   /** One basic.ack (multiple when it covers several) for everything confirmed since the last call. */
   sendConfirms(): void {
     if (this.ch.closing) return;
+    const out = this.ch.conn.out;
     const upTo = this.confirmedUpTo;
-    writeBasicAck(this.ch.conn.out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
+    if (this.nacks.length !== 0) {
+      // acks up to each nacked seq, then the nack itself (multiple=false)
+      for (const n of this.nacks) {
+        if (n - 1 > this.confirmSentUpTo) writeBasicAck(out, this.ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
+        writeBasicNack(out, this.ch.id, n, false, false);
+        this.confirmSentUpTo = n;
+      }
+      this.nacks = [];
+      if (upTo === this.confirmSentUpTo) return;
+    }
+    writeBasicAck(out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
     this.confirmSentUpTo = upTo;
   }
 
@@ -279,6 +314,7 @@ export class ChannelPublisher {
     const pubs = this.txPublishes;
     this.txPublishes = [];
     for (const p of pubs) this.route(p.msg, p.mandatory, p.immediate);
+    this.refused = false;
     this.ch.deliveries.txCommit();
     writeTxCommitOk(this.ch.conn.out, this.ch.id);
   }

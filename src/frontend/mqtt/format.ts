@@ -4,7 +4,8 @@
 // parsed. Conversion to AMQP follows RabbitMQ: delivery_mode 2 for QoS 1, headers x-mqtt-publish-qos and
 // x-mqtt-dup (3.10's rabbit_mqtt_processor), and for MQTT 5 (3.13's mc_mqtt) content-type, correlation
 // data as correlation_id, response topic as reply_to, user properties as headers, expiry as expiration.
-import type { CommonProperties, ContentFormat, HeaderTable } from '../../core/message.js';
+import type { CommonProperties, ContentFormat, DeathEvent, HeaderTable } from '../../core/message.js';
+import { registerFormat } from '../../core/formats.js';
 import { routingKeyToTopic, topicToRoutingKey } from './topics.js';
 
 export const QOS_UNSPECIFIED = 3;
@@ -120,4 +121,26 @@ export const mqttFormat: ContentFormat = {
     }
     return encodeMqttProps(qos, dup, any ? v5 : null);
   },
+  // Dead-lettering an MQTT-published message: the expiry goes (as the AMQP expiration does) and the
+  // reason is recorded as user properties (MQTT has no typed headers for an x-death table).
+  deadLettered(props: Buffer, death: DeathEvent): Buffer {
+    const v5 = propsV5(props) ?? {};
+    delete v5.messageExpiryInterval;
+    const user = { ...(v5.userProperties ?? {}) };
+    user['x-first-death-reason'] ??= death.reason;
+    user['x-first-death-queue'] ??= death.queue;
+    user['x-first-death-exchange'] ??= death.exchange;
+    user['x-last-death-reason'] = death.reason;
+    user['x-last-death-queue'] = death.queue;
+    user['x-last-death-exchange'] = death.exchange;
+    v5.userProperties = user;
+    return encodeMqttProps(propsQos(props), propsDup(props), v5);
+  },
+  withIntHeader(props: Buffer, key: string, value: number): Buffer {
+    const v5 = propsV5(props) ?? {};
+    v5.userProperties = { ...(v5.userProperties ?? {}), [key]: String(value) };
+    return encodeMqttProps(propsQos(props), propsDup(props), v5);
+  },
 };
+
+registerFormat(mqttFormat);

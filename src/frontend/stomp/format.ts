@@ -5,7 +5,8 @@
 // other header is an AMQP header (a string), content-length included, as RabbitMQ 3.10 does. Back to STOMP,
 // AMQP headers with string or number values become STOMP headers; others (booleans, arrays, tables) are
 // dropped, as RabbitMQ drops them.
-import type { CommonProperties, ContentFormat, HeaderTable } from '../../core/message.js';
+import type { CommonProperties, ContentFormat, DeathEvent, HeaderTable } from '../../core/message.js';
+import { registerFormat } from '../../core/formats.js';
 
 export type StompHeaders = [string, string][];
 
@@ -103,4 +104,25 @@ export const stompFormat: ContentFormat = {
     if (c.contentEncoding !== undefined) out.push(['content-encoding', c.contentEncoding]);
     return encodeStompProps(out);
   },
+  // Dead-lettering a STOMP-published message: expiration removed, the death recorded in the string
+  // headers RabbitMQ also sets (x-first-death-*, x-last-death-*); the x-death table itself is not a
+  // STOMP header type, and RabbitMQ drops it towards STOMP consumers too.
+  deadLettered(props: Buffer, death: DeathEvent): Buffer {
+    const h = decodeStompProps(props).filter(([k]) => k !== 'expiration' && !k.startsWith('x-last-death-'));
+    const has = (k: string) => h.some((x) => x[0] === k);
+    if (!has('x-first-death-reason')) {
+      h.push(['x-first-death-reason', death.reason], ['x-first-death-queue', death.queue]);
+      h.push(['x-first-death-exchange', death.exchange]);
+    }
+    h.push(['x-last-death-reason', death.reason], ['x-last-death-queue', death.queue]);
+    h.push(['x-last-death-exchange', death.exchange]);
+    return encodeStompProps(h);
+  },
+  withIntHeader(props: Buffer, key: string, value: number): Buffer {
+    const h = decodeStompProps(props).filter(([k]) => k !== key);
+    h.push([key, String(value)]);
+    return encodeStompProps(h);
+  },
 };
+
+registerFormat(stompFormat);

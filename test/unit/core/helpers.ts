@@ -11,6 +11,8 @@ export const testFormat: ContentFormat = {
     return h ? { headers: h } : {};
   },
   fromCommon: () => Buffer.alloc(2),
+  deadLettered: (props) => props,
+  withIntHeader: (props) => props,
 };
 
 export function msg(routingKey: string, headers: HeaderTable | null = null, body = 'x', exchange = 'x'): Message {
