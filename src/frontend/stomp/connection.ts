@@ -186,8 +186,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
           this.onSend(f);
           break;
         case 'SUBSCRIBE':
-          this.onSubscribe(f);
-          break;
+          // sends its own RECEIPT, before the first MESSAGE
+          return this.onSubscribe(f);
         case 'UNSUBSCRIBE':
           this.onUnsubscribe(f);
           break;
@@ -482,7 +482,6 @@ export class StompConnection implements ClientConnection, FlowControlled {
     this.subs.set(id, sub);
     // the RECEIPT (if asked) goes before the first MESSAGE: deliveries start after this frame's handling
     this.receipt(f);
-    f.headers.length = 0;
     q.addConsumer(sub);
   }
 
