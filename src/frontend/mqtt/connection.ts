@@ -105,6 +105,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private readonly inFlight = new Map<number, InFlight>();
   private nextPacketId = 1;
   private receiveMaximum = 65535;
+  /** MQTT 5 Maximum Packet Size of the client (§3.1.2.11.4: larger PUBLISHes are not sent). */
+  private maxPacketSize = 0;
   private readonly aliases = new Map<number, string>();
   private out: Buffer[] = [];
   private flushScheduled = false;
@@ -268,6 +270,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       this.sessionExpiry = Math.min(v5props.sessionExpiryInterval ?? 0, MAX_SESSION_EXPIRY);
       this.persistent = this.sessionExpiry > 0;
       if (v5props.receiveMaximum !== undefined) this.receiveMaximum = v5props.receiveMaximum;
+      if (v5props.maximumPacketSize !== undefined) this.maxPacketSize = v5props.maximumPacketSize;
     } else {
       this.persistent = p.clean === false;
     }
@@ -557,8 +560,20 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     }
   }
 
-  // Hot path: a subscription queue hands over a message.
+  // Hot path: a subscription queue hands over a message. This runs inside the *publisher's* call stack:
+  // a failure here must end this connection only, never propagate to the publisher.
   deliver(c: MqttConsumer, entry: QueuedMessage, queue: Queue): void {
+    try {
+      this.writeDelivery(c, entry, queue);
+    } catch (e) {
+      this.server.log.error({ err: e, client: this.clientId }, 'MQTT delivery failed');
+      this.open = false; // takes nothing more
+      if (!c.noAck) queue.requeue([entry]);
+      setImmediate(() => this.disconnect(RC5.UNSPECIFIED, true));
+    }
+  }
+
+  private writeDelivery(c: MqttConsumer, entry: QueuedMessage, queue: Queue): void {
     const msg = entry.msg;
     const props = msg.propsIn(mqttFormat);
     // MQTT 5 message expiry (and AMQP expiration): an expired message is dropped, not delivered
@@ -586,16 +601,25 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       const p = deliveryProps(propsV5(props), remaining);
       if (p !== undefined) packet.properties = p;
     }
+    // §3.1.2.11.4: a message too large for the client is discarded as if delivered (the estimate is an
+    // upper bound of the fixed header, topic, packet id and properties)
+    if (this.maxPacketSize !== 0 && msg.bodySize + Buffer.byteLength(packet.topic) + 1024 > this.maxPacketSize) {
+      if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > this.maxPacketSize) {
+        if (c.qos === 1) queue.ack(entry);
+        return;
+      }
+    }
     if (qos === 1) {
       const id = this.allocatePacketId();
       packet.messageId = id;
+      this.send(packet);
       this.inFlight.set(id, new InFlight(entry, queue, c));
       c.inFlight++;
-    } else if (c.qos === 1) {
+    } else {
+      this.send(packet);
       // delivered at QoS 0 from the acked queue: settled now
-      queue.ack(entry);
+      if (c.qos === 1) queue.ack(entry);
     }
-    this.send(packet);
   }
 
   private sendRetained(filter: string, subQos: number): void {
@@ -707,13 +731,20 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (publishWill && this.will && this.v) {
       const w = this.will;
       this.will = null;
-      try {
-        const payload = typeof w.payload === 'string' ? Buffer.from(w.payload) : Buffer.from(w.payload);
-        const v5 = this.version === 5 ? publishProps(w.properties) : null;
-        this.publish(w.topic, Math.min(w.qos ?? 0, 1), false, payload, v5, w.retain ?? false);
-      } catch (e) {
-        this.server.log.warn({ err: e, client: this.clientId }, 'could not publish the last will');
-      }
+      const publish = () => {
+        try {
+          const payload = typeof w.payload === 'string' ? Buffer.from(w.payload) : Buffer.from(w.payload);
+          const v5 = this.version === 5 ? publishProps(w.properties) : null;
+          this.publish(w.topic, Math.min(w.qos ?? 0, 1), false, payload, v5, w.retain ?? false);
+        } catch (e) {
+          this.server.log.warn({ err: e, client: this.clientId }, 'could not publish the last will');
+        }
+      };
+      // MQTT 5 §3.1.3.2.2: the will waits min(Will Delay Interval, session expiry); a reconnect of the
+      // same client id within it cancels it
+      const delay = this.version === 5 ? Math.min(w.properties?.willDelayInterval ?? 0, this.sessionExpiry) : 0;
+      if (delay > 0) this.server.delayWill(this.vhost, this.clientId, delay * 1000, publish);
+      else publish();
     }
     // MQTT 5 session expiry 0 at disconnect: the session ends now
     if (this.version === 5 && this.v && this.persistent && this.sessionExpiry === 0) {

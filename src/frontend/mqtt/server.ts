@@ -13,6 +13,8 @@ export class MqttServer {
   readonly connections = new Set<MqttConnection>();
   private readonly byClientId = new Map<string, MqttConnection>();
   private readonly ticker: NodeJS.Timeout;
+  /** MQTT 5 delayed wills by vhost + client id. */
+  private readonly pendingWills = new Map<string, NodeJS.Timeout>();
 
   constructor(
     readonly broker: Broker,
@@ -35,12 +37,30 @@ export class MqttServer {
   /** Close the connection holding `c`'s client id (in its vhost), then register `c` for it. */
   takeOver(c: MqttConnection): void {
     const key = c.vhost + '\u0000' + c.clientId;
+    const will = this.pendingWills.get(key);
+    if (will !== undefined) {
+      clearTimeout(will);
+      this.pendingWills.delete(key);
+    }
     const old = this.byClientId.get(key);
     if (old !== undefined && old !== c) {
       this.log.info({ client: c.clientId, vhost: c.vhost }, 'MQTT client id taken over by a new connection');
       old.disconnect(RC5.SESSION_TAKEN_OVER, true);
     }
     this.byClientId.set(key, c);
+  }
+
+  /** Publish a will after `ms` unless the client id connects again first. */
+  delayWill(vhost: string, clientId: string, ms: number, publish: () => void): void {
+    const key = vhost + '\u0000' + clientId;
+    const old = this.pendingWills.get(key);
+    if (old !== undefined) clearTimeout(old);
+    const t = setTimeout(() => {
+      this.pendingWills.delete(key);
+      publish();
+    }, ms);
+    t.unref();
+    this.pendingWills.set(key, t);
   }
 
   connectionClosed(c: MqttConnection): void {
@@ -51,6 +71,8 @@ export class MqttServer {
 
   async close(): Promise<void> {
     clearInterval(this.ticker);
+    for (const t of this.pendingWills.values()) clearTimeout(t);
+    this.pendingWills.clear();
     const pending: Promise<void>[] = [];
     for (const c of this.connections) {
       pending.push(

@@ -522,8 +522,20 @@ export class StompConnection implements ClientConnection, FlowControlled {
 
   // ---- deliveries ------------------------------------------------------------------------------
 
-  // Hot path: a subscription's queue hands over a message.
+  // Hot path: a subscription's queue hands over a message, inside the publisher's call stack: a failure
+  // ends this connection only.
   deliver(sub: StompSubscription, entry: QueuedMessage, queue: Queue): void {
+    try {
+      this.writeDelivery(sub, entry, queue);
+    } catch (e) {
+      this.server.log.error({ err: e }, 'STOMP delivery failed');
+      this.connected = false; // takes nothing more
+      if (!sub.noAck) queue.requeue([entry]);
+      setImmediate(() => this.close());
+    }
+  }
+
+  private writeDelivery(sub: StompSubscription, entry: QueuedMessage, queue: Queue): void {
     const msg = entry.msg;
     const tag = ++this.nextTag;
     const messageId = `T_${sub.id}@@${this.session}@@${tag}`;

@@ -254,3 +254,46 @@ test('a malformed packet closes only that connection', async () => {
   await good.publishAsync('still/alive', 'yes', { qos: 1 });
   await good.endAsync();
 });
+
+test('MQTT 5 will delay: published after the delay, cancelled by a reconnect of the same client id', async () => {
+  const t = uniqueName('wd').replaceAll('.', '_');
+  const watcher = await connect();
+  const inbox = new Inbox(watcher);
+  await watcher.subscribeAsync(`${t}/#`, { qos: 1 });
+  const will = (name: string) => ({
+    topic: `${t}/${name}`,
+    payload: Buffer.from(name),
+    qos: 1 as const,
+    retain: false,
+    properties: { willDelayInterval: 1 },
+  });
+  const v5 = { protocolVersion: 5 as const, properties: { sessionExpiryInterval: 10 } };
+  const back = await connect({ ...v5, clientId: `${t}-back`, will: will('back') });
+  const gone = await connect({ ...v5, clientId: `${t}-gone`, will: will('gone') });
+  const t0 = Date.now();
+  back.stream.destroy();
+  gone.stream.destroy();
+  const again = await connect({ ...v5, clientId: `${t}-back`, clean: false });
+  const m = await inbox.next(3000);
+  assert.equal(m.topic, `${t}/gone`);
+  assert.ok(Date.now() - t0 >= 900, 'not before the delay');
+  await assert.rejects(inbox.next(300));
+  back.end(true);
+  gone.end(true);
+  await again.endAsync();
+  await connect({ clientId: `${t}-back`, clean: true }).then((c) => c.endAsync());
+  await connect({ clientId: `${t}-gone`, clean: true }).then((c) => c.endAsync());
+  await watcher.endAsync();
+});
+
+test('MQTT 5 Maximum Packet Size: a message too large for the subscriber is not sent to it', async () => {
+  const sub = await connect({ protocolVersion: 5, properties: { maximumPacketSize: 200 } });
+  const inbox = new Inbox(sub);
+  await sub.subscribeAsync('big/+', { qos: 1 });
+  const pub = await connect();
+  await pub.publishAsync('big/a', Buffer.alloc(500), { qos: 1 });
+  await pub.publishAsync('big/b', 'small', { qos: 1 });
+  const m = await inbox.next();
+  assert.equal(m.topic, 'big/b');
+  await Promise.all([sub.endAsync(), pub.endAsync()]);
+});
