@@ -255,7 +255,7 @@ export class ChannelPublisher {
   private sendReturn(code: number, text: string, msg: Message): void {
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
-    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.props);
+    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
     writeBody(out, this.ch.id, msg.body, this.ch.conn.frameMax);
     this.ch.conn.scheduleFlush();
   }
