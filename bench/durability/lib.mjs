@@ -4,12 +4,30 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/warren', import.meta.url));
+/** The other listeners default to RabbitMQ's ports: off, so this runs next to a RabbitMQ. */
+const OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap((l) => [
+  `--${l}-port`,
+  'off',
+]);
 
 export async function startServer(dir, extra = []) {
   const t0 = Date.now();
   const child = spawn(
     process.execPath,
-    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, '--log-level', 'info', ...extra],
+    [
+      BIN,
+      'server',
+      '--amqp-port',
+      '0',
+      '--bind',
+      '127.0.0.1',
+      '--data-dir',
+      dir,
+      '--log-level',
+      'info',
+      ...OFF,
+      ...extra,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';

@@ -1,11 +1,12 @@
 // Queue and exchange arguments: which ones take part in RabbitMQ's equivalence check on redeclare, the
-// texts of its 406 replies, and the validation of x-queue-type. (Argument semantics, TTL and the like,
-// come with the queue-features work; here only what a declare must refuse.)
+// texts of its 406 replies, and the validation of x-queue-type and of each argument's value. (What the
+// arguments do lives in src/core/queue/: settings.ts resolves them with policies.)
 import { notImplemented, preconditionFailed } from './errors.js';
 import type { QueueDeclare } from './vhost.js';
+import { parseRequeueDelay } from './queue/settings.js';
 
 // rabbit_classic_queue / rabbit_quorum_queue capabilities(): the arguments compared on redeclare.
-const CLASSIC_EQUIVALENCE = [
+const CLASSIC_EQUIVALENCE: string[] = [
   'x-expires',
   'x-message-ttl',
   'x-dead-letter-exchange',
@@ -20,7 +21,7 @@ const CLASSIC_EQUIVALENCE = [
   'x-queue-type',
   'x-queue-master-locator',
 ];
-const QUORUM_EQUIVALENCE = [
+const QUORUM_EQUIVALENCE: string[] = [
   'x-dead-letter-exchange',
   'x-dead-letter-routing-key',
   'x-dead-letter-strategy',
@@ -163,17 +164,47 @@ const QUEUE_ARG_CHECKS: Record<string, Check> = {
         : `"unsupported queue type '${String(v)}'"`,
 };
 
+// Warren's own queue arguments (not in RabbitMQ 3.10): checked the same way
+QUEUE_ARG_CHECKS['x-consumer-timeout'] = nonNegInt;
+QUEUE_ARG_CHECKS['x-requeue-delay'] = (v, t) =>
+  t === 'table'
+    ? parseRequeueDelay(v) === null
+      ? 'base_must_be_a_positive_number'
+      : null
+    : (intArg(v, t) ?? ((v as number) <= 0 ? `{value_not_positive,${String(v)}}` : null));
+
+/**
+ * rabbit_amqqueue:declare_args/0 lists every argument RabbitMQ knows; one a queue type does not support
+ * (not in its capabilities' queue_arguments) is refused: "invalid arg 'x-max-priority' for queue 'q' in
+ * vhost '/' of queue type rabbit_quorum_queue". Warren also supports x-delivery-limit on classic queues.
+ */
+const KNOWN_QUEUE_ARGS = new Set([...CLASSIC_EQUIVALENCE, ...QUORUM_EQUIVALENCE]);
+const CLASSIC_SUPPORTED = new Set([...CLASSIC_EQUIVALENCE, 'x-delivery-limit']);
+const QUORUM_SUPPORTED = new Set(QUORUM_EQUIVALENCE);
+
 /** Validate a new queue's x-queue-type and the properties it allows; returns the type. */
 export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare): 'classic' | 'quorum' {
   const r = `queue '${name}' in vhost '${vhost}'`;
   const types = d.argTypes ?? {};
+  const t = d.args['x-queue-type'];
   for (const [k, v] of Object.entries(d.args)) {
-    const check = QUEUE_ARG_CHECKS[k];
+    // quorum queues take x-delivery-limit as given (RabbitMQ 3.10 does not check its value)
+    if (k === 'x-delivery-limit' && t === 'quorum') continue;
+    const check = k === 'x-delivery-limit' ? nonNegInt : QUEUE_ARG_CHECKS[k];
     if (check === undefined) continue;
     const err = check(v, types[k] ?? typeOf(v), d.args);
     if (err !== null) throw preconditionFailed(`invalid arg '${k}' for ${r}: ${err}`);
   }
-  const t = d.args['x-queue-type'];
+  if (t === 'classic' || t === 'quorum' || t === undefined) {
+    const supported = t === 'quorum' ? QUORUM_SUPPORTED : CLASSIC_SUPPORTED;
+    for (const k of Object.keys(d.args)) {
+      if (KNOWN_QUEUE_ARGS.has(k) && !supported.has(k)) {
+        throw preconditionFailed(
+          `invalid arg '${k}' for ${r} of queue type ${t === 'quorum' ? 'rabbit_quorum_queue' : 'rabbit_classic_queue'}`,
+        );
+      }
+    }
+  }
   if (t === undefined || t === 'classic') return 'classic';
   if (t === 'quorum') {
     if (!d.durable) throw preconditionFailed(`invalid property 'non-durable' for ${r}`);

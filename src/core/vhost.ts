@@ -13,6 +13,7 @@ import {
   rs,
 } from './errors.js';
 import { DefaultExchange } from './exchange/default.js';
+import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
 import { DirectExchange } from './exchange/direct.js';
 import type { Exchange } from './exchange/exchange.js';
 import { FanoutExchange } from './exchange/fanout.js';
@@ -21,7 +22,11 @@ import { TopicExchange } from './exchange/topic.js';
 import type { Message } from './message.js';
 import type { Owner } from './queue/consumer.js';
 import { Queue } from './queue/queue.js';
+import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
+import { deadLetter } from './queue/dead-letter.js';
+import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
+import type { DeathReason } from './queue/dead-letter.js';
 
 export interface ExchangeDeclare {
   type: string;
@@ -54,6 +59,7 @@ const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof Dir
   fanout: FanoutExchange,
   topic: TopicExchange,
   headers: HeadersExchange,
+  'x-delayed-message': DelayedExchange,
 };
 
 export class VHost {
@@ -61,6 +67,13 @@ export class VHost {
   readonly queues = new Map<string, Queue>();
   readonly defaultExchange: DefaultExchange;
   listener: DefinitionListener | null = null;
+  /** User policies and operator policies (durable, like every vhost definition). */
+  readonly policies = new PolicySet();
+  readonly operatorPolicies = new PolicySet();
+  /** Keeps delayed messages of durable delayed exchanges (set by storage; null keeps them in memory only). */
+  delayedStore: DelayedStore | null = null;
+  /** Observers of policy changes (queue features re-resolve their effective settings). */
+  readonly policyObservers: ((v: VHost) => void)[] = [];
 
   // routing scratch: reused per publish (routing is synchronous), dedup by generation marks
   private readonly routed: Queue[] = [];
@@ -104,6 +117,7 @@ export class VHost {
     if (!(d.type in EXCHANGE_TYPES)) {
       throw commandInvalid(`unknown exchange type '${d.type}'`);
     }
+    if (d.type === 'x-delayed-message' && !existing) validateDelayedArgs(d.args);
     if (existing) {
       const r = rs('exchange', name, this.name);
       if (existing.type !== d.type) throw inequivalent('type', r, `'${d.type}'`, `'${existing.type}'`);
@@ -117,13 +131,15 @@ export class VHost {
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
     x.argTypes = d.argTypes ?? {};
+    this.applyExchangePolicy(x);
     if (d.durable) this.changed();
     return x;
   }
 
   deleteExchange(name: string, ifUnused: boolean): void {
     if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
-    if (name.startsWith('amq.')) throw accessRefused(`cannot delete exchange '${name}' in vhost '${this.name}'`);
+    if (name.startsWith('amq.'))
+      throw accessRefused(`deletion of system exchange '${name}' in vhost '${this.name}' not allowed`);
     const x = this.exchanges.get(name);
     // RabbitMQ 3.x: deleting a missing exchange succeeds (delete is idempotent)
     if (!x) return;
@@ -141,12 +157,14 @@ export class VHost {
   ): Exchange {
     const X = EXCHANGE_TYPES[type]!;
     const x = new X(name, this.name, durable, autoDelete, internal, args);
+    if (x instanceof DelayedExchange) x.host = this;
     this.exchanges.set(name, x);
     return x;
   }
 
   private removeExchange(x: Exchange): void {
     this.exchanges.delete(x.name);
+    if (x instanceof DelayedExchange) x.dispose();
     this.exchangeMark.delete(x);
     for (const b of x.bindings.values()) {
       if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
@@ -196,7 +214,21 @@ export class VHost {
   }
 
   declareQueuePassive(name: string, owner: Owner | null): Queue {
-    return this.getQueueFor(name, owner);
+    const q = this.getQueueFor(name, owner);
+    q.used();
+    return q;
+  }
+
+  private readonly queueCallbacks = {
+    autoDelete: (queue: Queue): void => this.deleteQueueObject(queue),
+    deadLetter: (queue: Queue, m: Message, reason: DeathReason): void => {
+      deadLetter(this, queue, m, reason);
+    },
+  };
+
+  private queueSettings(name: string, type: 'classic' | 'quorum', args: Record<string, unknown>): QueueSettings {
+    const { policy, operatorPolicy } = this.effectivePolicies({ name, kind: 'queue', queueType: type });
+    return resolveQueueSettings(type, args, policy, operatorPolicy);
   }
 
   /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
@@ -211,14 +243,23 @@ export class VHost {
       if ((existing.exclusiveOwner !== null) !== d.exclusive)
         throw inequivalent('exclusive', r, `'${d.exclusive}'`, `'${existing.exclusiveOwner !== null}'`);
       checkQueueArgsEquivalence(existing.type, existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
+      existing.used();
       return existing;
     }
     if (name.startsWith('amq.') && !serverNamed)
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     const type = validateQueueArgs(name, this.name, d);
-    const q = new Queue(name, this.name, d.durable, d.exclusive ? owner : null, d.autoDelete, d.args, type, {
-      autoDelete: (queue) => this.deleteQueueObject(queue),
-    });
+    const q = new Queue(
+      name,
+      this.name,
+      d.durable,
+      d.exclusive ? owner : null,
+      d.autoDelete,
+      d.args,
+      type,
+      this.queueCallbacks,
+      this.queueSettings(name, type, d.args),
+    );
     q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed();
@@ -330,6 +371,7 @@ export class VHost {
     const dests = this.scratch;
     const base = dests.length;
     x.route(msg, dests);
+    if (msg.cc !== null || msg.bcc !== null) x.routeExtra(msg, dests);
     let added = 0;
     // destinations appended by this exchange occupy dests[base..); nested routing appends past them
     const end = dests.length;
@@ -351,6 +393,55 @@ export class VHost {
       if (ae && this.exchangeMark.get(ae) !== gen) added += this.routeFrom(ae, msg, out, gen);
     }
     return added;
+  }
+
+  /** A delayed exchange's message is due: route it by the underlying type and enqueue it. */
+  releaseDelayed(x: DelayedExchange, msg: Message): void {
+    if (this.exchanges.get(x.name) !== x) return;
+    const targets = this.route(x, msg).slice();
+    for (const q of targets) q.enqueue(msg);
+  }
+
+  // ---- policies ---------------------------------------------------------------------------------
+
+  setPolicy(p: PolicyInput, operator = false): Policy {
+    const policy = makePolicy(p);
+    (operator ? this.operatorPolicies : this.policies).set(policy);
+    this.policiesChanged();
+    return policy;
+  }
+
+  /** Returns false when there was no such policy (RabbitMQ: 404 from the API, an error from the CLI). */
+  clearPolicy(name: string, operator = false): boolean {
+    const had = (operator ? this.operatorPolicies : this.policies).delete(name);
+    if (had) this.policiesChanged();
+    return had;
+  }
+
+  /** The user policy and the operator policy that apply to an exchange or queue (either may be null). */
+  effectivePolicies(t: PolicyTarget): { policy: Policy | null; operatorPolicy: Policy | null } {
+    return { policy: this.policies.match(t), operatorPolicy: this.operatorPolicies.match(t) };
+  }
+
+  private policiesChanged(): void {
+    this.applyPolicies();
+    for (const o of this.policyObservers) o(this);
+    this.changed();
+  }
+
+  /** Re-resolve every queue's settings and every exchange's alternate exchange (rabbit_policy:update_policies). */
+  private applyPolicies(): void {
+    for (const q of this.queues.values()) q.applySettings(this.queueSettings(q.name, q.type, q.args));
+    for (const x of this.exchanges.values()) this.applyExchangePolicy(x);
+  }
+
+  /** alternate-exchange: the argument wins over a policy (rabbit_exchange:alternate_exchange_value/2). */
+  private applyExchangePolicy(x: Exchange): void {
+    if (x.name === '' || x.name.startsWith('amq.')) return;
+    const arg = x.args['alternate-exchange'];
+    if (typeof arg === 'string') return;
+    const ae = this.policies.match({ name: x.name, kind: 'exchange' })?.definition['alternate-exchange'];
+    x.alternateExchange = typeof ae === 'string' ? ae : null;
   }
 
   private changed(): void {

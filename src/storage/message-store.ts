@@ -603,6 +603,10 @@ export class FileQueueBacking implements QueueBacking {
     return this.tail.length;
   }
 
+  get tailBytes(): number {
+    return this.tail.bytes;
+  }
+
   enqueued(e: QueuedMessage): void {
     if (e.msg.persistent) this.store.appendPublish(this, e, true);
   }

@@ -6,11 +6,10 @@ import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import type { ContentFormat } from '../core/message.js';
-import type { Queue } from '../core/queue/queue.js';
-import type { VHost } from '../core/vhost.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
 import { DiskMonitor } from './disk-monitor.js';
 
@@ -52,6 +51,7 @@ export class FileStorage implements Storage {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
+  private delayed: FileDelayedStore | null = null;
   store: FileMessageStore | null = null;
   private monitor: DiskMonitor | null = null;
 
@@ -93,6 +93,9 @@ export class FileStorage implements Storage {
     }
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
+    this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
+    // users, permissions, vhosts and every vhost's definitions report through the broker
+    broker.onDefinitionsChanged = () => this.changed();
     let ioFailed = false;
     const store = FileMessageStore.open(
       join(this.dir, 'messages'),
@@ -115,13 +118,10 @@ export class FileStorage implements Storage {
       { queues: r.queues, messages: r.messages, segments: r.segments, tornBytes: r.tornBytes, ms: r.ms },
       'messages recovered',
     );
-    const listener = {
-      changed: (vh: VHost) => this.changed(vh),
-      queueCreated: (q: Queue) => {
-        if (q.durable && q.exclusiveOwner === null) store.attach(q);
-      },
+    // durable queues declared from now on get message storage (every vhost reports through the broker)
+    broker.onQueueCreated = (q) => {
+      if (q.durable && q.exclusiveOwner === null) store.attach(q);
     };
-    for (const v of broker.vhosts.values()) v.listener = listener;
     if (!defs) this.changed();
     this.monitor = new DiskMonitor(this.dir, o.diskFreeLimit, this.log, (low) =>
       broker.alarms.set('disk', low || ioFailed),
@@ -140,7 +140,7 @@ export class FileStorage implements Storage {
     return w;
   }
 
-  private changed(_v?: VHost): void {
+  private changed(): void {
     this.dirty = true;
     // coalesce bursts of declares into one write
     this.timer ??= setTimeout(() => {
@@ -175,6 +175,7 @@ export class FileStorage implements Storage {
       this.writing = this.writing.then(() => this.write()).catch(() => {});
     }
     await this.writing;
+    this.delayed?.close();
     await this.store?.close();
   }
 }

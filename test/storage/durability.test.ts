@@ -21,6 +21,10 @@ async function connect(url: string): Promise<amqp.ChannelModel> {
 }
 
 const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
+const OTHER_LISTENERS_OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap((l) => [
+  `--${l}-port`,
+  'off',
+]);
 
 interface Server {
   child: ChildProcess;
@@ -32,7 +36,8 @@ interface Server {
 async function start(dir: string, extra: string[] = []): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, ...extra],
+    // the other listeners default to RabbitMQ's ports (held by the anchor here): off
+    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, ...OTHER_LISTENERS_OFF, ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';

@@ -3,7 +3,7 @@
 // properties pass through untouched. writeBody splits a body into frames of at most frameMax - 8 payload bytes
 // (amqp0-9-1.xml connection.tune frame-max: the whole frame, header and frame-end included, fits in frame-max)
 // and writes no frame for an empty body. Reading a header is allocation-free: ContentHeader is reusable.
-import type { Writer } from '../buffer/writer.js';
+import { REF_MIN, type Writer } from '../buffer/writer.js';
 import { CONTENT_HEADER_PROPS_OFFSET, FRAME_END, FRAME_OVERHEAD } from './constants.js';
 import { CodecError, frameErrorText } from './errors.js';
 import { encodeProperties, type BasicProperties } from './properties.js';
@@ -73,7 +73,8 @@ export function writeBody(w: Writer, channel: number, body: Buffer, frameMax: nu
   const max = frameMax > FRAME_OVERHEAD ? frameMax - FRAME_OVERHEAD : frameMax === 0 ? total : 1;
   for (let off = 0; off < total; off += max) {
     const n = Math.min(max, total - off);
-    w.ensure(n + FRAME_OVERHEAD);
+    const byRef = n >= REF_MIN;
+    w.ensure(byRef ? FRAME_OVERHEAD : n + FRAME_OVERHEAD);
     const b = w.buf;
     const p = w.pos;
     b[p] = 3;
@@ -83,9 +84,16 @@ export function writeBody(w: Writer, channel: number, body: Buffer, frameMax: nu
     b[p + 4] = n >>> 16;
     b[p + 5] = n >>> 8;
     b[p + 6] = n;
-    body.copy(b, p + 7, off, off + n);
-    b[p + 7 + n] = FRAME_END;
-    w.pos = p + 8 + n;
+    if (byRef) {
+      // large payload: the body itself goes to the socket, between the frame header and frame end
+      w.pos = p + 7;
+      w.ref(off === 0 && n === total ? body : body.subarray(off, off + n));
+      w.u8(FRAME_END);
+    } else {
+      body.copy(b, p + 7, off, off + n);
+      b[p + 7 + n] = FRAME_END;
+      w.pos = p + 8 + n;
+    }
   }
 }
 

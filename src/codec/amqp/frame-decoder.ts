@@ -44,6 +44,12 @@ export class FrameDecoder {
     this.failed = false;
   }
 
+  /**
+   * True while onFrame runs with a payload in a buffer of its own, not a view of a socket chunk nor of a
+   * buffer the decoder reuses: the handler may keep it as is (a large split body frame, kept without a copy).
+   */
+  payloadIsCopy = false;
+
   /** Calls handler.onFrame synchronously for each complete frame in chunk. */
   push(chunk: Buffer): void {
     if (this.failed) return;
@@ -58,13 +64,18 @@ export class FrameDecoder {
       const n = this.pendLen;
       const pend = this.pend;
       this.pendLen = 0;
-      // a buffer grown for a big frame is not kept per connection: the next big split allocates again
-      if (pend.length > KEEP_PENDING) this.pend = EMPTY;
+      // a buffer grown for a big frame is not kept per connection: the next big split allocates again,
+      // and the handler may keep this one's payload without copying it (payloadIsCopy)
+      const handOver = pend.length > KEEP_PENDING;
+      if (handOver) this.pend = EMPTY;
+      this.payloadIsCopy = handOver && pend.length === n;
       try {
         this.dispatch(pend, 0, n);
       } catch (e) {
         this.keepRest(chunk, off);
         throw e;
+      } finally {
+        this.payloadIsCopy = false;
       }
     }
     this.parse(chunk, off);
@@ -123,8 +134,11 @@ export class FrameDecoder {
   /** Copies the start of a split frame, buf[off, end), into the pending buffer. */
   private savePartial(buf: Buffer, off: number, end: number): void {
     const n = end - off;
-    // sized by the bytes received, not the declared size (which, with frameMax 0, nothing bounds)
-    this.reserve(Math.max(n, FRAME_HEADER_SIZE));
+    // sized by the bytes received, not the declared size, unless frame_max bounds it (checkSize ran in
+    // parse() for a frame whose header is here): then the whole frame is allocated once
+    if (this.frameMax !== 0 && n >= FRAME_HEADER_SIZE) {
+      this.reserveExact(FRAME_HEADER_SIZE + buf.readUInt32BE(off + 3) + 1);
+    } else this.reserve(Math.max(n, FRAME_HEADER_SIZE));
     buf.copy(this.pend, 0, off, end);
     this.pendLen = n;
   }
@@ -143,11 +157,21 @@ export class FrameDecoder {
     }
     const total = FRAME_HEADER_SIZE + this.pend.readUInt32BE(3) + 1;
     const take = Math.min(total - this.pendLen, chunk.length - off);
-    this.reserve(this.pendLen + take);
+    // once frame_max bounds the declared size (checkSize ran), allocate the whole frame once
+    if (this.frameMax !== 0) this.reserveExact(total);
+    else this.reserve(this.pendLen + take);
     chunk.copy(this.pend, this.pendLen, off, off + take);
     this.pendLen += take;
     off += take;
     return this.pendLen === total ? off : -1;
+  }
+
+  /** Room for exactly n bytes (no doubling: a large frame's buffer may be handed over and kept). */
+  private reserveExact(n: number): void {
+    if (this.pend.length >= n) return;
+    const nb = Buffer.allocUnsafe(n <= KEEP_PENDING ? Math.max(n, 256) : n);
+    this.pend.copy(nb, 0, 0, this.pendLen);
+    this.pend = nb;
   }
 
   /** Room for n bytes in the pending buffer (doubling; the bytes already there are kept). */

@@ -8,6 +8,12 @@ import { encodeTable, type FieldTable } from '../amqp/field-table.js';
 
 /** take() starts a fresh buffer when less than this is left. */
 const MIN_ROOM = 4096;
+/**
+ * Buffers at least this long are queued by reference (ref()) instead of copied: a 64 KiB message body is
+ * written to the socket from the message itself (one writev with the frame bytes around it), not memcpy'd
+ * into the output buffer first. Smaller ones are cheaper to copy than to queue.
+ */
+export const REF_MIN = 8192;
 const TWO_32 = 4294967296;
 
 export class Writer {
@@ -23,8 +29,35 @@ export class Writer {
     this.start = 0;
   }
 
+  /** Output queued before the bytes in buf (views taken from buf, and ref()'d buffers), in order. */
+  private parts: Buffer[] | null = null;
+  private partsBytes = 0;
+
   get pending(): number {
-    return this.pos - this.start;
+    return this.pos - this.start + this.partsBytes;
+  }
+
+  /**
+   * Queue `b` by reference after what is pending. The caller promises never to modify `b` (message bodies
+   * are immutable once built).
+   */
+  ref(b: Buffer): void {
+    const parts = (this.parts ??= []);
+    const head = this.takeBuf();
+    if (head !== null) parts.push(head);
+    parts.push(b);
+    this.partsBytes += (head?.length ?? 0) + b.length;
+  }
+
+  /** Everything pending, in order, as one or more buffers (null when none). Never overwritten afterwards. */
+  takeParts(): Buffer | Buffer[] | null {
+    const parts = this.parts;
+    if (parts === null) return this.takeBuf();
+    const tail = this.takeBuf();
+    if (tail !== null) parts.push(tail);
+    this.parts = null;
+    this.partsBytes = 0;
+    return parts;
   }
 
   /** Room for n more bytes. */
@@ -43,8 +76,13 @@ export class Writer {
     this.pos = pending;
   }
 
-  /** The pending bytes as a view (null when none); they are never overwritten afterwards. */
+  /** Everything pending as one buffer (null when none); never overwritten afterwards. */
   take(): Buffer | null {
+    const p = this.takeParts();
+    return p === null || Buffer.isBuffer(p) ? p : Buffer.concat(p);
+  }
+
+  private takeBuf(): Buffer | null {
     const s = this.start;
     const p = this.pos;
     if (p === s) return null;

@@ -30,6 +30,8 @@ export interface QueueBacking {
   removed(e: QueuedMessage): void;
   /** Number of ready messages held on disk after the in-memory window. */
   readonly tailLength: number;
+  /** Record bytes of the on-disk tail. */
+  readonly tailBytes: number;
   /** Move `e` (the newest ready message) to the on-disk tail. */
   pageOut(e: QueuedMessage): void;
   /** Read up to `max` messages from the head of the tail, in order; [] when empty. */

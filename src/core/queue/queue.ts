@@ -1,13 +1,23 @@
-// A classic queue: ready messages in order, the consumers, and round-robin dispatch that respects each
-// consumer's capacity. Unacked deliveries are tracked by the front end (per channel); the queue only counts
-// them and takes them back (ack, requeue, reject). Later issues add TTL, limits and dead-lettering here.
+// A queue: ready messages in order, the consumers, and round-robin dispatch that respects each consumer's
+// capacity. Unacked deliveries are tracked by the front end (per channel); the queue only counts them and
+// takes them back (ack, requeue, reject). The queue features hook in here and live in their own files:
+// settings.ts (arguments + policies), ttl.ts, limits.ts, dead-letter.ts (via the callbacks), priority.ts,
+// single-active.ts, and delivery limits / requeue delays (below, small).
 import { roughNow } from '../../util/rough-clock.js';
-import { ReadyList } from './ready-list.js';
+import { PagedReady } from './ready-list.js';
 import type { QueueBacking } from './backing.js';
+import { TimerHeap } from '../../util/timer-heap.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Binding } from '../binding.js';
 import { QueuedMessage, type Message } from '../message.js';
 import type { Consumer, FlowControlled, Owner } from './consumer.js';
+import type { DeathReason } from './dead-letter.js';
+import { hasLimit, overLimit, wouldOverflow } from './limits.js';
+import { PriorityReady } from './priority.js';
+import { FifoReady, type ReadyList } from './ready.js';
+import { resolveQueueSettings, type QueueSettings } from './settings.js';
+import { ActiveConsumer } from './single-active.js';
+import { expiryOf, OneTimer } from './ttl.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
 const DISPATCH_BUDGET = 4096;
@@ -21,13 +31,20 @@ const FLOW_HIGH = 20000;
 const FLOW_LOW = 5000;
 
 export interface QueueCallbacks {
-  /** The queue wants to be deleted (auto-delete: its last consumer went). */
+  /** The queue wants to be deleted (auto-delete: its last consumer went; x-expires: unused too long). */
   autoDelete(q: Queue): void;
+  /** Republish `m` to the queue's dead-letter exchange (only called when the queue has one). */
+  deadLetter(q: Queue, m: Message, reason: DeathReason): void;
 }
+
+/** Requeues waiting out their x-requeue-delay, all queues on one timer. */
+const delayedRequeues = new TimerHeap<QueuedMessage>((e) => e.delayedIn?.requeueNow(e));
 
 export class Queue {
   readonly kind = 'queue' as const;
-  readonly ready = new ReadyList();
+  ready: ReadyList;
+  /** Effective settings: x-arguments combined with policies (settings.ts). */
+  settings: QueueSettings;
   readonly consumers: Consumer[] = [];
   /** Bindings with this queue as destination (for cleanup and listing). */
   readonly bindings = new Set<Binding>();
@@ -50,6 +67,13 @@ export class Queue {
   private dispatching = false;
   private dispatchAgain = false;
   private scheduled = false;
+  /** Head-of-queue expiry: the one TTL timer of this queue (ttl.ts). */
+  private readonly ttlTimer = new OneTimer(() => this.expireHead(Date.now()));
+  /** x-expires: deletes the queue when unused for that long. */
+  private readonly unusedTimer = new OneTimer(() => this.expireQueue());
+  private readonly sac: ActiveConsumer | null;
+  /** Messages waiting out a requeue delay. */
+  private delayedCount = 0;
 
   constructor(
     readonly name: string,
@@ -61,10 +85,24 @@ export class Queue {
     readonly args: Record<string, unknown>,
     readonly type: 'classic' | 'quorum',
     private readonly callbacks: QueueCallbacks,
-  ) {}
+    settings: QueueSettings = resolveQueueSettings(type, args, null, null),
+  ) {
+    this.settings = settings;
+    this.ready = settings.maxPriority > 0 ? new PriorityReady(settings.maxPriority) : new FifoReady();
+    this.sac = settings.singleActiveConsumer ? new ActiveConsumer() : null;
+    this.used();
+  }
 
   get messageCount(): number {
     return this.ready.length;
+  }
+
+  /** Policies changed: take the new settings, enforce new limits, re-arm x-expires (priority/SAC stay). */
+  applySettings(s: QueueSettings): void {
+    const old = this.settings;
+    this.settings = { ...s, maxPriority: old.maxPriority, singleActiveConsumer: old.singleActiveConsumer };
+    if (s.expires !== old.expires) this.used();
+    this.enforceLimits();
   }
 
   get consumerCount(): number {
@@ -79,17 +117,88 @@ export class Queue {
   /** Attach message storage; `nextSeq` continues after the recovered messages (storage wiring only). */
   attachBacking(b: QueueBacking, nextSeq: number): void {
     this.backing = b;
-    this.ready.backing = b;
+    // a FIFO queue pages its backlog to disk; a priority queue keeps its levels in memory (still logged)
+    if (this.ready instanceof FifoReady && this.ready.length === 0) this.ready = new PagedReady(b);
     if (nextSeq > this.seq) this.seq = nextSeq;
   }
 
-  // Hot path: called once per routed copy of a published message.
-  enqueue(msg: Message): void {
+  /**
+   * Hot path: called once per routed copy of a published message. Returns false when the queue refused
+   * it (x-overflow reject-publish / reject-publish-dlx at the limit): the publisher is told (basic.nack).
+   */
+  enqueue(msg: Message): boolean {
+    if (this.deleted) return false;
+    const s = this.settings;
+    const limited = s.maxLength >= 0 || s.maxLengthBytes >= 0;
+    if (limited && s.overflow !== 'drop-head' && wouldOverflow(s, this.ready, msg)) {
+      if (s.overflow === 'reject-publish-dlx') this.deadLetter(msg, 'maxlen');
+      return false;
+    }
     this.stats.published++;
     const e = new QueuedMessage(msg, this.seq++);
+    if (s.messageTtl >= 0 || msg.ttl >= 0) e.expiresAt = expiryOf(msg.timestamp, s.messageTtl, msg.ttl);
     if (this.backing !== null) this.backing.enqueued(e);
     this.ready.push(e);
     if (this.consumers.length !== 0) this.dispatch();
+    if (limited) this.enforceLimits();
+    if (e.expiresAt !== 0) this.expireHead(roughNow());
+    return true;
+  }
+
+  // ---- TTL, limits, expiry, dead-lettering ------------------------------------------------------
+
+  /** Drop expired messages at the head (RabbitMQ expires at the head only), then arm for the next. */
+  expireHead(now: number): void {
+    if (this.deleted) return;
+    let e: QueuedMessage | undefined;
+    while ((e = this.ready.shiftExpired(now)) !== undefined) {
+      if (this.backing !== null) this.backing.removed(e);
+      this.deadLetter(e.msg, 'expired');
+    }
+    const next = this.ready.headExpiry();
+    if (next !== 0) this.ttlTimer.armAt(next);
+    else this.ttlTimer.cancel();
+    if (this.blockedPublishers.size !== 0 && this.ready.length < FLOW_LOW) this.releasePublishers();
+  }
+
+  /** drop-head: remove the oldest ready messages while over x-max-length / x-max-length-bytes. */
+  private enforceLimits(): void {
+    const s = this.settings;
+    if (!hasLimit(s)) return;
+    if (s.overflow === 'drop-head') {
+      while (overLimit(s, this.ready)) {
+        const h = this.ready.shift()!;
+        if (this.backing !== null) this.backing.removed(h);
+        this.deadLetter(h.msg, 'maxlen');
+      }
+    }
+    if (this.ready.headExpiry() === 0) this.ttlTimer.cancel();
+  }
+
+  private deadLetter(m: Message, reason: DeathReason): void {
+    if (this.settings.deadLetterExchange !== null) this.callbacks.deadLetter(this, m, reason);
+  }
+
+  /** x-expires: the queue was used (declared, basic.get, consumer gone); restart the unused clock. */
+  used(): void {
+    const x = this.settings.expires;
+    if (x < 0 || this.deleted) return this.unusedTimer.cancel();
+    if (this.consumers.length === 0) this.unusedTimer.resetAt(Date.now() + x);
+  }
+
+  private expireQueue(): void {
+    if (this.deleted || this.consumers.length !== 0) return;
+    this.callbacks.autoDelete(this);
+  }
+
+  /**
+   * The properties to deliver `entry` with: a quorum queue's deliveries carry x-delivery-count, the returns
+   * so far (RabbitMQ 3.10 sends 0 on the first delivery too).
+   */
+  propsFor(entry: QueuedMessage): Buffer {
+    const m = entry.msg;
+    if (this.type !== 'quorum') return m.props;
+    return m.format.withIntHeader(m.props, 'x-delivery-count', entry.deliveryCount - 1);
   }
 
   /** Too far behind its consumers: publishers should pause (see FLOW_HIGH). */
@@ -119,6 +228,8 @@ export class Queue {
 
   /** basic.get: the head message, now unacked unless noAck. */
   get(noAck: boolean): QueuedMessage | null {
+    this.used();
+    if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
     const e = this.ready.shift();
     if (e === undefined) return null;
     this.stats.delivered++;
@@ -134,11 +245,12 @@ export class Queue {
     this.stats.acked++;
   }
 
-  /** Rejected without requeue (dead-lettering hooks in here later). */
+  /** Rejected or nacked without requeue: dead-lettered with reason `rejected` when there is a DLX. */
   discard(entry: QueuedMessage): void {
     if (this.backing !== null) this.backing.removed(entry);
     if (this.deleted) return;
     this.unackedCount--;
+    this.deadLetter(entry.msg, 'rejected');
   }
 
   private backingDelivered(e: QueuedMessage, noAck: boolean): void {
@@ -154,27 +266,68 @@ export class Queue {
     if (this.deleted || entries.length === 0) return;
     this.unackedCount -= entries.length;
     if (entries.length > 1) entries.sort((a, b) => b.seq - a.seq);
+    const s = this.settings;
+    const now = Date.now();
+    let back = 0;
     for (const e of entries) {
       e.redelivered = true;
-      let i = 0;
-      const n = this.ready.memLength;
-      while (i < n && this.ready.at(i)!.seq < e.seq) i++;
-      this.ready.insert(i, e);
+      // x-delivery-limit (quorum queues; classic too in Warren): over the limit it is dead-lettered
+      if (s.deliveryLimit >= 0 && e.deliveryCount > s.deliveryLimit) {
+        this.deadLetter(e.msg, 'delivery_limit');
+        continue;
+      }
+      const rd = s.requeueDelay;
+      if (rd !== null) {
+        // x-requeue-delay: back after base * factor^(deliveries-1), capped at max
+        const delay = Math.min(rd.base * Math.pow(rd.factor, Math.max(0, e.deliveryCount - 1)), rd.max);
+        e.delayedIn = this;
+        this.delayedCount++;
+        delayedRequeues.schedule(now + delay, e);
+        continue;
+      }
+      this.ready.insertBySeq(e);
+      back++;
     }
-    this.stats.redelivered += entries.length;
+    this.stats.redelivered += back;
+    if (back === 0) return;
+    if (this.ready.headExpiry() !== 0) this.expireHead(now);
     this.dispatch();
+  }
+
+  /** A delayed requeue is due. */
+  requeueNow(e: QueuedMessage): void {
+    e.delayedIn = null;
+    this.delayedCount--;
+    if (this.deleted) return;
+    this.ready.insertBySeq(e);
+    this.stats.redelivered++;
+    if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
+    this.dispatch();
+  }
+
+  /** Messages waiting out a requeue delay (neither ready nor unacked). */
+  get delayedRequeueCount(): number {
+    return this.delayedCount;
   }
 
   /** Drop all ready messages; returns how many. Unacked ones stay (amqp0-9-1.xml queue.purge). */
   purge(): number {
     const b = this.backing;
-    const n = b === null ? this.ready.clear() : this.ready.clear((e) => b.removed(e));
+    const n = this.ready.length;
+    if (b !== null && this.ready instanceof PagedReady) this.ready.clearWith((e) => b.removed(e));
+    else {
+      if (b !== null) for (const e of this.ready) b.removed(e);
+      this.ready.clear();
+    }
+    this.ttlTimer.cancel();
     this.releasePublishers();
     return n;
   }
 
   addConsumer(c: Consumer): void {
     this.hadConsumers = true;
+    this.unusedTimer.cancel();
+    this.sac?.add(c);
     // keep consumers sorted by priority, highest first, arrival order within a priority
     let i = this.consumers.length;
     while (i > 0 && this.consumers[i - 1]!.priority < c.priority) i--;
@@ -189,10 +342,14 @@ export class Queue {
     this.consumers.splice(i, 1);
     if (this.rr > i) this.rr--;
     this.mixedPriorities = this.consumers.some((x) => x.priority !== this.consumers[0]!.priority);
+    const activeChanged = this.sac?.remove(c) ?? false;
     if (this.consumers.length === 0) this.releasePublishers();
     if (this.consumers.length === 0 && this.autoDelete && this.hadConsumers && !this.deleted) {
       this.callbacks.autoDelete(this);
+      return;
     }
+    if (this.consumers.length === 0) this.used();
+    if (activeChanged) this.dispatch();
   }
 
   /** Deliver what can be delivered now. Safe to call any time; re-entrant calls coalesce. */
@@ -204,6 +361,7 @@ export class Queue {
     this.dispatching = true;
     try {
       let budget = DISPATCH_BUDGET;
+      const now = roughNow();
       do {
         this.dispatchAgain = false;
         while (this.ready.length !== 0 && this.consumers.length !== 0) {
@@ -214,6 +372,14 @@ export class Queue {
           let entry = this.ready.peek();
           // undefined only when the disk tail could not be read now (I/O error, logged): try later
           if (entry === undefined) break;
+          // an expired message is never delivered (checked against the rough clock; the timer is exact).
+          // Strictly past: a TTL of 0 still goes to a consumer that can take it at once, as in RabbitMQ.
+          if (entry.expiresAt !== 0 && entry.expiresAt < now) {
+            this.ready.shift();
+            if (this.backing !== null) this.backing.removed(entry);
+            this.deadLetter(entry.msg, 'expired');
+            continue;
+          }
           let c = this.pickConsumer(entry);
           let at = 0;
           if (c === null) {
@@ -243,6 +409,8 @@ export class Queue {
   /** Called when the queue is deleted: consumers are told, contents dropped. */
   markDeleted(): void {
     this.deleted = true;
+    this.ttlTimer.cancel();
+    this.unusedTimer.cancel();
     this.releasePublishers();
     const cs = this.consumers.splice(0);
     for (const c of cs) c.cancelByServer(this);
@@ -251,7 +419,11 @@ export class Queue {
     else {
       // dead first, so dropping the contents writes no per-message records
       b.queueDeleted();
-      this.ready.clear((e) => b.removed(e));
+      if (this.ready instanceof PagedReady) this.ready.clearWith((e) => b.removed(e));
+      else {
+        for (const e of this.ready) b.removed(e);
+        this.ready.clear();
+      }
     }
   }
 
@@ -267,9 +439,10 @@ export class Queue {
 
   /** Index of the first ready message (within 1024) some consumer can take now, or -1. */
   private findTakeable(): number {
-    const n = Math.min(this.ready.memLength, 1024);
+    const n = Math.min(this.ready.length, 1024);
     for (let i = 1; i < n; i++) {
-      const e = this.ready.at(i)!;
+      const e = this.ready.at(i);
+      if (e === undefined) break;
       if (!this.allExclude(e) && this.pickConsumerPeek(e)) return i;
     }
     return -1;
@@ -291,6 +464,10 @@ export class Queue {
 
   // Round-robin among the consumers of the highest priority that can take the message.
   private pickConsumer(entry: QueuedMessage): Consumer | null {
+    if (this.sac !== null) {
+      const a = this.sac.active;
+      return a !== null && a.canTake(entry) ? a : null;
+    }
     const cs = this.consumers;
     const n = cs.length;
     if (!this.mixedPriorities) {

@@ -1,10 +1,11 @@
 // A queue's ready messages in order: an in-memory window (a ring buffer of QueuedMessage) and, for a durable
 // queue on a file store, the rest on disk behind its QueueBacking. The window is the head; the disk tail is
 // always the newer suffix, so requeues (which go back by seq, and were once in the window) land in memory.
-// Without a backing this is a plain Deque and costs one null check per operation (the in-memory hot path).
+// Used only for FIFO durable queues on a file store; in-memory queues keep FifoReady (ready.ts), untouched.
 import { Deque } from '../../util/deque.js';
 import type { QueuedMessage } from '../message.js';
 import type { QueueBacking } from './backing.js';
+import type { ReadyList } from './ready.js';
 
 /** The window: messages beyond this count or these bytes go to the disk tail. */
 const WINDOW_COUNT = 4096;
@@ -21,15 +22,41 @@ const OVERHEAD = 256;
 const REFILL_LOW = 1024;
 const REFILL = 2048;
 
-export class ReadyList {
+export class PagedReady implements ReadyList {
   private readonly mem = new Deque<QueuedMessage>();
   /** Body bytes of the in-memory window. */
   memBytes = 0;
-  backing: QueueBacking | null = null;
+
+  constructor(readonly backing: QueueBacking) {}
 
   /** Ready messages, in memory and on disk. */
   get length(): number {
-    return this.backing === null ? this.mem.length : this.mem.length + this.backing.tailLength;
+    return this.mem.length + this.backing.tailLength;
+  }
+
+  /** Body bytes of the window plus the records on disk (x-max-length-bytes counts bodies: close enough). */
+  get bytes(): number {
+    return this.memBytes + this.backing.tailBytes;
+  }
+
+  insertBySeq(e: QueuedMessage): void {
+    const d = this.mem;
+    const n = d.length;
+    let i = 0;
+    if (n === 0 || d.at(n - 1)!.seq < e.seq) i = n;
+    else while (i < n && d.at(i)!.seq < e.seq) i++;
+    this.insert(i, e);
+  }
+
+  headExpiry(): number {
+    const h = this.peek();
+    return h === undefined ? 0 : h.expiresAt;
+  }
+
+  shiftExpired(now: number): QueuedMessage | undefined {
+    const h = this.peek();
+    if (h === undefined || h.expiresAt === 0 || h.expiresAt > now) return undefined;
+    return this.shift();
   }
 
   /** Ready messages in the in-memory window (the only ones `at`/`insert`/`removeAt` address). */
@@ -39,11 +66,6 @@ export class ReadyList {
 
   push(e: QueuedMessage): void {
     const b = this.backing;
-    if (b === null) {
-      this.mem.push(e);
-      this.memBytes += e.msg.body.length;
-      return;
-    }
     if (
       b.tailLength !== 0 ||
       this.mem.length >= WINDOW_COUNT ||
@@ -60,24 +82,24 @@ export class ReadyList {
   private add(e: QueuedMessage): void {
     const n = e.msg.body.length;
     this.memBytes += n;
-    if (this.backing !== null) backedBytes += n + OVERHEAD;
+    backedBytes += n + OVERHEAD;
   }
 
   private sub(e: QueuedMessage): void {
     const n = e.msg.body.length;
     this.memBytes -= n;
-    if (this.backing !== null) backedBytes -= n + OVERHEAD;
+    backedBytes -= n + OVERHEAD;
   }
 
   shift(): QueuedMessage | undefined {
-    if (this.backing !== null && this.mem.length <= REFILL_LOW) this.refill();
+    if (this.mem.length <= REFILL_LOW) this.refill();
     const e = this.mem.shift();
     if (e !== undefined) this.sub(e);
     return e;
   }
 
   peek(): QueuedMessage | undefined {
-    if (this.mem.length === 0 && this.backing !== null) this.refill();
+    if (this.mem.length === 0) this.refill();
     return this.mem.peek();
   }
 
@@ -98,22 +120,26 @@ export class ReadyList {
   }
 
   /** Drop everything; each in-memory message is passed to `each` (for the backing's removal records). */
-  clear(each?: (e: QueuedMessage) => void): number {
+  clear(): void {
+    this.clearWith();
+  }
+
+  clearWith(each?: (e: QueuedMessage) => void): number {
     let n = this.mem.length;
     if (each) for (const e of this.mem) each(e);
-    if (this.backing !== null) backedBytes -= this.memBytes + n * OVERHEAD;
+    backedBytes -= this.memBytes + n * OVERHEAD;
     this.mem.clear();
     this.memBytes = 0;
-    if (this.backing !== null) n += this.backing.clearTail();
+    n += this.backing.clearTail();
     return n;
   }
 
-  [Symbol.iterator](): IterableIterator<QueuedMessage> {
+  [Symbol.iterator](): Iterator<QueuedMessage> {
     return this.mem[Symbol.iterator]();
   }
 
   private refill(): void {
-    const b = this.backing!;
+    const b = this.backing;
     if (b.tailLength === 0) return;
     // over the global budget, a queue still gets a few so it never starves
     const es = b.pageIn(backedBytes >= GLOBAL_BYTES ? 64 : REFILL);

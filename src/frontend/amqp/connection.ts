@@ -25,7 +25,8 @@ import {
   writeChannelOpenOk,
   writeChannelCloseOk,
 } from '../../codec/amqp/methods.generated.js';
-import type { ClientConnection } from '../../core/broker.js';
+import type { ChannelInfo, ClientConnection } from '../../core/broker.js';
+import { TLSSocket } from 'node:tls';
 import { BrokerError } from '../../core/errors.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
@@ -60,7 +61,11 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   readonly channels: (AmqpChannel | undefined)[] = [];
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly tls: boolean;
   readonly connectedAt = Date.now();
+  authMechanism = '';
   state: State = 'header';
   user = '';
   vhost = '';
@@ -102,6 +107,9 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.id = server.broker.allocateConnectionId();
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = socket.localAddress ?? '';
+    this.localPort = socket.localPort ?? 0;
+    this.tls = socket instanceof TLSSocket;
     this.decoder = new FrameDecoder(this, FRAME_MIN_SIZE);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -115,6 +123,26 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   get name(): string {
     return `${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  /** The open channels, for management (GET /api/channels). */
+  channelInfos(): ChannelInfo[] {
+    const out: ChannelInfo[] = [];
+    for (const ch of this.channels) {
+      if (ch === undefined || ch.closing) continue;
+      const d = ch.deliveries;
+      out.push({
+        number: ch.id,
+        consumerCount: d.consumers.size,
+        messagesUnacknowledged: d.unacked.size,
+        prefetchCount: d.consumerPrefetch,
+        globalPrefetchCount: d.globalPrefetchCount,
+        confirm: ch.publisher.confirmMode,
+        transactional: ch.publisher.txMode,
+        published: 0,
+      });
+    }
+    return out;
   }
 
   /** May consumers on this connection be fed now? */
@@ -365,6 +393,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     let user: string;
     let pass: string;
     const mech = m.mechanism;
+    this.authMechanism = mech;
     if (mech === 'PLAIN') {
       // RFC 4616: [authzid] NUL authcid NUL passwd
       const parts = m.response.toString('utf8').split('\u0000');
@@ -530,12 +559,27 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   flush(): void {
     for (const ch of this.channels) if (ch !== undefined && ch.confirmPending()) ch.sendConfirms();
-    const b = this.out.take();
+    const b = this.out.takeParts();
     if (b === null) return;
     if (this.socket.destroyed) return;
     this.lastWrite = roughNow();
-    this.stats.sendOct += b.length;
-    if (!this.socket.write(b)) this.socketBlocked = true;
+    let ok: boolean;
+    if (Buffer.isBuffer(b)) {
+      this.stats.sendOct += b.length;
+      ok = this.socket.write(b);
+    } else {
+      // frame bytes and large bodies queued by reference: corked, they leave in one writev
+      this.socket.cork();
+      ok = true;
+      for (const part of b) {
+        this.stats.sendOct += part.length;
+        ok = this.socket.write(part);
+      }
+      this.socket.uncork();
+    }
+    // Node's write() says false past its 16 KiB high-water mark, which one large message passes: stop
+    // feeding consumers only once the socket holds OUTPUT_HIGH_WATER (it emits 'drain' when it empties)
+    if (!ok && this.socket.writableLength >= OUTPUT_HIGH_WATER) this.socketBlocked = true;
     else if (this.wantsResume) this.resumeConsumers();
   }
 
@@ -571,23 +615,23 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
         this.flush();
       }
     }
-    const timeout = this.server.options.consumerTimeout;
-    if (timeout > 0) {
-      for (const ch of this.channels) {
-        if (ch !== undefined && !ch.closing && ch.oldestUnackedAt() < now - timeout) {
-          ch.closeWithError(
-            406,
-            replyText(
-              406,
-              `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${timeout} ms. ` +
-                `This timeout value can be configured, see consumers doc guide to learn more`,
-            ),
-            0,
-            0,
-          );
-          this.flush();
-        }
-      }
+    const brokerTimeout = this.server.options.consumerTimeout;
+    for (const ch of this.channels) {
+      if (ch === undefined || ch.closing) continue;
+      // the broker's consumer_timeout, or the queue's x-consumer-timeout / consumer-timeout policy
+      const timeout = ch.deliveries.timedOut(now, brokerTimeout);
+      if (timeout === 0) continue;
+      ch.closeWithError(
+        406,
+        replyText(
+          406,
+          `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${timeout} ms. ` +
+            `This timeout value can be configured, see consumers doc guide to learn more`,
+        ),
+        0,
+        0,
+      );
+      this.flush();
     }
   }
 }

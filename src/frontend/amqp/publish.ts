@@ -9,9 +9,11 @@ import {
   encodeProperties,
 } from '../../codec/amqp/properties.js';
 import { writeContentHeader, writeBody } from '../../codec/amqp/content.js';
+import { routingHeaders, withoutBcc } from '../../codec/amqp/raw-table.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import {
   writeBasicAck,
+  writeBasicNack,
   writeBasicReturn,
   writeConfirmSelectOk,
   writeTxCommitOk,
@@ -33,6 +35,8 @@ const MAX_MESSAGE_SIZE = 134217728;
 const PROPS_OFFSET = 12;
 /** Bit of reply-to in the first property-flags word (amqp0-9-1.xml basic properties, 7th). */
 const REPLY_TO_FLAG = 1 << 9;
+/** Bit of headers (3rd property). */
+const HEADERS_FLAG = 1 << 13;
 /** Bit of user-id (12th property). */
 const USER_ID_FLAG = 1 << 4;
 
@@ -51,6 +55,10 @@ export class ChannelPublisher implements SyncWaiter {
   private publishSeq = 0;
   private confirmedUpTo = 0;
   private confirmSentUpTo = 0;
+  /** Publish seqs to be nacked (a queue refused the message: x-overflow reject-publish), ascending. */
+  private nacks: number[] = [];
+  /** Set by route() when a queue refused the message being routed. */
+  private refused = false;
   private txPublishes: TxPublish[] = [];
   /**
    * Confirms waiting for the message store's fsync, in order: publish seq i may be acked once the store has
@@ -126,8 +134,9 @@ export class ChannelPublisher implements SyncWaiter {
       );
     }
     if (this.received === 0 && n === this.bodySize) {
-      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it.
-      this.body = Buffer.from(payload);
+      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it
+      // (a large frame assembled by the decoder in a buffer of its own is kept as is).
+      this.body = this.ch.conn.decoder.payloadIsCopy ? payload : Buffer.from(payload);
       this.received = n;
       this.complete();
       return;
@@ -155,22 +164,44 @@ export class ChannelPublisher implements SyncWaiter {
     const body = this.body!;
     this.reset();
     const conn = this.ch.conn;
+    // rabbit_channel basic.publish: write on the exchange (cached), then the routing key on topic exchanges
+    const access = this.ch.access;
+    access.checkPublish(m.exchange);
+    if (access.user.topicPermissions.size !== 0 && access.hasTopicRestriction(m.exchange)) {
+      if (this.ch.vhost.exchanges.get(m.exchange)?.type === 'topic') {
+        access.checkTopic(m.exchange, m.routingKey, 'write', this.ch.topicVars());
+      }
+    }
     const end = props.length;
     const flags = end >= 2 ? props.readUInt16BE(0) : 0;
     if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
     if ((flags & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
+    let cc: string[] | null = null;
+    let bcc: string[] | null = null;
+    if ((flags & HEADERS_FLAG) !== 0) {
+      const rh = routingHeaders(props);
+      if (rh.bad !== null) {
+        throw channelError(406, `invalid message: {unacceptable_type_in_header,"${rh.bad[0]}",${rh.bad[1]}}`);
+      }
+      cc = rh.cc;
+      bcc = rh.bcc;
+      if (bcc !== null) props = withoutBcc(props);
+    }
     const msg = new Message(
       amqpFormat,
       m.exchange,
       m.routingKey,
       props,
       body,
-      peekDeliveryMode(props, 0, end) === 2,
-      peekPriority(props, 0, end),
-      peekExpiration(props, 0, end),
+      peekDeliveryMode(props, 0, props.length) === 2,
+      peekPriority(props, 0, props.length),
+      // a bad expiration is refused by the core (Message -> parseExpiration: 406 with RabbitMQ's text)
+      peekExpiration(props, 0, props.length),
       roughNow(),
       conn.id,
     );
+    msg.cc = cc;
+    msg.bcc = bcc;
     if (this.confirmMode) this.publishSeq++;
     if (this.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
@@ -179,9 +210,12 @@ export class ChannelPublisher implements SyncWaiter {
       return;
     }
     const store = conn.server.broker.store;
+    this.refused = false;
     if (store === null || !this.confirmMode) {
       this.route(msg, m.mandatory, m.immediate);
       if (this.confirmMode) {
+        // RabbitMQ: a message refused by any queue it was routed to is nacked
+        if (this.refused) this.nacks.push(this.publishSeq);
         this.confirmedUpTo = this.publishSeq;
         conn.scheduleFlush();
       }
@@ -189,6 +223,7 @@ export class ChannelPublisher implements SyncWaiter {
     }
     const before = store.appended;
     this.route(msg, m.mandatory, m.immediate);
+    if (this.refused) this.nacks.push(this.publishSeq);
     // a persistent message reached a durable queue (or an earlier one is still waiting): ack after fsync
     if (store.appended !== before || this.waitHead < this.waitSeqs.length) this.confirmAfterSync(store);
     else {
@@ -262,20 +297,20 @@ export class ChannelPublisher implements SyncWaiter {
         this.sendReturn(313, 'NO_CONSUMERS', msg);
         return;
       }
-      for (const q of ready) q.enqueue(msg);
+      for (const q of ready) if (!q.enqueue(msg)) this.refused = true;
       return;
     }
     if (n === 1) {
       const q = queues[0]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
       return;
     }
-    // enqueue may deliver synchronously, which never re-enters routing; still, copy for safety
+    // enqueue may dead-letter, which routes again (the vhost's scratch array): copy
     const targets = queues.slice();
     for (let i = 0; i < targets.length; i++) {
       const q = targets[i]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
     }
   }
@@ -283,7 +318,7 @@ export class ChannelPublisher implements SyncWaiter {
   private sendReturn(code: number, text: string, msg: Message): void {
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
-    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.props);
+    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
     writeBody(out, this.ch.id, msg.body, this.ch.conn.frameMax);
     this.ch.conn.scheduleFlush();
   }
@@ -323,8 +358,22 @@ export class ChannelPublisher implements SyncWaiter {
   /** One basic.ack (multiple when it covers several) for everything confirmed since the last call. */
   sendConfirms(): void {
     if (this.ch.closing) return;
+    const out = this.ch.conn.out;
     const upTo = this.confirmedUpTo;
-    writeBasicAck(this.ch.conn.out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
+    if (this.nacks.length !== 0) {
+      // acks up to each nacked seq, then the nack itself (multiple=false); nacks past upTo (behind a
+      // confirm still waiting for the fsync) wait too, so no ack ever covers an unsynced message
+      let k = 0;
+      for (; k < this.nacks.length && this.nacks[k]! <= upTo; k++) {
+        const n = this.nacks[k]!;
+        if (n - 1 > this.confirmSentUpTo) writeBasicAck(out, this.ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
+        writeBasicNack(out, this.ch.id, n, false, false);
+        this.confirmSentUpTo = n;
+      }
+      this.nacks = k === this.nacks.length ? [] : this.nacks.slice(k);
+      if (upTo === this.confirmSentUpTo) return;
+    }
+    writeBasicAck(out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
     this.confirmSentUpTo = upTo;
   }
 
@@ -343,6 +392,7 @@ export class ChannelPublisher implements SyncWaiter {
     const store = this.ch.conn.server.broker.store;
     const before = store === null ? 0 : store.appended;
     for (const p of pubs) this.route(p.msg, p.mandatory, p.immediate);
+    this.refused = false;
     this.ch.deliveries.txCommit();
     // commit-ok only once the committed persistent messages are on disk (and after any earlier commit-ok)
     if (store !== null && (store.appended !== before || this.commitTickets.length !== 0)) {

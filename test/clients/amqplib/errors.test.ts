@@ -119,6 +119,34 @@ describe('amqplib: errors', () => {
     assert.throws(() => ch.publish('', 'k', buf('x')), /Channel closed/);
   });
 
+  test("a bad expiration property is 406 on basic.publish, with RabbitMQ's reason", async (t) => {
+    const c = await Client.open(t, broker.url);
+    const cases: [string, string][] = [
+      ['soon', 'no_integer'],
+      ['', 'no_integer'],
+      ['12abc', '{leftover_string,"abc"}'],
+      ['-1', '{value_negative,-1}'],
+    ];
+    for (const [e, reason] of cases) {
+      const ch = await c.channel();
+      ch.sendToQueue('anything', buf('m'), { expiration: e });
+      const err = await closedWith(ch);
+      assert.equal(err.code, 406);
+      assert.equal(err.classId, 60);
+      assert.equal(err.methodId, 40);
+      assert.equal(
+        err.message,
+        channelCloseMessage(406, 'PRECONDITION-FAILED', `PRECONDITION_FAILED - invalid expiration '${e}': ${reason}`),
+      );
+    }
+    // '+5' and '0' are integers to Erlang's string:to_integer: accepted
+    const ch = await c.channel();
+    const q = uniqueName('exp');
+    await ch.assertQueue(q, { exclusive: true });
+    ch.sendToQueue(q, buf('a'), { expiration: '+5000' });
+    assert.equal((await ch.checkQueue(q)).messageCount, 1);
+  });
+
   test('operations on missing queues and exchanges: 404 with the exact texts', async (t) => {
     const c = await Client.open(t, broker.url);
     const q = uniqueName('no-queue');

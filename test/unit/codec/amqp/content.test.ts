@@ -93,3 +93,30 @@ test('a content header payload shorter than 12 bytes is 501', () => {
   );
   assert.throws(() => contentHeaderBodySize(Buffer.alloc(11)), CodecError);
 });
+
+test('a large body goes out by reference and decodes to the same bytes; a small one is copied', () => {
+  const w = new Writer(4096);
+  const body = Buffer.alloc(70000);
+  for (let i = 0; i < body.length; i++) body[i] = i & 255;
+  writeBody(w, 1, body, 131072);
+  const parts = w.takeParts();
+  assert.ok(Array.isArray(parts) && parts.includes(body));
+  const frames: Buffer[] = [];
+  new FrameDecoder({ onFrame: (_t: number, _c: number, p: Buffer) => void frames.push(Buffer.from(p)) }, 0).push(
+    Buffer.concat(parts),
+  );
+  assert.deepEqual(frames, [body]);
+  writeBody(w, 1, Buffer.alloc(100), 131072);
+  assert.ok(Buffer.isBuffer(w.takeParts()));
+});
+
+test('a large frame split across reads is handed to the handler in a buffer of its own', () => {
+  const w = new Writer(4096);
+  writeBody(w, 1, Buffer.alloc(100000, 9), 131072);
+  const wire = w.take()!;
+  const seen: boolean[] = [];
+  const d = new FrameDecoder({ onFrame: () => void seen.push(d.payloadIsCopy) }, 131072);
+  for (let off = 0; off < wire.length; off += 16384) d.push(wire.subarray(off, off + 16384));
+  assert.deepEqual(seen, [true]);
+  assert.equal(d.payloadIsCopy, false);
+});

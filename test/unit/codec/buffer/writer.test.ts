@@ -115,3 +115,23 @@ test('take() starts a fresh buffer of the original size when less than 4096 byte
   assert.equal(w.buf.length, 16384);
   assert.deepEqual([w.start, w.pos], [0, 0]);
 });
+
+test('ref() queues a large buffer by reference, in order, counted in pending', () => {
+  const w = new Writer(64);
+  const big = Buffer.alloc(10000, 7);
+  w.u8(1);
+  w.ref(big);
+  w.u8(2);
+  assert.equal(w.pending, 10002);
+  const parts = w.takeParts();
+  assert.ok(Array.isArray(parts));
+  assert.equal(parts.length, 3);
+  assert.equal(parts[1], big, 'the very buffer, not a copy');
+  assert.deepEqual(Buffer.concat(parts), Buffer.concat([Buffer.from([1]), big, Buffer.from([2])]));
+  assert.equal(w.pending, 0);
+  assert.equal(w.takeParts(), null);
+  // take() still returns one buffer
+  w.ref(big);
+  w.u8(3);
+  assert.equal(w.take()!.length, 10001);
+});

@@ -31,7 +31,7 @@ class TestConsumer implements Consumer {
 }
 
 function queue(): Queue {
-  return new Queue('q', '/', false, null, false, {}, 'classic', { autoDelete: () => {} });
+  return new Queue('q', '/', false, null, false, {}, 'classic', { autoDelete: () => {}, deadLetter: () => {} });
 }
 
 test('round-robin between consumers', () => {

@@ -1,0 +1,148 @@
+// The effective settings of a queue: its x-arguments combined with the matching policy and operator
+// policy, key by key, exactly as RabbitMQ resolves them (rabbit_queue_type_util:args_policy_lookup/3 with
+// the resolver each queue type passes, rabbit_policy:get/2 merging the operator policy with
+// rabbit_policies:merge_policy_value/3). Re-resolved whenever a policy of the vhost changes.
+import type { Policy } from '../policy.js';
+
+export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+
+/** Requeue backoff (Warren's x-requeue-delay): delay = min(base * factor^(deliveries-1), max). */
+export interface RequeueDelay {
+  base: number;
+  factor: number;
+  max: number;
+}
+
+export interface QueueSettings {
+  /** ms; -1 = none */
+  messageTtl: number;
+  /** ms; -1 = none */
+  expires: number;
+  /** -1 = none */
+  maxLength: number;
+  /** -1 = none */
+  maxLengthBytes: number;
+  overflow: Overflow;
+  deadLetterExchange: string | null;
+  deadLetterRoutingKey: string | null;
+  /** -1 = none */
+  deliveryLimit: number;
+  /** 0 = not a priority queue */
+  maxPriority: number;
+  singleActiveConsumer: boolean;
+  /** ms; -1 = the broker's consumer_timeout */
+  consumerTimeout: number;
+  requeueDelay: RequeueDelay | null;
+  /** Deduplication (x-message-deduplication): header to read, or null when off. */
+  dedupHeader: string | null;
+}
+
+/** How a policy value and an x-argument of the same key combine (the resolver RabbitMQ passes per key). */
+type Resolve = 'min' | 'arg' | 'policy';
+
+// rabbit_amqqueue_process (classic) and rabbit_quorum_queue: which side wins per key.
+//   message-ttl, expires, max-length, max-length-bytes, delivery-limit: the smaller
+//   dead-letter-exchange, dead-letter-routing-key, overflow, queue-mode: the argument
+const KEYS: Record<string, Resolve> = {
+  'message-ttl': 'min',
+  expires: 'min',
+  'max-length': 'min',
+  'max-length-bytes': 'min',
+  'delivery-limit': 'min',
+  'consumer-timeout': 'min',
+  overflow: 'arg',
+  'dead-letter-exchange': 'arg',
+  'dead-letter-routing-key': 'arg',
+  'requeue-delay': 'arg',
+  'message-deduplication': 'arg',
+};
+
+/**
+ * Keys an operator policy may set, each merged with the user policy by taking the smaller value
+ * (rabbit_policies operator_policy_validator and merge_policy_value/3 in 3.10).
+ */
+export const OPERATOR_POLICY_KEYS = new Set([
+  'expires',
+  'message-ttl',
+  'max-length',
+  'max-length-bytes',
+  'max-in-memory-length',
+  'max-in-memory-bytes',
+  'delivery-limit',
+]);
+
+/** rabbit_policy:get/2: the user policy's value, or the operator policy's, or the smaller of the two. */
+export function policyValue(key: string, policy: Policy | null, operator: Policy | null): unknown {
+  const p = policy?.definition[key];
+  const o = OPERATOR_POLICY_KEYS.has(key) ? operator?.definition[key] : undefined;
+  if (o === undefined) return p;
+  if (p === undefined) return o;
+  return typeof p === 'number' && typeof o === 'number' ? Math.min(p, o) : p;
+}
+
+function lookup(key: string, args: Record<string, unknown>, policy: Policy | null, operator: Policy | null): unknown {
+  const a = args['x-' + key];
+  const p = policyValue(key, policy, operator);
+  if (a === undefined) return p;
+  if (p === undefined) return a;
+  switch (KEYS[key] ?? 'arg') {
+    case 'min':
+      return typeof a === 'number' && typeof p === 'number' ? Math.min(a, p) : a;
+    case 'policy':
+      return p;
+    default:
+      return a;
+  }
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : -1;
+}
+
+function str(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return null;
+}
+
+/** x-requeue-delay: a number (constant delay, ms) or a table {base, factor, max}. */
+export function parseRequeueDelay(v: unknown): RequeueDelay | null {
+  if (typeof v === 'number' && v > 0) return { base: v, factor: 1, max: v };
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Buffer.isBuffer(v)) return null;
+  const t = v as Record<string, unknown>;
+  const base = typeof t['base'] === 'number' ? t['base'] : 0;
+  if (!(base > 0)) return null;
+  const factor = typeof t['factor'] === 'number' && t['factor'] >= 1 ? t['factor'] : 2;
+  const max = typeof t['max'] === 'number' && t['max'] >= base ? t['max'] : base * 1024;
+  return { base, factor, max };
+}
+
+export function resolveQueueSettings(
+  type: 'classic' | 'quorum',
+  args: Record<string, unknown>,
+  policy: Policy | null,
+  operator: Policy | null,
+): QueueSettings {
+  const l = (k: string): unknown => lookup(k, args, policy, operator);
+  const overflow = str(l('overflow'));
+  const dedup = l('message-deduplication');
+  const dedupHeader = str(args['x-deduplication-header']) ?? str(policy?.definition['deduplication-header']);
+  const mp = args['x-max-priority'];
+  const sac = args['x-single-active-consumer'];
+  return {
+    messageTtl: num(l('message-ttl')),
+    expires: num(l('expires')),
+    maxLength: num(l('max-length')),
+    maxLengthBytes: num(l('max-length-bytes')),
+    overflow: overflow === 'reject-publish' || overflow === 'reject-publish-dlx' ? overflow : ('drop-head' as Overflow),
+    deadLetterExchange: str(l('dead-letter-exchange')),
+    deadLetterRoutingKey: str(l('dead-letter-routing-key')),
+    deliveryLimit: num(l('delivery-limit')),
+    // quorum queues have no priorities (RabbitMQ 3.10 ignores x-max-priority for them)
+    maxPriority: type === 'quorum' ? 0 : Math.min(num(mp), 255) > 0 ? Math.min(num(mp), 255) : 0,
+    singleActiveConsumer: sac === true,
+    consumerTimeout: num(l('consumer-timeout')),
+    requeueDelay: parseRequeueDelay(l('requeue-delay')),
+    dedupHeader: dedup === true ? (dedupHeader ?? 'message_id') : null,
+  };
+}
