@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { writeFileSync, ftruncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
+import { formatByName } from '../core/formats.js';
 import { Message, QueuedMessage, type ContentFormat } from '../core/message.js';
 import type { MessageStore, QueueBacking, SyncWaiter } from '../core/queue/backing.js';
 import type { Queue } from '../core/queue/queue.js';
@@ -312,7 +313,8 @@ export class FileMessageStore implements MessageStore, LogEvents {
           continue;
         }
         const f = decodePublish(buf, at, this.fields);
-        const fmt = this.formats.get(f.format) ?? this.formats.values().next().value!;
+        // every front end registers its format (core/formats.ts); the map from server.ts is the fallback
+        const fmt = formatByName(f.format) ?? this.formats.get(f.format) ?? this.formats.values().next().value!;
         const msg = new Message(
           fmt,
           f.exchange,
