@@ -16,6 +16,7 @@ import { FifoReady, type ReadyList } from './ready.js';
 import { resolveQueueSettings, type QueueSettings } from './settings.js';
 import { ActiveConsumer } from './single-active.js';
 import { expiryOf, OneTimer } from './ttl.js';
+import { DedupCache, dedupOptions } from '../dedup.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
 const DISPATCH_BUDGET = 4096;
@@ -70,6 +71,8 @@ export class Queue {
   private readonly sac: ActiveConsumer | null;
   /** Messages waiting out a requeue delay. */
   private delayedCount = 0;
+  /** x-message-deduplication on this queue, else null. */
+  readonly dedup: DedupCache | null;
 
   constructor(
     readonly name: string,
@@ -86,6 +89,8 @@ export class Queue {
     this.settings = settings;
     this.ready = settings.maxPriority > 0 ? new PriorityReady(settings.maxPriority) : new FifoReady();
     this.sac = settings.singleActiveConsumer ? new ActiveConsumer() : null;
+    const d = dedupOptions(args);
+    this.dedup = d === null ? null : new DedupCache(`${vhost}\u0000queue\u0000${name}`, d);
     this.used();
   }
 
@@ -116,6 +121,8 @@ export class Queue {
    */
   enqueue(msg: Message): boolean {
     if (this.deleted) return false;
+    // a duplicate is accepted (the publisher is told ack) and dropped
+    if (this.dedup !== null && this.dedup.isDuplicate(msg)) return true;
     const s = this.settings;
     const limited = s.maxLength >= 0 || s.maxLengthBytes >= 0;
     if (limited && s.overflow !== 'drop-head' && wouldOverflow(s, this.ready, msg)) {

@@ -33,8 +33,6 @@ export interface QueueSettings {
   /** ms; -1 = the broker's consumer_timeout */
   consumerTimeout: number;
   requeueDelay: RequeueDelay | null;
-  /** Deduplication (x-message-deduplication): header to read, or null when off. */
-  dedupHeader: string | null;
 }
 
 /** How a policy value and an x-argument of the same key combine (the resolver RabbitMQ passes per key). */
@@ -54,7 +52,6 @@ const KEYS: Record<string, Resolve> = {
   'dead-letter-exchange': 'arg',
   'dead-letter-routing-key': 'arg',
   'requeue-delay': 'arg',
-  'message-deduplication': 'arg',
 };
 
 /**
@@ -125,8 +122,6 @@ export function resolveQueueSettings(
 ): QueueSettings {
   const l = (k: string): unknown => lookup(k, args, policy, operator);
   const overflow = str(l('overflow'));
-  const dedup = l('message-deduplication');
-  const dedupHeader = str(args['x-deduplication-header']) ?? str(policy?.definition['deduplication-header']);
   const mp = args['x-max-priority'];
   const sac = args['x-single-active-consumer'];
   return {
@@ -143,6 +138,5 @@ export function resolveQueueSettings(
     singleActiveConsumer: sac === true,
     consumerTimeout: num(l('consumer-timeout')),
     requeueDelay: parseRequeueDelay(l('requeue-delay')),
-    dedupHeader: dedup === true ? (dedupHeader ?? 'message_id') : null,
   };
 }

@@ -17,6 +17,9 @@ export const amqpFormat: ContentFormat = {
   withIntHeader(props: Buffer, key: string, value: number): Buffer {
     return withLongHeader(props, key, value);
   },
+  messageId(props: Buffer): string | null {
+    return decodeProperties(props, 0, props.length).messageId;
+  },
 };
 
 registerFormat(amqpFormat);

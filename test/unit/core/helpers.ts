@@ -8,6 +8,7 @@ export const testFormat: ContentFormat = {
   decodeHeaders: (props) => headersOf.get(props) ?? null,
   deadLettered: (props) => props,
   withIntHeader: (props) => props,
+  messageId: () => null,
 };
 
 export function msg(routingKey: string, headers: HeaderTable | null = null, body = 'x', exchange = 'x'): Message {
