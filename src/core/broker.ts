@@ -3,6 +3,15 @@
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
 import { VHost } from './vhost.js';
+import {
+  checkLimits,
+  limitOf,
+  USER_LIMIT_KEYS,
+  userChannelLimit,
+  userConnectionLimit,
+  vhostConnectionLimit,
+  type UserLimits,
+} from './resource-limits.js';
 
 /** What a front end's connection exposes to the core (for listing and forced close). */
 export interface ClientConnection {
@@ -10,6 +19,8 @@ export interface ClientConnection {
   readonly protocol: string;
   readonly user: string;
   readonly vhost: string;
+  /** Open channels (user max-channels). */
+  readonly channelCount: number;
   /** Close it from the server side (shutdown, management). */
   forceClose(reason: string): void;
 }
@@ -39,7 +50,42 @@ export class Broker {
     if (!user.permissions.has(name)) {
       throw notAllowed(`access to vhost '${name}' refused for user '${user.name}'`);
     }
+    const maxV = limitOf(v.limits['max-connections']);
+    if (maxV >= 0 && this.countConnections((c) => c.vhost === name) >= maxV) {
+      throw vhostConnectionLimit(name, user.name, maxV);
+    }
+    const maxU = limitOf(user.limits['max-connections']);
+    if (maxU >= 0 && this.countConnections((c) => c.user === user.name) >= maxU) {
+      throw userConnectionLimit(user.name, maxU);
+    }
     return v;
+  }
+
+  /** A connection of `user` opens a channel: refused at the user's max-channels (530 NOT_ALLOWED). */
+  checkChannelLimit(user: string): void {
+    const max = limitOf(this.users.users.get(user)?.limits['max-channels']);
+    if (max < 0) return;
+    let n = 0;
+    for (const c of this.connections.values()) if (c.user === user) n += c.channelCount;
+    if (n >= max) throw userChannelLimit(user, max);
+  }
+
+  /** rabbitmqctl set_user_limits (replaces the user's limits; {} clears them). */
+  setUserLimits(user: string, limits: UserLimits): void {
+    const u = this.users.users.get(user);
+    if (!u) throw notAllowed(`user '${user}' not found`);
+    checkLimits(limits as Record<string, unknown>, USER_LIMIT_KEYS);
+    u.limits = { ...limits };
+    for (const v of this.vhosts.values()) {
+      v.listener?.changed(v);
+      break;
+    }
+  }
+
+  private countConnections(pred: (c: ClientConnection) => boolean): number {
+    let n = 0;
+    for (const c of this.connections.values()) if (pred(c)) n++;
+    return n;
   }
 
   /**

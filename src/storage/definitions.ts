@@ -5,7 +5,13 @@ import type { Policy, PolicyInput } from '../core/policy.js';
 
 export interface Definitions {
   warren_version?: string;
-  users: { name: string; password_hash: string; hashing_algorithm: string; tags: string[] | string }[];
+  users: {
+    name: string;
+    password_hash: string;
+    hashing_algorithm: string;
+    tags: string[] | string;
+    limits?: Record<string, number>;
+  }[];
   vhosts: { name: string }[];
   permissions: { user: string; vhost: string; configure: string; write: string; read: string }[];
   exchanges: {
@@ -27,6 +33,8 @@ export interface Definitions {
     arguments: Record<string, unknown>;
   }[];
   policies?: PolicyDef[];
+  /** RabbitMQ keeps vhost limits as runtime parameters of component 'vhost-limits'. */
+  parameters?: { vhost: string; component: string; name: string; value: Record<string, unknown> }[];
   /** Not in RabbitMQ's export (it keeps them apart); Warren persists them in the same file. */
   operator_policies?: PolicyDef[];
 }
@@ -51,6 +59,7 @@ export function exportDefinitions(broker: Broker): Definitions {
     bindings: [],
     policies: [],
     operator_policies: [],
+    parameters: [],
   };
   for (const u of broker.users.users.values()) {
     d.users.push({
@@ -58,11 +67,15 @@ export function exportDefinitions(broker: Broker): Definitions {
       password_hash: u.passwordHash,
       hashing_algorithm: 'rabbit_password_hashing_sha256',
       tags: u.tags,
+      ...(Object.keys(u.limits).length !== 0 ? { limits: { ...u.limits } as Record<string, number> } : {}),
     });
     for (const [vhost, p] of u.permissions) d.permissions.push({ user: u.name, vhost, ...p });
   }
   for (const v of broker.vhosts.values()) {
     d.vhosts.push({ name: v.name });
+    if (Object.keys(v.limits).length !== 0) {
+      d.parameters!.push({ vhost: v.name, component: 'vhost-limits', name: 'limits', value: { ...v.limits } });
+    }
     for (const p of v.policies.byName.values()) d.policies!.push(policyDef(v.name, p));
     for (const p of v.operatorPolicies.byName.values()) d.operator_policies!.push(policyDef(v.name, p));
     for (const x of v.exchanges.values()) {
@@ -129,6 +142,7 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
   for (const u of d.users ?? []) {
     const user = broker.users.add(u.name, '', Array.isArray(u.tags) ? u.tags : u.tags ? u.tags.split(',') : []);
     user.passwordHash = u.password_hash;
+    if (u.limits) user.limits = { ...u.limits };
   }
   for (const p of d.permissions ?? []) {
     broker.users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
@@ -162,6 +176,10 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
     const v = broker.addVHost(b.vhost);
     if (b.destination_type === 'queue') v.bindQueue(b.destination, b.source, b.routing_key, b.arguments ?? {}, null);
     else v.bindExchange(b.destination, b.source, b.routing_key, b.arguments ?? {});
+  }
+  // limits last: they constrain what comes next, not what is being restored
+  for (const p of d.parameters ?? []) {
+    if (p.component === 'vhost-limits') broker.addVHost(p.vhost).limits = { ...p.value };
   }
 }
 

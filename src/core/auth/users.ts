@@ -1,6 +1,7 @@
 // Users, their tags and per-vhost permissions. Authentication checks the password hash; the checks of
 // configure/write/read permissions per operation come with the access-control work (issue: operating Warren).
 import { checkPassword, hashPassword } from './password.js';
+import type { UserLimits } from '../resource-limits.js';
 
 export interface Permission {
   configure: string;
@@ -10,6 +11,8 @@ export interface Permission {
 
 export class User {
   readonly permissions = new Map<string, Permission>();
+  /** set_user_limits: max-connections, max-channels (absent or negative: none). */
+  limits: UserLimits = {};
   constructor(
     readonly name: string,
     public passwordHash: string,

@@ -1,6 +1,7 @@
 // amqplib: message deduplication per exchange and per queue (x-message-deduplication, in the spirit of the
 // community plugin): duplicates dropped without routing but confirmed, window and bounded cache, kept
-// across restarts for durable objects.
+// across restarts for durable objects. Per-vhost limits (max-connections, max-queues) and per-user limits
+// (max-connections, max-channels) with RabbitMQ's refusals (texts taken from RabbitMQ 3.10).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../../src/index.js';
-import { buf, Client, drain, within } from './util.js';
+import {
+  PROTOCOL_HEADER,
+  writeConnectionOpen,
+  writeConnectionStartOk,
+  writeConnectionTuneOk,
+} from '../../../src/codec/amqp/index.js';
+import { WireClient } from '../../wire/wire-client.js';
+import { buf, channelCloseMessage, Client, closedWith, drain, within } from './util.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -94,5 +102,74 @@ describe('amqplib: deduplication', () => {
     await within(ch.waitForConfirms());
     // (messages themselves are not durable yet: only 'new' is there)
     assert.deepEqual(await drain(ch, q), ['new']);
+  });
+});
+
+/** connection.open refused: the connection.close the server sends (amqplib does not show its text). */
+async function openRefused(port: number, user: string, pass: string, vhost: string): Promise<string> {
+  const w = await WireClient.connect(port);
+  try {
+    w.decodeFrames = true;
+    w.send(PROTOCOL_HEADER);
+    await w.expect('connection.start');
+    writeConnectionStartOk(w.w, 0, {}, 'PLAIN', Buffer.from(`\u0000${user}\u0000${pass}`), 'en_US');
+    w.flush();
+    const tune = (await w.expect('connection.tune')) as unknown as { frameMax: number; channelMax: number };
+    writeConnectionTuneOk(w.w, 0, tune.channelMax, tune.frameMax, 0);
+    writeConnectionOpen(w.w, 0, vhost);
+    w.flush();
+    const close = (await w.expect('connection.close')) as unknown as { replyCode: number; replyText: string };
+    return `${close.replyCode} ${close.replyText}`;
+  } finally {
+    w.close();
+  }
+}
+
+describe('amqplib: vhost and user limits', () => {
+  test('vhost max-connections (530) and max-queues (406); user max-connections and max-channels (530)', async (t) => {
+    const b = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'memory', logLevel: 'warn' });
+    t.after(() => b.close());
+    const v = b.broker.addVHost('limited');
+    b.broker.users.setPermissions('guest', 'limited', { configure: '.*', write: '.*', read: '.*' });
+    v.setLimits({ 'max-connections': 1, 'max-queues': 1 });
+    const url = `amqp://guest:guest@127.0.0.1:${b.amqpPort}/limited`;
+    const c1 = await Client.open(t, url);
+    assert.equal(
+      await openRefused(b.amqpPort!, 'guest', 'guest', 'limited'),
+      "530 NOT_ALLOWED - access to vhost 'limited' refused for user 'guest': connection limit (1) is reached",
+    );
+    const ch = await c1.channel();
+    await ch.assertQueue('q1');
+    await ch.assertQueue('q1'); // a redeclare is no new queue
+    await assert.rejects(ch.assertQueue('q2'));
+    assert.equal(
+      (await closedWith(ch)).message,
+      channelCloseMessage(
+        406,
+        'PRECONDITION-FAILED',
+        "PRECONDITION_FAILED - cannot declare queue 'q2': queue limit in vhost 'limited' (1) is reached",
+      ),
+    );
+    v.setLimits({});
+    const ch2 = await c1.channel();
+    await ch2.assertQueue('q2');
+
+    b.broker.users.add('limited-user', 'pw', []);
+    b.broker.users.setPermissions('limited-user', '/', { configure: '.*', write: '.*', read: '.*' });
+    b.broker.setUserLimits('limited-user', { 'max-connections': 1, 'max-channels': 1 });
+    const uurl = `amqp://limited-user:pw@127.0.0.1:${b.amqpPort}/`;
+    const u1 = await Client.open(t, uurl);
+    assert.equal(
+      await openRefused(b.amqpPort!, 'limited-user', 'pw', '/'),
+      "530 NOT_ALLOWED - connection refused for user 'limited-user': user connection limit (1) is reached",
+    );
+    await u1.channel();
+    await assert.rejects(u1.channel());
+    const err = await u1.closedWith();
+    assert.equal(err.code, 530);
+    assert.match(
+      err.message,
+      /number of channels opened for user 'limited-user' has reached the maximum allowed user limit of \(1\)/,
+    );
   });
 });
