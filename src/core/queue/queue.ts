@@ -240,8 +240,10 @@ export class Queue {
   /**
    * Return unacked messages to the queue at their original positions, marked redelivered
    * (amqp0-9-1.xml basic.reject / basic.recover; RabbitMQ keeps the original order since 2.7).
+   * `byClient`: a nack/reject with requeue=true, which x-requeue-delay holds back; returns because a
+   * channel closed or recovered come back at once. Every return counts towards x-delivery-limit.
    */
-  requeue(entries: QueuedMessage[]): void {
+  requeue(entries: QueuedMessage[], byClient = false): void {
     if (this.deleted || entries.length === 0) return;
     this.unackedCount -= entries.length;
     if (entries.length > 1) entries.sort((a, b) => b.seq - a.seq);
@@ -256,7 +258,8 @@ export class Queue {
         continue;
       }
       const rd = s.requeueDelay;
-      if (rd !== null) {
+      // only a consumer's nack/reject waits; a consumer that went away hands its messages back at once
+      if (rd !== null && byClient) {
         // x-requeue-delay: back after base * factor^(deliveries-1), capped at max
         const delay = Math.min(rd.base * Math.pow(rd.factor, Math.max(0, e.deliveryCount - 1)), rd.max);
         e.delayedIn = this;
