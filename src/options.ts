@@ -55,6 +55,42 @@ export interface BrokerOptions {
   loopbackUsers?: string[];
   /** The vhost created on an empty data directory. Default '/'. */
   defaultVhost?: string;
+  /**
+   * Management HTTP API and UI port; 0 picks a free one; null disables. Default here: null (off), so
+   * embedded brokers and tests never collide on a fixed port; `warren server` defaults it to 15672.
+   */
+  managementPort?: number | null;
+  /** Management over HTTPS (uses `tls`); null disables. Default: off (RabbitMQ: 15671 when configured). */
+  managementTlsPort?: number | null;
+  /** Prometheus /metrics port; 0 picks a free one; null disables. Default null here, 15692 in `warren server`. */
+  prometheusPort?: number | null;
+  /** RabbitMQ definitions.json imported at every boot (RabbitMQ's load_definitions). Default none. */
+  loadDefinitions?: string | null;
+  /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */
+  statsInterval?: number;
+  /**
+   * MQTT port; 0 picks a free one; null (the default for startBroker) disables it. The CLI defaults it to
+   * 1883 (RabbitMQ's), as it defaults the other protocol listeners below.
+   */
+  mqttPort?: number | null;
+  /** MQTT over TLS port (needs `tls`); null disables (default). CLI: 8883 when TLS is configured. */
+  mqttsPort?: number | null;
+  /** STOMP port; 0 picks a free one; null disables (default). CLI: 61613. */
+  stompPort?: number | null;
+  /** STOMP over TLS port (needs `tls`); null disables (default). CLI: 61614 when TLS is configured. */
+  stompsPort?: number | null;
+  /** MQTT over WebSocket (path /ws); null disables (default). CLI: 15675. */
+  webMqttPort?: number | null;
+  /** STOMP over WebSocket (path /ws); null disables (default). CLI: 15674. */
+  webStompPort?: number | null;
+  /** Exchange MQTT publishes go to and subscriptions bind to (RabbitMQ mqtt.exchange). Default 'amq.topic'. */
+  mqttExchange?: string;
+  /** Vhost of MQTT connections whose username names none (RabbitMQ mqtt.vhost). Default '/'. */
+  mqttVhost?: string;
+  /** User for MQTT connections without credentials (RabbitMQ mqtt.default_user/default_pass); null refuses them. */
+  mqttDefaultUser?: { name: string; password: string } | null;
+  /** User for STOMP CONNECT frames without login (RabbitMQ stomp.default_user/default_pass); null refuses them. */
+  stompDefaultUser?: { name: string; password: string } | null;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +110,21 @@ export interface ResolvedOptions {
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
   defaultVhost: string;
+  managementPort: number | null;
+  managementTlsPort: number | null;
+  prometheusPort: number | null;
+  loadDefinitions: string | null;
+  statsInterval: number;
+  mqttPort: number | null;
+  mqttsPort: number | null;
+  stompPort: number | null;
+  stompsPort: number | null;
+  webMqttPort: number | null;
+  webStompPort: number | null;
+  mqttExchange: string;
+  mqttVhost: string;
+  mqttDefaultUser: { name: string; password: string };
+  stompDefaultUser: { name: string; password: string } | null;
 }
 
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
@@ -95,5 +146,25 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
+    managementPort: o.managementPort ?? null,
+    managementTlsPort: o.managementTlsPort ?? null,
+    prometheusPort: o.prometheusPort ?? null,
+    loadDefinitions: o.loadDefinitions ?? null,
+    statsInterval: o.statsInterval ?? 5000,
+    mqttPort: o.mqttPort ?? null,
+    mqttsPort: o.mqttsPort ?? null,
+    stompPort: o.stompPort ?? null,
+    stompsPort: o.stompsPort ?? null,
+    webMqttPort: o.webMqttPort ?? null,
+    webStompPort: o.webStompPort ?? null,
+    mqttExchange: o.mqttExchange ?? 'amq.topic',
+    mqttVhost: o.mqttVhost ?? '/',
+    // null: anonymous connections are refused (the name can never authenticate)
+    mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
+    stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
   };
+}
+
+function guest(): { name: string; password: string } {
+  return { name: 'guest', password: 'guest' };
 }

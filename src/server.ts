@@ -5,15 +5,39 @@ import { Broker } from './core/broker.js';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options.js';
 import { AmqpServer } from './frontend/amqp/server.js';
 import { listen, type Listening } from './frontend/net/listener.js';
+import { listenWebSocket } from './frontend/net/websocket.js';
+import { MqttServer } from './frontend/mqtt/server.js';
+import { FileRetainedStore, MemoryRetainedStore } from './frontend/mqtt/retained.js';
+import { StompServer } from './frontend/stomp/server.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { importDefinitions, type Definitions } from './storage/definitions.js';
+import { ManagementServer } from './management/server.js';
+import { createPrometheusServer } from './management/prometheus.js';
+import { RateSampler } from './management/rates.js';
+import type { Management } from './management/context.js';
 
 export interface RunningBroker {
   /** Bound AMQP port, or null when the listener is off. */
   amqpPort: number | null;
   /** Bound AMQPS port, or null. */
   amqpsPort: number | null;
+  /** Bound management HTTP port, or null when off. */
+  managementPort: number | null;
+  /** Bound management HTTPS port, or null. */
+  managementTlsPort: number | null;
+  /** Bound Prometheus port, or null when off. */
+  prometheusPort: number | null;
+  /** Bound MQTT, MQTTS, STOMP, STOMPS, Web-MQTT and Web-STOMP ports, each null when off. */
+  mqttPort: number | null;
+  mqttsPort: number | null;
+  stompPort: number | null;
+  stompsPort: number | null;
+  webMqttPort: number | null;
+  webStompPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
   /** Clean shutdown. Idempotent. */
@@ -26,10 +50,77 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const broker = new Broker({ loopbackUsers: o.loopbackUsers });
   const storage: Storage = await openStorage(o, log);
   await storage.restore(broker, o);
+  if (o.loadDefinitions !== null) {
+    // RabbitMQ's load_definitions: applied at every boot, over what storage restored
+    const defs = JSON.parse(await readFile(o.loadDefinitions, 'utf8')) as Definitions;
+    importDefinitions(broker, defs);
+    log.info(`definitions imported from ${o.loadDefinitions}`);
+  }
   const amqp = new AmqpServer(broker, o, log);
+  const retained = o.storage === 'file' ? await FileRetainedStore.open(o.dataDir, log) : new MemoryRetainedStore();
+  const mqtt = new MqttServer(broker, o, log, retained);
+  const stomp = new StompServer(broker, o, log);
   const listeners: Listening[] = [];
+  const httpServers: Server[] = [];
   let amqpPort: number | null = null;
   let amqpsPort: number | null = null;
+  const rates = new RateSampler(broker, o.statsInterval);
+  const mgmt: Management = {
+    broker,
+    rates,
+    options: o,
+    ports: { amqp: null, amqps: null, management: null, prometheus: null },
+    nodeName: broker.nodeName,
+  };
+  let managementPort: number | null = null;
+  let managementTlsPort: number | null = null;
+  let prometheusPort: number | null = null;
+  const ports: Record<'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp', number | null> = {
+    mqtt: null,
+    mqtts: null,
+    stomp: null,
+    stomps: null,
+    webMqtt: null,
+    webStomp: null,
+  };
+  const tcp = async (
+    key: keyof typeof ports,
+    port: number | null,
+    name: string,
+    server: MqttServer | StompServer,
+    secure: boolean,
+  ) => {
+    if (port === null) return;
+    if (secure && !o.tls) throw new Error(`${key}Port needs tls options (cert and key)`);
+    const l = await listen(
+      port,
+      o.bind,
+      (s) => server.handleStream(s, s.remoteAddress ?? '', secure ? 'tls' : 'tcp'),
+      secure ? o.tls : null,
+    );
+    listeners.push(l);
+    ports[key] = l.port;
+    log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port}`);
+  };
+  const web = async (
+    key: 'webMqtt' | 'webStomp',
+    port: number | null,
+    name: string,
+    server: MqttServer | StompServer,
+    protocols: string[],
+  ) => {
+    if (port === null) return;
+    const l = await listenWebSocket({
+      port,
+      hosts: o.bind,
+      path: '/ws',
+      protocols,
+      onStream: (stream, addr) => server.handleStream(stream, addr, 'websocket'),
+    });
+    listeners.push(l);
+    ports[key] = l.port;
+    log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port} path /ws`);
+  };
   try {
     if (o.amqpPort !== null) {
       const l = await listen(o.amqpPort, o.bind, (s) => amqp.handleSocket(s));
@@ -44,8 +135,40 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       amqpsPort = l.port;
       log.info(`AMQP 0-9-1 over TLS listening on ${o.bind.join(', ')} port ${l.port}`);
     }
+    mgmt.ports.amqp = amqpPort;
+    mgmt.ports.amqps = amqpsPort;
+    const ms = new ManagementServer(mgmt, log);
+    if (o.managementPort !== null) {
+      const s = ms.createServer(null);
+      httpServers.push(s);
+      managementPort = mgmt.ports.management = await listenHttp(s, o.managementPort, o.bind);
+      log.info(`management API and UI listening on ${o.bind.join(', ')} port ${managementPort}`);
+    }
+    if (o.managementTlsPort !== null) {
+      if (!o.tls) throw new Error('managementTlsPort needs tls options (cert and key)');
+      const s = ms.createServer(o.tls);
+      httpServers.push(s);
+      managementTlsPort = await listenHttp(s, o.managementTlsPort, o.bind);
+      log.info(`management API over HTTPS listening on port ${managementTlsPort}`);
+    }
+    if (o.prometheusPort !== null) {
+      const s = createPrometheusServer(mgmt);
+      httpServers.push(s);
+      prometheusPort = mgmt.ports.prometheus = await listenHttp(s, o.prometheusPort, o.bind);
+      log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
+    }
+    if (httpServers.length > 0) rates.start();
+    await tcp('mqtt', o.mqttPort, 'MQTT', mqtt, false);
+    await tcp('mqtts', o.mqttsPort, 'MQTT over TLS', mqtt, true);
+    await tcp('stomp', o.stompPort, 'STOMP', stomp, false);
+    await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
+    await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
+    await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
   } catch (e) {
+    await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));
+    await mqtt.close();
+    await stomp.close();
     await storage.close();
     throw e;
   }
@@ -54,14 +177,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   return {
     amqpPort,
     amqpsPort,
+    managementPort,
+    managementTlsPort,
+    prometheusPort,
+    mqttPort: ports.mqtt,
+    mqttsPort: ports.mqtts,
+    stompPort: ports.stomp,
+    stompsPort: ports.stomps,
+    webMqttPort: ports.webMqtt,
+    webStompPort: ports.webStomp,
     broker,
     options: o,
     close() {
       closing ??= (async () => {
         // Stop accepting first; server.close() resolves only once every socket has gone, so the
         // connections are closed (320 CONNECTION_FORCED) before the listeners are awaited.
+        rates.stop();
         const stopped = Promise.all(listeners.map((l) => l.close()));
-        await amqp.close();
+        await Promise.all(httpServers.map(closeHttp));
+        await Promise.all([amqp.close(), mqtt.close(), stomp.close()]);
         await stopped;
         await storage.close();
         log.info('Warren stopped');
@@ -69,4 +203,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       return closing;
     },
   };
+}
+
+/** Listen on the first bind address (HTTP needs one server per address; Warren binds the first). */
+function listenHttp(s: Server, port: number, bind: string[]): Promise<number> {
+  const host = bind[0] ?? '::';
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    s.once('error', onError);
+    s.listen({ port, host }, () => {
+      s.off('error', onError);
+      const a = s.address();
+      resolve(typeof a === 'object' && a !== null ? a.port : port);
+    });
+  });
+}
+
+function closeHttp(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!s.listening) return resolve();
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
 }

@@ -9,7 +9,8 @@ import type { BrokerOptions, LogLevel } from '../options.js';
 export interface OptionSpec {
   flag: string;
   key: keyof FlatConfig;
-  kind: 'port' | 'int' | 'string' | 'bool' | 'list';
+  /** 'port': 0 = any free port, off = none; 'port0off': 0 (or off) = none, as the management issue asks. */
+  kind: 'port' | 'port0off' | 'int' | 'string' | 'bool' | 'list';
   help: string;
   defaultText?: string;
 }
@@ -32,7 +33,29 @@ export interface FlatConfig {
   consumerTimeout?: number;
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
+  managementPort?: number | null;
+  managementTlsPort?: number | null;
+  prometheusPort?: number | null;
+  loadDefinitions?: string;
+  mqttPort?: number | null;
+  mqttsPort?: number | null;
+  stompPort?: number | null;
+  stompsPort?: number | null;
+  webMqttPort?: number | null;
+  webStompPort?: number | null;
 }
+
+/** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
+const PROTOCOL_PORTS: { key: 'mqttPort' | 'stompPort' | 'webMqttPort' | 'webStompPort'; port: number }[] = [
+  { key: 'mqttPort', port: 1883 },
+  { key: 'stompPort', port: 61613 },
+  { key: 'webMqttPort', port: 15675 },
+  { key: 'webStompPort', port: 15674 },
+];
+const PROTOCOL_TLS_PORTS: { key: 'mqttsPort' | 'stompsPort'; port: number }[] = [
+  { key: 'mqttsPort', port: 8883 },
+  { key: 'stompsPort', port: 61614 },
+];
 
 export const SERVER_OPTIONS: OptionSpec[] = [
   {
@@ -103,11 +126,68 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     help: 'file|memory (memory keeps nothing across restarts)',
     defaultText: 'file',
   },
+  { flag: 'mqtt-port', key: 'mqttPort', kind: 'port', help: 'MQTT port (0 or off: none)', defaultText: '1883' },
+  {
+    flag: 'mqtts-port',
+    key: 'mqttsPort',
+    kind: 'port',
+    help: 'MQTT over TLS port (0 or off: none)',
+    defaultText: '8883 with TLS',
+  },
+  { flag: 'stomp-port', key: 'stompPort', kind: 'port', help: 'STOMP port (0 or off: none)', defaultText: '61613' },
+  {
+    flag: 'stomps-port',
+    key: 'stompsPort',
+    kind: 'port',
+    help: 'STOMP over TLS port (0 or off: none)',
+    defaultText: '61614 with TLS',
+  },
+  {
+    flag: 'web-mqtt-port',
+    key: 'webMqttPort',
+    kind: 'port',
+    help: 'MQTT over WebSocket port, path /ws (0 or off: none)',
+    defaultText: '15675',
+  },
+  {
+    flag: 'web-stomp-port',
+    key: 'webStompPort',
+    kind: 'port',
+    help: 'STOMP over WebSocket port, path /ws (0 or off: none)',
+    defaultText: '15674',
+  },
   {
     flag: 'advertise-rabbitmq',
     key: 'advertiseRabbitmq',
     kind: 'bool',
     help: 'report product "RabbitMQ" (kombu/Celery compatibility)',
+  },
+  {
+    flag: 'management-port',
+    key: 'managementPort',
+    kind: 'port0off',
+    help: 'management HTTP API and web UI port (0 or off: none)',
+    defaultText: '15672',
+  },
+  {
+    flag: 'management-tls-port',
+    key: 'managementTlsPort',
+    kind: 'port0off',
+    help: 'management over HTTPS with the --tls-* files (RabbitMQ uses 15671)',
+    defaultText: 'off',
+  },
+  {
+    flag: 'prometheus-port',
+    key: 'prometheusPort',
+    kind: 'port0off',
+    help: 'Prometheus /metrics port (0 or off: none)',
+    defaultText: '15692',
+  },
+  {
+    flag: 'load-definitions',
+    key: 'loadDefinitions',
+    kind: 'string',
+    help: "RabbitMQ definitions.json to import at boot (RabbitMQ's load_definitions)",
   },
 ];
 
@@ -126,6 +206,13 @@ export function parseValue(spec: OptionSpec, raw: string | boolean): unknown {
     case 'port': {
       const s = String(raw);
       if (s === 'off' || s === 'none' || s === 'false') return null;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${spec.flag}: not a port: '${s}'`);
+      return n;
+    }
+    case 'port0off': {
+      const s = String(raw);
+      if (s === 'off' || s === 'none' || s === 'false' || s === '0') return null;
       const n = Number(s);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${spec.flag}: not a port: '${s}'`);
       return n;
@@ -187,6 +274,16 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
     o.storage = c.storage;
   }
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
+  // the server's listeners default on, as RabbitMQ's (startBroker's default is off)
+  o.managementPort = c.managementPort === undefined ? 15672 : c.managementPort;
+  if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
+  o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
+  if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
+  // startBroker keeps 0 as "any free port"; on the command line 0 turns these listeners off
+  for (const { key, port } of PROTOCOL_PORTS) {
+    const v = c[key];
+    o[key] = v === undefined ? port : v === 0 ? null : v;
+  }
   if (c.tlsCert || c.tlsKey) {
     if (!c.tlsCert || !c.tlsKey) throw new Error('TLS needs both --tls-cert and --tls-key');
     o.tls = {
@@ -196,6 +293,10 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
       verifyPeer: c.tlsVerifyPeer ?? false,
       failIfNoPeerCert: c.tlsFailIfNoPeerCert ?? false,
     };
+  }
+  for (const { key, port } of PROTOCOL_TLS_PORTS) {
+    const v = c[key];
+    o[key] = v === undefined ? (o.tls ? port : null) : v === 0 ? null : v;
   }
   return o;
 }

@@ -1,12 +1,7 @@
-// Per-vhost limits (max-connections, max-queues: rabbitmqctl set_vhost_limits) and per-user limits
-// (max-connections, max-channels: set_user_limits), with RabbitMQ's refusals. A negative value, or none,
-// means no limit, as in RabbitMQ.
+// Per-user limits (max-connections, max-channels: rabbitmqctl set_user_limits) with RabbitMQ's refusals.
+// A negative value, or none, means no limit, as in RabbitMQ. (Vhost limits live in Broker.vhostSettings,
+// with the management work.)
 import { notAllowed, preconditionFailed, type BrokerError } from './errors.js';
-
-export interface VHostLimits {
-  'max-connections'?: number;
-  'max-queues'?: number;
-}
 
 export interface UserLimits {
   'max-connections'?: number;
@@ -27,17 +22,10 @@ export function checkLimits(l: Record<string, unknown>, keys: readonly string[])
   }
 }
 
-export const VHOST_LIMIT_KEYS = ['max-connections', 'max-queues'] as const;
 export const USER_LIMIT_KEYS = ['max-connections', 'max-channels'] as const;
-
-export const vhostConnectionLimit = (vhost: string, user: string, n: number): BrokerError =>
-  notAllowed(`access to vhost '${vhost}' refused for user '${user}': connection limit (${n}) is reached`);
 
 export const userConnectionLimit = (user: string, n: number): BrokerError =>
   notAllowed(`connection refused for user '${user}': user connection limit (${n}) is reached`);
 
 export const userChannelLimit = (user: string, n: number): BrokerError =>
   notAllowed(`number of channels opened for user '${user}' has reached the maximum allowed user limit of (${n})`);
-
-export const queueLimit = (queue: string, vhost: string, n: number): BrokerError =>
-  preconditionFailed(`cannot declare queue '${queue}': queue limit in vhost '${vhost}' (${n}) is reached`);

@@ -15,7 +15,6 @@ import {
 import { DefaultExchange } from './exchange/default.js';
 import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
 import type { DedupStore } from './dedup.js';
-import { checkLimits, limitOf, queueLimit, VHOST_LIMIT_KEYS, type VHostLimits } from './resource-limits.js';
 import { DirectExchange } from './exchange/direct.js';
 import type { Exchange } from './exchange/exchange.js';
 import { FanoutExchange } from './exchange/fanout.js';
@@ -74,8 +73,6 @@ export class VHost {
   delayedStore: DelayedStore | null = null;
   /** Keeps deduplication caches of durable exchanges and queues (set by storage). */
   dedupStore: DedupStore | null = null;
-  /** set_vhost_limits: max-connections, max-queues (absent or negative: none). */
-  limits: VHostLimits = {};
   /** Set by route() when the exchange dropped the message as a duplicate (x-message-deduplication). */
   duplicate = false;
   /** Observers of policy changes (queue features re-resolve their effective settings). */
@@ -256,8 +253,6 @@ export class VHost {
     }
     if (name.startsWith('amq.') && !serverNamed)
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
-    const maxQ = limitOf(this.limits['max-queues']);
-    if (maxQ >= 0 && this.queues.size >= maxQ) throw queueLimit(name, this.name, maxQ);
     const type = validateQueueArgs(name, this.name, d);
     const q = new Queue(
       name,
@@ -416,13 +411,6 @@ export class VHost {
     if (this.exchanges.get(x.name) !== x) return;
     const targets = this.route(x, msg).slice();
     for (const q of targets) q.enqueue(msg);
-  }
-
-  /** rabbitmqctl set_vhost_limits (replaces the limits; {} clears them). Existing objects stay. */
-  setLimits(limits: VHostLimits): void {
-    checkLimits(limits as Record<string, unknown>, VHOST_LIMIT_KEYS);
-    this.limits = { ...limits };
-    this.changed();
   }
 
   // ---- policies ---------------------------------------------------------------------------------

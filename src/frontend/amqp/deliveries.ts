@@ -20,6 +20,7 @@ import { rs } from '../../core/errors.js';
 import { roughNow } from '../../util/rough-clock.js';
 import type { AmqpChannel } from './channel.js';
 import { AmqpConsumer } from './consumer.js';
+import { amqpFormat } from './format.js';
 import { REPLY_TO_QUEUE, type ReplyReceiver } from './direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
 
@@ -54,6 +55,10 @@ export class ChannelDeliveries implements ReplyReceiver {
   globalPrefetchSize = 0;
   private prefetchCount = 0;
   private prefetchSize = 0;
+  /** basic.qos global=false in force (for management's prefetch_count). */
+  get consumerPrefetch(): number {
+    return this.prefetchCount;
+  }
   private nextTag = 0;
   private txAcks: TxAck[] = [];
   private replyAddress: string | null = null;
@@ -84,6 +89,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     }
     if (m.queue === REPLY_TO_QUEUE) return this.consumeReplyTo(tag, m);
     const name = m.queue === '' ? ch.lastQueueName : m.queue;
+    ch.access.check('queue', name, 'read');
     const q = ch.vhost.getQueueFor(name, ch.conn);
     if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
       throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
@@ -152,7 +158,9 @@ export class ChannelDeliveries implements ReplyReceiver {
 
   get(queueName: string, noAck: boolean): void {
     const ch = this.ch;
-    const q = ch.vhost.getQueueFor(queueName === '' ? ch.lastQueueName : queueName, ch.conn);
+    const name = queueName === '' ? ch.lastQueueName : queueName;
+    ch.access.check('queue', name, 'read');
+    const q = ch.vhost.getQueueFor(name, ch.conn);
     const e = q.get(noAck);
     if (e === null) {
       writeBasicGetEmpty(ch.conn.out, ch.id);
@@ -163,7 +171,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const msg = e.msg;
     const out = ch.conn.out;
     writeBasicGetOk(out, ch.id, tag, e.redelivered, msg.exchange, msg.routingKey, q.messageCount);
-    writeContentHeader(out, ch.id, 60, msg.bodySize, q.propsFor(e));
+    writeContentHeader(out, ch.id, 60, msg.bodySize, amqpProps(q, e));
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
     if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
   }
@@ -171,7 +179,7 @@ export class ChannelDeliveries implements ReplyReceiver {
   // Hot path: the queue hands a message to one of this channel's consumers.
   deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void {
     const tag = ++this.nextTag;
-    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg, queue.propsFor(entry));
+    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg, amqpProps(queue, entry));
     if (!c.noAck) {
       const size = entry.msg.bodySize;
       this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
@@ -185,7 +193,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     tag: number,
     redelivered: boolean,
     msg: Message,
-    props: Buffer = msg.props,
+    props: Buffer = msg.propsIn(amqpFormat),
   ): void {
     const ch = this.ch;
     const out = ch.conn.out;
@@ -360,4 +368,15 @@ function requeueAll(ds: Delivery[], byClient = false): void {
     l.push(d.entry);
   }
   for (const [q, entries] of byQueue) q.requeue(entries, byClient);
+}
+
+/**
+ * The AMQP properties of a delivery: the queue's view (quorum queues add x-delivery-count) of an AMQP
+ * message, or an MQTT/STOMP message's properties converted to AMQP (RabbitMQ mc conversion at delivery).
+ */
+function amqpProps(q: Queue, e: QueuedMessage): Buffer {
+  const m = e.msg;
+  if (m.format === amqpFormat) return q.propsFor(e);
+  const p = m.propsIn(amqpFormat);
+  return q.type === 'quorum' ? amqpFormat.withIntHeader(p, 'x-delivery-count', e.deliveryCount - 1) : p;
 }

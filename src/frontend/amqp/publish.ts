@@ -152,6 +152,14 @@ export class ChannelPublisher {
     const body = this.body!;
     this.reset();
     const conn = this.ch.conn;
+    // rabbit_channel basic.publish: write on the exchange (cached), then the routing key on topic exchanges
+    const access = this.ch.access;
+    access.checkPublish(m.exchange);
+    if (access.user.topicPermissions.size !== 0 && access.hasTopicRestriction(m.exchange)) {
+      if (this.ch.vhost.exchanges.get(m.exchange)?.type === 'topic') {
+        access.checkTopic(m.exchange, m.routingKey, 'write', this.ch.topicVars());
+      }
+    }
     const end = props.length;
     const flags = end >= 2 ? props.readUInt16BE(0) : 0;
     if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
@@ -248,7 +256,7 @@ export class ChannelPublisher {
   private sendReturn(code: number, text: string, msg: Message): void {
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
-    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.props);
+    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
     writeBody(out, this.ch.id, msg.body, this.ch.conn.frameMax);
     this.ch.conn.scheduleFlush();
   }

@@ -129,9 +129,8 @@ describe('amqplib: vhost and user limits', () => {
   test('vhost max-connections (530) and max-queues (406); user max-connections and max-channels (530)', async (t) => {
     const b = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'memory', logLevel: 'warn' });
     t.after(() => b.close());
-    const v = b.broker.addVHost('limited');
+    b.broker.addVHost('limited', { limits: { 'max-connections': 1, 'max-queues': 1 } });
     b.broker.users.setPermissions('guest', 'limited', { configure: '.*', write: '.*', read: '.*' });
-    v.setLimits({ 'max-connections': 1, 'max-queues': 1 });
     const url = `amqp://guest:guest@127.0.0.1:${b.amqpPort}/limited`;
     const c1 = await Client.open(t, url);
     assert.equal(
@@ -150,7 +149,7 @@ describe('amqplib: vhost and user limits', () => {
         "PRECONDITION_FAILED - cannot declare queue 'q2': queue limit in vhost 'limited' (1) is reached",
       ),
     );
-    v.setLimits({});
+    b.broker.addVHost('limited', { limits: {} });
     const ch2 = await c1.channel();
     await ch2.assertQueue('q2');
 
