@@ -26,6 +26,7 @@ import { Queue } from './queue/queue.js';
 import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 import { deadLetter } from './queue/dead-letter.js';
+import { validatePolicyDefinition } from './queue/policy-definitions.js';
 import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
 import type { DeathReason } from './queue/dead-letter.js';
 
@@ -417,6 +418,7 @@ export class VHost {
 
   setPolicy(p: PolicyInput, operator = false): Policy {
     const policy = makePolicy(p);
+    validatePolicyDefinition(policy.definition as Record<string, unknown>, operator);
     (operator ? this.operatorPolicies : this.policies).set(policy);
     this.policiesChanged();
     return policy;
