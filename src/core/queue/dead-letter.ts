@@ -52,7 +52,14 @@ export function deadLetter(v: DeadLetterRouter, q: Queue, m: Message, reason: De
   if (name === null) return 0;
   const x = v.exchanges.get(name);
   if (x === undefined) return 0;
-  const dm = deadLetterCopy(m, q, reason, name);
+  let dm: Message;
+  try {
+    dm = deadLetterCopy(m, q, reason, name);
+  } catch {
+    // properties the publisher sent malformed (a header table nobody had decoded yet): RabbitMQ would fail
+    // to parse them too; the message is dropped rather than let a timer callback throw
+    return 0;
+  }
   // route() hands back the vhost's scratch array; enqueueing may dead-letter again (a full DLQ), so copy
   const targets = v.route(x, dm).slice();
   let n = 0;
