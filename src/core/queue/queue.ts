@@ -110,6 +110,11 @@ export class Queue {
     return this.consumers.length;
   }
 
+  /** With x-single-active-consumer: the consumer receiving messages (management's single_active_consumer_tag). */
+  get activeConsumer(): Consumer | null {
+    return this.sac?.active ?? null;
+  }
+
   /** The exclusive consumer, if one holds the queue. */
   get exclusiveConsumer(): Consumer | null {
     return this.consumers.length === 1 && this.consumers[0]!.exclusive ? this.consumers[0]! : null;

@@ -77,6 +77,17 @@ export function policyValue(key: string, policy: Policy | null, operator: Policy
   return typeof p === 'number' && typeof o === 'number' ? Math.min(p, o) : p;
 }
 
+/** The definition management shows as effective_policy_definition: both merged key by key as above. */
+export function effectiveDefinition(policy: Policy | null, operator: Policy | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = new Set([...Object.keys(policy?.definition ?? {}), ...Object.keys(operator?.definition ?? {})]);
+  for (const k of keys) {
+    const v = policyValue(k, policy, operator);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 function lookup(key: string, args: Record<string, unknown>, policy: Policy | null, operator: Policy | null): unknown {
   const a = args['x-' + key];
   const p = policyValue(key, policy, operator);
