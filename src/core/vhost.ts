@@ -400,7 +400,8 @@ export class VHost {
       }
     }
     dests.length = base;
-    if (added === 0 && x.alternateExchange !== null) {
+    // a delayed exchange holding the message routed it nowhere yet: that is not "unroutable"
+    if (added === 0 && x.alternateExchange !== null && !(x instanceof DelayedExchange && x.held === msg)) {
       const ae = this.exchanges.get(x.alternateExchange);
       if (ae && this.exchangeMark.get(ae) !== gen) added += this.routeFrom(ae, msg, out, gen);
     }
