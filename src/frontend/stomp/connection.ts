@@ -67,7 +67,6 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private lastWrite = roughNow();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly flowBlockedBy = new Set<Queue>();
-  private readonly connectedAt = roughNow();
 
   constructor(
     readonly server: StompServer,
@@ -88,6 +87,11 @@ export class StompConnection implements ClientConnection, FlowControlled {
         this.onError(e, null);
       }
     });
+    // as AMQP's handshake_timeout: a socket that never sends CONNECT does not stay open
+    const t = setTimeout(() => {
+      if (!this.connected && !this.closed) this.close();
+    }, server.options.handshakeTimeout);
+    t.unref();
     socket.on('drain', () => this.resumeSubs());
     socket.on('error', () => {});
     socket.on('close', () => this.teardown());
@@ -649,7 +653,6 @@ export class StompConnection implements ClientConnection, FlowControlled {
       this.server.broker.unregister(this);
     }
     this.server.connectionClosed(this);
-    void this.connectedAt;
   }
 }
 
