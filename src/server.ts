@@ -12,6 +12,13 @@ import { StompServer } from './frontend/stomp/server.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { importDefinitions, type Definitions } from './storage/definitions.js';
+import { ManagementServer } from './management/server.js';
+import { createPrometheusServer } from './management/prometheus.js';
+import { RateSampler } from './management/rates.js';
+import type { Management } from './management/context.js';
 
 export interface RunningBroker {
   /** Bound AMQP port, or null when the listener is off. */
@@ -25,6 +32,12 @@ export interface RunningBroker {
   stompsPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
+  /** Bound management HTTP port, or null when off. */
+  managementPort: number | null;
+  /** Bound management HTTPS port, or null. */
+  managementTlsPort: number | null;
+  /** Bound Prometheus port, or null when off. */
+  prometheusPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
   /** Clean shutdown. Idempotent. */
@@ -37,11 +50,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const broker = new Broker({ loopbackUsers: o.loopbackUsers });
   const storage: Storage = await openStorage(o, log);
   await storage.restore(broker, o);
+  if (o.loadDefinitions !== null) {
+    // RabbitMQ's load_definitions: applied at every boot, over what storage restored
+    const defs = JSON.parse(await readFile(o.loadDefinitions, 'utf8')) as Definitions;
+    importDefinitions(broker, defs);
+    log.info(`definitions imported from ${o.loadDefinitions}`);
+  }
   const amqp = new AmqpServer(broker, o, log);
   const retained = o.storage === 'file' ? await FileRetainedStore.open(o.dataDir, log) : new MemoryRetainedStore();
   const mqtt = new MqttServer(broker, o, log, retained);
   const stomp = new StompServer(broker, o, log);
   const listeners: Listening[] = [];
+  const httpServers: Server[] = [];
   let amqpPort: number | null = null;
   let amqpsPort: number | null = null;
   const ports: Record<'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp', number | null> = {
@@ -90,6 +110,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     ports[key] = l.port;
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port} path /ws`);
   };
+  const rates = new RateSampler(broker, o.statsInterval);
+  const mgmt: Management = {
+    broker,
+    rates,
+    options: o,
+    ports: { amqp: null, amqps: null, management: null, prometheus: null },
+    nodeName: broker.nodeName,
+  };
+  let managementPort: number | null = null;
+  let managementTlsPort: number | null = null;
+  let prometheusPort: number | null = null;
   try {
     if (o.amqpPort !== null) {
       const l = await listen(o.amqpPort, o.bind, (s) => amqp.handleSocket(s));
@@ -110,7 +141,31 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
     await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
     await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
+    mgmt.ports.amqp = amqpPort;
+    mgmt.ports.amqps = amqpsPort;
+    const ms = new ManagementServer(mgmt, log);
+    if (o.managementPort !== null) {
+      const s = ms.createServer(null);
+      httpServers.push(s);
+      managementPort = mgmt.ports.management = await listenHttp(s, o.managementPort, o.bind);
+      log.info(`management API and UI listening on ${o.bind.join(', ')} port ${managementPort}`);
+    }
+    if (o.managementTlsPort !== null) {
+      if (!o.tls) throw new Error('managementTlsPort needs tls options (cert and key)');
+      const s = ms.createServer(o.tls);
+      httpServers.push(s);
+      managementTlsPort = await listenHttp(s, o.managementTlsPort, o.bind);
+      log.info(`management API over HTTPS listening on port ${managementTlsPort}`);
+    }
+    if (o.prometheusPort !== null) {
+      const s = createPrometheusServer(mgmt);
+      httpServers.push(s);
+      prometheusPort = mgmt.ports.prometheus = await listenHttp(s, o.prometheusPort, o.bind);
+      log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
+    }
+    if (httpServers.length > 0) rates.start();
   } catch (e) {
+    await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));
     await mqtt.close();
     await stomp.close();
@@ -128,13 +183,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     stompsPort: ports.stomps,
     webMqttPort: ports.webMqtt,
     webStompPort: ports.webStomp,
+    managementPort,
+    managementTlsPort,
+    prometheusPort,
     broker,
     options: o,
     close() {
       closing ??= (async () => {
         // Stop accepting first; server.close() resolves only once every socket has gone, so the
         // connections are closed (320 CONNECTION_FORCED) before the listeners are awaited.
+        rates.stop();
         const stopped = Promise.all(listeners.map((l) => l.close()));
+        await Promise.all(httpServers.map(closeHttp));
         await Promise.all([amqp.close(), mqtt.close(), stomp.close()]);
         await stopped;
         await storage.close();
@@ -143,4 +203,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       return closing;
     },
   };
+}
+
+/** Listen on the first bind address (HTTP needs one server per address; Warren binds the first). */
+function listenHttp(s: Server, port: number, bind: string[]): Promise<number> {
+  const host = bind[0] ?? '::';
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    s.once('error', onError);
+    s.listen({ port, host }, () => {
+      s.off('error', onError);
+      const a = s.address();
+      resolve(typeof a === 'object' && a !== null ? a.port : port);
+    });
+  });
+}
+
+function closeHttp(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!s.listening) return resolve();
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
 }

@@ -9,7 +9,8 @@ import type { BrokerOptions, LogLevel } from '../options.js';
 export interface OptionSpec {
   flag: string;
   key: keyof FlatConfig;
-  kind: 'port' | 'int' | 'string' | 'bool' | 'list';
+  /** 'port': 0 = any free port, off = none; 'port0off': 0 (or off) = none, as the management issue asks. */
+  kind: 'port' | 'port0off' | 'int' | 'string' | 'bool' | 'list';
   help: string;
   defaultText?: string;
 }
@@ -38,6 +39,10 @@ export interface FlatConfig {
   stompsPort?: number | null;
   webMqttPort?: number | null;
   webStompPort?: number | null;
+  managementPort?: number | null;
+  managementTlsPort?: number | null;
+  prometheusPort?: number | null;
+  loadDefinitions?: string;
 }
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
@@ -157,6 +162,33 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'bool',
     help: 'report product "RabbitMQ" (kombu/Celery compatibility)',
   },
+  {
+    flag: 'management-port',
+    key: 'managementPort',
+    kind: 'port0off',
+    help: 'management HTTP API and web UI port (0 or off: none)',
+    defaultText: '15672',
+  },
+  {
+    flag: 'management-tls-port',
+    key: 'managementTlsPort',
+    kind: 'port0off',
+    help: 'management over HTTPS with the --tls-* files (RabbitMQ uses 15671)',
+    defaultText: 'off',
+  },
+  {
+    flag: 'prometheus-port',
+    key: 'prometheusPort',
+    kind: 'port0off',
+    help: 'Prometheus /metrics port (0 or off: none)',
+    defaultText: '15692',
+  },
+  {
+    flag: 'load-definitions',
+    key: 'loadDefinitions',
+    kind: 'string',
+    help: "RabbitMQ definitions.json to import at boot (RabbitMQ's load_definitions)",
+  },
 ];
 
 export function envName(flag: string): string {
@@ -174,6 +206,13 @@ export function parseValue(spec: OptionSpec, raw: string | boolean): unknown {
     case 'port': {
       const s = String(raw);
       if (s === 'off' || s === 'none' || s === 'false') return null;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${spec.flag}: not a port: '${s}'`);
+      return n;
+    }
+    case 'port0off': {
+      const s = String(raw);
+      if (s === 'off' || s === 'none' || s === 'false' || s === '0') return null;
       const n = Number(s);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${spec.flag}: not a port: '${s}'`);
       return n;
@@ -240,6 +279,11 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
     const v = c[key];
     o[key] = v === undefined ? port : v === 0 ? null : v;
   }
+  // the server's listeners default on, as RabbitMQ's (startBroker's default is off)
+  o.managementPort = c.managementPort === undefined ? 15672 : c.managementPort;
+  if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
+  o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
+  if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
   if (c.tlsCert || c.tlsKey) {
     if (!c.tlsCert || !c.tlsKey) throw new Error('TLS needs both --tls-cert and --tls-key');
     o.tls = {

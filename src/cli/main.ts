@@ -20,7 +20,7 @@ export function buildProgram(): Command {
   const server = program.command('server').description('run the broker');
   server.addOption(new Option('--config <file>', 'JSON or YAML config file').env('WARREN_CONFIG'));
   for (const spec of SERVER_OPTIONS) {
-    const arg = spec.kind === 'bool' ? '' : ` <${spec.kind === 'port' ? 'port' : 'value'}>`;
+    const arg = spec.kind === 'bool' ? '' : ` <${spec.kind === 'port' || spec.kind === 'port0off' ? 'port' : 'value'}>`;
     const help = spec.defaultText ? `${spec.help} (default: ${spec.defaultText})` : spec.help;
     server.addOption(new Option(`--${spec.flag}${arg}`, `${help} [${envName(spec.flag)}]`));
   }

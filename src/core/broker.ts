@@ -1,8 +1,22 @@
 // The broker: vhosts, users and the live connections, independent of any protocol. Front ends authenticate
 // against it, open vhosts through it, and register their connections so management can list them.
+import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
 import { VHost } from './vhost.js';
+
+/** A channel as management lists it (GET /api/channels), described by its front end. */
+export interface ChannelInfo {
+  number: number;
+  consumerCount: number;
+  messagesUnacknowledged: number;
+  prefetchCount: number;
+  globalPrefetchCount: number;
+  confirm: boolean;
+  transactional: boolean;
+  /** Messages published on this channel so far (counter bumped by the front end). */
+  published: number;
+}
 
 /** What a front end's connection exposes to the core (for listing and forced close). */
 export interface ClientConnection {
@@ -10,6 +24,20 @@ export interface ClientConnection {
   readonly protocol: string;
   readonly user: string;
   readonly vhost: string;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  readonly connectedAt?: number;
+  readonly clientProperties?: Record<string, unknown>;
+  readonly tls?: boolean;
+  readonly frameMax?: number;
+  readonly channelMax?: number;
+  readonly heartbeat?: number;
+  readonly blocked?: boolean;
+  readonly stats?: { recvOct: number; sendOct: number; recvCnt: number; sendCnt: number };
+  /** The open channels, for management. */
+  channelInfos?(): ChannelInfo[];
   /** Close it from the server side (shutdown, management). */
   forceClose(reason: string): void;
 }
@@ -18,18 +46,78 @@ export interface BrokerConfig {
   loopbackUsers: string[];
 }
 
+/** Vhost metadata and limits (rabbitmqctl add_vhost --description/--tags, set_vhost_limits). */
+export interface VHostSettings {
+  description: string;
+  tags: string[];
+  defaultQueueType: string;
+  /** max-connections, max-queues; absent = unlimited. */
+  limits: Record<string, number>;
+}
+
 export class Broker {
   readonly vhosts = new Map<string, VHost>();
+  readonly vhostSettings = new Map<string, VHostSettings>();
   readonly users = new UserStore();
   readonly connections = new Map<number, ClientConnection>();
+  /** Cluster-wide parameters would live here; per-vhost runtime parameters (component → name → value). */
+  readonly parameters = new Map<string, Map<string, Map<string, unknown>>>();
+  readonly startedAt = Date.now();
+  /** RabbitMQ-style node name, shown by management and metrics. */
+  readonly nodeName = `warren@${hostname()}`;
+  /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */
+  onDefinitionsChanged: (() => void) | null = null;
   private nextConnectionId = 1;
 
-  constructor(readonly config: BrokerConfig) {}
+  constructor(readonly config: BrokerConfig) {
+    this.users.onChange = () => this.definitionsChanged();
+  }
 
-  addVHost(name: string): VHost {
+  definitionsChanged(): void {
+    this.onDefinitionsChanged?.();
+  }
+
+  addVHost(name: string, settings?: Partial<VHostSettings>): VHost {
     let v = this.vhosts.get(name);
-    if (!v) this.vhosts.set(name, (v = new VHost(name)));
+    if (!v) {
+      this.vhosts.set(name, (v = new VHost(name)));
+      v.listener = { changed: () => this.definitionsChanged() };
+      this.vhostSettings.set(name, { description: '', tags: [], defaultQueueType: 'classic', limits: {} });
+    }
+    if (settings) {
+      const s = this.vhostSettings.get(name)!;
+      if (settings.description !== undefined) s.description = settings.description;
+      if (settings.tags !== undefined) s.tags = settings.tags;
+      if (settings.defaultQueueType !== undefined) s.defaultQueueType = settings.defaultQueueType;
+      if (settings.limits !== undefined) s.limits = settings.limits;
+    }
+    this.definitionsChanged();
     return v;
+  }
+
+  /** Delete a vhost: its connections are closed (320), its queues and exchanges go, permissions on it too. */
+  deleteVHost(name: string): boolean {
+    const v = this.vhosts.get(name);
+    if (!v) return false;
+    for (const c of [...this.connections.values()]) {
+      if (c.vhost === name) c.forceClose(`vhost '${name}' is deleted`);
+    }
+    for (const q of [...v.queues.values()]) v.deleteQueueObject(q);
+    this.vhosts.delete(name);
+    this.vhostSettings.delete(name);
+    this.parameters.delete(name);
+    this.users.forgetVHost(name);
+    this.definitionsChanged();
+    return true;
+  }
+
+  /** Delete a user; RabbitMQ closes the user's connections too. */
+  deleteUser(name: string): boolean {
+    if (!this.users.delete(name)) return false;
+    for (const c of [...this.connections.values()]) {
+      if (c.user === name) c.forceClose(`user '${name}' is deleted`);
+    }
+    return true;
   }
 
   /** The vhost a connection opens (connection.open); 530 NOT_ALLOWED as RabbitMQ when missing or forbidden. */
@@ -38,6 +126,16 @@ export class Broker {
     if (!v) throw notAllowed(`vhost ${name} not found`);
     if (!user.permissions.has(name)) {
       throw notAllowed(`access to vhost '${name}' refused for user '${user.name}'`);
+    }
+    const max = this.vhostSettings.get(name)?.limits['max-connections'];
+    if (max !== undefined && max >= 0) {
+      let n = 0;
+      for (const c of this.connections.values()) if (c.vhost === name) n++;
+      if (n >= max) {
+        throw notAllowed(
+          `access to vhost '${name}' refused for user '${user.name}': connection limit (${max}) is reached`,
+        );
+      }
     }
     return v;
   }
@@ -53,6 +151,11 @@ export class Broker {
       return `User '${name}' can only connect via localhost`;
     }
     return u;
+  }
+
+  /** Connections accepted so far (rabbitmq_connections_opened_total). */
+  get allocatedConnections(): number {
+    return this.nextConnectionId - 1;
   }
 
   allocateConnectionId(): number {

@@ -68,6 +68,12 @@ export class Message {
   readonly timestamp: number;
   /** Per-message TTL from `expiration` in ms, -1 when none. A bad expiration throws PRECONDITION_FAILED. */
   readonly ttl: number;
+  /**
+   * Extra routing keys from the CC and BCC headers (RabbitMQ sender-selected distribution), set by the
+   * front end; null when absent. BCC is already stripped from `props`.
+   */
+  cc: readonly string[] | null = null;
+  bcc: readonly string[] | null = null;
   private headersCache: HeaderTable | null | undefined = undefined;
   // one cached conversion: a message is usually consumed in at most one other protocol
   private convertedFormat: ContentFormat | null = null;

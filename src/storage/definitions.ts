@@ -2,12 +2,35 @@
 // bindings): what the file store persists, and later what the management API exports and imports.
 import type { Broker } from '../core/broker.js';
 import type { Policy, PolicyInput } from '../core/policy.js';
+import { DEFAULT_HASHING } from '../core/auth/password.js';
+import { VERSION } from '../version.js';
 
 export interface Definitions {
   warren_version?: string;
-  users: { name: string; password_hash: string; hashing_algorithm: string; tags: string[] | string }[];
-  vhosts: { name: string }[];
+  rabbit_version?: string;
+  rabbitmq_version?: string;
+  product_name?: string;
+  product_version?: string;
+  users: {
+    name: string;
+    password_hash: string;
+    hashing_algorithm?: string;
+    tags: string[] | string;
+    limits?: Record<string, unknown>;
+  }[];
+  vhosts: {
+    name: string;
+    description?: string;
+    tags?: string[] | string;
+    default_queue_type?: string;
+    metadata?: { description?: string; tags?: string[]; default_queue_type?: string };
+    /** Warren keeps vhost limits with the vhost (RabbitMQ: a vhost-limits parameter). */
+    limits?: Record<string, number>;
+  }[];
   permissions: { user: string; vhost: string; configure: string; write: string; read: string }[];
+  topic_permissions?: { user: string; vhost: string; exchange: string; write: string; read: string }[];
+  parameters?: { vhost: string; component: string; name: string; value: unknown }[];
+  global_parameters?: { name: string; value: unknown }[];
   exchanges: {
     name: string;
     vhost: string;
@@ -43,9 +66,13 @@ export interface PolicyDef {
 
 export function exportDefinitions(broker: Broker): Definitions {
   const d: Definitions = {
+    warren_version: VERSION,
     users: [],
     vhosts: [],
     permissions: [],
+    topic_permissions: [],
+    parameters: [],
+    global_parameters: [],
     exchanges: [],
     queues: [],
     bindings: [],
@@ -56,13 +83,35 @@ export function exportDefinitions(broker: Broker): Definitions {
     d.users.push({
       name: u.name,
       password_hash: u.passwordHash,
-      hashing_algorithm: 'rabbit_password_hashing_sha256',
+      hashing_algorithm: u.hashingAlgorithm,
       tags: u.tags,
+      limits: {},
     });
-    for (const [vhost, p] of u.permissions) d.permissions.push({ user: u.name, vhost, ...p });
+    for (const [vhost, p] of u.permissions) {
+      d.permissions.push({ user: u.name, vhost, configure: p.configure, write: p.write, read: p.read });
+    }
+    for (const [vhost, m] of u.topicPermissions) {
+      for (const t of m.values()) {
+        d.topic_permissions!.push({ user: u.name, vhost, exchange: t.exchange, write: t.write, read: t.read });
+      }
+    }
+  }
+  for (const [vhost, components] of broker.parameters) {
+    for (const [component, names] of components) {
+      for (const [name, value] of names) d.parameters!.push({ vhost, component, name, value });
+    }
   }
   for (const v of broker.vhosts.values()) {
-    d.vhosts.push({ name: v.name });
+    const s = broker.vhostSettings.get(v.name);
+    const vd: Definitions['vhosts'][number] = { name: v.name };
+    if (s && (s.description !== '' || s.tags.length > 0 || s.defaultQueueType !== 'classic')) {
+      vd.description = s.description;
+      vd.tags = s.tags;
+      vd.default_queue_type = s.defaultQueueType;
+      vd.metadata = { description: s.description, tags: s.tags, default_queue_type: s.defaultQueueType };
+    }
+    if (s && Object.keys(s.limits).length > 0) vd.limits = { ...s.limits };
+    d.vhosts.push(vd);
     for (const p of v.policies.byName.values()) d.policies!.push(policyDef(v.name, p));
     for (const p of v.operatorPolicies.byName.values()) d.operator_policies!.push(policyDef(v.name, p));
     for (const x of v.exchanges.values()) {
@@ -92,6 +141,16 @@ export function exportDefinitions(broker: Broker): Definitions {
     }
   }
   return d;
+}
+
+/** Store a runtime parameter (RabbitMQ's shovel/federation-upstream/…; Warren keeps them for export). */
+export function setParameter(broker: Broker, vhost: string, component: string, name: string, value: unknown): void {
+  let c = broker.parameters.get(vhost);
+  if (!c) broker.parameters.set(vhost, (c = new Map()));
+  let n = c.get(component);
+  if (!n) c.set(component, (n = new Map()));
+  n.set(name, value);
+  broker.definitionsChanged();
 }
 
 function policyDef(vhost: string, p: Policy): PolicyDef {
@@ -125,14 +184,30 @@ function bindingDef(
 }
 
 export function importDefinitions(broker: Broker, d: Definitions): void {
-  for (const v of d.vhosts ?? []) broker.addVHost(v.name);
+  for (const v of d.vhosts ?? []) {
+    const tags = v.tags ?? v.metadata?.tags;
+    broker.addVHost(v.name, {
+      description: v.description ?? v.metadata?.description ?? '',
+      tags: Array.isArray(tags) ? tags : tags ? tags.split(',') : [],
+      defaultQueueType: v.default_queue_type ?? v.metadata?.default_queue_type ?? 'classic',
+      limits: v.limits ?? {},
+    });
+  }
   for (const u of d.users ?? []) {
-    const user = broker.users.add(u.name, '', Array.isArray(u.tags) ? u.tags : u.tags ? u.tags.split(',') : []);
-    user.passwordHash = u.password_hash;
+    broker.users.put(
+      u.name,
+      u.password_hash ?? '',
+      Array.isArray(u.tags) ? u.tags : u.tags ? u.tags.split(',').filter((t) => t !== '') : [],
+      u.hashing_algorithm ?? DEFAULT_HASHING,
+    );
   }
   for (const p of d.permissions ?? []) {
     broker.users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
   }
+  for (const p of d.topic_permissions ?? []) {
+    broker.users.setTopicPermission(p.user, p.vhost, { exchange: p.exchange, write: p.write, read: p.read });
+  }
+  for (const p of d.parameters ?? []) setParameter(broker, p.vhost, p.component, p.name, p.value);
   // policies before exchanges and queues, so objects see their policy from the start
   for (const p of d.policies ?? []) {
     broker.addVHost(p.vhost).setPolicy(policyInput(p));

@@ -5,7 +5,6 @@
 import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
-import type { VHost } from '../core/vhost.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
@@ -85,11 +84,12 @@ class FileStorage implements Storage {
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
     this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
-    for (const v of broker.vhosts.values()) v.listener = { changed: (vh: VHost) => this.changed(vh) };
+    // users, permissions, vhosts and every vhost's definitions report through the broker
+    broker.onDefinitionsChanged = () => this.changed();
     if (!defs) this.changed();
   }
 
-  private changed(_v?: VHost): void {
+  private changed(): void {
     this.dirty = true;
     // coalesce bursts of declares into one write
     this.timer ??= setTimeout(() => {

@@ -20,9 +20,12 @@ interface Started {
 
 async function startServer(args: string[], env: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, [BIN, 'server', ...args], {
-    // the MQTT/STOMP listeners default to RabbitMQ's ports (held by the anchor here): off unless a test asks
+    // management, Prometheus, MQTT and STOMP listeners off unless a test asks (the RabbitMQ anchor holds
+    // their default ports)
     env: {
       ...process.env,
+      WARREN_MANAGEMENT_PORT: '0',
+      WARREN_PROMETHEUS_PORT: '0',
       WARREN_MQTT_PORT: '0',
       WARREN_STOMP_PORT: '0',
       WARREN_WEB_MQTT_PORT: '0',
@@ -67,12 +70,17 @@ test('--help lists every server option with its WARREN_* variable', () => {
     '--stomps-port',
     '--web-mqtt-port',
     '--web-stomp-port',
+    '--management-port',
+    '--prometheus-port',
+    '--load-definitions',
   ]) {
     assert.match(r.stdout, new RegExp(flag), flag);
   }
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_AMQP_PORT/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_DATA_DIR/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_WEB_STOMP_PORT/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_MANAGEMENT_PORT/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_PROMETHEUS_PORT/);
 });
 
 test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit code 0', async () => {

@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import type { BrokerOptions } from '../../src/index.js';
 
 /** The repository root: the nearest ancestor with a package.json (works from dist/test/interop and test/interop). */
 function findRoot(): string {
@@ -48,6 +49,9 @@ function probe(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
+const skipKombu = probe(PYTHON, ['-c', 'import kombu']) ? false : 'python3-kombu is not installed';
+// a scenario that needs Warren's own options cannot run against an external broker
+const skipExternal = process.env.WARREN_TEST_AMQP_URL ? 'needs an in-process Warren' : false;
 const skipPython = probe(PYTHON, ['-c', 'import pika'])
   ? false
   : `${PYTHON} cannot import pika (apt-get install python3-pika)`;
@@ -149,8 +153,8 @@ function assertOk(r: RunResult): void {
   if (r.code !== 0) assert.fail(describeRun(r));
 }
 
-async function withBroker(fn: (b: TestBroker) => Promise<void>): Promise<void> {
-  const broker = await startTestBroker();
+async function withBroker(fn: (b: TestBroker) => Promise<void>, options: BrokerOptions = {}): Promise<void> {
+  const broker = await startTestBroker(options);
   try {
     await fn(broker);
   } finally {
@@ -201,14 +205,18 @@ function buildGo(): Promise<string> {
   return goBinary;
 }
 
-function python(script: string, title: string, opts: { extra?: string[]; skip?: string | false } = {}): void {
+function python(
+  script: string,
+  title: string,
+  opts: { extra?: string[]; skip?: string | false; broker?: BrokerOptions } = {},
+): void {
   it(title, { skip: skipPython || opts.skip || false }, async () => {
     await withBroker(async (b) => {
       const prefix = uniqueName(`interop-py-${script.replace(/\.py$/, '')}`);
       const args = [path.join(INTEROP, 'python', script), b.url, prefix, ...(opts.extra ?? [])];
       const label = `python3 ${script} ${(opts.extra ?? []).join(' ')}`.trim();
       assertOk(await launch(label, PYTHON, args, { timeoutMs: SCRIPT_TIMEOUT_MS, env: scriptEnv(b) }).done);
-    });
+    }, opts.broker);
   });
 }
 
@@ -235,6 +243,18 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
     'pika KrakenD: topic + #, prefetch_count 10, prefetch_size 1024, mandatory, properties (001, 002)',
   );
   python('basics.py', 'pika basics: basic_get/get-empty, 14 properties + nested headers, bodies, confirms');
+  python(
+    'kombu_flow.py',
+    'kombu: product and QoS semantics, topic routing, prefetch, ack/reject/requeue, SimpleQueue',
+    {
+      skip: skipKombu,
+    },
+  );
+  python('kombu_flow.py', 'kombu with --advertise-rabbitmq: product RabbitMQ, kombu takes its RabbitMQ QoS path', {
+    extra: ['--advertise'],
+    skip: skipKombu || skipExternal,
+    broker: { advertiseRabbitmq: true },
+  });
   python('topic_routing.py', 'pika Evolution API: per-instance queues on a topic exchange, seed binding list (000)');
 
   go('fanout', 'go FastAPI shipping service: fanout exchange, exclusive server-named queue (003)');

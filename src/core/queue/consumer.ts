@@ -17,6 +17,16 @@ export interface Consumer {
   deliver(entry: QueuedMessage, queue: Queue): void;
   /** The queue was deleted under the consumer (AMQP: server-sent basic.cancel). */
   cancelByServer(queue: Queue): void;
+  /** Where the consumer lives, for management (GET /api/consumers). */
+  describe?(): ConsumerInfo;
+}
+
+export interface ConsumerInfo {
+  /** ClientConnection id. */
+  connectionId: number;
+  channel: number;
+  prefetchCount: number;
+  args: Record<string, unknown>;
 }
 
 /** The connection a queue is exclusive to, or a message was published on. */

@@ -25,6 +25,8 @@ import { ChannelPublisher } from './publish.js';
 import { ChannelDeliveries } from './deliveries.js';
 import { ConnectionReplyCode, connectionError, channelError } from './errors.js';
 import { REPLY_TO_QUEUE } from './direct-reply-to.js';
+import { AccessCache } from '../../core/auth/permissions.js';
+import { preconditionFailed } from '../../core/errors.js';
 
 export class AmqpChannel {
   closing = false;
@@ -32,11 +34,14 @@ export class AmqpChannel {
   flowActive = true;
   readonly publisher: ChannelPublisher;
   readonly deliveries: ChannelDeliveries;
+  /** Permission checks of this channel's user in its vhost (RabbitMQ checks per channel, with a cache). */
+  readonly access: AccessCache;
 
   constructor(
     readonly conn: AmqpConnection,
     readonly id: number,
   ) {
+    this.access = new AccessCache(conn.userObj!, conn.vhost);
     this.publisher = new ChannelPublisher(this);
     this.deliveries = new ChannelDeliveries(this);
   }
@@ -82,34 +87,42 @@ export class AmqpChannel {
       case MethodId.ExchangeDeclare:
         return this.exchangeDeclare(m, payload);
       case MethodId.ExchangeDelete:
+        // rabbit_channel: default-exchange and amq.* checks come before the configure check
+        if (m.exchange !== '' && !m.exchange.startsWith('amq.')) this.access.check('exchange', m.exchange, 'configure');
         this.vhost.deleteExchange(m.exchange, m.ifUnused);
         if (!m.nowait) writeExchangeDeleteOk(out, this.id);
         return;
       case MethodId.ExchangeBind:
+        this.checkBind('exchange', m.destination, m.source, m.routingKey);
         this.vhost.bindExchange(m.destination, m.source, m.routingKey, m.arguments);
         if (!m.nowait) writeExchangeBindOk(out, this.id);
         return;
       case MethodId.ExchangeUnbind:
+        this.checkBind('exchange', m.destination, m.source, m.routingKey);
         this.vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments);
         if (!m.nowait) writeExchangeUnbindOk(out, this.id);
         return;
       case MethodId.QueueDeclare:
         return this.queueDeclare(m, payload);
       case MethodId.QueueBind:
+        this.checkBind('queue', this.queueName(m.queue), m.exchange, m.routingKey);
         this.vhost.bindQueue(this.queueName(m.queue), m.exchange, m.routingKey, m.arguments, this.conn);
         if (!m.nowait) writeQueueBindOk(out, this.id);
         return;
       case MethodId.QueueUnbind:
+        this.checkBind('queue', this.queueName(m.queue), m.exchange, m.routingKey);
         this.vhost.unbindQueue(this.queueName(m.queue), m.exchange, m.routingKey, m.arguments, this.conn);
         writeQueueUnbindOk(out, this.id);
         return;
       case MethodId.QueuePurge: {
+        this.access.check('queue', this.queueName(m.queue), 'read');
         const n = this.vhost.getQueueFor(this.queueName(m.queue), this.conn).purge();
         if (!m.nowait) writeQueuePurgeOk(out, this.id, n);
         return;
       }
       case MethodId.QueueDelete: {
         const name = this.queueName(m.queue);
+        this.access.check('queue', name, 'configure');
         const n = this.vhost.deleteQueue(name, m.ifUnused, m.ifEmpty, this.conn);
         this.conn.exclusiveQueues.delete(name);
         if (!m.nowait) writeQueueDeleteOk(out, this.id, n);
@@ -161,6 +174,15 @@ export class AmqpChannel {
     if (m.passive) {
       this.vhost.declareExchangePassive(m.exchange);
     } else {
+      if (m.exchange !== '') {
+        this.access.check('exchange', m.exchange, 'configure');
+        const ae = m.arguments['alternate-exchange'];
+        if (typeof ae === 'string' && !this.vhost.exchanges.has(m.exchange)) {
+          // rabbit_channel: a new exchange with an alternate exchange needs read on itself, write on the AE
+          this.access.check('exchange', m.exchange, 'read');
+          this.access.check('exchange', ae, 'write');
+        }
+      }
       this.vhost.declareExchange(m.exchange, {
         type: m.type,
         durable: m.durable,
@@ -186,6 +208,8 @@ export class AmqpChannel {
       q = v.declareQueuePassive(this.queueName(m.queue), this.conn);
     } else {
       const name = m.queue === '' ? VHost.generateQueueName() : m.queue;
+      this.access.check('queue', name, 'configure');
+      if (!v.queues.has(name)) this.checkNewQueue(name, m.arguments);
       q = v.declareQueue(
         name,
         {
@@ -203,6 +227,35 @@ export class AmqpChannel {
     }
     this.lastQueueName = q.name;
     if (!m.nowait) writeQueueDeclareOk(this.conn.out, this.id, q.name, q.messageCount, q.consumerCount);
+  }
+
+  /** rabbit_channel:binding_action: write on the destination, read on the source (and its topic key). */
+  private checkBind(kind: 'queue' | 'exchange', destination: string, source: string, key: string): void {
+    this.access.check(kind, destination, 'write');
+    // the default exchange is refused next, by the vhost (check_not_default_exchange)
+    if (source === '' || (kind === 'exchange' && destination === '')) return;
+    this.access.check('exchange', source, 'read');
+    const x = this.vhost.exchanges.get(source);
+    if (x !== undefined && x.type === 'topic') this.access.checkTopic(source, key, 'read', this.topicVars());
+  }
+
+  topicVars(): { username: string; vhost: string } {
+    return { username: this.conn.user, vhost: this.conn.vhost };
+  }
+
+  /** Checks RabbitMQ makes only when the queue is new: the vhost's queue limit, DLX permissions. */
+  private checkNewQueue(name: string, args: Record<string, unknown>): void {
+    const max = this.conn.server.broker.vhostSettings.get(this.conn.vhost)?.limits['max-queues'];
+    if (max !== undefined && max >= 0 && this.vhost.queues.size >= max) {
+      throw preconditionFailed(
+        `cannot declare queue '${name}': queue limit in vhost '${this.conn.vhost}' (${max}) is reached`,
+      );
+    }
+    const dlx = args['x-dead-letter-exchange'];
+    if (typeof dlx === 'string') {
+      this.access.check('queue', name, 'read');
+      this.access.check('exchange', dlx, 'write');
+    }
   }
 
   /** Close this channel from the server side (a channel error): amqp0-9-1.xml channel.close. */

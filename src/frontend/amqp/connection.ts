@@ -23,7 +23,8 @@ import {
   writeChannelOpenOk,
   writeChannelCloseOk,
 } from '../../codec/amqp/methods.generated.js';
-import type { ClientConnection } from '../../core/broker.js';
+import type { ChannelInfo, ClientConnection } from '../../core/broker.js';
+import { TLSSocket } from 'node:tls';
 import { BrokerError } from '../../core/errors.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
@@ -58,7 +59,11 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   readonly channels: (AmqpChannel | undefined)[] = [];
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly tls: boolean;
   readonly connectedAt = Date.now();
+  authMechanism = '';
   state: State = 'header';
   user = '';
   vhost = '';
@@ -100,6 +105,9 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.id = server.broker.allocateConnectionId();
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = socket.localAddress ?? '';
+    this.localPort = socket.localPort ?? 0;
+    this.tls = socket instanceof TLSSocket;
     this.decoder = new FrameDecoder(this, FRAME_MIN_SIZE);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -113,6 +121,26 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   get name(): string {
     return `${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  /** The open channels, for management (GET /api/channels). */
+  channelInfos(): ChannelInfo[] {
+    const out: ChannelInfo[] = [];
+    for (const ch of this.channels) {
+      if (ch === undefined || ch.closing) continue;
+      const d = ch.deliveries;
+      out.push({
+        number: ch.id,
+        consumerCount: d.consumers.size,
+        messagesUnacknowledged: d.unacked.size,
+        prefetchCount: d.consumerPrefetch,
+        globalPrefetchCount: d.globalPrefetchCount,
+        confirm: ch.publisher.confirmMode,
+        transactional: ch.publisher.txMode,
+        published: 0,
+      });
+    }
+    return out;
   }
 
   /** May consumers on this connection be fed now? */
@@ -334,6 +362,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     let user: string;
     let pass: string;
     const mech = m.mechanism;
+    this.authMechanism = mech;
     if (mech === 'PLAIN') {
       // RFC 4616: [authzid] NUL authcid NUL passwd
       const parts = m.response.toString('utf8').split('\u0000');

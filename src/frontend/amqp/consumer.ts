@@ -2,7 +2,7 @@
 // now (prefetch count and size, per consumer and per channel; channel.flow; output room; no_local) and
 // writes the basic.deliver when handed one.
 import type { QueuedMessage } from '../../core/message.js';
-import type { Consumer } from '../../core/queue/consumer.js';
+import type { Consumer, ConsumerInfo } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { AmqpChannel } from './channel.js';
 
@@ -24,6 +24,10 @@ export class AmqpConsumer implements Consumer {
     readonly prefetchCount: number,
     readonly prefetchSize: number,
   ) {}
+
+  describe(): ConsumerInfo {
+    return { connectionId: this.ch.conn.id, channel: this.ch.id, prefetchCount: this.prefetchCount, args: {} };
+  }
 
   // Hot path: called by the queue for each candidate message.
   canTake(entry: QueuedMessage): boolean {

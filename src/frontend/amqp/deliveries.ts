@@ -55,6 +55,10 @@ export class ChannelDeliveries implements ReplyReceiver {
   globalPrefetchSize = 0;
   private prefetchCount = 0;
   private prefetchSize = 0;
+  /** basic.qos global=false in force (for management's prefetch_count). */
+  get consumerPrefetch(): number {
+    return this.prefetchCount;
+  }
   private nextTag = 0;
   private txAcks: TxAck[] = [];
   private replyAddress: string | null = null;
@@ -85,6 +89,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     }
     if (m.queue === REPLY_TO_QUEUE) return this.consumeReplyTo(tag, m);
     const name = m.queue === '' ? ch.lastQueueName : m.queue;
+    ch.access.check('queue', name, 'read');
     const q = ch.vhost.getQueueFor(name, ch.conn);
     if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
       throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
@@ -153,7 +158,9 @@ export class ChannelDeliveries implements ReplyReceiver {
 
   get(queueName: string, noAck: boolean): void {
     const ch = this.ch;
-    const q = ch.vhost.getQueueFor(queueName === '' ? ch.lastQueueName : queueName, ch.conn);
+    const name = queueName === '' ? ch.lastQueueName : queueName;
+    ch.access.check('queue', name, 'read');
+    const q = ch.vhost.getQueueFor(name, ch.conn);
     const e = q.get(noAck);
     if (e === null) {
       writeBasicGetEmpty(ch.conn.out, ch.id);

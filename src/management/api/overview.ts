@@ -1,0 +1,165 @@
+// /api/overview, /api/nodes, /api/whoami, /api/cluster-name, /api/extensions, health checks and
+// /api/aliveness-test, shaped as RabbitMQ's.
+import { freemem, totalmem, cpus } from 'node:os';
+import { RABBITMQ_COMPAT_VERSION } from '../../frontend/amqp/server-properties.js';
+import { VERSION } from '../../version.js';
+import { notFound, sendJson, type Ctx, HttpError } from '../context.js';
+import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
+import type { Router } from '../router.js';
+import { messageStats } from '../views.js';
+import { makeMessage } from '../amqp-content.js';
+
+const EXCHANGE_TYPES = ['direct', 'fanout', 'headers', 'topic'].map((name) => ({
+  name,
+  description: `AMQP ${name} exchange, as per the AMQP specification`,
+  enabled: true,
+}));
+
+function listeners(c: Ctx) {
+  const node = c.m.broker.nodeName;
+  const ip = c.m.options.bind[0] ?? '::';
+  const out = [];
+  const p = c.m.ports;
+  if (p.amqp !== null) out.push({ node, protocol: 'amqp', ip_address: ip, port: p.amqp });
+  if (p.amqps !== null) out.push({ node, protocol: 'amqp/ssl', ip_address: ip, port: p.amqps });
+  if (p.management !== null) out.push({ node, protocol: 'http', ip_address: ip, port: p.management });
+  if (p.prometheus !== null) out.push({ node, protocol: 'http/prometheus', ip_address: ip, port: p.prometheus });
+  return out;
+}
+
+function overview(c: Ctx): void {
+  const b = c.m.broker;
+  let queues = 0;
+  let exchanges = 0;
+  let consumers = 0;
+  let ready = 0;
+  let unacked = 0;
+  for (const v of b.vhosts.values()) {
+    if (!canSeeVHost(c, v.name)) continue;
+    queues += v.queues.size;
+    exchanges += v.exchanges.size;
+    for (const q of v.queues.values()) {
+      consumers += q.consumerCount;
+      ready += q.messageCount;
+      unacked += q.unackedCount;
+    }
+  }
+  let channels = 0;
+  for (const conn of b.connections.values()) channels += conn.channelInfos ? conn.channelInfos().length : 0;
+  const last = c.m.rates.history[c.m.rates.history.length - 1];
+  sendJson(c, 200, {
+    management_version: RABBITMQ_COMPAT_VERSION,
+    rates_mode: 'basic',
+    sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
+    exchange_types: EXCHANGE_TYPES,
+    product_version: VERSION,
+    product_name: 'Warren',
+    rabbitmq_version: RABBITMQ_COMPAT_VERSION,
+    cluster_name: b.nodeName,
+    erlang_version: process.version,
+    erlang_full_version: `Node.js ${process.version}`,
+    release_series_support_status: 'supported',
+    disable_stats: false,
+    enable_queue_totals: false,
+    message_stats: messageStats(c.m.rates.currentTotals(), c.m.rates.rates),
+    churn_rates: {},
+    queue_totals: {
+      messages: ready + unacked,
+      messages_details: { rate: 0 },
+      messages_ready: ready,
+      messages_ready_details: { rate: 0 },
+      messages_unacknowledged: unacked,
+      messages_unacknowledged_details: { rate: 0 },
+    },
+    object_totals: { channels, connections: b.connections.size, consumers, exchanges, queues },
+    statistics_db_event_queue: 0,
+    node: b.nodeName,
+    listeners: listeners(c),
+    contexts: [{ node: b.nodeName, description: 'Warren Management', path: '/', port: String(c.m.ports.management) }],
+    // Warren: the sampled history behind the UI's charts (RabbitMQ returns "samples" per metric on request)
+    warren_samples: last ? c.m.rates.history : [],
+  });
+}
+
+function node(c: Ctx) {
+  const mem = process.memoryUsage();
+  return {
+    name: c.m.broker.nodeName,
+    type: 'disc',
+    running: true,
+    being_drained: false,
+    os_pid: String(process.pid),
+    mem_used: mem.rss,
+    mem_limit: Math.floor(totalmem() * 0.4),
+    mem_alarm: false,
+    disk_free: freemem(),
+    disk_free_limit: 50000000,
+    disk_free_alarm: false,
+    fd_used: 0,
+    fd_total: 1048576,
+    sockets_used: c.m.broker.connections.size,
+    sockets_total: 1048576,
+    proc_used: 0,
+    proc_total: 1048576,
+    processors: cpus().length,
+    uptime: Date.now() - c.m.broker.startedAt,
+    run_queue: 0,
+    rates_mode: 'basic',
+    exchange_types: EXCHANGE_TYPES,
+    auth_mechanisms: [
+      { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },
+      { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
+    ],
+    partitions: [],
+    applications: [{ name: 'warren', description: 'Warren', version: VERSION }],
+    contexts: [],
+    log_files: [],
+    net_ticktime: 60,
+    enabled_plugins: ['rabbitmq_management', 'rabbitmq_prometheus'],
+  };
+}
+
+const ok = (c: Ctx) => sendJson(c, 200, { status: 'ok' });
+
+export function registerOverview(r: Router): void {
+  r.on('GET', '/api/overview', overview);
+  r.on('GET', '/api/cluster-name', (c) => sendJson(c, 200, { name: c.m.broker.nodeName }));
+  r.on('GET', '/api/nodes', (c) => {
+    requireLevel(c, 'monitoring');
+    sendJson(c, 200, [node(c)]);
+  });
+  r.on('GET', '/api/nodes/:node', (c) => {
+    requireLevel(c, 'monitoring');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    sendJson(c, 200, node(c));
+  });
+  r.on('GET', '/api/whoami', (c) => sendJson(c, 200, { name: c.user.name, tags: c.user.tags }));
+  r.on('GET', '/api/extensions', (c) => sendJson(c, 200, []));
+  r.on('GET', '/api/health/checks/alarms', ok);
+  r.on('GET', '/api/health/checks/local-alarms', ok);
+  r.on('GET', '/api/health/checks/virtual-hosts', ok);
+  r.on('GET', '/api/health/checks/node-is-quorum-critical', ok);
+  r.on('GET', '/api/health/checks/node-is-mirror-sync-critical', ok);
+  r.on('GET', '/api/health/checks/certificate-expiration/:within/:unit', ok);
+  r.on('GET', '/api/health/checks/port-listener/:port', (c) => {
+    const port = Number(c.params['port']);
+    if (listeners(c).some((l) => l.port === port)) return ok(c);
+    throw new HttpError(503, 'failed', `No active listener on port ${c.params['port']}`);
+  });
+  r.on('GET', '/api/health/checks/protocol-listener/:protocol', (c) => {
+    const p = c.params['protocol']!;
+    const names: Record<string, string> = { amqp091: 'amqp', 'amqp0.9.1': 'amqp', amqp: 'amqp', http: 'http' };
+    const want = names[p] ?? p;
+    if (listeners(c).some((l) => l.protocol === want)) return ok(c);
+    throw new HttpError(503, 'failed', `No active listener for protocol ${p}`);
+  });
+  r.on('GET', '/api/aliveness-test/:vhost', (c) => {
+    // RabbitMQ declares aliveness-test, publishes and gets a message back
+    const v = c.m.broker.vhosts.get(vhostParam(c))!;
+    const q = v.declareQueue('aliveness-test', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
+    q.enqueue(makeMessage('', 'aliveness-test', { payload: 'test_message' }));
+    const e = q.get(true);
+    if (!e) throw new HttpError(503, 'failed', 'aliveness test failed');
+    ok(c);
+  });
+}

@@ -1,0 +1,67 @@
+// One management request as handlers see it: the authenticated user, path parameters, query, JSON body,
+// and helpers that answer with RabbitMQ's status codes and error bodies ({"error": …, "reason": …}).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Broker } from '../core/broker.js';
+import type { User } from '../core/auth/users.js';
+import type { RateSampler } from './rates.js';
+import type { ResolvedOptions } from '../options.js';
+
+/** An HTTP answer with RabbitMQ's body, thrown by handlers and turned into the response by the server. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export const notFound = (): HttpError => new HttpError(404, 'Object Not Found', 'Not Found');
+export const badRequest = (reason: string): HttpError => new HttpError(400, 'bad_request', reason);
+export const notAuthorised = (reason: string): HttpError => new HttpError(401, 'not_authorised', reason);
+
+export interface Management {
+  broker: Broker;
+  rates: RateSampler;
+  options: ResolvedOptions;
+  /** Bound ports, for /api/overview listeners. */
+  ports: { amqp: number | null; amqps: number | null; management: number | null; prometheus: number | null };
+  /** Listener of the management UI/API (for close()). */
+  nodeName: string;
+}
+
+export interface Ctx {
+  m: Management;
+  req: IncomingMessage;
+  res: ServerResponse;
+  user: User;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Parsed JSON body (undefined when there is none). */
+  body: unknown;
+}
+
+export function sendJson(c: Ctx, status: number, value: unknown): void {
+  const s = JSON.stringify(value);
+  c.res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(s),
+    'cache-control': 'no-cache',
+    vary: 'accept, accept-encoding, origin',
+  });
+  c.res.end(c.req.method === 'HEAD' ? undefined : s);
+}
+
+export function sendStatus(c: Ctx, status: number, headers: Record<string, string> = {}): void {
+  c.res.writeHead(status, { 'content-length': 0, ...headers });
+  c.res.end();
+}
+
+/** The body as an object; RabbitMQ answers 400 not_json otherwise. */
+export function bodyObject(c: Ctx): Record<string, unknown> {
+  const b = c.body;
+  if (b === undefined || b === null) return {};
+  if (typeof b !== 'object' || Array.isArray(b)) throw badRequest('not_json');
+  return b as Record<string, unknown>;
+}

@@ -1,0 +1,163 @@
+// Prometheus text exposition on its own port (RabbitMQ's rabbitmq_prometheus, 15692), with RabbitMQ's metric
+// names, types, help texts and labels so its Grafana dashboards read Warren unchanged:
+//   /metrics             aggregated (no per-object labels), as RabbitMQ's default
+//   /metrics/per-object  the same metrics with {vhost, queue} labels
+//   /metrics/detailed    ?family=queue_coarse_metrics|queue_consumer_count (&vhost=…): rabbitmq_detailed_*
+// Values come from counters the core already keeps and the rate sampler's totals; nothing per message.
+import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { RABBITMQ_COMPAT_VERSION } from '../frontend/amqp/server-properties.js';
+import { VERSION } from '../version.js';
+import type { Management } from './context.js';
+import type { Queue } from '../core/queue/queue.js';
+
+const QUEUE_METRICS: [string, string, string, (q: Queue) => number][] = [
+  ['queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
+  [
+    'queue_messages_unacked',
+    'gauge',
+    'Messages delivered to consumers but not yet acknowledged',
+    (q) => q.unackedCount,
+  ],
+  [
+    'queue_messages',
+    'gauge',
+    'Sum of ready and unacknowledged messages - total queue depth',
+    (q) => q.messageCount + q.unackedCount,
+  ],
+  ['queue_consumers', 'gauge', 'Consumers on a queue', (q) => q.consumerCount],
+  [
+    'queue_messages_published_total',
+    'counter',
+    'Total number of messages published to queues',
+    (q) => q.stats.published,
+  ],
+];
+
+const DETAILED_FAMILIES: Record<string, string[]> = {
+  queue_coarse_metrics: ['queue_messages_ready', 'queue_messages_unacked', 'queue_messages'],
+  queue_consumer_count: ['queue_consumers'],
+  queue_metrics: ['queue_messages_published_total'],
+};
+
+function esc(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+class Out {
+  parts: string[] = [];
+  metric(name: string, type: string, help: string): void {
+    this.parts.push(`# TYPE ${name} ${type}\n# HELP ${name} ${help}\n`);
+  }
+  value(name: string, v: number, labels?: string): void {
+    this.parts.push(labels ? `${name}{${labels}} ${v}\n` : `${name} ${v}\n`);
+  }
+  toString(): string {
+    return this.parts.join('');
+  }
+}
+
+export function renderMetrics(
+  m: Management,
+  mode: 'aggregated' | 'per-object' | 'detailed',
+  query?: URLSearchParams,
+): string {
+  const b = m.broker;
+  const o = new Out();
+  const queues: Queue[] = [];
+  const vhostFilter = query?.getAll('vhost') ?? [];
+  for (const v of b.vhosts.values()) {
+    if (vhostFilter.length > 0 && !vhostFilter.includes(v.name)) continue;
+    for (const q of v.queues.values()) queues.push(q);
+  }
+  if (mode === 'detailed') {
+    const families = query?.getAll('family') ?? [];
+    for (const f of families) {
+      for (const name of DETAILED_FAMILIES[f] ?? []) {
+        const [, type, help, fn] = QUEUE_METRICS.find((x) => x[0] === name)!;
+        const full = `rabbitmq_detailed_${name}`;
+        o.metric(full, type, help);
+        for (const q of queues) o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
+      }
+    }
+    return o.toString();
+  }
+  let channels = 0;
+  for (const c of b.connections.values()) channels += c.channelInfos ? c.channelInfos().length : 0;
+  let consumers = 0;
+  for (const q of queues) consumers += q.consumerCount;
+  const t = m.rates.currentTotals();
+
+  o.metric('rabbitmq_build_info', 'untyped', 'RabbitMQ & Erlang/OTP version info');
+  o.value(
+    'rabbitmq_build_info',
+    1,
+    `rabbitmq_version="${RABBITMQ_COMPAT_VERSION}",prometheus_plugin_version="${RABBITMQ_COMPAT_VERSION}",prometheus_client_version="warren",erlang_version="${process.version}",warren_version="${VERSION}"`,
+  );
+  o.metric('rabbitmq_identity_info', 'untyped', 'RabbitMQ node & cluster identity info');
+  o.value(
+    'rabbitmq_identity_info',
+    1,
+    `rabbitmq_node="${esc(b.nodeName)}",rabbitmq_cluster="${esc(b.nodeName)}",rabbitmq_cluster_permanent_id="warren-${esc(b.nodeName)}"`,
+  );
+  const gauge = (name: string, help: string, v: number) => {
+    o.metric(name, 'gauge', help);
+    o.value(name, v);
+  };
+  gauge('rabbitmq_connections', 'Connections currently open', b.connections.size);
+  gauge('rabbitmq_channels', 'Channels currently open', channels);
+  gauge('rabbitmq_consumers', 'Consumers currently connected', consumers);
+  gauge('rabbitmq_queues', 'Queues available', queues.length);
+  o.metric('rabbitmq_connections_opened_total', 'counter', 'Total number of connections opened');
+  o.value('rabbitmq_connections_opened_total', b.allocatedConnections);
+  gauge('rabbitmq_process_resident_memory_bytes', 'Memory used in bytes', process.memoryUsage().rss);
+  gauge('rabbitmq_erlang_uptime_seconds', 'Node uptime', Math.round((Date.now() - b.startedAt) / 1000));
+  gauge('rabbitmq_global_consumers', 'Current number of consumers', consumers);
+  const counter = (name: string, help: string, v: number) => {
+    o.metric(name, 'counter', help);
+    o.value(name, v, 'protocol="amqp091"');
+  };
+  counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', t.publish);
+  counter('rabbitmq_global_messages_routed_total', 'Total number of messages routed to queues or streams', t.publish);
+  counter('rabbitmq_global_messages_delivered_total', 'Total number of messages delivered to consumers', t.deliver_get);
+  counter('rabbitmq_global_messages_acknowledged_total', 'Total number of messages acknowledged by consumers', t.ack);
+  counter(
+    'rabbitmq_global_messages_redelivered_total',
+    'Total number of messages redelivered to consumers',
+    t.redeliver,
+  );
+
+  for (const [name, type, help, fn] of QUEUE_METRICS) {
+    const full = `rabbitmq_${name}`;
+    o.metric(full, type, help);
+    if (mode === 'aggregated') {
+      let sum = 0;
+      for (const q of queues) sum += fn(q);
+      o.value(full, sum);
+    } else {
+      for (const q of queues) o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
+    }
+  }
+  return o.toString();
+}
+
+export function createPrometheusServer(m: Management): Server {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const mode =
+      url.pathname === '/metrics'
+        ? 'aggregated'
+        : url.pathname === '/metrics/per-object'
+          ? 'per-object'
+          : url.pathname === '/metrics/detailed'
+            ? 'detailed'
+            : null;
+    if (mode === null) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('Not Found\n');
+      return;
+    }
+    const body = renderMetrics(m, mode, url.searchParams);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}

@@ -1,0 +1,282 @@
+// Core objects rendered as RabbitMQ's management API renders them (rabbit_mgmt_format): the same field
+// names and shapes, so rabbitmqadmin, Terraform/Pulumi providers and monitoring scripts read them unchanged.
+// Fields RabbitMQ derives from Erlang internals (garbage_collection, reductions) are left out.
+import type { Broker, ClientConnection, ChannelInfo } from '../core/broker.js';
+import type { Binding } from '../core/binding.js';
+import type { Exchange } from '../core/exchange/exchange.js';
+import type { Queue } from '../core/queue/queue.js';
+import type { Consumer } from '../core/queue/consumer.js';
+import type { Policy } from '../core/policy.js';
+import type { VHost } from '../core/vhost.js';
+import type { User } from '../core/auth/users.js';
+import type { Counters, RateSampler } from './rates.js';
+
+export type Json = Record<string, unknown>;
+
+const rate = (r: number): { rate: number } => ({ rate: r });
+
+export function messageStats(totals: Counters, rates: Counters): Json {
+  return {
+    publish: totals.publish,
+    publish_details: rate(rates.publish),
+    deliver_get: totals.deliver_get,
+    deliver_get_details: rate(rates.deliver_get),
+    ack: totals.ack,
+    ack_details: rate(rates.ack),
+    redeliver: totals.redeliver,
+    redeliver_details: rate(rates.redeliver),
+  };
+}
+
+export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler): Json {
+  const ready = q.messageCount;
+  const unacked = q.unackedCount;
+  const r = rates.queue(q);
+  const pol = v.effectivePolicies({ name: q.name, kind: 'queue', queueType: q.type });
+  const exclusiveConsumer = q.exclusiveConsumer;
+  const j: Json = {
+    arguments: q.args,
+    auto_delete: q.autoDelete,
+    consumer_capacity: q.consumerCount > 0 ? 1 : 0,
+    consumer_utilisation: q.consumerCount > 0 ? 1 : 0,
+    consumers: q.consumerCount,
+    durable: q.durable,
+    effective_policy_definition: { ...pol.operatorPolicy?.definition, ...pol.policy?.definition },
+    exclusive: q.exclusiveOwner !== null,
+    exclusive_consumer_tag: exclusiveConsumer ? exclusiveConsumer.tag : null,
+    head_message_timestamp: null,
+    messages: ready + unacked,
+    messages_details: rate(r?.messagesRate ?? 0),
+    messages_ready: ready,
+    messages_ready_details: rate(r?.readyRate ?? 0),
+    messages_unacknowledged: unacked,
+    messages_unacknowledged_details: rate(r?.unackedRate ?? 0),
+    name: q.name,
+    node,
+    operator_policy: pol.operatorPolicy?.name ?? null,
+    policy: pol.policy?.name ?? null,
+    single_active_consumer_tag: null,
+    state: 'running',
+    type: q.type,
+    vhost: q.vhost,
+  };
+  if (r) {
+    const s = q.stats;
+    j['message_stats'] = messageStats(
+      { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered },
+      r.rates,
+    );
+  }
+  return j;
+}
+
+export function exchangeJson(x: Exchange): Json {
+  const pol = null;
+  return {
+    arguments: x.args,
+    auto_delete: x.autoDelete,
+    durable: x.durable,
+    internal: x.internal,
+    name: x.name,
+    policy: pol,
+    type: x.type,
+    user_who_performed_action: 'rmq-internal',
+    vhost: x.vhost,
+  };
+}
+
+/** rabbit_mgmt_format:args_hash/1 — the "properties_key" that names a binding in URLs ("~" for none). */
+export function propertiesKey(routingKey: string, args: Record<string, unknown>): string {
+  const keys = Object.keys(args);
+  if (keys.length === 0) return routingKey === '' ? '~' : routingKey.replace(/%/g, '%25').replace(/~/g, '%7E');
+  // RabbitMQ hashes the arguments; Warren uses a stable digest of them
+  const h = djb2(JSON.stringify(keys.sort().map((k) => [k, args[k]])));
+  return `${routingKey === '' ? '' : routingKey.replace(/%/g, '%25').replace(/~/g, '%7E')}~${h}`;
+}
+
+function djb2(s: string): string {
+  let h = 5381;
+  for (let i = 0; i < s.length; i++) h = ((h * 33) ^ s.charCodeAt(i)) >>> 0;
+  return Buffer.from(h.toString(16)).toString('base64url');
+}
+
+export function bindingJson(b: Binding): Json {
+  return {
+    source: b.source.name,
+    vhost: b.source.vhost,
+    destination: b.destination.name,
+    destination_type: b.destination.kind,
+    routing_key: b.routingKey,
+    arguments: b.args,
+    properties_key: propertiesKey(b.routingKey, b.args),
+  };
+}
+
+/** The implicit binding of every queue to the default exchange, which RabbitMQ lists first. */
+export function defaultBindingJson(q: Queue): Json {
+  return {
+    source: '',
+    vhost: q.vhost,
+    destination: q.name,
+    destination_type: 'queue',
+    routing_key: q.name,
+    arguments: {},
+    properties_key: propertiesKey(q.name, {}),
+  };
+}
+
+export function connectionName(c: ClientConnection): string {
+  // "127.0.0.1:50000 -> 127.0.0.1:5672", as RabbitMQ names connections
+  return `${fmtHost(c.remoteAddress ?? '')}:${c.remotePort ?? 0} -> ${fmtHost(c.localAddress ?? '')}:${c.localPort ?? 0}`;
+}
+
+function fmtHost(a: string): string {
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+export function connectionJson(c: ClientConnection, node: string): Json {
+  const cp = c.clientProperties ?? {};
+  const j: Json = {
+    auth_mechanism: (c as { authMechanism?: string }).authMechanism ?? 'PLAIN',
+    channel_max: c.channelMax ?? 0,
+    channels: c.channelInfos ? c.channelInfos().length : 0,
+    client_properties: cp,
+    connected_at: c.connectedAt ?? 0,
+    frame_max: c.frameMax ?? 0,
+    host: fmtHost(c.localAddress ?? ''),
+    name: connectionName(c),
+    node,
+    peer_cert_issuer: null,
+    peer_cert_subject: null,
+    peer_cert_validity: null,
+    peer_host: fmtHost(c.remoteAddress ?? ''),
+    peer_port: c.remotePort ?? 0,
+    port: c.localPort ?? 0,
+    protocol: c.protocol,
+    recv_cnt: c.stats?.recvCnt ?? 0,
+    recv_oct: c.stats?.recvOct ?? 0,
+    recv_oct_details: rate(0),
+    send_cnt: c.stats?.sendCnt ?? 0,
+    send_oct: c.stats?.sendOct ?? 0,
+    send_oct_details: rate(0),
+    send_pend: 0,
+    ssl: c.tls ?? false,
+    ssl_cipher: null,
+    ssl_hash: null,
+    ssl_key_exchange: null,
+    ssl_protocol: null,
+    state: c.blocked ? 'blocked' : 'running',
+    timeout: c.heartbeat ?? 0,
+    type: 'network',
+    user: c.user,
+    user_who_performed_action: c.user,
+    vhost: c.vhost,
+  };
+  if (typeof cp['connection_name'] === 'string') j['user_provided_name'] = cp['connection_name'];
+  return j;
+}
+
+export function channelJson(c: ClientConnection, ch: ChannelInfo, node: string): Json {
+  const name = connectionName(c);
+  return {
+    acks_uncommitted: 0,
+    confirm: ch.confirm,
+    connection_details: { name, peer_host: fmtHost(c.remoteAddress ?? ''), peer_port: c.remotePort ?? 0 },
+    consumer_count: ch.consumerCount,
+    global_prefetch_count: ch.globalPrefetchCount,
+    messages_unacknowledged: ch.messagesUnacknowledged,
+    messages_uncommitted: 0,
+    messages_unconfirmed: 0,
+    name: `${name} (${ch.number})`,
+    node,
+    number: ch.number,
+    pending_raft_commands: 0,
+    prefetch_count: ch.prefetchCount,
+    state: 'running',
+    transactional: ch.transactional,
+    user: c.user,
+    user_who_performed_action: c.user,
+    vhost: c.vhost,
+  };
+}
+
+export function consumerJson(broker: Broker, q: Queue, c: Consumer, node: string): Json {
+  const d = c.describe?.();
+  const conn = d ? broker.connections.get(d.connectionId) : undefined;
+  const name = conn ? connectionName(conn) : '';
+  return {
+    arguments: d?.args ?? {},
+    ack_required: !c.noAck,
+    active: true,
+    activity_status: 'up',
+    channel_details: {
+      connection_name: name,
+      name: `${name} (${d?.channel ?? 0})`,
+      node,
+      number: d?.channel ?? 0,
+      peer_host: fmtHost(conn?.remoteAddress ?? ''),
+      peer_port: conn?.remotePort ?? 0,
+      user: conn?.user ?? '',
+    },
+    consumer_tag: c.tag,
+    exclusive: c.exclusive,
+    prefetch_count: d?.prefetchCount ?? 0,
+    queue: { name: q.name, vhost: q.vhost },
+  };
+}
+
+export function userJson(u: User): Json {
+  return {
+    name: u.name,
+    password_hash: u.passwordHash,
+    hashing_algorithm: u.hashingAlgorithm,
+    tags: u.tags,
+    limits: {},
+  };
+}
+
+export function vhostJson(broker: Broker, v: VHost, rates: RateSampler): Json {
+  const s = broker.vhostSettings.get(v.name);
+  let ready = 0;
+  let unacked = 0;
+  const totals = { publish: 0, deliver_get: 0, ack: 0, redeliver: 0 };
+  const rs = { publish: 0, deliver_get: 0, ack: 0, redeliver: 0 };
+  for (const q of v.queues.values()) {
+    ready += q.messageCount;
+    unacked += q.unackedCount;
+    const st = q.stats;
+    totals.publish += st.published;
+    totals.deliver_get += st.delivered;
+    totals.ack += st.acked;
+    totals.redeliver += st.redelivered;
+    const r = rates.queue(q);
+    if (r) for (const k of Object.keys(rs) as (keyof Counters)[]) rs[k] += r.rates[k];
+  }
+  return {
+    cluster_state: { [broker.nodeName]: 'running' },
+    default_queue_type: s?.defaultQueueType ?? 'classic',
+    description: s?.description ?? '',
+    message_stats: messageStats(totals, rs),
+    messages: ready + unacked,
+    messages_details: rate(0),
+    messages_ready: ready,
+    messages_ready_details: rate(0),
+    messages_unacknowledged: unacked,
+    messages_unacknowledged_details: rate(0),
+    metadata: { description: s?.description ?? '', tags: s?.tags ?? [] },
+    name: v.name,
+    tags: s?.tags ?? [],
+    tracing: false,
+  };
+}
+
+export function policyJson(vhost: string, p: Policy): Json {
+  return {
+    vhost,
+    name: p.name,
+    pattern: p.pattern,
+    'apply-to': p.applyTo,
+    definition: p.definition,
+    priority: p.priority,
+  };
+}
