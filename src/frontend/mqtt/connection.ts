@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import type { ClientConnection } from '../../core/broker.js';
+import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
@@ -94,6 +95,9 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   open = false;
   private version: 3 | 4 | 5 = 4;
   private v: VHost | null = null;
+  /** Permission checks (core/auth/permissions.ts) at the points RabbitMQ's MQTT plugin makes them. */
+  private access: AccessCache | null = null;
+  private topicVars: TopicVariables | null = null;
   private readonly parser = mqttPacket.parser();
   private closed = false;
   private lastSeen = roughNow();
@@ -313,6 +317,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.user = name;
     this.vhost = vhostName;
     this.v = vhost;
+    this.access = new AccessCache(auth, vhostName);
+    this.topicVars = { username: name, vhost: vhostName, client_id: clientId };
     this.clientId = clientId;
     this.keepalive = p.keepalive ?? 0;
     this.will = p.will ?? null;
@@ -407,19 +413,24 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     retain: boolean,
   ): number {
     const v = this.v!;
+    const exName = this.server.options.mqttExchange;
+    const x = v.exchanges.get(exName);
+    if (x === undefined) throw new BrokerError('NOT_FOUND', `no exchange '${exName}' in vhost '${v.name}'`);
+    const routingKey = topicToRoutingKey(topic);
+    // write on the exchange, and the topic permission (with {client_id}) as rabbit_mqtt_processor checks
+    const access = this.access!;
+    access.checkPublish(exName);
+    if (x.type === 'topic') access.checkTopic(exName, routingKey, 'write', this.topicVars!);
     const props = encodeMqttProps(qos, dup, v5);
     const now = roughNow();
     if (retain) {
       this.server.retained.put(this.vhost, { topic, payload, qos, props, storedAt: Date.now() });
     }
-    const exName = this.server.options.mqttExchange;
-    const x = v.exchanges.get(exName);
-    if (x === undefined) throw new BrokerError('NOT_FOUND', `no exchange '${exName}' in vhost '${v.name}'`);
     const expiry = v5?.messageExpiryInterval;
     const msg = new Message(
       mqttFormat,
       exName,
-      topicToRoutingKey(topic),
+      routingKey,
       props,
       payload,
       qos === 1,
@@ -471,7 +482,21 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       const qos: 0 | 1 = s.qos === 0 ? 0 : 1;
       const key = filterToBindingKey(filter);
       const exName = this.server.options.mqttExchange;
-      const q = this.ensureQueue(qos);
+      let q: Queue;
+      try {
+        q = this.ensureQueue(qos);
+        // binding: write on the queue, read on the exchange, topic read permission (as queue.bind)
+        const access = this.access!;
+        access.check('queue', q.name, 'write');
+        access.check('exchange', exName, 'read');
+        if (v.exchanges.get(exName)?.type === 'topic') access.checkTopic(exName, key, 'read', this.topicVars!);
+        access.check('queue', q.name, 'read');
+      } catch (e) {
+        if (!(e instanceof BrokerError) || e.kind !== 'ACCESS_REFUSED') throw e;
+        this.server.log.warn({ client: this.clientId, err: e.message }, 'MQTT subscription refused');
+        granted.push(this.version === 5 ? RC5.NOT_AUTHORIZED : 0x80);
+        continue;
+      }
       v.bindQueue(q.name, exName, key, {}, null);
       // a filter lives in one of the two queues: re-subscribing at the other QoS moves it
       const other = v.queues.get(subscriptionQueueName(this.clientId, qos === 0 ? 1 : 0));
@@ -513,6 +538,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     const name = subscriptionQueueName(this.clientId, qos);
     const existing = v.queues.get(name);
     if (existing) return existing;
+    this.access!.check('queue', name, 'configure');
     if (qos === 0) {
       return v.declareQueue(name, { durable: false, exclusive: false, autoDelete: true, args: {} }, null);
     }

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ClientConnection } from '../../core/broker.js';
+import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
@@ -51,6 +52,9 @@ export class StompConnection implements ClientConnection, FlowControlled {
   connected = false;
   private version = '1.0';
   private v: VHost | null = null;
+  /** Permission checks (core/auth/permissions.ts) where the AMQP operations they map to make them. */
+  private access: AccessCache | null = null;
+  private topicVars: TopicVariables | null = null;
   private readonly session = 'session-' + randomBytes(16).toString('base64url');
   private readonly parser: FrameParser;
   private closed = false;
@@ -269,6 +273,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
     } catch {
       throw new StompError('Bad CONNECT', `Virtual host '${vhostName}' access denied`, true);
     }
+    this.access = new AccessCache(auth, vhostName);
+    this.topicVars = { username: name, vhost: vhostName };
     this.user = name;
     this.vhost = vhostName;
     this.protocol = `STOMP ${version}`;
@@ -346,7 +352,10 @@ export class StompConnection implements ClientConnection, FlowControlled {
         key = this.tempQueue(d.name);
         break;
     }
+    // basic.publish's checks: write on the exchange (the default one as amq.default), topic permission
+    this.access!.checkPublish(exchange);
     const x = v.getExchange(exchange);
+    if (x.type === 'topic') this.access!.checkTopic(exchange, key, 'write', this.topicVars!);
     if (x.internal)
       throw new BrokerError('ACCESS_REFUSED', `cannot publish to internal exchange '${exchange}' in vhost '${v.name}'`);
     const carried: StompHeaders = [];
@@ -408,6 +417,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     if (existing !== undefined) return existing;
     const v = this.v!;
     const qn = VHost.generateQueueName();
+    this.access!.check('queue', qn, 'configure');
     const q = v.declareQueue(qn, { durable: false, exclusive: true, autoDelete: true, args: {} }, this, true);
     this.tempQueues.set(name, qn);
     const id = '/temp-queue/' + name;
@@ -465,6 +475,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
           // Erlang term of the pair, Warren the text, so the names differ but are as stable
           name = 'stomp-subscription-' + createHash('md5').update(`${dest}\u0000${id}`).digest('base64url');
         } else name = 'stomp-subscription-' + randomBytes(16).toString('base64url');
+        if (!v.queues.has(name)) this.access!.check('queue', name, 'configure');
         q = v.declareQueue(
           name,
           {
@@ -475,6 +486,11 @@ export class StompConnection implements ClientConnection, FlowControlled {
           },
           this,
         );
+        // queue.bind's checks: write on the queue, read on the exchange, topic read permission
+        this.access!.check('queue', q.name, 'write');
+        this.access!.check('exchange', exchange, 'read');
+        if (v.exchanges.get(exchange)?.type === 'topic')
+          this.access!.checkTopic(exchange, key, 'read', this.topicVars!);
         v.bindQueue(q.name, exchange, key, {}, this);
         break;
       }
@@ -482,6 +498,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
       case 'reply':
         throw new StompError('Unknown destination', `'${dest}' is not a valid destination for SUBSCRIBE.\n`, false);
     }
+    this.access!.check('queue', q.name, 'read'); // basic.consume
     const sub = new StompSubscription(`stomp-${id}`, this, id, dest, q, ackHeader as AckMode, prefetch, durableTopic);
     this.subs.set(id, sub);
     // the RECEIPT (if asked) goes before the first MESSAGE: deliveries start after this frame's handling
@@ -507,6 +524,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
   /** /queue/<name>: declared durable, not auto-delete, unless the frame's headers say otherwise. */
   private declareQueue(name: string, f: StompFrame, _forSubscribe: boolean): Queue {
     const v = this.v!;
+    if (!v.queues.has(name)) this.access!.check('queue', name, 'configure');
     return v.declareQueue(
       name,
       {

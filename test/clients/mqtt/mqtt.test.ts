@@ -297,3 +297,24 @@ test('MQTT 5 Maximum Packet Size: a message too large for the subscriber is not 
   assert.equal(m.topic, 'big/b');
   await Promise.all([sub.endAsync(), pub.endAsync()]);
 });
+
+test('permissions: topic write/read permissions refuse a publish (connection closed) and a subscription (0x80)', async () => {
+  const users = b.broker.users;
+  const name = uniqueName('u');
+  users.add(name, 'pw');
+  users.setPermissions(name, '/', { configure: '.*', write: '.*', read: '.*' });
+  // only routing keys under "{client_id}." may be published, only "allowed.#" subscribed
+  users.setTopicPermission(name, '/', { exchange: 'amq.topic', write: '^{client_id}\\.', read: '^allowed\\.' });
+  // the users are not on loopback-only lists: connect over 127.0.0.1 with the new user
+  const id = uniqueName('perm').replaceAll('.', '_');
+  const c = await connect({ username: name, password: 'pw', clientId: id });
+  const granted = await c.subscribeAsync('allowed/x', { qos: 1 });
+  assert.equal(granted[0]!.qos, 1);
+  // MQTT 3.1.1 SUBACK failure 0x80 (mqtt.js reports it as an error)
+  await assert.rejects(c.subscribeAsync('secret/x', { qos: 1 }), /Unspecified error/);
+  await c.publishAsync(`${id}/ok`, 'fine', { qos: 1 });
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
+  c.publish('other/topic', 'refused', { qos: 1 });
+  await closed;
+  c.end(true);
+});

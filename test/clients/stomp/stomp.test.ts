@@ -244,3 +244,21 @@ test('heart-beats: the server answers heart-beat cy,cx and sends EOLs', async ()
   assert.ok(r.text.slice(at).includes('\n'));
   r.s.end();
 });
+
+test('permissions: a SEND to a queue the user may not write is refused with access_refused', async () => {
+  const users = b.broker.users;
+  const name = uniqueName('su');
+  users.add(name, 'pw');
+  users.setPermissions(name, '/', { configure: '.*', write: '^mine\\.', read: '.*' });
+  const r = await Raw.open();
+  r.send(`CONNECT\naccept-version:1.2\nlogin:${name}\npasscode:pw\n\n`);
+  await r.waitFor(/CONNECTED/);
+  r.send('SEND\ndestination:/amq/queue/theirs\n\nx');
+  await r.closed;
+  assert.match(
+    r.text,
+    new RegExp(
+      `message:access_refused[\\s\\S]*ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user '${name}'`,
+    ),
+  );
+});
