@@ -88,6 +88,12 @@ class ProtocolError extends Error {
 
 export class MqttConnection implements ClientConnection, FlowControlled {
   readonly id: number;
+  /** For management listings (ClientConnection). */
+  readonly connectedAt = Date.now();
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly tls: boolean;
   protocol = 'MQTT';
   user = '';
   vhost = '';
@@ -102,6 +108,13 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private closed = false;
   private lastSeen = roughNow();
   private keepalive = 0;
+  /** RabbitMQ lists an MQTT connection's client id among its client properties. */
+  get clientProperties(): Record<string, unknown> {
+    return { client_id: this.clientId };
+  }
+  get heartbeat(): number {
+    return this.keepalive;
+  }
   private will: mqttPacket.IConnectPacket['will'] | null = null;
   private persistent = false;
   private sessionExpiry = 0;
@@ -123,6 +136,11 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     readonly transport: string,
   ) {
     this.id = server.broker.allocateConnectionId();
+    const sock = socket as Partial<{ remotePort: number; localPort: number; localAddress: string }>;
+    this.localAddress = sock.localAddress;
+    this.remotePort = sock.remotePort;
+    this.localPort = sock.localPort;
+    this.tls = transport === 'tls';
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
     socket.on('data', (chunk: Buffer) => {

@@ -46,6 +46,12 @@ type TxOp = { kind: 'send'; frame: StompFrame } | { kind: 'ack' | 'nack'; frame:
 
 export class StompConnection implements ClientConnection, FlowControlled {
   readonly id: number;
+  /** For management listings (ClientConnection). */
+  readonly connectedAt = Date.now();
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly tls: boolean;
   protocol = 'STOMP';
   user = '';
   vhost = '';
@@ -79,6 +85,11 @@ export class StompConnection implements ClientConnection, FlowControlled {
     readonly transport: string,
   ) {
     this.id = server.broker.allocateConnectionId();
+    const sock = socket as Partial<{ remotePort: number; localPort: number; localAddress: string }>;
+    this.localAddress = sock.localAddress;
+    this.remotePort = sock.remotePort;
+    this.localPort = sock.localPort;
+    this.tls = transport === 'tls';
     this.parser = new FrameParser(
       (f) => this.onFrame(f),
       () => {},
