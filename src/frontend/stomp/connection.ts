@@ -295,7 +295,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
       ['server', 'RabbitMQ/3.10.8'],
       ['session', this.session],
     ];
-    if (version !== '1.0') {
+    {
+      // RabbitMQ answers heart-beat even to 1.0 clients (0,0 when none was asked)
       const hb = f.get('heart-beat') ?? '0,0';
       const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(hb);
       if (!m) throw new StompError('Invalid header', `Invalid heart-beat header '${hb}'`, true);
@@ -445,6 +446,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     if (dest === undefined) throw new StompError('Missing destination', 'SUBSCRIBE must include a destination', false);
     // STOMP 1.0 allows SUBSCRIBE without id; RabbitMQ then uses the destination as the id
     let id = f.get('id');
+    const explicitId = id !== undefined;
     if (id === undefined) {
       if (this.version !== '1.0') throw new StompError('Missing id', 'SUBSCRIBE must include an id header', false);
       id = dest;
@@ -510,7 +512,17 @@ export class StompConnection implements ClientConnection, FlowControlled {
         throw new StompError('Unknown destination', `'${dest}' is not a valid destination for SUBSCRIBE.\n`, false);
     }
     this.access!.check('queue', q.name, 'read'); // basic.consume
-    const sub = new StompSubscription(`stomp-${id}`, this, id, dest, q, ackHeader as AckMode, prefetch, durableTopic);
+    const sub = new StompSubscription(
+      `stomp-${id}`,
+      this,
+      id,
+      dest,
+      q,
+      ackHeader as AckMode,
+      prefetch,
+      durableTopic,
+      explicitId,
+    );
     this.subs.set(id, sub);
     // the RECEIPT (if asked) goes before the first MESSAGE: deliveries start after this frame's handling
     this.receipt(f);
@@ -571,14 +583,12 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private writeDelivery(sub: StompSubscription, entry: QueuedMessage, queue: Queue): void {
     const msg = entry.msg;
     const tag = ++this.nextTag;
-    const messageId = `T_${sub.id}@@${this.session}@@${tag}`;
+    // rabbit_stomp: T_<subscription>@@<session>@@<n>, or Q_<destination>@@… for a 1.0 SUBSCRIBE without id
+    const messageId = `${sub.explicitId ? 'T_' : 'Q_'}${sub.id}@@${this.session}@@${tag}`;
     const destination = sub.id.startsWith('/temp-queue/') ? sub.id : destinationOf(msg.exchange, msg.routingKey);
-    const h: StompHeaders = [
-      ['subscription', sub.id],
-      ['destination', destination],
-      ['message-id', messageId],
-      ['redelivered', String(entry.redelivered)],
-    ];
+    const h: StompHeaders = [];
+    if (sub.explicitId) h.push(['subscription', sub.id]);
+    h.push(['destination', destination], ['message-id', messageId], ['redelivered', String(entry.redelivered)]);
     if (this.version === '1.2' && !sub.noAck) h.push(['ack', messageId]);
     for (const kv of decodeStompProps(msg.propsIn(stompFormat))) {
       if (kv[0] !== 'content-length' && !RESERVED_OUT.has(kv[0])) h.push(kv);
@@ -596,7 +606,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     // 1.2: id (the MESSAGE's ack header); 1.0/1.1: message-id
     const idHeader = this.version === '1.2' ? 'id' : 'message-id';
     const mid = f.get(idHeader);
-    const m = mid === undefined ? null : /^T_(.*)@@session-[^@]*@@(\d+)$/.exec(mid);
+    const m = mid === undefined ? null : /^[TQ]_(.*)@@session-[^@]*@@(\d+)$/.exec(mid);
     if (m === null)
       throw new StompError('Invalid header', `"${cmd}" must include a valid "${idHeader}" header\n`, false);
     const tag = Number(m[2]);
