@@ -326,6 +326,12 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       );
     }
     let vhost: VHost;
+    // RabbitMQ 3.10: a vhost that does not exist is "bad user name or password" (4), one the user may
+    // not access is "not authorised" (5)
+    if (!this.server.broker.vhosts.has(vhostName)) {
+      this.server.log.warn({ user: name, vhost: vhostName }, 'MQTT login to a missing vhost');
+      return this.refuse(RC3.BAD_CREDENTIALS, RC5.BAD_CREDENTIALS);
+    }
     try {
       vhost = this.server.broker.openVHost(vhostName, auth);
     } catch (e) {

@@ -146,9 +146,11 @@ test('client id takeover: the older connection is closed', async () => {
   await second.endAsync();
 });
 
-test('bad credentials and unknown vhost are refused with CONNACK codes 4 and 5; vhost:user works', async () => {
+test('CONNACK refusals as RabbitMQ 3.10: 4 for bad credentials or a missing vhost, 5 for a refused vhost', async () => {
   await assert.rejects(connect({ username: 'guest', password: 'wrong' }), /Bad username or password/);
-  await assert.rejects(connect({ username: 'nope:guest', password: 'guest' }), /Not authorized/);
+  await assert.rejects(connect({ username: 'nope:guest', password: 'guest' }), /Bad username or password/);
+  b.broker.addVHost('mqtt-no-access');
+  await assert.rejects(connect({ username: 'mqtt-no-access:guest', password: 'guest' }), /Not authorized/);
   const ok = await connect({ username: '/:guest', password: 'guest' });
   await ok.endAsync();
 });
