@@ -64,3 +64,18 @@ test('encodeFrame escapes per version and round-trips', () => {
   assert.equal(frames[0]!.get('a:b'), 'c\nd');
   assert.equal(encodeFrame('CONNECTED', [['v', 'a:b']], null, true, true).toString(), 'CONNECTED\nv:a:b\n\n\0');
 });
+
+test('a content-length body split over many reads is joined once and parsed, with a frame after it', () => {
+  const body = Buffer.alloc(300000, 7);
+  const wire = Buffer.concat([
+    Buffer.from('\nSEND\ncontent-length:300000\n\n'),
+    body,
+    Buffer.from('\0\nSEND\ndestination:/queue/b\n\nx\0'),
+  ]);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < wire.length; i += 4096) chunks.push(wire.subarray(i, i + 4096));
+  const { frames } = parse(chunks);
+  assert.equal(frames.length, 2);
+  assert.deepEqual(frames[0]!.body, body);
+  assert.equal(frames[1]!.get('destination'), '/queue/b');
+});
