@@ -56,6 +56,19 @@ export interface BrokerOptions {
   /** The vhost created on an empty data directory. Default '/'. */
   defaultVhost?: string;
   /**
+   * Management HTTP API and UI port; 0 picks a free one; null disables. Default here: null (off), so
+   * embedded brokers and tests never collide on a fixed port; `warren server` defaults it to 15672.
+   */
+  managementPort?: number | null;
+  /** Management over HTTPS (uses `tls`); null disables. Default: off (RabbitMQ: 15671 when configured). */
+  managementTlsPort?: number | null;
+  /** Prometheus /metrics port; 0 picks a free one; null disables. Default null here, 15692 in `warren server`. */
+  prometheusPort?: number | null;
+  /** RabbitMQ definitions.json imported at every boot (RabbitMQ's load_definitions). Default none. */
+  loadDefinitions?: string | null;
+  /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */
+  statsInterval?: number;
+  /**
    * MQTT port; 0 picks a free one; null (the default for startBroker) disables it. The CLI defaults it to
    * 1883 (RabbitMQ's), as it defaults the other protocol listeners below.
    */
@@ -78,19 +91,6 @@ export interface BrokerOptions {
   mqttDefaultUser?: { name: string; password: string } | null;
   /** User for STOMP CONNECT frames without login (RabbitMQ stomp.default_user/default_pass); null refuses them. */
   stompDefaultUser?: { name: string; password: string } | null;
-  /**
-   * Management HTTP API and UI port; 0 picks a free one; null disables. Default here: null (off), so
-   * embedded brokers and tests never collide on a fixed port; `warren server` defaults it to 15672.
-   */
-  managementPort?: number | null;
-  /** Management over HTTPS (uses `tls`); null disables. Default: off (RabbitMQ: 15671 when configured). */
-  managementTlsPort?: number | null;
-  /** Prometheus /metrics port; 0 picks a free one; null disables. Default null here, 15692 in `warren server`. */
-  prometheusPort?: number | null;
-  /** RabbitMQ definitions.json imported at every boot (RabbitMQ's load_definitions). Default none. */
-  loadDefinitions?: string | null;
-  /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */
-  statsInterval?: number;
 }
 
 export interface ResolvedOptions {
@@ -110,6 +110,11 @@ export interface ResolvedOptions {
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
   defaultVhost: string;
+  managementPort: number | null;
+  managementTlsPort: number | null;
+  prometheusPort: number | null;
+  loadDefinitions: string | null;
+  statsInterval: number;
   mqttPort: number | null;
   mqttsPort: number | null;
   stompPort: number | null;
@@ -120,11 +125,6 @@ export interface ResolvedOptions {
   mqttVhost: string;
   mqttDefaultUser: { name: string; password: string };
   stompDefaultUser: { name: string; password: string } | null;
-  managementPort: number | null;
-  managementTlsPort: number | null;
-  prometheusPort: number | null;
-  loadDefinitions: string | null;
-  statsInterval: number;
 }
 
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
@@ -146,6 +146,11 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
+    managementPort: o.managementPort ?? null,
+    managementTlsPort: o.managementTlsPort ?? null,
+    prometheusPort: o.prometheusPort ?? null,
+    loadDefinitions: o.loadDefinitions ?? null,
+    statsInterval: o.statsInterval ?? 5000,
     mqttPort: o.mqttPort ?? null,
     mqttsPort: o.mqttsPort ?? null,
     stompPort: o.stompPort ?? null,
@@ -157,11 +162,6 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     // null: anonymous connections are refused (the name can never authenticate)
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
-    managementPort: o.managementPort ?? null,
-    managementTlsPort: o.managementTlsPort ?? null,
-    prometheusPort: o.prometheusPort ?? null,
-    loadDefinitions: o.loadDefinitions ?? null,
-    statsInterval: o.statsInterval ?? 5000,
   };
 }
 

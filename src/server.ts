@@ -25,6 +25,12 @@ export interface RunningBroker {
   amqpPort: number | null;
   /** Bound AMQPS port, or null. */
   amqpsPort: number | null;
+  /** Bound management HTTP port, or null when off. */
+  managementPort: number | null;
+  /** Bound management HTTPS port, or null. */
+  managementTlsPort: number | null;
+  /** Bound Prometheus port, or null when off. */
+  prometheusPort: number | null;
   /** Bound MQTT, MQTTS, STOMP, STOMPS, Web-MQTT and Web-STOMP ports, each null when off. */
   mqttPort: number | null;
   mqttsPort: number | null;
@@ -32,12 +38,6 @@ export interface RunningBroker {
   stompsPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
-  /** Bound management HTTP port, or null when off. */
-  managementPort: number | null;
-  /** Bound management HTTPS port, or null. */
-  managementTlsPort: number | null;
-  /** Bound Prometheus port, or null when off. */
-  prometheusPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
   /** Clean shutdown. Idempotent. */
@@ -64,6 +64,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const httpServers: Server[] = [];
   let amqpPort: number | null = null;
   let amqpsPort: number | null = null;
+  const rates = new RateSampler(broker, o.statsInterval);
+  const mgmt: Management = {
+    broker,
+    rates,
+    options: o,
+    ports: { amqp: null, amqps: null, management: null, prometheus: null },
+    nodeName: broker.nodeName,
+  };
+  let managementPort: number | null = null;
+  let managementTlsPort: number | null = null;
+  let prometheusPort: number | null = null;
   const ports: Record<'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp', number | null> = {
     mqtt: null,
     mqtts: null,
@@ -110,17 +121,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     ports[key] = l.port;
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port} path /ws`);
   };
-  const rates = new RateSampler(broker, o.statsInterval);
-  const mgmt: Management = {
-    broker,
-    rates,
-    options: o,
-    ports: { amqp: null, amqps: null, management: null, prometheus: null },
-    nodeName: broker.nodeName,
-  };
-  let managementPort: number | null = null;
-  let managementTlsPort: number | null = null;
-  let prometheusPort: number | null = null;
   try {
     if (o.amqpPort !== null) {
       const l = await listen(o.amqpPort, o.bind, (s) => amqp.handleSocket(s));
@@ -135,12 +135,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       amqpsPort = l.port;
       log.info(`AMQP 0-9-1 over TLS listening on ${o.bind.join(', ')} port ${l.port}`);
     }
-    await tcp('mqtt', o.mqttPort, 'MQTT', mqtt, false);
-    await tcp('mqtts', o.mqttsPort, 'MQTT over TLS', mqtt, true);
-    await tcp('stomp', o.stompPort, 'STOMP', stomp, false);
-    await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
-    await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
-    await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
     mgmt.ports.amqp = amqpPort;
     mgmt.ports.amqps = amqpsPort;
     const ms = new ManagementServer(mgmt, log);
@@ -164,6 +158,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
     }
     if (httpServers.length > 0) rates.start();
+    await tcp('mqtt', o.mqttPort, 'MQTT', mqtt, false);
+    await tcp('mqtts', o.mqttsPort, 'MQTT over TLS', mqtt, true);
+    await tcp('stomp', o.stompPort, 'STOMP', stomp, false);
+    await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
+    await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
+    await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
   } catch (e) {
     await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));
@@ -177,15 +177,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   return {
     amqpPort,
     amqpsPort,
+    managementPort,
+    managementTlsPort,
+    prometheusPort,
     mqttPort: ports.mqtt,
     mqttsPort: ports.mqtts,
     stompPort: ports.stomp,
     stompsPort: ports.stomps,
     webMqttPort: ports.webMqtt,
     webStompPort: ports.webStomp,
-    managementPort,
-    managementTlsPort,
-    prometheusPort,
     broker,
     options: o,
     close() {

@@ -33,16 +33,16 @@ export interface FlatConfig {
   consumerTimeout?: number;
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
+  managementPort?: number | null;
+  managementTlsPort?: number | null;
+  prometheusPort?: number | null;
+  loadDefinitions?: string;
   mqttPort?: number | null;
   mqttsPort?: number | null;
   stompPort?: number | null;
   stompsPort?: number | null;
   webMqttPort?: number | null;
   webStompPort?: number | null;
-  managementPort?: number | null;
-  managementTlsPort?: number | null;
-  prometheusPort?: number | null;
-  loadDefinitions?: string;
 }
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
@@ -274,16 +274,16 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
     o.storage = c.storage;
   }
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
-  // startBroker keeps 0 as "any free port"; on the command line 0 turns these listeners off
-  for (const { key, port } of PROTOCOL_PORTS) {
-    const v = c[key];
-    o[key] = v === undefined ? port : v === 0 ? null : v;
-  }
   // the server's listeners default on, as RabbitMQ's (startBroker's default is off)
   o.managementPort = c.managementPort === undefined ? 15672 : c.managementPort;
   if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
   o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
+  // startBroker keeps 0 as "any free port"; on the command line 0 turns these listeners off
+  for (const { key, port } of PROTOCOL_PORTS) {
+    const v = c[key];
+    o[key] = v === undefined ? port : v === 0 ? null : v;
+  }
   if (c.tlsCert || c.tlsKey) {
     if (!c.tlsCert || !c.tlsKey) throw new Error('TLS needs both --tls-cert and --tls-key');
     o.tls = {
