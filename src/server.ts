@@ -115,6 +115,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       hosts: o.bind,
       path: '/ws',
       protocols,
+      textFrames: server instanceof StompServer,
       onStream: (stream, addr) => server.handleStream(stream, addr, 'websocket'),
     });
     listeners.push(l);

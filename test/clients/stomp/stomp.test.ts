@@ -262,3 +262,17 @@ test('permissions: a SEND to a queue the user may not write is refused with acce
     ),
   );
 });
+
+test('Web-STOMP sends text frames (RabbitMQ web_stomp.ws_frame = text) and picks the v12.stomp subprotocol', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${b.webStompPort}/ws`, ['v10.stomp', 'v12.stomp']);
+  await new Promise((r) => ws.once('open', r));
+  assert.equal(ws.protocol, 'v12.stomp');
+  const got = new Promise<{ text: string; binary: boolean }>((resolve) =>
+    ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ text: data.toString(), binary: isBinary })),
+  );
+  ws.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0');
+  const m = await got;
+  assert.equal(m.binary, false);
+  assert.match(m.text, /^CONNECTED\n/);
+  ws.close();
+});
