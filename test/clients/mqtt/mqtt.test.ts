@@ -320,3 +320,18 @@ test('permissions: topic write/read permissions refuse a publish (connection clo
   await closed;
   c.end(true);
 });
+
+test('UNSUBSCRIBE removes the binding; MQTT 5 UNSUBACK says 0x11 for a filter never subscribed', async () => {
+  const id = uniqueName('unsub');
+  const c = await connect({ protocolVersion: 5, clientId: id });
+  const inbox = new Inbox(c);
+  await c.subscribeAsync('u/a', { qos: 1 });
+  const ack = (await c.unsubscribeAsync(['u/a', 'u/never'])) as { reasonCode?: number; granted?: number[] };
+  const q = b.broker.vhosts.get('/')!.queues.get(`mqtt-subscription-${id}qos1`)!;
+  assert.equal(q.bindings.size, 0);
+  assert.deepEqual((ack as { granted?: number[] }).granted ?? (ack as { reasonCode?: number[] }).reasonCode, [0, 0x11]);
+  const pub = await connect();
+  await pub.publishAsync('u/a', 'gone', { qos: 1 });
+  await assert.rejects(inbox.next(300));
+  await Promise.all([c.endAsync(), pub.endAsync()]);
+});
