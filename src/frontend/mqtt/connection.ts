@@ -140,7 +140,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.localAddress = sock.localAddress;
     this.remotePort = sock.remotePort;
     this.localPort = sock.localPort;
-    this.tls = transport === 'tls';
+    this.tls = transport === 'tls' || transport === 'wss';
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
     socket.on('data', (chunk: Buffer) => {

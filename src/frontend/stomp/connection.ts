@@ -89,7 +89,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     this.localAddress = sock.localAddress;
     this.remotePort = sock.remotePort;
     this.localPort = sock.localPort;
-    this.tls = transport === 'tls';
+    this.tls = transport === 'tls' || transport === 'wss';
     this.parser = new FrameParser(
       (f) => this.onFrame(f),
       () => {},
