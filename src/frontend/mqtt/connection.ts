@@ -74,6 +74,7 @@ class InFlight {
     readonly entry: QueuedMessage | null,
     readonly queue: Queue | null,
     readonly consumer: MqttConsumer | null,
+    readonly at: number,
   ) {}
 }
 
@@ -663,7 +664,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       const id = this.allocatePacketId();
       packet.messageId = id;
       this.send(packet);
-      this.inFlight.set(id, new InFlight(entry, queue, c));
+      this.inFlight.set(id, new InFlight(entry, queue, c, roughNow()));
       c.inFlight++;
     } else {
       this.send(packet);
@@ -703,7 +704,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (qos === 1) {
       const id = this.allocatePacketId();
       packet.messageId = id;
-      this.inFlight.set(id, new InFlight(null, null, null));
+      this.inFlight.set(id, new InFlight(null, null, null, roughNow()));
     }
     this.send(packet);
   }
@@ -745,6 +746,15 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (this.keepalive > 0 && now - this.lastSeen > this.keepalive * 1500) {
       this.server.log.debug({ client: this.clientId }, 'MQTT keep-alive timeout');
       this.disconnect(RC5.KEEP_ALIVE_TIMEOUT, true);
+      return;
+    }
+    // consumer_timeout: a QoS 1 delivery never PUBACKed closes the connection (RabbitMQ's MQTT plugin
+    // runs on an AMQP channel, which closes with 406); the message goes back to its queue
+    for (const f of this.inFlight.values()) {
+      if (now - f.at <= this.server.options.consumerTimeout) break;
+      this.server.log.warn({ client: this.clientId }, 'MQTT delivery acknowledgement timed out');
+      this.disconnect(RC5.UNSPECIFIED, true);
+      return;
     }
   }
 

@@ -39,6 +39,7 @@ class Unacked {
     readonly entry: QueuedMessage,
     readonly queue: Queue,
     readonly sub: StompSubscription,
+    readonly at: number,
   ) {}
 }
 
@@ -596,7 +597,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     h.push(['content-length', String(msg.bodySize)]);
     this.send('MESSAGE', h, msg.body);
     if (!sub.noAck) {
-      this.unacked.set(tag, new Unacked(tag, entry, queue, sub));
+      this.unacked.set(tag, new Unacked(tag, entry, queue, sub, roughNow()));
       sub.unacked++;
     }
   }
@@ -642,6 +643,26 @@ export class StompConnection implements ClientConnection, FlowControlled {
         s.starved = false;
         s.queue.dispatch();
       }
+    }
+  }
+
+  /**
+   * consumer_timeout (1 s ticker): RabbitMQ's STOMP plugin runs on an AMQP channel, which closes when a
+   * delivery stays unacknowledged too long; the client gets the channel's 406 as an ERROR frame.
+   */
+  tick(now: number): void {
+    if (!this.connected) return;
+    const timeout = this.server.options.consumerTimeout;
+    for (const u of this.unacked.values()) {
+      if (now - u.at <= timeout) return;
+      this.sendError(
+        'precondition_failed',
+        `PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out. Timeout value used: ${timeout} ms. ` +
+          `This timeout value can be configured, see consumers doc guide to learn more`,
+        null,
+      );
+      this.close();
+      return;
     }
   }
 

@@ -276,3 +276,22 @@ test('Web-STOMP sends text frames (RabbitMQ web_stomp.ws_frame = text) and picks
   assert.match(m.text, /^CONNECTED\n/);
   ws.close();
 });
+
+test('consumer_timeout: an unacknowledged delivery ends the connection with RabbitMQ 406 text; the message returns', async () => {
+  const tb = await startMqttBroker({ consumerTimeout: 300 });
+  try {
+    const q = uniqueName('cto');
+    const s = net.connect(tb.stompPort!, '127.0.0.1');
+    let text = '';
+    s.on('data', (d) => (text += d.toString()));
+    const closed = new Promise((r) => s.once('close', r));
+    s.write('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0');
+    s.write(`SEND\ndestination:/queue/${q}\n\nslow\0SUBSCRIBE\nid:1\ndestination:/queue/${q}\nack:client\n\n\0`);
+    await closed;
+    assert.match(text, /MESSAGE[\s\S]*slow/);
+    assert.match(text, /message:precondition_failed[\s\S]*delivery acknowledgement on channel 1 timed out/);
+    await eventually(() => tb.broker.vhosts.get('/')!.queues.get(q)!.messageCount === 1);
+  } finally {
+    await tb.close();
+  }
+});
