@@ -39,6 +39,9 @@ export interface RunningBroker {
   stompsPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
+  /** Bound secure WebSocket (wss) ports, null when off. */
+  webMqttTlsPort: number | null;
+  webStompTlsPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
   /** Clean shutdown. Idempotent. */
@@ -78,13 +81,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let managementPort: number | null = null;
   let managementTlsPort: number | null = null;
   let prometheusPort: number | null = null;
-  const ports: Record<'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp', number | null> = {
+  const ports: Record<
+    'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
+    number | null
+  > = {
     mqtt: null,
     mqtts: null,
     stomp: null,
     stomps: null,
     webMqtt: null,
     webStomp: null,
+    webMqttTls: null,
+    webStompTls: null,
   };
   const tcp = async (
     key: keyof typeof ports,
@@ -106,19 +114,23 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port}`);
   };
   const web = async (
-    key: 'webMqtt' | 'webStomp',
+    key: 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
     port: number | null,
     name: string,
     server: MqttServer | StompServer,
     protocols: string[],
+    secure = false,
   ) => {
     if (port === null) return;
+    if (secure && !o.tls) throw new Error(`${key}Port needs tls options (cert and key)`);
     const l = await listenWebSocket({
       port,
       hosts: o.bind,
       path: '/ws',
       protocols,
-      onStream: (stream, addr) => server.handleStream(stream, addr, 'websocket'),
+      tls: secure ? o.tls : null,
+      textFrames: server instanceof StompServer,
+      onStream: (stream, addr) => server.handleStream(stream, addr, secure ? 'wss' : 'websocket'),
     });
     listeners.push(l);
     ports[key] = l.port;
@@ -167,6 +179,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
     await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
     await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
+    await web('webMqttTls', o.webMqttTlsPort, 'Web-MQTT over TLS', mqtt, ['mqtt', 'mqttv3.1'], true);
+    await web(
+      'webStompTls',
+      o.webStompTlsPort,
+      'Web-STOMP over TLS',
+      stomp,
+      ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'],
+      true,
+    );
   } catch (e) {
     await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));
@@ -189,6 +210,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     stompsPort: ports.stomps,
     webMqttPort: ports.webMqtt,
     webStompPort: ports.webStomp,
+    webMqttTlsPort: ports.webMqttTls,
+    webStompTlsPort: ports.webStompTls,
     broker,
     options: o,
     close() {

@@ -9,6 +9,7 @@ import type { ContentFormat } from '../core/message.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { FileDedupStore } from './dedup-store.js';
 import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
 import { DiskMonitor } from './disk-monitor.js';
@@ -54,6 +55,7 @@ export class FileStorage implements Storage {
   private delayed: FileDelayedStore | null = null;
   store: FileMessageStore | null = null;
   private monitor: DiskMonitor | null = null;
+  private dedup: FileDedupStore | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -94,6 +96,7 @@ export class FileStorage implements Storage {
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
     this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
+    this.dedup = FileDedupStore.restore(this.dir, broker, this.log);
     // users, permissions, vhosts and every vhost's definitions report through the broker
     broker.onDefinitionsChanged = () => this.changed();
     let ioFailed = false;
@@ -177,5 +180,6 @@ export class FileStorage implements Storage {
     await this.writing;
     this.delayed?.close();
     await this.store?.close();
+    this.dedup?.close();
   }
 }
