@@ -343,3 +343,41 @@ test('free disk under diskFreeLimit raises the disk alarm: connection.blocked "l
     await b.close();
   }
 });
+
+test('a priority queue keeps its persistent messages across kill -9, highest priority first', async () => {
+  const dir = tmp();
+  let s = await start(dir);
+  let c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('pq', { durable: true, arguments: { 'x-max-priority': 5 } });
+  for (let i = 0; i < 10; i++) ch.sendToQueue('pq', Buffer.from(String(i)), { persistent: true, priority: i % 3 });
+  await ch.waitForConfirms();
+  await kill9(s);
+  s = await start(dir);
+  c = await connect(s.url);
+  const got = await take(await c.createChannel(), 'pq', 10);
+  assert.deepEqual(
+    got.map((m) => m.content.toString()),
+    ['2', '5', '8', '1', '4', '7', '0', '3', '6', '9'],
+  );
+  await c.close();
+  await kill9(s);
+});
+
+test('messages paged to disk still expire by x-message-ttl', async () => {
+  const b = await startBroker({ amqpPort: 0, bind: '127.0.0.1', dataDir: tmp(), logLevel: 'silent' });
+  try {
+    const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b.amqpPort}/`);
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('ttlq', { durable: true, arguments: { 'x-message-ttl': 300 } });
+    // beyond the 4096-message window: the tail is on disk
+    for (let i = 0; i < 6000; i++) ch.sendToQueue('ttlq', Buffer.alloc(16), { persistent: true });
+    await ch.waitForConfirms();
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(await ch.get('ttlq', { noAck: true }), false);
+    await eventually(async () => (await ch.checkQueue('ttlq')).messageCount === 0, 3000);
+    await c.close();
+  } finally {
+    await b.close();
+  }
+});

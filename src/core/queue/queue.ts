@@ -127,9 +127,34 @@ export class Queue {
   /** Attach message storage; `nextSeq` continues after the recovered messages (storage wiring only). */
   attachBacking(b: QueueBacking, nextSeq: number): void {
     this.backing = b;
-    // a FIFO queue pages its backlog to disk; a priority queue keeps its levels in memory (still logged)
-    if (this.ready instanceof FifoReady && this.ready.length === 0) this.ready = new PagedReady(b);
     if (nextSeq > this.seq) this.seq = nextSeq;
+    // a FIFO queue pages its backlog to disk; a priority queue keeps its levels in memory (still logged)
+    if (this.ready instanceof FifoReady && this.ready.length === 0) {
+      const paged = new PagedReady(b);
+      // messages read back from disk get their expiry again (from their publish time, as at enqueue)
+      paged.onPageIn = (e) => {
+        const s = this.settings;
+        if (s.messageTtl >= 0 || e.msg.ttl >= 0) e.expiresAt = expiryOf(e.msg.timestamp, s.messageTtl, e.msg.ttl);
+      };
+      this.ready = paged;
+    }
+    if (b.tailLength === 0) return;
+    // recovered messages: once storage is up (next turn), load a priority queue's into its levels and
+    // expire what has expired meanwhile
+    setImmediate(() => {
+      if (this.deleted) return;
+      if (!(this.ready instanceof PagedReady)) {
+        for (let es = b.pageIn(4096); es.length !== 0; es = b.pageIn(4096)) {
+          for (const e of es) {
+            const s = this.settings;
+            if (s.messageTtl >= 0 || e.msg.ttl >= 0) e.expiresAt = expiryOf(e.msg.timestamp, s.messageTtl, e.msg.ttl);
+            this.ready.push(e);
+          }
+        }
+      }
+      this.expireHead(Date.now());
+      if (this.consumers.length !== 0) this.dispatch();
+    });
   }
 
   /**

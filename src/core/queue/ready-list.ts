@@ -27,6 +27,9 @@ export class PagedReady implements ReadyList {
   /** Body bytes of the in-memory window. */
   memBytes = 0;
 
+  /** Called for each message read back from disk (the queue sets its expiry again). */
+  onPageIn: ((e: QueuedMessage) => void) | null = null;
+
   constructor(readonly backing: QueueBacking) {}
 
   /** Ready messages, in memory and on disk. */
@@ -143,7 +146,9 @@ export class PagedReady implements ReadyList {
     if (b.tailLength === 0) return;
     // over the global budget, a queue still gets a few so it never starves
     const es = b.pageIn(backedBytes >= GLOBAL_BYTES ? 64 : REFILL);
+    const f = this.onPageIn;
     for (const e of es) {
+      if (f !== null) f(e);
       this.mem.push(e);
       this.add(e);
     }
