@@ -5,6 +5,7 @@
 // also replaces docs/management-compat.md. Needs a build (npm run build). Creates and deletes its own
 // uniquely named objects on RabbitMQ.
 //   node scripts/management-compat.mjs [--rabbitmq http://localhost:15672] [--write]
+/* global fetch */
 import { writeFileSync } from 'node:fs';
 import { startBroker } from '../dist/src/index.js';
 
@@ -93,7 +94,7 @@ async function call(base, [method, path, body], user = auth) {
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await r.text();
-  let json = null;
+  let json;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
