@@ -59,13 +59,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendError(res: ServerResponse, status: number, error: string, reason: string): void {
+function sendError(res: ServerResponse, status: number, error: string, reason: string, challenge = true): void {
   const body = JSON.stringify({ error, reason });
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   };
-  if (status === 401) headers['www-authenticate'] = 'Basic realm="RabbitMQ Management"';
+  // the UI's own requests get no challenge, or the browser would open its login dialog over the page's
+  if (status === 401 && challenge) headers['www-authenticate'] = 'Basic realm="RabbitMQ Management"';
   res.writeHead(status, headers);
   res.end(body);
 }
@@ -137,7 +138,7 @@ export class ManagementServer {
         res.end(b);
         return;
       }
-      sendError(res, h.status, h.error, h.reason);
+      sendError(res, h.status, h.error, h.reason, req.headers['x-warren-ui'] === undefined);
     }
   }
 
