@@ -16,6 +16,8 @@ export interface CtlOptions {
   defaultQueueType?: string;
   ifEmpty?: boolean;
   ifUnused?: boolean;
+  toExchange?: string;
+  routingKey?: string;
 }
 
 export interface Io {
@@ -425,6 +427,34 @@ export const COMMANDS: Record<string, Command> = {
     const r = await c.request('DELETE', `/api/connections/${enc(name)}`);
     if (r.status !== 204) throw new CtlError(`connection ${name} not found`, EX_DATAERR);
     void reason;
+  },
+  // Warren's own (not in rabbitmqctl): browse without consuming, redrive dead letters
+  async browse_queue(c, args, o, io) {
+    if (args.length < 1 || args.length > 2) throw new CtlError('not enough arguments.', EX_USAGE);
+    const count = Number(args[1] ?? 10);
+    const r = await c.request('POST', `/api/queues/${enc(o.vhost)}/${enc(args[0]!)}/browse`, { count });
+    if (r.status === 404) throw new CtlError(`Queue '${args[0]}' in vhost '${o.vhost}' does not exist`, EX_DATAERR);
+    const rows = r.json as Row[];
+    if (o.formatter === 'json') return io.out(JSON.stringify(rows) + '\n');
+    info(o, io, `Browsing queue '${args[0]}' in vhost '${o.vhost}' ...`);
+    if (o.tableHeaders) io.out('position\trouting_key\tredelivered\tpayload\n');
+    for (const m of rows)
+      io.out([m['position'], m['routing_key'], m['redelivered'], m['payload']].map(cell).join('\t') + '\n');
+  },
+  async redrive_queue(c, args, o, io) {
+    need(args, 1);
+    info(o, io, `Redriving messages of queue '${args[0]}' in vhost '${o.vhost}' ...`);
+    const body: Row = {};
+    if (o.toExchange !== undefined) body['exchange'] = o.toExchange;
+    if (o.routingKey !== undefined) body['routing_key'] = o.routingKey;
+    const r = await c.request('POST', `/api/queues/${enc(o.vhost)}/${enc(args[0]!)}/redrive`, body);
+    if (r.status === 404) throw new CtlError(`Queue or exchange not found`, EX_DATAERR);
+    const j = r.json as Row;
+    info(
+      o,
+      io,
+      `Redriven: ${String(j['redriven'])}, unroutable: ${String(j['unroutable'])}, remaining: ${String(j['remaining'])}`,
+    );
   },
   async export_definitions(c, args, o, io) {
     need(args, 1);

@@ -27,6 +27,8 @@ export function buildCtl(name = 'ctl'): Command {
     .option('--default-queue-type <type>', 'add_vhost: default queue type')
     .option('--if-empty', 'delete_queue: only if empty')
     .option('--if-unused', 'delete_queue: only if it has no consumers')
+    .option('--to-exchange <x>', 'redrive_queue: republish to this exchange instead of the x-death origin')
+    .option('--routing-key <key>', 'redrive_queue: with this routing key')
     .allowExcessArguments(true);
 }
 
@@ -62,6 +64,8 @@ export async function runCtl(
       defaultQueueType: f['defaultQueueType'] as string | undefined,
       ifEmpty: f['ifEmpty'] === true,
       ifUnused: f['ifUnused'] === true,
+      toExchange: f['toExchange'] as string | undefined,
+      routingKey: f['routingKey'] as string | undefined,
     };
     const client = new CtlClient({
       url: String(f['url']),

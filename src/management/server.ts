@@ -20,6 +20,7 @@ import { registerConnections } from './api/connections.js';
 import { registerAccess } from './api/access.js';
 import { registerPolicies } from './api/policies.js';
 import { registerDefinitions } from './api/definitions.js';
+import { registerBrowse } from './api/browse.js';
 
 const MAX_BODY = 20 * 1024 * 1024;
 const UI_DIR = fileURLToPath(new URL('../../../src/management/ui/', import.meta.url));
@@ -38,6 +39,7 @@ export function buildRouter(): Router {
   registerAccess(r);
   registerPolicies(r);
   registerDefinitions(r);
+  registerBrowse(r);
   return r;
 }
 

@@ -47,6 +47,7 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     head_message_timestamp: null,
     messages: ready + unacked,
     messages_details: rate(r?.messagesRate ?? 0),
+    message_bytes_ready: q.ready.bytes,
     messages_ready: ready,
     messages_ready_details: rate(r?.readyRate ?? 0),
     messages_unacknowledged: unacked,

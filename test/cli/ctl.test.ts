@@ -112,6 +112,17 @@ test('queues, exchanges, bindings, connections, channels, consumers; purge, dele
   assert.match((await closed).message, /CONNECTION_FORCED - maintenance|320/);
 });
 
+test('browse_queue and redrive_queue (Warren only)', async () => {
+  await api.req('PUT', '/api/queues/%2F/ctl.dlq', {});
+  await api.req('PUT', '/api/queues/%2F/ctl.to', {});
+  await api.req('POST', '/api/exchanges/%2F/amq.default/publish', { routing_key: 'ctl.dlq', payload: 'dead' });
+  const b = await ctl('-q', 'browse_queue', 'ctl.dlq');
+  assert.equal(b.out, 'position\trouting_key\tredelivered\tpayload\n0\tctl.dlq\tfalse\tdead\n');
+  const r = await ctl('redrive_queue', 'ctl.dlq', '--to-exchange', 'amq.default', '--routing-key', 'ctl.to');
+  assert.match(r.out, /Redriven: 1, unroutable: 0, remaining: 0/);
+  assert.equal(((await api.get('/api/queues/%2F/ctl.to')) as { messages: number }).messages, 1);
+});
+
 test('policies, definitions, status', async () => {
   assert.equal(
     (await ctl('set_policy', 'lim', '^lim\\.', '{"max-length":3}', '--priority', '2', '--apply-to', 'queues')).code,

@@ -82,6 +82,8 @@ test(
     await page.click('#publish button[type=submit]');
     await page.waitForSelector('#flash:has-text("Message published.")');
     await page.waitForSelector('table.queue-detail td:has-text("1")');
+    await page.click('#browse button[type=submit]');
+    await page.waitForSelector('table.browsed td:has-text("hello from the UI")');
     await page.click('#get button[type=submit]');
     await page.waitForSelector('pre.payload');
     assert.equal(await page.textContent('pre.payload'), 'hello from the UI');

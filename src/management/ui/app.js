@@ -343,6 +343,24 @@
           'Get messages',
         )}
         <div id="got"></div>
+        <h3>Browse (without consuming)</h3>${form(
+          'browse',
+          [
+            { label: 'From position', name: 'offset', value: '0' },
+            { label: 'Messages', name: 'count', value: '10' },
+            { label: 'Routing key (regex)', name: 'routing_key' },
+          ],
+          'Browse',
+        )}
+        <div id="browsed"></div>
+        <h3>Redrive dead letters</h3><p>Back to where they came from (x-death), or to an exchange.</p>${form(
+          'redrive',
+          [
+            { label: 'To exchange (empty: origin)', name: 'exchange' },
+            { label: 'Routing key', name: 'routing_key' },
+          ],
+          'Redrive',
+        )}
         <h3>Purge / delete</h3><button id="purge" type="button">Purge messages</button> <button id="delete" type="button">Delete queue</button>`;
       onSubmit('bind', async (d) => {
         await api('POST', `/api/bindings/${enc(vhost)}/e/${enc(d.source)}/q/${enc(name)}`, {
@@ -390,6 +408,38 @@
         } catch (err) {
           flash(err.message, true);
         }
+      });
+      const browseForm = document.getElementById('browse');
+      browseForm.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const d = Object.fromEntries(new FormData(browseForm).entries());
+        try {
+          const msgs = await api('POST', `${base}/browse`, {
+            offset: Number(d.offset),
+            count: Number(d.count),
+            ...(d.routing_key ? { routing_key: d.routing_key } : {}),
+          });
+          $('#browsed').innerHTML = table(
+            [
+              ['Position', (m) => m.position],
+              ['Routing key', (m) => m.routing_key],
+              ['Redelivered', (m) => String(m.redelivered)],
+              ['Headers', (m) => m.properties.headers],
+              ['Payload', (m) => m.payload],
+            ],
+            msgs,
+            'browsed',
+          );
+        } catch (err) {
+          flash(err.message, true);
+        }
+      });
+      onSubmit('redrive', async (d) => {
+        const r = await api('POST', `${base}/redrive`, {
+          ...(d.exchange ? { exchange: d.exchange } : {}),
+          ...(d.routing_key ? { routing_key: d.routing_key } : {}),
+        });
+        return `Redriven ${r.redriven}, unroutable ${r.unroutable}, remaining ${r.remaining}`;
       });
       $('#purge').addEventListener('click', async () => {
         await api('DELETE', `${base}/contents`);
