@@ -68,6 +68,29 @@ export interface BrokerOptions {
   loadDefinitions?: string | null;
   /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */
   statsInterval?: number;
+  /**
+   * MQTT port; 0 picks a free one; null (the default for startBroker) disables it. The CLI defaults it to
+   * 1883 (RabbitMQ's), as it defaults the other protocol listeners below.
+   */
+  mqttPort?: number | null;
+  /** MQTT over TLS port (needs `tls`); null disables (default). CLI: 8883 when TLS is configured. */
+  mqttsPort?: number | null;
+  /** STOMP port; 0 picks a free one; null disables (default). CLI: 61613. */
+  stompPort?: number | null;
+  /** STOMP over TLS port (needs `tls`); null disables (default). CLI: 61614 when TLS is configured. */
+  stompsPort?: number | null;
+  /** MQTT over WebSocket (path /ws); null disables (default). CLI: 15675. */
+  webMqttPort?: number | null;
+  /** STOMP over WebSocket (path /ws); null disables (default). CLI: 15674. */
+  webStompPort?: number | null;
+  /** Exchange MQTT publishes go to and subscriptions bind to (RabbitMQ mqtt.exchange). Default 'amq.topic'. */
+  mqttExchange?: string;
+  /** Vhost of MQTT connections whose username names none (RabbitMQ mqtt.vhost). Default '/'. */
+  mqttVhost?: string;
+  /** User for MQTT connections without credentials (RabbitMQ mqtt.default_user/default_pass); null refuses them. */
+  mqttDefaultUser?: { name: string; password: string } | null;
+  /** User for STOMP CONNECT frames without login (RabbitMQ stomp.default_user/default_pass); null refuses them. */
+  stompDefaultUser?: { name: string; password: string } | null;
 }
 
 export interface ResolvedOptions {
@@ -92,6 +115,16 @@ export interface ResolvedOptions {
   prometheusPort: number | null;
   loadDefinitions: string | null;
   statsInterval: number;
+  mqttPort: number | null;
+  mqttsPort: number | null;
+  stompPort: number | null;
+  stompsPort: number | null;
+  webMqttPort: number | null;
+  webStompPort: number | null;
+  mqttExchange: string;
+  mqttVhost: string;
+  mqttDefaultUser: { name: string; password: string };
+  stompDefaultUser: { name: string; password: string } | null;
 }
 
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
@@ -118,5 +151,20 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     prometheusPort: o.prometheusPort ?? null,
     loadDefinitions: o.loadDefinitions ?? null,
     statsInterval: o.statsInterval ?? 5000,
+    mqttPort: o.mqttPort ?? null,
+    mqttsPort: o.mqttsPort ?? null,
+    stompPort: o.stompPort ?? null,
+    stompsPort: o.stompsPort ?? null,
+    webMqttPort: o.webMqttPort ?? null,
+    webStompPort: o.webStompPort ?? null,
+    mqttExchange: o.mqttExchange ?? 'amq.topic',
+    mqttVhost: o.mqttVhost ?? '/',
+    // null: anonymous connections are refused (the name can never authenticate)
+    mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
+    stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
   };
+}
+
+function guest(): { name: string; password: string } {
+  return { name: 'guest', password: 'guest' };
 }

@@ -5,6 +5,10 @@ import { Broker } from './core/broker.js';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options.js';
 import { AmqpServer } from './frontend/amqp/server.js';
 import { listen, type Listening } from './frontend/net/listener.js';
+import { listenWebSocket } from './frontend/net/websocket.js';
+import { MqttServer } from './frontend/mqtt/server.js';
+import { FileRetainedStore, MemoryRetainedStore } from './frontend/mqtt/retained.js';
+import { StompServer } from './frontend/stomp/server.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
@@ -27,6 +31,13 @@ export interface RunningBroker {
   managementTlsPort: number | null;
   /** Bound Prometheus port, or null when off. */
   prometheusPort: number | null;
+  /** Bound MQTT, MQTTS, STOMP, STOMPS, Web-MQTT and Web-STOMP ports, each null when off. */
+  mqttPort: number | null;
+  mqttsPort: number | null;
+  stompPort: number | null;
+  stompsPort: number | null;
+  webMqttPort: number | null;
+  webStompPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
   /** Clean shutdown. Idempotent. */
@@ -46,6 +57,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     log.info(`definitions imported from ${o.loadDefinitions}`);
   }
   const amqp = new AmqpServer(broker, o, log);
+  const retained = o.storage === 'file' ? await FileRetainedStore.open(o.dataDir, log) : new MemoryRetainedStore();
+  const mqtt = new MqttServer(broker, o, log, retained);
+  const stomp = new StompServer(broker, o, log);
   const listeners: Listening[] = [];
   const httpServers: Server[] = [];
   let amqpPort: number | null = null;
@@ -61,6 +75,52 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let managementPort: number | null = null;
   let managementTlsPort: number | null = null;
   let prometheusPort: number | null = null;
+  const ports: Record<'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp', number | null> = {
+    mqtt: null,
+    mqtts: null,
+    stomp: null,
+    stomps: null,
+    webMqtt: null,
+    webStomp: null,
+  };
+  const tcp = async (
+    key: keyof typeof ports,
+    port: number | null,
+    name: string,
+    server: MqttServer | StompServer,
+    secure: boolean,
+  ) => {
+    if (port === null) return;
+    if (secure && !o.tls) throw new Error(`${key}Port needs tls options (cert and key)`);
+    const l = await listen(
+      port,
+      o.bind,
+      (s) => server.handleStream(s, s.remoteAddress ?? '', secure ? 'tls' : 'tcp'),
+      secure ? o.tls : null,
+    );
+    listeners.push(l);
+    ports[key] = l.port;
+    log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port}`);
+  };
+  const web = async (
+    key: 'webMqtt' | 'webStomp',
+    port: number | null,
+    name: string,
+    server: MqttServer | StompServer,
+    protocols: string[],
+  ) => {
+    if (port === null) return;
+    const l = await listenWebSocket({
+      port,
+      hosts: o.bind,
+      path: '/ws',
+      protocols,
+      onStream: (stream, addr) => server.handleStream(stream, addr, 'websocket'),
+    });
+    listeners.push(l);
+    ports[key] = l.port;
+    log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port} path /ws`);
+  };
   try {
     if (o.amqpPort !== null) {
       const l = await listen(o.amqpPort, o.bind, (s) => amqp.handleSocket(s));
@@ -98,9 +158,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
     }
     if (httpServers.length > 0) rates.start();
+    await tcp('mqtt', o.mqttPort, 'MQTT', mqtt, false);
+    await tcp('mqtts', o.mqttsPort, 'MQTT over TLS', mqtt, true);
+    await tcp('stomp', o.stompPort, 'STOMP', stomp, false);
+    await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
+    await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
+    await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
   } catch (e) {
     await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));
+    await mqtt.close();
+    await stomp.close();
     await storage.close();
     throw e;
   }
@@ -112,6 +180,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     managementPort,
     managementTlsPort,
     prometheusPort,
+    mqttPort: ports.mqtt,
+    mqttsPort: ports.mqtts,
+    stompPort: ports.stomp,
+    stompsPort: ports.stomps,
+    webMqttPort: ports.webMqtt,
+    webStompPort: ports.webStomp,
     broker,
     options: o,
     close() {
@@ -121,7 +195,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         rates.stop();
         const stopped = Promise.all(listeners.map((l) => l.close()));
         await Promise.all(httpServers.map(closeHttp));
-        await amqp.close();
+        await Promise.all([amqp.close(), mqtt.close(), stomp.close()]);
         await stopped;
         await storage.close();
         log.info('Warren stopped');

@@ -37,7 +37,25 @@ export interface FlatConfig {
   managementTlsPort?: number | null;
   prometheusPort?: number | null;
   loadDefinitions?: string;
+  mqttPort?: number | null;
+  mqttsPort?: number | null;
+  stompPort?: number | null;
+  stompsPort?: number | null;
+  webMqttPort?: number | null;
+  webStompPort?: number | null;
 }
+
+/** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
+const PROTOCOL_PORTS: { key: 'mqttPort' | 'stompPort' | 'webMqttPort' | 'webStompPort'; port: number }[] = [
+  { key: 'mqttPort', port: 1883 },
+  { key: 'stompPort', port: 61613 },
+  { key: 'webMqttPort', port: 15675 },
+  { key: 'webStompPort', port: 15674 },
+];
+const PROTOCOL_TLS_PORTS: { key: 'mqttsPort' | 'stompsPort'; port: number }[] = [
+  { key: 'mqttsPort', port: 8883 },
+  { key: 'stompsPort', port: 61614 },
+];
 
 export const SERVER_OPTIONS: OptionSpec[] = [
   {
@@ -107,6 +125,36 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'string',
     help: 'file|memory (memory keeps nothing across restarts)',
     defaultText: 'file',
+  },
+  { flag: 'mqtt-port', key: 'mqttPort', kind: 'port', help: 'MQTT port (0 or off: none)', defaultText: '1883' },
+  {
+    flag: 'mqtts-port',
+    key: 'mqttsPort',
+    kind: 'port',
+    help: 'MQTT over TLS port (0 or off: none)',
+    defaultText: '8883 with TLS',
+  },
+  { flag: 'stomp-port', key: 'stompPort', kind: 'port', help: 'STOMP port (0 or off: none)', defaultText: '61613' },
+  {
+    flag: 'stomps-port',
+    key: 'stompsPort',
+    kind: 'port',
+    help: 'STOMP over TLS port (0 or off: none)',
+    defaultText: '61614 with TLS',
+  },
+  {
+    flag: 'web-mqtt-port',
+    key: 'webMqttPort',
+    kind: 'port',
+    help: 'MQTT over WebSocket port, path /ws (0 or off: none)',
+    defaultText: '15675',
+  },
+  {
+    flag: 'web-stomp-port',
+    key: 'webStompPort',
+    kind: 'port',
+    help: 'STOMP over WebSocket port, path /ws (0 or off: none)',
+    defaultText: '15674',
   },
   {
     flag: 'advertise-rabbitmq',
@@ -231,6 +279,11 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
   o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
+  // startBroker keeps 0 as "any free port"; on the command line 0 turns these listeners off
+  for (const { key, port } of PROTOCOL_PORTS) {
+    const v = c[key];
+    o[key] = v === undefined ? port : v === 0 ? null : v;
+  }
   if (c.tlsCert || c.tlsKey) {
     if (!c.tlsCert || !c.tlsKey) throw new Error('TLS needs both --tls-cert and --tls-key');
     o.tls = {
@@ -240,6 +293,10 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
       verifyPeer: c.tlsVerifyPeer ?? false,
       failIfNoPeerCert: c.tlsFailIfNoPeerCert ?? false,
     };
+  }
+  for (const { key, port } of PROTOCOL_TLS_PORTS) {
+    const v = c[key];
+    o[key] = v === undefined ? (o.tls ? port : null) : v === 0 ? null : v;
   }
   return o;
 }

@@ -1,11 +1,36 @@
 // A message as the core sees it: routing annotations plus the publishing protocol's own bytes, kept as they
 // arrived (RabbitMQ's mc.erl, LavinMQ's BytesMessage). The core never parses `props`; it asks the message's
 // ContentFormat for the few things it needs (headers for the headers exchange), lazily and at most once.
+// A consumer of another protocol gets the props converted at delivery, as RabbitMQ's mc converts between
+// mc_amqpl, mc_mqtt and mc_stomp: through protocol-neutral properties, once per message and target format.
 
 import { parseExpiration } from './queue/ttl.js';
 
 export type HeaderTable = Record<string, unknown>;
 
+/**
+ * A message's properties in protocol-neutral form: the AMQP 0-9-1 basic properties, which is also the
+ * vocabulary RabbitMQ's MQTT and STOMP plugins map onto. Header values are plain JS values (string,
+ * number, boolean, Buffer, nested tables/arrays).
+ */
+export interface CommonProperties {
+  contentType?: string;
+  contentEncoding?: string;
+  headers?: HeaderTable;
+  deliveryMode?: number;
+  priority?: number;
+  correlationId?: string;
+  replyTo?: string;
+  expiration?: string;
+  messageId?: string;
+  /** Seconds since the epoch. */
+  timestamp?: number;
+  type?: string;
+  userId?: string;
+  appId?: string;
+}
+
+/** How a protocol's content is read; supplied by the front end that created the message. */
 /** One dead-lettering event, as the protocol's death history records it (AMQP: an x-death entry). */
 export interface DeathEvent {
   readonly queue: string;
@@ -25,6 +50,10 @@ export interface ContentFormat {
   readonly name: string;
   /** The application headers, or null. Called at most once per message. */
   decodeHeaders(props: Buffer): HeaderTable | null;
+  /** The props as neutral properties (a consumer of another protocol is about to receive it). */
+  toCommon(props: Buffer): CommonProperties;
+  /** Neutral properties as this format's props bytes. */
+  fromCommon(p: CommonProperties): Buffer;
   /**
    * The properties of the dead-lettered copy: `death` added to the death history (AMQP: x-death with
    * RabbitMQ's update rules, x-first-death-*, x-last-death-*), the expiration removed, BCC dropped.
@@ -39,7 +68,16 @@ export class Message {
   readonly timestamp: number;
   /** Per-message TTL from `expiration` in ms, -1 when none. A bad expiration throws PRECONDITION_FAILED. */
   readonly ttl: number;
+  /**
+   * Extra routing keys from the CC and BCC headers (RabbitMQ sender-selected distribution), set by the
+   * front end; null when absent. BCC is already stripped from `props`.
+   */
+  cc: readonly string[] | null = null;
+  bcc: readonly string[] | null = null;
   private headersCache: HeaderTable | null | undefined = undefined;
+  // one cached conversion: a message is usually consumed in at most one other protocol
+  private convertedFormat: ContentFormat | null = null;
+  private convertedProps: Buffer | null = null;
 
   constructor(
     readonly format: ContentFormat,
@@ -69,6 +107,16 @@ export class Message {
   headers(): HeaderTable | null {
     if (this.headersCache === undefined) this.headersCache = this.format.decodeHeaders(this.props);
     return this.headersCache;
+  }
+
+  /** The props in `target`'s format: the stored bytes when it is the publishing format, else converted once. */
+  propsIn(target: ContentFormat): Buffer {
+    if (target === this.format) return this.props;
+    if (this.convertedFormat === target) return this.convertedProps!;
+    const p = target.fromCommon(this.format.toCommon(this.props));
+    this.convertedFormat = target;
+    this.convertedProps = p;
+    return p;
   }
 }
 

@@ -368,6 +368,7 @@ export class VHost {
     const dests = this.scratch;
     const base = dests.length;
     x.route(msg, dests);
+    if (msg.cc !== null || msg.bcc !== null) x.routeExtra(msg, dests);
     let added = 0;
     // destinations appended by this exchange occupy dests[base..); nested routing appends past them
     const end = dests.length;

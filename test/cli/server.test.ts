@@ -20,8 +20,18 @@ interface Started {
 
 async function startServer(args: string[], env: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, [BIN, 'server', ...args], {
-    // management and Prometheus off unless a test asks (the RabbitMQ anchor holds 15672/15692)
-    env: { ...process.env, WARREN_MANAGEMENT_PORT: '0', WARREN_PROMETHEUS_PORT: '0', ...env },
+    // management, Prometheus, MQTT and STOMP listeners default to RabbitMQ's ports (held by the anchor
+    // here): off unless a test asks
+    env: {
+      ...process.env,
+      WARREN_MANAGEMENT_PORT: '0',
+      WARREN_PROMETHEUS_PORT: '0',
+      WARREN_MQTT_PORT: '0',
+      WARREN_STOMP_PORT: '0',
+      WARREN_WEB_MQTT_PORT: '0',
+      WARREN_WEB_STOMP_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -57,6 +67,12 @@ test('--help lists every server option with its WARREN_* variable', () => {
     '--management-port',
     '--prometheus-port',
     '--load-definitions',
+    '--mqtt-port',
+    '--mqtts-port',
+    '--stomp-port',
+    '--stomps-port',
+    '--web-mqtt-port',
+    '--web-stomp-port',
   ]) {
     assert.match(r.stdout, new RegExp(flag), flag);
   }
@@ -64,6 +80,7 @@ test('--help lists every server option with its WARREN_* variable', () => {
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_DATA_DIR/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_MANAGEMENT_PORT/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_PROMETHEUS_PORT/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_WEB_STOMP_PORT/);
 });
 
 test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit code 0', async () => {

@@ -3,7 +3,13 @@
 // other header's exact wire type (a decoded-and-re-encoded table would turn a 'b' into an 'I').
 import { Writer } from '../buffer/writer.js';
 import { CodecError } from './errors.js';
-import { encodeArray, type FieldValue } from './field-table.js';
+import { encodeArray, FIELD_TYPE_NAMES, type FieldValue } from './field-table.js';
+
+/**
+ * One shared writer for building small values: take() hands out a view and moves on, and every caller
+ * copies the view out at once, so nothing is allocated per call beyond the result.
+ */
+export const scratch = new Writer(65536);
 
 export interface RawEntry {
   key: string;
@@ -94,7 +100,7 @@ export function body(raw: Buffer): Buffer {
 
 /** One value encoded with its type octet (types inferred as encodeTable does, Typed to force one). */
 export function rawValue(v: FieldValue): Buffer {
-  const w = new Writer(64);
+  const w = scratch;
   encodeArray(w, [v]);
   return Buffer.from(w.take()!.subarray(4));
 }
@@ -113,7 +119,7 @@ export function rawArray(items: readonly Buffer[]): Buffer {
 
 /** A table ('F' value when `typed`, else the u32-prefixed table of a headers property). */
 export function rawTable(entries: readonly RawEntry[], typed: boolean): Buffer {
-  const w = new Writer(256);
+  const w = scratch;
   if (typed) w.u8(0x46);
   const lenAt = w.pos - w.start;
   w.u32(0);
@@ -128,7 +134,8 @@ export function rawTable(entries: readonly RawEntry[], typed: boolean): Buffer {
 
 /** Sort entries by key in byte order (Erlang binary order, as RabbitMQ's sort_field_table). */
 export function sortEntries(entries: RawEntry[]): RawEntry[] {
-  return entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  // UTF-16 order is UTF-8 byte order except around astral characters, which header keys do not use
+  return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 // ---- basic properties --------------------------------------------------------------------------------
@@ -187,4 +194,63 @@ export function rewriteProps(props: Buffer, headers: Buffer | null, dropExpirati
     p += n;
   }
   return Buffer.concat(parts);
+}
+
+// ---- CC / BCC (RabbitMQ sender-selected distribution) --------------------------------------------------
+
+export interface RoutingHeaders {
+  /** CC routing keys (longstr items of the CC array), or null when absent. */
+  cc: string[] | null;
+  bcc: string[] | null;
+  /** "CC" or "BCC" when that header is not an array (RabbitMQ refuses the message), with the type name. */
+  bad: [string, string] | null;
+}
+
+const NO_ROUTING_HEADERS: RoutingHeaders = { cc: null, bcc: null, bad: null };
+
+function longstrItems(b: Buffer, p: number, end: number): string[] {
+  const out: string[] = [];
+  while (p < end) {
+    const e = skipValue(b, p, end);
+    if (b[p] === 0x53) out.push(b.toString('utf8', p + 5, e));
+    p = e;
+  }
+  return out;
+}
+
+/**
+ * rabbit_basic:header_routes/1: the CC and BCC headers of raw properties. Scans the header keys without
+ * allocating unless one of them is there (the per-publish cost for messages with headers).
+ */
+export function routingHeaders(props: Buffer): RoutingHeaders {
+  const span = headersSpan(props);
+  if (span === null) return NO_ROUTING_HEADERS;
+  let r: RoutingHeaders | null = null;
+  let p = span[0];
+  const end = span[1];
+  while (p < end) {
+    const kl = props[p]!;
+    const ks = p + 1;
+    const vs = ks + kl;
+    const ve = skipValue(props, vs, end);
+    const isCC = kl === 2 && props[ks] === 0x43 && props[ks + 1] === 0x43;
+    const isBCC = kl === 3 && props[ks] === 0x42 && props[ks + 1] === 0x43 && props[ks + 2] === 0x43;
+    if (isCC || isBCC) {
+      r ??= { cc: null, bcc: null, bad: null };
+      const key = isCC ? 'CC' : 'BCC';
+      if (props[vs] !== 0x41) r.bad ??= [key, FIELD_TYPE_NAMES[String.fromCharCode(props[vs]!)] ?? '?'];
+      else if (isCC) r.cc = longstrItems(props, vs + 5, ve);
+      else r.bcc = longstrItems(props, vs + 5, ve);
+    }
+    p = ve;
+  }
+  return r ?? NO_ROUTING_HEADERS;
+}
+
+/** The properties without the BCC header (RabbitMQ strips it before anyone sees the message). */
+export function withoutBcc(props: Buffer): Buffer {
+  const span = headersSpan(props);
+  if (span === null) return props;
+  const rest = tableEntries(props, span[0], span[1]).filter((e) => e.key !== 'BCC');
+  return rewriteProps(props, rawTable(rest, false), false);
 }

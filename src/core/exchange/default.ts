@@ -20,7 +20,7 @@ export class DefaultExchange extends Exchange {
     if (q !== undefined) out.push(q);
   }
 
-  routeKey(key: string, out: Destination[]): void {
+  override routeKey(key: string, out: Destination[]): void {
     const q = this.queues.get(key);
     if (q !== undefined) out.push(q);
   }

@@ -110,6 +110,11 @@ export class DelayedExchange extends Exchange {
     this.inner.route(msg, out);
   }
 
+  override routeExtra(msg: Message, out: Destination[]): void {
+    // CC/BCC keys count when the message is released, not while it is held
+    if (this.releasing === msg || delayOf(msg) <= 0) this.inner.routeExtra(msg, out);
+  }
+
   /** Hold `msg` until `due` (also used by restore, with the stored id). */
   hold(msg: Message, due: number, id: string | null): void {
     const p = new Pending(id ?? `${Date.now().toString(36)}-${(nextId++).toString(36)}`, msg);
@@ -138,6 +143,8 @@ export class DelayedExchange extends Exchange {
       Date.now(),
       m.publisherId,
     );
+    out.cc = m.cc;
+    out.bcc = m.bcc;
     this.releasing = out;
     try {
       h.releaseDelayed(this, out);

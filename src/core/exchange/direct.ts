@@ -14,7 +14,7 @@ export class DirectExchange extends Exchange {
   }
 
   /** Route an arbitrary key (used for CC/BCC routing keys). */
-  routeKey(key: string, out: Destination[]): void {
+  override routeKey(key: string, out: Destination[]): void {
     const d = this.index.get(key);
     if (d !== undefined) d.appendTo(out);
   }

@@ -66,6 +66,15 @@ export abstract class Exchange {
    * Hot path: no allocation beyond what `out` needs.
    */
   abstract route(msg: Message, out: Destination[]): void;
+
+  /** Append the destinations of one more routing key (CC/BCC); types that ignore keys route none. */
+  routeKey(_key: string, _out: Destination[]): void {}
+
+  /** The destinations of `msg`'s CC and BCC keys (rabbit_exchange:route with header routes). */
+  routeExtra(msg: Message, out: Destination[]): void {
+    if (msg.cc !== null) for (const k of msg.cc) this.routeKey(k, out);
+    if (msg.bcc !== null) for (const k of msg.bcc) this.routeKey(k, out);
+  }
   protected abstract addToIndex(b: Binding): void;
   protected abstract removeFromIndex(b: Binding): void;
 }

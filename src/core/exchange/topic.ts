@@ -32,7 +32,7 @@ export class TopicExchange extends Exchange {
     this.routeKey(msg.routingKey, out);
   }
 
-  routeKey(key: string, out: Destination[]): void {
+  override routeKey(key: string, out: Destination[]): void {
     let hit = this.cache.get(key);
     if (hit === undefined) {
       const found = new Set<Destination>();

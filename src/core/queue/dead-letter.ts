@@ -23,13 +23,27 @@ export function deadLetterCopy(m: Message, q: Queue, reason: DeathReason, dlx: s
     queue: q.name,
     reason,
     exchange: m.exchange,
-    routingKeys: [m.routingKey],
+    routingKeys: m.cc === null ? [m.routingKey] : [m.routingKey, ...m.cc],
     time: Math.floor(Date.now() / 1000),
     originalExpiration: m.expiration,
   };
   const props = m.format.deadLettered(m.props, death);
-  const rk = q.settings.deadLetterRoutingKey ?? m.routingKey;
-  return new Message(m.format, dlx, rk, props, m.body, m.persistent, m.priority, null, roughNow(), m.publisherId);
+  const dlrk = q.settings.deadLetterRoutingKey;
+  const dm = new Message(
+    m.format,
+    dlx,
+    dlrk ?? m.routingKey,
+    props,
+    m.body,
+    m.persistent,
+    m.priority,
+    null,
+    roughNow(),
+    m.publisherId,
+  );
+  // without a dead-letter routing key the message is routed by its original keys, CC included (3.10)
+  if (dlrk === null) dm.cc = m.cc;
+  return dm;
 }
 
 /** Dead-letter `m` from `q`; returns how many queues it reached. */

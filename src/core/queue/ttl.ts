@@ -31,6 +31,8 @@ const MAX_TIMEOUT = 2147483647;
 
 /** One re-armable timer (a queue's head expiry, its x-expires, a delayed exchange's next message). */
 export class OneTimer {
+  /** Node timers currently armed by all OneTimers (the tests and the benchmark count them). */
+  static armedCount = 0;
   private timer: NodeJS.Timeout | null = null;
   /** When the armed timer fires (ms since the epoch), 0 when disarmed. */
   private at = 0;
@@ -50,12 +52,14 @@ export class OneTimer {
 
   private set(at: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
+    else OneTimer.armedCount++;
     this.at = at;
     const delay = Math.max(0, at - Date.now());
     this.timer = setTimeout(
       () => {
         this.timer = null;
         this.at = 0;
+        OneTimer.armedCount--;
         if (Date.now() < at) this.set(at);
         else this.fire();
       },
@@ -69,7 +73,10 @@ export class OneTimer {
   }
 
   cancel(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      OneTimer.armedCount--;
+    }
     this.timer = null;
     this.at = 0;
   }

@@ -16,6 +16,7 @@ import {
   rawTable,
   rawValue,
   rewriteProps,
+  scratch,
   sortEntries,
   tableEntries,
   type RawEntry,
@@ -33,17 +34,70 @@ function entryOf(entries: RawEntry[], key: string): Buffer | undefined {
   return undefined;
 }
 
+/** A longstr field value ('S'), built directly (dead-lettering runs per expired message: keep it cheap). */
+function rawStr(s: string): Buffer {
+  const n = Buffer.byteLength(s);
+  const b = Buffer.allocUnsafe(5 + n);
+  b[0] = 0x53;
+  b.writeUInt32BE(n, 1);
+  b.write(s, 5);
+  return b;
+}
+
 function newDeath(d: DeathEvent): RawEntry[] {
   const e: RawEntry[] = [
     { key: 'count', raw: rawValue(new Typed('l', 1)) },
-    { key: 'reason', raw: rawValue(d.reason) },
-    { key: 'queue', raw: rawValue(d.queue) },
+    { key: 'reason', raw: rawStr(d.reason) },
+    { key: 'queue', raw: rawStr(d.queue) },
     { key: 'time', raw: rawValue(new Timestamp(d.time)) },
-    { key: 'exchange', raw: rawValue(d.exchange) },
-    { key: 'routing-keys', raw: rawValue([...d.routingKeys]) },
+    { key: 'exchange', raw: rawStr(d.exchange) },
+    { key: 'routing-keys', raw: rawArray(d.routingKeys.map(rawStr)) },
   ];
-  if (d.originalExpiration !== null) e.push({ key: 'original-expiration', raw: rawValue(d.originalExpiration) });
+  if (d.originalExpiration !== null) e.push({ key: 'original-expiration', raw: rawStr(d.originalExpiration) });
   return e;
+}
+
+/** The first x-death of a message: one array with one table, written in one go. */
+function firstDeath(d: DeathEvent): Buffer {
+  const w = scratch;
+  w.u8(0x41);
+  w.u32(0);
+  w.u8(0x46);
+  w.u32(0);
+  w.shortstr('count');
+  w.u8(0x6c);
+  w.i64(1);
+  w.shortstr('reason');
+  w.u8(0x53);
+  w.longstr(d.reason);
+  w.shortstr('queue');
+  w.u8(0x53);
+  w.longstr(d.queue);
+  w.shortstr('time');
+  w.u8(0x54);
+  w.u64(d.time);
+  w.shortstr('exchange');
+  w.u8(0x53);
+  w.longstr(d.exchange);
+  w.shortstr('routing-keys');
+  w.u8(0x41);
+  const rkAt = w.pos - w.start;
+  w.u32(0);
+  for (const k of d.routingKeys) {
+    w.u8(0x53);
+    w.longstr(k);
+  }
+  const rkEnd = w.pos - w.start;
+  if (d.originalExpiration !== null) {
+    w.shortstr('original-expiration');
+    w.u8(0x53);
+    w.longstr(d.originalExpiration);
+  }
+  const out = Buffer.from(w.take()!);
+  out.writeUInt32BE(out.length - 5, 1);
+  out.writeUInt32BE(out.length - 10, 6);
+  out.writeUInt32BE(rkEnd - rkAt - 4, rkAt);
+  return out;
 }
 
 /** increment_xdeath_event_count/1: count + 1 as a long (a missing or odd count starts again at 1). */
@@ -68,14 +122,14 @@ export function deadLetterProps(props: Buffer, d: DeathEvent): Buffer {
   const rest = headers.filter((e) => e.key !== 'x-death');
   let deaths: Buffer;
   if (xd === undefined || xd[0] !== 0x41) {
-    deaths = rawArray([rawTable(newDeath(d), true)]);
+    deaths = firstDeath(d);
     const firsts: [string, string][] = [
       ['x-first-death-exchange', d.exchange],
       ['x-first-death-queue', d.queue],
       ['x-first-death-reason', d.reason],
     ];
     for (const [k, v] of firsts) {
-      if (entryOf(rest, k) === undefined) rest.push({ key: k, raw: rawValue(v) });
+      if (entryOf(rest, k) === undefined) rest.push({ key: k, raw: rawStr(v) });
     }
   } else {
     const items = arrayItems(body(xd), 0, body(xd).length);
@@ -109,7 +163,7 @@ export function deadLetterProps(props: Buffer, d: DeathEvent): Buffer {
     ['x-last-death-reason', d.reason],
   ];
   const out = rest.filter((e) => !e.key.startsWith('x-last-death-'));
-  for (const [k, v] of lasts) out.push({ key: k, raw: rawValue(v) });
+  for (const [k, v] of lasts) out.push({ key: k, raw: rawStr(v) });
   return rewriteProps(props, rawTable(sortEntries(out), false), true);
 }
 

@@ -20,6 +20,7 @@ import { rs } from '../../core/errors.js';
 import { roughNow } from '../../util/rough-clock.js';
 import type { AmqpChannel } from './channel.js';
 import { AmqpConsumer } from './consumer.js';
+import { amqpFormat } from './format.js';
 import { REPLY_TO_QUEUE, type ReplyReceiver } from './direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
 
@@ -170,7 +171,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const msg = e.msg;
     const out = ch.conn.out;
     writeBasicGetOk(out, ch.id, tag, e.redelivered, msg.exchange, msg.routingKey, q.messageCount);
-    writeContentHeader(out, ch.id, 60, msg.bodySize, q.propsFor(e));
+    writeContentHeader(out, ch.id, 60, msg.bodySize, amqpProps(q, e));
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
     if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
   }
@@ -178,7 +179,7 @@ export class ChannelDeliveries implements ReplyReceiver {
   // Hot path: the queue hands a message to one of this channel's consumers.
   deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void {
     const tag = ++this.nextTag;
-    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg, queue.propsFor(entry));
+    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg, amqpProps(queue, entry));
     if (!c.noAck) {
       const size = entry.msg.bodySize;
       this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
@@ -192,7 +193,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     tag: number,
     redelivered: boolean,
     msg: Message,
-    props: Buffer = msg.props,
+    props: Buffer = msg.propsIn(amqpFormat),
   ): void {
     const ch = this.ch;
     const out = ch.conn.out;
@@ -364,4 +365,15 @@ function requeueAll(ds: Delivery[]): void {
     l.push(d.entry);
   }
   for (const [q, entries] of byQueue) q.requeue(entries);
+}
+
+/**
+ * The AMQP properties of a delivery: the queue's view (quorum queues add x-delivery-count) of an AMQP
+ * message, or an MQTT/STOMP message's properties converted to AMQP (RabbitMQ mc conversion at delivery).
+ */
+function amqpProps(q: Queue, e: QueuedMessage): Buffer {
+  const m = e.msg;
+  if (m.format === amqpFormat) return q.propsFor(e);
+  const p = m.propsIn(amqpFormat);
+  return q.type === 'quorum' ? amqpFormat.withIntHeader(p, 'x-delivery-count', e.deliveryCount - 1) : p;
 }

@@ -9,6 +9,7 @@ import {
   encodeProperties,
 } from '../../codec/amqp/properties.js';
 import { writeContentHeader, writeBody } from '../../codec/amqp/content.js';
+import { routingHeaders, withoutBcc } from '../../codec/amqp/raw-table.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import {
   writeBasicAck,
@@ -33,21 +34,10 @@ const MAX_MESSAGE_SIZE = 134217728;
 const PROPS_OFFSET = 12;
 /** Bit of reply-to in the first property-flags word (amqp0-9-1.xml basic properties, 7th). */
 const REPLY_TO_FLAG = 1 << 9;
+/** Bit of headers (3rd property). */
+const HEADERS_FLAG = 1 << 13;
 /** Bit of user-id (12th property). */
 const USER_ID_FLAG = 1 << 4;
-
-/**
- * RabbitMQ's rabbit_basic:parse_expiration/1: Erlang's string:to_integer on the property, then
- * rabbit_misc:check_expiry/1. Refused with 406 on the channel, texts as RabbitMQ renders the reason.
- */
-function checkExpiration(e: string): void {
-  const m = /^[+-]?\d+/.exec(e);
-  let reason: string | null = null;
-  if (m === null) reason = 'no_integer';
-  else if (m[0].length !== e.length) reason = `{leftover_string,${JSON.stringify(e.slice(m[0].length))}}`;
-  else if (Number(m[0]) < 0) reason = `{value_negative,${Number(m[0])}}`;
-  if (reason !== null) throw channelError(406, `invalid expiration '${e}': ${reason}`);
-}
 
 class TxPublish {
   constructor(
@@ -174,20 +164,32 @@ export class ChannelPublisher {
     const flags = end >= 2 ? props.readUInt16BE(0) : 0;
     if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(props);
     if ((flags & REPLY_TO_FLAG) !== 0) props = this.rewriteReplyTo(props);
-    const expiration = peekExpiration(props, 0, end);
-    if (expiration !== null) checkExpiration(expiration);
+    let cc: string[] | null = null;
+    let bcc: string[] | null = null;
+    if ((flags & HEADERS_FLAG) !== 0) {
+      const rh = routingHeaders(props);
+      if (rh.bad !== null) {
+        throw channelError(406, `invalid message: {unacceptable_type_in_header,"${rh.bad[0]}",${rh.bad[1]}}`);
+      }
+      cc = rh.cc;
+      bcc = rh.bcc;
+      if (bcc !== null) props = withoutBcc(props);
+    }
     const msg = new Message(
       amqpFormat,
       m.exchange,
       m.routingKey,
       props,
       body,
-      peekDeliveryMode(props, 0, end) === 2,
-      peekPriority(props, 0, end),
-      expiration,
+      peekDeliveryMode(props, 0, props.length) === 2,
+      peekPriority(props, 0, props.length),
+      // a bad expiration is refused by the core (Message -> parseExpiration: 406 with RabbitMQ's text)
+      peekExpiration(props, 0, props.length),
       roughNow(),
       conn.id,
     );
+    msg.cc = cc;
+    msg.bcc = bcc;
     if (this.confirmMode) this.publishSeq++;
     if (this.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
@@ -253,7 +255,7 @@ export class ChannelPublisher {
   private sendReturn(code: number, text: string, msg: Message): void {
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
-    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.props);
+    writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
     writeBody(out, this.ch.id, msg.body, this.ch.conn.frameMax);
     this.ch.conn.scheduleFlush();
   }

@@ -75,8 +75,6 @@ describe('amqplib: confirms, transactions, direct reply-to', () => {
   });
 
   test('a full queue with x-overflow reject-publish nacks the publish', async (t) => {
-    // TODO(#4): length limits arrive with the queue-features issue
-    if (!broker.external) return t.skip('x-overflow is issue #4');
     const c = await Client.open(t, broker.url);
     const ch = await c.confirmChannel();
     const q = uniqueName('bounded');

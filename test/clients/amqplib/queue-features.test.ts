@@ -121,8 +121,8 @@ describe('amqplib: queue features', () => {
     assert.equal(e['queue'], q);
     assert.equal(e['exchange'], '');
     assert.equal(e['original-expiration'], '60000');
-    assert.ok(Array.isArray(e['routing-keys']));
-    assert.equal((e['routing-keys'] as string[])[0], q);
+    // routing-keys: the routing key, then the CC keys
+    assert.deepEqual(e['routing-keys'], [q, q + '.cc']);
     // amqplib decodes a timestamp field as {'!': 'timestamp', value} (seconds)
     const time = e['time'] as { '!': string; value: number };
     assert.equal(time['!'], 'timestamp');
@@ -213,6 +213,31 @@ describe('amqplib: queue features', () => {
     ch.sendToQueue(self, buf('loop'));
     await sleep(150);
     assert.equal((await ch.checkQueue(self)).messageCount, 0);
+  });
+
+  test('CC and BCC headers route to more keys; BCC is stripped; a CC that is not an array is 406', async (t) => {
+    const c = await Client.open(t, broker.url);
+    const ch = await c.channel();
+    const [a, b, d] = [uniqueName('cc-a'), uniqueName('cc-b'), uniqueName('cc-c')];
+    for (const q of [a, b, d]) await ch.assertQueue(q, { exclusive: true });
+    ch.sendToQueue(a, buf('hello'), { headers: { CC: [b], BCC: [d], other: 1 } });
+    for (const q of [a, b, d]) {
+      const m = await getOne(ch, q);
+      assert.equal(m.content.toString(), 'hello');
+      assert.equal(m.fields.routingKey, a);
+      assert.deepEqual(m.properties.headers, { CC: [b], other: 1 });
+    }
+    const bad = await c.channel();
+    bad.sendToQueue(a, buf('x'), { headers: { CC: 'not-an-array' } });
+    const err = await closedWith(bad);
+    assert.equal(
+      err.message,
+      channelCloseMessage(
+        406,
+        'PRECONDITION-FAILED',
+        'PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,"CC",longstr}',
+      ),
+    );
   });
 
   test('x-max-length drop-head dead-letters the oldest with reason maxlen; bytes limit too', async (t) => {

@@ -217,8 +217,6 @@ describe('amqplib: seed application flows', () => {
     });
 
     test('a rejected task is dead-lettered to the dlx with an x-death header', async (t) => {
-      // TODO(#4): dead-lettering arrives with the queue-features issue
-      if (!broker.external) return t.skip('dead-lettering is issue #4');
       const dlx = uniqueName('dlx');
       const q = uniqueName('task_queue');
       const dead = uniqueName('dead');

@@ -6,6 +6,11 @@ const headersOf = new WeakMap<Buffer, HeaderTable | null>();
 export const testFormat: ContentFormat = {
   name: 'test',
   decodeHeaders: (props) => headersOf.get(props) ?? null,
+  toCommon: (props) => {
+    const h = headersOf.get(props);
+    return h ? { headers: h } : {};
+  },
+  fromCommon: () => Buffer.alloc(2),
   deadLettered: (props) => props,
   withIntHeader: (props) => props,
 };

@@ -1,0 +1,130 @@
+// Retained messages (MQTT 3.1.1 §3.3.1.3): the last retained PUBLISH per topic and vhost, handed to new
+// subscribers of a matching filter. RabbitMQ keeps them in a per-vhost store of the MQTT plugin
+// (rabbit_mqtt_retained_msg_store_dets, on disk by default); Warren keeps them behind this interface:
+// memory for storage:'memory', a JSON file in the data directory for storage:'file' (written like
+// definitions.json: temp file, fsync, rename, coalesced over 50 ms).
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../util/logger.js';
+
+export interface RetainedMessage {
+  topic: string;
+  payload: Buffer;
+  /** Retained QoS (0 or 1). */
+  qos: number;
+  /** mqttFormat props (MQTT 5 properties). */
+  props: Buffer;
+  /** ms since the epoch, for MQTT 5 message expiry. */
+  storedAt: number;
+}
+
+export interface RetainedStore {
+  /** The retained messages of a vhost (live view; do not modify). */
+  all(vhost: string): Iterable<RetainedMessage>;
+  /** Store, or with an empty payload clear (§3.3.1.3: a zero-byte retained message removes it). */
+  put(vhost: string, m: RetainedMessage): void;
+  close(): Promise<void>;
+}
+
+export class MemoryRetainedStore implements RetainedStore {
+  protected readonly byVhost = new Map<string, Map<string, RetainedMessage>>();
+
+  all(vhost: string): Iterable<RetainedMessage> {
+    return this.byVhost.get(vhost)?.values() ?? [];
+  }
+
+  put(vhost: string, m: RetainedMessage): void {
+    let v = this.byVhost.get(vhost);
+    if (!v) this.byVhost.set(vhost, (v = new Map()));
+    if (m.payload.length === 0) v.delete(m.topic);
+    else v.set(m.topic, m);
+    this.changed();
+  }
+
+  protected changed(): void {}
+
+  async close(): Promise<void> {}
+}
+
+interface StoredFile {
+  version: 1;
+  vhosts: Record<string, { topic: string; payload: string; qos: number; props: string; storedAt: number }[]>;
+}
+
+export class FileRetainedStore extends MemoryRetainedStore {
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  static async open(dataDir: string, log: Logger): Promise<FileRetainedStore> {
+    const s = new FileRetainedStore(join(dataDir, 'mqtt_retained.json'), log);
+    try {
+      const data = JSON.parse(await readFile(s.file, 'utf8')) as StoredFile;
+      for (const [vhost, list] of Object.entries(data.vhosts)) {
+        const m = new Map<string, RetainedMessage>();
+        for (const r of list) {
+          m.set(r.topic, {
+            topic: r.topic,
+            payload: Buffer.from(r.payload, 'base64'),
+            qos: r.qos,
+            props: Buffer.from(r.props, 'base64'),
+            storedAt: r.storedAt,
+          });
+        }
+        s.byVhost.set(vhost, m);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    return s;
+  }
+
+  protected override changed(): void {
+    this.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.writing = this.writing.then(() => this.write());
+    }, 50);
+  }
+
+  private async write(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const data: StoredFile = { version: 1, vhosts: {} };
+    for (const [vhost, m] of this.byVhost) {
+      data.vhosts[vhost] = [...m.values()].map((r) => ({
+        topic: r.topic,
+        payload: r.payload.toString('base64'),
+        qos: r.qos,
+        props: r.props.toString('base64'),
+        storedAt: r.storedAt,
+      }));
+    }
+    const tmp = this.file + '.tmp';
+    try {
+      const fh = await open(tmp, 'w');
+      await fh.writeFile(JSON.stringify(data));
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, this.file);
+    } catch (e) {
+      this.log.error({ err: e }, 'could not write retained messages');
+    }
+  }
+
+  override async close(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.writing = this.writing.then(() => this.write());
+    }
+    await this.writing;
+  }
+}

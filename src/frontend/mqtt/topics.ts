@@ -1,0 +1,53 @@
+// MQTT topics ⇄ AMQP routing keys, as RabbitMQ's MQTT plugin maps them (rabbit_mqtt_util:mqtt_to_amqp/1):
+// the level separator `/` becomes `.`, the single-level wildcard `+` becomes `*`, `#` stays `#`. A `.` in an
+// MQTT topic stays a `.` (RabbitMQ does the same), so "a.b/c" and "a/b/c" route alike.
+
+export function topicToRoutingKey(topic: string): string {
+  return topic.indexOf('/') < 0 ? topic : topic.replaceAll('/', '.');
+}
+
+/** A routing key as the MQTT topic a subscriber sees (rabbit_mqtt_util:amqp_to_mqtt/1). */
+export function routingKeyToTopic(key: string): string {
+  return key.indexOf('.') < 0 ? key : key.replaceAll('.', '/');
+}
+
+/** A topic filter as a topic-exchange binding key. */
+export function filterToBindingKey(filter: string): string {
+  return topicToRoutingKey(filter).replaceAll('+', '*');
+}
+
+/** MQTT 3.1.1 §4.7.3 / 5.0 §4.7.3: a topic name is non-empty and has no wildcards (and no NUL, §1.5.3). */
+export function validTopicName(t: string): boolean {
+  return t.length > 0 && !t.includes('+') && !t.includes('#') && !t.includes('\u0000');
+}
+
+/** §4.7.1: `#` only as the last level, `+` only as a whole level. */
+export function validTopicFilter(f: string): boolean {
+  if (f.length === 0 || f.includes('\u0000')) return false;
+  const levels = f.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    if (l.includes('#') && (l !== '#' || i !== levels.length - 1)) return false;
+    if (l.includes('+') && l !== '+') return false;
+  }
+  return true;
+}
+
+/** Does `filter` match `topic` (§4.7; topics starting with `$` are not matched by a leading wildcard)? */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    const l = f[i]!;
+    if (l === '#') return true;
+    if (i >= t.length) return false;
+    if (l !== '+' && l !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** RabbitMQ's subscription queue names (rabbit_mqtt_util:subcription_queue_name/1). */
+export function subscriptionQueueName(clientId: string, qos: 0 | 1): string {
+  return `mqtt-subscription-${clientId}qos${qos}`;
+}

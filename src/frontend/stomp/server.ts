@@ -1,0 +1,41 @@
+// The STOMP front end: accepts TCP, TLS and WebSocket streams and closes every connection on shutdown.
+import type { Duplex } from 'node:stream';
+import type { Broker } from '../../core/broker.js';
+import type { ResolvedOptions } from '../../options.js';
+import type { Logger } from '../../util/logger.js';
+import { StompConnection } from './connection.js';
+
+export class StompServer {
+  readonly connections = new Set<StompConnection>();
+
+  constructor(
+    readonly broker: Broker,
+    readonly options: ResolvedOptions,
+    readonly log: Logger,
+  ) {}
+
+  handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
+    if ('setNoDelay' in stream && typeof stream.setNoDelay === 'function') (stream.setNoDelay as () => void)();
+    this.connections.add(new StompConnection(this, stream, remoteAddress, transport));
+  }
+
+  connectionClosed(c: StompConnection): void {
+    this.connections.delete(c);
+  }
+
+  async close(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const c of this.connections) {
+      pending.push(
+        new Promise<void>((resolve) => {
+          if (c.socket.destroyed) return resolve();
+          c.socket.once('close', () => resolve());
+          c.forceClose(`broker forced connection closure with reason 'shutdown'`);
+        }),
+      );
+    }
+    const timeout = new Promise<void>((r) => setTimeout(r, 2000).unref());
+    await Promise.race([Promise.all(pending), timeout]);
+    for (const c of this.connections) c.socket.destroy();
+  }
+}

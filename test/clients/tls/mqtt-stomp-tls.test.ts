@@ -1,0 +1,68 @@
+// MQTT over TLS (RabbitMQ port 8883) and STOMP over TLS (61614) with the broker's `tls` options, as AMQPS:
+// the clients verify Warren's certificate.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import mqtt from 'mqtt';
+import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { Inbox } from '../mqtt/helpers.js';
+
+let dir: string;
+let cert: Buffer;
+let b: RunningBroker;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'warren-tls-'));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost']
+      .concat(['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'])
+      .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+    { stdio: 'ignore' },
+  );
+  cert = readFileSync(join(dir, 'cert.pem'));
+  b = await startBroker({
+    amqpPort: null,
+    mqttsPort: 0,
+    stompsPort: 0,
+    bind: '127.0.0.1',
+    storage: 'memory',
+    logLevel: 'silent',
+    tls: { cert, key: readFileSync(join(dir, 'key.pem')) },
+  });
+});
+after(async () => {
+  await b.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('MQTT over TLS: publish and subscribe with a verified certificate', async () => {
+  const c = await mqtt.connectAsync(`mqtts://localhost:${b.mqttsPort}`, {
+    ca: cert,
+    username: 'guest',
+    password: 'guest',
+    reconnectPeriod: 0,
+  });
+  const inbox = new Inbox(c);
+  await c.subscribeAsync('tls/t', { qos: 1 });
+  await c.publishAsync('tls/t', 'secret', { qos: 1 });
+  assert.equal((await inbox.next()).payload, 'secret');
+  await c.endAsync();
+});
+
+test('STOMP over TLS: CONNECT and CONNECTED', async () => {
+  const s = tls.connect({ host: 'localhost', port: b.stompsPort!, ca: cert, servername: 'localhost' });
+  await new Promise((r) => s.once('secureConnect', r));
+  let text = '';
+  s.on('data', (d) => (text += d.toString()));
+  s.write('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0');
+  const end = Date.now() + 3000;
+  while (!text.includes('CONNECTED') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  assert.match(text, /^CONNECTED\n/);
+  assert.match(text, /version:1.2/);
+  s.end();
+});

@@ -1,0 +1,203 @@
+// MQTT and STOMP with non-JS clients: mosquitto_pub/mosquitto_sub (Debian mosquitto-clients), paho-mqtt
+// and stomp.py (Debian python3-paho-mqtt, python3-stomp); and retained messages and persistent sessions
+// across a Warren restart (storage:'file'). A missing tool skips its test; CI installs them all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { uniqueName } from '../helpers/broker.js';
+import { Inbox, startMqttBroker } from '../clients/mqtt/helpers.js';
+
+const PY = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SRC = path.resolve(HERE, '../../../test/interop/python');
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const pyHas = (mod: string) => existsSync(PY) && spawnSync(PY, ['-c', `import ${mod}`]).status === 0;
+
+function run(cmd: string, args: string[], timeoutMs = 15000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
+  });
+}
+
+test(
+  'mosquitto_sub receives what mosquitto_pub publishes (QoS 1, vhost:user username)',
+  { skip: !has('mosquitto_pub') },
+  async () => {
+    const b = await startMqttBroker();
+    try {
+      const t = uniqueName('mosq').replaceAll('.', '_');
+      const port = String(b.mqttPort);
+      const sub = run('mosquitto_sub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-u',
+        '/:guest',
+        '-P',
+        'guest',
+        '-t',
+        `${t}/#`,
+        '-q',
+        '1',
+        '-C',
+        '2',
+        '-v',
+        '-W',
+        '10',
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const m of ['first', 'second']) {
+        const p = await run('mosquitto_pub', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          port,
+          '-u',
+          'guest',
+          '-P',
+          'guest',
+          '-t',
+          `${t}/x`,
+          '-m',
+          m,
+          '-q',
+          '1',
+        ]);
+        assert.equal(p.code, 0, p.out);
+      }
+      const s = await sub;
+      assert.equal(s.code, 0, s.out);
+      assert.equal(s.out, `${t}/x first\n${t}/x second\n`);
+      const bad = await run('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-u',
+        'guest',
+        '-P',
+        'nope',
+        '-t',
+        'x',
+        '-m',
+        'x',
+      ]);
+      assert.notEqual(bad.code, 0);
+    } finally {
+      await b.close();
+    }
+  },
+);
+
+test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, async () => {
+  const b = await startMqttBroker();
+  try {
+    const r = await run(PY, [
+      path.join(SRC, 'paho_mqtt.py'),
+      '127.0.0.1',
+      String(b.mqttPort),
+      uniqueName('paho').replaceAll('.', '_'),
+    ]);
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    await b.close();
+  }
+});
+
+test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas('stomp') }, async () => {
+  const b = await startMqttBroker();
+  try {
+    const r = await run(PY, [path.join(SRC, 'stomp_py.py'), '127.0.0.1', String(b.stompPort), uniqueName('stomppy')]);
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    await b.close();
+  }
+});
+
+test('retained messages and persistent-session subscriptions survive a Warren restart', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'warren-mqtt-'));
+  const clients: mqtt.MqttClient[] = [];
+  const track = (c: mqtt.MqttClient) => (clients.push(c), c);
+  let b = await startMqttBroker({ storage: 'file', dataDir: dir });
+  try {
+    const id = uniqueName('restart');
+    const c = track(
+      await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
+        clientId: id,
+        clean: false,
+        username: 'guest',
+        password: 'guest',
+        reconnectPeriod: 0,
+      }),
+    );
+    const first = new Inbox(c);
+    await c.subscribeAsync('keep/+', { qos: 1 });
+    await c.publishAsync('keep/state', 'retained across restarts', { qos: 1, retain: true });
+    await first.next();
+    await c.endAsync();
+    await b.close();
+    b = await startMqttBroker({ storage: 'file', dataDir: dir });
+    {
+      const q = b.broker.vhosts.get('/')!.queues.get(`mqtt-subscription-${id}qos1`);
+      assert.ok(q, 'the persistent session queue is restored');
+      assert.deepEqual(
+        [...q.bindings].map((x) => x.routingKey),
+        ['keep.*'],
+      );
+      // the session resumes: a publish now reaches the restored subscription
+      const c2 = track(
+        mqtt.connect(`mqtt://127.0.0.1:${b.mqttPort}`, {
+          clientId: id,
+          clean: false,
+          username: 'guest',
+          password: 'guest',
+          reconnectPeriod: 0,
+        }),
+      );
+      const inbox = new Inbox(c2);
+      const present = await new Promise<boolean>((r) => c2.once('connect', (a) => r(a.sessionPresent)));
+      assert.equal(present, true);
+      const p = track(
+        await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
+          username: 'guest',
+          password: 'guest',
+          reconnectPeriod: 0,
+        }),
+      );
+      await p.publishAsync('keep/live', 'after restart', { qos: 1 });
+      assert.equal((await inbox.next()).payload, 'after restart');
+      // and a new subscriber gets the retained message stored before the restart
+      const late = track(
+        await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
+          username: 'guest',
+          password: 'guest',
+          reconnectPeriod: 0,
+        }),
+      );
+      const lateInbox = new Inbox(late);
+      await late.subscribeAsync('keep/state', { qos: 1 });
+      const m = await lateInbox.next();
+      assert.equal(m.payload, 'retained across restarts');
+      assert.equal(m.packet.retain, true);
+      await Promise.all([c2.endAsync(), p.endAsync(), late.endAsync()]);
+    }
+  } finally {
+    for (const c of clients) c.end(true);
+    await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
