@@ -26,7 +26,14 @@ export interface Management {
   rates: RateSampler;
   options: ResolvedOptions;
   /** Bound ports, for /api/overview listeners. */
-  ports: { amqp: number | null; amqps: number | null; management: number | null; prometheus: number | null };
+  ports: {
+    amqp: number | null;
+    amqps: number | null;
+    management: number | null;
+    prometheus: number | null;
+    /** Other front ends' listeners (mqtt, stomp, http/web-mqtt, …). */
+    others: { protocol: string; port: number }[];
+  };
   /** Listener of the management UI/API (for close()). */
   nodeName: string;
 }

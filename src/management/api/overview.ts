@@ -24,6 +24,7 @@ function listeners(c: Ctx) {
   if (p.amqps !== null) out.push({ node, protocol: 'amqp/ssl', ip_address: ip, port: p.amqps });
   if (p.management !== null) out.push({ node, protocol: 'http', ip_address: ip, port: p.management });
   if (p.prometheus !== null) out.push({ node, protocol: 'http/prometheus', ip_address: ip, port: p.prometheus });
+  for (const l of p.others) out.push({ node, protocol: l.protocol, ip_address: ip, port: l.port });
   return out;
 }
 
