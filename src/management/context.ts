@@ -50,10 +50,10 @@ export interface Ctx {
 }
 
 export function sendJson(c: Ctx, status: number, value: unknown): void {
-  const s = JSON.stringify(value);
+  const s = Buffer.from(JSON.stringify(value));
   c.res.writeHead(status, {
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(s),
+    'content-length': s.length,
     'cache-control': 'no-cache',
     vary: 'accept, accept-encoding, origin',
   });
