@@ -218,7 +218,7 @@ export function registerObjects(r: Router): void {
   const listBindings = (c: Ctx) => {
     const items: Json[] = [];
     for (const v of vhostsOf(c, c.params['vhost'])) items.push(...allBindings(v));
-    sendJson(c, 200, items);
+    sendJson(c, 200, listResult(c, items));
   };
   r.on('GET', '/api/bindings', listBindings);
   r.on('GET', '/api/bindings/:vhost', listBindings);
