@@ -217,7 +217,10 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
   const cols = args.length > 0 ? args : spec.defaults;
   const bad = cols.filter((k) => !(k in spec.columns));
   if (bad.length > 0) throw new CtlError(`Info key(s) ${bad.join(',')} are not supported`, EX_USAGE);
-  const rows = await c.get<Row[]>(spec.path(o));
+  // rabbitmqctl lists nothing (exit 0) for a vhost that does not exist
+  const r = await c.request('GET', spec.path(o));
+  if (r.status !== 200 && r.status !== 404) await c.get(spec.path(o));
+  const rows = r.status === 404 ? [] : (r.json as Row[]);
   const values = rows.map((r) =>
     cols.map((k) => {
       const g = spec.columns[k]!;
@@ -229,7 +232,8 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
     return;
   }
   if (!o.quiet) io.out(spec.banner(o) + '\n');
-  if (o.tableHeaders) io.out(cols.join('\t') + '\n');
+  // like rabbitmqctl, no header line over an empty table
+  if (o.tableHeaders && values.length > 0) io.out(cols.join('\t') + '\n');
   for (const v of values) io.out(v.map(cell).join('\t') + '\n');
   void name;
 }
@@ -427,6 +431,33 @@ export const COMMANDS: Record<string, Command> = {
     const r = await c.request('DELETE', `/api/connections/${enc(name)}`);
     if (r.status !== 204) throw new CtlError(`connection ${name} not found`, EX_DATAERR);
     void reason;
+  },
+  async set_vhost_limits(c, args, o, io) {
+    need(args, 1);
+    let limits: Row;
+    try {
+      limits = JSON.parse(args[0]!) as Row;
+    } catch {
+      throw new CtlError(`Could not parse JSON document: ${args[0]}`, EX_DATAERR);
+    }
+    info(o, io, `Applying limits of ${args[0]} to vhost "${o.vhost}" ...`);
+    for (const [k, v] of Object.entries(limits)) {
+      await c.change('PUT', `/api/vhost-limits/${enc(o.vhost)}/${enc(k)}`, { value: v }, vhostMissing(o.vhost));
+    }
+  },
+  async clear_vhost_limits(c, args, o, io) {
+    need(args, 0);
+    info(o, io, `Clearing vhost "${o.vhost}" limits ...`);
+    for (const k of ['max-connections', 'max-queues']) {
+      await c.change('DELETE', `/api/vhost-limits/${enc(o.vhost)}/${k}`, undefined, vhostMissing(o.vhost));
+    }
+  },
+  async list_vhost_limits(c, args, o, io) {
+    need(args, 0);
+    const rows = await c.get<Row[]>(`/api/vhost-limits/${enc(o.vhost)}`);
+    if (o.formatter === 'json') return io.out(JSON.stringify(rows.map((r) => r['value'])) + '\n');
+    info(o, io, `Listing limits for vhost "${o.vhost}" ...`);
+    for (const r of rows) io.out(JSON.stringify(r['value']) + '\n');
   },
   // Warren's own (not in rabbitmqctl): browse without consuming, redrive dead letters
   async browse_queue(c, args, o, io) {

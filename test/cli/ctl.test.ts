@@ -112,6 +112,18 @@ test('queues, exchanges, bindings, connections, channels, consumers; purge, dele
   assert.match((await closed).message, /CONNECTION_FORCED - maintenance|320/);
 });
 
+test('vhost limits; lists of a missing vhost print nothing, as rabbitmqctl', async () => {
+  assert.equal((await ctl('set_vhost_limits', '{"max-queues": 5}')).code, 0);
+  assert.equal((await ctl('-q', 'list_vhost_limits')).out, '{"max-queues":5}\n');
+  assert.equal((await ctl('clear_vhost_limits')).code, 0);
+  assert.equal((await ctl('-q', 'list_vhost_limits')).out, '');
+  assert.deepEqual(await ctl('list_queues', '-p', 'nosuchvh'), {
+    code: 0,
+    out: 'Listing queues for vhost nosuchvh ...\n',
+    err: '',
+  });
+});
+
 test('browse_queue and redrive_queue (Warren only)', async () => {
   await api.req('PUT', '/api/queues/%2F/ctl.dlq', {});
   await api.req('PUT', '/api/queues/%2F/ctl.to', {});
