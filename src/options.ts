@@ -83,6 +83,10 @@ export interface BrokerOptions {
   webMqttPort?: number | null;
   /** STOMP over WebSocket (path /ws); null disables (default). CLI: 15674. */
   webStompPort?: number | null;
+  /** MQTT over secure WebSocket (needs `tls`; RabbitMQ web_mqtt.ssl, 15676); null disables (default, CLI too). */
+  webMqttTlsPort?: number | null;
+  /** STOMP over secure WebSocket (needs `tls`; RabbitMQ web_stomp.ssl, 15673); null disables (default, CLI too). */
+  webStompTlsPort?: number | null;
   /** Exchange MQTT publishes go to and subscriptions bind to (RabbitMQ mqtt.exchange). Default 'amq.topic'. */
   mqttExchange?: string;
   /** Vhost of MQTT connections whose username names none (RabbitMQ mqtt.vhost). Default '/'. */
@@ -121,6 +125,8 @@ export interface ResolvedOptions {
   stompsPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
+  webMqttTlsPort: number | null;
+  webStompTlsPort: number | null;
   mqttExchange: string;
   mqttVhost: string;
   mqttDefaultUser: { name: string; password: string };
@@ -157,6 +163,8 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     stompsPort: o.stompsPort ?? null,
     webMqttPort: o.webMqttPort ?? null,
     webStompPort: o.webStompPort ?? null,
+    webMqttTlsPort: o.webMqttTlsPort ?? null,
+    webStompTlsPort: o.webStompTlsPort ?? null,
     mqttExchange: o.mqttExchange ?? 'amq.topic',
     mqttVhost: o.mqttVhost ?? '/',
     // null: anonymous connections are refused (the name can never authenticate)

@@ -38,6 +38,9 @@ export interface RunningBroker {
   stompsPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
+  /** Bound secure WebSocket (wss) ports, null when off. */
+  webMqttTlsPort: number | null;
+  webStompTlsPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
   /** Clean shutdown. Idempotent. */
@@ -75,13 +78,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let managementPort: number | null = null;
   let managementTlsPort: number | null = null;
   let prometheusPort: number | null = null;
-  const ports: Record<'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp', number | null> = {
+  const ports: Record<
+    'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
+    number | null
+  > = {
     mqtt: null,
     mqtts: null,
     stomp: null,
     stomps: null,
     webMqtt: null,
     webStomp: null,
+    webMqttTls: null,
+    webStompTls: null,
   };
   const tcp = async (
     key: keyof typeof ports,
@@ -103,19 +111,23 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port}`);
   };
   const web = async (
-    key: 'webMqtt' | 'webStomp',
+    key: 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
     port: number | null,
     name: string,
     server: MqttServer | StompServer,
     protocols: string[],
+    secure = false,
   ) => {
     if (port === null) return;
+    if (secure && !o.tls) throw new Error(`${key}Port needs tls options (cert and key)`);
     const l = await listenWebSocket({
       port,
       hosts: o.bind,
       path: '/ws',
       protocols,
-      onStream: (stream, addr) => server.handleStream(stream, addr, 'websocket'),
+      tls: secure ? o.tls : null,
+      textFrames: server instanceof StompServer,
+      onStream: (stream, addr) => server.handleStream(stream, addr, secure ? 'wss' : 'websocket'),
     });
     listeners.push(l);
     ports[key] = l.port;
@@ -164,6 +176,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
     await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
     await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
+    await web('webMqttTls', o.webMqttTlsPort, 'Web-MQTT over TLS', mqtt, ['mqtt', 'mqttv3.1'], true);
+    await web(
+      'webStompTls',
+      o.webStompTlsPort,
+      'Web-STOMP over TLS',
+      stomp,
+      ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'],
+      true,
+    );
     // management lists them with RabbitMQ's protocol names
     const names: Record<keyof typeof ports, string> = {
       mqtt: 'mqtt',
@@ -172,6 +193,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       stomps: 'stomp/ssl',
       webMqtt: 'http/web-mqtt',
       webStomp: 'http/web-stomp',
+      webMqttTls: 'https/web-mqtt',
+      webStompTls: 'https/web-stomp',
     };
     for (const k of Object.keys(names) as (keyof typeof ports)[]) {
       const p = ports[k];
@@ -199,6 +222,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     stompsPort: ports.stomps,
     webMqttPort: ports.webMqtt,
     webStompPort: ports.webStomp,
+    webMqttTlsPort: ports.webMqttTls,
+    webStompTlsPort: ports.webStompTls,
     broker,
     options: o,
     close() {

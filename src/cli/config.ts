@@ -44,6 +44,8 @@ export interface FlatConfig {
   stompsPort?: number | null;
   webMqttPort?: number | null;
   webStompPort?: number | null;
+  webMqttTlsPort?: number | null;
+  webStompTlsPort?: number | null;
 }
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
@@ -156,6 +158,20 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'port',
     help: 'STOMP over WebSocket port, path /ws (0 or off: none)',
     defaultText: '15674',
+  },
+  {
+    flag: 'web-mqtt-tls-port',
+    key: 'webMqttTlsPort',
+    kind: 'port',
+    help: 'MQTT over secure WebSocket port, path /ws (needs --tls-cert/--tls-key; RabbitMQ: 15676)',
+    defaultText: 'off',
+  },
+  {
+    flag: 'web-stomp-tls-port',
+    key: 'webStompTlsPort',
+    kind: 'port',
+    help: 'STOMP over secure WebSocket port, path /ws (needs --tls-cert/--tls-key; RabbitMQ: 15673)',
+    defaultText: 'off',
   },
   {
     flag: 'advertise-rabbitmq',
@@ -308,6 +324,10 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   for (const { key, port } of PROTOCOL_TLS_PORTS) {
     const v = c[key];
     o[key] = v === undefined ? (o.tls ? port : null) : v === 0 ? null : v;
+  }
+  for (const key of ['webMqttTlsPort', 'webStompTlsPort'] as const) {
+    const v = c[key];
+    if (v !== undefined) o[key] = v === 0 ? null : v;
   }
   return o;
 }

@@ -4,6 +4,14 @@ import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
 import { VHost } from './vhost.js';
+import {
+  checkLimits,
+  limitOf,
+  USER_LIMIT_KEYS,
+  userChannelLimit,
+  userConnectionLimit,
+  type UserLimits,
+} from './resource-limits.js';
 
 /** A channel as management lists it (GET /api/channels), described by its front end. */
 export interface ChannelInfo {
@@ -24,6 +32,8 @@ export interface ClientConnection {
   readonly protocol: string;
   readonly user: string;
   readonly vhost: string;
+  /** Open channels (user max-channels; a connection without channels counts 0). */
+  readonly channelCount?: number;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
   readonly localAddress?: string;
@@ -137,7 +147,35 @@ export class Broker {
         );
       }
     }
+    const maxU = limitOf(user.limits['max-connections']);
+    if (maxU >= 0 && this.countConnections((c) => c.user === user.name) >= maxU) {
+      throw userConnectionLimit(user.name, maxU);
+    }
     return v;
+  }
+
+  /** A connection of `user` opens a channel: refused at the user's max-channels (530 NOT_ALLOWED). */
+  checkChannelLimit(user: string): void {
+    const max = limitOf(this.users.users.get(user)?.limits['max-channels']);
+    if (max < 0) return;
+    let n = 0;
+    for (const c of this.connections.values()) if (c.user === user) n += c.channelCount ?? 0;
+    if (n >= max) throw userChannelLimit(user, max);
+  }
+
+  /** rabbitmqctl set_user_limits (replaces the user's limits; {} clears them). */
+  setUserLimits(user: string, limits: UserLimits): void {
+    const u = this.users.users.get(user);
+    if (!u) throw notAllowed(`user '${user}' not found`);
+    checkLimits(limits as Record<string, unknown>, USER_LIMIT_KEYS);
+    u.limits = { ...limits };
+    this.definitionsChanged();
+  }
+
+  private countConnections(pred: (c: ClientConnection) => boolean): number {
+    let n = 0;
+    for (const c of this.connections.values()) if (pred(c)) n++;
+    return n;
   }
 
   /**

@@ -61,6 +61,8 @@ export interface ContentFormat {
   deadLettered(props: Buffer, death: DeathEvent): Buffer;
   /** The properties with one integer header set (AMQP: x-delivery-count on a quorum redelivery). */
   withIntHeader(props: Buffer, key: string, value: number): Buffer;
+  /** The message id property, or null (deduplication's default key). */
+  messageId(props: Buffer): string | null;
 }
 
 export class Message {

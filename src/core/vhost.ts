@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { DefaultExchange } from './exchange/default.js';
 import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
+import type { DedupStore } from './dedup.js';
 import { DirectExchange } from './exchange/direct.js';
 import type { Exchange } from './exchange/exchange.js';
 import { FanoutExchange } from './exchange/fanout.js';
@@ -25,6 +26,7 @@ import { Queue } from './queue/queue.js';
 import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 import { deadLetter } from './queue/dead-letter.js';
+import { validatePolicyDefinition } from './queue/policy-definitions.js';
 import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
 import type { DeathReason } from './queue/dead-letter.js';
 
@@ -70,6 +72,10 @@ export class VHost {
   readonly operatorPolicies = new PolicySet();
   /** Keeps delayed messages of durable delayed exchanges (set by storage; null keeps them in memory only). */
   delayedStore: DelayedStore | null = null;
+  /** Keeps deduplication caches of durable exchanges and queues (set by storage). */
+  dedupStore: DedupStore | null = null;
+  /** Set by route() when the exchange dropped the message as a duplicate (x-message-deduplication). */
+  duplicate = false;
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
 
@@ -129,6 +135,7 @@ export class VHost {
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
     x.argTypes = d.argTypes ?? {};
+    if (x.dedup !== null && d.durable) x.dedup.store = this.dedupStore;
     this.applyExchangePolicy(x);
     if (d.durable) this.changed();
     return x;
@@ -163,6 +170,7 @@ export class VHost {
   private removeExchange(x: Exchange): void {
     this.exchanges.delete(x.name);
     if (x instanceof DelayedExchange) x.dispose();
+    if (x.dedup?.store) x.dedup.store.drop(x.dedup.owner);
     this.exchangeMark.delete(x);
     for (const b of x.bindings.values()) {
       if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
@@ -259,6 +267,7 @@ export class VHost {
       this.queueSettings(name, type, d.args),
     );
     q.argTypes = d.argTypes ?? {};
+    if (q.dedup !== null && d.durable && !d.exclusive) q.dedup.store = this.dedupStore;
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed();
     return q;
@@ -285,6 +294,7 @@ export class VHost {
     }
     q.bindings.clear();
     q.markDeleted();
+    if (q.dedup?.store) q.dedup.store.drop(q.dedup.owner);
     for (const x of sources) this.maybeAutoDeleteExchange(x);
     if (q.durable && q.exclusiveOwner === null) this.changed();
   }
@@ -354,6 +364,11 @@ export class VHost {
   route(x: Exchange, msg: Message): Queue[] {
     const out = this.routed;
     out.length = 0;
+    this.duplicate = false;
+    if (x.dedup !== null && x.dedup.isDuplicate(msg)) {
+      this.duplicate = true;
+      return out;
+    }
     let gen = ++this.routeGen;
     if (gen > 0x3fffffff) {
       this.routeGen = gen = 1;
@@ -385,7 +400,8 @@ export class VHost {
       }
     }
     dests.length = base;
-    if (added === 0 && x.alternateExchange !== null) {
+    // a delayed exchange holding the message routed it nowhere yet: that is not "unroutable"
+    if (added === 0 && x.alternateExchange !== null && !(x instanceof DelayedExchange && x.held === msg)) {
       const ae = this.exchanges.get(x.alternateExchange);
       if (ae && this.exchangeMark.get(ae) !== gen) added += this.routeFrom(ae, msg, out, gen);
     }
@@ -403,6 +419,7 @@ export class VHost {
 
   setPolicy(p: PolicyInput, operator = false): Policy {
     const policy = makePolicy(p);
+    validatePolicyDefinition(policy.definition as Record<string, unknown>, operator);
     (operator ? this.operatorPolicies : this.policies).set(policy);
     this.policiesChanged();
     return policy;

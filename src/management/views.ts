@@ -1,6 +1,7 @@
 // Core objects rendered as RabbitMQ's management API renders them (rabbit_mgmt_format): the same field
 // names and shapes, so rabbitmqadmin, Terraform/Pulumi providers and monitoring scripts read them unchanged.
 // Fields RabbitMQ derives from Erlang internals (garbage_collection, reductions) are left out.
+import { effectiveDefinition } from '../core/queue/settings.js';
 import type { Broker, ClientConnection, ChannelInfo } from '../core/broker.js';
 import type { Binding } from '../core/binding.js';
 import type { Exchange } from '../core/exchange/exchange.js';
@@ -41,7 +42,7 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     consumer_utilisation: q.consumerCount > 0 ? 1 : 0,
     consumers: q.consumerCount,
     durable: q.durable,
-    effective_policy_definition: { ...pol.operatorPolicy?.definition, ...pol.policy?.definition },
+    effective_policy_definition: effectiveDefinition(pol.policy, pol.operatorPolicy),
     exclusive: q.exclusiveOwner !== null,
     exclusive_consumer_tag: exclusiveConsumer ? exclusiveConsumer.tag : null,
     head_message_timestamp: null,
@@ -56,7 +57,7 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     node,
     operator_policy: pol.operatorPolicy?.name ?? null,
     policy: pol.policy?.name ?? null,
-    single_active_consumer_tag: null,
+    single_active_consumer_tag: q.activeConsumer?.tag ?? null,
     state: 'running',
     type: q.type,
     vhost: q.vhost,

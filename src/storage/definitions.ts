@@ -85,7 +85,7 @@ export function exportDefinitions(broker: Broker): Definitions {
       password_hash: u.passwordHash,
       hashing_algorithm: u.hashingAlgorithm,
       tags: u.tags,
-      limits: {},
+      ...(Object.keys(u.limits).length !== 0 ? { limits: { ...u.limits } as Record<string, unknown> } : { limits: {} }),
     });
     for (const [vhost, p] of u.permissions) {
       d.permissions.push({ user: u.name, vhost, configure: p.configure, write: p.write, read: p.read });
@@ -200,6 +200,8 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
       Array.isArray(u.tags) ? u.tags : u.tags ? u.tags.split(',').filter((t) => t !== '') : [],
       u.hashing_algorithm ?? DEFAULT_HASHING,
     );
+    const user = broker.users.users.get(u.name);
+    if (user && u.limits && typeof u.limits === 'object') user.limits = { ...(u.limits as Record<string, number>) };
   }
   for (const p of d.permissions ?? []) {
     broker.users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });

@@ -8,6 +8,7 @@ import type { Broker } from '../core/broker.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
 import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { FileDedupStore } from './dedup-store.js';
 import { FileDelayedStore } from './delayed-store.js';
 
 export interface Storage {
@@ -45,6 +46,7 @@ class FileStorage implements Storage {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   private delayed: FileDelayedStore | null = null;
+  private dedup: FileDedupStore | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -84,6 +86,7 @@ class FileStorage implements Storage {
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
     this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
+    this.dedup = FileDedupStore.restore(this.dir, broker, this.log);
     // users, permissions, vhosts and every vhost's definitions report through the broker
     broker.onDefinitionsChanged = () => this.changed();
     if (!defs) this.changed();
@@ -121,5 +124,6 @@ class FileStorage implements Storage {
     }
     await this.writing;
     this.delayed?.close();
+    this.dedup?.close();
   }
 }

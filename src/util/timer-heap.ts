@@ -103,7 +103,12 @@ export class TimerHeap<T> {
     try {
       while (budget-- > 0 && this.heap.length !== 0 && this.heap[0]!.at <= now) {
         const n = this.pop();
-        this.fire(n.item, now - n.at);
+        try {
+          this.fire(n.item, now - n.at);
+        } catch (e) {
+          // no connection boundary around a timer: report and go on with the next item
+          process.emitWarning(`warren: timed item failed: ${(e as Error)?.stack ?? String(e)}`);
+        }
       }
     } finally {
       this.arm();

@@ -7,7 +7,9 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import amqp from 'amqplib';
+import mqtt from 'mqtt';
 
 const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
 
@@ -20,8 +22,8 @@ interface Started {
 
 async function startServer(args: string[], env: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, [BIN, 'server', ...args], {
-    // management, Prometheus, MQTT and STOMP listeners default to RabbitMQ's ports (held by the anchor
-    // here): off unless a test asks
+    // management, Prometheus, MQTT and STOMP listeners off unless a test asks (the RabbitMQ anchor holds
+    // their default ports)
     env: {
       ...process.env,
       WARREN_MANAGEMENT_PORT: '0',
@@ -64,23 +66,23 @@ test('--help lists every server option with its WARREN_* variable', () => {
     '--tls-cert',
     '--tls-key',
     '--tls-ca',
-    '--management-port',
-    '--prometheus-port',
-    '--load-definitions',
     '--mqtt-port',
     '--mqtts-port',
     '--stomp-port',
     '--stomps-port',
     '--web-mqtt-port',
     '--web-stomp-port',
+    '--management-port',
+    '--prometheus-port',
+    '--load-definitions',
   ]) {
     assert.match(r.stdout, new RegExp(flag), flag);
   }
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_AMQP_PORT/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_DATA_DIR/);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_WEB_STOMP_PORT/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_MANAGEMENT_PORT/);
   assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_PROMETHEUS_PORT/);
-  assert.match(r.stdout.replace(/\s+/g, ' '), /WARREN_WEB_STOMP_PORT/);
 });
 
 test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit code 0', async () => {
@@ -133,4 +135,42 @@ test('a bad option value is a clear error and a non-zero exit', () => {
   const r = spawnSync(process.execPath, [BIN, 'server', '--amqp-port', 'nope'], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /not a port/);
+});
+
+test('--mqtt-port and --stomp-port start those listeners; 0 turns them off', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  // a port that was free a moment ago (the CLI reads 0 as "off" for these listeners, not "any port")
+  const free = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const s = await startServer([
+    '--amqp-port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--data-dir',
+    dir,
+    '--storage',
+    'memory',
+    '--mqtt-port',
+    String(free),
+  ]);
+  const deadline = Date.now() + 5000;
+  while (!/MQTT listening on [^"]* port \d+/.test(s.stderr()) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(s.stderr(), new RegExp(`MQTT listening on [^"]* port ${free}`));
+  assert.doesNotMatch(s.stderr(), /STOMP listening/);
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${free}`, {
+    username: 'guest',
+    password: 'guest',
+    reconnectPeriod: 0,
+  });
+  assert.equal(c.connected, true);
+  c.end(true);
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
 });

@@ -166,6 +166,8 @@ function scriptEnv(b: TestBroker): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
   // Against Warren itself, expect Warren's prefetch_size; against an external broker (RabbitMQ) its refusal.
   if (env.WARREN_EXPECT_PREFETCH_SIZE === undefined && !b.external) env.WARREN_EXPECT_PREFETCH_SIZE = '1';
+  // Warren-only features (the delayed-message exchange without a plugin, deduplication) run against Warren
+  if (!b.external) env.WARREN_INTEROP_BROKER = 'warren';
   return env;
 }
 
@@ -237,7 +239,10 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   python('fastapi_flows.py', 'pika FastAPI guide: dead-letter exchange for nacked and expired tasks (003)', {
     extra: ['--dlx'],
   });
-  python('queue_features.py', 'pika queue features: x-death types field by field, TTL, limits with nacks, priorities');
+  python(
+    'queue_features.py',
+    'pika queue features: x-death wire types, TTL, nacks, priorities, SAC, quorum delivery limit, delayed, dedup',
+  );
   python(
     'krakend.py',
     'pika KrakenD: topic + #, prefetch_count 10, prefetch_size 1024, mandatory, properties (001, 002)',

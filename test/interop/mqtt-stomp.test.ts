@@ -118,6 +118,22 @@ test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.
   }
 });
 
+test('paho-mqtt over WebSocket (Web-MQTT, /ws)', { skip: !pyHas('paho.mqtt.client') }, async () => {
+  const b = await startMqttBroker();
+  try {
+    const r = await run(PY, [
+      path.join(SRC, 'paho_mqtt.py'),
+      '127.0.0.1',
+      String(b.webMqttPort),
+      uniqueName('pahows').replaceAll('.', '_'),
+      'websockets',
+    ]);
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    await b.close();
+  }
+});
+
 test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas('stomp') }, async () => {
   const b = await startMqttBroker();
   try {

@@ -3,6 +3,7 @@
 // checks (as RabbitMQ's rabbit_channel permission_cache does) see revocations at once.
 import { preconditionFailed } from '../errors.js';
 import { checkPassword, DEFAULT_HASHING, hashPassword } from './password.js';
+import type { UserLimits } from '../resource-limits.js';
 
 export interface Permission {
   configure: string;
@@ -63,6 +64,8 @@ export class User {
   readonly topicPermissions = new Map<string, Map<string, CompiledTopicPermission>>();
   /** Bumped on every permission change (see UserStore.generation). */
   generation = 0;
+  /** set_user_limits: max-connections, max-channels (absent or negative: none). */
+  limits: UserLimits = {};
   constructor(
     readonly name: string,
     public passwordHash: string,

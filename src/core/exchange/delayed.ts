@@ -79,6 +79,8 @@ export class DelayedExchange extends Exchange {
   host: DelayedHost | null = null;
   /** Set while a due message is being routed, so route() does not delay it again. */
   private releasing: Message | null = null;
+  /** The message route() last held back (the vhost then skips the alternate exchange for it). */
+  held: Message | null = null;
   private readonly heap = new TimerHeap<Pending>((p) => this.release(p));
 
   constructor(
@@ -104,6 +106,7 @@ export class DelayedExchange extends Exchange {
       const delay = delayOf(msg);
       if (delay > 0) {
         this.hold(msg, Date.now() + delay, null);
+        this.held = msg;
         return;
       }
     }

@@ -2,6 +2,7 @@
 // Each type (one file each) keeps its own index for routing without scanning every binding per message.
 import { Binding, bindingId, type Destination } from '../binding.js';
 import type { Message } from '../message.js';
+import { DedupCache, dedupOptions } from '../dedup.js';
 
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | string;
 
@@ -16,6 +17,8 @@ export abstract class Exchange {
   alternateExchange: string | null = null;
   /** Wire type names of the arguments (for RabbitMQ's error texts). */
   argTypes: Record<string, string> = {};
+  /** x-message-deduplication on this exchange, else null. */
+  readonly dedup: DedupCache | null;
 
   constructor(
     readonly name: string,
@@ -27,6 +30,8 @@ export abstract class Exchange {
   ) {
     const ae = args['alternate-exchange'];
     if (typeof ae === 'string') this.alternateExchange = ae;
+    const d = dedupOptions(args);
+    this.dedup = d === null ? null : new DedupCache(`${vhost}\u0000exchange\u0000${name}`, d);
   }
 
   /** Add a binding; false if it already existed (bindings are idempotent). */

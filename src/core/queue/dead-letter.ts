@@ -52,15 +52,43 @@ export function deadLetter(v: DeadLetterRouter, q: Queue, m: Message, reason: De
   if (name === null) return 0;
   const x = v.exchanges.get(name);
   if (x === undefined) return 0;
-  const dm = deadLetterCopy(m, q, reason, name);
+  let dm: Message;
+  try {
+    dm = deadLetterCopy(m, q, reason, name);
+  } catch {
+    // properties the publisher sent malformed (a header table nobody had decoded yet): RabbitMQ would fail
+    // to parse them too; the message is dropped rather than let a timer callback throw
+    return 0;
+  }
   // route() hands back the vhost's scratch array; enqueueing may dead-letter again (a full DLQ), so copy
   const targets = v.route(x, dm).slice();
+  // the deaths as the copy records them, for cycle detection, without decoding the copy's headers: this
+  // death first, then the earlier ones (from the original, decoded once) minus the entry it replaced
+  const deaths = reason === 'rejected' ? null : deathsAfter(m, q.name, reason);
   let n = 0;
   for (const t of targets) {
-    if (reason !== 'rejected' && isCycle(dm, t.name)) continue;
+    if (deaths !== null && isCycle(deaths, t.name)) continue;
     if (t.enqueue(dm)) n++;
   }
   return n;
+}
+
+type DeathRef = { queue: unknown; reason: unknown };
+
+function deathsAfter(m: Message, queue: string, reason: DeathReason): DeathRef[] {
+  const out: DeathRef[] = [{ queue, reason }];
+  const old = m.headers()?.['x-death'];
+  if (!Array.isArray(old)) return out;
+  for (const d of old) {
+    if (d === null || typeof d !== 'object') {
+      out.push({ queue: undefined, reason: undefined });
+      continue;
+    }
+    const r = d as Record<string, unknown>;
+    if (r['queue'] === queue && r['reason'] === reason && r['exchange'] === m.exchange) continue;
+    out.push({ queue: r['queue'], reason: r['reason'] });
+  }
+  return out;
 }
 
 /**
@@ -68,18 +96,14 @@ export function deadLetter(v: DeadLetterRouter, q: Queue, m: Message, reason: De
  * cycle exists if there is one, and it is "fully automatic" (dropped) when none of those deaths, that
  * one included, was a rejection.
  */
-export function isCycle(dm: Message, queue: string): boolean {
-  const deaths = dm.headers()?.['x-death'];
-  if (!Array.isArray(deaths)) return false;
+export function isCycle(deaths: readonly DeathRef[], queue: string): boolean {
   let i = 0;
-  for (; i < deaths.length; i++) {
-    const d = deaths[i] as Record<string, unknown> | null;
-    if (d !== null && typeof d === 'object' && d['queue'] === queue) break;
-  }
+  for (; i < deaths.length; i++) if (deaths[i]!.queue === queue) break;
   if (i === deaths.length) return false;
   for (let k = 0; k <= i; k++) {
-    const d = deaths[k] as Record<string, unknown> | null;
-    if (d === null || typeof d !== 'object' || d['reason'] === 'rejected') return false;
+    const r = deaths[k]!.reason;
+    // not a death this broker wrote (a client put it there): the cycle is not "fully automatic"
+    if (r === undefined || r === 'rejected') return false;
   }
   return true;
 }

@@ -16,6 +16,7 @@ import { FifoReady, type ReadyList } from './ready.js';
 import { resolveQueueSettings, type QueueSettings } from './settings.js';
 import { ActiveConsumer } from './single-active.js';
 import { expiryOf, OneTimer } from './ttl.js';
+import { DedupCache, dedupOptions } from '../dedup.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
 const DISPATCH_BUDGET = 4096;
@@ -70,6 +71,8 @@ export class Queue {
   private readonly sac: ActiveConsumer | null;
   /** Messages waiting out a requeue delay. */
   private delayedCount = 0;
+  /** x-message-deduplication on this queue, else null. */
+  readonly dedup: DedupCache | null;
 
   constructor(
     readonly name: string,
@@ -86,6 +89,8 @@ export class Queue {
     this.settings = settings;
     this.ready = settings.maxPriority > 0 ? new PriorityReady(settings.maxPriority) : new FifoReady();
     this.sac = settings.singleActiveConsumer ? new ActiveConsumer() : null;
+    const d = dedupOptions(args);
+    this.dedup = d === null ? null : new DedupCache(`${vhost}\u0000queue\u0000${name}`, d);
     this.used();
   }
 
@@ -105,6 +110,11 @@ export class Queue {
     return this.consumers.length;
   }
 
+  /** With x-single-active-consumer: the consumer receiving messages (management's single_active_consumer_tag). */
+  get activeConsumer(): Consumer | null {
+    return this.sac?.active ?? null;
+  }
+
   /** The exclusive consumer, if one holds the queue. */
   get exclusiveConsumer(): Consumer | null {
     return this.consumers.length === 1 && this.consumers[0]!.exclusive ? this.consumers[0]! : null;
@@ -116,6 +126,8 @@ export class Queue {
    */
   enqueue(msg: Message): boolean {
     if (this.deleted) return false;
+    // a duplicate is accepted (the publisher is told ack) and dropped
+    if (this.dedup !== null && this.dedup.isDuplicate(msg)) return true;
     const s = this.settings;
     const limited = s.maxLength >= 0 || s.maxLengthBytes >= 0;
     if (limited && s.overflow !== 'drop-head' && wouldOverflow(s, this.ready, msg)) {
@@ -233,8 +245,10 @@ export class Queue {
   /**
    * Return unacked messages to the queue at their original positions, marked redelivered
    * (amqp0-9-1.xml basic.reject / basic.recover; RabbitMQ keeps the original order since 2.7).
+   * `byClient`: a nack/reject with requeue=true, which x-requeue-delay holds back; returns because a
+   * channel closed or recovered come back at once. Every return counts towards x-delivery-limit.
    */
-  requeue(entries: QueuedMessage[]): void {
+  requeue(entries: QueuedMessage[], byClient = false): void {
     if (this.deleted || entries.length === 0) return;
     this.unackedCount -= entries.length;
     if (entries.length > 1) entries.sort((a, b) => b.seq - a.seq);
@@ -249,7 +263,8 @@ export class Queue {
         continue;
       }
       const rd = s.requeueDelay;
-      if (rd !== null) {
+      // only a consumer's nack/reject waits; a consumer that went away hands its messages back at once
+      if (rd !== null && byClient) {
         // x-requeue-delay: back after base * factor^(deliveries-1), capped at max
         const delay = Math.min(rd.base * Math.pow(rd.factor, Math.max(0, e.deliveryCount - 1)), rd.max);
         e.delayedIn = this;

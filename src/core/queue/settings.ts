@@ -33,8 +33,6 @@ export interface QueueSettings {
   /** ms; -1 = the broker's consumer_timeout */
   consumerTimeout: number;
   requeueDelay: RequeueDelay | null;
-  /** Deduplication (x-message-deduplication): header to read, or null when off. */
-  dedupHeader: string | null;
 }
 
 /** How a policy value and an x-argument of the same key combine (the resolver RabbitMQ passes per key). */
@@ -54,7 +52,6 @@ const KEYS: Record<string, Resolve> = {
   'dead-letter-exchange': 'arg',
   'dead-letter-routing-key': 'arg',
   'requeue-delay': 'arg',
-  'message-deduplication': 'arg',
 };
 
 /**
@@ -78,6 +75,17 @@ export function policyValue(key: string, policy: Policy | null, operator: Policy
   if (o === undefined) return p;
   if (p === undefined) return o;
   return typeof p === 'number' && typeof o === 'number' ? Math.min(p, o) : p;
+}
+
+/** The definition management shows as effective_policy_definition: both merged key by key as above. */
+export function effectiveDefinition(policy: Policy | null, operator: Policy | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = new Set([...Object.keys(policy?.definition ?? {}), ...Object.keys(operator?.definition ?? {})]);
+  for (const k of keys) {
+    const v = policyValue(k, policy, operator);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 function lookup(key: string, args: Record<string, unknown>, policy: Policy | null, operator: Policy | null): unknown {
@@ -125,8 +133,6 @@ export function resolveQueueSettings(
 ): QueueSettings {
   const l = (k: string): unknown => lookup(k, args, policy, operator);
   const overflow = str(l('overflow'));
-  const dedup = l('message-deduplication');
-  const dedupHeader = str(args['x-deduplication-header']) ?? str(policy?.definition['deduplication-header']);
   const mp = args['x-max-priority'];
   const sac = args['x-single-active-consumer'];
   return {
@@ -143,6 +149,5 @@ export function resolveQueueSettings(
     singleActiveConsumer: sac === true,
     consumerTimeout: num(l('consumer-timeout')),
     requeueDelay: parseRequeueDelay(l('requeue-delay')),
-    dedupHeader: dedup === true ? (dedupHeader ?? 'message_id') : null,
   };
 }

@@ -61,7 +61,7 @@ export class OneTimer {
         this.at = 0;
         OneTimer.armedCount--;
         if (Date.now() < at) this.set(at);
-        else this.fire();
+        else guarded(this.fire);
       },
       Math.min(delay, MAX_TIMEOUT),
     );
@@ -79,5 +79,17 @@ export class OneTimer {
     }
     this.timer = null;
     this.at = 0;
+  }
+}
+
+/**
+ * Run a timer's work so that a bug in it cannot take the process down (there is no connection boundary
+ * around a timer): the error is reported as a process warning and the broker goes on.
+ */
+export function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    process.emitWarning(`warren: timer callback failed: ${(e as Error)?.stack ?? String(e)}`);
   }
 }

@@ -285,6 +285,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
           `channel ${channel} exceeds the negotiated channel_max ${this.channelMax}`,
         );
       }
+      if (this.user !== '') this.server.broker.checkChannelLimit(this.user);
       this.channels[channel] = new AmqpChannel(this, channel);
       writeChannelOpenOk(this.out, channel);
       return;
@@ -556,6 +557,13 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   private onDrain(): void {
     this.socketBlocked = false;
     this.resumeConsumers();
+  }
+
+  /** Open channels (for the user's max-channels limit; only counted when such a limit is set). */
+  get channelCount(): number {
+    let n = 0;
+    for (const ch of this.channels) if (ch !== undefined) n++;
+    return n;
   }
 
   private resumeConsumers(): void {

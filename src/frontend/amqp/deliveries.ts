@@ -237,7 +237,7 @@ export class ChannelDeliveries implements ReplyReceiver {
       this.release(d);
       if (kind === 'ack') d.queue.ack(d.entry);
       else if (kind === 'discard') d.queue.discard(d.entry);
-      else d.queue.requeue([d.entry]);
+      else d.queue.requeue([d.entry], true);
     } else {
       const taken: Delivery[] = [];
       for (const d of this.unacked.values()) {
@@ -245,7 +245,7 @@ export class ChannelDeliveries implements ReplyReceiver {
         taken.push(d);
       }
       for (const d of taken) this.release(d);
-      if (kind === 'requeue') requeueAll(taken);
+      if (kind === 'requeue') requeueAll(taken, true);
       else if (kind === 'ack') for (const d of taken) d.queue.ack(d.entry);
       else for (const d of taken) d.queue.discard(d.entry);
     }
@@ -355,8 +355,11 @@ export class ChannelDeliveries implements ReplyReceiver {
   }
 }
 
-/** Requeue deliveries, grouped by queue, each queue in one call (order restored by seq). */
-function requeueAll(ds: Delivery[]): void {
+/**
+ * Requeue deliveries, grouped by queue, each queue in one call (order restored by seq). `byClient`: a
+ * nack/reject with requeue=true (x-requeue-delay applies), not a channel closing or a recover.
+ */
+function requeueAll(ds: Delivery[], byClient = false): void {
   if (ds.length === 0) return;
   const byQueue = new Map<Queue, QueuedMessage[]>();
   for (const d of ds) {
@@ -364,7 +367,7 @@ function requeueAll(ds: Delivery[]): void {
     if (!l) byQueue.set(d.queue, (l = []));
     l.push(d.entry);
   }
-  for (const [q, entries] of byQueue) q.requeue(entries);
+  for (const [q, entries] of byQueue) q.requeue(entries, byClient);
 }
 
 /**

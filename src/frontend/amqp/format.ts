@@ -14,6 +14,14 @@ import { deadLetterProps, withLongHeader } from './death-headers.js';
  */
 const BYTE_HEADERS = new Set(['x-mqtt-publish-qos']);
 
+let lastDeath: { props: Buffer; death: DeathEvent; out: Buffer } | null = null;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export const amqpFormat: ContentFormat = {
   name: 'amqp-0-9-1',
   decodeHeaders(props: Buffer): HeaderTable | null {
@@ -63,10 +71,30 @@ export const amqpFormat: ContentFormat = {
     return Buffer.from(w.take()!);
   },
   deadLettered(props: Buffer, death: DeathEvent): Buffer {
-    return deadLetterProps(props, death);
+    // a burst of expiries from one queue usually has the same properties and the same death (time has
+    // a resolution of seconds): reuse the last result instead of rewriting the headers again
+    const l = lastDeath;
+    if (
+      l !== null &&
+      l.death.time === death.time &&
+      l.death.queue === death.queue &&
+      l.death.reason === death.reason &&
+      l.death.exchange === death.exchange &&
+      l.death.originalExpiration === death.originalExpiration &&
+      sameKeys(l.death.routingKeys, death.routingKeys) &&
+      l.props.equals(props)
+    ) {
+      return l.out;
+    }
+    const out = deadLetterProps(props, death);
+    lastDeath = { props, death, out };
+    return out;
   },
   withIntHeader(props: Buffer, key: string, value: number): Buffer {
     return withLongHeader(props, key, value);
+  },
+  messageId(props: Buffer): string | null {
+    return decodeProperties(props, 0, props.length).messageId;
   },
 };
 

@@ -223,7 +223,8 @@ export class ChannelPublisher {
     const queues = v.route(x, msg);
     const n = queues.length;
     if (n === 0) {
-      if (mandatory) this.sendReturn(312, 'NO_ROUTE', msg);
+      // a duplicate dropped by x-message-deduplication is accepted, not returned
+      if (mandatory && !v.duplicate) this.sendReturn(312, 'NO_ROUTE', msg);
       return;
     }
     if (immediate) {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import type { ClientConnection } from '../../core/broker.js';
+import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
@@ -73,6 +74,7 @@ class InFlight {
     readonly entry: QueuedMessage | null,
     readonly queue: Queue | null,
     readonly consumer: MqttConsumer | null,
+    readonly at: number,
   ) {}
 }
 
@@ -87,6 +89,12 @@ class ProtocolError extends Error {
 
 export class MqttConnection implements ClientConnection, FlowControlled {
   readonly id: number;
+  /** For management listings (ClientConnection). */
+  readonly connectedAt = Date.now();
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly tls: boolean;
   protocol = 'MQTT';
   user = '';
   vhost = '';
@@ -94,10 +102,20 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   open = false;
   private version: 3 | 4 | 5 = 4;
   private v: VHost | null = null;
+  /** Permission checks (core/auth/permissions.ts) at the points RabbitMQ's MQTT plugin makes them. */
+  private access: AccessCache | null = null;
+  private topicVars: TopicVariables | null = null;
   private readonly parser = mqttPacket.parser();
   private closed = false;
   private lastSeen = roughNow();
   private keepalive = 0;
+  /** RabbitMQ lists an MQTT connection's client id among its client properties. */
+  get clientProperties(): Record<string, unknown> {
+    return { client_id: this.clientId };
+  }
+  get heartbeat(): number {
+    return this.keepalive;
+  }
   private will: mqttPacket.IConnectPacket['will'] | null = null;
   private persistent = false;
   private sessionExpiry = 0;
@@ -119,6 +137,11 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     readonly transport: string,
   ) {
     this.id = server.broker.allocateConnectionId();
+    const sock = socket as Partial<{ remotePort: number; localPort: number; localAddress: string }>;
+    this.localAddress = sock.localAddress;
+    this.remotePort = sock.remotePort;
+    this.localPort = sock.localPort;
+    this.tls = transport === 'tls' || transport === 'wss';
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
     socket.on('data', (chunk: Buffer) => {
@@ -304,6 +327,12 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       );
     }
     let vhost: VHost;
+    // RabbitMQ 3.10: a vhost that does not exist is "bad user name or password" (4), one the user may
+    // not access is "not authorised" (5)
+    if (!this.server.broker.vhosts.has(vhostName)) {
+      this.server.log.warn({ user: name, vhost: vhostName }, 'MQTT login to a missing vhost');
+      return this.refuse(RC3.BAD_CREDENTIALS, RC5.BAD_CREDENTIALS);
+    }
     try {
       vhost = this.server.broker.openVHost(vhostName, auth);
     } catch (e) {
@@ -313,6 +342,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.user = name;
     this.vhost = vhostName;
     this.v = vhost;
+    this.access = new AccessCache(auth, vhostName);
+    this.topicVars = { username: name, vhost: vhostName, client_id: clientId };
     this.clientId = clientId;
     this.keepalive = p.keepalive ?? 0;
     this.will = p.will ?? null;
@@ -407,19 +438,24 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     retain: boolean,
   ): number {
     const v = this.v!;
+    const exName = this.server.options.mqttExchange;
+    const x = v.exchanges.get(exName);
+    if (x === undefined) throw new BrokerError('NOT_FOUND', `no exchange '${exName}' in vhost '${v.name}'`);
+    const routingKey = topicToRoutingKey(topic);
+    // write on the exchange, and the topic permission (with {client_id}) as rabbit_mqtt_processor checks
+    const access = this.access!;
+    access.checkPublish(exName);
+    if (x.type === 'topic') access.checkTopic(exName, routingKey, 'write', this.topicVars!);
     const props = encodeMqttProps(qos, dup, v5);
     const now = roughNow();
     if (retain) {
       this.server.retained.put(this.vhost, { topic, payload, qos, props, storedAt: Date.now() });
     }
-    const exName = this.server.options.mqttExchange;
-    const x = v.exchanges.get(exName);
-    if (x === undefined) throw new BrokerError('NOT_FOUND', `no exchange '${exName}' in vhost '${v.name}'`);
     const expiry = v5?.messageExpiryInterval;
     const msg = new Message(
       mqttFormat,
       exName,
-      topicToRoutingKey(topic),
+      routingKey,
       props,
       payload,
       qos === 1,
@@ -471,7 +507,21 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       const qos: 0 | 1 = s.qos === 0 ? 0 : 1;
       const key = filterToBindingKey(filter);
       const exName = this.server.options.mqttExchange;
-      const q = this.ensureQueue(qos);
+      let q: Queue;
+      try {
+        q = this.ensureQueue(qos);
+        // binding: write on the queue, read on the exchange, topic read permission (as queue.bind)
+        const access = this.access!;
+        access.check('queue', q.name, 'write');
+        access.check('exchange', exName, 'read');
+        if (v.exchanges.get(exName)?.type === 'topic') access.checkTopic(exName, key, 'read', this.topicVars!);
+        access.check('queue', q.name, 'read');
+      } catch (e) {
+        if (!(e instanceof BrokerError) || e.kind !== 'ACCESS_REFUSED') throw e;
+        this.server.log.warn({ client: this.clientId, err: e.message }, 'MQTT subscription refused');
+        granted.push(this.version === 5 ? RC5.NOT_AUTHORIZED : 0x80);
+        continue;
+      }
       v.bindQueue(q.name, exName, key, {}, null);
       // a filter lives in one of the two queues: re-subscribing at the other QoS moves it
       const other = v.queues.get(subscriptionQueueName(this.clientId, qos === 0 ? 1 : 0));
@@ -513,6 +563,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     const name = subscriptionQueueName(this.clientId, qos);
     const existing = v.queues.get(name);
     if (existing) return existing;
+    this.access!.check('queue', name, 'configure');
     if (qos === 0) {
       return v.declareQueue(name, { durable: false, exclusive: false, autoDelete: true, args: {} }, null);
     }
@@ -613,7 +664,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       const id = this.allocatePacketId();
       packet.messageId = id;
       this.send(packet);
-      this.inFlight.set(id, new InFlight(entry, queue, c));
+      this.inFlight.set(id, new InFlight(entry, queue, c, roughNow()));
       c.inFlight++;
     } else {
       this.send(packet);
@@ -653,7 +704,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (qos === 1) {
       const id = this.allocatePacketId();
       packet.messageId = id;
-      this.inFlight.set(id, new InFlight(null, null, null));
+      this.inFlight.set(id, new InFlight(null, null, null, roughNow()));
     }
     this.send(packet);
   }
@@ -695,6 +746,15 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (this.keepalive > 0 && now - this.lastSeen > this.keepalive * 1500) {
       this.server.log.debug({ client: this.clientId }, 'MQTT keep-alive timeout');
       this.disconnect(RC5.KEEP_ALIVE_TIMEOUT, true);
+      return;
+    }
+    // consumer_timeout: a QoS 1 delivery never PUBACKed closes the connection (RabbitMQ's MQTT plugin
+    // runs on an AMQP channel, which closes with 406); the message goes back to its queue
+    for (const f of this.inFlight.values()) {
+      if (now - f.at <= this.server.options.consumerTimeout) break;
+      this.server.log.warn({ client: this.clientId }, 'MQTT delivery acknowledgement timed out');
+      this.disconnect(RC5.UNSPECIFIED, true);
+      return;
     }
   }
 

@@ -141,6 +141,9 @@ export const mqttFormat: ContentFormat = {
     v5.userProperties = { ...(v5.userProperties ?? {}), [key]: String(value) };
     return encodeMqttProps(propsQos(props), propsDup(props), v5);
   },
+  messageId(props: Buffer): string | null {
+    return mqttFormat.toCommon(props).messageId ?? null;
+  },
 };
 
 registerFormat(mqttFormat);

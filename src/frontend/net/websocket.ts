@@ -19,6 +19,11 @@ export interface WsOptions {
   path: string;
   /** Subprotocols accepted, in preference order (e.g. ['mqtt'] or ['v12.stomp', …]); others get the first offered. */
   protocols: string[];
+  /**
+   * Send text frames instead of binary ones (RabbitMQ Web-STOMP's default `web_stomp.ws_frame = text`;
+   * browser STOMP clients expect text). MQTT over WebSocket is binary by definition.
+   */
+  textFrames?: boolean;
   tls?: TlsOptions | null;
   onStream(stream: Duplex, remoteAddress: string, protocol: string): void;
 }
@@ -38,6 +43,10 @@ export async function listenWebSocket(o: WsOptions): Promise<WsListening> {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
     const stream = createWebSocketStream(ws);
+    if (o.textFrames) {
+      stream._write = (chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void) =>
+        ws.send(chunk, { binary: false }, cb);
+    }
     stream.on('error', () => {});
     o.onStream(stream, req.socket.remoteAddress ?? '', ws.protocol);
   });

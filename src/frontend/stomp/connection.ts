@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ClientConnection } from '../../core/broker.js';
+import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
@@ -38,6 +39,7 @@ class Unacked {
     readonly entry: QueuedMessage,
     readonly queue: Queue,
     readonly sub: StompSubscription,
+    readonly at: number,
   ) {}
 }
 
@@ -45,12 +47,21 @@ type TxOp = { kind: 'send'; frame: StompFrame } | { kind: 'ack' | 'nack'; frame:
 
 export class StompConnection implements ClientConnection, FlowControlled {
   readonly id: number;
+  /** For management listings (ClientConnection). */
+  readonly connectedAt = Date.now();
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly tls: boolean;
   protocol = 'STOMP';
   user = '';
   vhost = '';
   connected = false;
   private version = '1.0';
   private v: VHost | null = null;
+  /** Permission checks (core/auth/permissions.ts) where the AMQP operations they map to make them. */
+  private access: AccessCache | null = null;
+  private topicVars: TopicVariables | null = null;
   private readonly session = 'session-' + randomBytes(16).toString('base64url');
   private readonly parser: FrameParser;
   private closed = false;
@@ -67,7 +78,6 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private lastWrite = roughNow();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly flowBlockedBy = new Set<Queue>();
-  readonly connectedAt = roughNow();
 
   constructor(
     readonly server: StompServer,
@@ -76,6 +86,11 @@ export class StompConnection implements ClientConnection, FlowControlled {
     readonly transport: string,
   ) {
     this.id = server.broker.allocateConnectionId();
+    const sock = socket as Partial<{ remotePort: number; localPort: number; localAddress: string }>;
+    this.localAddress = sock.localAddress;
+    this.remotePort = sock.remotePort;
+    this.localPort = sock.localPort;
+    this.tls = transport === 'tls' || transport === 'wss';
     this.parser = new FrameParser(
       (f) => this.onFrame(f),
       () => {},
@@ -88,6 +103,11 @@ export class StompConnection implements ClientConnection, FlowControlled {
         this.onError(e, null);
       }
     });
+    // as AMQP's handshake_timeout: a socket that never sends CONNECT does not stay open
+    const t = setTimeout(() => {
+      if (!this.connected && !this.closed) this.close();
+    }, server.options.handshakeTimeout);
+    t.unref();
     socket.on('drain', () => this.resumeSubs());
     socket.on('error', () => {});
     socket.on('close', () => this.teardown());
@@ -265,6 +285,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
     } catch {
       throw new StompError('Bad CONNECT', `Virtual host '${vhostName}' access denied`, true);
     }
+    this.access = new AccessCache(auth, vhostName);
+    this.topicVars = { username: name, vhost: vhostName };
     this.user = name;
     this.vhost = vhostName;
     this.protocol = `STOMP ${version}`;
@@ -274,7 +296,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
       ['server', 'RabbitMQ/3.10.8'],
       ['session', this.session],
     ];
-    if (version !== '1.0') {
+    {
+      // RabbitMQ answers heart-beat even to 1.0 clients (0,0 when none was asked)
       const hb = f.get('heart-beat') ?? '0,0';
       const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(hb);
       if (!m) throw new StompError('Invalid header', `Invalid heart-beat header '${hb}'`, true);
@@ -342,7 +365,10 @@ export class StompConnection implements ClientConnection, FlowControlled {
         key = this.tempQueue(d.name);
         break;
     }
+    // basic.publish's checks: write on the exchange (the default one as amq.default), topic permission
+    this.access!.checkPublish(exchange);
     const x = v.getExchange(exchange);
+    if (x.type === 'topic') this.access!.checkTopic(exchange, key, 'write', this.topicVars!);
     if (x.internal)
       throw new BrokerError('ACCESS_REFUSED', `cannot publish to internal exchange '${exchange}' in vhost '${v.name}'`);
     const carried: StompHeaders = [];
@@ -404,6 +430,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     if (existing !== undefined) return existing;
     const v = this.v!;
     const qn = VHost.generateQueueName();
+    this.access!.check('queue', qn, 'configure');
     const q = v.declareQueue(qn, { durable: false, exclusive: true, autoDelete: true, args: {} }, this, true);
     this.tempQueues.set(name, qn);
     const id = '/temp-queue/' + name;
@@ -420,6 +447,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     if (dest === undefined) throw new StompError('Missing destination', 'SUBSCRIBE must include a destination', false);
     // STOMP 1.0 allows SUBSCRIBE without id; RabbitMQ then uses the destination as the id
     let id = f.get('id');
+    const explicitId = id !== undefined;
     if (id === undefined) {
       if (this.version !== '1.0') throw new StompError('Missing id', 'SUBSCRIBE must include an id header', false);
       id = dest;
@@ -461,6 +489,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
           // Erlang term of the pair, Warren the text, so the names differ but are as stable
           name = 'stomp-subscription-' + createHash('md5').update(`${dest}\u0000${id}`).digest('base64url');
         } else name = 'stomp-subscription-' + randomBytes(16).toString('base64url');
+        if (!v.queues.has(name)) this.access!.check('queue', name, 'configure');
         q = v.declareQueue(
           name,
           {
@@ -471,6 +500,11 @@ export class StompConnection implements ClientConnection, FlowControlled {
           },
           this,
         );
+        // queue.bind's checks: write on the queue, read on the exchange, topic read permission
+        this.access!.check('queue', q.name, 'write');
+        this.access!.check('exchange', exchange, 'read');
+        if (v.exchanges.get(exchange)?.type === 'topic')
+          this.access!.checkTopic(exchange, key, 'read', this.topicVars!);
         v.bindQueue(q.name, exchange, key, {}, this);
         break;
       }
@@ -478,7 +512,18 @@ export class StompConnection implements ClientConnection, FlowControlled {
       case 'reply':
         throw new StompError('Unknown destination', `'${dest}' is not a valid destination for SUBSCRIBE.\n`, false);
     }
-    const sub = new StompSubscription(`stomp-${id}`, this, id, dest, q, ackHeader as AckMode, prefetch, durableTopic);
+    this.access!.check('queue', q.name, 'read'); // basic.consume
+    const sub = new StompSubscription(
+      `stomp-${id}`,
+      this,
+      id,
+      dest,
+      q,
+      ackHeader as AckMode,
+      prefetch,
+      durableTopic,
+      explicitId,
+    );
     this.subs.set(id, sub);
     // the RECEIPT (if asked) goes before the first MESSAGE: deliveries start after this frame's handling
     this.receipt(f);
@@ -503,6 +548,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
   /** /queue/<name>: declared durable, not auto-delete, unless the frame's headers say otherwise. */
   private declareQueue(name: string, f: StompFrame, _forSubscribe: boolean): Queue {
     const v = this.v!;
+    if (!v.queues.has(name)) this.access!.check('queue', name, 'configure');
     return v.declareQueue(
       name,
       {
@@ -538,14 +584,12 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private writeDelivery(sub: StompSubscription, entry: QueuedMessage, queue: Queue): void {
     const msg = entry.msg;
     const tag = ++this.nextTag;
-    const messageId = `T_${sub.id}@@${this.session}@@${tag}`;
+    // rabbit_stomp: T_<subscription>@@<session>@@<n>, or Q_<destination>@@… for a 1.0 SUBSCRIBE without id
+    const messageId = `${sub.explicitId ? 'T_' : 'Q_'}${sub.id}@@${this.session}@@${tag}`;
     const destination = sub.id.startsWith('/temp-queue/') ? sub.id : destinationOf(msg.exchange, msg.routingKey);
-    const h: StompHeaders = [
-      ['subscription', sub.id],
-      ['destination', destination],
-      ['message-id', messageId],
-      ['redelivered', String(entry.redelivered)],
-    ];
+    const h: StompHeaders = [];
+    if (sub.explicitId) h.push(['subscription', sub.id]);
+    h.push(['destination', destination], ['message-id', messageId], ['redelivered', String(entry.redelivered)]);
     if (this.version === '1.2' && !sub.noAck) h.push(['ack', messageId]);
     for (const kv of decodeStompProps(msg.propsIn(stompFormat))) {
       if (kv[0] !== 'content-length' && !RESERVED_OUT.has(kv[0])) h.push(kv);
@@ -553,7 +597,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     h.push(['content-length', String(msg.bodySize)]);
     this.send('MESSAGE', h, msg.body);
     if (!sub.noAck) {
-      this.unacked.set(tag, new Unacked(tag, entry, queue, sub));
+      this.unacked.set(tag, new Unacked(tag, entry, queue, sub, roughNow()));
       sub.unacked++;
     }
   }
@@ -563,7 +607,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     // 1.2: id (the MESSAGE's ack header); 1.0/1.1: message-id
     const idHeader = this.version === '1.2' ? 'id' : 'message-id';
     const mid = f.get(idHeader);
-    const m = mid === undefined ? null : /^T_(.*)@@session-[^@]*@@(\d+)$/.exec(mid);
+    const m = mid === undefined ? null : /^[TQ]_(.*)@@session-[^@]*@@(\d+)$/.exec(mid);
     if (m === null)
       throw new StompError('Invalid header', `"${cmd}" must include a valid "${idHeader}" header\n`, false);
     const tag = Number(m[2]);
@@ -599,6 +643,26 @@ export class StompConnection implements ClientConnection, FlowControlled {
         s.starved = false;
         s.queue.dispatch();
       }
+    }
+  }
+
+  /**
+   * consumer_timeout (1 s ticker): RabbitMQ's STOMP plugin runs on an AMQP channel, which closes when a
+   * delivery stays unacknowledged too long; the client gets the channel's 406 as an ERROR frame.
+   */
+  tick(now: number): void {
+    if (!this.connected) return;
+    const timeout = this.server.options.consumerTimeout;
+    for (const u of this.unacked.values()) {
+      if (now - u.at <= timeout) return;
+      this.sendError(
+        'precondition_failed',
+        `PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out. Timeout value used: ${timeout} ms. ` +
+          `This timeout value can be configured, see consumers doc guide to learn more`,
+        null,
+      );
+      this.close();
+      return;
     }
   }
 

@@ -123,6 +123,9 @@ export const stompFormat: ContentFormat = {
     h.push([key, String(value)]);
     return encodeStompProps(h);
   },
+  messageId(props: Buffer): string | null {
+    return stompFormat.toCommon(props).messageId ?? null;
+  },
 };
 
 registerFormat(stompFormat);

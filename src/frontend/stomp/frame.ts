@@ -41,6 +41,10 @@ export class FrameParser {
   escaping = false;
   /** 1.2 also escapes \r. */
   v12 = false;
+  /** Bytes (from the buffered frame start) a content-length frame needs before it can be parsed; 0: unknown. */
+  private needed = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   constructor(
     private readonly onFrame: (f: StompFrame) => void,
@@ -48,7 +52,20 @@ export class FrameParser {
   ) {}
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    // a large content-length body arrives in many reads: collect them and join once, when it is complete
+    // (joining on every read would copy the body over and over)
+    if (this.needed > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.needed) return;
+      chunk = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.needed = 0;
+      this.buf = chunk;
+    } else {
+      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    }
     let p = 0;
     const b = this.buf;
     for (;;) {
@@ -63,6 +80,12 @@ export class FrameParser {
       p = n;
     }
     this.buf = p >= b.length ? Buffer.alloc(0) : b.subarray(p);
+    if (this.needed > 0) {
+      this.needed -= p; // parseOne counted from the frame start; the buffer now starts there
+      this.pending = [this.buf];
+      this.pendingBytes = this.buf.length;
+      this.buf = Buffer.alloc(0);
+    }
     if (this.buf.length > MAX_HEADER_BYTES && this.buf.indexOf('\n\n') < 0 && this.buf.indexOf('\r\n\r\n') < 0) {
       throw new StompError('Invalid frame', 'Frame headers too large', true);
     }
@@ -109,7 +132,10 @@ export class FrameParser {
     let bodyEnd: number;
     if (len >= 0) {
       if (len > MAX_BODY) throw new StompError('Invalid frame', `Frame body of ${len} bytes is too large`, true);
-      if (b.length < bodyStart + len + 1) return -1;
+      if (b.length < bodyStart + len + 1) {
+        this.needed = bodyStart + len + 1; // relative to the buffer start; push() rebases it on p
+        return -1;
+      }
       bodyEnd = bodyStart + len;
       if (b[bodyEnd] !== 0) throw new StompError('Invalid frame', 'Missing NUL after the body', true);
     } else {

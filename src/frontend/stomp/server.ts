@@ -3,16 +3,25 @@ import type { Duplex } from 'node:stream';
 import type { Broker } from '../../core/broker.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { Logger } from '../../util/logger.js';
+import { roughNow } from '../../util/rough-clock.js';
 import { StompConnection } from './connection.js';
 
 export class StompServer {
   readonly connections = new Set<StompConnection>();
+  private readonly ticker: NodeJS.Timeout;
 
   constructor(
     readonly broker: Broker,
     readonly options: ResolvedOptions,
     readonly log: Logger,
-  ) {}
+  ) {
+    // consumer timeouts, as the AMQP front end's 1 s ticker
+    this.ticker = setInterval(() => {
+      const now = roughNow();
+      for (const c of this.connections) c.tick(now);
+    }, 1000);
+    this.ticker.unref();
+  }
 
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
     if ('setNoDelay' in stream && typeof stream.setNoDelay === 'function') (stream.setNoDelay as () => void)();
@@ -24,6 +33,7 @@ export class StompServer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.ticker);
     const pending: Promise<void>[] = [];
     for (const c of this.connections) {
       pending.push(

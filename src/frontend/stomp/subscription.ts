@@ -23,6 +23,8 @@ export class StompSubscription implements Consumer {
     readonly prefetch: number,
     /** Delete the queue on UNSUBSCRIBE (durable topic subscriptions with durable/persistent:true). */
     readonly durableTopic: boolean,
+    /** SUBSCRIBE carried an id (STOMP 1.0 allows none: RabbitMQ then omits the subscription header). */
+    readonly explicitId = true,
   ) {}
 
   get noAck(): boolean {

@@ -45,6 +45,33 @@ describe('amqplib: delayed messages and retries', () => {
     assert.equal(late.fields.exchange, x);
   });
 
+  test('a held message does not go to the alternate exchange; an unroutable one does when released', async (t) => {
+    if (broker.external) return t.skip('RabbitMQ needs the delayed-message plugin for this');
+    const c = await Client.open(t, broker.url);
+    const ch = await c.channel();
+    const x = uniqueName('delayed-ae');
+    const ae = uniqueName('ae');
+    const q = uniqueName('delayed-ae-q');
+    const aeq = uniqueName('ae-q');
+    await ch.assertExchange(ae, 'fanout', { durable: false });
+    await ch.assertQueue(aeq, { exclusive: true });
+    await ch.bindQueue(aeq, ae, '');
+    await ch.assertExchange(x, 'x-delayed-message', {
+      durable: false,
+      arguments: { 'x-delayed-type': 'direct', 'alternate-exchange': ae },
+    });
+    await ch.assertQueue(q, { exclusive: true });
+    await ch.bindQueue(q, x, 'k');
+    ch.publish(x, 'k', buf('held'), { headers: { 'x-delay': 100 } });
+    ch.publish(x, 'none', buf('nowhere'), { headers: { 'x-delay': 100 } });
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal((await ch.checkQueue(aeq)).messageCount, 0, 'nothing reached the AE while held');
+    const got = (await eventually(async () => await ch.get(q, { noAck: true }), 2000)) as GetMessage;
+    assert.equal(got.content.toString(), 'held');
+    const viaAe = (await eventually(async () => await ch.get(aeq, { noAck: true }), 2000)) as GetMessage;
+    assert.equal(viaAe.content.toString(), 'nowhere');
+  });
+
   test('x-delayed-message needs a valid x-delayed-type (406 with the plugin text)', async (t) => {
     if (broker.external) return t.skip('RabbitMQ needs the delayed-message plugin for this');
     const c = await Client.open(t, broker.url);

@@ -394,5 +394,26 @@ describe('amqplib: queue features', () => {
     for (let i = 0; i < 5; i++) ch.sendToQueue(q, buf(`n${i}`));
     await sleep(50);
     assert.equal((await ch.checkQueue(q)).messageCount, 5);
+    // a policy set later applies to the existing queue at once: max-length 2 drops the three oldest
+    vhost.setPolicy({ name: 'later', pattern: '^pol\\.', applyTo: 'queues', definition: { 'max-length': 2 } });
+    assert.deepEqual(await drain(ch, q), ['n3', 'n4']);
+    vhost.clearPolicy('later');
+    // alternate-exchange from a policy (an exchange's own argument would win)
+    const x = uniqueName('pol-x');
+    const ae = uniqueName('pol-ae');
+    const aeq = uniqueName('pol-aeq');
+    await ch.assertExchange(x, 'direct', { durable: false });
+    await ch.assertExchange(ae, 'fanout', { durable: false });
+    await ch.assertQueue(aeq, { exclusive: true });
+    await ch.bindQueue(aeq, ae, '');
+    vhost.setPolicy({
+      name: 'ae',
+      pattern: '^pol-x\\.',
+      applyTo: 'exchanges',
+      definition: { 'alternate-exchange': ae },
+    });
+    ch.publish(x, 'nobody', buf('unroutable'));
+    const got = (await eventually(async () => await ch.get(aeq, { noAck: true }))) as GetMessage;
+    assert.equal(got.content.toString(), 'unroutable');
   });
 });

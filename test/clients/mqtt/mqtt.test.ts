@@ -146,9 +146,11 @@ test('client id takeover: the older connection is closed', async () => {
   await second.endAsync();
 });
 
-test('bad credentials and unknown vhost are refused with CONNACK codes 4 and 5; vhost:user works', async () => {
+test('CONNACK refusals as RabbitMQ 3.10: 4 for bad credentials or a missing vhost, 5 for a refused vhost', async () => {
   await assert.rejects(connect({ username: 'guest', password: 'wrong' }), /Bad username or password/);
-  await assert.rejects(connect({ username: 'nope:guest', password: 'guest' }), /Not authorized/);
+  await assert.rejects(connect({ username: 'nope:guest', password: 'guest' }), /Bad username or password/);
+  b.broker.addVHost('mqtt-no-access');
+  await assert.rejects(connect({ username: 'mqtt-no-access:guest', password: 'guest' }), /Not authorized/);
   const ok = await connect({ username: '/:guest', password: 'guest' });
   await ok.endAsync();
 });
@@ -296,4 +298,40 @@ test('MQTT 5 Maximum Packet Size: a message too large for the subscriber is not 
   const m = await inbox.next();
   assert.equal(m.topic, 'big/b');
   await Promise.all([sub.endAsync(), pub.endAsync()]);
+});
+
+test('permissions: topic write/read permissions refuse a publish (connection closed) and a subscription (0x80)', async () => {
+  const users = b.broker.users;
+  const name = uniqueName('u');
+  users.add(name, 'pw');
+  users.setPermissions(name, '/', { configure: '.*', write: '.*', read: '.*' });
+  // only routing keys under "{client_id}." may be published, only "allowed.#" subscribed
+  users.setTopicPermission(name, '/', { exchange: 'amq.topic', write: '^{client_id}\\.', read: '^allowed\\.' });
+  // the users are not on loopback-only lists: connect over 127.0.0.1 with the new user
+  const id = uniqueName('perm').replaceAll('.', '_');
+  const c = await connect({ username: name, password: 'pw', clientId: id });
+  const granted = await c.subscribeAsync('allowed/x', { qos: 1 });
+  assert.equal(granted[0]!.qos, 1);
+  // MQTT 3.1.1 SUBACK failure 0x80 (mqtt.js reports it as an error)
+  await assert.rejects(c.subscribeAsync('secret/x', { qos: 1 }), /Unspecified error/);
+  await c.publishAsync(`${id}/ok`, 'fine', { qos: 1 });
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
+  c.publish('other/topic', 'refused', { qos: 1 });
+  await closed;
+  c.end(true);
+});
+
+test('UNSUBSCRIBE removes the binding; MQTT 5 UNSUBACK says 0x11 for a filter never subscribed', async () => {
+  const id = uniqueName('unsub');
+  const c = await connect({ protocolVersion: 5, clientId: id });
+  const inbox = new Inbox(c);
+  await c.subscribeAsync('u/a', { qos: 1 });
+  const ack = (await c.unsubscribeAsync(['u/a', 'u/never'])) as { reasonCode?: number; granted?: number[] };
+  const q = b.broker.vhosts.get('/')!.queues.get(`mqtt-subscription-${id}qos1`)!;
+  assert.equal(q.bindings.size, 0);
+  assert.deepEqual((ack as { granted?: number[] }).granted ?? (ack as { reasonCode?: number[] }).reasonCode, [0, 0x11]);
+  const pub = await connect();
+  await pub.publishAsync('u/a', 'gone', { qos: 1 });
+  await assert.rejects(inbox.next(300));
+  await Promise.all([c.endAsync(), pub.endAsync()]);
 });

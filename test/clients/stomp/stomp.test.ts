@@ -244,3 +244,54 @@ test('heart-beats: the server answers heart-beat cy,cx and sends EOLs', async ()
   assert.ok(r.text.slice(at).includes('\n'));
   r.s.end();
 });
+
+test('permissions: a SEND to a queue the user may not write is refused with access_refused', async () => {
+  const users = b.broker.users;
+  const name = uniqueName('su');
+  users.add(name, 'pw');
+  users.setPermissions(name, '/', { configure: '.*', write: '^mine\\.', read: '.*' });
+  const r = await Raw.open();
+  r.send(`CONNECT\naccept-version:1.2\nlogin:${name}\npasscode:pw\n\n`);
+  await r.waitFor(/CONNECTED/);
+  r.send('SEND\ndestination:/amq/queue/theirs\n\nx');
+  await r.closed;
+  assert.match(
+    r.text,
+    new RegExp(
+      `message:access_refused[\\s\\S]*ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user '${name}'`,
+    ),
+  );
+});
+
+test('Web-STOMP sends text frames (RabbitMQ web_stomp.ws_frame = text) and picks the v12.stomp subprotocol', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${b.webStompPort}/ws`, ['v10.stomp', 'v12.stomp']);
+  await new Promise((r) => ws.once('open', r));
+  assert.equal(ws.protocol, 'v12.stomp');
+  const got = new Promise<{ text: string; binary: boolean }>((resolve) =>
+    ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ text: data.toString(), binary: isBinary })),
+  );
+  ws.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0');
+  const m = await got;
+  assert.equal(m.binary, false);
+  assert.match(m.text, /^CONNECTED\n/);
+  ws.close();
+});
+
+test('consumer_timeout: an unacknowledged delivery ends the connection with RabbitMQ 406 text; the message returns', async () => {
+  const tb = await startMqttBroker({ consumerTimeout: 300 });
+  try {
+    const q = uniqueName('cto');
+    const s = net.connect(tb.stompPort!, '127.0.0.1');
+    let text = '';
+    s.on('data', (d) => (text += d.toString()));
+    const closed = new Promise((r) => s.once('close', r));
+    s.write('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0');
+    s.write(`SEND\ndestination:/queue/${q}\n\nslow\0SUBSCRIBE\nid:1\ndestination:/queue/${q}\nack:client\n\n\0`);
+    await closed;
+    assert.match(text, /MESSAGE[\s\S]*slow/);
+    assert.match(text, /message:precondition_failed[\s\S]*delivery acknowledgement on channel 1 timed out/);
+    await eventually(() => tb.broker.vhosts.get('/')!.queues.get(q)!.messageCount === 1);
+  } finally {
+    await tb.close();
+  }
+});

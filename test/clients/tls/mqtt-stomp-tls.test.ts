@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import mqtt from 'mqtt';
+import WebSocket from 'ws';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { Inbox } from '../mqtt/helpers.js';
 
@@ -29,6 +30,8 @@ before(async () => {
     amqpPort: null,
     mqttsPort: 0,
     stompsPort: 0,
+    webMqttTlsPort: 0,
+    webStompTlsPort: 0,
     bind: '127.0.0.1',
     storage: 'memory',
     logLevel: 'silent',
@@ -65,4 +68,24 @@ test('STOMP over TLS: CONNECT and CONNECTED', async () => {
   assert.match(text, /^CONNECTED\n/);
   assert.match(text, /version:1.2/);
   s.end();
+});
+
+test('MQTT and STOMP over secure WebSocket (wss, /ws)', async () => {
+  const c = await mqtt.connectAsync(`wss://localhost:${b.webMqttTlsPort}/ws`, {
+    ca: cert,
+    username: 'guest',
+    password: 'guest',
+    reconnectPeriod: 0,
+  });
+  const inbox = new Inbox(c);
+  await c.subscribeAsync('wss/t', { qos: 1 });
+  await c.publishAsync('wss/t', 'over wss', { qos: 1 });
+  assert.equal((await inbox.next()).payload, 'over wss');
+  await c.endAsync();
+  const ws = new WebSocket(`wss://localhost:${b.webStompTlsPort}/ws`, ['v12.stomp'], { ca: cert });
+  await new Promise((r) => ws.once('open', r));
+  const got = new Promise<string>((r) => ws.once('message', (d: Buffer) => r(d.toString())));
+  ws.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n\0');
+  assert.match(await got, /^CONNECTED\n/);
+  ws.close();
 });

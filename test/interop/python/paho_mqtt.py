@@ -1,9 +1,20 @@
 # paho-mqtt (Debian python3-paho-mqtt 1.6) against Warren's MQTT listener: QoS 1 publish/subscribe with a
-# persistent session, and a retained message. Usage: paho_mqtt.py HOST PORT PREFIX
+# persistent session, and a retained message. Usage: paho_mqtt.py HOST PORT PREFIX [tcp|websockets]
+# (websockets: Web-MQTT at path /ws)
 import sys, time, threading
 import paho.mqtt.client as mqtt
 
 host, port, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+transport = sys.argv[4] if len(sys.argv) > 4 else "tcp"
+_Client = mqtt.Client
+
+def Client(**kw):
+    c = _Client(transport=transport, **kw)
+    if transport == "websockets":
+        c.ws_set_options(path="/ws")
+    return c
+
+mqtt.Client = Client
 got, ready = [], threading.Event()
 
 def on_message(c, u, m):

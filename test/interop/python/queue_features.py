@@ -6,7 +6,11 @@
 #   3. x-max-length + x-overflow reject-publish: confirm_delivery raises NackError for the refused publish
 #   4. x-max-priority ordering
 #   5. a bad expiration: channel closed with 406 and RabbitMQ's text
+#   6. single active consumer: the second consumer gets nothing until the first cancels
+#   7. quorum queue x-delivery-limit: x-delivery-count, then dead-lettered with reason delivery_limit
+#   8. (Warren) x-delayed-message exchange with x-delay, and x-message-deduplication on a queue
 # usage: /usr/bin/python3 queue_features.py AMQP_URL NAME_PREFIX
+import os
 import struct
 import time
 
@@ -201,6 +205,66 @@ def scenario():
     except pika.exceptions.ChannelClosedByBroker as e:
         eq(e.reply_code, 406, 'reply code')
         eq(e.reply_text, "PRECONDITION_FAILED - invalid expiration 'soon': no_integer", 'reply text')
+
+    log('6. single active consumer')
+    sac = C.name('sac')
+    C.delete_queues_later(sac)
+    ch = conn.channel()
+    ch.queue_declare(queue=sac, arguments={'x-single-active-consumer': True})
+    got = {'a': [], 'b': []}
+    tag_a = ch.basic_consume(sac, lambda c, m, p, b: got['a'].append(b), auto_ack=True)
+    ch.basic_consume(sac, lambda c, m, p, b: got['b'].append(b), auto_ack=True)
+    for i in range(3):
+        ch.basic_publish('', sac, b'm%d' % i)
+    C.pump(conn, lambda: len(got['a']) == 3, 5, 'the active consumer to get all three')
+    eq(got['b'], [], 'the waiting consumer got nothing')
+    ch.basic_cancel(tag_a)
+    ch.basic_publish('', sac, b'after')
+    C.pump(conn, lambda: got['b'] == [b'after'], 5, 'the next consumer to take over')
+
+    log('7. quorum x-delivery-limit')
+    qq = C.name('quorum')
+    C.delete_queues_later(qq)
+    ch = conn.channel()
+    ch.queue_declare(queue=qq, durable=True, arguments={'x-queue-type': 'quorum', 'x-delivery-limit': 1,
+                                                        'x-dead-letter-exchange': dlx})
+    ch.basic_publish('', qq, b'poison', pika.BasicProperties(delivery_mode=2))
+    counts = []
+    for _ in range(2):
+        deadline = time.monotonic() + 5
+        while True:
+            m, p, b = ch.basic_get(queue=qq)
+            if m is not None:
+                break
+            check(time.monotonic() < deadline, 'the quorum message never came back')
+            conn.process_data_events(time_limit=0.02)
+        counts.append((p.headers or {}).get('x-delivery-count'))
+        ch.basic_nack(m.delivery_tag, requeue=True)
+    eq(counts, [0, 1], 'x-delivery-count on each delivery')
+    m, p, b = get_one(conn, ch, dlq, 'the poison message dead-lettered')
+    eq(p.headers['x-death'][0]['reason'], 'delivery_limit', 'reason delivery_limit')
+
+    if os.environ.get('WARREN_INTEROP_BROKER') == 'warren':
+        log('8. x-delayed-message and deduplication (Warren)')
+        dx, dq = C.name('delayed'), C.name('delayed_q')
+        C.delete_queues_later(dq)
+        C.delete_exchanges_later(dx)
+        ch.exchange_declare(exchange=dx, exchange_type='x-delayed-message', arguments={'x-delayed-type': 'direct'})
+        ch.queue_declare(queue=dq)
+        ch.queue_bind(exchange=dx, queue=dq, routing_key='later')
+        sent = time.monotonic()
+        ch.basic_publish(dx, 'later', b'delayed', pika.BasicProperties(headers={'x-delay': 300}))
+        m, p, b = get_one(conn, ch, dq, 'the delayed message')
+        check(time.monotonic() - sent >= 0.28, 'delivered after %.3fs, expected >= 0.3s' % (time.monotonic() - sent))
+        # a long, as the plugin writes it (pika reads 'l' as unsigned: pika issue #1531, same with RabbitMQ)
+        eq(dict((k, (t, v)) for k, t, v in last_raw())['x-delay'], ('l', -300), 'x-delay negated on delivery')
+        dd = C.name('dedup')
+        C.delete_queues_later(dd)
+        ch.queue_declare(queue=dd, arguments={'x-message-deduplication': True})
+        cch.queue_declare(queue=dd, passive=True)
+        for body, mid in [(b'1', 'a'), (b'2', 'a'), (b'3', 'b')]:
+            cch.basic_publish('', dd, body, pika.BasicProperties(message_id=mid))  # confirmed, duplicates too
+        C.wait_count(conn, dd, 2, what='deduplicated queue')
     conn.close()
 
 

@@ -13,6 +13,7 @@ export const testFormat: ContentFormat = {
   fromCommon: () => Buffer.alloc(2),
   deadLettered: (props) => props,
   withIntHeader: (props) => props,
+  messageId: () => null,
 };
 
 export function msg(routingKey: string, headers: HeaderTable | null = null, body = 'x', exchange = 'x'): Message {

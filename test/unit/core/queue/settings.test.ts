@@ -63,3 +63,30 @@ test('x-requeue-delay: a number or {base, factor, max}', () => {
     { base: 100, factor: 3, max: 5000 },
   );
 });
+
+test('policy definitions are validated with RabbitMQ texts (rabbit_policies, 3.10)', async () => {
+  const { VHost } = await import('../../../../src/core/vhost.js');
+  const v = new VHost('/');
+  const reason = (definition: Record<string, unknown>, operator = false): string => {
+    try {
+      v.setPolicy({ name: 'p', pattern: '.*', definition }, operator);
+      return 'ok';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  assert.equal(reason({ 'message-ttl': -1 }), 'Validation failed\n\n-1 is not a valid message TTL\n');
+  assert.equal(reason({ 'message-ttl': 'x' }), 'Validation failed\n\n<<"x">> is not a valid message TTL\n');
+  assert.equal(reason({ expires: 0 }), 'Validation failed\n\n0 is not a valid queue expiry\n');
+  assert.equal(reason({ overflow: 'nope' }), 'Validation failed\n\n<<"nope">> is not a valid overflow value\n');
+  assert.equal(
+    reason({ 'dead-letter-exchange': 1 }),
+    'Validation failed\n\n1 is not a valid dead letter exchange name\n',
+  );
+  assert.equal(reason({ foo: 1 }), 'Validation failed\n\n[{<<"foo">>,1}] are not recognised policy settings\n');
+  assert.equal(
+    reason({ 'dead-letter-exchange': 'x' }, true),
+    'Validation failed\n\n[{<<"dead-letter-exchange">>,<<"x">>}] are not recognised policy settings\n',
+  );
+  assert.equal(reason({ 'max-length': 10, 'ha-mode': 'all', 'requeue-delay': { base: 10 } }), 'ok');
+});

@@ -90,3 +90,29 @@ test('expired messages leave at the head, dead-lettered with reason expired', as
   ]);
   assert.equal(q.messageCount, 0);
 });
+
+test('dead-lettering a message whose headers cannot be decoded drops it without throwing', async () => {
+  const { VHost } = await import('../../../../src/core/vhost.js');
+  const { amqpFormat } = await import('../../../../src/frontend/amqp/format.js');
+  const v = new VHost('/');
+  v.declareExchange('dlx', { type: 'fanout', durable: false, autoDelete: false, internal: false, args: {} });
+  const dlq = v.declareQueue('dlq', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
+  v.bindQueue('dlq', 'dlx', '', {}, null);
+  const q = v.declareQueue(
+    'q',
+    {
+      durable: false,
+      exclusive: false,
+      autoDelete: false,
+      args: { 'x-message-ttl': 5, 'x-dead-letter-exchange': 'dlx' },
+    },
+    null,
+  );
+  const bad = Buffer.from([0x20, 0x00, 0, 0, 0, 4, 1, 0x61, 0x5a, 0]);
+  q.enqueue(new Message(amqpFormat, '', 'q', bad, Buffer.from('x'), false, 0, null, Date.now(), 0));
+  q.enqueue(new Message(amqpFormat, '', 'q', Buffer.from([0, 0]), Buffer.from('y'), false, 0, null, Date.now(), 0));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(q.messageCount, 0);
+  assert.equal(dlq.messageCount, 1);
+  assert.equal(dlq.get(true)!.msg.body.toString(), 'y');
+});

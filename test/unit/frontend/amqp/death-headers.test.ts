@@ -109,3 +109,9 @@ test('withLongHeader sets one long header and keeps the rest', () => {
   const none = withLongHeader(props({}), 'x-delivery-count', 0);
   assert.equal(decodeProperties(none, 0, none.length).headers!['x-delivery-count'], 0);
 });
+
+test('a malformed header table makes deadLetterProps throw a CodecError (the core then drops the message)', () => {
+  // flags: headers; table of 6 bytes: key "a", type 'Z' (unknown)
+  const bad = Buffer.from([0x20, 0x00, 0, 0, 0, 4, 1, 0x61, 0x5a, 0]);
+  assert.throws(() => deadLetterProps(bad, death()));
+});
