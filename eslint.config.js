@@ -44,6 +44,26 @@ export default tseslint.config(
     },
   },
   {
+    // the management UI runs in the browser
+    files: ['src/management/ui/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        sessionStorage: 'readonly',
+        btoa: 'readonly',
+        Blob: 'readonly',
+        FormData: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', 'bin/*'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
   },

@@ -75,7 +75,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     broker,
     rates,
     options: o,
-    ports: { amqp: null, amqps: null, management: null, prometheus: null },
+    ports: { amqp: null, amqps: null, management: null, prometheus: null, others: [] },
     nodeName: broker.nodeName,
   };
   let managementPort: number | null = null;
@@ -188,6 +188,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp'],
       true,
     );
+    // management lists them with RabbitMQ's protocol names
+    const names: Record<keyof typeof ports, string> = {
+      mqtt: 'mqtt',
+      mqtts: 'mqtt/ssl',
+      stomp: 'stomp',
+      stomps: 'stomp/ssl',
+      webMqtt: 'http/web-mqtt',
+      webStomp: 'http/web-stomp',
+      webMqttTls: 'https/web-mqtt',
+      webStompTls: 'https/web-stomp',
+    };
+    for (const k of Object.keys(names) as (keyof typeof ports)[]) {
+      const p = ports[k];
+      if (p !== null) mgmt.ports.others.push({ protocol: names[k], port: p });
+    }
   } catch (e) {
     await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));

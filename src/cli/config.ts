@@ -39,6 +39,7 @@ export interface FlatConfig {
   managementTlsPort?: number | null;
   prometheusPort?: number | null;
   loadDefinitions?: string;
+  loopbackUsers?: string[];
   mqttPort?: number | null;
   mqttsPort?: number | null;
   stompPort?: number | null;
@@ -216,6 +217,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     defaultText: '15692',
   },
   {
+    flag: 'loopback-users',
+    key: 'loopbackUsers',
+    kind: 'list',
+    help: "users who may connect only from localhost (RabbitMQ's loopback_users; 'none' for nobody)",
+    defaultText: 'guest',
+  },
+  {
     flag: 'load-definitions',
     key: 'loadDefinitions',
     kind: 'string',
@@ -313,6 +321,9 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
   o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
+  if (c.loopbackUsers !== undefined) {
+    o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;
+  }
   // startBroker keeps 0 as "any free port"; on the command line 0 turns these listeners off
   for (const { key, port } of PROTOCOL_PORTS) {
     const v = c[key];

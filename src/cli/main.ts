@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { startBroker } from '../server.js';
 import { VERSION } from '../version.js';
+import { runCtl } from './ctl.js';
 import {
   envName,
   parseValue,
@@ -27,6 +28,16 @@ export function buildProgram(): Command {
   server.action(async (flags: Record<string, string | boolean | undefined>) => {
     await runServer(flags);
   });
+  program
+    .command('ctl')
+    .description('rabbitmqctl-style commands against a running Warren (see `warren ctl --help`)')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (_args: string[], _o: unknown, cmd: Command) => {
+      process.exitCode = await runCtl(cmd.args);
+    });
   return program;
 }
 

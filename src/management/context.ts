@@ -26,7 +26,14 @@ export interface Management {
   rates: RateSampler;
   options: ResolvedOptions;
   /** Bound ports, for /api/overview listeners. */
-  ports: { amqp: number | null; amqps: number | null; management: number | null; prometheus: number | null };
+  ports: {
+    amqp: number | null;
+    amqps: number | null;
+    management: number | null;
+    prometheus: number | null;
+    /** Other front ends' listeners (mqtt, stomp, http/web-mqtt, …). */
+    others: { protocol: string; port: number }[];
+  };
   /** Listener of the management UI/API (for close()). */
   nodeName: string;
 }
@@ -43,10 +50,10 @@ export interface Ctx {
 }
 
 export function sendJson(c: Ctx, status: number, value: unknown): void {
-  const s = JSON.stringify(value);
+  const s = Buffer.from(JSON.stringify(value));
   c.res.writeHead(status, {
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(s),
+    'content-length': s.length,
     'cache-control': 'no-cache',
     vary: 'accept, accept-encoding, origin',
   });

@@ -64,8 +64,15 @@ export function listResult(c: Ctx, items: Json[]): unknown {
     const path = sort.split('.');
     items.sort((a, b) => compare(get(a, path), get(b, path)));
   } else {
-    // RabbitMQ's default order: vhost, then name
-    items.sort((a, b) => compare(a['vhost'], b['vhost']) || compare(a['name'], b['name']));
+    // RabbitMQ's default order: vhost, then name (plain string compares: this runs over 10,000s of items)
+    items.sort((a, b) => {
+      const va = a['vhost'] as string;
+      const vb = b['vhost'] as string;
+      if (va !== vb) return va < vb ? -1 : 1;
+      const na = a['name'] as string;
+      const nb = b['name'] as string;
+      return na === nb ? 0 : na < nb ? -1 : 1;
+    });
   }
   if (reverse) items.reverse();
   const cols = q.get('columns');

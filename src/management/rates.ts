@@ -46,6 +46,8 @@ export class RateSampler {
   readonly totals: Counters = zero();
   rates: Counters = zero();
   readonly history: NodeSample[] = [];
+  /** Rates of change of the node's queue totals (messages, ready, unacked) per second. */
+  depthRates = { messages: 0, ready: 0, unacked: 0 };
   private lastTick = Date.now();
   private timer: NodeJS.Timeout | null = null;
 
@@ -117,6 +119,14 @@ export class RateSampler {
       rates[k] = round(delta[k] / dt);
     }
     this.rates = rates;
+    const prev = this.history[this.history.length - 1];
+    if (prev) {
+      this.depthRates = {
+        messages: round((messages - prev.messages) / dt),
+        ready: round((ready - prev.messagesReady) / dt),
+        unacked: round((unacked - prev.messagesUnacknowledged) / dt),
+      };
+    }
     this.history.push({ at: now, rates, messages, messagesReady: ready, messagesUnacknowledged: unacked });
     if (this.history.length > this.historySize) this.history.shift();
   }

@@ -20,6 +20,7 @@ import { registerConnections } from './api/connections.js';
 import { registerAccess } from './api/access.js';
 import { registerPolicies } from './api/policies.js';
 import { registerDefinitions } from './api/definitions.js';
+import { registerBrowse } from './api/browse.js';
 
 const MAX_BODY = 20 * 1024 * 1024;
 const UI_DIR = fileURLToPath(new URL('../../../src/management/ui/', import.meta.url));
@@ -38,6 +39,7 @@ export function buildRouter(): Router {
   registerAccess(r);
   registerPolicies(r);
   registerDefinitions(r);
+  registerBrowse(r);
   return r;
 }
 
@@ -59,13 +61,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendError(res: ServerResponse, status: number, error: string, reason: string): void {
+function sendError(res: ServerResponse, status: number, error: string, reason: string, challenge = true): void {
   const body = JSON.stringify({ error, reason });
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   };
-  if (status === 401) headers['www-authenticate'] = 'Basic realm="RabbitMQ Management"';
+  // the UI's own requests get no challenge, or the browser would open its login dialog over the page's
+  if (status === 401 && challenge) headers['www-authenticate'] = 'Basic realm="RabbitMQ Management"';
   res.writeHead(status, headers);
   res.end(body);
 }
@@ -137,7 +140,7 @@ export class ManagementServer {
         res.end(b);
         return;
       }
-      sendError(res, h.status, h.error, h.reason);
+      sendError(res, h.status, h.error, h.reason, req.headers['x-warren-ui'] === undefined);
     }
   }
 

@@ -48,6 +48,7 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     head_message_timestamp: null,
     messages: ready + unacked,
     messages_details: rate(r?.messagesRate ?? 0),
+    message_bytes_ready: q.ready.bytes,
     messages_ready: ready,
     messages_ready_details: rate(r?.readyRate ?? 0),
     messages_unacknowledged: unacked,
@@ -61,25 +62,21 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     type: q.type,
     vhost: q.vhost,
   };
-  if (r) {
-    const s = q.stats;
-    j['message_stats'] = messageStats(
-      { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered },
-      r.rates,
-    );
-  }
+  const s = q.stats;
+  j['message_stats'] = messageStats(
+    { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered },
+    r ? r.rates : { publish: 0, deliver_get: 0, ack: 0, redeliver: 0 },
+  );
   return j;
 }
 
 export function exchangeJson(x: Exchange): Json {
-  const pol = null;
   return {
     arguments: x.args,
     auto_delete: x.autoDelete,
     durable: x.durable,
     internal: x.internal,
     name: x.name,
-    policy: pol,
     type: x.type,
     user_who_performed_action: 'rmq-internal',
     vhost: x.vhost,
@@ -253,8 +250,19 @@ export function vhostJson(broker: Broker, v: VHost, rates: RateSampler): Json {
     const r = rates.queue(q);
     if (r) for (const k of Object.keys(rs) as (keyof Counters)[]) rs[k] += r.rates[k];
   }
+  let recv = 0;
+  let send = 0;
+  for (const c of broker.connections.values()) {
+    if (c.vhost !== v.name || !c.stats) continue;
+    recv += c.stats.recvOct;
+    send += c.stats.sendOct;
+  }
   return {
     cluster_state: { [broker.nodeName]: 'running' },
+    recv_oct: recv,
+    recv_oct_details: rate(0),
+    send_oct: send,
+    send_oct_details: rate(0),
     default_queue_type: s?.defaultQueueType ?? 'classic',
     description: s?.description ?? '',
     message_stats: messageStats(totals, rs),

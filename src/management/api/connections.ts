@@ -85,7 +85,7 @@ export function registerConnections(r: Router): void {
       if (!hasLevel(c.user, 'monitoring') && !c.user.permissions.has(v.name)) continue;
       for (const q of v.queues.values()) for (const k of q.consumers) items.push(consumerJson(b, q, k, b.nodeName));
     }
-    sendJson(c, 200, items);
+    sendJson(c, 200, listResult(c, items));
   };
   r.on('GET', '/api/consumers', listConsumers);
   r.on('GET', '/api/consumers/:vhost', listConsumers);

@@ -7,7 +7,15 @@ import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx } from
 import { canSeeVHost, checkAccess, vhostParam } from '../auth.js';
 import { listResult } from '../list.js';
 import type { Router } from '../router.js';
-import { bindingJson, defaultBindingJson, exchangeJson, propertiesKey, queueJson, type Json } from '../views.js';
+import {
+  consumerJson,
+  bindingJson,
+  defaultBindingJson,
+  exchangeJson,
+  propertiesKey,
+  queueJson,
+  type Json,
+} from '../views.js';
 import { readMessage, makeMessage } from '../amqp-content.js';
 
 function vhostsOf(c: Ctx, vhost: string | undefined): VHost[] {
@@ -78,7 +86,7 @@ export function registerObjects(r: Router): void {
   r.on('GET', '/api/queues/:vhost/:name', (c) => {
     const { v, q } = getQueue(c);
     const j = queueJson(q, v, c.m.broker.nodeName, c.m.rates);
-    j['consumer_details'] = [];
+    j['consumer_details'] = q.consumers.map((k) => consumerJson(c.m.broker, q, k, c.m.broker.nodeName));
     j['incoming'] = [];
     j['deliveries'] = [];
     sendJson(c, 200, j);
@@ -210,7 +218,7 @@ export function registerObjects(r: Router): void {
   const listBindings = (c: Ctx) => {
     const items: Json[] = [];
     for (const v of vhostsOf(c, c.params['vhost'])) items.push(...allBindings(v));
-    sendJson(c, 200, items);
+    sendJson(c, 200, listResult(c, items));
   };
   r.on('GET', '/api/bindings', listBindings);
   r.on('GET', '/api/bindings/:vhost', listBindings);

@@ -24,6 +24,7 @@ function listeners(c: Ctx) {
   if (p.amqps !== null) out.push({ node, protocol: 'amqp/ssl', ip_address: ip, port: p.amqps });
   if (p.management !== null) out.push({ node, protocol: 'http', ip_address: ip, port: p.management });
   if (p.prometheus !== null) out.push({ node, protocol: 'http/prometheus', ip_address: ip, port: p.prometheus });
+  for (const l of p.others) out.push({ node, protocol: l.protocol, ip_address: ip, port: l.port });
   return out;
 }
 
@@ -65,11 +66,11 @@ function overview(c: Ctx): void {
     churn_rates: {},
     queue_totals: {
       messages: ready + unacked,
-      messages_details: { rate: 0 },
+      messages_details: { rate: c.m.rates.depthRates.messages },
       messages_ready: ready,
-      messages_ready_details: { rate: 0 },
+      messages_ready_details: { rate: c.m.rates.depthRates.ready },
       messages_unacknowledged: unacked,
-      messages_unacknowledged_details: { rate: 0 },
+      messages_unacknowledged_details: { rate: c.m.rates.depthRates.unacked },
     },
     object_totals: { channels, connections: b.connections.size, consumers, exchanges, queues },
     statistics_db_event_queue: 0,
@@ -90,6 +91,15 @@ function node(c: Ctx) {
     being_drained: false,
     os_pid: String(process.pid),
     mem_used: mem.rss,
+    mem_used_details: { rate: 0 },
+    mem_calculation_strategy: 'rss',
+    fd_used_details: { rate: 0 },
+    sockets_used_details: { rate: 0 },
+    proc_used_details: { rate: 0 },
+    disk_free_details: { rate: 0 },
+    config_files: [],
+    db_dir: c.m.options.dataDir,
+    cluster_links: [],
     mem_limit: Math.floor(totalmem() * 0.4),
     mem_alarm: false,
     disk_free: freemem(),

@@ -4,6 +4,7 @@ import { BrokerError } from '../../core/errors.js';
 import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx } from '../context.js';
 import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
 import type { Router } from '../router.js';
+import { listResult } from '../list.js';
 import { policyJson, type Json } from '../views.js';
 import { setParameter } from '../../storage/definitions.js';
 
@@ -20,7 +21,7 @@ export function registerPolicies(r: Router): void {
         if (only !== undefined ? v.name !== only : !canSeeVHost(c, v.name)) continue;
         for (const p of (operator ? v.operatorPolicies : v.policies).byName.values()) items.push(policyJson(v.name, p));
       }
-      sendJson(c, 200, items);
+      sendJson(c, 200, listResult(c, items));
     };
     r.on('GET', base, list);
     r.on('GET', `${base}/:vhost`, list);

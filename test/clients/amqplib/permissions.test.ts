@@ -158,3 +158,23 @@ describe('changes and vhost access', () => {
     await assert.rejects(connect(url('gone', 'pw')));
   });
 });
+
+describe('vhost limits', () => {
+  test('max-queues refuses a new queue with 406; max-connections refuses connection.open', async () => {
+    b.broker.addVHost('limited-vh', { limits: { 'max-queues': 1, 'max-connections': 1 } });
+    b.broker.users.setPermissions('guest', 'limited-vh', { configure: '.*', write: '.*', read: '.*' });
+    const c = await connect(url('guest', 'guest', 'limited-vh'));
+    const ch = await c.createChannel();
+    await ch.assertQueue('first');
+    ch.on('error', () => {});
+    await assert.rejects(
+      ch.assertQueue('second'),
+      /PRECONDITION_FAILED - cannot declare queue 'second': queue limit in vhost 'limited-vh' \(1\) is reached/,
+    );
+    // an existing queue can still be declared
+    const ch2 = await c.createChannel();
+    await ch2.assertQueue('first');
+    await assert.rejects(connect(url('guest', 'guest', 'limited-vh')));
+    await c.close();
+  });
+});

@@ -1,0 +1,34 @@
+// pika (Debian's python3-pika) against Warren's access control: refused operations get RabbitMQ's 403 texts.
+import assert from 'node:assert/strict';
+import { spawnSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+
+const PYTHON = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('../../../test/interop/python/permissions.py', import.meta.url));
+const skip = spawnSync(PYTHON, ['-c', 'import pika'], { stdio: 'ignore' }).status === 0 ? false : 'no pika';
+
+let b: RunningBroker;
+before(async () => {
+  b = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'memory', logLevel: 'silent' });
+  b.broker.users.add('pikauser', 'pw');
+  b.broker.users.setPermissions('pikauser', '/', { configure: '^ok\\.', write: '^ok\\.', read: '^ok\\.' });
+  b.broker.vhosts
+    .get('/')!
+    .declareQueue('no.pre', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
+});
+after(() => b.close());
+
+test('pika sees 403 ACCESS_REFUSED with RabbitMQ texts', { skip }, async () => {
+  const url = `amqp://pikauser:pw@127.0.0.1:${b.amqpPort}/%2F`;
+  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(PYTHON, [SCRIPT, url, 'pikauser'], { timeout: 30000 });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /refused as RabbitMQ: ACCESS_REFUSED - access to exchange 'amq.default'/);
+});

@@ -1,0 +1,25 @@
+// The rate sampler: per-second rates from Queue.stats differences between ticks, node totals that keep
+// counting after a queue is deleted, and queue-depth rates; no timer needed (ticks driven by the test).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Broker } from '../../../src/core/broker.js';
+import { RateSampler } from '../../../src/management/rates.js';
+
+test('rates and totals from queue counters', () => {
+  const b = new Broker({ loopbackUsers: [] });
+  const v = b.addVHost('/');
+  const q = v.declareQueue('r', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
+  const s = new RateSampler(b);
+  s.tick(1000);
+  q.stats.published += 50;
+  q.stats.delivered += 20;
+  s.tick(3000);
+  assert.deepEqual(s.queue(q)!.rates, { publish: 25, deliver_get: 10, ack: 0, redeliver: 0 });
+  assert.equal(s.totals.publish, 50);
+  assert.equal(s.rates.publish, 25);
+  v.deleteQueueObject(q);
+  s.tick(4000);
+  assert.equal(s.currentTotals().publish, 50);
+  assert.equal(s.rates.publish, 0);
+  assert.equal(s.history.length, 3);
+});
