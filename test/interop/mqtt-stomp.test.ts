@@ -144,7 +144,7 @@ test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas(
   }
 });
 
-test('retained messages and persistent-session subscriptions survive a Warren restart', async () => {
+test('retained messages, persistent-session subscriptions and their queued messages survive a Warren restart', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'warren-mqtt-'));
   const clients: mqtt.MqttClient[] = [];
   const track = (c: mqtt.MqttClient) => (clients.push(c), c);
@@ -165,6 +165,17 @@ test('retained messages and persistent-session subscriptions survive a Warren re
     await c.publishAsync('keep/state', 'retained across restarts', { qos: 1, retain: true });
     await first.next();
     await c.endAsync();
+    // published while the session is offline: QoS 1 messages are persistent (delivery_mode 2) in its
+    // durable queue, so they wait there across the restart (message durability, issue #3)
+    const offline = track(
+      await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
+        username: 'guest',
+        password: 'guest',
+        reconnectPeriod: 0,
+      }),
+    );
+    await offline.publishAsync('keep/offline', 'queued while offline', { qos: 1 });
+    await offline.endAsync();
     await b.close();
     b = await startMqttBroker({ storage: 'file', dataDir: dir });
     {
@@ -187,6 +198,7 @@ test('retained messages and persistent-session subscriptions survive a Warren re
       const inbox = new Inbox(c2);
       const present = await new Promise<boolean>((r) => c2.once('connect', (a) => r(a.sessionPresent)));
       assert.equal(present, true);
+      assert.equal((await inbox.next()).payload, 'queued while offline');
       const p = track(
         await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
           username: 'guest',
