@@ -79,6 +79,11 @@ export class Broker {
   /** Cluster-wide parameters would live here; per-vhost runtime parameters (component → name → value). */
   readonly parameters = new Map<string, Map<string, Map<string, unknown>>>();
   readonly startedAt = Date.now();
+  /**
+   * Node-wide counts of events that belong to no queue (management's message_stats.confirm and
+   * return_unroutable): plain numbers bumped in place by the front ends, sampled on a timer.
+   */
+  readonly stats = { confirm: 0, returnUnroutable: 0 };
   /** RabbitMQ-style node name, shown by management and metrics. */
   readonly nodeName = `warren@${hostname()}`;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */

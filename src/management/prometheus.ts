@@ -125,6 +125,16 @@ export function renderMetrics(
     'Total number of messages redelivered to consumers',
     t.redeliver,
   );
+  counter(
+    'rabbitmq_global_messages_confirmed_total',
+    'Total number of messages confirmed to publishers',
+    b.stats.confirm,
+  );
+  counter(
+    'rabbitmq_global_messages_unroutable_returned_total',
+    'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable',
+    b.stats.returnUnroutable,
+  );
 
   for (const [name, type, help, fn] of QUEUE_METRICS) {
     const full = `rabbitmq_${name}`;

@@ -39,7 +39,19 @@ function counters(q: Queue): Counters {
   return { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered };
 }
 
+/** Node-wide counters that belong to no queue (Broker.stats): publisher confirms, unroutable returns. */
+export interface NodeCounters {
+  confirm: number;
+  return_unroutable: number;
+}
+
+const zeroNode = (): NodeCounters => ({ confirm: 0, return_unroutable: 0 });
+
 export class RateSampler {
+  /** Node-wide confirm and return_unroutable totals and their last rates. */
+  nodeRates: NodeCounters = zeroNode();
+  private lastNode: NodeCounters = zeroNode();
+
   /** Per queue; a deleted queue's entry goes with it. */
   private readonly perQueue = new WeakMap<Queue, QueueRates>();
   /** Node-wide totals (monotonic) and the last rates. */
@@ -113,6 +125,13 @@ export class RateSampler {
         r.lastUnacked = qUnacked;
       }
     }
+    const bs = this.broker.stats;
+    const node = { confirm: bs.confirm, return_unroutable: bs.returnUnroutable };
+    this.nodeRates = {
+      confirm: round((node.confirm - this.lastNode.confirm) / dt),
+      return_unroutable: round((node.return_unroutable - this.lastNode.return_unroutable) / dt),
+    };
+    this.lastNode = node;
     const rates = zero();
     for (const k of KEYS) {
       this.totals[k] += delta[k];
@@ -129,6 +148,11 @@ export class RateSampler {
     }
     this.history.push({ at: now, rates, messages, messagesReady: ready, messagesUnacknowledged: unacked });
     if (this.history.length > this.historySize) this.history.shift();
+  }
+
+  /** Node-wide confirm / return_unroutable totals, current. */
+  nodeTotals(): NodeCounters {
+    return { confirm: this.broker.stats.confirm, return_unroutable: this.broker.stats.returnUnroutable };
   }
 
   queue(q: Queue): QueueRates | undefined {

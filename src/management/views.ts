@@ -10,11 +10,21 @@ import type { Consumer } from '../core/queue/consumer.js';
 import type { Policy } from '../core/policy.js';
 import type { VHost } from '../core/vhost.js';
 import type { User } from '../core/auth/users.js';
-import type { Counters, RateSampler } from './rates.js';
+import type { Counters, NodeCounters, RateSampler } from './rates.js';
 
 export type Json = Record<string, unknown>;
 
 const rate = (r: number): { rate: number } => ({ rate: r });
+
+/** The node-wide part of message_stats (overview): confirms sent to publishers, unroutable returns. */
+export function nodeMessageStats(totals: NodeCounters, rates: NodeCounters): Json {
+  return {
+    confirm: totals.confirm,
+    confirm_details: rate(rates.confirm),
+    return_unroutable: totals.return_unroutable,
+    return_unroutable_details: rate(rates.return_unroutable),
+  };
+}
 
 export function messageStats(totals: Counters, rates: Counters): Json {
   return {

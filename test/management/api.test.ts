@@ -167,6 +167,24 @@ describe('queues, exchanges, bindings', () => {
     assert.ok(((o['message_stats'] as J)['publish'] as number) >= 50);
     await c.close();
   });
+
+  test('overview counts publisher confirms and unroutable returns (message_stats.confirm, return_unroutable)', async () => {
+    const before = (await api.get('/api/overview')) as J;
+    const ms0 = before['message_stats'] as J;
+    await api.req('PUT', '/api/queues/%2F/confirmq', {});
+    const c = await connect(amqpUrl());
+    const ch = await c.createConfirmChannel();
+    for (let i = 0; i < 20; i++) ch.sendToQueue('confirmq', Buffer.from('x'));
+    await ch.waitForConfirms();
+    ch.publish('amq.direct', 'no-such-binding', Buffer.from('lost'), { mandatory: true });
+    await ch.waitForConfirms();
+    const o = (await api.get('/api/overview')) as J;
+    const ms = o['message_stats'] as J;
+    assert.equal((ms['confirm'] as number) - ((ms0['confirm'] as number) ?? 0), 21);
+    assert.equal((ms['return_unroutable'] as number) - ((ms0['return_unroutable'] as number) ?? 0), 1);
+    assert.equal(typeof (ms['confirm_details'] as J)['rate'], 'number');
+    await c.close();
+  });
 });
 
 describe('connections, channels, consumers', () => {

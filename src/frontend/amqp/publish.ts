@@ -317,6 +317,7 @@ export class ChannelPublisher implements SyncWaiter {
   }
 
   private sendReturn(code: number, text: string, msg: Message): void {
+    if (code === 312) this.ch.conn.server.broker.stats.returnUnroutable++;
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
     writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
@@ -367,7 +368,10 @@ export class ChannelPublisher implements SyncWaiter {
       let k = 0;
       for (; k < this.nacks.length && this.nacks[k]! <= upTo; k++) {
         const n = this.nacks[k]!;
-        if (n - 1 > this.confirmSentUpTo) writeBasicAck(out, this.ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
+        if (n - 1 > this.confirmSentUpTo) {
+          writeBasicAck(out, this.ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
+          this.ch.conn.server.broker.stats.confirm += n - 1 - this.confirmSentUpTo;
+        }
         writeBasicNack(out, this.ch.id, n, false, false);
         this.confirmSentUpTo = n;
       }
@@ -375,6 +379,7 @@ export class ChannelPublisher implements SyncWaiter {
       if (upTo === this.confirmSentUpTo) return;
     }
     writeBasicAck(out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
+    this.ch.conn.server.broker.stats.confirm += upTo - this.confirmSentUpTo;
     this.confirmSentUpTo = upTo;
   }
 

@@ -6,7 +6,7 @@ import { VERSION } from '../../version.js';
 import { notFound, sendJson, type Ctx, HttpError } from '../context.js';
 import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
 import type { Router } from '../router.js';
-import { messageStats } from '../views.js';
+import { messageStats, nodeMessageStats } from '../views.js';
 import { makeMessage } from '../amqp-content.js';
 
 const EXCHANGE_TYPES = ['direct', 'fanout', 'headers', 'topic'].map((name) => ({
@@ -62,7 +62,10 @@ function overview(c: Ctx): void {
     release_series_support_status: 'supported',
     disable_stats: false,
     enable_queue_totals: false,
-    message_stats: messageStats(c.m.rates.currentTotals(), c.m.rates.rates),
+    message_stats: {
+      ...messageStats(c.m.rates.currentTotals(), c.m.rates.rates),
+      ...nodeMessageStats(c.m.rates.nodeTotals(), c.m.rates.nodeRates),
+    },
     churn_rates: {},
     queue_totals: {
       messages: ready + unacked,
