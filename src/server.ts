@@ -5,7 +5,7 @@ import { Broker } from './core/broker.js';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options.js';
 import { AmqpServer } from './frontend/amqp/server.js';
 import { amqpFormat } from './frontend/amqp/format.js';
-import { listen, type Listening } from './frontend/net/listener.js';
+import { listen, listenAll, type Listening } from './frontend/net/listener.js';
 import { listenWebSocket } from './frontend/net/websocket.js';
 import { MqttServer } from './frontend/mqtt/server.js';
 import { FileRetainedStore, MemoryRetainedStore } from './frontend/mqtt/retained.js';
@@ -68,6 +68,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const stomp = new StompServer(broker, o, log);
   const listeners: Listening[] = [];
   const httpServers: Server[] = [];
+  /** An HTTP listener on every bind address (as the AMQP ones); its servers are closed with the broker. */
+  const listenHttp = async (make: () => Server, port: number, bind: string[]): Promise<number> => {
+    const l = await listenAll(port, bind, make);
+    httpServers.push(...l.servers);
+    return l.port;
+  };
   let amqpPort: number | null = null;
   let amqpsPort: number | null = null;
   const rates = new RateSampler(broker, o.statsInterval);
@@ -154,22 +160,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     mgmt.ports.amqps = amqpsPort;
     const ms = new ManagementServer(mgmt, log);
     if (o.managementPort !== null) {
-      const s = ms.createServer(null);
-      httpServers.push(s);
-      managementPort = mgmt.ports.management = await listenHttp(s, o.managementPort, o.bind);
+      managementPort = mgmt.ports.management = await listenHttp(() => ms.createServer(null), o.managementPort, o.bind);
       log.info(`management API and UI listening on ${o.bind.join(', ')} port ${managementPort}`);
     }
     if (o.managementTlsPort !== null) {
       if (!o.tls) throw new Error('managementTlsPort needs tls options (cert and key)');
-      const s = ms.createServer(o.tls);
-      httpServers.push(s);
-      managementTlsPort = await listenHttp(s, o.managementTlsPort, o.bind);
+      const tlsOpts = o.tls;
+      managementTlsPort = await listenHttp(() => ms.createServer(tlsOpts), o.managementTlsPort, o.bind);
       log.info(`management API over HTTPS listening on port ${managementTlsPort}`);
     }
     if (o.prometheusPort !== null) {
-      const s = createPrometheusServer(mgmt);
-      httpServers.push(s);
-      prometheusPort = mgmt.ports.prometheus = await listenHttp(s, o.prometheusPort, o.bind);
+      prometheusPort = mgmt.ports.prometheus = await listenHttp(
+        () => createPrometheusServer(mgmt),
+        o.prometheusPort,
+        o.bind,
+      );
       log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
     }
     if (httpServers.length > 0) rates.start();
@@ -247,19 +252,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 }
 
 /** Listen on the first bind address (HTTP needs one server per address; Warren binds the first). */
-function listenHttp(s: Server, port: number, bind: string[]): Promise<number> {
-  const host = bind[0] ?? '::';
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => reject(e);
-    s.once('error', onError);
-    s.listen({ port, host }, () => {
-      s.off('error', onError);
-      const a = s.address();
-      resolve(typeof a === 'object' && a !== null ? a.port : port);
-    });
-  });
-}
-
 function closeHttp(s: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!s.listening) return resolve();

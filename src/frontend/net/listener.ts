@@ -15,23 +15,40 @@ export async function listen(
   onSocket: (s: net.Socket) => void,
   tlsOptions: TlsOptions | null = null,
 ): Promise<Listening> {
-  const servers: net.Server[] = [];
+  const { port: bound, servers } = await listenAll(port, hosts, () => {
+    const server = tlsOptions
+      ? tls.createServer(
+          {
+            cert: tlsOptions.cert,
+            key: tlsOptions.key,
+            ca: tlsOptions.ca,
+            requestCert: tlsOptions.verifyPeer ?? false,
+            rejectUnauthorized: tlsOptions.failIfNoPeerCert ?? false,
+          },
+          onSocket,
+        )
+      : net.createServer(onSocket);
+    server.on('error', () => {});
+    return server;
+  });
+  return { port: bound, close: () => closeAll(servers) };
+}
+
+/**
+ * One server per bind address, made by `make`, all on the same port (the first bind picks it when `port`
+ * is 0); "::" falls back to 0.0.0.0 on a host without IPv6. If a bind fails, the servers already bound
+ * are closed before the error is thrown. Every listener (TCP, TLS, WebSocket, HTTP) binds through this.
+ */
+export async function listenAll<S extends net.Server>(
+  port: number,
+  hosts: string[],
+  make: () => S,
+): Promise<{ port: number; servers: S[] }> {
+  const servers: S[] = [];
   let bound = port;
   try {
     for (const host of hosts) {
-      const server = tlsOptions
-        ? tls.createServer(
-            {
-              cert: tlsOptions.cert,
-              key: tlsOptions.key,
-              ca: tlsOptions.ca,
-              requestCert: tlsOptions.verifyPeer ?? false,
-              rejectUnauthorized: tlsOptions.failIfNoPeerCert ?? false,
-            },
-            onSocket,
-          )
-        : net.createServer(onSocket);
-      server.on('error', () => {});
+      const server = make();
       try {
         bound = await listenOne(server, bound, host);
       } catch (e) {
@@ -42,15 +59,14 @@ export async function listen(
       servers.push(server);
     }
   } catch (e) {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await closeAll(servers);
     throw e;
   }
-  return {
-    port: bound,
-    close: async () => {
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    },
-  };
+  return { port: bound, servers };
+}
+
+export async function closeAll(servers: net.Server[]): Promise<void> {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 }
 
 function listenOne(server: net.Server, port: number, host: string): Promise<number> {

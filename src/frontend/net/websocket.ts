@@ -7,6 +7,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { TlsOptions } from '../../options.js';
+import { closeAll, listenAll } from './listener.js';
 
 export interface WsListening {
   port: number;
@@ -50,8 +51,6 @@ export async function listenWebSocket(o: WsOptions): Promise<WsListening> {
     stream.on('error', () => {});
     o.onStream(stream, req.socket.remoteAddress ?? '', ws.protocol);
   });
-  const servers: (http.Server | https.Server)[] = [];
-  let bound = o.port;
   const make = (): http.Server | https.Server => {
     const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -71,41 +70,15 @@ export async function listenWebSocket(o: WsOptions): Promise<WsListening> {
     s.on('error', () => {});
     return s;
   };
-  try {
-    for (const host of o.hosts) {
-      const s = make();
-      try {
-        bound = await listenOne(s, bound, host);
-      } catch (e) {
-        if (host === '::' && (e as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') {
-          bound = await listenOne(s, bound, '0.0.0.0');
-        } else throw e;
-      }
-      servers.push(s);
-    }
-  } catch (e) {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    throw e;
-  }
+  const { port: bound, servers } = await listenAll(o.port, o.hosts, make);
   return {
     port: bound,
     close: async () => {
-      const closed = Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      const closed = closeAll(servers);
       for (const ws of sockets) ws.terminate();
       wss.close();
       for (const s of servers) s.closeAllConnections();
       await closed;
     },
   };
-}
-
-function listenOne(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => reject(e);
-    server.once('error', onError);
-    server.listen({ port, host, backlog: 1024 }, () => {
-      server.off('error', onError);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
 }
