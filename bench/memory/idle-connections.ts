@@ -7,18 +7,7 @@
 //     [--heartbeat 10] [--hold 30] [--concurrency 100] [--pid PID] [--json]
 // The broker is found by the port it listens on (or --pid): beam.smp for RabbitMQ. Both this process and
 // the broker need more than --count open files (ulimit -n); the script checks both and says so.
-import {
-  commonOptions,
-  fdLimit,
-  mib,
-  parseArgs,
-  pool,
-  Prober,
-  round,
-  RssSampler,
-  sleep,
-  target,
-} from './common.js';
+import { commonOptions, fdLimit, mib, parseArgs, pool, Prober, round, RssSampler, sleep, target } from './common.js';
 import { RawConnection } from './raw-amqp.js';
 
 const { values } = parseArgs({
@@ -79,7 +68,8 @@ await pool(count, Number(values.concurrency), async () => {
     failed++;
     firstError ||= String(e);
   }
-  if ((conns.length + failed) % 1000 === 0) log(`  ${conns.length} open, ${failed} failed, RSS ${mib(sampler.sample())}`);
+  if ((conns.length + failed) % 1000 === 0)
+    log(`  ${conns.length} open, ${failed} failed, RSS ${mib(sampler.sample())}`);
 });
 const openS = (performance.now() - t0) / 1000;
 log(`opened ${conns.length} in ${openS.toFixed(1)} s (${Math.round(conns.length / openS)}/s); holding ${holdS} s`);

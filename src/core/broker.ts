@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
-import { VHost } from './vhost.js';
+import { VHost, type DefinitionChange } from './vhost.js';
 import { Alarms } from './alarms.js';
 import type { MessageStore } from './queue/backing.js';
 import type { Queue } from './queue/queue.js';
@@ -87,7 +87,7 @@ export class Broker {
   /** RabbitMQ-style node name, shown by management and metrics. */
   readonly nodeName = `warren@${hostname()}`;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */
-  onDefinitionsChanged: (() => void) | null = null;
+  onDefinitionsChanged: ((vhost?: VHost, change?: DefinitionChange) => void) | null = null;
   /** Called when any vhost creates a queue (the file store attaches message storage to durable ones). */
   onQueueCreated: ((q: Queue) => void) | null = null;
   private nextConnectionId = 1;
@@ -96,15 +96,19 @@ export class Broker {
     this.users.onChange = () => this.definitionsChanged();
   }
 
-  definitionsChanged(): void {
-    this.onDefinitionsChanged?.();
+  /** A vhost's queue/exchange/binding change comes with `change`; anything else without (see DefinitionChange). */
+  definitionsChanged(vhost?: VHost, change?: DefinitionChange): void {
+    this.onDefinitionsChanged?.(vhost, change);
   }
 
   addVHost(name: string, settings?: Partial<VHostSettings>): VHost {
     let v = this.vhosts.get(name);
     if (!v) {
       this.vhosts.set(name, (v = new VHost(name)));
-      v.listener = { changed: () => this.definitionsChanged(), queueCreated: (q) => this.onQueueCreated?.(q) };
+      v.listener = {
+        changed: (vh, change) => this.definitionsChanged(vh, change),
+        queueCreated: (q) => this.onQueueCreated?.(q),
+      };
       this.vhostSettings.set(name, { description: '', tags: [], defaultQueueType: 'classic', limits: {} });
     }
     if (settings) {

@@ -2,7 +2,7 @@
 // (reserved amq.* names, passive declares, equivalence checks, exclusive locks) and routing of a message
 // to the set of queues it reaches (exchange-to-exchange bindings and alternate exchanges included).
 import { randomBytes } from 'node:crypto';
-import type { Destination } from './binding.js';
+import type { Binding, Destination } from './binding.js';
 import {
   accessRefused,
   BrokerError,
@@ -49,9 +49,19 @@ export interface QueueDeclare {
   argTypes?: Record<string, string>;
 }
 
+/**
+ * What changed, for the frequent definitions (queues, exchanges, bindings): storage appends it to a journal
+ * instead of rewriting every definition (100,000 queues: O(n) per declare otherwise).
+ */
+export type DefinitionChange =
+  | { readonly op: 'add-queue' | 'delete-queue'; readonly queue: Queue }
+  | { readonly op: 'add-exchange' | 'delete-exchange'; readonly exchange: Exchange }
+  | { readonly op: 'add-binding' | 'delete-binding'; readonly binding: Binding };
+
 /** Observes definition changes (durable storage subscribes to persist them). */
 export interface DefinitionListener {
-  changed(vhost: VHost): void;
+  /** `change` says what changed; without it, anything in the vhost may have (policies). */
+  changed(vhost: VHost, change?: DefinitionChange): void;
   /** A queue was created (storage attaches message storage to durable ones). */
   queueCreated?(q: Queue): void;
 }
@@ -139,7 +149,7 @@ export class VHost {
     x.argTypes = d.argTypes ?? {};
     if (x.dedup !== null && d.durable) x.dedup.store = this.dedupStore;
     this.applyExchangePolicy(x);
-    if (d.durable) this.changed();
+    if (d.durable) this.changed({ op: 'add-exchange', exchange: x });
     return x;
   }
 
@@ -184,7 +194,7 @@ export class VHost {
       this.maybeAutoDeleteExchange(b.source);
     }
     x.incoming.clear();
-    if (x.durable) this.changed();
+    if (x.durable) this.changed({ op: 'delete-exchange', exchange: x });
   }
 
   private maybeAutoDeleteExchange(x: Exchange): void {
@@ -271,7 +281,7 @@ export class VHost {
     q.argTypes = d.argTypes ?? {};
     if (q.dedup !== null && d.durable && !d.exclusive) q.dedup.store = this.dedupStore;
     this.queues.set(name, q);
-    if (d.durable && !d.exclusive) this.changed();
+    if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });
     this.listener?.queueCreated?.(q);
     return q;
   }
@@ -299,7 +309,7 @@ export class VHost {
     q.markDeleted();
     if (q.dedup?.store) q.dedup.store.drop(q.dedup.owner);
     for (const x of sources) this.maybeAutoDeleteExchange(x);
-    if (q.durable && q.exclusiveOwner === null) this.changed();
+    if (q.durable && q.exclusiveOwner === null) this.changed({ op: 'delete-queue', queue: q });
   }
 
   // ---- bindings --------------------------------------------------------------------------------
@@ -311,7 +321,7 @@ export class VHost {
     const b = x.bind(q, key, args);
     if (b) {
       q.bindings.add(b);
-      if (q.durable && x.durable) this.changed();
+      if (q.durable && x.durable) this.changed({ op: 'add-binding', binding: b });
     }
   }
 
@@ -322,7 +332,7 @@ export class VHost {
     if (b) {
       q.bindings.delete(b);
       this.maybeAutoDeleteExchange(x);
-      if (q.durable && x.durable) this.changed();
+      if (q.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
     }
   }
 
@@ -333,7 +343,7 @@ export class VHost {
     const b = x.bind(d, key, args);
     if (b) {
       d.incoming.add(b);
-      if (d.durable && x.durable) this.changed();
+      if (d.durable && x.durable) this.changed({ op: 'add-binding', binding: b });
     }
   }
 
@@ -344,7 +354,7 @@ export class VHost {
     if (b) {
       d.incoming.delete(b);
       this.maybeAutoDeleteExchange(x);
-      if (d.durable && x.durable) this.changed();
+      if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
     }
   }
 
@@ -461,8 +471,8 @@ export class VHost {
     x.alternateExchange = typeof ae === 'string' ? ae : null;
   }
 
-  private changed(): void {
-    this.listener?.changed(this);
+  private changed(change?: DefinitionChange): void {
+    this.listener?.changed(this, change);
   }
 }
 

@@ -1,12 +1,16 @@
 // Definitions in RabbitMQ's definitions.json shape (users, vhosts, permissions, exchanges, queues,
 // bindings): what the file store persists, and later what the management API exports and imports.
 import type { Broker } from '../core/broker.js';
+import { argsKey } from '../core/binding.js';
+import type { DefinitionChange } from '../core/vhost.js';
 import type { Policy, PolicyInput } from '../core/policy.js';
 import { DEFAULT_HASHING } from '../core/auth/password.js';
 import { VERSION } from '../version.js';
 
 export interface Definitions {
   warren_version?: string;
+  /** Warren's data directory only: the first journal generation this snapshot does not contain. */
+  warren_journal?: number;
   rabbit_version?: string;
   rabbitmq_version?: string;
   product_name?: string;
@@ -64,6 +68,146 @@ export interface PolicyDef {
   priority: number;
 }
 
+type QueueDef = Definitions['queues'][number];
+type ExchangeDef = Definitions['exchanges'][number];
+type BindingDef = Definitions['bindings'][number];
+
+/**
+ * One line of the definitions journal (definitions-file.ts): a queue, exchange or binding added or deleted,
+ * in definitions.json's own entry shapes. Deletes name their object (a binding: all of it, its identity).
+ */
+export type JournalRecord =
+  | { op: 'add-queue'; def: QueueDef }
+  | { op: 'delete-queue'; def: { vhost: string; name: string } }
+  | { op: 'add-exchange'; def: ExchangeDef }
+  | { op: 'delete-exchange'; def: { vhost: string; name: string } }
+  | { op: 'add-binding' | 'delete-binding'; def: BindingDef };
+
+/** The journal record of a change (the vhost reports only changes of durable definitions). */
+export function changeRecord(vhost: string, c: DefinitionChange): JournalRecord {
+  switch (c.op) {
+    case 'add-queue':
+      return { op: c.op, def: queueDef(vhost, c.queue) };
+    case 'delete-queue':
+      return { op: c.op, def: { vhost, name: c.queue.name } };
+    case 'add-exchange':
+      return { op: c.op, def: exchangeDef(vhost, c.exchange) };
+    case 'delete-exchange':
+      return { op: c.op, def: { vhost, name: c.exchange.name } };
+    default:
+      return { op: c.op, def: bindingDef(vhost, c.binding) };
+  }
+}
+
+/**
+ * Replay journal records over a snapshot, in order, with the cascades the broker applies: a deleted queue
+ * takes its bindings, a deleted exchange its bindings from and to it. Records are idempotent (an add
+ * replaces, a delete of what is gone does nothing), so a snapshot that already holds some of them is fine.
+ * A binding whose ends are gone is dropped (its queue's add record was lost with a torn journal tail).
+ */
+export function applyJournal(d: Definitions, records: Iterable<JournalRecord>): void {
+  const k = (vhost: string, name: string): string => `${vhost}\u0000${name}`;
+  const queues = new Map<string, QueueDef>();
+  for (const q of d.queues) queues.set(k(q.vhost, q.name), q);
+  const exchanges = new Map<string, ExchangeDef>();
+  for (const x of d.exchanges) exchanges.set(k(x.vhost, x.name), x);
+  const bindings = new Map<string, BindingDef>();
+  // bindings by each end, for the cascades (no scan of every binding per deleted queue)
+  const byEnd = new Map<string, Set<string>>();
+  const ends = (b: BindingDef): string[] => [
+    `x\u0000${k(b.vhost, b.source)}`,
+    `${b.destination_type === 'queue' ? 'q' : 'x'}\u0000${k(b.vhost, b.destination)}`,
+  ];
+  const addBinding = (b: BindingDef): void => {
+    const id = bindingKey(b);
+    bindings.set(id, b);
+    for (const e of ends(b)) {
+      let s = byEnd.get(e);
+      if (!s) byEnd.set(e, (s = new Set()));
+      s.add(id);
+    }
+  };
+  const dropEnd = (end: string): void => {
+    const ids = byEnd.get(end);
+    if (!ids) return;
+    byEnd.delete(end);
+    for (const id of ids) bindings.delete(id);
+  };
+  for (const b of d.bindings) addBinding(b);
+  const exchangeExists = (vhost: string, name: string): boolean =>
+    name.startsWith('amq.') || exchanges.has(k(vhost, name));
+  for (const r of records) {
+    switch (r.op) {
+      case 'add-queue':
+        queues.set(k(r.def.vhost, r.def.name), r.def);
+        break;
+      case 'delete-queue':
+        queues.delete(k(r.def.vhost, r.def.name));
+        dropEnd(`q\u0000${k(r.def.vhost, r.def.name)}`);
+        break;
+      case 'add-exchange':
+        exchanges.set(k(r.def.vhost, r.def.name), r.def);
+        break;
+      case 'delete-exchange':
+        exchanges.delete(k(r.def.vhost, r.def.name));
+        dropEnd(`x\u0000${k(r.def.vhost, r.def.name)}`);
+        break;
+      case 'add-binding': {
+        const b = r.def;
+        const dest =
+          b.destination_type === 'queue'
+            ? queues.has(k(b.vhost, b.destination))
+            : exchangeExists(b.vhost, b.destination);
+        if (dest && exchangeExists(b.vhost, b.source)) addBinding(b);
+        break;
+      }
+      case 'delete-binding':
+        bindings.delete(bindingKey(r.def));
+        break;
+    }
+  }
+  d.queues = [...queues.values()];
+  d.exchanges = [...exchanges.values()];
+  d.bindings = [...bindings.values()];
+}
+
+function bindingKey(b: BindingDef): string {
+  return JSON.stringify([
+    b.vhost,
+    b.source,
+    b.destination_type,
+    b.destination,
+    b.routing_key,
+    argsKey(b.arguments ?? {}),
+  ]);
+}
+
+function queueDef(vhost: string, q: { name: string; autoDelete: boolean; args: Record<string, unknown> }): QueueDef {
+  return { name: q.name, vhost, durable: true, auto_delete: q.autoDelete, arguments: q.args };
+}
+
+function exchangeDef(
+  vhost: string,
+  x: {
+    name: string;
+    type: string;
+    durable: boolean;
+    autoDelete: boolean;
+    internal: boolean;
+    args: Record<string, unknown>;
+  },
+): ExchangeDef {
+  return {
+    name: x.name,
+    vhost,
+    type: x.type,
+    durable: x.durable,
+    auto_delete: x.autoDelete,
+    internal: x.internal,
+    arguments: x.args,
+  };
+}
+
 export function exportDefinitions(broker: Broker): Definitions {
   const d: Definitions = {
     warren_version: VERSION,
@@ -116,15 +260,7 @@ export function exportDefinitions(broker: Broker): Definitions {
     for (const p of v.operatorPolicies.byName.values()) d.operator_policies!.push(policyDef(v.name, p));
     for (const x of v.exchanges.values()) {
       if (x.name === '' || x.name.startsWith('amq.') || !x.durable) continue;
-      d.exchanges.push({
-        name: x.name,
-        vhost: v.name,
-        type: x.type,
-        durable: x.durable,
-        auto_delete: x.autoDelete,
-        internal: x.internal,
-        arguments: x.args,
-      });
+      d.exchanges.push(exchangeDef(v.name, x));
       for (const b of x.bindings.values()) {
         if (!b.destination.durable) continue;
         d.bindings.push(bindingDef(v.name, b));
@@ -132,7 +268,7 @@ export function exportDefinitions(broker: Broker): Definitions {
     }
     for (const q of v.queues.values()) {
       if (!q.durable || q.exclusiveOwner !== null) continue;
-      d.queues.push({ name: q.name, vhost: v.name, durable: true, auto_delete: q.autoDelete, arguments: q.args });
+      d.queues.push(queueDef(v.name, q));
     }
     // bindings from amq.* exchanges to durable queues
     for (const x of v.exchanges.values()) {

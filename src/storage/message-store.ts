@@ -1,12 +1,12 @@
 // Message durability for the file store: one append-only segment log for all durable queues (segment-log.ts),
-// a queue id per durable queue (queues.json), and per queue a QueueBacking that logs persistent messages,
+// a queue id per durable queue (queue-ids.ts: queues.json and its journal), and per queue a QueueBacking that logs persistent messages,
 // their first delivery and their removal, and holds the queue's tail on disk as compact positions (tail.ts).
 //
 // Why a shared segment log with per-queue positions (RabbitMQ's message store + queue index, LavinMQ's
 // segments): appends are sequential whatever the number of queues, one fsync covers every queue (group
 // commit), and a queue's backlog costs ~21 bytes of memory a message. Disk is reclaimed by deleting a
 // segment once none of its messages is live and no older live segment needs its REMOVE records.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, fsyncSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, fsyncSync, unlinkSync } from 'node:fs';
 import { writeFileSync, ftruncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
@@ -31,6 +31,7 @@ import {
 import { MAGIC, SegmentLog, segmentName, type LogEvents } from './log/segment-log.js';
 import { PagedTail, T_PERSISTENT, T_REDELIVERED } from './log/tail.js';
 import { ENTRY, IndexBuffer, readIndex } from './log/segment-index.js';
+import { QueueIds } from './queue-ids.js';
 
 /** A run of tail records read with one pread: at most this span, and gaps of at most READ_GAP. */
 const READ_SPAN = 1024 * 1024;
@@ -63,9 +64,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
   appended = 0;
   private readonly waiters = new Set<SyncWaiter>();
   private readonly segs = new Map<number, SegState>();
-  private readonly ids = new Map<string, number>();
-  private nextId = 1;
-  private idsDirty = false;
+  private readonly ids: QueueIds;
   private readonly log: SegmentLog;
   private readonly fields = new PublishFields();
   /** Index entries of the current segment, written as its .idx when it is sealed. */
@@ -83,14 +82,15 @@ export class FileMessageStore implements MessageStore, LogEvents {
   ) {
     const t0 = Date.now();
     mkdirSync(dir, { recursive: true });
-    this.loadIds();
+    this.ids = new QueueIds(dir);
+    this.ids.load();
     const lastSeg = this.recover();
     this.log = new SegmentLog(dir, lastSeg + 1, this, segmentSize);
     this.segs.set(this.log.segNo, new SegState());
     // durable queues restored from definitions that never had an id (never held a message) get one now
     for (const v of broker.vhosts.values()) {
       for (const q of v.queues.values()) {
-        if (q.durable && q.exclusiveOwner === null && !this.ids.has(key(v.name, q.name))) this.attach(q);
+        if (q.durable && q.exclusiveOwner === null && !this.ids.has(v.name, q.name)) this.attach(q);
       }
     }
     // segments with nothing live go now
@@ -120,65 +120,23 @@ export class FileMessageStore implements MessageStore, LogEvents {
 
   // ---- queue ids -------------------------------------------------------------------------------
 
-  private get idsFile(): string {
-    return join(this.dir, 'queues.json');
-  }
-
-  private loadIds(): void {
-    let raw: string;
-    try {
-      raw = readFileSync(this.idsFile, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    const j = JSON.parse(raw) as { next_id: number; queues: { vhost: string; name: string; id: number }[] };
-    this.nextId = j.next_id;
-    for (const q of j.queues) this.ids.set(key(q.vhost, q.name), q.id);
-  }
-
-  /** Write queues.json if it changed: temp + fsync + rename + directory fsync. */
+  /** Pending queue ids on disk (queue-ids.ts), synchronously: at close. */
   writeIds(): void {
-    if (!this.idsDirty) return;
-    this.idsDirty = false;
-    const queues = [...this.ids].map(([k, id]) => {
-      const i = k.indexOf('\u0000');
-      return { vhost: k.slice(0, i), name: k.slice(i + 1), id };
-    });
-    const tmp = this.idsFile + '.tmp';
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFileSync(fd, JSON.stringify({ next_id: this.nextId, queues }));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.idsFile);
-    const dfd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    this.ids.flushSync();
   }
 
   /** A durable queue was declared: give it a fresh id and a backing. */
   attach(q: Queue): void {
-    const id = this.nextId++;
-    this.ids.set(key(q.vhost, q.name), id);
-    this.idsDirty = true;
+    const id = this.ids.assign(q.vhost, q.name);
     const b = new FileQueueBacking(this, id, new PagedTail(), q.vhost, q.name);
     q.attachBacking(b, 0);
     this.log.schedule();
   }
 
   forget(b: FileQueueBacking, vhost: string, name: string): void {
-    const k = key(vhost, name);
-    if (this.ids.get(k) === b.id) {
-      this.ids.delete(k);
-      this.idsDirty = true;
-      this.log.schedule();
-    }
+    if (this.ids.get(vhost, name) !== b.id) return;
+    this.ids.remove(vhost, name, b.id);
+    this.log.schedule();
   }
 
   // ---- appending -------------------------------------------------------------------------------
@@ -354,12 +312,11 @@ export class FileMessageStore implements MessageStore, LogEvents {
   }
 
   beforeSync(): Promise<void> | null {
-    try {
-      this.writeIds();
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
-    return this.hooks.beforeSync();
+    const ids = this.ids.flush();
+    const defs = this.hooks.beforeSync();
+    if (ids === null) return defs;
+    if (defs === null) return ids;
+    return Promise.all([ids, defs]).then(() => {});
   }
 
   /** Bytes of segment files on disk (for tests and stats). */
@@ -388,6 +345,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
     } catch (e) {
       this.logger.error({ err: e }, 'could not write queues.json');
     }
+    this.ids.close();
     for (const s of this.segs.values()) if (s.readFd >= 0) closeSync(s.readFd);
   }
 
@@ -437,7 +395,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
     for (const v of this.broker.vhosts.values()) {
       for (const q of v.queues.values()) {
         if (!q.durable || q.exclusiveOwner !== null) continue;
-        const id = this.ids.get(key(v.name, q.name));
+        const id = this.ids.get(v.name, q.name);
         if (id !== undefined) {
           live.set(id, q);
           rec.set(id, new Recovering());
@@ -445,12 +403,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
       }
     }
     // ids of queues that no longer exist are dropped
-    for (const [k, id] of [...this.ids]) {
-      if (!live.has(id)) {
-        this.ids.delete(k);
-        this.idsDirty = true;
-      }
-    }
+    for (const [vhost, name, id] of [...this.ids.entries()]) if (!live.has(id)) this.ids.remove(vhost, name, id);
     let last = 0;
     let tornBytes = 0;
     for (let fi = 0; fi < files.length; fi++) {
@@ -532,10 +485,6 @@ export class FileMessageStore implements MessageStore, LogEvents {
 
 function indexName(seg: number): string {
   return String(seg).padStart(8, '0') + '.idx';
-}
-
-function key(vhost: string, name: string): string {
-  return vhost + '\u0000' + name;
 }
 
 /** A growable Float64Array (acks and deliveries seen during recovery). */

@@ -2,13 +2,14 @@
 // `file` keeps durable definitions in the data directory, with a format version written from the start,
 // and persistent messages of durable queues in the message store (message-store.ts: segment log, group
 // commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
-import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import type { ContentFormat } from '../core/message.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
-import { exportDefinitions, importDefinitions, type Definitions } from './definitions.js';
+import { changeRecord, exportDefinitions, importDefinitions } from './definitions.js';
+import { DefinitionsFile } from './definitions-file.js';
 import { FileDedupStore } from './dedup-store.js';
 import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
@@ -21,8 +22,13 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** Format of the data directory; a directory with another format is refused, never rewritten. */
-export const FORMAT_VERSION = 1;
+/**
+ * Format of the data directory; a directory with another format is refused, never rewritten. 2 added the
+ * journals (definitions.<gen>.log, messages/queues.log) that a Warren reading format 1 would not replay.
+ */
+export const FORMAT_VERSION = 2;
+/** Formats this Warren upgrades in place: 1 is 2 without journals (nothing to convert). */
+const UPGRADES_FROM = ['1'];
 
 export async function openStorage(
   o: ResolvedOptions,
@@ -48,9 +54,7 @@ class MemoryStorage implements Storage {
 }
 
 export class FileStorage implements Storage {
-  private broker: Broker | null = null;
-  private writing: Promise<void> = Promise.resolve();
-  private dirty = false;
+  private definitions: DefinitionsFile | null = null;
   private timer: NodeJS.Timeout | null = null;
   private delayed: FileDelayedStore | null = null;
   store: FileMessageStore | null = null;
@@ -72,33 +76,33 @@ export class FileStorage implements Storage {
     } catch {
       await writeFile(versionFile, `${FORMAT_VERSION}\n`);
     }
+    if (version !== null && UPGRADES_FROM.includes(version)) {
+      await writeFile(versionFile + '.tmp', `${FORMAT_VERSION}\n`);
+      await rename(versionFile + '.tmp', versionFile);
+      log.info({ from: version, to: FORMAT_VERSION }, 'data directory format upgraded');
+      version = String(FORMAT_VERSION);
+    }
     if (version !== null && version !== String(FORMAT_VERSION)) {
       throw new Error(
-        `data directory ${dir} has format version ${version}; this Warren reads version ${FORMAT_VERSION} only. ` +
+        `data directory ${dir} has format version ${version}; this Warren reads versions ${[...UPGRADES_FROM, FORMAT_VERSION].join(', ')} only. ` +
           `Refusing to start rather than rewrite it.`,
       );
     }
     return new FileStorage(dir, log, formats);
   }
 
-  private get file(): string {
-    return join(this.dir, 'definitions.json');
-  }
-
   async restore(broker: Broker, o: ResolvedOptions): Promise<void> {
-    this.broker = broker;
-    let defs: Definitions | null = null;
-    try {
-      defs = JSON.parse(await readFile(this.file, 'utf8')) as Definitions;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const { file, defs, replayed } = DefinitionsFile.load(this.dir, this.log, () => exportDefinitions(broker));
+    this.definitions = file;
     if (defs) importDefinitions(broker, defs);
     else createDefaults(broker, o);
     this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
     this.dedup = FileDedupStore.restore(this.dir, broker, this.log);
     // users, permissions, vhosts and every vhost's definitions report through the broker
-    broker.onDefinitionsChanged = () => this.changed();
+    broker.onDefinitionsChanged = (vhost, change) => {
+      if (vhost !== undefined && change !== undefined) file.append(changeRecord(vhost.name, change));
+      else this.changed();
+    };
     let ioFailed = false;
     const store = FileMessageStore.open(
       join(this.dir, 'messages'),
@@ -125,59 +129,54 @@ export class FileStorage implements Storage {
     broker.onQueueCreated = (q) => {
       if (q.durable && q.exclusiveOwner === null) store.attach(q);
     };
-    if (!defs) this.changed();
+    // an empty directory gets its snapshot (the default user and vhost) before anything is journaled after
+    // it; a replayed journal is folded into a fresh snapshot soon
+    if (!defs) {
+      file.requestSnapshot();
+      await file.settle();
+    } else if (replayed !== 0) this.changed();
     this.monitor = new DiskMonitor(this.dir, o.diskFreeLimit, this.log, (low) =>
       broker.alarms.set('disk', low || ioFailed),
     );
   }
 
-  /** Definitions waiting in the 50 ms coalescing window are written now (before a message fsync). */
+  /**
+   * Before a message fsync: the journal on disk (a confirmed message's queue must survive too), and a
+   * snapshot waiting in its 50 ms coalescing window written now (as before the journal: users, vhosts and
+   * policies changed before a confirm survive it).
+   */
   private flushIfDirty(): Promise<void> | null {
-    if (!this.dirty) return null;
+    const f = this.definitions!;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+      f.requestSnapshot();
     }
-    const w = this.writing.then(() => this.write());
-    this.writing = w.catch(() => {});
-    return w;
+    const snap = f.snapshotPending;
+    const journal = f.flush();
+    if (snap === null) return journal;
+    return Promise.all([snap, journal]).then(() => {});
   }
 
+  /** Anything but a queue/exchange/binding changed: a new snapshot, bursts coalesced into one. */
   private changed(): void {
-    this.dirty = true;
-    // coalesce bursts of declares into one write
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      this.writing = this.writing.then(() => this.write()).catch(() => {});
+      this.definitions!.requestSnapshot();
     }, 50);
-  }
-
-  private async write(): Promise<void> {
-    if (!this.dirty || !this.broker) return;
-    this.dirty = false;
-    const tmp = this.file + '.tmp';
-    try {
-      const fh = await open(tmp, 'w');
-      await fh.writeFile(JSON.stringify(exportDefinitions(this.broker), null, 1));
-      await fh.sync();
-      await fh.close();
-      await rename(tmp, this.file);
-    } catch (e) {
-      // stays dirty: the next write (or the next message fsync, which waits for it) tries again
-      this.dirty = true;
-      this.log.error({ err: e }, 'could not write definitions');
-      throw e;
-    }
   }
 
   async close(): Promise<void> {
     this.monitor?.stop();
+    const snapshotDue = this.timer !== null;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
-      this.writing = this.writing.then(() => this.write()).catch(() => {});
     }
-    await this.writing;
+    // a clean stop leaves one complete definitions.json (RabbitMQ's format, importable as it is)
+    const f = this.definitions;
+    if (f !== null && (f.journaled !== 0 || snapshotDue)) f.requestSnapshot();
+    await f?.close().catch(() => {});
     this.delayed?.close();
     await this.store?.close();
     this.dedup?.close();

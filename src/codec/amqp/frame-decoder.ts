@@ -32,6 +32,8 @@ export class FrameDecoder {
   private stash: Buffer | null;
   /** Lost sync (oversized frame or bad frame-end): all further input is ignored. */
   private failed: boolean;
+  /** Set by the handler (yieldAfterFrame): stop after the frame being handled. */
+  private yielding = false;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -49,6 +51,19 @@ export class FrameDecoder {
    * buffer the decoder reuses: the handler may keep it as is (a large split body frame, kept without a copy).
    */
   payloadIsCopy = false;
+
+  /**
+   * Called by the handler during onFrame: stop after this frame and keep the rest of the chunk (copied) for
+   * the next push (an empty one will do). The connection uses it to take turns with other connections.
+   */
+  yieldAfterFrame(): void {
+    this.yielding = true;
+  }
+
+  /** Bytes kept by yieldAfterFrame (or a throwing handler), parsed first on the next push. */
+  get stashed(): number {
+    return this.stash === null ? 0 : this.stash.length;
+  }
 
   /** Calls handler.onFrame synchronously for each complete frame in chunk. */
   push(chunk: Buffer): void {
@@ -77,6 +92,11 @@ export class FrameDecoder {
       } finally {
         this.payloadIsCopy = false;
       }
+      if (this.yielding) {
+        this.yielding = false;
+        this.keepRest(chunk, off);
+        return;
+      }
     }
     this.parse(chunk, off);
   }
@@ -97,6 +117,11 @@ export class FrameDecoder {
         const start = off;
         off = frameEnd + 1; // advanced first: if the handler throws, the rest of the chunk is kept
         this.dispatch(buf, start, frameEnd + 1);
+        if (this.yielding) {
+          this.yielding = false;
+          this.keepRest(buf, off);
+          return;
+        }
       }
     } catch (e) {
       this.keepRest(buf, off);

@@ -52,6 +52,15 @@ type State = 'header' | 'start-ok' | 'secure-ok' | 'tune-ok' | 'open' | 'opened'
 const OUTPUT_HIGH_WATER = 1024 * 1024;
 /** RabbitMQ refuses frame_max below this (amqp0-9-1.xml connection.tune frame-max "minimum"). */
 const FRAME_MIN_SIZE = 4096;
+/**
+ * Exchange and queue methods (declare, delete, bind, …) a connection handles per turn before it lets the
+ * others run: a client pipelining thousands of declares would otherwise hold the event loop for a whole
+ * socket read (64 KiB: ~1,000 declares), and every other connection's round trip with it. Erlang gets this
+ * from its reduction budget; publishes and acks are not counted (they are cheap and their hot path stays
+ * as it is).
+ */
+const SLOW_OPS_PER_TURN = 64;
+const NO_BYTES = Buffer.alloc(0);
 
 export class AmqpConnection implements FrameHandler, ClientConnection, FlowControlled {
   readonly protocol = 'AMQP 0-9-1';
@@ -156,6 +165,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.lastRead = roughNow();
     this.stats.recvOct += chunk.length;
     if (this.state === 'closed') return;
+    this.slowOps = 0;
     try {
       if (this.state === 'header') {
         const rest = this.onProtocolHeader(chunk);
@@ -170,6 +180,39 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       this.socket.pause();
     }
     this.scheduleFlush();
+  }
+
+  /** Exchange/queue methods handled since this turn's input began (see SLOW_OPS_PER_TURN). */
+  private slowOps = 0;
+  /** The decoder holds unparsed input until the next turn (the socket is paused meanwhile). */
+  private yielded = false;
+
+  private countSlowOp(): void {
+    if (++this.slowOps < SLOW_OPS_PER_TURN || this.yielded) return;
+    this.yielded = true;
+    this.decoder.yieldAfterFrame();
+    this.socket.pause();
+    setImmediate(() => this.continueInput());
+  }
+
+  /** The rest of a yielded read, a turn later. */
+  private continueInput(): void {
+    this.yielded = false;
+    this.slowOps = 0;
+    if (this.state === 'closed') return;
+    try {
+      this.decoder.push(NO_BYTES);
+    } catch (e) {
+      this.onError(e);
+    }
+    this.scheduleFlush();
+    if (!this.yielded && (this.state as State) !== 'closed') this.resumeReading();
+  }
+
+  /** Read again unless flow control, an alarm or a yielded turn keeps the socket paused. */
+  private resumeReading(): void {
+    if (this.yielded || this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) return;
+    this.socket.resume();
   }
 
   /** Set once a basic.publish arrived: only publishing connections are paused by an alarm (as RabbitMQ). */
@@ -195,7 +238,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       if (this.hasPublished && !this.socket.isPaused()) this.socket.pause();
     } else if (this.flowBlockedBy.size === 0) {
       this.lastRead = roughNow();
-      this.socket.resume();
+      this.resumeReading();
     }
   }
 
@@ -213,7 +256,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.flowBlockedBy.delete(q);
     if (this.flowBlockedBy.size === 0 && !this.alarmBlocked && this.state !== 'closed') {
       this.lastRead = roughNow();
-      this.socket.resume();
+      this.resumeReading();
     }
   }
 
@@ -330,6 +373,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       writeChannelCloseOk(this.out, channel);
       return;
     }
+    const cls = m.id >>> 16;
+    if (cls === 50 || cls === 40) this.countSlowOp();
     try {
       ch.onMethod(m, payload);
     } catch (e) {
