@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync, statSync, truncateSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, statSync, truncateSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -380,4 +380,75 @@ test('messages paged to disk still expire by x-message-ttl', async () => {
   } finally {
     await b.close();
   }
+});
+
+test('journaled definitions survive kill -9: queues, exchanges, bindings, deletes, and a message in a new queue', async () => {
+  const dir = tmp();
+  const s = await start(dir);
+  const c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  for (let i = 0; i < 300; i++) await ch.assertQueue(`jq.${i}`, { durable: true });
+  await ch.assertExchange('jx', 'topic', { durable: true });
+  await ch.assertExchange('jx.gone', 'fanout', { durable: true });
+  await ch.bindQueue('jq.1', 'jx', 'a.#');
+  await ch.bindQueue('jq.2', 'jx', 'b.*');
+  await ch.bindQueue('jq.3', 'amq.direct', 'k');
+  await ch.bindQueue('jq.4', 'jx.gone', '');
+  await ch.unbindQueue('jq.2', 'jx', 'b.*');
+  for (let i = 100; i < 300; i++) await ch.deleteQueue(`jq.${i}`);
+  await ch.deleteExchange('jx.gone');
+  ch.sendToQueue('jq.5', Buffer.from('kept'), { persistent: true });
+  await ch.waitForConfirms();
+  assert.ok(readdirSync(dir).some((f) => /^definitions\.\d+\.log$/.test(f)), 'a journal is written');
+  await kill9(s);
+
+  const s2 = await start(dir);
+  const c2 = await connect(s2.url);
+  const ch2 = await c2.createChannel();
+  ch2.on('error', () => {});
+  for (const i of [0, 1, 50, 99]) await ch2.checkQueue(`jq.${i}`);
+  await assert.rejects(ch2.checkQueue('jq.100'), /404/);
+  const ch3 = await c2.createChannel();
+  await ch3.checkExchange('jx');
+  // bindings: a.# still routes to jq.1, b.* (unbound) routes nowhere, amq.direct k to jq.3
+  ch3.publish('jx', 'a.x', Buffer.from('1'));
+  ch3.publish('jx', 'b.x', Buffer.from('2'));
+  ch3.publish('amq.direct', 'k', Buffer.from('3'));
+  await eventually(async () => (await ch3.checkQueue('jq.1')).messageCount === 1);
+  await eventually(async () => (await ch3.checkQueue('jq.3')).messageCount === 1);
+  assert.equal((await ch3.checkQueue('jq.2')).messageCount, 0);
+  const m = await ch3.get('jq.5', { noAck: true });
+  assert.ok(m && m.content.toString() === 'kept');
+  const ch4 = await c2.createChannel();
+  ch4.on('error', () => {});
+  await assert.rejects(ch4.checkExchange('jx.gone'), /404/);
+  await kill9(s2);
+});
+
+test('a format 1 data directory (before the journals) is read and upgraded to format 2', async () => {
+  const dir = tmp();
+  const s0 = await start(dir);
+  s0.child.kill('SIGTERM');
+  await s0.exited;
+  // what format 1 wrote: definitions.json alone, no journal generation
+  const defs = JSON.parse(readFileSync(join(dir, 'definitions.json'), 'utf8')) as Record<string, unknown>;
+  delete defs['warren_journal'];
+  defs['queues'] = [{ name: 'v1q', vhost: '/', durable: true, auto_delete: false, arguments: {} }];
+  writeFileSync(join(dir, 'definitions.json'), JSON.stringify(defs));
+  writeFileSync(join(dir, 'format_version'), '1\n');
+  const s = await start(dir);
+  assert.equal(readFileSync(join(dir, 'format_version'), 'utf8'), '2\n');
+  const c = await connect(s.url);
+  const ch = await c.createChannel();
+  await ch.checkQueue('v1q');
+  await ch.assertQueue('v2q', { durable: true });
+  await c.close();
+  await kill9(s);
+  const s2 = await start(dir);
+  const c2 = await connect(s2.url);
+  const ch2 = await c2.createChannel();
+  await ch2.checkQueue('v1q');
+  await ch2.checkQueue('v2q');
+  await c2.close();
+  await kill9(s2);
 });
