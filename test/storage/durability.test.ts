@@ -399,7 +399,10 @@ test('journaled definitions survive kill -9: queues, exchanges, bindings, delete
   await ch.deleteExchange('jx.gone');
   ch.sendToQueue('jq.5', Buffer.from('kept'), { persistent: true });
   await ch.waitForConfirms();
-  assert.ok(readdirSync(dir).some((f) => /^definitions\.\d+\.log$/.test(f)), 'a journal is written');
+  assert.ok(
+    readdirSync(dir).some((f) => /^definitions\.\d+\.log$/.test(f)),
+    'a journal is written',
+  );
   await kill9(s);
 
   const s2 = await start(dir);
