@@ -131,6 +131,31 @@ export function resolveQueueSettings(
   policy: Policy | null,
   operator: Policy | null,
 ): QueueSettings {
+  // the common case (no arguments, no policy): one shared, frozen object, not one per queue
+  if (policy === null && operator === null && isEmpty(args)) {
+    return type === 'quorum' ? (DEFAULT_QUORUM ??= defaults('quorum')) : (DEFAULT_CLASSIC ??= defaults('classic'));
+  }
+  return resolve(type, args, policy, operator);
+}
+
+let DEFAULT_CLASSIC: QueueSettings | null = null;
+let DEFAULT_QUORUM: QueueSettings | null = null;
+
+function defaults(type: 'classic' | 'quorum'): QueueSettings {
+  return Object.freeze(resolve(type, {}, null, null));
+}
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+function resolve(
+  type: 'classic' | 'quorum',
+  args: Record<string, unknown>,
+  policy: Policy | null,
+  operator: Policy | null,
+): QueueSettings {
   const l = (k: string): unknown => lookup(k, args, policy, operator);
   const overflow = str(l('overflow'));
   const mp = args['x-max-priority'];
