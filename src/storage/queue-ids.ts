@@ -3,7 +3,17 @@
 // [id, vhost, name] assigns, [-id, vhost, name] removes). A declare or delete appends a line, written and
 // fdatasync'd with the next group commit; the snapshot is rewritten only once the journal outgrows it, so
 // 100,000 declares cost O(n) in all instead of a full rewrite per group commit (O(n²)).
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  write,
+  writeSync,
+} from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -14,6 +24,11 @@ export class QueueIds {
   private readonly ids = new Map<string, number>();
   nextId = 1;
   private pending: string[] = [];
+  /**
+   * The pending lines were dropped for a snapshot: queues declared and deleted without a message never
+   * reach a group commit, and their lines must not pile up meanwhile.
+   */
+  private snapshotDue = false;
   private journalLines = 0;
   private fd = -1;
 
@@ -69,6 +84,7 @@ export class QueueIds {
     const id = this.nextId++;
     this.ids.set(key(vhost, name), id);
     this.pending.push(JSON.stringify([id, vhost, name]));
+    this.bound();
     return id;
   }
 
@@ -78,6 +94,13 @@ export class QueueIds {
     if (this.ids.get(k) !== id) return;
     this.ids.delete(k);
     this.pending.push(JSON.stringify([-id, vhost, name]));
+    this.bound();
+  }
+
+  private bound(): void {
+    if (this.pending.length <= Math.max(COMPACT_MIN, this.ids.size)) return;
+    this.pending = [];
+    this.snapshotDue = true;
   }
 
   /** Every (vhost, name, id). */
@@ -89,7 +112,7 @@ export class QueueIds {
   }
 
   get dirty(): boolean {
-    return this.pending.length !== 0;
+    return this.pending.length !== 0 || this.snapshotDue;
   }
 
   /**
@@ -98,19 +121,27 @@ export class QueueIds {
    * commit and waits, so calls never overlap. Null when nothing is pending.
    */
   flush(): Promise<void> | null {
-    if (this.pending.length === 0) return null;
+    if (this.pending.length === 0 && !this.snapshotDue) return null;
     const lines = this.pending;
     this.pending = [];
-    const done =
-      this.journalLines + lines.length >= Math.max(COMPACT_MIN, this.ids.size) ? this.compact() : this.append(lines);
+    const snapshot = this.snapshotDue || this.journalLines + lines.length >= Math.max(COMPACT_MIN, this.ids.size);
+    this.snapshotDue = false;
+    const done = snapshot ? this.compact() : this.append(lines);
     return done.catch((e: unknown) => {
-      this.pending = lines.concat(this.pending);
+      if (snapshot) this.snapshotDue = true;
+      else this.pending = lines.concat(this.pending);
       throw e;
     });
   }
 
   /** The same, synchronously (at close, once the log has stopped). */
   flushSync(): void {
+    if (this.snapshotDue) {
+      this.snapshotDue = false;
+      this.pending = [];
+      this.writeSnapshotSync();
+      return;
+    }
     if (this.pending.length === 0) return;
     const fd = this.journalFd();
     writeSync(fd, this.pending.join('\n') + '\n');
@@ -135,6 +166,29 @@ export class QueueIds {
     this.journalLines += lines.length;
   }
 
+  private writeSnapshotSync(): void {
+    const queues = [...this.entries()].map(([vhost, name, id]) => ({ vhost, name, id }));
+    const tmp = this.snapshotFile + '.tmp';
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify({ next_id: this.nextId, queues }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.snapshotFile);
+    syncDir(this.dir);
+    this.truncateJournal();
+  }
+
+  private truncateJournal(): void {
+    // a crash before this truncation replays the old journal over the new snapshot: harmless, in order
+    const fd = this.journalFd();
+    ftruncateSync(fd, 0);
+    fsyncSync(fd);
+    this.journalLines = 0;
+  }
+
   /** queues.json from the ids now (temp + fsync + rename + directory fsync), then an empty journal. */
   private async compact(): Promise<void> {
     const queues = [...this.entries()].map(([vhost, name, id]) => ({ vhost, name, id }));
@@ -148,11 +202,7 @@ export class QueueIds {
     }
     await rename(tmp, this.snapshotFile);
     syncDir(this.dir);
-    // a crash before this truncation replays the old journal over the new snapshot: harmless, in order
-    const fd = this.journalFd();
-    ftruncateSync(fd, 0);
-    fsyncSync(fd);
-    this.journalLines = 0;
+    this.truncateJournal();
   }
 
   close(): void {

@@ -51,3 +51,17 @@ test('the journal is folded into queues.json once it outgrows it', async () => {
   assert.equal(b.get('/', 'q4999'), 5000);
   b.close();
 });
+
+test('queues declared and deleted with no message (no group commit) do not pile up lines: a snapshot instead', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-ids-'));
+  const a = new QueueIds(dir);
+  a.load();
+  a.assign('/', 'stays');
+  for (let i = 0; i < 20000; i++) a.remove('/', `t${i}`, a.assign('/', `t${i}`));
+  assert.equal(a.dirty, true);
+  await a.flush();
+  assert.equal(statSync(join(dir, 'queues.log')).size, 0);
+  const snap = JSON.parse(readFileSync(join(dir, 'queues.json'), 'utf8')) as { next_id: number; queues: unknown[] };
+  assert.deepEqual(snap, { next_id: 20002, queues: [{ vhost: '/', name: 'stays', id: 1 }] });
+  a.close();
+});
