@@ -502,6 +502,16 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.closeWithError(541, replyText(541, 'internal error'), this.classId, this.methodId);
   }
 
+  /**
+   * Writing a delivery threw (a bug: no known input does this). The connection takes nothing more now and
+   * is closed with 541 on the next turn, outside the queue's dispatch loop.
+   */
+  deliveryFailed(e: unknown): void {
+    this.log.error({ err: e, conn: this.name }, 'internal error writing a delivery; closing connection');
+    this.dead = true;
+    setImmediate(() => this.closeWithError(541, replyText(541, 'internal error'), 60, 60));
+  }
+
   /** Send connection.close and wait (bounded) for close-ok; nothing else is processed meanwhile. */
   closeWithError(code: number, text: string, classId: number, methodId: number): void {
     if (this.state === 'closing' || this.state === 'closed') return;

@@ -60,6 +60,10 @@ export class ChannelDeliveries implements ReplyReceiver {
     return this.prefetchCount;
   }
   private nextTag = 0;
+  /** The last delivery tag handed out on this channel. */
+  get lastTag(): number {
+    return this.nextTag;
+  }
   private txAcks: TxAck[] = [];
   private replyAddress: string | null = null;
   private replyTag = '';
