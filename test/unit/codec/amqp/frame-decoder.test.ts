@@ -274,3 +274,31 @@ test('a split large body frame with a bad frame-end is 501 and the stream is aba
   d.push(Buffer.from([8, 0, 0, 0, 0, 0, 0, 0xce]));
   assert.equal(c.parts.length + c.frames.length, 0);
 });
+
+test('yieldAfterFrame: the rest of the chunk waits for the next push, in order, split frames too', () => {
+  const whole = decodeAll([stream()]).frames.map((f) => [f.type, f.channel, f.payload.toString('hex')]);
+  for (const split of [0, 20, 333, 400]) {
+    const frames: unknown[] = [];
+    // a handler that yields after every frame: one frame per push
+    const d: FrameDecoder = new FrameDecoder({
+      onFrame(type, channel, payload) {
+        frames.push([type, channel, Buffer.from(payload).toString('hex')]);
+        d.yieldAfterFrame();
+      },
+    });
+    const s = stream();
+    const chunks = split === 0 ? [s] : [s.subarray(0, split), s.subarray(split)];
+    let pushes = 0;
+    for (const c of chunks) {
+      d.push(c);
+      pushes++;
+    }
+    while (d.stashed !== 0) {
+      d.push(Buffer.alloc(0));
+      pushes++;
+    }
+    assert.deepEqual(frames, whole, `split at ${split}`);
+    assert.ok(pushes >= whole.length, 'one frame per push');
+    assert.equal(d.buffered, 0);
+  }
+});
