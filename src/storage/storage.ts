@@ -100,8 +100,14 @@ export class FileStorage implements Storage {
     this.dedup = FileDedupStore.restore(this.dir, broker, this.log);
     // users, permissions, vhosts and every vhost's definitions report through the broker
     broker.onDefinitionsChanged = (vhost, change) => {
-      if (vhost !== undefined && change !== undefined) file.append(changeRecord(vhost.name, change));
-      else this.changed();
+      if (vhost === undefined || change === undefined) return this.changed();
+      try {
+        file.append(changeRecord(vhost.name, change));
+      } catch (err) {
+        // never fails a declare: the next snapshot carries the change instead
+        this.log.error({ err }, 'could not journal a definition change');
+        this.changed();
+      }
     };
     let ioFailed = false;
     const store = FileMessageStore.open(
