@@ -52,6 +52,14 @@ type State = 'header' | 'start-ok' | 'secure-ok' | 'tune-ok' | 'open' | 'opened'
 const OUTPUT_HIGH_WATER = 1024 * 1024;
 /** RabbitMQ refuses frame_max below this (amqp0-9-1.xml connection.tune frame-max "minimum"). */
 const FRAME_MIN_SIZE = 4096;
+/**
+ * Input bytes one connection may have processed in one event-loop turn before it stops reading until the
+ * next turn (fairness, issue #6). libuv reads a readable socket up to 32 times per poll (64 KiB each), all
+ * handled synchronously here: without a bound, one publisher flooding 16-byte messages is ~60,000 publishes
+ * in one go, and every other connection (its confirms, deliveries, heartbeats) waits for them. RabbitMQ gets
+ * the same from its scheduler: a reader process is preempted after its reductions.
+ */
+const READ_BUDGET = 65536;
 
 export class AmqpConnection implements FrameHandler, ClientConnection, FlowControlled {
   readonly protocol = 'AMQP 0-9-1';
@@ -92,6 +100,9 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   private readonly flowBlockedBy = new Set<Queue>();
   private headerBuf: Buffer | null = null;
   private flushScheduled = false;
+  /** Input bytes handled this turn (reset by the per-turn flush), and whether reading waits for next turn. */
+  private turnBytes = 0;
+  private readYielded = false;
   private socketBlocked = false;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
@@ -168,8 +179,22 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
     if ((this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) && !this.socket.isPaused()) {
       this.socket.pause();
+    } else if ((this.turnBytes += chunk.length) >= READ_BUDGET && !this.readYielded) {
+      // enough for this turn: let the other connections in; the flush below (next phase) reads on
+      this.readYielded = true;
+      this.socket.pause();
     }
     this.scheduleFlush();
+  }
+
+  /** Called once per turn by the flush: the read budget starts again, and a yielded socket reads on. */
+  private endTurn(): void {
+    this.turnBytes = 0;
+    if (!this.readYielded) return;
+    this.readYielded = false;
+    if (this.flowBlockedBy.size === 0 && !(this.alarmBlocked && this.hasPublished) && this.state !== 'closed') {
+      this.socket.resume();
+    }
   }
 
   /** Set once a basic.publish arrived: only publishing connections are paused by an alarm (as RabbitMQ). */
@@ -555,6 +580,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     setImmediate(() => {
       this.flushScheduled = false;
       this.flush();
+      this.endTurn();
     });
   }
 
