@@ -9,8 +9,8 @@ import type { Consumer } from '../../src/core/queue/consumer.js';
 import { FifoReady } from '../../src/core/queue/ready.js';
 import { Message, QueuedMessage } from '../../src/core/message.js';
 import { amqpFormat } from '../../src/frontend/amqp/format.js';
+import { measure } from './measure.js';
 
-const seconds = Number(process.argv[2] ?? 2);
 const only = process.argv[3] ?? '';
 const BATCH = 1000;
 const BODY = Buffer.alloc(16, 0x61);
@@ -18,18 +18,7 @@ const PROPS = Buffer.from([0, 0]);
 
 function run(name: string, fn: () => number): void {
   if (!name.includes(only)) return;
-  const warmEnd = performance.now() + 300;
-  while (performance.now() < warmEnd) fn();
-  let ops = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  while (performance.now() < end) ops += fn();
-  const elapsed = (performance.now() - start) / 1000;
-  console.log(
-    `${name.padEnd(66)} ${Math.round(ops / elapsed)
-      .toLocaleString('en-US')
-      .padStart(12)} msg/s`,
-  );
+  console.log(`${name.padEnd(68)} ${measure(fn)}`);
 }
 
 const callbacks: QueueCallbacks = { autoDelete: () => {}, deadLetter: () => {} };

@@ -8,10 +8,10 @@
 import { VHost } from '../../src/core/vhost.js';
 import { Message } from '../../src/core/message.js';
 import { amqpFormat } from '../../src/frontend/amqp/format.js';
+import { measure } from './measure.js';
 import { BasicProperties, encodeProperties } from '../../src/codec/amqp/properties.js';
 import { Writer } from '../../src/codec/buffer/writer.js';
 
-const seconds = Number(process.argv[2] ?? 2);
 /** Only the cases whose name contains this (e.g. "topic"), for profiling one at a time. */
 const only = process.argv[3] ?? '';
 const BODY = Buffer.alloc(16, 0x61);
@@ -19,20 +19,14 @@ const NO_PROPS = Buffer.from([0, 0]);
 
 function run(name: string, fn: () => number): void {
   if (!name.includes(only)) return;
-  // warm up, then measure whole batches until the time is up
-  const warmEnd = performance.now() + 300;
   let routed = 0;
-  while (performance.now() < warmEnd) fn();
   let ops = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  while (performance.now() < end) {
+  const r = measure(() => {
     routed += fn();
     ops += BATCH;
-  }
-  const elapsed = (performance.now() - start) / 1000;
-  const rate = Math.round(ops / elapsed).toLocaleString('en-US');
-  console.log(`${name.padEnd(66)} ${rate.padStart(12)} msg/s  (${(routed / ops).toFixed(2)} queues/msg)`);
+    return BATCH;
+  });
+  console.log(`${name.padEnd(68)} ${r}  (${(routed / ops).toFixed(2)} queues/msg)`);
 }
 
 const BATCH = 1000;
