@@ -70,7 +70,7 @@ try {
       const closed = hb.closedBy ?? r.probe.error ?? r.loadError ?? 'no';
       const miss = r.probe.missing !== 0 ? ` (${r.probe.missing} missing)` : '';
       console.log(
-        `| ${b.name} | ${load} | ${r.sentPerS.toLocaleString('en-US')} | ${r.receivedPerS.toLocaleString('en-US')} | ` +
+        `| ${b.name} | ${load} | ${Math.round(r.sentPerS).toLocaleString('en-US')} | ${Math.round(r.receivedPerS).toLocaleString('en-US')} | ` +
           `${s3(r.probe.confirm)}${miss} | ${s3(r.probe.deliver)} | ${s3(hb.gaps)} | ${f(hb.late.p99)} | ${closed} |`,
       );
     }

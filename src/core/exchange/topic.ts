@@ -1,9 +1,9 @@
 // Topic exchange: binding keys are dot-separated words where `*` matches one word and `#` zero or more.
 // Routing walks a word trie (no scan of every binding) and caches the result per routing key, the cache
 // dropped on any bind/unbind (nats sublist.go keeps the same kind of cache). A miss walks straight into the
-// caller's array (the vhost drops duplicates with its generation marks) and caches a copy, deduplicated
-// only when the walk found more than one destination: with more distinct keys than the cache holds (device
-// ids in the key, MQTT topics), every publish is a miss, so the miss path allocates no Set.
+// caller's array (the vhost drops duplicates with its generation marks) and caches a deduplicated copy
+// (a linear scan, no Set for the usual few destinations): with more distinct keys than the cache holds
+// (device ids in the key, MQTT topics), every publish is a miss, so the miss path must stay cheap.
 import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
 import { DestinationCounts, Exchange } from './exchange.js';
@@ -44,7 +44,7 @@ export class TopicExchange extends Exchange {
     const base = out.length;
     walk(this.root, splitWords(key), 0, out);
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(key, out.length - base > 1 ? [...new Set(out.slice(base))] : out.slice(base));
+    this.cache.set(key, distinct(out, base));
   }
 
   protected addToIndex(b: Binding): void {
@@ -84,6 +84,18 @@ export class TopicExchange extends Exchange {
       else parent.children.delete(w);
     }
   }
+}
+
+/** out[base..] without duplicates, as a new array (a linear scan for the usual few, a Set past 32). */
+function distinct(out: Destination[], base: number): Destination[] {
+  const n = out.length - base;
+  if (n > 32) return [...new Set(out.slice(base))];
+  const r: Destination[] = [];
+  for (let i = base; i < out.length; i++) {
+    const d = out[i]!;
+    if (!r.includes(d)) r.push(d);
+  }
+  return r;
 }
 
 /** Appends the destinations of every binding matching words[i..] below `node` (duplicates possible). */
