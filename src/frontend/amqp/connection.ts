@@ -33,6 +33,7 @@ import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { READ_BUDGET } from '../net/read-budget.js';
 import type { Logger } from '../../util/logger.js';
 import { AmqpChannel } from './channel.js';
 import {
@@ -52,14 +53,6 @@ type State = 'header' | 'start-ok' | 'secure-ok' | 'tune-ok' | 'open' | 'opened'
 const OUTPUT_HIGH_WATER = 1024 * 1024;
 /** RabbitMQ refuses frame_max below this (amqp0-9-1.xml connection.tune frame-max "minimum"). */
 const FRAME_MIN_SIZE = 4096;
-/**
- * Input bytes one connection may have processed in one event-loop turn before it stops reading until the
- * next turn (fairness, issue #6). libuv reads a readable socket up to 32 times per poll (64 KiB each), all
- * handled synchronously here: without a bound, one publisher flooding 16-byte messages is ~60,000 publishes
- * in one go, and every other connection (its confirms, deliveries, heartbeats) waits for them. RabbitMQ gets
- * the same from its scheduler: a reader process is preempted after its reductions.
- */
-const READ_BUDGET = 65536;
 
 export class AmqpConnection implements FrameHandler, ClientConnection, FlowControlled {
   readonly protocol = 'AMQP 0-9-1';
@@ -180,7 +173,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     if ((this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) && !this.socket.isPaused()) {
       this.socket.pause();
     } else if ((this.turnBytes += chunk.length) >= READ_BUDGET && !this.readYielded) {
-      // enough for this turn: let the other connections in; the flush below (next phase) reads on
+      // enough for this turn (fairness: net/read-budget.ts): let the other connections in; the flush
+      // scheduled below (next phase) reads on
       this.readYielded = true;
       this.socket.pause();
     }

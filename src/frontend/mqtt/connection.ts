@@ -16,6 +16,7 @@ import type { FlowControlled } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { ReadBudget } from '../net/read-budget.js';
 import { MqttConsumer } from './consumer.js';
 import { encodeMqttProps, mqttFormat, propsQos, propsV5, QOS_UNSPECIFIED, type Mqtt5Properties } from './format.js';
 import type { RetainedMessage } from './retained.js';
@@ -144,6 +145,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.tls = transport === 'tls' || transport === 'wss';
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
+    const budget = new ReadBudget(socket, () => this.flowBlockedBy.size === 0 && !this.closed);
     socket.on('data', (chunk: Buffer) => {
       this.lastSeen = roughNow();
       try {
@@ -151,6 +153,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         this.onError(e);
       }
+      budget.spent(chunk.length);
     });
     socket.on('drain', () => this.resumeConsumers());
     socket.on('error', () => {});

@@ -13,6 +13,7 @@ import type { FlowControlled } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { ReadBudget } from '../net/read-budget.js';
 import { destinationOf, parseDestination, type Destination } from './destination.js';
 import { encodeFrame, FrameParser, StompError, StompFrame } from './frame.js';
 import { decodeStompProps, encodeStompProps, FRAME_ONLY, stompFormat, type StompHeaders } from './format.js';
@@ -95,6 +96,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
       (f) => this.onFrame(f),
       () => {},
     );
+    const budget = new ReadBudget(socket, () => this.flowBlockedBy.size === 0 && !this.closed);
     socket.on('data', (chunk: Buffer) => {
       this.lastRead = roughNow();
       try {
@@ -102,6 +104,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         this.onError(e, null);
       }
+      budget.spent(chunk.length);
     });
     // as AMQP's handshake_timeout: a socket that never sends CONNECT does not stay open
     const t = setTimeout(() => {
