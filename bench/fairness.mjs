@@ -11,7 +11,8 @@
 //   node bench/fairness.mjs                                   # Warren, started here as a child process
 //   node bench/fairness.mjs --rabbitmq amqp://guest:guest@127.0.0.1:5672/   # and RabbitMQ, alternating
 //   node bench/fairness.mjs --uri amqp://guest:guest@127.0.0.1:5680/        # a broker already running
-//   options: --seconds 5 --warmup 1 --tool amqp-perf|node --cases 16:none,65536:autoack --json
+//   options: --seconds 5 --warmup 1 --tool amqp-perf|node --cases 16:none,65536:autoack,16:autoack:mqtt --json
+//   (a case ending in :mqtt floods over MQTT, bench/fairness/flood-mqtt.ts; the probes stay AMQP)
 import { parseArgs } from 'node:util';
 import { findAmqpPerf, runFairnessCase, startWarrenChild } from '../dist/bench/fairness/run.js';
 
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     tool: { type: 'string' },
     cases: { type: 'string', default: '16:none,16:ack,16:autoack,65536:none,65536:ack,65536:autoack' },
+    mqtt: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -33,20 +35,26 @@ if (tool === 'amqp-perf' && amqpPerf === null) {
   console.error('amqp-perf not found: build it with shared/bench/build.sh, set AMQP_PERF, or use --tool node');
   process.exit(2);
 }
+// size:consumer[:mqtt] (an MQTT load: its flat-out publisher and QoS 0 subscriber are MQTT, the probes AMQP)
 const cases = values.cases.split(',').map((c) => {
-  const [size, consumer] = c.split(':');
-  return { size: Number(size), consumer };
+  const [size, consumer, protocol] = c.split(':');
+  return { size: Number(size), consumer, protocol: protocol === 'mqtt' ? 'mqtt' : 'amqp' };
 });
+const wantMqtt = cases.some((c) => c.protocol === 'mqtt');
 const opts = { seconds: Number(values.seconds), warmup: Number(values.warmup), tool, amqpPerf: amqpPerf ?? undefined };
 
 const brokers = [];
 let warren = null;
-if (values.uri !== undefined) brokers.push({ name: 'broker', uri: values.uri });
+// --mqtt: the MQTT listener of the --uri broker; RabbitMQ's (the anchor's) is taken to be on 1883
+if (values.uri !== undefined) brokers.push({ name: 'broker', uri: values.uri, mqttUri: values.mqtt });
 else {
-  warren = await startWarrenChild();
-  brokers.push({ name: 'Warren', uri: warren.uri });
+  warren = await startWarrenChild({ mqtt: wantMqtt });
+  brokers.push({ name: 'Warren', uri: warren.uri, mqttUri: warren.mqttUri ?? undefined });
 }
-if (values.rabbitmq !== undefined) brokers.push({ name: 'RabbitMQ', uri: values.rabbitmq });
+if (values.rabbitmq !== undefined) {
+  const host = new URL(values.rabbitmq).hostname;
+  brokers.push({ name: 'RabbitMQ', uri: values.rabbitmq, mqttUri: `mqtt://guest:guest@${host}:1883` });
+}
 
 const f = (x) => (x >= 100 ? Math.round(x).toString() : x.toFixed(1));
 const s3 = (s) => (s.n === 0 ? '-' : `${f(s.p50)} / ${f(s.p99)} / ${f(s.max)}`);
@@ -63,9 +71,11 @@ try {
   // case by case, brokers alternating, so both see the machine in the same state
   for (const c of cases) {
     for (const b of brokers) {
-      const r = await runFairnessCase(b.uri, c, opts);
+      const r = await runFairnessCase(b.uri, c, { ...opts, mqttUri: b.mqttUri });
       results.push({ broker: b.name, ...r });
-      const load = `${c.size >= 1024 ? `${c.size / 1024} KiB` : `${c.size} B`}, ${c.consumer === 'none' ? 'no consumer' : c.consumer}`;
+      const sub = c.protocol === 'mqtt' ? (c.consumer === 'none' ? 'no subscriber' : 'QoS 0 subscriber') : null;
+      const who = sub ?? (c.consumer === 'none' ? 'no consumer' : c.consumer);
+      const load = `${c.protocol === 'mqtt' ? 'MQTT ' : ''}${c.size >= 1024 ? `${c.size / 1024} KiB` : `${c.size} B`}, ${who}`;
       const hb = r.heartbeat;
       const closed = hb.closedBy ?? r.probe.error ?? r.loadError ?? 'no';
       const miss = r.probe.missing !== 0 ? ` (${r.probe.missing} missing)` : '';

@@ -11,8 +11,10 @@ export type LoadTool = 'amqp-perf' | 'node';
 export interface FairnessCase {
   /** Body size of the flat-out publisher's messages. */
   size: number;
-  /** The load's consumer on its queue: none, manual ack, or no-ack (autoack). */
+  /** The load's consumer on its queue: none, manual ack, or no-ack (autoack; MQTT: a QoS 0 subscriber). */
   consumer: 'none' | 'ack' | 'autoack';
+  /** The load's protocol (the probes are always AMQP): amqp, or mqtt (flood-mqtt.ts; no `ack` consumer). */
+  protocol?: 'amqp' | 'mqtt';
 }
 
 export interface FairnessOptions {
@@ -24,6 +26,8 @@ export interface FairnessOptions {
   amqpPerf?: string;
   /** The load's queue is bounded (x-max-length, drop-head) so the no-consumer case stays in memory. */
   maxLength?: number;
+  /** The broker's MQTT listener (mqtt://guest:guest@host:port), for MQTT loads. */
+  mqttUri?: string;
 }
 
 export interface FairnessResult extends FairnessCase {
@@ -37,6 +41,7 @@ export interface FairnessResult extends FairnessCase {
 }
 
 const FLOOD = fileURLToPath(new URL('./flood.js', import.meta.url));
+const FLOOD_MQTT = fileURLToPath(new URL('./flood-mqtt.js', import.meta.url));
 /**
  * amqp-perf: $AMQP_PERF, else where shared/bench/build.sh puts it next to the checkout (../shared from a main
  * checkout, ../../shared from a worktree under wt/). Null when none is there.
@@ -60,7 +65,13 @@ function startLoad(
 ): { child: ChildProcess; started: Promise<void>; done: Promise<Record<string, unknown>> } {
   const maxLength = o.maxLength ?? 200000;
   let child: ChildProcess;
-  if (o.tool === 'amqp-perf') {
+  if (c.protocol === 'mqtt') {
+    if (o.mqttUri === undefined) throw new Error('an MQTT load needs mqttUri');
+    if (c.consumer === 'ack') throw new Error('an MQTT load has no manual-ack consumer');
+    const args = [FLOOD_MQTT, '--uri', o.mqttUri, '--size', String(c.size), '--consumer', c.consumer];
+    args.push('--seconds', String(o.seconds + o.warmup));
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } else if (o.tool === 'amqp-perf') {
     const args = [
       '--uri',
       uri,
@@ -86,6 +97,7 @@ function startLoad(
     args.push('--seconds', String(o.seconds + o.warmup), '--max-length', String(maxLength));
     child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
+  const perf = o.tool === 'amqp-perf' && c.protocol !== 'mqtt';
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -93,8 +105,8 @@ function startLoad(
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       // amqp-perf prints its first progress line 1 s into the measured time; flood.ts says "flooding"
-      if (o.tool === 'amqp-perf' ? /\d\.\ds sent/.test(err) : err.includes('flooding')) {
-        if (o.tool === 'amqp-perf') resolve();
+      if (perf ? /\d\.\ds sent/.test(err) : err.includes('flooding')) {
+        if (perf) resolve();
         else setTimeout(resolve, o.warmup * 1000);
       }
     });
@@ -131,6 +143,7 @@ export async function runFairnessCase(uri: string, c: FairnessCase, o: FairnessO
   await probe.stop();
   hb.stop();
   const num = (k: string): number => (typeof res[k] === 'number' ? res[k] : 0);
+  const perf = o.tool === 'amqp-perf' && c.protocol !== 'mqtt';
   const errs = res['errors'];
   const loadError =
     typeof res['error'] === 'string' && res['error'] !== ''
@@ -140,42 +153,42 @@ export async function runFairnessCase(uri: string, c: FairnessCase, o: FairnessO
         : null;
   return {
     ...c,
-    tool: o.tool,
-    sentPerS: num(o.tool === 'amqp-perf' ? 'sent_per_s' : 'sentPerS'),
-    receivedPerS: num(o.tool === 'amqp-perf' ? 'received_per_s' : 'receivedPerS'),
+    tool: perf ? 'amqp-perf' : 'node',
+    sentPerS: num(perf ? 'sent_per_s' : 'sentPerS'),
+    receivedPerS: num(perf ? 'received_per_s' : 'receivedPerS'),
     loadError,
     probe: probe.result(from, to),
     heartbeat: hb.result(from, to),
   };
 }
 
-/** A Warren server as a child process on a free port (memory storage, only AMQP listening). */
+/** A Warren server as a child process on free ports (memory storage; AMQP, and MQTT when asked). */
 export async function startWarrenChild(
-  extra: string[] = [],
-): Promise<{ child: ChildProcess; uri: string; stop: () => Promise<void> }> {
-  const bin = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
-  const off = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap((l) => [
-    `--${l}-port`,
-    'off',
-  ]);
-  const args = [bin, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--storage', 'memory'];
-  const child = spawn(process.execPath, [...args, '--log-level', 'info', ...off, ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  opts: { mqtt?: boolean } = {},
+): Promise<{ child: ChildProcess; uri: string; mqttUri: string | null; stop: () => Promise<void> }> {
+  const entry = fileURLToPath(new URL('./broker-child.js', import.meta.url));
+  const child = spawn(process.execPath, [entry, ...(opts.mqtt === true ? ['--mqtt'] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
   let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.length > 100000) err = err.slice(-10000);
-      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
-      if (m) resolve(Number(m[1]));
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 100000) err = err.slice(-10000);
+  });
+  const ports = await new Promise<{ amqp: number; mqtt: number | null }>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as { amqp: number; mqtt: number | null });
     });
     child.on('exit', () => reject(new Error(`warren exited: ${err}`)));
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   return {
     child,
-    uri: `amqp://guest:guest@127.0.0.1:${port}/`,
+    uri: `amqp://guest:guest@127.0.0.1:${ports.amqp}/`,
+    mqttUri: ports.mqtt !== null ? `mqtt://guest:guest@127.0.0.1:${ports.mqtt}` : null,
     stop: async () => {
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
