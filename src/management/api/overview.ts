@@ -4,7 +4,8 @@ import { statfsSync } from 'node:fs';
 import { freemem, cpus } from 'node:os';
 import { RABBITMQ_COMPAT_VERSION } from '../../frontend/amqp/server-properties.js';
 import { VERSION } from '../../version.js';
-import { notFound, sendJson, type Ctx, HttpError } from '../context.js';
+import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx, HttpError } from '../context.js';
+import { parseSize } from '../../util/size.js';
 import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
 import type { Router } from '../router.js';
 import { messageStats, nodeMessageStats } from '../views.js';
@@ -176,6 +177,31 @@ export function registerOverview(r: Router): void {
     requireLevel(c, 'monitoring');
     if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
     sendJson(c, 200, node(c));
+  });
+  // Warren's own (RabbitMQ sets it with rabbitmqctl set_vm_memory_high_watermark, over Erlang
+  // distribution): GET the setting and its value in bytes, PUT {"relative": 0.6} or {"absolute": "2GB"}
+  r.on('GET', '/api/nodes/:node/vm-memory-high-watermark', (c) => {
+    requireLevel(c, 'monitoring');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    const m = c.m.memory;
+    sendJson(c, 200, { setting: m.watermark, limit: m.limit, total: m.total, strategy: m.strategy, used: m.used });
+  });
+  r.on('PUT', '/api/nodes/:node/vm-memory-high-watermark', (c) => {
+    requireLevel(c, 'administrator');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    const b = bodyObject(c);
+    if (typeof b['relative'] === 'number' && Number.isFinite(b['relative']) && b['relative'] >= 0) {
+      c.m.memory.setWatermark({ relative: b['relative'] });
+    } else if (typeof b['absolute'] === 'number' || typeof b['absolute'] === 'string') {
+      let bytes: number;
+      try {
+        bytes = parseSize(b['absolute'], 'absolute');
+      } catch (e) {
+        throw badRequest((e as Error).message);
+      }
+      c.m.memory.setWatermark({ absolute: bytes });
+    } else throw badRequest('expected {"relative": <fraction>} or {"absolute": <bytes or size>}');
+    sendStatus(c, 204);
   });
   r.on('GET', '/api/whoami', (c) => sendJson(c, 200, { name: c.user.name, tags: c.user.tags }));
   r.on('GET', '/api/extensions', (c) => sendJson(c, 200, []));
