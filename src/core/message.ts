@@ -87,7 +87,11 @@ export class Message {
     readonly routingKey: string,
     /** Protocol properties in wire form (AMQP: the content header from the property flags on). */
     readonly props: Buffer,
-    readonly body: Buffer,
+    /**
+     * The body: one buffer, or the views of socket chunks a large body arrived in (kept, not copied: see
+     * FrameDecoder SPLIT_REF_MIN). `body` joins such views on first use; bodyParts hands them to a writer.
+     */
+    body: Buffer | readonly Buffer[],
     /** delivery_mode 2 */
     readonly persistent: boolean,
     /** 0 when absent */
@@ -100,10 +104,33 @@ export class Message {
   ) {
     this.timestamp = timestamp;
     this.ttl = expiration === null ? -1 : parseExpiration(expiration);
+    if (Buffer.isBuffer(body)) {
+      this.joined = body;
+      this.bodySize = body.length;
+    } else {
+      let n = 0;
+      for (const b of body) n += b.length;
+      this.bodySize = n;
+      this.parts = body;
+    }
   }
 
-  get bodySize(): number {
-    return this.body.length;
+  readonly bodySize: number;
+  private joined: Buffer | null = null;
+  private parts: readonly Buffer[] | null = null;
+
+  /** The body as one buffer (views it arrived in are joined once, here, for whoever needs one buffer). */
+  get body(): Buffer {
+    if (this.joined === null) {
+      this.joined = Buffer.concat(this.parts!, this.bodySize);
+      this.parts = null;
+    }
+    return this.joined;
+  }
+
+  /** The body for a socket write: one buffer, or the chunk views it arrived in, never copied here. */
+  get bodyParts(): Buffer | readonly Buffer[] {
+    return this.joined ?? this.parts!;
   }
 
   headers(): HeaderTable | null {

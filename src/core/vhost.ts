@@ -366,7 +366,8 @@ export class VHost {
    */
   route(x: Exchange, msg: Message): Queue[] {
     const out = this.routed;
-    out.length = 0;
+    // pop(), not `length = 0`: V8 shrinks an array's length through a slow runtime call (2% of a publish)
+    while (out.length !== 0) out.pop();
     this.duplicate = false;
     if (x.dedup !== null && x.dedup.isDuplicate(msg)) {
       this.duplicate = true;
@@ -402,7 +403,7 @@ export class VHost {
         added += this.routeFrom(d, msg, out, gen);
       }
     }
-    dests.length = base;
+    while (dests.length > base) dests.pop();
     // a delayed exchange holding the message routed it nowhere yet: that is not "unroutable"
     if (added === 0 && x.alternateExchange !== null && !(x instanceof DelayedExchange && x.held === msg)) {
       const ae = this.exchanges.get(x.alternateExchange);

@@ -67,14 +67,23 @@ export function writeContentHeaderProps(
   w.u8(FRAME_END);
 }
 
-/** Body frames of at most frameMax - 8 payload bytes each (frameMax 0: one frame); none for an empty body. */
-export function writeBody(w: Writer, channel: number, body: Buffer, frameMax: number): void {
-  const total = body.length;
+/**
+ * Body frames of at most frameMax - 8 payload bytes each (frameMax 0: one frame); none for an empty body.
+ * `body` is one buffer or several in order (a large body kept as the socket chunks it arrived in); pieces of
+ * REF_MIN bytes or more are queued by reference, so a large body reaches the socket without a copy.
+ */
+export function writeBody(w: Writer, channel: number, body: Buffer | readonly Buffer[], frameMax: number): void {
+  const one = Buffer.isBuffer(body);
+  let total = 0;
+  if (one) total = body.length;
+  else for (const b of body) total += b.length;
   const max = frameMax > FRAME_OVERHEAD ? frameMax - FRAME_OVERHEAD : frameMax === 0 ? total : 1;
+  // the piece being written: parts[pi] from offset po
+  let pi = 0;
+  let po = 0;
   for (let off = 0; off < total; off += max) {
     const n = Math.min(max, total - off);
-    const byRef = n >= REF_MIN;
-    w.ensure(byRef ? FRAME_OVERHEAD : n + FRAME_OVERHEAD);
+    w.ensure(FRAME_OVERHEAD);
     const b = w.buf;
     const p = w.pos;
     b[p] = 3;
@@ -84,16 +93,37 @@ export function writeBody(w: Writer, channel: number, body: Buffer, frameMax: nu
     b[p + 4] = n >>> 16;
     b[p + 5] = n >>> 8;
     b[p + 6] = n;
-    if (byRef) {
-      // large payload: the body itself goes to the socket, between the frame header and frame end
-      w.pos = p + 7;
-      w.ref(off === 0 && n === total ? body : body.subarray(off, off + n));
-      w.u8(FRAME_END);
+    w.pos = p + 7;
+    if (one) {
+      piece(w, body, off, off + n);
     } else {
-      body.copy(b, p + 7, off, off + n);
-      b[p + 7 + n] = FRAME_END;
-      w.pos = p + 8 + n;
+      let need = n;
+      while (need > 0) {
+        const part = body[pi]!;
+        const take = Math.min(need, part.length - po);
+        piece(w, part, po, po + take);
+        need -= take;
+        po += take;
+        if (po === part.length) {
+          pi++;
+          po = 0;
+        }
+      }
     }
+    w.u8(FRAME_END);
+  }
+}
+
+/** src[from, to) into the writer: by reference when large, copied when small. */
+function piece(w: Writer, src: Buffer, from: number, to: number): void {
+  const n = to - from;
+  if (n >= REF_MIN) {
+    // large payload: the bytes themselves go to the socket, between the frame header and frame end
+    w.ref(from === 0 && to === src.length ? src : src.subarray(from, to));
+  } else {
+    w.ensure(n + 1);
+    src.copy(w.buf, w.pos, from, to);
+    w.pos += n;
   }
 }
 

@@ -25,9 +25,37 @@ export function rd64(b: Buffer, p: number): number {
   return rd32(b, p) * TWO_32 + rd32(b, p + 4);
 }
 
+/**
+ * Recently decoded short strings (exchange names and routing keys of basic.publish, which repeat): a
+ * direct-mapped cache keyed by a hash of the bytes, the bytes kept in one slab so a miss allocates only the
+ * string. A hit returns the same string object, which also keeps V8's cached hash for the routing table
+ * lookups that follow, and allocates nothing.
+ */
+const CACHE_SLOTS = 1024;
+const CACHE_MAX = 64;
+const cacheBytes = Buffer.alloc(CACHE_SLOTS * CACHE_MAX);
+const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
+const cacheStr: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
 /** UTF-8 string, unchecked (content-bearing methods: RabbitMQ skips the check "for speed"). */
 export function str(b: Buffer, s: number, e: number): string {
-  return s === e ? '' : b.toString('utf8', s, e);
+  const n = e - s;
+  if (n === 0) return '';
+  if (n > CACHE_MAX) return b.toString('utf8', s, e);
+  let h = n;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
+  const at = slot * CACHE_MAX;
+  if (cacheLen[slot] === n) {
+    let i = 0;
+    while (i < n && cacheBytes[at + i] === b[s + i]) i++;
+    if (i === n) return cacheStr[slot]!;
+  }
+  const v = b.toString('utf8', s, e);
+  b.copy(cacheBytes, at, s, e);
+  cacheLen[slot] = n;
+  cacheStr[slot] = v;
+  return v;
 }
 
 /** UTF-8 shortstr, checked (rabbit_binary_parser:assert_utf8/1 → frame_error). */

@@ -14,7 +14,7 @@ export function hasLimit(s: QueueSettings): boolean {
 /** reject-publish(-dlx): would `msg` overflow the queue? (RabbitMQ checks before enqueueing.) */
 export function wouldOverflow(s: QueueSettings, ready: ReadyList, msg: Message): boolean {
   if (s.maxLength >= 0 && ready.length + 1 > s.maxLength) return true;
-  return s.maxLengthBytes >= 0 && ready.bytes + msg.body.length > s.maxLengthBytes;
+  return s.maxLengthBytes >= 0 && ready.bytes + msg.bodySize > s.maxLengthBytes;
 }
 
 /** drop-head: is the queue over a limit now? */

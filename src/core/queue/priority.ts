@@ -26,7 +26,7 @@ export class PriorityReady implements ReadyList {
   push(e: QueuedMessage): void {
     this.level(e).push(e);
     this.len++;
-    this.bytes += e.msg.body.length;
+    this.bytes += e.msg.bodySize;
   }
 
   private top(): FifoReady | undefined {
@@ -38,7 +38,7 @@ export class PriorityReady implements ReadyList {
   private taken(e: QueuedMessage | undefined): QueuedMessage | undefined {
     if (e !== undefined) {
       this.len--;
-      this.bytes -= e.msg.body.length;
+      this.bytes -= e.msg.bodySize;
     }
     return e;
   }
@@ -72,7 +72,7 @@ export class PriorityReady implements ReadyList {
   insertBySeq(e: QueuedMessage): void {
     this.level(e).insertBySeq(e);
     this.len++;
-    this.bytes += e.msg.body.length;
+    this.bytes += e.msg.bodySize;
   }
 
   headExpiry(): number {

@@ -24,12 +24,16 @@ import { DedupCache, dedupOptions } from '../dedup.js';
 const DISPATCH_BUDGET = 4096;
 /**
  * Flow control (RabbitMQ's credit flow, simplified): when a queue with consumers has more than FLOW_HIGH
- * ready messages, publishers into it pause reading until it is back under FLOW_LOW. Consumers then catch up
- * instead of the backlog (and memory) growing without bound. Queues without consumers are not throttled:
- * filling a queue for later is legitimate (memory alarms bound that).
+ * ready messages or FLOW_HIGH_BYTES of ready bodies, publishers into it pause reading until it is back under
+ * both FLOW_LOW and FLOW_LOW_BYTES. Consumers then catch up instead of the backlog (and memory) growing
+ * without bound; counting bytes keeps a large-message backlog small too (20,000 x 64 KiB would be 1.3 GB).
+ * Queues without consumers are not throttled: filling a queue for later is legitimate (the memory alarm
+ * bounds that).
  */
 const FLOW_HIGH = 20000;
 const FLOW_LOW = 5000;
+const FLOW_HIGH_BYTES = 16 * 1024 * 1024;
+const FLOW_LOW_BYTES = 4 * 1024 * 1024;
 
 export interface QueueCallbacks {
   /** The queue wants to be deleted (auto-delete: its last consumer went; x-expires: unused too long). */
@@ -195,7 +199,7 @@ export class Queue {
     const next = this.ready.headExpiry();
     if (next !== 0) this.ttlTimer.armAt(next);
     else this.ttlTimer.cancel();
-    if (this.blockedPublishers.size !== 0 && this.ready.length < FLOW_LOW) this.releasePublishers();
+    if (this.blockedPublishers.size !== 0 && this.caughtUp) this.releasePublishers();
   }
 
   /** drop-head: remove the oldest ready messages while over x-max-length / x-max-length-bytes. */
@@ -240,7 +244,12 @@ export class Queue {
 
   /** Too far behind its consumers: publishers should pause (see FLOW_HIGH). */
   get overloaded(): boolean {
-    return this.ready.length > FLOW_HIGH && this.consumers.length !== 0;
+    return (this.ready.length > FLOW_HIGH || this.ready.bytes > FLOW_HIGH_BYTES) && this.consumers.length !== 0;
+  }
+
+  /** Back under both low-water marks: paused publishers may go on (see FLOW_HIGH). */
+  private get caughtUp(): boolean {
+    return this.ready.length < FLOW_LOW && this.ready.bytes < FLOW_LOW_BYTES;
   }
 
   /** Pause `p` until this queue has caught up. */
@@ -442,7 +451,7 @@ export class Queue {
       } while (this.dispatchAgain);
     } finally {
       this.dispatching = false;
-      if (this.blockedPublishers.size !== 0 && this.ready.length < FLOW_LOW) this.releasePublishers();
+      if (this.blockedPublishers.size !== 0 && this.caughtUp) this.releasePublishers();
     }
   }
 

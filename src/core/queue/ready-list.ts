@@ -83,13 +83,13 @@ export class PagedReady implements ReadyList {
   }
 
   private add(e: QueuedMessage): void {
-    const n = e.msg.body.length;
+    const n = e.msg.bodySize;
     this.memBytes += n;
     backedBytes += n + OVERHEAD;
   }
 
   private sub(e: QueuedMessage): void {
-    const n = e.msg.body.length;
+    const n = e.msg.bodySize;
     this.memBytes -= n;
     backedBytes -= n + OVERHEAD;
   }

@@ -34,12 +34,12 @@ export class FifoReady implements ReadyList {
 
   push(e: QueuedMessage): void {
     this.d.push(e);
-    this.bytes += e.msg.body.length;
+    this.bytes += e.msg.bodySize;
   }
 
   shift(): QueuedMessage | undefined {
     const e = this.d.shift();
-    if (e !== undefined) this.bytes -= e.msg.body.length;
+    if (e !== undefined) this.bytes -= e.msg.bodySize;
     return e;
   }
 
@@ -53,12 +53,12 @@ export class FifoReady implements ReadyList {
 
   removeAt(i: number): QueuedMessage | undefined {
     const e = this.d.removeAt(i);
-    if (e !== undefined) this.bytes -= e.msg.body.length;
+    if (e !== undefined) this.bytes -= e.msg.bodySize;
     return e;
   }
 
   insertBySeq(e: QueuedMessage): void {
-    this.bytes += e.msg.body.length;
+    this.bytes += e.msg.bodySize;
     // requeued messages are usually near the head: scan from there
     const d = this.d;
     const n = d.length;

@@ -294,7 +294,31 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       }
       return;
     }
-    if (this.state === 'closing') return;
+    const ch = this.contentChannel(channel);
+    if (ch === undefined) return;
+    try {
+      if (type === FrameType.HEADER) ch.onContentHeader(payload);
+      else ch.onContentBody(payload);
+    } catch (e) {
+      this.onChannelException(ch, e);
+    }
+  }
+
+  // Called only from the decoder: a large body frame as views of the socket chunks it came in (kept, no copy).
+  onBodyParts(channel: number, parts: Buffer[], size: number): void {
+    if (this.state === 'closed') return;
+    const ch = this.contentChannel(channel);
+    if (ch === undefined) return;
+    try {
+      ch.publisher.onContentBodyParts(parts, size);
+    } catch (e) {
+      this.onChannelException(ch, e);
+    }
+  }
+
+  /** The channel a content frame is for (undefined while closing: it is ignored), or a connection error. */
+  private contentChannel(channel: number): AmqpChannel | undefined {
+    if (this.state === 'closing') return undefined;
     if (channel === 0 || this.state !== 'opened') {
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
@@ -307,12 +331,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
     this.classId = 60;
     this.methodId = 40;
-    try {
-      if (type === FrameType.HEADER) ch.onContentHeader(payload);
-      else ch.onContentBody(payload);
-    } catch (e) {
-      this.onChannelException(ch, e);
-    }
+    return ch;
   }
 
   private onChannelMethod(channel: number, m: AmqpMethod, payload: Buffer): void {
@@ -499,6 +518,16 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
     this.log.error({ err: e, conn: this.name }, 'internal error; closing connection');
     this.closeWithError(541, replyText(541, 'internal error'), this.classId, this.methodId);
+  }
+
+  /**
+   * Writing a delivery threw (a bug: no known input does this). The connection takes nothing more now and
+   * is closed with 541 on the next turn, outside the queue's dispatch loop.
+   */
+  deliveryFailed(e: unknown): void {
+    this.log.error({ err: e, conn: this.name }, 'internal error writing a delivery; closing connection');
+    this.dead = true;
+    setImmediate(() => this.closeWithError(541, replyText(541, 'internal error'), 60, 60));
   }
 
   /** Send connection.close and wait (bounded) for close-ok; nothing else is processed meanwhile. */

@@ -68,7 +68,19 @@ export class AmqpConsumer implements Consumer {
   }
 
   deliver(entry: QueuedMessage, queue: Queue): void {
-    this.ch.deliveries.deliver(this, entry, queue);
+    try {
+      this.ch.deliveries.deliver(this, entry, queue);
+    } catch (e) {
+      // This runs in the publisher's call stack (enqueue → dispatch): a bug here must not reach the
+      // publisher, nor lose the message. The message goes back to the queue (a no-ack delivery was
+      // counted as done: it goes back too, since it never left) and only this connection is closed (541).
+      const tracked = this.ch.deliveries.unacked.get(this.ch.deliveries.lastTag)?.entry === entry;
+      if (!tracked) {
+        if (this.noAck) queue.unackedCount++;
+        queue.requeue([entry]);
+      }
+      this.ch.conn.deliveryFailed(e);
+    }
   }
 
   cancelByServer(_queue: Queue): void {

@@ -60,6 +60,10 @@ export class ChannelDeliveries implements ReplyReceiver {
     return this.prefetchCount;
   }
   private nextTag = 0;
+  /** The last delivery tag handed out on this channel. */
+  get lastTag(): number {
+    return this.nextTag;
+  }
   private txAcks: TxAck[] = [];
   private replyAddress: string | null = null;
   private replyTag = '';
@@ -172,7 +176,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const out = ch.conn.out;
     writeBasicGetOk(out, ch.id, tag, e.redelivered, msg.exchange, msg.routingKey, q.messageCount);
     writeContentHeader(out, ch.id, 60, msg.bodySize, amqpProps(q, e));
-    if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
+    if (msg.bodySize !== 0) writeBody(out, ch.id, msg.bodyParts, ch.conn.frameMax);
     if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
   }
 
@@ -199,7 +203,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     const out = ch.conn.out;
     writeBasicDeliver(out, ch.id, consumerTag, tag, redelivered, msg.exchange, msg.routingKey);
     writeContentHeader(out, ch.id, 60, msg.bodySize, props);
-    if (msg.bodySize !== 0) writeBody(out, ch.id, msg.body, ch.conn.frameMax);
+    if (msg.bodySize !== 0) writeBody(out, ch.id, msg.bodyParts, ch.conn.frameMax);
     ch.conn.scheduleFlush();
   }
 

@@ -75,7 +75,8 @@ export class ChannelPublisher implements SyncWaiter {
   private method: BasicPublish | null = null;
   private props: Buffer | null = null;
   private bodySize = 0;
-  private body: Buffer | null = null;
+  private body: Buffer | Buffer[] | null = null;
+  /** The pieces of a body sent in several frames, in order (kept as they are, joined only if needed). */
   private bodyChunks: Buffer[] | null = null;
   private received = 0;
   private awaitingHeader = false;
@@ -121,19 +122,7 @@ export class ChannelPublisher implements SyncWaiter {
   }
 
   onContentBody(payload: Buffer): void {
-    if (this.method === null || this.awaitingHeader) {
-      throw connectionError(
-        ConnectionReplyCode.UNEXPECTED_FRAME,
-        `expected method frame, got non method frame instead`,
-      );
-    }
-    const n = payload.length;
-    if (this.received + n > this.bodySize) {
-      throw connectionError(
-        ConnectionReplyCode.FRAME_ERROR,
-        `body frame of ${n} bytes exceeds the declared body size ${this.bodySize}`,
-      );
-    }
+    const n = this.checkBody(payload.length);
     if (this.received === 0 && n === this.bodySize) {
       // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it
       // (a large frame assembled by the decoder in a buffer of its own is kept as is).
@@ -142,10 +131,44 @@ export class ChannelPublisher implements SyncWaiter {
       this.complete();
       return;
     }
-    (this.bodyChunks ??= []).push(Buffer.from(payload));
+    this.addPieces(n, Buffer.from(payload));
+  }
+
+  /** A large body frame as views of the socket chunks it arrived in (FrameDecoder onBodyParts): kept, no copy. */
+  onContentBodyParts(parts: Buffer[], size: number): void {
+    const n = this.checkBody(size);
+    if (this.received === 0 && n === this.bodySize) {
+      this.body = parts.length === 1 ? parts[0]! : parts;
+      this.received = n;
+      this.complete();
+      return;
+    }
+    this.addPieces(n, ...parts);
+  }
+
+  private checkBody(n: number): number {
+    if (this.method === null || this.awaitingHeader) {
+      throw connectionError(
+        ConnectionReplyCode.UNEXPECTED_FRAME,
+        `expected method frame, got non method frame instead`,
+      );
+    }
+    if (this.received + n > this.bodySize) {
+      throw connectionError(
+        ConnectionReplyCode.FRAME_ERROR,
+        `body frame of ${n} bytes exceeds the declared body size ${this.bodySize}`,
+      );
+    }
+    return n;
+  }
+
+  private addPieces(n: number, ...pieces: Buffer[]): void {
+    const chunks = (this.bodyChunks ??= []);
+    for (const p of pieces) chunks.push(p);
     this.received += n;
     if (this.received === this.bodySize) {
-      this.body = Buffer.concat(this.bodyChunks, this.bodySize);
+      // many small pieces are joined (one copy); large ones stay pieces, written to consumers by reference
+      this.body = chunks.length <= 64 ? chunks : Buffer.concat(chunks, this.bodySize);
       this.bodyChunks = null;
       this.complete();
     }
@@ -322,7 +345,7 @@ export class ChannelPublisher implements SyncWaiter {
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
     writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
-    writeBody(out, this.ch.id, msg.body, this.ch.conn.frameMax);
+    writeBody(out, this.ch.id, msg.bodyParts, this.ch.conn.frameMax);
     this.ch.conn.scheduleFlush();
   }
 

@@ -73,6 +73,29 @@ test('amqps: publish and get over TLS, server certificate verified by the client
   }
 });
 
+test('amqps: large messages (TLS delivers 16 KiB records, so a body spans many chunks) arrive intact', async () => {
+  const b = await start();
+  try {
+    const conn = await amqp.connect(`amqps://guest:guest@127.0.0.1:${b.amqpsPort}?frameMax=131072`, { ca: [cert] });
+    const ch = await conn.createChannel();
+    const q = await ch.assertQueue('', { exclusive: true });
+    const sent = [40000, 65536, 131064, 500000].map((n, i) => {
+      const body = Buffer.allocUnsafe(n);
+      for (let j = 0; j < n; j++) body[j] = (j * 17 + i) & 255;
+      return body;
+    });
+    for (const body of sent) ch.sendToQueue(q.queue, body);
+    const got: Buffer[] = [];
+    await ch.consume(q.queue, (m) => m && got.push(m.content), { noAck: true });
+    for (let i = 0; i < 250 && got.length < sent.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got.length, sent.length);
+    got.forEach((body, i) => assert.ok(body.equals(sent[i]!), `message ${i}`));
+    await conn.close();
+  } finally {
+    await b.close();
+  }
+});
+
 test('amqps with failIfNoPeerCert refuses a client without a certificate', async () => {
   const b = await start({ verifyPeer: true, failIfNoPeerCert: true });
   try {

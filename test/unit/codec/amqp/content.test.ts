@@ -120,3 +120,28 @@ test('a large frame split across reads is handed to the handler in a buffer of i
   assert.deepEqual(seen, [true]);
   assert.equal(d.payloadIsCopy, false);
 });
+
+test('a body given as several buffers is framed as their concatenation, large pieces by reference', () => {
+  const whole = Buffer.alloc(150000);
+  for (let i = 0; i < whole.length; i++) whole[i] = (i * 7) & 255;
+  // pieces that straddle frame boundaries, small and large
+  const pieces = [
+    whole.subarray(0, 100),
+    whole.subarray(100, 70000),
+    whole.subarray(70000, 70001),
+    whole.subarray(70001),
+  ];
+  for (const frameMax of [0, 4096, 131072]) {
+    const w = new Writer(4096);
+    writeBody(w, 2, pieces, frameMax);
+    const out = w.takeParts()!;
+    const wire = Buffer.isBuffer(out) ? out : Buffer.concat(out);
+    const frames: Buffer[] = [];
+    new FrameDecoder({ onFrame: (_t: number, _c: number, p: Buffer) => void frames.push(Buffer.from(p)) }, 0).push(
+      wire,
+    );
+    assert.deepEqual(Buffer.concat(frames), whole, `frameMax ${frameMax}`);
+    if (frameMax !== 0) assert.ok(frames.every((f) => f.length <= frameMax - 8));
+    if (frameMax === 131072) assert.ok(!Buffer.isBuffer(out) && out.some((b) => b.buffer === whole.buffer));
+  }
+});

@@ -220,3 +220,57 @@ test('parseProtocolHeader', () => {
   assert.equal(parseProtocolHeader(Buffer.from('GET / HTTP/1.1')), 'bad');
   assert.equal(parseProtocolHeader(Buffer.from('X')), 'bad');
 });
+
+/** Collects frames, and large split body frames as the views it was given (onBodyParts). */
+class PartsCollector extends Collector {
+  parts: { channel: number; parts: Buffer[]; size: number }[] = [];
+  onBodyParts(channel: number, parts: Buffer[], size: number): void {
+    this.parts.push({ channel, parts, size });
+  }
+}
+
+test('a large body frame split across chunks is handed over as views of the chunks, not copied', () => {
+  const body = Buffer.alloc(65536);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 255;
+  const w = new Writer(4096);
+  writeBasicAck(w, 1, 1, false);
+  writeBody(w, 5, body, 131072);
+  writeBasicAck(w, 1, 2, false);
+  const parts = w.takeParts()!;
+  const wire = Buffer.isBuffer(parts) ? Buffer.from(parts) : Buffer.concat(parts);
+  for (const cut of [20, 21 + 7, 21 + 8, 40000, wire.length - 22, wire.length - 21, wire.length - 20]) {
+    for (const second of [cut + 1, wire.length]) {
+      const chunks = [wire.subarray(0, cut), wire.subarray(cut, second), wire.subarray(second)].filter((c) => c.length);
+      const c = new PartsCollector();
+      const d = new FrameDecoder(c, 131072);
+      for (const ch of chunks) d.push(ch);
+      assert.equal(d.buffered, 0);
+      const split = c.parts.length === 1;
+      if (split) {
+        const p = c.parts[0]!;
+        assert.equal(p.channel, 5);
+        assert.equal(p.size, body.length);
+        assert.deepEqual(Buffer.concat(p.parts), body);
+        // views of the chunks themselves
+        assert.ok(p.parts.every((v) => chunks.some((ch) => ch.buffer === v.buffer)));
+      } else {
+        assert.deepEqual(c.frames[1]!.payload, body, `cut ${cut}`);
+      }
+      assert.equal(c.frames.length, split ? 2 : 3);
+      assert.equal(c.frames.at(-1)!.type, 1);
+    }
+  }
+});
+
+test('a split large body frame with a bad frame-end is 501 and the stream is abandoned', () => {
+  const bytes = Buffer.concat([Buffer.from([3, 0, 1, 0, 0, 0x9c, 0x40]), Buffer.alloc(40000, 1), Buffer.from([0])]);
+  const c = new PartsCollector();
+  const d = new FrameDecoder(c, 131072);
+  d.push(bytes.subarray(0, 1000));
+  assert.throws(
+    () => d.push(bytes.subarray(1000)),
+    (e: unknown) => e instanceof CodecError && e.replyCode === 501 && /invalid_frame_end_marker,0/.test(e.message),
+  );
+  d.push(Buffer.from([8, 0, 0, 0, 0, 0, 0, 0xce]));
+  assert.equal(c.parts.length + c.frames.length, 0);
+});
