@@ -7,7 +7,9 @@
 // arrives within one 100 ms sample) instead of growing with the backlog, and nothing is lost.
 //   node bench/memory/flood.mjs [SECONDS=20] [WATERMARK=256MiB] [SIZE=4096] [MODE=none|slow]
 // Run on purpose (it floods for SECONDS); npm test runs a short version (test/clients/amqplib/memory-alarm).
+/* global fetch */
 import amqp from 'amqplib';
+import { setImmediate, setTimeout } from 'node:timers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
