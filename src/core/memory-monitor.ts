@@ -13,6 +13,11 @@
 // - 'rss': the resident set size, as RabbitMQ's default on Linux; closer to what the OS sees, but may stay
 //   over the watermark after the memory is free for reuse (see above).
 //
+// Whatever the watermark, the alarm is also raised while V8's heap is over 3/4 of its own limit
+// (heap_size_limit, ~4 GiB by default, --max-old-space-size): with small messages in memory (~450 bytes of
+// heap each) the heap would otherwise run out, and the process die, before a watermark of 0.4 of a large
+// RAM is reached. RabbitMQ (one Erlang heap per process) has no such second limit.
+//
 // Either value only falls once V8 has collected the dropped messages, and an idle broker may not collect
 // for minutes. So, as RabbitMQ runs a full GC when the alarm is set (rabbit_alarm: background_gc:run()),
 // while the alarm is raised the monitor forces a full GC (V8's gc(), exposed lazily the first time it is
@@ -21,7 +26,7 @@
 // while under the watermark.
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from '../util/logger.js';
 
@@ -33,6 +38,7 @@ export type MemoryWatermark = { relative: number } | { absolute: number };
 export interface MemorySample {
   rss: number;
   heapTotal: number;
+  heapUsed: number;
   arrayBuffers: number;
 }
 
@@ -47,6 +53,8 @@ export interface MemoryMonitorOptions {
   /** Tests inject these; the defaults read the process and the machine. */
   sample?: () => MemorySample;
   totalMemory?: number;
+  /** V8's heap_size_limit. */
+  heapLimit?: number;
   /** A full GC; null: never force one. Default: V8's gc(), exposed when first needed. */
   gc?: (() => void) | null;
   now?: () => number;
@@ -60,6 +68,8 @@ const FAST_INTERVAL = 100;
 const AFTER_GC = 250;
 /** vm_memory_monitor's MAX_VM_MEMORY_HIGH_WATERMARK: a larger relative watermark is taken as 1.0. */
 const MAX_RELATIVE = 1.0;
+/** The alarm is raised too while V8's used heap is over this share of its limit. */
+const HEAP_SHARE = 0.75;
 /** A forced GC may take this share of the time at most... */
 const GC_SHARE = 0.05;
 /** ...and comes at most this often (while consumers drain, the alarm clears at the GC after they did). */
@@ -73,6 +83,10 @@ export class MemoryMonitor {
   limit = 0;
   /** Total memory the relative watermark applies to (RAM, or the cgroup limit when lower). */
   readonly total: number;
+  /** V8's heap limit: past 3/4 of it the alarm is raised whatever the watermark. */
+  readonly heapLimit: number;
+  /** V8's used heap as last sampled. */
+  heapUsed = 0;
   alarmed = false;
   watermark: MemoryWatermark;
   readonly strategy: MemoryStrategy;
@@ -93,6 +107,7 @@ export class MemoryMonitor {
     this.now = o.now ?? Date.now;
     this.gc = o.gc;
     this.total = o.totalMemory ?? availableMemory();
+    this.heapLimit = o.heapLimit ?? getHeapStatistics().heap_size_limit;
     const s = this.sample();
     // the native part of the process (code, libuv, stacks) that V8 does not count, taken as constant
     this.baseline = Math.max(0, s.rss - s.heapTotal - s.arrayBuffers);
@@ -144,14 +159,18 @@ export class MemoryMonitor {
 
   private update(s: MemorySample): void {
     this.used = this.strategy === 'rss' ? s.rss : s.heapTotal + s.arrayBuffers + this.baseline;
+    this.heapUsed = s.heapUsed;
     // vm_memory_monitor: alarmed while ProcMem > MemLimit (a limit of 0 blocks every publisher)
-    const alarmed = this.used > this.limit;
+    const heapHigh = s.heapUsed > HEAP_SHARE * this.heapLimit;
+    const alarmed = this.used > this.limit || heapHigh;
     if (alarmed === this.alarmed) return;
     this.alarmed = alarmed;
     const log = this.o.log;
     if (alarmed) {
       this.nextGcAt = 0; // collect at once, as rabbit_alarm does when the alarm is set
-      log.info(`vm_memory_high_watermark set. Memory used:${this.used} allowed:${this.limit}`);
+      if (heapHigh && this.used <= this.limit) {
+        log.info(`V8 heap high: ${s.heapUsed} bytes used of its ${this.heapLimit}-byte limit (--max-old-space-size)`);
+      } else log.info(`vm_memory_high_watermark set. Memory used:${this.used} allowed:${this.limit}`);
       log.warn(
         `memory resource limit alarm set on node ${this.o.node}.\n\n` +
           '**********************************************************\n' +
@@ -207,7 +226,7 @@ export class MemoryMonitor {
 
 function defaultSample(): MemorySample {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers };
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 const MiB = 1024 * 1024;
 
 function setup(over: Partial<MemoryMonitorOptions> = {}) {
-  const s: MemorySample = { rss: 100 * MiB, heapTotal: 30 * MiB, arrayBuffers: 10 * MiB };
+  const s: MemorySample = { rss: 100 * MiB, heapTotal: 30 * MiB, heapUsed: 20 * MiB, arrayBuffers: 10 * MiB };
   const lines: { level: number; msg: string }[] = [];
   const log = pino(
     { level: 'debug' },
@@ -31,6 +31,7 @@ function setup(over: Partial<MemoryMonitorOptions> = {}) {
     onChange: (on) => changes.push(on),
     sample: () => ({ ...s }),
     totalMemory: 1000 * MiB,
+    heapLimit: 4096 * MiB,
     gc: () => void gcs++,
     now: () => now,
     ...over,
@@ -144,6 +145,26 @@ test('a slow GC waits 20 times its duration before the next (at most 5% of the t
   assert.equal(m.check(), false, '60 ms GC: the next one only after ~1.2 s');
   now += 300;
   assert.equal(m.check(), true);
+});
+
+test("V8's heap over 3/4 of its limit raises the alarm whatever the watermark", () => {
+  const { m, s, changes, lines } = setup({ watermark: { relative: 1 }, heapLimit: 400 * MiB });
+  s.heapUsed = 300 * MiB; // exactly 3/4: not over
+  m.check();
+  assert.deepEqual(changes, []);
+  s.heapUsed = 301 * MiB;
+  m.check();
+  assert.deepEqual(changes, [true]);
+  assert.ok(m.used < m.limit);
+  assert.ok(
+    lines.some(
+      (l) => l.msg === `V8 heap high: ${301 * MiB} bytes used of its ${400 * MiB}-byte limit (--max-old-space-size)`,
+    ),
+  );
+  assert.ok(lines.some((l) => l.msg.startsWith('memory resource limit alarm set on node warren@test.')));
+  s.heapUsed = 100 * MiB;
+  m.check();
+  assert.deepEqual(changes, [true, false]);
 });
 
 test('set_vm_memory_high_watermark takes effect at once; 0 blocks every publisher', () => {
