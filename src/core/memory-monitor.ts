@@ -251,13 +251,17 @@ function exposeGc(log: Logger): (() => void) | null {
  * lower (a container). RabbitMQ 3.10 reads /proc/meminfo only; its docs advise an absolute watermark in
  * containers for that reason, which Warren does not need.
  */
-export function availableMemory(): number {
-  let total = totalmem();
-  const constrained = process.constrainedMemory?.() ?? 0;
+export function availableMemory(
+  ram = totalmem(),
+  constrained = process.constrainedMemory?.() ?? 0,
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): number {
+  let total = ram;
   if (constrained > 0 && constrained < total) total = constrained;
+  // cgroup v2, then v1 (libuv's constrained memory covers them too; read here in case it does not)
   for (const f of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
     try {
-      const v = Number(readFileSync(f, 'utf8').trim()); // 'max' (no limit) is NaN
+      const v = Number(read(f).trim()); // 'max' (no limit) is NaN
       if (Number.isFinite(v) && v > 0 && v < total) total = v;
     } catch {
       // not in a cgroup with a memory controller

@@ -190,6 +190,30 @@ test('without a way to force a GC the alarm still clears when memory falls', () 
 test('the memory available is the RAM, or less under a cgroup limit', () => {
   const a = availableMemory();
   assert.ok(a > 0 && a <= totalmem());
+  const GiB = 1024 ** 3;
+  const files = (m: Record<string, string>) => (f: string) => {
+    if (!(f in m)) throw new Error('ENOENT');
+    return m[f]!;
+  };
+  assert.equal(availableMemory(16 * GiB, 0, files({})), 16 * GiB);
+  // cgroup v2: 'max' is no limit; a number under the RAM is the limit
+  assert.equal(availableMemory(16 * GiB, 0, files({ '/sys/fs/cgroup/memory.max': 'max\n' })), 16 * GiB);
+  assert.equal(availableMemory(16 * GiB, 0, files({ '/sys/fs/cgroup/memory.max': '2147483648\n' })), 2 * GiB);
+  // cgroup v1 without a limit reports a huge number
+  const v1 = '/sys/fs/cgroup/memory/memory.limit_in_bytes';
+  assert.equal(availableMemory(16 * GiB, 0, files({ [v1]: '9223372036854771712\n' })), 16 * GiB);
+  assert.equal(availableMemory(16 * GiB, 0, files({ [v1]: '1073741824' })), GiB);
+  // libuv's constrained memory (process.constrainedMemory)
+  assert.equal(availableMemory(16 * GiB, 4 * GiB, files({})), 4 * GiB);
+  const m = new MemoryMonitor({
+    watermark: { relative: 0.4 },
+    strategy: 'allocated',
+    node: 'n',
+    log: pino({ level: 'silent' }),
+    onChange: () => {},
+    totalMemory: availableMemory(16 * GiB, 0, files({ '/sys/fs/cgroup/memory.max': '1073741824' })),
+  });
+  assert.equal(m.limit, Math.trunc(0.4 * GiB));
 });
 
 test('the default GC is V8 gc(), exposed without --expose-gc', () => {
