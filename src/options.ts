@@ -79,6 +79,11 @@ export interface BrokerOptions {
    * the allocator may keep high after memory is freed). See src/core/memory-monitor.ts.
    */
   vmMemoryCalculationStrategy?: MemoryStrategy;
+  /**
+   * The total memory a relative watermark applies to, instead of what the OS reports (RabbitMQ
+   * total_memory_available_override_value): bytes or a size ('4GiB'). Default: RAM, or the cgroup limit.
+   */
+  totalMemoryAvailableOverrideValue?: number | string | null;
   /** Target size of a message segment file, bytes (advanced; default 64 MiB). */
   segmentSize?: number | string;
   /**
@@ -143,6 +148,8 @@ export interface ResolvedOptions {
   diskFreeLimit: number;
   memoryHighWatermark: MemoryWatermark;
   memoryCalculationStrategy: MemoryStrategy;
+  /** total_memory_available_override_value in bytes, or null (detect). */
+  totalMemory: number | null;
   segmentSize: number;
   managementPort: number | null;
   managementTlsPort: number | null;
@@ -185,6 +192,10 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     diskFreeLimit: parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit'),
     memoryHighWatermark: memoryWatermark(o),
     memoryCalculationStrategy: memoryStrategy(o.vmMemoryCalculationStrategy),
+    totalMemory:
+      o.totalMemoryAvailableOverrideValue === undefined || o.totalMemoryAvailableOverrideValue === null
+        ? null
+        : parseSize(o.totalMemoryAvailableOverrideValue, 'totalMemoryAvailableOverrideValue'),
     segmentSize: Math.max(4096, parseSize(o.segmentSize ?? 64 * 1024 * 1024, 'segmentSize')),
     managementPort: o.managementPort ?? null,
     managementTlsPort: o.managementTlsPort ?? null,

@@ -69,6 +69,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const memory = new MemoryMonitor({
     watermark: o.memoryHighWatermark,
     strategy: o.memoryCalculationStrategy,
+    ...(o.totalMemory !== null ? { totalMemory: o.totalMemory } : {}),
     node: broker.nodeName,
     log,
     onChange: (on) => broker.alarms.set('memory', on),

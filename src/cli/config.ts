@@ -39,6 +39,7 @@ export interface FlatConfig {
   vmMemoryHighWatermark?: number;
   vmMemoryHighWatermarkAbsolute?: string;
   vmMemoryCalculationStrategy?: string;
+  totalMemoryAvailableOverrideValue?: string;
   segmentSize?: string;
   managementPort?: number | null;
   managementTlsPort?: number | null;
@@ -196,6 +197,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     help: 'allocated (V8 heap + message buffers) or rss: what the memory watermark is compared with',
     defaultText: 'allocated',
     rabbitmqKey: 'vm_memory_calculation_strategy',
+  },
+  {
+    flag: 'total-memory-available-override-value',
+    key: 'totalMemoryAvailableOverrideValue',
+    kind: 'string',
+    help: 'the total memory a relative watermark applies to, instead of what the OS reports (4GiB, …)',
+    rabbitmqKey: 'total_memory_available_override_value',
   },
   {
     flag: 'segment-size',
@@ -359,6 +367,9 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.vmMemoryHighWatermark !== undefined) o.vmMemoryHighWatermark = c.vmMemoryHighWatermark;
   if (c.vmMemoryHighWatermarkAbsolute !== undefined) {
     o.vmMemoryHighWatermarkAbsolute = String(c.vmMemoryHighWatermarkAbsolute);
+  }
+  if (c.totalMemoryAvailableOverrideValue !== undefined) {
+    o.totalMemoryAvailableOverrideValue = String(c.totalMemoryAvailableOverrideValue);
   }
   if (c.vmMemoryCalculationStrategy !== undefined) {
     const st = c.vmMemoryCalculationStrategy;

@@ -63,6 +63,10 @@ test('memory watermark: flag, WARREN_* variable, and rabbitmq.conf names in a co
   assert.equal(c.vmMemoryHighWatermark, 0.3);
   assert.equal(toBrokerOptions(c).diskFreeLimit, '1GB');
   assert.equal(toBrokerOptions(c).vmMemoryCalculationStrategy, 'rss');
+  const t = join(dir, 'total.yaml');
+  writeFileSync(t, 'total_memory_available_override_value: 4GiB\n');
+  assert.equal(resolveOptions(toBrokerOptions(readConfigFile(t))).totalMemory, 4 * 1024 ** 3);
+  assert.equal(resolveOptions({}).totalMemory, null);
   const json = join(dir, 'warren.json');
   writeFileSync(json, JSON.stringify({ 'vm_memory_high_watermark.absolute': 1073741824 }));
   assert.deepEqual(resolveOptions(toBrokerOptions(readConfigFile(json))).memoryHighWatermark, {

@@ -9,7 +9,7 @@ import { eventually } from '../helpers/broker.js';
 
 let api: Api;
 before(async () => {
-  api = await startApi({ vmMemoryHighWatermarkAbsolute: '8GiB' });
+  api = await startApi({ vmMemoryHighWatermarkAbsolute: '8GiB', totalMemoryAvailableOverrideValue: '64GiB' });
 });
 after(async () => {
   await api.b.close();
@@ -22,7 +22,8 @@ const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)
 test('/api/nodes: mem_used, mem_limit, mem_alarm and the disk fields are the monitors’ values', async () => {
   const [n] = (await api.get('/api/nodes')) as Node[];
   const m = api.b.memory;
-  assert.equal(n!['mem_limit'], Math.min(8 * 1024 ** 3, m.total));
+  assert.equal(m.total, 64 * 1024 ** 3, 'total_memory_available_override_value');
+  assert.equal(n!['mem_limit'], 8 * 1024 ** 3);
   assert.equal(n!['mem_alarm'], false);
   assert.equal(n!['mem_calculation_strategy'], 'allocated');
   assert.equal(typeof n!['mem_used'], 'number');
