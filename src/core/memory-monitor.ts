@@ -1,7 +1,8 @@
-// RabbitMQ's memory alarm (vm_memory_monitor): the process's memory is sampled every second and, past the
-// high watermark (vm_memory_high_watermark, default 0.4 of the memory available), the memory alarm is raised
-// and publishers are blocked until it falls back under it (no hysteresis: raised when used > limit, cleared
-// when used <= limit, as vm_memory_monitor:internal_update). https://www.rabbitmq.com/docs/memory
+// RabbitMQ's memory alarm (vm_memory_monitor): the process's memory is sampled every second (every 100 ms
+// from half the watermark on, and while alarmed) and, past the high watermark (vm_memory_high_watermark,
+// default 0.4 of the memory available), the memory alarm is raised and publishers are blocked until it falls
+// back under it (no hysteresis: raised when used > limit, cleared when used <= limit, as
+// vm_memory_monitor:internal_update). https://www.rabbitmq.com/docs/memory
 //
 // What "used" is (`strategy`, RabbitMQ's vm_memory_calculation_strategy):
 // - 'allocated' (default): V8's committed heap (heapTotal) + the ArrayBuffer memory that backs every message
