@@ -83,7 +83,10 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   lastWrite = roughNow();
   /** Exclusive queues declared on this connection, deleted when it closes. */
   readonly exclusiveQueues = new Set<string>();
-  /** connection.blocked sent and not yet unblocked (for management). */
+  /**
+   * Blocked by a resource alarm: it published while one was in effect and is not read until every alarm
+   * clears (RabbitMQ's 'blocked' connection state; management shows 'blocking' before the first publish).
+   */
   blocked = false;
   /** Set when teardown starts: no more deliveries to this connection's consumers. */
   dead = false;
@@ -170,7 +173,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     } catch (e) {
       this.onError(e);
     }
-    if ((this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) && !this.socket.isPaused()) {
+    if ((this.flowBlockedBy.size !== 0 || this.blocked) && !this.socket.isPaused()) {
       this.socket.pause();
     } else if ((this.turnBytes += chunk.length) >= READ_BUDGET && !this.readYielded) {
       // enough for this turn (fairness: net/read-budget.ts): let the other connections in; the flush
@@ -186,35 +189,48 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.turnBytes = 0;
     if (!this.readYielded) return;
     this.readYielded = false;
-    if (this.flowBlockedBy.size === 0 && !(this.alarmBlocked && this.hasPublished) && this.state !== 'closed') {
+    if (this.flowBlockedBy.size === 0 && !this.blocked && this.state !== 'closed') this.socket.resume();
+  }
+
+  /** A resource alarm (memory, disk) is in effect: the next publish blocks this connection. */
+  alarmRaised = false;
+  /** connection.blocked was sent: connection.unblocked follows when the alarms clear. */
+  private blockedSent = false;
+
+  /**
+   * RabbitMQ's alarms (rabbit_reader control_throttle): while one is in effect a connection is 'blocking',
+   * read as usual, so a consumer-only connection keeps consuming and acking; when it publishes
+   * (`blockOnPublish`) it becomes 'blocked'. When every alarm has cleared it is read again and gets
+   * connection.unblocked if it got connection.blocked.
+   */
+  alarm(raised: boolean): void {
+    if (this.state !== 'opened' || raised === this.alarmRaised) return;
+    this.alarmRaised = raised;
+    if (raised || !this.blocked) return;
+    this.blocked = false;
+    if (this.blockedSent) {
+      this.blockedSent = false;
+      writeConnectionUnblocked(this.out, 0);
+      this.scheduleFlush();
+    }
+    if (this.flowBlockedBy.size === 0) {
+      this.lastRead = roughNow();
       this.socket.resume();
     }
   }
 
-  /** Set once a basic.publish arrived: only publishing connections are paused by an alarm (as RabbitMQ). */
-  hasPublished = false;
-  /** A resource alarm (disk) is raised: stop reading from this connection once it publishes. */
-  private alarmBlocked = false;
-
   /**
-   * RabbitMQ's alarms (rabbit_reader control_throttle): connection.blocked with the reason ("low on disk")
-   * to clients that announced the connection.blocked capability, reading paused for publishers; and
-   * connection.unblocked when the alarm clears.
+   * A basic.publish arrived while an alarm is in effect (rabbit_reader publish_received): the connection is
+   * blocked, it gets connection.blocked with the reason ("low on memory") if it announced the capability,
+   * and it is not read after the current chunk (onData) until the alarms clear.
    */
-  alarm(blocked: boolean, reason: string): void {
-    if (this.state !== 'opened' || blocked === this.alarmBlocked) return;
-    this.alarmBlocked = blocked;
+  blockOnPublish(): void {
+    if (this.blocked) return;
+    this.blocked = true;
     if (this.capabilities['connection.blocked'] === true) {
-      if (blocked) writeConnectionBlocked(this.out, 0, reason);
-      else writeConnectionUnblocked(this.out, 0);
-      this.blocked = blocked;
+      this.blockedSent = true;
+      writeConnectionBlocked(this.out, 0, this.server.broker.alarms.reason);
       this.scheduleFlush();
-    }
-    if (blocked) {
-      if (this.hasPublished && !this.socket.isPaused()) this.socket.pause();
-    } else if (this.flowBlockedBy.size === 0) {
-      this.lastRead = roughNow();
-      this.socket.resume();
     }
   }
 
@@ -230,7 +246,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   flowResume(q: Queue): void {
     this.flowBlockedBy.delete(q);
-    if (this.flowBlockedBy.size === 0 && !this.alarmBlocked && this.state !== 'closed') {
+    if (this.flowBlockedBy.size === 0 && !this.blocked && this.state !== 'closed') {
       this.lastRead = roughNow();
       this.socket.resume();
     }
@@ -499,8 +515,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.handshakeTimer = null;
     this.server.broker.register(this);
     writeConnectionOpenOk(this.out, 0);
-    const alarms = this.server.broker.alarms;
-    if (alarms.blocked) queueMicrotask(() => this.alarm(true, alarms.reason));
+    // an alarm already in effect blocks this connection at its first publish
+    this.alarmRaised = this.server.broker.alarms.blocked;
   }
 
   // ---- errors and closing ----------------------------------------------------------------------
@@ -660,7 +676,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       const hb = this.heartbeat * 1000;
       // amqp0-9-1 §4.2.7: a peer silent for more than two intervals is dead
       // (a connection paused by flow control is not read, so its silence proves nothing)
-      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0 && !this.alarmBlocked) {
+      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0 && !this.blocked) {
         this.log.warn({ conn: this.name }, `missed heartbeats from client, timeout: ${this.heartbeat}s`);
         this.teardown();
         this.state = 'closed';
