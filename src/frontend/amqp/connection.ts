@@ -33,7 +33,7 @@ import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
 import { roughNow } from '../../util/rough-clock.js';
-import { READ_BUDGET } from '../net/read-budget.js';
+import { READ_BUDGET, READ_BYTE_SHIFT, READ_COST_FRAME } from '../net/read-budget.js';
 import type { Logger } from '../../util/logger.js';
 import { AmqpChannel } from './channel.js';
 import {
@@ -96,8 +96,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   private readonly flowBlockedBy = new Set<Queue>();
   private headerBuf: Buffer | null = null;
   private flushScheduled = false;
-  /** Input bytes handled this turn (reset by the per-turn flush), and whether reading waits for next turn. */
-  private turnBytes = 0;
+  /** Work done this turn (net/read-budget.ts; reset by the per-turn flush), and whether reading waits. */
+  private turnCost = 0;
   private readYielded = false;
   private socketBlocked = false;
   private handshakeTimer: NodeJS.Timeout | null = null;
@@ -175,7 +175,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
     if ((this.flowBlockedBy.size !== 0 || this.blocked) && !this.socket.isPaused()) {
       this.socket.pause();
-    } else if ((this.turnBytes += chunk.length) >= READ_BUDGET && !this.readYielded) {
+    } else if ((this.turnCost += chunk.length >>> READ_BYTE_SHIFT) >= READ_BUDGET && !this.readYielded) {
       // enough for this turn (fairness: net/read-budget.ts): let the other connections in; the flush
       // scheduled below (next phase) reads on
       this.readYielded = true;
@@ -186,7 +186,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   /** Called once per turn by the flush: the read budget starts again, and a yielded socket reads on. */
   private endTurn(): void {
-    this.turnBytes = 0;
+    this.turnCost = 0;
     if (!this.readYielded) return;
     this.readYielded = false;
     if (this.flowBlockedBy.size === 0 && !this.blocked && this.state !== 'closed') this.socket.resume();
@@ -294,6 +294,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   // Called only from the decoder, synchronously, per frame. Hot path.
   onFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closed') return;
+    this.turnCost += READ_COST_FRAME;
     if (type === FrameType.METHOD) {
       const m = decodeMethod(payload);
       this.classId = (m.id >>> 16) & 0xffff;

@@ -6,8 +6,19 @@
 // gets the same from its scheduler: a reader process is preempted after its reductions.
 import type { Duplex } from 'node:stream';
 
-/** Input bytes one connection may have handled in one event-loop turn before it reads on next turn. */
+/**
+ * The work one connection may do in one event-loop turn before it reads on next turn, in units of
+ * READ_COST_BYTE per input byte and READ_COST_FRAME per frame (where a front end counts frames). Work per
+ * turn is mostly per message, not per byte: 64 KiB of 16-byte publishes is ~1,800 messages, 64 KiB of one
+ * large message is one. Counting bytes alone held a 64 KiB-message publisher to one message per turn
+ * (throughput -30%, broker CPU per message +60%). With these weights a turn is ~900 small publishes
+ * (about 2 ms) or ~2 MiB of large bodies.
+ */
 export const READ_BUDGET = 65536;
+/** Cost of one input byte (1/32 of a unit: 2 MiB of bodies fill the budget). */
+export const READ_BYTE_SHIFT = 5;
+/** Cost of one frame (AMQP): three per small publish. */
+export const READ_COST_FRAME = 24;
 
 /** For front ends without a per-turn callback of their own (MQTT, STOMP; AMQP uses its flush). */
 export class ReadBudget {
