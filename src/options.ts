@@ -1,6 +1,7 @@
 // The options of startBroker(), with their defaults. The CLI (src/cli/) maps flags, WARREN_* environment
 // variables and a config file onto this one shape; nothing else reads the environment.
 import { parseSize } from './util/size.js';
+import type { MemoryStrategy, MemoryWatermark } from './core/memory-monitor.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -61,6 +62,28 @@ export interface BrokerOptions {
    * RabbitMQ's units ('50MB', '1GiB'). Default '50MB', as RabbitMQ.
    */
   diskFreeLimit?: number | string;
+  /**
+   * Memory high watermark as a fraction of the memory available (RAM, or the cgroup limit when lower), past
+   * which publishers are blocked (RabbitMQ vm_memory_high_watermark.relative). Default 0.4, as RabbitMQ 3.x;
+   * 0 blocks every publisher; above 1.0 counts as 1.0.
+   */
+  vmMemoryHighWatermark?: number;
+  /**
+   * Memory high watermark in bytes, or a string with RabbitMQ's units ('2GB', '1GiB'); overrides the relative
+   * one (RabbitMQ vm_memory_high_watermark.absolute). Capped at the memory available. Default: none.
+   */
+  vmMemoryHighWatermarkAbsolute?: number | string | null;
+  /**
+   * What the watermark is compared with (RabbitMQ vm_memory_calculation_strategy): 'allocated' (default: V8
+   * heap + message buffers + native overhead; falls when queues drain) or 'rss' (resident set size, which
+   * the allocator may keep high after memory is freed). See src/core/memory-monitor.ts.
+   */
+  vmMemoryCalculationStrategy?: MemoryStrategy;
+  /**
+   * The total memory a relative watermark applies to, instead of what the OS reports (RabbitMQ
+   * total_memory_available_override_value): bytes or a size ('4GiB'). Default: RAM, or the cgroup limit.
+   */
+  totalMemoryAvailableOverrideValue?: number | string | null;
   /** Target size of a message segment file, bytes (advanced; default 64 MiB). */
   segmentSize?: number | string;
   /**
@@ -123,6 +146,10 @@ export interface ResolvedOptions {
   loopbackUsers: string[];
   defaultVhost: string;
   diskFreeLimit: number;
+  memoryHighWatermark: MemoryWatermark;
+  memoryCalculationStrategy: MemoryStrategy;
+  /** total_memory_available_override_value in bytes, or null (detect). */
+  totalMemory: number | null;
   segmentSize: number;
   managementPort: number | null;
   managementTlsPort: number | null;
@@ -163,6 +190,12 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
     diskFreeLimit: parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit'),
+    memoryHighWatermark: memoryWatermark(o),
+    memoryCalculationStrategy: memoryStrategy(o.vmMemoryCalculationStrategy),
+    totalMemory:
+      o.totalMemoryAvailableOverrideValue === undefined || o.totalMemoryAvailableOverrideValue === null
+        ? null
+        : parseSize(o.totalMemoryAvailableOverrideValue, 'totalMemoryAvailableOverrideValue'),
     segmentSize: Math.max(4096, parseSize(o.segmentSize ?? 64 * 1024 * 1024, 'segmentSize')),
     managementPort: o.managementPort ?? null,
     managementTlsPort: o.managementTlsPort ?? null,
@@ -183,6 +216,24 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
   };
+}
+
+function memoryWatermark(o: BrokerOptions): MemoryWatermark {
+  const abs = o.vmMemoryHighWatermarkAbsolute;
+  if (abs !== undefined && abs !== null) return { absolute: parseSize(abs, 'vmMemoryHighWatermarkAbsolute') };
+  const rel = o.vmMemoryHighWatermark ?? 0.4;
+  if (typeof rel !== 'number' || !Number.isFinite(rel) || rel < 0) {
+    throw new Error(`vmMemoryHighWatermark: expected a fraction such as 0.4, got ${String(rel)}`);
+  }
+  return { relative: rel };
+}
+
+function memoryStrategy(s: string | undefined): MemoryStrategy {
+  if (s === undefined) return 'allocated';
+  if (s !== 'allocated' && s !== 'rss') {
+    throw new Error(`vmMemoryCalculationStrategy: expected allocated or rss, got '${s}'`);
+  }
+  return s;
 }
 
 function guest(): { name: string; password: string } {

@@ -20,6 +20,7 @@ import { ManagementServer } from './management/server.js';
 import { createPrometheusServer } from './management/prometheus.js';
 import { RateSampler } from './management/rates.js';
 import type { Management } from './management/context.js';
+import { MemoryMonitor } from './core/memory-monitor.js';
 
 export interface RunningBroker {
   /** Bound AMQP port, or null when the listener is off. */
@@ -44,6 +45,8 @@ export interface RunningBroker {
   webStompTlsPort: number | null;
   broker: Broker;
   options: ResolvedOptions;
+  /** The memory alarm's monitor: memory used, the watermark, setWatermark() (set_vm_memory_high_watermark). */
+  memory: MemoryMonitor;
   /** Clean shutdown. Idempotent. */
   close(): Promise<void>;
 }
@@ -62,6 +65,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     importDefinitions(broker, defs);
     log.info(`definitions imported from ${o.loadDefinitions}`);
   }
+  // RabbitMQ's memory alarm: past the watermark every front end blocks its publishers (core/alarms.ts)
+  const memory = new MemoryMonitor({
+    watermark: o.memoryHighWatermark,
+    strategy: o.memoryCalculationStrategy,
+    ...(o.totalMemory !== null ? { totalMemory: o.totalMemory } : {}),
+    node: broker.nodeName,
+    log,
+    onChange: (on) => broker.alarms.set('memory', on),
+  });
+  memory.start();
   const amqp = new AmqpServer(broker, o, log);
   const retained = o.storage === 'file' ? await FileRetainedStore.open(o.dataDir, log) : new MemoryRetainedStore();
   const mqtt = new MqttServer(broker, o, log, retained);
@@ -81,6 +94,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     broker,
     rates,
     options: o,
+    memory,
     ports: { amqp: null, amqps: null, management: null, prometheus: null, others: [] },
     nodeName: broker.nodeName,
   };
@@ -209,6 +223,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       if (p !== null) mgmt.ports.others.push({ protocol: names[k], port: p });
     }
   } catch (e) {
+    memory.stop();
     await Promise.all(httpServers.map(closeHttp));
     await Promise.all(listeners.map((l) => l.close()));
     await mqtt.close();
@@ -234,11 +249,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     webStompTlsPort: ports.webStompTls,
     broker,
     options: o,
+    memory,
     close() {
       closing ??= (async () => {
         // Stop accepting first; server.close() resolves only once every socket has gone, so the
         // connections are closed (320 CONNECTION_FORCED) before the listeners are awaited.
         rates.stop();
+        memory.stop();
         const stopped = Promise.all(listeners.map((l) => l.close()));
         await Promise.all(httpServers.map(closeHttp));
         await Promise.all([amqp.close(), mqtt.close(), stomp.close()]);

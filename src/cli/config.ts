@@ -10,9 +10,11 @@ export interface OptionSpec {
   flag: string;
   key: keyof FlatConfig;
   /** 'port': 0 = any free port, off = none; 'port0off': 0 (or off) = none, as the management issue asks. */
-  kind: 'port' | 'port0off' | 'int' | 'string' | 'bool' | 'list';
+  kind: 'port' | 'port0off' | 'int' | 'number' | 'string' | 'bool' | 'list';
   help: string;
   defaultText?: string;
+  /** The rabbitmq.conf key, accepted in config files too (vm_memory_high_watermark.relative, …). */
+  rabbitmqKey?: string;
 }
 
 /** The flat, string-keyed form every source is read into before it becomes BrokerOptions. */
@@ -34,6 +36,10 @@ export interface FlatConfig {
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
   diskFreeLimit?: string;
+  vmMemoryHighWatermark?: number;
+  vmMemoryHighWatermarkAbsolute?: string;
+  vmMemoryCalculationStrategy?: string;
+  totalMemoryAvailableOverrideValue?: string;
   segmentSize?: string;
   managementPort?: number | null;
   managementTlsPort?: number | null;
@@ -167,6 +173,37 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'string',
     help: 'free disk space under which publishers are blocked (RabbitMQ disk_free_limit; 50MB, 1GiB, …)',
     defaultText: '50MB',
+    rabbitmqKey: 'disk_free_limit.absolute',
+  },
+  {
+    flag: 'vm-memory-high-watermark',
+    key: 'vmMemoryHighWatermark',
+    kind: 'number',
+    help: 'memory high watermark, a fraction of RAM (or of the cgroup limit) past which publishers are blocked',
+    defaultText: '0.4',
+    rabbitmqKey: 'vm_memory_high_watermark.relative',
+  },
+  {
+    flag: 'vm-memory-high-watermark-absolute',
+    key: 'vmMemoryHighWatermarkAbsolute',
+    kind: 'string',
+    help: 'memory high watermark in bytes or with a unit (2GB, 1GiB); overrides the relative one',
+    rabbitmqKey: 'vm_memory_high_watermark.absolute',
+  },
+  {
+    flag: 'vm-memory-calculation-strategy',
+    key: 'vmMemoryCalculationStrategy',
+    kind: 'string',
+    help: 'allocated (V8 heap + message buffers) or rss: what the memory watermark is compared with',
+    defaultText: 'allocated',
+    rabbitmqKey: 'vm_memory_calculation_strategy',
+  },
+  {
+    flag: 'total-memory-available-override-value',
+    key: 'totalMemoryAvailableOverrideValue',
+    kind: 'string',
+    help: 'the total memory a relative watermark applies to, instead of what the OS reports (4GiB, …)',
+    rabbitmqKey: 'total_memory_available_override_value',
   },
   {
     flag: 'segment-size',
@@ -257,6 +294,11 @@ export function parseValue(spec: OptionSpec, raw: string | boolean): unknown {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${spec.flag}: not a port: '${s}'`);
       return n;
     }
+    case 'number': {
+      const n = typeof raw === 'string' && raw.trim() === '' ? NaN : Number(raw);
+      if (!Number.isFinite(n) || n < 0) throw new Error(`--${spec.flag}: not a non-negative number: '${String(raw)}'`);
+      return n;
+    }
     case 'int': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0)
@@ -273,7 +315,10 @@ export function parseValue(spec: OptionSpec, raw: string | boolean): unknown {
   }
 }
 
-/** Read a JSON or YAML config file whose keys are the camelCase option names or the flag names. */
+/**
+ * Read a JSON or YAML config file whose keys are the camelCase option names, the flag names, or the
+ * rabbitmq.conf keys where RabbitMQ has one (disk_free_limit.absolute, vm_memory_high_watermark.relative, …).
+ */
 export function readConfigFile(path: string): FlatConfig {
   const text = readFileSync(path, 'utf8');
   const data: unknown = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
@@ -281,9 +326,12 @@ export function readConfigFile(path: string): FlatConfig {
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: expected a mapping of options`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-    const spec = SERVER_OPTIONS.find((s) => s.key === k || s.flag === k);
+    const spec = SERVER_OPTIONS.find((s) => s.key === k || s.flag === k || s.rabbitmqKey === k);
     if (!spec) throw new Error(`${path}: unknown option '${k}'`);
-    out[spec.key] = typeof v === 'string' || typeof v === 'boolean' ? parseValue(spec, v) : v;
+    out[spec.key] =
+      typeof v === 'string' || typeof v === 'boolean' || (spec.kind === 'number' && typeof v === 'number')
+        ? parseValue(spec, typeof v === 'number' ? String(v) : v)
+        : v;
   }
   return out as FlatConfig;
 }
@@ -316,6 +364,19 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
   if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
   if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);
+  if (c.vmMemoryHighWatermark !== undefined) o.vmMemoryHighWatermark = c.vmMemoryHighWatermark;
+  if (c.vmMemoryHighWatermarkAbsolute !== undefined) {
+    o.vmMemoryHighWatermarkAbsolute = String(c.vmMemoryHighWatermarkAbsolute);
+  }
+  if (c.totalMemoryAvailableOverrideValue !== undefined) {
+    o.totalMemoryAvailableOverrideValue = String(c.totalMemoryAvailableOverrideValue);
+  }
+  if (c.vmMemoryCalculationStrategy !== undefined) {
+    const st = c.vmMemoryCalculationStrategy;
+    if (st !== 'allocated' && st !== 'rss')
+      throw new Error(`--vm-memory-calculation-strategy: expected allocated or rss`);
+    o.vmMemoryCalculationStrategy = st;
+  }
   // the server's listeners default on, as RabbitMQ's (startBroker's default is off)
   o.managementPort = c.managementPort === undefined ? 15672 : c.managementPort;
   if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;

@@ -248,6 +248,21 @@ const vhostMissing = (v: string) => new CtlError(`Virtual host '${v}' does not e
 
 type Command = (c: CtlClient, args: string[], o: CtlOptions, io: Io) => Promise<void>;
 
+/** rabbitmqctl status's Alarms section. */
+function alarmLines(n: Row): string[] {
+  const lines: string[] = [];
+  if (n['disk_free_alarm'] === true) lines.push(`Free disk space alarm on node ${String(n['name'])}`);
+  if (n['mem_alarm'] === true) lines.push(`Memory alarm on node ${String(n['name'])}`);
+  return lines.length === 0 ? ['(none)'] : lines;
+}
+
+/** "0.4 of available memory" or "2000000000 bytes", as rabbitmqctl status. */
+function watermarkText(wm: Row): string {
+  const s = wm['setting'] as { relative?: number; absolute?: number } | undefined;
+  if (s?.absolute !== undefined) return `${s.absolute} bytes`;
+  return `${String(s?.relative)} of available memory`;
+}
+
 const info = (o: CtlOptions, io: Io, s: string) => {
   if (!o.quiet) io.out(s + '\n');
 };
@@ -258,8 +273,18 @@ export const COMMANDS: Record<string, Command> = {
     const ov = await c.get<Row>('/api/overview');
     const nodes = await c.get<Row[]>('/api/nodes');
     const n = nodes[0] ?? {};
+    const wm = await c.get<Row>(`/api/nodes/${enc(String(n['name']))}/vm-memory-high-watermark`);
     if (o.formatter === 'json') {
-      io.out(JSON.stringify({ overview: ov, node: n }) + '\n');
+      // rabbitmqctl status --formatter json's names for these
+      const memory = {
+        alarms: alarmLines(n).filter((l) => l !== '(none)'),
+        vm_memory_calculation_strategy: n['mem_calculation_strategy'],
+        vm_memory_high_watermark_setting: wm['setting'],
+        vm_memory_high_watermark_limit: n['mem_limit'],
+        disk_free_limit: n['disk_free_limit'],
+        disk_free: n['disk_free'],
+      };
+      io.out(JSON.stringify({ overview: ov, node: n, ...memory }) + '\n');
       return;
     }
     info(o, io, `Status of node ${String(ov['node'])} ...`);
@@ -277,9 +302,20 @@ export const COMMANDS: Record<string, Command> = {
       '',
       ...Object.entries(ov['object_totals'] as Row).map(([k, v]) => `${k}: ${String(v)}`),
       '',
+      'Alarms',
+      '',
+      ...alarmLines(n),
+      '',
       'Memory',
       '',
       `Total memory used: ${String(n['mem_used'])} bytes`,
+      `Calculation strategy: ${String(n['mem_calculation_strategy'])}`,
+      `Memory high watermark setting: ${watermarkText(wm)}, computed to: ${String(n['mem_limit'])} bytes`,
+      '',
+      'Free Disk Space',
+      '',
+      `Low free disk space watermark: ${String(n['disk_free_limit'])} bytes`,
+      `Free disk space: ${String(n['disk_free'])} bytes`,
       '',
       'Listeners',
       '',
@@ -288,6 +324,28 @@ export const COMMANDS: Record<string, Command> = {
       ),
     ];
     io.out(lines.join('\n') + '\n');
+  },
+  async set_vm_memory_high_watermark(c, args, o, io) {
+    // rabbitmqctl set_vm_memory_high_watermark <fraction> | absolute <value>
+    const ov = await c.get<Row>('/api/overview');
+    const node = String(ov['node']);
+    const path = `/api/nodes/${enc(node)}/vm-memory-high-watermark`;
+    if (args[0] === 'absolute') {
+      need(args, 2);
+      const v = args[1]!;
+      if (!/^\d+(\.\d+)?\s*([kKmMgGtT]i?[bB]?|[kKmMgGtT][bB])?$/.test(v))
+        throw new CtlError(`Bad argument: ${v}`, EX_DATAERR);
+      info(o, io, `Setting memory threshold on ${node} to ${v} bytes ...`);
+      await c.change('PUT', path, { absolute: v });
+      return;
+    }
+    need(args, 1);
+    const f = Number(args[0]);
+    if (args[0]!.trim() === '' || !Number.isFinite(f) || f < 0) {
+      throw new CtlError(`Bad argument: ${args[0]!}`, EX_DATAERR);
+    }
+    info(o, io, `Setting memory threshold on ${node} to ${args[0]!} ...`);
+    await c.change('PUT', path, { relative: f });
   },
   async add_user(c, args, o, io) {
     need(args, 2);

@@ -1,6 +1,7 @@
 // Resource alarms (RabbitMQ's disk and memory alarms): while any is raised, publishing connections are
 // blocked. The core only holds the state; storage raises the disk alarm (free space under diskFreeLimit,
-// or writes failing), and each front end blocks its publishers (AMQP: connection.blocked).
+// or writes failing), the memory monitor (memory-monitor.ts) the memory alarm, and each front end blocks
+// a connection when it publishes during an alarm (AMQP: connection.blocked; MQTT, STOMP: not read).
 export type AlarmName = 'disk' | 'memory';
 
 export interface AlarmListener {
@@ -16,9 +17,9 @@ export class Alarms {
     return this.raised.size !== 0;
   }
 
-  /** RabbitMQ's connection.blocked reason text: "low on disk", "low on memory". */
+  /** RabbitMQ's connection.blocked reason (rabbit_reader blocked_by_message): "low on memory & disk". */
   get reason(): string {
-    return [...this.raised].map((a) => `low on ${a}`).join(' & ');
+    return 'low on ' + [...this.raised].join(' & ');
   }
 
   isRaised(a: AlarmName): boolean {

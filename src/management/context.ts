@@ -5,6 +5,7 @@ import type { Broker } from '../core/broker.js';
 import type { User } from '../core/auth/users.js';
 import type { RateSampler } from './rates.js';
 import type { ResolvedOptions } from '../options.js';
+import type { MemoryMonitor } from '../core/memory-monitor.js';
 
 /** An HTTP answer with RabbitMQ's body, thrown by handlers and turned into the response by the server. */
 export class HttpError extends Error {
@@ -25,6 +26,8 @@ export interface Management {
   broker: Broker;
   rates: RateSampler;
   options: ResolvedOptions;
+  /** The memory alarm's monitor (mem_used, mem_limit, set_vm_memory_high_watermark). */
+  memory: MemoryMonitor;
   /** Bound ports, for /api/overview listeners. */
   ports: {
     amqp: number | null;

@@ -109,7 +109,25 @@ export function renderMetrics(
   gauge('rabbitmq_queues', 'Queues available', queues.length);
   o.metric('rabbitmq_connections_opened_total', 'counter', 'Total number of connections opened');
   o.value('rabbitmq_connections_opened_total', b.allocatedConnections);
-  gauge('rabbitmq_process_resident_memory_bytes', 'Memory used in bytes', process.memoryUsage().rss);
+  // what the memory watermark is compared with, as RabbitMQ (vm_memory_monitor's process memory)
+  gauge('rabbitmq_process_resident_memory_bytes', 'Memory used in bytes', m.memory.used);
+  gauge('rabbitmq_resident_memory_limit_bytes', 'Memory high watermark in bytes', m.memory.limit);
+  gauge('rabbitmq_disk_space_available_limit_bytes', 'Free disk space low watermark in bytes', m.options.diskFreeLimit);
+  const alarm = (name: string, help: string, on: boolean) => {
+    o.metric(name, 'untyped', help);
+    o.value(name, on ? 1 : 0);
+  };
+  alarm('rabbitmq_alarms_file_descriptor_limit', 'is 1 if file descriptor limit alarm is in effect', false);
+  alarm(
+    'rabbitmq_alarms_free_disk_space_watermark',
+    'is 1 if free disk space watermark alarm is in effect',
+    b.alarms.isRaised('disk'),
+  );
+  alarm(
+    'rabbitmq_alarms_memory_used_watermark',
+    'is 1 if VM memory watermark alarm is in effect',
+    b.alarms.isRaised('memory'),
+  );
   gauge('rabbitmq_erlang_uptime_seconds', 'Node uptime', Math.round((Date.now() - b.startedAt) / 1000));
   gauge('rabbitmq_global_consumers', 'Current number of consumers', consumers);
   const counter = (name: string, help: string, v: number) => {

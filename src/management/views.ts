@@ -142,7 +142,8 @@ function fmtHost(a: string): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
-export function connectionJson(c: ClientConnection, node: string): Json {
+/** `alarmed`: a resource alarm is in effect (a connection that has not published since is 'blocking'). */
+export function connectionJson(c: ClientConnection, node: string, alarmed = false): Json {
   const cp = c.clientProperties ?? {};
   const j: Json = {
     auth_mechanism: (c as { authMechanism?: string }).authMechanism ?? 'PLAIN',
@@ -173,7 +174,8 @@ export function connectionJson(c: ClientConnection, node: string): Json {
     ssl_hash: null,
     ssl_key_exchange: null,
     ssl_protocol: null,
-    state: c.blocked ? 'blocked' : 'running',
+    // rabbit_reader info state: blocked (published during an alarm), blocking (alarm, no publish yet)
+    state: c.blocked ? 'blocked' : alarmed ? 'blocking' : 'running',
     timeout: c.heartbeat ?? 0,
     type: 'network',
     user: c.user,

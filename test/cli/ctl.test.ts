@@ -159,6 +159,35 @@ test('policies, definitions, status', async () => {
   const st = await ctl('status');
   assert.match(st.out, /^Status of node warren@/);
   assert.match(st.out, /protocol: amqp/);
+  assert.match(st.out, /\nAlarms\n\n\(none\)\n/);
+  assert.match(st.out, /\nMemory high watermark setting: 0\.4 of available memory, computed to: \d+ bytes\n/);
+});
+
+test('set_vm_memory_high_watermark: a fraction or absolute, status shows the alarm', async () => {
+  const node = api.b.broker.nodeName;
+  try {
+    assert.deepEqual(await ctl('set_vm_memory_high_watermark', '0'), {
+      code: 0,
+      out: `Setting memory threshold on ${node} to 0 ...\n`,
+      err: '',
+    });
+    assert.equal(api.b.broker.alarms.isRaised('memory'), true);
+    const st = await ctl('status');
+    assert.match(st.out, new RegExp(`\nAlarms\n\nMemory alarm on node ${node}\n`));
+    const json = JSON.parse((await ctl('status', '--formatter', 'json')).out) as Record<string, unknown>;
+    assert.deepEqual(json['alarms'], [`Memory alarm on node ${node}`]);
+    assert.deepEqual(json['vm_memory_high_watermark_setting'], { relative: 0 });
+    const abs = await ctl('set_vm_memory_high_watermark', 'absolute', '4GiB');
+    assert.equal(abs.out, `Setting memory threshold on ${node} to 4GiB bytes ...\n`);
+    assert.equal(api.b.memory.limit, Math.min(4 * 1024 ** 3, api.b.memory.total));
+    assert.equal(api.b.broker.alarms.isRaised('memory'), false);
+    assert.match((await ctl('status')).out, /Memory high watermark setting: 4294967296 bytes, computed to: \d+ bytes/);
+    const bad = await ctl('set_vm_memory_high_watermark', 'lots');
+    assert.deepEqual([bad.code, bad.err], [65, 'Error: Bad argument: lots\n']);
+    assert.equal((await ctl('set_vm_memory_high_watermark', 'absolute', 'huge')).code, 65);
+  } finally {
+    api.b.memory.setWatermark({ relative: 0.4 });
+  }
 });
 
 test('bad input: unknown command, missing arguments, bad column, wrong password, broker down', async () => {

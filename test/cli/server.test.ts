@@ -131,6 +131,24 @@ test('a YAML config file is read; flags override it', async () => {
   assert.equal(await s.exited, 0);
 });
 
+test('vm_memory_high_watermark.absolute in a config file: the log says so, and a publisher is blocked past it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const cfg = join(dir, 'rabbit-names.yaml');
+  // 1 MB: under what the process uses, so the alarm is raised at start
+  writeFileSync(cfg, `bind: 127.0.0.1\ndataDir: ${dir}\nvm_memory_high_watermark.absolute: 1MB\n`);
+  const s = await startServer(['--config', cfg, '--amqp-port', '0', '--log-level', 'info']);
+  assert.match(s.stderr(), /Memory high watermark set to 0 MiB \(1000000 bytes\) of \d+ MiB/);
+  assert.match(s.stderr(), /vm_memory_high_watermark set\. Memory used:\d+ allowed:1000000/);
+  assert.match(s.stderr(), /memory resource limit alarm set on node warren@/);
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${s.port}`);
+  const blocked = new Promise<string>((r) => conn.once('blocked', r));
+  const ch = await conn.createChannel();
+  ch.sendToQueue('amq.rabbitmq.nowhere', Buffer.from('x'));
+  assert.equal(await blocked, 'low on memory');
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
+});
+
 test('a bad option value is a clear error and a non-zero exit', () => {
   const r = spawnSync(process.execPath, [BIN, 'server', '--amqp-port', 'nope'], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);

@@ -222,13 +222,13 @@ function python(
   });
 }
 
-function go(scenario: string, title: string): void {
-  it(title, { skip: skipGo }, async () => {
+function go(scenario: string, title: string, opts: { skip?: string | false; broker?: BrokerOptions } = {}): void {
+  it(title, { skip: skipGo || opts.skip || false }, async () => {
     const bin = await buildGo();
     await withBroker(async (b) => {
       const args = [scenario, b.url, uniqueName(`interop-go-${scenario}`)];
       assertOk(await launch(`go ${scenario}`, bin, args, { timeoutMs: SCRIPT_TIMEOUT_MS, env: scriptEnv(b) }).done);
-    });
+    }, opts.broker);
   });
 }
 
@@ -270,6 +270,10 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   go('heartbeat', 'go Heartbeat 2s: idle 5s, the broker heartbeats keep the connection alive (003)');
   go('krakend', 'go KrakenD: no_wait declares, no_local consume, Qos 10, mandatory + properties (001, 002)');
   go('properties', 'go properties and every header field type round-trip');
+  go('blocked', 'go NotifyBlocked "low on memory" for the publisher only, during a memory alarm (watermark 0)', {
+    skip: skipExternal,
+    broker: { vmMemoryHighWatermark: 0, logLevel: 'error' },
+  });
 
   it('pika orders service -> go shipping service across languages (003)', { skip: skipGo || skipPython }, async () => {
     const bin = await buildGo();

@@ -68,6 +68,14 @@ test(
       return n;
     });
     assert.ok(inked > 100, `chart has ${inked} drawn pixels`);
+    // the node's memory against its high watermark; red with "alarm" while the memory alarm is in effect
+    await page.waitForSelector('td:has-text("high watermark")');
+    api.b.memory.setWatermark({ relative: 0 });
+    try {
+      await page.waitForSelector('.alarm:has-text("high watermark — alarm")', { timeout: 5000 });
+    } finally {
+      api.b.memory.setWatermark({ relative: 0.4 });
+    }
 
     await page.click('a[href="#/queues"]');
     await page.waitForSelector('#add-queue');

@@ -19,6 +19,8 @@ export abstract class Exchange {
   argTypes: Record<string, string> = {};
   /** x-message-deduplication on this exchange, else null. */
   readonly dedup: DedupCache | null;
+  /** VHost.route's mark: the routing generation that last reached this exchange (loops, duplicates). */
+  routeMark = 0;
 
   constructor(
     readonly name: string,
@@ -84,11 +86,17 @@ export abstract class Exchange {
   protected abstract removeFromIndex(b: Binding): void;
 }
 
-/** Count of each destination under one key, so two bindings (different args) to one queue route once. */
+/**
+ * Count of each destination under one key, so two bindings (different args) to one queue route once. The
+ * destinations are also kept as an array, rebuilt on the next route after a change: routing appends them
+ * with an indexed loop instead of a Map iterator per message.
+ */
 export class DestinationCounts {
   readonly map = new Map<Destination, number>();
+  private list: Destination[] | null = null;
   add(d: Destination): void {
     this.map.set(d, (this.map.get(d) ?? 0) + 1);
+    this.list = null;
   }
   /** Returns true when the set became empty. */
   remove(d: Destination): boolean {
@@ -96,9 +104,11 @@ export class DestinationCounts {
     if (n === undefined) return this.map.size === 0;
     if (n <= 1) this.map.delete(d);
     else this.map.set(d, n - 1);
+    this.list = null;
     return this.map.size === 0;
   }
   appendTo(out: Destination[]): void {
-    for (const d of this.map.keys()) out.push(d);
+    const l = (this.list ??= [...this.map.keys()]);
+    for (let i = 0; i < l.length; i++) out.push(l[i]!);
   }
 }

@@ -1,6 +1,9 @@
 // Topic exchange: binding keys are dot-separated words where `*` matches one word and `#` zero or more.
 // Routing walks a word trie (no scan of every binding) and caches the result per routing key, the cache
-// dropped on any bind/unbind (nats sublist.go keeps the same kind of cache).
+// dropped on any bind/unbind (nats sublist.go keeps the same kind of cache). A miss walks straight into the
+// caller's array (the vhost drops duplicates with its generation marks) and caches a deduplicated copy
+// (a linear scan, no Set for the usual few destinations): with more distinct keys than the cache holds
+// (device ids in the key, MQTT topics), every publish is a miss, so the miss path must stay cheap.
 import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
 import { DestinationCounts, Exchange } from './exchange.js';
@@ -33,15 +36,15 @@ export class TopicExchange extends Exchange {
   }
 
   override routeKey(key: string, out: Destination[]): void {
-    let hit = this.cache.get(key);
-    if (hit === undefined) {
-      const found = new Set<Destination>();
-      walk(this.root, splitWords(key), 0, found);
-      hit = [...found];
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(key, hit);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
+      return;
     }
-    for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
+    const base = out.length;
+    walk(this.root, splitWords(key), 0, out);
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(key, distinct(out, base));
   }
 
   protected addToIndex(b: Binding): void {
@@ -83,13 +86,28 @@ export class TopicExchange extends Exchange {
   }
 }
 
-function walk(node: TrieNode, words: string[], i: number, out: Set<Destination>): void {
-  if (node.hash !== null) {
-    // '#' consumes zero or more words
-    for (let j = i; j <= words.length; j++) walk(node.hash, words, j, out);
+/** out[base..] without duplicates, as a new array (a linear scan for the usual few, a Set past 32). */
+function distinct(out: Destination[], base: number): Destination[] {
+  const n = out.length - base;
+  if (n > 32) return [...new Set(out.slice(base))];
+  const r: Destination[] = [];
+  for (let i = base; i < out.length; i++) {
+    const d = out[i]!;
+    if (!r.includes(d)) r.push(d);
+  }
+  return r;
+}
+
+/** Appends the destinations of every binding matching words[i..] below `node` (duplicates possible). */
+function walk(node: TrieNode, words: string[], i: number, out: Destination[]): void {
+  const h = node.hash;
+  if (h !== null) {
+    // '#' consumes zero or more words; a trailing '#' (nothing below it) matches whatever is left at once
+    if (h.children.size === 0 && h.star === null && h.hash === null) h.dests?.appendTo(out);
+    else for (let j = i; j <= words.length; j++) walk(h, words, j, out);
   }
   if (i === words.length) {
-    if (node.dests !== null) for (const d of node.dests.map.keys()) out.add(d);
+    if (node.dests !== null) node.dests.appendTo(out);
     return;
   }
   const child = node.children.get(words[i]!);

@@ -60,6 +60,8 @@ export class Queue {
   readonly createdAt = roughNow();
   /** Counters for management and metrics: plain numbers bumped in place. */
   stats = { published: 0, delivered: 0, acked: 0, redelivered: 0 };
+  /** VHost.route's mark: the routing generation that last reached this queue (each queue gets one copy). */
+  routeMark = 0;
 
   /** Publishers paused by this queue's flow control. */
   private readonly blockedPublishers = new Set<FlowControlled>();

@@ -33,6 +33,7 @@ import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { READ_BUDGET, READ_BYTE_SHIFT, READ_COST_FRAME } from '../net/read-budget.js';
 import type { Logger } from '../../util/logger.js';
 import { AmqpChannel } from './channel.js';
 import {
@@ -91,7 +92,10 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   lastWrite = roughNow();
   /** Exclusive queues declared on this connection, deleted when it closes. */
   readonly exclusiveQueues = new Set<string>();
-  /** connection.blocked sent and not yet unblocked (for management). */
+  /**
+   * Blocked by a resource alarm: it published while one was in effect and is not read until every alarm
+   * clears (RabbitMQ's 'blocked' connection state; management shows 'blocking' before the first publish).
+   */
   blocked = false;
   /** Set when teardown starts: no more deliveries to this connection's consumers. */
   dead = false;
@@ -101,6 +105,9 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   private readonly flowBlockedBy = new Set<Queue>();
   private headerBuf: Buffer | null = null;
   private flushScheduled = false;
+  /** Work done this turn (net/read-budget.ts; reset by the per-turn flush), and whether reading waits. */
+  private turnCost = 0;
+  private readYielded = false;
   private socketBlocked = false;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
@@ -176,7 +183,12 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     } catch (e) {
       this.onError(e);
     }
-    if ((this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) && !this.socket.isPaused()) {
+    if ((this.flowBlockedBy.size !== 0 || this.blocked) && !this.socket.isPaused()) {
+      this.socket.pause();
+    } else if ((this.turnCost += chunk.length >>> READ_BYTE_SHIFT) >= READ_BUDGET && !this.readYielded) {
+      // enough for this turn (fairness: net/read-budget.ts): let the other connections in; the flush
+      // scheduled below (next phase) reads on
+      this.readYielded = true;
       this.socket.pause();
     }
     this.scheduleFlush();
@@ -209,36 +221,59 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     if (!this.yielded && (this.state as State) !== 'closed') this.resumeReading();
   }
 
-  /** Read again unless flow control, an alarm or a yielded turn keeps the socket paused. */
+  /** Read again unless flow control, an alarm, the read budget or a yielded turn keeps the socket paused. */
   private resumeReading(): void {
-    if (this.yielded || this.flowBlockedBy.size !== 0 || (this.alarmBlocked && this.hasPublished)) return;
-    this.socket.resume();
+    if (this.yielded || this.readYielded || this.flowBlockedBy.size !== 0 || this.blocked) return;
+    if (this.state !== 'closed') this.socket.resume();
   }
 
-  /** Set once a basic.publish arrived: only publishing connections are paused by an alarm (as RabbitMQ). */
-  hasPublished = false;
-  /** A resource alarm (disk) is raised: stop reading from this connection once it publishes. */
-  private alarmBlocked = false;
+  /** Called once per turn by the flush: the read budget starts again, and a yielded socket reads on. */
+  private endTurn(): void {
+    this.turnCost = 0;
+    if (!this.readYielded) return;
+    this.readYielded = false;
+    this.resumeReading();
+  }
+
+  /** A resource alarm (memory, disk) is in effect: the next publish blocks this connection. */
+  alarmRaised = false;
+  /** connection.blocked was sent: connection.unblocked follows when the alarms clear. */
+  private blockedSent = false;
 
   /**
-   * RabbitMQ's alarms (rabbit_reader control_throttle): connection.blocked with the reason ("low on disk")
-   * to clients that announced the connection.blocked capability, reading paused for publishers; and
-   * connection.unblocked when the alarm clears.
+   * RabbitMQ's alarms (rabbit_reader control_throttle): while one is in effect a connection is 'blocking',
+   * read as usual, so a consumer-only connection keeps consuming and acking; when it publishes
+   * (`blockOnPublish`) it becomes 'blocked'. When every alarm has cleared it is read again and gets
+   * connection.unblocked if it got connection.blocked.
    */
-  alarm(blocked: boolean, reason: string): void {
-    if (this.state !== 'opened' || blocked === this.alarmBlocked) return;
-    this.alarmBlocked = blocked;
-    if (this.capabilities['connection.blocked'] === true) {
-      if (blocked) writeConnectionBlocked(this.out, 0, reason);
-      else writeConnectionUnblocked(this.out, 0);
-      this.blocked = blocked;
+  alarm(raised: boolean): void {
+    if (this.state !== 'opened' || raised === this.alarmRaised) return;
+    this.alarmRaised = raised;
+    if (raised || !this.blocked) return;
+    this.blocked = false;
+    if (this.blockedSent) {
+      this.blockedSent = false;
+      writeConnectionUnblocked(this.out, 0);
       this.scheduleFlush();
     }
-    if (blocked) {
-      if (this.hasPublished && !this.socket.isPaused()) this.socket.pause();
-    } else if (this.flowBlockedBy.size === 0) {
+    if (this.flowBlockedBy.size === 0) {
       this.lastRead = roughNow();
       this.resumeReading();
+    }
+  }
+
+  /**
+   * A basic.publish arrived while an alarm is in effect (rabbit_reader publish_received): the connection is
+   * blocked, it gets connection.blocked with the reason ("low on memory") if it announced the capability,
+   * and it is not read after the current chunk (onData) until the alarms clear.
+   */
+  blockOnPublish(): void {
+    if (this.blocked) return;
+    this.blocked = true;
+    if (this.capabilities['connection.blocked'] === true) {
+      this.blockedSent = true;
+      writeConnectionBlocked(this.out, 0, this.server.broker.alarms.reason);
+      this.scheduleFlush();
     }
   }
 
@@ -254,7 +289,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   flowResume(q: Queue): void {
     this.flowBlockedBy.delete(q);
-    if (this.flowBlockedBy.size === 0 && !this.alarmBlocked && this.state !== 'closed') {
+    if (this.flowBlockedBy.size === 0 && !this.blocked && this.state !== 'closed') {
       this.lastRead = roughNow();
       this.resumeReading();
     }
@@ -302,6 +337,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   // Called only from the decoder, synchronously, per frame. Hot path.
   onFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closed') return;
+    this.turnCost += READ_COST_FRAME;
     if (type === FrameType.METHOD) {
       const m = decodeMethod(payload);
       this.classId = (m.id >>> 16) & 0xffff;
@@ -525,8 +561,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.handshakeTimer = null;
     this.server.broker.register(this);
     writeConnectionOpenOk(this.out, 0);
-    const alarms = this.server.broker.alarms;
-    if (alarms.blocked) queueMicrotask(() => this.alarm(true, alarms.reason));
+    // an alarm already in effect blocks this connection at its first publish
+    this.alarmRaised = this.server.broker.alarms.blocked;
   }
 
   // ---- errors and closing ----------------------------------------------------------------------
@@ -629,6 +665,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     setImmediate(() => {
       this.flushScheduled = false;
       this.flush();
+      this.endTurn();
     });
   }
 
@@ -685,7 +722,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       const hb = this.heartbeat * 1000;
       // amqp0-9-1 §4.2.7: a peer silent for more than two intervals is dead
       // (a connection paused by flow control is not read, so its silence proves nothing)
-      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0 && !this.alarmBlocked) {
+      if (now - this.lastRead > hb * 2 && this.flowBlockedBy.size === 0 && !this.blocked) {
         this.log.warn({ conn: this.name }, `missed heartbeats from client, timeout: ${this.heartbeat}s`);
         this.teardown();
         this.state = 'closed';

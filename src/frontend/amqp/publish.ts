@@ -88,7 +88,8 @@ export class ChannelPublisher implements SyncWaiter {
   }
 
   onPublish(m: BasicPublish): void {
-    this.ch.conn.hasPublished = true;
+    const conn = this.ch.conn;
+    if (conn.alarmRaised) conn.blockOnPublish();
     this.method = m;
     this.awaitingHeader = true;
   }

@@ -27,8 +27,8 @@ export class AmqpServer implements AlarmListener {
     broker.alarms.subscribe(this);
   }
 
-  alarmsChanged(blocked: boolean, reason: string): void {
-    for (const c of this.connections) c.alarm(blocked, reason);
+  alarmsChanged(blocked: boolean): void {
+    for (const c of this.connections) c.alarm(blocked);
   }
 
   handleSocket(socket: Socket): void {

@@ -16,6 +16,7 @@ import type { FlowControlled } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { ReadBudget } from '../net/read-budget.js';
 import { MqttConsumer } from './consumer.js';
 import { encodeMqttProps, mqttFormat, propsQos, propsV5, QOS_UNSPECIFIED, type Mqtt5Properties } from './format.js';
 import type { RetainedMessage } from './retained.js';
@@ -144,6 +145,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.tls = transport === 'tls' || transport === 'wss';
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
+    const budget = new ReadBudget(socket, () => this.flowBlockedBy.size === 0 && !this.blocked && !this.closed);
     socket.on('data', (chunk: Buffer) => {
       this.lastSeen = roughNow();
       try {
@@ -151,6 +153,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         this.onError(e);
       }
+      if (this.blocked && !this.socket.isPaused()) this.socket.pause();
+      else budget.spent(chunk.length);
     });
     socket.on('drain', () => this.resumeConsumers());
     socket.on('error', () => {});
@@ -418,6 +422,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     }
     const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : Buffer.from(p.payload);
     const v5 = this.version === 5 ? publishProps(props) : null;
+    if (this.server.broker.alarms.blocked) this.blocked = true;
     const routed = this.publish(topic, qos, p.dup, payload, v5, p.retain);
     if (qos === 1) {
       this.send(
@@ -483,7 +488,29 @@ export class MqttConnection implements ClientConnection, FlowControlled {
 
   flowResume(q: Queue): void {
     this.flowBlockedBy.delete(q);
-    if (this.flowBlockedBy.size === 0 && !this.closed) this.socket.resume();
+    this.maybeResume();
+  }
+
+  /** Blocked by a resource alarm: it published while one was in effect (management state 'blocked'). */
+  blocked = false;
+
+  /**
+   * A resource alarm (memory, disk) was raised or cleared. As RabbitMQ's readers, a connection is blocked
+   * when it publishes during an alarm (after that packet's chunk it is no longer read: MQTT has no way to
+   * tell the client why); one that only subscribes keeps being read, so it can still PUBACK and drain its
+   * queues. Reading resumes when every alarm has cleared.
+   */
+  alarm(raised: boolean): void {
+    if (raised || !this.blocked) return;
+    this.blocked = false;
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (this.closed || this.flowBlockedBy.size !== 0 || this.blocked || !this.socket.isPaused()) return;
+    // keep-alive counts from now: the client was not silent, the broker was not listening
+    this.lastSeen = roughNow();
+    this.socket.resume();
   }
 
   // ---- SUBSCRIBE / UNSUBSCRIBE -----------------------------------------------------------------
@@ -743,7 +770,9 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       if (now - this.lastSeen > this.server.options.handshakeTimeout) this.end();
       return;
     }
-    if (this.keepalive > 0 && now - this.lastSeen > this.keepalive * 1500) {
+    // a connection the broker stopped reading (flow control, an alarm) is not timed out for its silence,
+    // as RabbitMQ pauses its keep-alive monitor while blocked
+    if (this.keepalive > 0 && now - this.lastSeen > this.keepalive * 1500 && !this.socket.isPaused()) {
       this.server.log.debug({ client: this.clientId }, 'MQTT keep-alive timeout');
       this.disconnect(RC5.KEEP_ALIVE_TIMEOUT, true);
       return;

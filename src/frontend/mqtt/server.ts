@@ -2,6 +2,7 @@
 // connection with the same client id in a vhost takes the session over, MQTT 3.1.1 §3.1.4-2), the retained
 // message store, and the 1 s ticker for keep-alives.
 import type { Duplex } from 'node:stream';
+import type { AlarmListener } from '../../core/alarms.js';
 import type { Broker } from '../../core/broker.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { Logger } from '../../util/logger.js';
@@ -9,7 +10,7 @@ import { roughNow } from '../../util/rough-clock.js';
 import { MqttConnection, RC5 } from './connection.js';
 import type { RetainedStore } from './retained.js';
 
-export class MqttServer {
+export class MqttServer implements AlarmListener {
   readonly connections = new Set<MqttConnection>();
   private readonly byClientId = new Map<string, MqttConnection>();
   private readonly ticker: NodeJS.Timeout;
@@ -27,6 +28,12 @@ export class MqttServer {
       for (const c of this.connections) c.tick(now);
     }, 1000);
     this.ticker.unref();
+    broker.alarms.subscribe(this);
+  }
+
+  /** Resource alarms pause publishing connections (MqttConnection.alarm). */
+  alarmsChanged(blocked: boolean): void {
+    for (const c of this.connections) c.alarm(blocked);
   }
 
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
@@ -71,6 +78,7 @@ export class MqttServer {
 
   async close(): Promise<void> {
     clearInterval(this.ticker);
+    this.broker.alarms.unsubscribe(this);
     for (const t of this.pendingWills.values()) clearTimeout(t);
     this.pendingWills.clear();
     const pending: Promise<void>[] = [];

@@ -13,6 +13,7 @@ import type { FlowControlled } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { ReadBudget } from '../net/read-budget.js';
 import { destinationOf, parseDestination, type Destination } from './destination.js';
 import { encodeFrame, FrameParser, StompError, StompFrame } from './frame.js';
 import { decodeStompProps, encodeStompProps, FRAME_ONLY, stompFormat, type StompHeaders } from './format.js';
@@ -95,6 +96,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
       (f) => this.onFrame(f),
       () => {},
     );
+    const budget = new ReadBudget(socket, () => this.flowBlockedBy.size === 0 && !this.blocked && !this.closed);
     socket.on('data', (chunk: Buffer) => {
       this.lastRead = roughNow();
       try {
@@ -102,6 +104,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         this.onError(e, null);
       }
+      if (this.blocked && !this.socket.isPaused()) this.socket.pause();
+      else budget.spent(chunk.length);
     });
     // as AMQP's handshake_timeout: a socket that never sends CONNECT does not stay open
     const t = setTimeout(() => {
@@ -321,7 +325,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
         this.socket.write(EOL);
       }
       // RabbitMQ (rabbit_heartbeat) closes a connection silent for about twice the agreed period
-      if (expectEvery > 0 && now - this.lastRead > expectEvery * 2) {
+      // (not while the broker itself stopped reading: rabbit_heartbeat's monitor is paused while blocked)
+      if (expectEvery > 0 && now - this.lastRead > expectEvery * 2 && !this.socket.isPaused()) {
         this.server.log.debug({ user: this.user }, 'STOMP heart-beat missed');
         this.close();
       }
@@ -332,6 +337,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
   // ---- SEND ------------------------------------------------------------------------------------
 
   private onSend(f: StompFrame): void {
+    if (this.server.broker.alarms.blocked) this.blocked = true;
     const dest = f.get('destination');
     if (dest === undefined) throw new StompError('Missing destination', 'SEND must include a destination', false);
     if (f.get('message-id') !== undefined) {
@@ -416,7 +422,28 @@ export class StompConnection implements ClientConnection, FlowControlled {
 
   flowResume(q: Queue): void {
     this.flowBlockedBy.delete(q);
-    if (this.flowBlockedBy.size === 0 && !this.closed) this.socket.resume();
+    this.maybeResume();
+  }
+
+  /** Blocked by a resource alarm: it sent while one was in effect (management state 'blocked'). */
+  blocked = false;
+
+  /**
+   * A resource alarm (memory, disk) was raised or cleared. As RabbitMQ's STOMP reader (which blocks at the
+   * next SEND), a connection that sends during an alarm is no longer read after that frame's chunk; one
+   * that only subscribes keeps being read (ACKs, heart-beats). Reading resumes when every alarm has cleared.
+   */
+  alarm(raised: boolean): void {
+    if (raised || !this.blocked) return;
+    this.blocked = false;
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (this.closed || this.flowBlockedBy.size !== 0 || this.blocked || !this.socket.isPaused()) return;
+    // heart-beats count from now: the broker, not the client, stopped listening
+    this.lastRead = roughNow();
+    this.socket.resume();
   }
 
   /** reply-to:/temp-queue/x creates (once) the session's queue for x and subscribes to it. */

@@ -1,12 +1,13 @@
 // The STOMP front end: accepts TCP, TLS and WebSocket streams and closes every connection on shutdown.
 import type { Duplex } from 'node:stream';
+import type { AlarmListener } from '../../core/alarms.js';
 import type { Broker } from '../../core/broker.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { Logger } from '../../util/logger.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { StompConnection } from './connection.js';
 
-export class StompServer {
+export class StompServer implements AlarmListener {
   readonly connections = new Set<StompConnection>();
   private readonly ticker: NodeJS.Timeout;
 
@@ -21,6 +22,12 @@ export class StompServer {
       for (const c of this.connections) c.tick(now);
     }, 1000);
     this.ticker.unref();
+    broker.alarms.subscribe(this);
+  }
+
+  /** Resource alarms pause publishing connections (StompConnection.alarm). */
+  alarmsChanged(blocked: boolean): void {
+    for (const c of this.connections) c.alarm(blocked);
   }
 
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
@@ -34,6 +41,7 @@ export class StompServer {
 
   async close(): Promise<void> {
     clearInterval(this.ticker);
+    this.broker.alarms.unsubscribe(this);
     const pending: Promise<void>[] = [];
     for (const c of this.connections) {
       pending.push(

@@ -30,14 +30,14 @@ export function registerConnections(r: Router): void {
       200,
       listResult(
         c,
-        visibleConnections(c, vhost).map((x) => connectionJson(x, node)),
+        visibleConnections(c, vhost).map((x) => connectionJson(x, node, c.m.broker.alarms.blocked)),
       ),
     );
   };
   r.on('GET', '/api/connections', listConns);
   r.on('GET', '/api/vhosts/:vhost/connections', listConns);
   r.on('GET', '/api/connections/:name', (c) =>
-    sendJson(c, 200, connectionJson(findConnection(c), c.m.broker.nodeName)),
+    sendJson(c, 200, connectionJson(findConnection(c), c.m.broker.nodeName, c.m.broker.alarms.blocked)),
   );
   r.on('DELETE', '/api/connections/:name', (c) => {
     const conn = findConnection(c);

@@ -1,9 +1,11 @@
 // /api/overview, /api/nodes, /api/whoami, /api/cluster-name, /api/extensions, health checks and
 // /api/aliveness-test, shaped as RabbitMQ's.
-import { freemem, totalmem, cpus } from 'node:os';
+import { statfsSync } from 'node:fs';
+import { freemem, cpus } from 'node:os';
 import { RABBITMQ_COMPAT_VERSION } from '../../frontend/amqp/server-properties.js';
 import { VERSION } from '../../version.js';
-import { notFound, sendJson, type Ctx, HttpError } from '../context.js';
+import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx, HttpError } from '../context.js';
+import { parseSize } from '../../util/size.js';
 import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
 import type { Router } from '../router.js';
 import { messageStats, nodeMessageStats } from '../views.js';
@@ -85,17 +87,47 @@ function overview(c: Ctx): void {
   });
 }
 
+/** Free bytes on the data directory's file system (what the disk alarm watches). */
+function diskFree(c: Ctx): number {
+  try {
+    const s = statfsSync(c.m.options.dataDir);
+    return s.bavail * s.bsize;
+  } catch {
+    return freemem(); // storage 'memory' without a data directory
+  }
+}
+
+/** RabbitMQ's alarm list (rabbit_alarm:format_as_maps): the node, and resource "memory" or "disk space". */
+export function alarmList(c: Ctx): { node: string; resource: string }[] {
+  const a = c.m.broker.alarms;
+  const node = c.m.broker.nodeName;
+  const out = [];
+  if (a.isRaised('disk')) out.push({ node, resource: 'disk space' });
+  if (a.isRaised('memory')) out.push({ node, resource: 'memory' });
+  return out;
+}
+
+/** rabbit_mgmt_wm_health_check_(local_)alarms: 200 ok, or 503 with the alarms in effect. */
+function alarmsCheck(reason: string) {
+  return (c: Ctx) => {
+    const alarms = alarmList(c);
+    if (alarms.length === 0) return ok(c);
+    // key order as RabbitMQ's JSON (an Erlang map's keys sorted)
+    sendJson(c, 503, { alarms, reason, status: 'failed' });
+  };
+}
+
 function node(c: Ctx) {
-  const mem = process.memoryUsage();
+  const mem = c.m.memory;
   return {
     name: c.m.broker.nodeName,
     type: 'disc',
     running: true,
     being_drained: false,
     os_pid: String(process.pid),
-    mem_used: mem.rss,
+    mem_used: mem.used,
     mem_used_details: { rate: 0 },
-    mem_calculation_strategy: 'rss',
+    mem_calculation_strategy: mem.strategy,
     fd_used_details: { rate: 0 },
     sockets_used_details: { rate: 0 },
     proc_used_details: { rate: 0 },
@@ -103,11 +135,11 @@ function node(c: Ctx) {
     config_files: [],
     db_dir: c.m.options.dataDir,
     cluster_links: [],
-    mem_limit: Math.floor(totalmem() * 0.4),
-    mem_alarm: false,
-    disk_free: freemem(),
-    disk_free_limit: 50000000,
-    disk_free_alarm: false,
+    mem_limit: mem.limit,
+    mem_alarm: c.m.broker.alarms.isRaised('memory'),
+    disk_free: diskFree(c),
+    disk_free_limit: c.m.options.diskFreeLimit,
+    disk_free_alarm: c.m.broker.alarms.isRaised('disk'),
     fd_used: 0,
     fd_total: 1048576,
     sockets_used: c.m.broker.connections.size,
@@ -146,10 +178,35 @@ export function registerOverview(r: Router): void {
     if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
     sendJson(c, 200, node(c));
   });
+  // Warren's own (RabbitMQ sets it with rabbitmqctl set_vm_memory_high_watermark, over Erlang
+  // distribution): GET the setting and its value in bytes, PUT {"relative": 0.6} or {"absolute": "2GB"}
+  r.on('GET', '/api/nodes/:node/vm-memory-high-watermark', (c) => {
+    requireLevel(c, 'monitoring');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    const m = c.m.memory;
+    sendJson(c, 200, { setting: m.watermark, limit: m.limit, total: m.total, strategy: m.strategy, used: m.used });
+  });
+  r.on('PUT', '/api/nodes/:node/vm-memory-high-watermark', (c) => {
+    requireLevel(c, 'administrator');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    const b = bodyObject(c);
+    if (typeof b['relative'] === 'number' && Number.isFinite(b['relative']) && b['relative'] >= 0) {
+      c.m.memory.setWatermark({ relative: b['relative'] });
+    } else if (typeof b['absolute'] === 'number' || typeof b['absolute'] === 'string') {
+      let bytes: number;
+      try {
+        bytes = parseSize(b['absolute'], 'absolute');
+      } catch (e) {
+        throw badRequest((e as Error).message);
+      }
+      c.m.memory.setWatermark({ absolute: bytes });
+    } else throw badRequest('expected {"relative": <fraction>} or {"absolute": <bytes or size>}');
+    sendStatus(c, 204);
+  });
   r.on('GET', '/api/whoami', (c) => sendJson(c, 200, { name: c.user.name, tags: c.user.tags }));
   r.on('GET', '/api/extensions', (c) => sendJson(c, 200, []));
-  r.on('GET', '/api/health/checks/alarms', ok);
-  r.on('GET', '/api/health/checks/local-alarms', ok);
+  r.on('GET', '/api/health/checks/alarms', alarmsCheck('There are alarms in effect in the cluster'));
+  r.on('GET', '/api/health/checks/local-alarms', alarmsCheck('There are alarms in effect on the node'));
   r.on('GET', '/api/health/checks/virtual-hosts', ok);
   r.on('GET', '/api/health/checks/node-is-quorum-critical', ok);
   r.on('GET', '/api/health/checks/node-is-mirror-sync-critical', ok);

@@ -57,6 +57,20 @@
     return v;
   }
   const rate = (o, k) => (o && o[k + '_details'] ? o[k + '_details'].rate : 0);
+  function bytes(n) {
+    const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < u.length - 1) {
+      n /= 1024;
+      i++;
+    }
+    return `${n.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
+  }
+  /** "143.0 MiB / 9.4 GiB high watermark", red with the alarm's name when it is in effect. */
+  function resource(value, limit, what, alarm) {
+    const text = `${esc(bytes(value))} / ${esc(bytes(limit))} ${what}`;
+    return alarm ? `<span class="alarm">${text} — alarm</span>` : text;
+  }
 
   function form(id, fields, button) {
     return `<form class="inline" id="${id}">${fields
@@ -122,6 +136,11 @@
   const views = {
     async overview(v) {
       const o = await get('/api/overview');
+      // memory and disk against their alarms, as RabbitMQ's overview shows them (monitoring users only)
+      const node = await get('/api/nodes').then(
+        (ns) => ns[0] || null,
+        () => null,
+      );
       const hist = o.warren_samples || [];
       if (samples.length === 0) for (const s of hist) samples.push(s);
       const t = o.object_totals;
@@ -139,6 +158,16 @@
             ['Name', (x) => x.node],
             ['Product', (x) => `${x.product_name} ${x.product_version}`],
             ['RabbitMQ compatibility', (x) => x.rabbitmq_version],
+            ...(node
+              ? [
+                  ['Memory', () => resource(node.mem_used, node.mem_limit, 'high watermark', node.mem_alarm), true],
+                  [
+                    'Disk space',
+                    () => resource(node.disk_free, node.disk_free_limit, 'low watermark', node.disk_free_alarm),
+                    true,
+                  ],
+                ]
+              : []),
           ],
           [o],
         )}

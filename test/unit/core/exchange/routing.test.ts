@@ -125,3 +125,30 @@ test('default exchange routes by queue name and refuses binds', () => {
   );
   assert.throws(() => v.bindQueue('tasks', '', 'k', {}, null), /operation not permitted on the default exchange/);
 });
+
+test('routing marks: a queue last reached before the generation counter wraps is still routed to after it', () => {
+  const { v, route } = setup('direct', [
+    ['a', 'k'],
+    ['b', 'other'],
+  ]);
+  assert.deepEqual(route('k'), ['a']); // generation 1 marks a
+  // the next route wraps the counter back to generation 1: a's old mark must not count as "already taken"
+  (v as unknown as { routeGen: number }).routeGen = 0x3fffffff;
+  assert.deepEqual(route('k'), ['a']);
+  assert.deepEqual(route('k'), ['a']);
+  assert.deepEqual(route('other'), ['b']);
+});
+
+test('topic: a queue bound by several matching patterns gets one copy, cached or not', () => {
+  const { route } = setup('topic', [
+    ['a', 'x.#'],
+    ['a', '#.z'],
+    ['a', 'x.*.z'],
+    ['a', '#'],
+    ['b', 'x.y.#'],
+    ['b', '#.#'],
+  ]);
+  for (let i = 0; i < 2; i++) assert.deepEqual(route('x.y.z'), ['a', 'b']);
+  for (let i = 0; i < 2; i++) assert.deepEqual(route('x'), ['a', 'b']);
+  assert.deepEqual(route('q'), ['a', 'b']);
+});
