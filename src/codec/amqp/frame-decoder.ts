@@ -243,7 +243,7 @@ export class FrameDecoder {
     this.parts = null;
     if (chunk[off] !== FRAME_END) {
       this.failed = true;
-      const head = Buffer.concat(parts.length > 1 ? [parts[0]!, parts[1]!] : parts);
+      const head = Buffer.concat(parts.slice(0, 2));
       throw new CodecError(501, frameErrorText(3, head, 0, head.length, `{invalid_frame_end_marker,${chunk[off]}}`));
     }
     try {

@@ -221,10 +221,15 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     if (!this.yielded && (this.state as State) !== 'closed') this.resumeReading();
   }
 
-  /** Read again unless flow control, an alarm, the read budget or a yielded turn keeps the socket paused. */
+  /**
+   * Read again unless flow control, an alarm, the read budget or a yielded turn keeps the socket paused.
+   * The heartbeat check counts from now: the broker, not the client, stopped listening.
+   */
   private resumeReading(): void {
     if (this.yielded || this.readYielded || this.flowBlockedBy.size !== 0 || this.blocked) return;
-    if (this.state !== 'closed') this.socket.resume();
+    if (this.state === 'closed') return;
+    this.lastRead = roughNow();
+    this.socket.resume();
   }
 
   /** Called once per turn by the flush: the read budget starts again, and a yielded socket reads on. */
@@ -256,10 +261,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       writeConnectionUnblocked(this.out, 0);
       this.scheduleFlush();
     }
-    if (this.flowBlockedBy.size === 0) {
-      this.lastRead = roughNow();
-      this.resumeReading();
-    }
+    this.resumeReading();
   }
 
   /**
@@ -289,10 +291,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   flowResume(q: Queue): void {
     this.flowBlockedBy.delete(q);
-    if (this.flowBlockedBy.size === 0 && !this.blocked && this.state !== 'closed') {
-      this.lastRead = roughNow();
-      this.resumeReading();
-    }
+    this.resumeReading();
   }
 
   private hasAckingConsumers(): boolean {
