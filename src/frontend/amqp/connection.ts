@@ -265,9 +265,11 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   }
 
   /**
-   * A basic.publish arrived while an alarm is in effect (rabbit_reader publish_received): the connection is
-   * blocked, it gets connection.blocked with the reason ("low on memory") if it announced the capability,
-   * and it is not read after the current chunk (onData) until the alarms clear.
+   * A basic.publish was received in full while an alarm is in effect (rabbit_reader publish_received, which
+   * blocks at the method frame; Warren waits for the content too, so a message whose frames straddle two
+   * reads is not cut in half by the block): the connection is blocked, it gets connection.blocked with the
+   * reason ("low on memory") if it announced the capability, and it is not read after the current chunk
+   * (onData) until the alarms clear.
    */
   blockOnPublish(): void {
     if (this.blocked) return;

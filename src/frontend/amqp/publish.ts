@@ -88,8 +88,6 @@ export class ChannelPublisher implements SyncWaiter {
   }
 
   onPublish(m: BasicPublish): void {
-    const conn = this.ch.conn;
-    if (conn.alarmRaised) conn.blockOnPublish();
     this.method = m;
     this.awaitingHeader = true;
   }
@@ -188,6 +186,8 @@ export class ChannelPublisher implements SyncWaiter {
     const body = this.body!;
     this.reset();
     const conn = this.ch.conn;
+    // blocked once the publish is read in full, so its content is never left half-read in the socket
+    if (conn.alarmRaised) conn.blockOnPublish();
     // rabbit_channel basic.publish: write on the exchange (cached), then the routing key on topic exchanges
     const access = this.ch.access;
     access.checkPublish(m.exchange);
