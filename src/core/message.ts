@@ -4,6 +4,7 @@
 // A consumer of another protocol gets the props converted at delivery, as RabbitMQ's mc converts between
 // mc_amqpl, mc_mqtt and mc_stomp: through protocol-neutral properties, once per message and target format.
 
+import { giveBack } from '../util/body-pool.js';
 import { parseExpiration } from './queue/ttl.js';
 
 export type HeaderTable = Record<string, unknown>;
@@ -88,8 +89,8 @@ export class Message {
     /** Protocol properties in wire form (AMQP: the content header from the property flags on). */
     readonly props: Buffer,
     /**
-     * The body: one buffer, or the views of socket chunks a large body arrived in (kept, not copied: see
-     * FrameDecoder SPLIT_REF_MIN). `body` joins such views on first use; bodyParts hands them to a writer.
+     * The body: one buffer, or the pieces a body sent in several frames arrived in (kept as they are).
+     * `body` joins such pieces on first use; bodyParts hands them to a writer.
      */
     body: Buffer | readonly Buffer[],
     /** delivery_mode 2 */
@@ -119,18 +120,45 @@ export class Message {
   private joined: Buffer | null = null;
   private parts: readonly Buffer[] | null = null;
 
-  /** The body as one buffer (views it arrived in are joined once, here, for whoever needs one buffer). */
+  /**
+   * Set by the front end that built the message: the body is a util/body-pool.ts buffer nothing else holds.
+   */
+  pooledBody = false;
+  /**
+   * Set by the front end when it routed the message to exactly one queue (so one QueuedMessage holds it,
+   * and no fanout copy, return, trace or store shares its body).
+   */
+  soleCopy = false;
+
+  /**
+   * The message is gone for good (delivered with no-ack and written to the socket): a pooled body of a
+   * sole copy goes back to the pool. Only whoever holds the last reference may call this; afterwards the
+   * body must not be read (it throws rather than return reused memory).
+   */
+  releaseBody(): void {
+    if (!this.pooledBody || !this.soleCopy) return;
+    this.pooledBody = false;
+    const b = this.joined;
+    this.joined = null;
+    this.parts = null;
+    if (b !== null) giveBack(b);
+  }
+
+  /** The body as one buffer (pieces it arrived in are joined once, here, for whoever needs one buffer). */
   get body(): Buffer {
     if (this.joined === null) {
+      if (this.parts === null) throw new Error('message body read after it was released');
       this.joined = Buffer.concat(this.parts!, this.bodySize);
       this.parts = null;
     }
     return this.joined;
   }
 
-  /** The body for a socket write: one buffer, or the chunk views it arrived in, never copied here. */
+  /** The body for a socket write: one buffer, or the pieces it arrived in, never copied here. */
   get bodyParts(): Buffer | readonly Buffer[] {
-    return this.joined ?? this.parts!;
+    const b = this.joined ?? this.parts;
+    if (b === null) throw new Error('message body read after it was released');
+    return b;
   }
 
   headers(): HeaderTable | null {

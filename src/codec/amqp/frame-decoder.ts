@@ -1,22 +1,21 @@
 // FrameDecoder: socket chunks in, frames out (amqp0-9-1 §4.2.3: type, channel u16, size u32, payload, 0xCE),
 // mirroring rabbit_reader:handle_input/3. Frames go to the handler as views of the chunk (valid during the call);
-// only a frame split across chunks is copied, into a reused buffer that doubles as needed. Errors are CodecError
+// only a frame split across chunks is copied, into a reused buffer that doubles as needed, or a large body frame
+// into a body buffer of its own (body-pool.ts). Nothing keeps a view of a chunk once push() returns, so the
+// caller may read the next chunk into the same memory (net/shared-read.ts). Errors are CodecError
 // 501 with RabbitMQ's texts: an oversized frame is refused from its 7-byte header, before buffering; after that or
 // a bad frame-end the stream has lost sync and further input is ignored. An unknown frame type keeps the stream
 // in sync. parseProtocolHeader checks the 8-byte protocol header.
 import { FRAME_END, FRAME_HEADER_SIZE, PROTOCOL_HEADER, PROTOCOL_HEADER_0_9 } from './constants.js';
 import { CodecError, frameErrorText } from './errors.js';
+import { POOL_MIN, takeBody } from '../../util/body-pool.js';
 
 export interface FrameHandler {
-  /** payload is a view; valid only during the call. */
-  onFrame(type: number, channel: number, payload: Buffer): void;
   /**
-   * A large body frame that arrived split across socket chunks, as views of those chunks in order (size bytes
-   * in all). The views stay valid after the call: socket chunks are fresh buffers that nothing reuses, so the
-   * handler may keep them as the message body instead of copying it. Without this method such a frame is
-   * assembled into one buffer and passed to onFrame.
+   * payload is a view, valid only during the call (the chunk may be a read buffer reused by the next read:
+   * net/shared-read.ts), unless payloadIsCopy says it is a buffer of its own.
    */
-  onBodyParts?(channel: number, parts: Buffer[], size: number): void;
+  onFrame(type: number, channel: number, payload: Buffer): void;
 }
 
 /**
@@ -28,15 +27,6 @@ export const FRAME_SIZE_FUDGE = 8;
 const EMPTY = Buffer.alloc(0);
 /** The split-frame buffer is kept for reuse up to this size. */
 const KEEP_PENDING = 65536;
-/**
- * A body frame at least this large that is split across socket chunks is handed over as views of the chunks
- * (onBodyParts), not copied. Copying a 64 KiB body into a fresh buffer per message is not the memcpy's cost
- * but the allocation's: V8 runs a full GC per 64 MiB of new external memory, which at 1 GB/s was most of the
- * broker's CPU on 64 KiB messages. A kept body pins at most the two chunks at its ends (64 KiB each), so
- * below this size the pin could outweigh the body and a copy is kept instead.
- */
-export const SPLIT_REF_MIN = 32768;
-
 export class FrameDecoder {
   /** Negotiated frame-max (0 = no limit); settable after connection.tune-ok. */
   frameMax: number;
@@ -49,12 +39,14 @@ export class FrameDecoder {
   private failed: boolean;
   /** Set by the handler (yieldAfterFrame): stop after the frame being handled. */
   private yielding = false;
-  /** A split large body frame collected as chunk views (see SPLIT_REF_MIN), else null. */
-  private parts: Buffer[] | null = null;
-  /** Its payload bytes still to come (then the frame-end octet), its channel and size. */
-  private partsLeft = 0;
-  private partsChannel = 0;
-  private partsSize = 0;
+  /**
+   * A split body frame of POOL_MIN bytes or more, copied straight into a body buffer of its own (body-pool.ts)
+   * that the handler may keep as the message body: one copy, no staging buffer. Else null.
+   */
+  private body: Buffer | null = null;
+  /** Its payload bytes in so far, and its channel. */
+  private bodyFill = 0;
+  private bodyChannel = 0;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -69,7 +61,8 @@ export class FrameDecoder {
 
   /**
    * True while onFrame runs with a payload in a buffer of its own, not a view of a socket chunk nor of a
-   * buffer the decoder reuses: the handler may keep it as is (a large split body frame, kept without a copy).
+   * buffer the decoder reuses: the handler may keep it as is. A large split body frame comes this way in a
+   * buffer from body-pool.ts, which the handler may hand back (giveBack) once it has copied it elsewhere.
    */
   payloadIsCopy = false;
 
@@ -94,11 +87,15 @@ export class FrameDecoder {
       this.stash = null;
     }
     let off = 0;
-    if (this.parts !== null) {
-      off = this.fillParts(chunk);
+    if (this.pendLen !== 0 && this.pendLen < FRAME_HEADER_SIZE) {
+      off = this.fillHeader(chunk);
+      if (off < 0) return;
+    }
+    if (this.body !== null) {
+      off = this.fillBody(chunk, off);
       if (off < 0) return;
     } else if (this.pendLen !== 0) {
-      off = this.fillPending(chunk);
+      off = this.fillPending(chunk, off);
       if (off < 0) return; // chunk consumed, frame still incomplete
       const n = this.pendLen;
       const pend = this.pend;
@@ -127,7 +124,7 @@ export class FrameDecoder {
 
   /** Bytes of a split frame buffered so far (0 between frames). */
   get buffered(): number {
-    return this.parts !== null ? FRAME_HEADER_SIZE + this.partsSize - this.partsLeft : this.pendLen;
+    return this.body !== null ? FRAME_HEADER_SIZE + this.bodyFill : this.pendLen;
   }
 
   private parse(buf: Buffer, off: number): void {
@@ -183,14 +180,14 @@ export class FrameDecoder {
   /** Copies the start of a split frame, buf[off, end), into the pending buffer. */
   private savePartial(buf: Buffer, off: number, end: number): void {
     const n = end - off;
-    if (n >= FRAME_HEADER_SIZE && buf[off] === 3 && this.handler.onBodyParts !== undefined) {
+    if (n >= FRAME_HEADER_SIZE && buf[off] === 3) {
       const size = buf.readUInt32BE(off + 3);
-      if (size >= SPLIT_REF_MIN) {
-        // kept as views, not copied (SPLIT_REF_MIN); the 7 header bytes are not needed any more
-        this.parts = n > FRAME_HEADER_SIZE ? [buf.subarray(off + FRAME_HEADER_SIZE, end)] : [];
-        this.partsChannel = (buf[off + 1]! << 8) | buf[off + 2]!;
-        this.partsSize = size;
-        this.partsLeft = size - (n - FRAME_HEADER_SIZE);
+      if (size >= POOL_MIN) {
+        // copied into the body's own buffer as it arrives; the 7 header bytes are not needed any more
+        const body = takeBody(size);
+        this.bodyFill = buf.copy(body, 0, off + FRAME_HEADER_SIZE, end);
+        this.bodyChannel = (buf[off + 1]! << 8) | buf[off + 2]!;
+        this.body = body;
         return;
       }
     }
@@ -203,18 +200,32 @@ export class FrameDecoder {
     this.pendLen = n;
   }
 
-  /** Adds chunk bytes to the pending frame; returns the chunk offset after them, or -1 if still incomplete. */
-  private fillPending(chunk: Buffer): number {
+  /**
+   * Completes a frame header split across chunks; a large body frame's goes on as a body buffer (fillBody).
+   * Returns the chunk offset after the header bytes, or -1 if still incomplete.
+   */
+  private fillHeader(chunk: Buffer): number {
     const have = this.pendLen;
-    let off = 0;
-    if (have < FRAME_HEADER_SIZE) {
-      const take = Math.min(FRAME_HEADER_SIZE - have, chunk.length);
-      chunk.copy(this.pend, have, 0, take);
-      this.pendLen = have + take;
-      off = take;
-      if (this.pendLen < FRAME_HEADER_SIZE) return -1;
-      this.checkSize(this.pend[0]!, this.pend.readUInt32BE(3));
+    const take = Math.min(FRAME_HEADER_SIZE - have, chunk.length);
+    chunk.copy(this.pend, have, 0, take);
+    this.pendLen = have + take;
+    if (this.pendLen < FRAME_HEADER_SIZE) return -1;
+    const size = this.pend.readUInt32BE(3);
+    this.checkSize(this.pend[0]!, size);
+    if (this.pend[0] === 3 && size >= POOL_MIN) {
+      this.body = takeBody(size);
+      this.bodyFill = 0;
+      this.bodyChannel = this.pend.readUInt16BE(1);
+      this.pendLen = 0;
     }
+    return take;
+  }
+
+  /**
+   * Adds chunk bytes from `off` to the pending frame (its header is in); returns the chunk offset after them,
+   * or -1 if still incomplete.
+   */
+  private fillPending(chunk: Buffer, off: number): number {
     const total = FRAME_HEADER_SIZE + this.pend.readUInt32BE(3) + 1;
     const take = Math.min(total - this.pendLen, chunk.length - off);
     // once frame_max bounds the declared size (checkSize ran), allocate the whole frame once
@@ -227,30 +238,32 @@ export class FrameDecoder {
   }
 
   /**
-   * Adds chunk views to the split body frame; when its payload and frame-end are in, hands it to the handler.
-   * Returns the chunk offset after the frame, or -1 if still incomplete.
+   * Copies chunk bytes into the split body frame; when its payload and frame-end are in, hands it to the
+   * handler (payloadIsCopy). Returns the chunk offset after the frame, or -1 if still incomplete.
    */
-  private fillParts(chunk: Buffer): number {
-    const parts = this.parts!;
-    let off = 0;
-    if (this.partsLeft > 0) {
-      const take = Math.min(this.partsLeft, chunk.length);
-      parts.push(take === chunk.length ? chunk : chunk.subarray(0, take));
-      this.partsLeft -= take;
-      if (take === chunk.length) return -1;
-      off = take;
+  private fillBody(chunk: Buffer, off: number): number {
+    const body = this.body!;
+    if (this.bodyFill < body.length) {
+      const take = Math.min(body.length - this.bodyFill, chunk.length - off);
+      chunk.copy(body, this.bodyFill, off, off + take);
+      this.bodyFill += take;
+      off += take;
+      if (off === chunk.length) return -1;
     }
-    this.parts = null;
+    if (off === chunk.length) return -1;
+    this.body = null;
     if (chunk[off] !== FRAME_END) {
       this.failed = true;
-      const head = Buffer.concat(parts.slice(0, 2));
-      throw new CodecError(501, frameErrorText(3, head, 0, head.length, `{invalid_frame_end_marker,${chunk[off]}}`));
+      throw new CodecError(501, frameErrorText(3, body, 0, body.length, `{invalid_frame_end_marker,${chunk[off]}}`));
     }
+    this.payloadIsCopy = true;
     try {
-      this.handler.onBodyParts!(this.partsChannel, parts, this.partsSize);
+      this.handler.onFrame(3, this.bodyChannel, body);
     } catch (e) {
       this.keepRest(chunk, off + 1);
       throw e;
+    } finally {
+      this.payloadIsCopy = false;
     }
     return off + 1;
   }

@@ -31,9 +31,11 @@ import { BrokerError } from '../../core/errors.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
+import type { Message } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { READ_BUDGET, READ_BYTE_SHIFT, READ_COST_FRAME } from '../net/read-budget.js';
+import { readIntoSharedBuffer } from '../net/shared-read.js';
 import type { Logger } from '../../util/logger.js';
 import { AmqpChannel } from './channel.js';
 import {
@@ -128,7 +130,10 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.tls = socket instanceof TLSSocket;
     this.decoder = new FrameDecoder(this, FRAME_MIN_SIZE);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // plain TCP reads into one buffer shared by all connections (net/shared-read.ts); TLS as Node reads it
+    if (this.tls || !readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    }
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err) => {
       if (this.log.isLevelEnabled('debug')) this.log.debug({ err, conn: this.name }, 'socket error');
@@ -361,18 +366,6 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     try {
       if (type === FrameType.HEADER) ch.onContentHeader(payload);
       else ch.onContentBody(payload);
-    } catch (e) {
-      this.onChannelException(ch, e);
-    }
-  }
-
-  // Called only from the decoder: a large body frame as views of the socket chunks it came in (kept, no copy).
-  onBodyParts(channel: number, parts: Buffer[], size: number): void {
-    if (this.state === 'closed') return;
-    const ch = this.contentChannel(channel);
-    if (ch === undefined) return;
-    try {
-      ch.publisher.onContentBodyParts(parts, size);
     } catch (e) {
       this.onChannelException(ch, e);
     }
@@ -670,11 +663,34 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     });
   }
 
+  /**
+   * Messages delivered with no-ack whose pooled bodies go back to the pool once the socket has written them
+   * (releaseAfterWrite): `toWrite` are still in `out`, `inSocket` were handed to the socket and may still be
+   * in its queue. Both are released when the socket holds nothing (writableLength 0: libuv has written
+   * every buffer, the kernel has copied them), never before: the next message would overwrite them.
+   */
+  private toWrite: Message[] = [];
+  private inSocket: Message[] = [];
+
+  releaseAfterWrite(m: Message): void {
+    this.toWrite.push(m);
+  }
+
+  private releaseWritten(): void {
+    if (this.socket.writableLength !== 0) return;
+    const a = this.inSocket;
+    for (let i = 0; i < a.length; i++) a[i]!.releaseBody();
+    a.length = 0;
+  }
+
   flush(): void {
     for (const ch of this.channels) if (ch !== undefined && ch.confirmPending()) ch.sendConfirms();
     const b = this.out.takeParts();
     if (b === null) return;
-    if (this.socket.destroyed) return;
+    if (this.socket.destroyed) {
+      this.toWrite.length = 0;
+      return;
+    }
     this.lastWrite = roughNow();
     let ok: boolean;
     if (Buffer.isBuffer(b)) {
@@ -690,6 +706,17 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       }
       this.socket.uncork();
     }
+    if (this.toWrite.length !== 0) {
+      const w = this.toWrite;
+      if (this.inSocket.length === 0) {
+        this.toWrite = this.inSocket;
+        this.inSocket = w;
+      } else {
+        for (let i = 0; i < w.length; i++) this.inSocket.push(w[i]!);
+        w.length = 0;
+      }
+    }
+    if (this.inSocket.length !== 0) this.releaseWritten();
     // Node's write() says false past its 16 KiB high-water mark, which one large message passes: stop
     // feeding consumers only once the socket holds OUTPUT_HIGH_WATER (it emits 'drain' when it empties)
     if (!ok && this.socket.writableLength >= OUTPUT_HIGH_WATER) this.socketBlocked = true;
@@ -701,6 +728,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   private onDrain(): void {
     this.socketBlocked = false;
+    if (this.inSocket.length !== 0) this.releaseWritten();
     this.resumeConsumers();
   }
 

@@ -183,12 +183,17 @@ export class ChannelDeliveries implements ReplyReceiver {
   // Hot path: the queue hands a message to one of this channel's consumers.
   deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void {
     const tag = ++this.nextTag;
-    this.writeDeliver(c.tag, tag, entry.redelivered, entry.msg, amqpProps(queue, entry));
+    const msg = entry.msg;
+    this.writeDeliver(c.tag, tag, entry.redelivered, msg, amqpProps(queue, entry));
     if (!c.noAck) {
-      const size = entry.msg.bodySize;
+      const size = msg.bodySize;
       this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
       c.unackedCount++;
       c.unackedBytes += size;
+    } else if (msg.pooledBody && msg.soleCopy && entry.seg === -1) {
+      // delivered with no-ack from its only queue and never logged (the store may still be writing a
+      // logged body): once the socket has written it, nothing holds the body (util/body-pool.ts)
+      this.ch.conn.releaseAfterWrite(msg);
     }
   }
 

@@ -11,6 +11,7 @@ import {
 import { writeContentHeader, writeBody } from '../../codec/amqp/content.js';
 import { routingHeaders, withoutBcc } from '../../codec/amqp/raw-table.js';
 import { Writer } from '../../codec/buffer/writer.js';
+import { POOL_MAX, POOL_MIN, giveBack, takeBody } from '../../util/body-pool.js';
 import {
   writeBasicAck,
   writeBasicNack,
@@ -78,6 +79,10 @@ export class ChannelPublisher implements SyncWaiter {
   private body: Buffer | Buffer[] | null = null;
   /** The pieces of a body sent in several frames, in order (kept as they are, joined only if needed). */
   private bodyChunks: Buffer[] | null = null;
+  /** A body of POOL_MIN..POOL_MAX bytes sent in several frames, copied into one pool buffer as they come. */
+  private assembly: Buffer | null = null;
+  /** The body is a util/body-pool.ts buffer that nothing else references. */
+  private pooled = false;
   private received = 0;
   private awaitingHeader = false;
 
@@ -121,27 +126,34 @@ export class ChannelPublisher implements SyncWaiter {
 
   onContentBody(payload: Buffer): void {
     const n = this.checkBody(payload.length);
+    // a payload of its own is a large split body frame the decoder copied into a pool buffer
+    const own = this.ch.conn.decoder.payloadIsCopy;
     if (this.received === 0 && n === this.bodySize) {
-      // the common case: one body frame. Copy out of the socket chunk so the queue does not pin it
-      // (a large frame assembled by the decoder in a buffer of its own is kept as is).
-      this.body = this.ch.conn.decoder.payloadIsCopy ? payload : Buffer.from(payload);
+      // the common case, one body frame: kept as is if it is a buffer of its own, else copied out of the
+      // socket chunk (which the next read reuses: net/shared-read.ts), a large one into a pool buffer
+      if (own) this.body = payload;
+      else if (n >= POOL_MIN) this.body = copyInto(takeBody(n), payload);
+      else this.body = Buffer.from(payload);
+      this.pooled = own || n >= POOL_MIN;
       this.received = n;
       this.complete();
       return;
     }
-    this.addPieces(n, Buffer.from(payload));
-  }
-
-  /** A large body frame as views of the socket chunks it arrived in (FrameDecoder onBodyParts): kept, no copy. */
-  onContentBodyParts(parts: Buffer[], size: number): void {
-    const n = this.checkBody(size);
-    if (this.received === 0 && n === this.bodySize) {
-      this.body = parts.length === 1 ? parts[0]! : parts;
-      this.received = n;
-      this.complete();
+    if (this.bodySize >= POOL_MIN && this.bodySize <= POOL_MAX) {
+      // bounded by POOL_MAX: a declared size is not allocated ahead of the bytes beyond that
+      const a = (this.assembly ??= takeBody(this.bodySize));
+      payload.copy(a, this.received);
+      if (own) giveBack(payload); // a staging copy, done with
+      this.received += n;
+      if (this.received === this.bodySize) {
+        this.body = a;
+        this.assembly = null;
+        this.pooled = true;
+        this.complete();
+      }
       return;
     }
-    this.addPieces(n, ...parts);
+    this.addPieces(n, own ? payload : Buffer.from(payload));
   }
 
   private checkBody(n: number): number {
@@ -160,9 +172,9 @@ export class ChannelPublisher implements SyncWaiter {
     return n;
   }
 
-  private addPieces(n: number, ...pieces: Buffer[]): void {
+  private addPieces(n: number, piece: Buffer): void {
     const chunks = (this.bodyChunks ??= []);
-    for (const p of pieces) chunks.push(p);
+    chunks.push(piece);
     this.received += n;
     if (this.received === this.bodySize) {
       // many small pieces are joined (one copy); large ones stay pieces, written to consumers by reference
@@ -177,6 +189,8 @@ export class ChannelPublisher implements SyncWaiter {
     this.props = null;
     this.body = null;
     this.bodyChunks = null;
+    this.assembly = null;
+    this.pooled = false;
     this.awaitingHeader = false;
   }
 
@@ -184,6 +198,7 @@ export class ChannelPublisher implements SyncWaiter {
     const m = this.method!;
     let props = this.props!;
     const body = this.body!;
+    const pooled = this.pooled;
     this.reset();
     const conn = this.ch.conn;
     // blocked once the publish is read in full, so its content is never left half-read in the socket
@@ -226,6 +241,7 @@ export class ChannelPublisher implements SyncWaiter {
     );
     msg.cc = cc;
     msg.bcc = bcc;
+    msg.pooledBody = pooled;
     if (this.confirmMode) this.publishSeq++;
     if (this.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
@@ -327,6 +343,8 @@ export class ChannelPublisher implements SyncWaiter {
     }
     if (n === 1) {
       const q = queues[0]!;
+      // its one queue is the only holder of the message: a no-ack delivery may hand its body back
+      msg.soleCopy = true;
       if (!q.enqueue(msg)) this.refused = true;
       if (q.overloaded) this.ch.conn.flowBlock(q);
       return;
@@ -447,3 +465,8 @@ export class ChannelPublisher implements SyncWaiter {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function copyInto(dst: Buffer, src: Buffer): Buffer {
+  src.copy(dst);
+  return dst;
+}

@@ -1,6 +1,6 @@
-// amqplib: large messages arrive byte for byte whatever the frame size. Warren keeps a large body as the socket
-// chunks it arrived in and writes it to consumers by reference (FrameDecoder onBodyParts, writeBody with
-// pieces), so these check the sizes around the threshold, bodies split over many frames, both frame_max values
+// amqplib: large messages arrive byte for byte whatever the frame size. Warren copies a large body into a
+// pool buffer as it arrives (util/body-pool.ts) and writes it to consumers by reference (writeBody with
+// pieces), so these check the sizes around the thresholds, bodies split over many frames, both frame_max values
 // amqplib users meet (4096 and 131072), interleaving with small messages, basic.get, basic.return, a
 // dead-lettered copy, a persistent message on a durable queue with file storage, and per-queue flow control
 // by bytes (a fast publisher of 256 KiB messages and a slow consumer: nothing lost, order kept).

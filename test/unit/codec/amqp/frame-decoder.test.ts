@@ -221,15 +221,30 @@ test('parseProtocolHeader', () => {
   assert.equal(parseProtocolHeader(Buffer.from('X')), 'bad');
 });
 
-/** Collects frames, and large split body frames as the views it was given (onBodyParts). */
-class PartsCollector extends Collector {
-  parts: { channel: number; parts: Buffer[]; size: number }[] = [];
-  onBodyParts(channel: number, parts: Buffer[], size: number): void {
-    this.parts.push({ channel, parts, size });
+/** Collects frames as given: a payload of its own (payloadIsCopy) as is, else a copy. */
+class OwnCollector implements FrameHandler {
+  frames: { type: number; channel: number; payload: Buffer; own: boolean }[] = [];
+  readonly decoder = new FrameDecoder(this, 131072);
+  onFrame(type: number, channel: number, payload: Buffer): void {
+    const own = this.decoder.payloadIsCopy;
+    this.frames.push({ type, channel, payload: own ? payload : Buffer.from(payload), own });
   }
 }
 
-test('a large body frame split across chunks is handed over as views of the chunks, not copied', () => {
+/**
+ * Pushes each chunk as a view of one reused buffer, scribbled over after every push, as the shared read buffer
+ * is (frontend/net/shared-read.ts): whatever the decoder kept as a view would show the scribble.
+ */
+function pushShared(d: FrameDecoder, chunks: Buffer[]): void {
+  const shared = Buffer.alloc(Math.max(...chunks.map((c) => c.length)));
+  for (const c of chunks) {
+    c.copy(shared);
+    d.push(shared.subarray(0, c.length));
+    shared.fill(0xa5);
+  }
+}
+
+test('a large body frame split across chunks is copied into a pool buffer of its own; no view of a chunk is kept', () => {
   const body = Buffer.alloc(65536);
   for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 255;
   const w = new Writer(4096);
@@ -238,33 +253,58 @@ test('a large body frame split across chunks is handed over as views of the chun
   writeBasicAck(w, 1, 2, false);
   const parts = w.takeParts()!;
   const wire = Buffer.isBuffer(parts) ? Buffer.from(parts) : Buffer.concat(parts);
-  for (const cut of [20, 21 + 7, 21 + 8, 40000, wire.length - 22, wire.length - 21, wire.length - 20]) {
-    for (const second of [cut + 1, wire.length]) {
+  for (const cut of [5, 20, 21 + 7, 21 + 8, 40000, wire.length - 22, wire.length - 21, wire.length - 20]) {
+    for (const second of [cut + 1, cut + 3, wire.length]) {
       const chunks = [wire.subarray(0, cut), wire.subarray(cut, second), wire.subarray(second)].filter((c) => c.length);
-      const c = new PartsCollector();
-      const d = new FrameDecoder(c, 131072);
-      for (const ch of chunks) d.push(ch);
+      const c = new OwnCollector();
+      const d = c.decoder;
+      pushShared(d, chunks);
       assert.equal(d.buffered, 0);
-      const split = c.parts.length === 1;
-      if (split) {
-        const p = c.parts[0]!;
-        assert.equal(p.channel, 5);
-        assert.equal(p.size, body.length);
-        assert.deepEqual(Buffer.concat(p.parts), body);
-        // views of the chunks themselves
-        assert.ok(p.parts.every((v) => chunks.some((ch) => ch.buffer === v.buffer)));
-      } else {
-        assert.deepEqual(c.frames[1]!.payload, body, `cut ${cut}`);
-      }
-      assert.equal(c.frames.length, split ? 2 : 3);
-      assert.equal(c.frames.at(-1)!.type, 1);
+      assert.equal(c.frames.length, 3, `cut ${cut}/${second}`);
+      const f = c.frames[1]!;
+      assert.equal(f.type, 3);
+      assert.equal(f.channel, 5);
+      assert.deepEqual(f.payload, body, `cut ${cut}/${second}`);
+      // split anywhere (its header too): the body came in a buffer of its own (a pool buffer, whole)
+      const split = [cut, second].some((b) => b > 21 && b < wire.length - 21);
+      assert.equal(f.own, split, `cut ${cut}/${second}`);
+      if (split) assert.equal(f.payload.byteOffset, 0);
+      assert.deepEqual(
+        c.frames.map((x) => x.type),
+        [1, 3, 1],
+      );
     }
+  }
+});
+
+test('no frame keeps a view of the chunk it came in, however the stream is cut', () => {
+  const big = Buffer.alloc(20000, 7);
+  const w = new Writer(4096);
+  writeBasicPublish(w, 1, 'amq.direct', 'k', false, false);
+  writeContentHeader(w, 1, 60, big.length, Buffer.from([0x00, 0x00]));
+  writeBody(w, 1, big, 131072);
+  writeBasicAck(w, 1, 9, false);
+  writeBody(w, 2, Buffer.from('small body'), 131072);
+  writeHeartbeat(w);
+  const p = w.takeParts()!;
+  const wire = Buffer.isBuffer(p) ? Buffer.from(p) : Buffer.concat(p);
+  const whole = decodeAll([wire]).frames.map((f) => [f.type, f.channel, f.payload.toString('hex')]);
+  for (const size of [1, 7, 8, 100, 4096, 19999, 20040]) {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < wire.length; i += size) chunks.push(wire.subarray(i, i + size));
+    const c = new OwnCollector();
+    pushShared(c.decoder, chunks);
+    assert.deepEqual(
+      c.frames.map((f) => [f.type, f.channel, f.payload.toString('hex')]),
+      whole,
+      `chunks of ${size}`,
+    );
   }
 });
 
 test('a split large body frame with a bad frame-end is 501 and the stream is abandoned', () => {
   const bytes = Buffer.concat([Buffer.from([3, 0, 1, 0, 0, 0x9c, 0x40]), Buffer.alloc(40000, 1), Buffer.from([0])]);
-  const c = new PartsCollector();
+  const c = new Collector();
   const d = new FrameDecoder(c, 131072);
   d.push(bytes.subarray(0, 1000));
   assert.throws(
@@ -272,7 +312,7 @@ test('a split large body frame with a bad frame-end is 501 and the stream is aba
     (e: unknown) => e instanceof CodecError && e.replyCode === 501 && /invalid_frame_end_marker,0/.test(e.message),
   );
   d.push(Buffer.from([8, 0, 0, 0, 0, 0, 0, 0xce]));
-  assert.equal(c.parts.length + c.frames.length, 0);
+  assert.equal(c.frames.length, 0);
 });
 
 test('yieldAfterFrame: the rest of the chunk waits for the next push, in order, split frames too', () => {

@@ -1,0 +1,116 @@
+// amqplib: bodies stay intact while Warren reuses body buffers (util/body-pool.ts) and reads every plain
+// connection into one shared buffer (frontend/net/shared-read.ts). A no-ack consumer's bodies go back to the
+// pool once written, and the next publishes reuse them; these check that no delivery ever shows another
+// message's bytes: no-ack and acked consumers, a fanout copy (two queues share one body), a persistent message
+// on a durable queue with file storage (logged: never handed back), sizes below, at and above the pool's range,
+// frame_max 4096 (a body in many frames) and 131072, and several publishers at once.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { poolStats } from '../../../src/util/body-pool.js';
+import { Client } from './util.js';
+
+/** A body whose every byte depends on its message number (so a reused buffer shows). */
+function body(n: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + seq * 13 + (i >>> 9)) & 255;
+  b.writeUInt32BE(seq, 0);
+  return b;
+}
+
+function check(m: ConsumeMessage, seen: Set<number>): void {
+  const seq = m.content.readUInt32BE(0);
+  assert.ok(
+    m.content.equals(body(m.content.length, seq)),
+    `message ${seq} (${m.content.length} bytes) was overwritten`,
+  );
+  assert.ok(!seen.has(seq), `message ${seq} twice`);
+  seen.add(seq);
+}
+
+const SIZES = [1000, 8191, 8192, 20000, 65536, 65537, 131064, 300000, 1024 * 1024 + 1];
+
+async function publishAll(ch: Channel, n: number, first: number, to: (seq: number) => [string, string]): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const seq = first + i;
+    const [x, rk] = to(seq);
+    if (!ch.publish(x, rk, body(SIZES[seq % SIZES.length]!, seq))) await new Promise((r) => ch.once('drain', r));
+  }
+}
+
+describe('amqplib: bodies intact while body buffers are reused', () => {
+  let broker: TestBroker;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'warren-pool-'));
+    broker = await startTestBroker({ storage: 'file', dataDir: dir });
+  });
+  after(async () => {
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const frameMax of [4096, 131072]) {
+    test(`frame_max ${frameMax}: no-ack, acked, fanout and persistent deliveries, three publishers`, async (t) => {
+      const c = await Client.open(t, `${broker.url}?frameMax=${frameMax}`);
+      const ch = await c.channel();
+      const solo = uniqueName('pool-solo');
+      const acked = uniqueName('pool-acked');
+      const durable = uniqueName('pool-durable');
+      const fan = uniqueName('pool-fan');
+      await ch.assertQueue(solo, { exclusive: true });
+      await ch.assertQueue(acked, { exclusive: true });
+      await ch.assertQueue(durable, { durable: true });
+      await ch.assertExchange(fan, 'fanout', { autoDelete: true });
+      const fanQs = [uniqueName('pool-fan-a'), uniqueName('pool-fan-b')];
+      for (const q of fanQs) {
+        await ch.assertQueue(q, { exclusive: true });
+        await ch.bindQueue(q, fan, '');
+      }
+      const seen = new Map<string, Set<number>>();
+      for (const q of [solo, acked, durable, ...fanQs]) seen.set(q, new Set());
+      const cc = await c.channel();
+      await cc.prefetch(50);
+      for (const q of [solo, durable, fanQs[0]!])
+        await cc.consume(q, (m) => m && check(m, seen.get(q)!), { noAck: true });
+      for (const q of [acked, fanQs[1]!]) {
+        await cc.consume(q, (m) => {
+          if (m === null) return;
+          check(m, seen.get(q)!);
+          // acks now and then later, so acked bodies stay held while no-ack ones are reused
+          if (m.content.readUInt32BE(0) % 3 === 0) setTimeout(() => cc.ack(m), 5);
+          else cc.ack(m);
+        });
+      }
+      const { reused } = poolStats();
+      // seq % 4: 0, 1 to the no-ack queue, 2 to the acked one, 3 to the fanout or (every other) the durable queue
+      const route = (seq: number): [string, string] =>
+        seq % 4 < 2 ? ['', solo] : seq % 4 === 2 ? ['', acked] : seq % 8 === 3 ? [fan, ''] : ['', durable];
+      const N = 600;
+      const pubs = await Promise.all([0, 1, 2].map(() => Client.open(t, `${broker.url}?frameMax=${frameMax}`)));
+      await Promise.all(
+        pubs.map(async (p, k) => {
+          const pch = await p.channel();
+          await publishAll(pch, N, k * N, route);
+        }),
+      );
+      const all = 3 * N;
+      const expect = (pred: (s: number) => boolean): number =>
+        Array.from({ length: all }, (_, s) => s).filter(pred).length;
+      await eventually(
+        () =>
+          seen.get(solo)!.size === expect((s) => s % 4 < 2) &&
+          seen.get(acked)!.size === expect((s) => s % 4 === 2) &&
+          seen.get(durable)!.size === expect((s) => s % 8 === 7) &&
+          fanQs.every((q) => seen.get(q)!.size === expect((s) => s % 8 === 3)),
+        30000,
+      );
+      if (!broker.external) assert.ok(poolStats().reused > reused, 'no body buffer was reused');
+      await ch.deleteQueue(durable);
+    });
+  }
+});
