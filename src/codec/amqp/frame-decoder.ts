@@ -83,7 +83,7 @@ export class FrameDecoder {
   push(chunk: Buffer): void {
     if (this.failed) return;
     if (this.stash !== null) {
-      chunk = Buffer.concat([this.stash, chunk]);
+      chunk = chunk.length === 0 ? this.stash : Buffer.concat([this.stash, chunk]);
       this.stash = null;
     }
     let off = 0;
@@ -113,11 +113,12 @@ export class FrameDecoder {
       } finally {
         this.payloadIsCopy = false;
       }
-      if (this.yielding) {
-        this.yielding = false;
-        this.keepRest(chunk, off);
-        return;
-      }
+    }
+    if (this.yielding) {
+      // the split frame just completed was the handler's last this turn
+      this.yielding = false;
+      this.keepRest(chunk, off);
+      return;
     }
     this.parse(chunk, off);
   }

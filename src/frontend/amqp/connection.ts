@@ -206,16 +206,22 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   private countSlowOp(): void {
     if (++this.slowOps < SLOW_OPS_PER_TURN || this.yielded) return;
+    this.yieldInput();
+  }
+
+  /** Stop after the frame being handled; the decoder keeps the rest of the read for the next turn. */
+  private yieldInput(): void {
     this.yielded = true;
     this.decoder.yieldAfterFrame();
     this.socket.pause();
     setImmediate(() => this.continueInput());
   }
 
-  /** The rest of a yielded read, a turn later. */
+  /** The rest of a yielded read, a turn later (with a new turn's budget). */
   private continueInput(): void {
     this.yielded = false;
     this.slowOps = 0;
+    this.turnCost = 0;
     if (this.state === 'closed') return;
     try {
       this.decoder.push(NO_BYTES);
@@ -343,7 +349,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   // Called only from the decoder, synchronously, per frame. Hot path.
   onFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closed') return;
-    this.turnCost += READ_COST_FRAME;
+    // past the turn's budget mid-read (a 256 KiB read holds ~4,000 small publishes): the rest waits a turn
+    if ((this.turnCost += READ_COST_FRAME) >= READ_BUDGET && !this.yielded) this.yieldInput();
     if (type === FrameType.METHOD) {
       const m = decodeMethod(payload);
       this.classId = (m.id >>> 16) & 0xffff;
@@ -664,7 +671,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   }
 
   /**
-   * Messages delivered with no-ack whose pooled bodies go back to the pool once the socket has written them
+   * Messages gone for good (no-ack deliveries, acks) whose pooled bodies go back to the pool once the socket has written them
    * (releaseAfterWrite): `toWrite` are still in `out`, `inSocket` were handed to the socket and may still be
    * in its queue. Both are released when the socket holds nothing (writableLength 0: libuv has written
    * every buffer, the kernel has copied them), never before: the next message would overwrite them.
@@ -674,6 +681,21 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   releaseAfterWrite(m: Message): void {
     this.toWrite.push(m);
+  }
+
+  /** After a flush: toWrite's bodies are in the socket now; release them all if it has written them. */
+  private written(): void {
+    const w = this.toWrite;
+    if (w.length !== 0) {
+      if (this.inSocket.length === 0) {
+        this.toWrite = this.inSocket;
+        this.inSocket = w;
+      } else {
+        for (let i = 0; i < w.length; i++) this.inSocket.push(w[i]!);
+        w.length = 0;
+      }
+    }
+    this.releaseWritten();
   }
 
   private releaseWritten(): void {
@@ -686,7 +708,11 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   flush(): void {
     for (const ch of this.channels) if (ch !== undefined && ch.confirmPending()) ch.sendConfirms();
     const b = this.out.takeParts();
-    if (b === null) return;
+    if (b === null) {
+      // nothing new: whatever toWrite holds left in an earlier flush
+      if (this.toWrite.length !== 0 || this.inSocket.length !== 0) this.written();
+      return;
+    }
     if (this.socket.destroyed) {
       this.toWrite.length = 0;
       return;
@@ -706,17 +732,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       }
       this.socket.uncork();
     }
-    if (this.toWrite.length !== 0) {
-      const w = this.toWrite;
-      if (this.inSocket.length === 0) {
-        this.toWrite = this.inSocket;
-        this.inSocket = w;
-      } else {
-        for (let i = 0; i < w.length; i++) this.inSocket.push(w[i]!);
-        w.length = 0;
-      }
-    }
-    if (this.inSocket.length !== 0) this.releaseWritten();
+    if (this.toWrite.length !== 0 || this.inSocket.length !== 0) this.written();
     // Node's write() says false past its 16 KiB high-water mark, which one large message passes: stop
     // feeding consumers only once the socket holds OUTPUT_HIGH_WATER (it emits 'drain' when it empties)
     if (!ok && this.socket.writableLength >= OUTPUT_HIGH_WATER) this.socketBlocked = true;

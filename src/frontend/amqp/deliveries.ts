@@ -190,11 +190,7 @@ export class ChannelDeliveries implements ReplyReceiver {
       this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
       c.unackedCount++;
       c.unackedBytes += size;
-    } else if (msg.pooledBody && msg.soleCopy && entry.seg === -1) {
-      // delivered with no-ack from its only queue and never logged (the store may still be writing a
-      // logged body): once the socket has written it, nothing holds the body (util/body-pool.ts)
-      this.ch.conn.releaseAfterWrite(msg);
-    }
+    } else this.gone(entry);
   }
 
   private writeDeliver(
@@ -244,8 +240,10 @@ export class ChannelDeliveries implements ReplyReceiver {
       const d = this.unacked.get(tag);
       if (d === undefined) return;
       this.release(d);
-      if (kind === 'ack') d.queue.ack(d.entry);
-      else if (kind === 'discard') d.queue.discard(d.entry);
+      if (kind === 'ack') {
+        d.queue.ack(d.entry);
+        this.gone(d.entry);
+      } else if (kind === 'discard') d.queue.discard(d.entry);
       else d.queue.requeue([d.entry], true);
     } else {
       const taken: Delivery[] = [];
@@ -255,10 +253,24 @@ export class ChannelDeliveries implements ReplyReceiver {
       }
       for (const d of taken) this.release(d);
       if (kind === 'requeue') requeueAll(taken, true);
-      else if (kind === 'ack') for (const d of taken) d.queue.ack(d.entry);
-      else for (const d of taken) d.queue.discard(d.entry);
+      else if (kind === 'ack') {
+        for (const d of taken) {
+          d.queue.ack(d.entry);
+          this.gone(d.entry);
+        }
+      } else for (const d of taken) d.queue.discard(d.entry);
     }
     this.resumeConsumers();
+  }
+
+  /**
+   * The message left its queue for good (delivered with no-ack, or acked). If that was its only queue and it
+   * was never logged (the store may still be writing a logged body), nothing but this connection's socket
+   * holds its body: a pooled one goes back to the pool once the socket has written it (util/body-pool.ts).
+   */
+  private gone(e: QueuedMessage): void {
+    const m = e.msg;
+    if (m.pooledBody && m.soleCopy && e.seg === -1) this.ch.conn.releaseAfterWrite(m);
   }
 
   /** Forget a delivery and give its consumer its credit back. */

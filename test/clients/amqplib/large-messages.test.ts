@@ -98,13 +98,17 @@ describe('amqplib: large messages', () => {
     await ch.assertQueue(q, { exclusive: true });
     const N = 200; // 50 MiB in all: well past the 16 MiB per-queue flow threshold
     const got: number[] = [];
+    let acked = 0;
     const cc = await c.channel();
     await cc.prefetch(4);
     await cc.consume(q, (m) => {
       if (m === null) return;
       got.push(m.content.readUInt32BE(0));
       assert.equal(m.content.length, 262144);
-      setTimeout(() => cc.ack(m), 1);
+      setTimeout(() => {
+        cc.ack(m);
+        acked++;
+      }, 1);
     });
     const pub = await Client.open(t, broker.url);
     const pch = await pub.channel();
@@ -113,7 +117,8 @@ describe('amqplib: large messages', () => {
       b.writeUInt32BE(i, 0);
       if (!pch.sendToQueue(q, b)) await new Promise((r) => pch.once('drain', r));
     }
-    await eventually(() => got.length === N, 20000);
+    // every ack sent before the test's connections close
+    await eventually(() => got.length === N && acked === N, 20000);
     assert.deepEqual(
       got,
       Array.from({ length: N }, (_, i) => i),
