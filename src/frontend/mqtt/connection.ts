@@ -16,7 +16,7 @@ import type { FlowControlled } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
-import { ReadBudget } from '../net/read-budget.js';
+import { ReadGate } from '../net/read-gate.js';
 import { MqttConsumer } from './consumer.js';
 import { encodeMqttProps, mqttFormat, propsQos, propsV5, QOS_UNSPECIFIED, type Mqtt5Properties } from './format.js';
 import type { RetainedMessage } from './retained.js';
@@ -127,9 +127,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   /** MQTT 5 Maximum Packet Size of the client (§3.1.2.11.4: larger PUBLISHes are not sent). */
   private maxPacketSize = 0;
   private readonly aliases = new Map<number, string>();
+  /** Why the socket is not read (read budget, flow control, alarm). */
+  private readonly gate: ReadGate;
   private out: Buffer[] = [];
   private flushScheduled = false;
-  private readonly flowBlockedBy = new Set<Queue>();
 
   constructor(
     readonly server: MqttServer,
@@ -145,7 +146,9 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.tls = transport === 'tls' || transport === 'wss';
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
-    const budget = new ReadBudget(socket, () => this.flowBlockedBy.size === 0 && !this.blocked && !this.closed);
+    this.gate = new ReadGate(socket, () => {
+      this.lastSeen = roughNow();
+    });
     socket.on('data', (chunk: Buffer) => {
       this.lastSeen = roughNow();
       try {
@@ -153,8 +156,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         this.onError(e);
       }
-      if (this.blocked && !this.socket.isPaused()) this.socket.pause();
-      else budget.spent(chunk.length);
+      this.gate.read(chunk.length);
     });
     socket.on('drain', () => this.resumeConsumers());
     socket.on('error', () => {});
@@ -422,7 +424,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     }
     const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : Buffer.from(p.payload);
     const v5 = this.version === 5 ? publishProps(props) : null;
-    if (this.server.broker.alarms.blocked) this.blocked = true;
+    if (this.server.broker.alarms.blocked) this.gate.blocked = true;
     const routed = this.publish(topic, qos, p.dup, payload, v5, p.retain);
     if (qos === 1) {
       this.send(
@@ -480,19 +482,17 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   }
 
   private flowBlock(q: Queue): void {
-    if (this.flowBlockedBy.has(q)) return;
-    this.flowBlockedBy.add(q);
-    q.blockPublisher(this);
-    this.socket.pause();
+    if (this.gate.flowBlock(q)) q.blockPublisher(this);
   }
 
   flowResume(q: Queue): void {
-    this.flowBlockedBy.delete(q);
-    this.maybeResume();
+    this.gate.flowResume(q);
   }
 
   /** Blocked by a resource alarm: it published while one was in effect (management state 'blocked'). */
-  blocked = false;
+  get blocked(): boolean {
+    return this.gate.blocked;
+  }
 
   /**
    * A resource alarm (memory, disk) was raised or cleared. As RabbitMQ's readers, a connection is blocked
@@ -501,16 +501,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
    * queues. Reading resumes when every alarm has cleared.
    */
   alarm(raised: boolean): void {
-    if (raised || !this.blocked) return;
-    this.blocked = false;
-    this.maybeResume();
-  }
-
-  private maybeResume(): void {
-    if (this.closed || this.flowBlockedBy.size !== 0 || this.blocked || !this.socket.isPaused()) return;
-    // keep-alive counts from now: the client was not silent, the broker was not listening
-    this.lastSeen = roughNow();
-    this.socket.resume();
+    if (!raised) this.gate.unblock();
   }
 
   // ---- SUBSCRIBE / UNSUBSCRIBE -----------------------------------------------------------------
@@ -800,7 +791,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (this.tornDown) return;
     this.tornDown = true;
     this.open = false;
-    this.flowBlockedBy.clear();
+    this.gate.close();
     const back = new Map<Queue, QueuedMessage[]>();
     for (const f of this.inFlight.values()) {
       if (f.queue === null || f.entry === null) continue;

@@ -4,7 +4,6 @@
 // every other connection's publishes, acks, deliveries and heartbeats wait behind them. Past the budget a
 // connection's socket is paused and resumed on the next turn, so each connection gets its turn. RabbitMQ
 // gets the same from its scheduler: a reader process is preempted after its reductions.
-import type { Duplex } from 'node:stream';
 
 /**
  * The work one connection may do in one event-loop turn before it reads on next turn, in units of
@@ -19,36 +18,3 @@ export const READ_BUDGET = 65536;
 export const READ_BYTE_SHIFT = 5;
 /** Cost of one frame (AMQP): three per small publish. */
 export const READ_COST_FRAME = 24;
-
-/** For front ends without a per-turn callback of their own (MQTT, STOMP; AMQP uses its flush). */
-export class ReadBudget {
-  private bytes = 0;
-  private yielded = false;
-  private scheduled = false;
-
-  constructor(
-    private readonly socket: Duplex,
-    /** May reading resume now (not paused for another reason: flow control, closing)? */
-    private readonly mayResume: () => boolean,
-  ) {}
-
-  /** Count a chunk just handled; past the budget, stop reading until the next turn. */
-  spent(n: number): void {
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.endTurn);
-    }
-    if ((this.bytes += n) >= READ_BUDGET && !this.yielded) {
-      this.yielded = true;
-      this.socket.pause();
-    }
-  }
-
-  private readonly endTurn = (): void => {
-    this.scheduled = false;
-    this.bytes = 0;
-    if (!this.yielded) return;
-    this.yielded = false;
-    if (this.mayResume()) this.socket.resume();
-  };
-}

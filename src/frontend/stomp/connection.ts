@@ -13,7 +13,7 @@ import type { FlowControlled } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
-import { ReadBudget } from '../net/read-budget.js';
+import { ReadGate } from '../net/read-gate.js';
 import { destinationOf, parseDestination, type Destination } from './destination.js';
 import { encodeFrame, FrameParser, StompError, StompFrame } from './frame.js';
 import { decodeStompProps, encodeStompProps, FRAME_ONLY, stompFormat, type StompHeaders } from './format.js';
@@ -78,7 +78,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private lastRead = roughNow();
   private lastWrite = roughNow();
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private readonly flowBlockedBy = new Set<Queue>();
+  /** Why the socket is not read (read budget, flow control, alarm). */
+  private readonly gate: ReadGate;
 
   constructor(
     readonly server: StompServer,
@@ -96,7 +97,9 @@ export class StompConnection implements ClientConnection, FlowControlled {
       (f) => this.onFrame(f),
       () => {},
     );
-    const budget = new ReadBudget(socket, () => this.flowBlockedBy.size === 0 && !this.blocked && !this.closed);
+    this.gate = new ReadGate(socket, () => {
+      this.lastRead = roughNow();
+    });
     socket.on('data', (chunk: Buffer) => {
       this.lastRead = roughNow();
       try {
@@ -104,8 +107,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         this.onError(e, null);
       }
-      if (this.blocked && !this.socket.isPaused()) this.socket.pause();
-      else budget.spent(chunk.length);
+      this.gate.read(chunk.length);
     });
     // as AMQP's handshake_timeout: a socket that never sends CONNECT does not stay open
     const t = setTimeout(() => {
@@ -337,7 +339,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
   // ---- SEND ------------------------------------------------------------------------------------
 
   private onSend(f: StompFrame): void {
-    if (this.server.broker.alarms.blocked) this.blocked = true;
+    if (this.server.broker.alarms.blocked) this.gate.blocked = true;
     const dest = f.get('destination');
     if (dest === undefined) throw new StompError('Missing destination', 'SEND must include a destination', false);
     if (f.get('message-id') !== undefined) {
@@ -412,21 +414,18 @@ export class StompConnection implements ClientConnection, FlowControlled {
     for (let i = 0; i < queues.length; i++) {
       const q = queues[i]!;
       q.enqueue(msg);
-      if (q.overloaded && !this.flowBlockedBy.has(q)) {
-        this.flowBlockedBy.add(q);
-        q.blockPublisher(this);
-        this.socket.pause();
-      }
+      if (q.overloaded && this.gate.flowBlock(q)) q.blockPublisher(this);
     }
   }
 
   flowResume(q: Queue): void {
-    this.flowBlockedBy.delete(q);
-    this.maybeResume();
+    this.gate.flowResume(q);
   }
 
   /** Blocked by a resource alarm: it sent while one was in effect (management state 'blocked'). */
-  blocked = false;
+  get blocked(): boolean {
+    return this.gate.blocked;
+  }
 
   /**
    * A resource alarm (memory, disk) was raised or cleared. As RabbitMQ's STOMP reader (which blocks at the
@@ -434,16 +433,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
    * that only subscribes keeps being read (ACKs, heart-beats). Reading resumes when every alarm has cleared.
    */
   alarm(raised: boolean): void {
-    if (raised || !this.blocked) return;
-    this.blocked = false;
-    this.maybeResume();
-  }
-
-  private maybeResume(): void {
-    if (this.closed || this.flowBlockedBy.size !== 0 || this.blocked || !this.socket.isPaused()) return;
-    // heart-beats count from now: the broker, not the client, stopped listening
-    this.lastRead = roughNow();
-    this.socket.resume();
+    if (!raised) this.gate.unblock();
   }
 
   /** reply-to:/temp-queue/x creates (once) the session's queue for x and subscribes to it. */
@@ -722,7 +712,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     this.closed = true;
     this.connected = false;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.flowBlockedBy.clear();
+    this.gate.close();
     const subs = [...this.subs.values()];
     this.subs.clear();
     for (const s of subs) s.queue.removeConsumer(s);
