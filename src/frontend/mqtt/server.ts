@@ -1,43 +1,31 @@
 // The MQTT front end: accepts TCP, TLS and WebSocket streams, keeps the client-id registry (a second
-// connection with the same client id in a vhost takes the session over, MQTT 3.1.1 §3.1.4-2), the retained
-// message store, and the 1 s ticker for keep-alives.
+// connection with the same client id in a vhost takes the session over, MQTT 3.1.1 §3.1.4-2) and the retained
+// message store; the 1 s ticker (keep-alives), alarms and shutdown are the shared front-end server's
+// (frontend/net/front-end-server.ts).
 import type { Duplex } from 'node:stream';
-import type { AlarmListener } from '../../core/alarms.js';
 import type { Broker } from '../../core/broker.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { Logger } from '../../util/logger.js';
-import { roughNow } from '../../util/rough-clock.js';
+import { FrontEndServer, setNoDelay } from '../net/front-end-server.js';
 import { MqttConnection, RC5 } from './connection.js';
 import type { RetainedStore } from './retained.js';
 
-export class MqttServer implements AlarmListener {
-  readonly connections = new Set<MqttConnection>();
+export class MqttServer extends FrontEndServer<MqttConnection> {
   private readonly byClientId = new Map<string, MqttConnection>();
-  private readonly ticker: NodeJS.Timeout;
   /** MQTT 5 delayed wills by vhost + client id. */
   private readonly pendingWills = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    readonly broker: Broker,
-    readonly options: ResolvedOptions,
-    readonly log: Logger,
+    broker: Broker,
+    options: ResolvedOptions,
+    log: Logger,
     readonly retained: RetainedStore,
   ) {
-    this.ticker = setInterval(() => {
-      const now = roughNow();
-      for (const c of this.connections) c.tick(now);
-    }, 1000);
-    this.ticker.unref();
-    broker.alarms.subscribe(this);
-  }
-
-  /** Resource alarms pause publishing connections (MqttConnection.alarm). */
-  alarmsChanged(blocked: boolean): void {
-    for (const c of this.connections) c.alarm(blocked);
+    super(broker, options, log);
   }
 
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
-    if ('setNoDelay' in stream && typeof stream.setNoDelay === 'function') (stream.setNoDelay as () => void)();
+    setNoDelay(stream);
     this.connections.add(new MqttConnection(this, stream, remoteAddress, transport));
   }
 
@@ -70,30 +58,17 @@ export class MqttServer implements AlarmListener {
     this.pendingWills.set(key, t);
   }
 
-  connectionClosed(c: MqttConnection): void {
-    this.connections.delete(c);
+  override connectionClosed(c: MqttConnection): void {
+    super.connectionClosed(c);
     const key = c.vhost + '\u0000' + c.clientId;
     if (this.byClientId.get(key) === c) this.byClientId.delete(key);
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.ticker);
-    this.broker.alarms.unsubscribe(this);
+  /** Shutdown: delayed wills still pending are dropped, connections closed, then the retained store. */
+  override async close(): Promise<void> {
     for (const t of this.pendingWills.values()) clearTimeout(t);
     this.pendingWills.clear();
-    const pending: Promise<void>[] = [];
-    for (const c of this.connections) {
-      pending.push(
-        new Promise<void>((resolve) => {
-          if (c.socket.destroyed) return resolve();
-          c.socket.once('close', () => resolve());
-          c.forceClose('shutdown');
-        }),
-      );
-    }
-    const timeout = new Promise<void>((r) => setTimeout(r, 2000).unref());
-    await Promise.race([Promise.all(pending), timeout]);
-    for (const c of this.connections) c.socket.destroy();
+    await super.close();
     await this.retained.close();
   }
 }
