@@ -683,7 +683,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       packet.messageId = id;
       this.send(packet);
       this.inFlight.set(id, new InFlight(entry, queue, c, roughNow()));
-      c.inFlight++;
+      c.unacked++;
     } else {
       this.send(packet);
       // delivered at QoS 0 from the acked queue: settled now
@@ -735,7 +735,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (f.queue !== null && f.entry !== null) f.queue.ack(f.entry);
     const c = f.consumer;
     if (c !== null) {
-      c.inFlight--;
+      c.unacked--;
       if (c.starved) {
         c.starved = false;
         c.queue.dispatch();
