@@ -1,73 +1,44 @@
 // Management over HTTPS (RabbitMQ's 15671 when configured): the same API on managementTlsPort, with the
 // server certificate verified by the client.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { startBroker } from '../../src/index.js';
+import { selfSignedCert } from '../helpers/tls-cert.js';
 
 test('GET /api/whoami over HTTPS', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-mtls-'));
+  const { cert, key } = selfSignedCert();
+  const b = await startBroker({
+    amqpPort: null,
+    amqpsPort: null,
+    bind: '127.0.0.1',
+    storage: 'memory',
+    logLevel: 'silent',
+    tls: { cert, key },
+    managementTlsPort: 0,
+  });
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const cert = readFileSync(join(dir, 'cert.pem'));
-    const b = await startBroker({
-      amqpPort: null,
-      amqpsPort: null,
-      bind: '127.0.0.1',
-      storage: 'memory',
-      logLevel: 'silent',
-      tls: { cert, key: readFileSync(join(dir, 'key.pem')) },
-      managementTlsPort: 0,
+    assert.equal(b.managementPort, null);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: b.managementTlsPort!,
+          path: '/api/whoami',
+          ca: cert,
+          headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') },
+        },
+        (res) => {
+          let s = '';
+          res.on('data', (d: Buffer) => (s += d.toString()));
+          res.on('end', () => resolve(s));
+        },
+      );
+      req.on('error', reject);
+      req.end();
     });
-    try {
-      assert.equal(b.managementPort, null);
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port: b.managementTlsPort!,
-            path: '/api/whoami',
-            ca: cert,
-            headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') },
-          },
-          (res) => {
-            let s = '';
-            res.on('data', (d: Buffer) => (s += d.toString()));
-            res.on('end', () => resolve(s));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
-      assert.deepEqual(JSON.parse(body), { name: 'guest', tags: ['administrator'] });
-    } finally {
-      await b.close();
-    }
+    assert.deepEqual(JSON.parse(body), { name: 'guest', tags: ['administrator'] });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await b.close();
   }
 });

@@ -2,30 +2,19 @@
 // the clients verify Warren's certificate.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { Inbox } from '../mqtt/helpers.js';
+import { selfSignedCert } from '../../helpers/tls-cert.js';
 
-let dir: string;
 let cert: Buffer;
 let b: RunningBroker;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'warren-tls-'));
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost']
-      .concat(['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'])
-      .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'));
+  const pair = selfSignedCert();
+  cert = pair.cert;
   b = await startBroker({
     amqpPort: null,
     mqttsPort: 0,
@@ -35,12 +24,11 @@ before(async () => {
     bind: '127.0.0.1',
     storage: 'memory',
     logLevel: 'silent',
-    tls: { cert, key: readFileSync(join(dir, 'key.pem')) },
+    tls: { cert, key: pair.key },
   });
 });
 after(async () => {
   await b.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('MQTT over TLS: publish and subscribe with a verified certificate', async () => {

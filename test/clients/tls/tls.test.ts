@@ -1,45 +1,17 @@
 // AMQP over TLS (RabbitMQ port 5671): amqplib connects with amqps://, verifying Warren's certificate;
 // with failIfNoPeerCert a client without a certificate is refused.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import amqp from 'amqplib';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { selfSignedCert } from '../../helpers/tls-cert.js';
 
-let dir: string;
 let cert: Buffer;
 let key: Buffer;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'warren-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'));
-  key = readFileSync(join(dir, 'key.pem'));
+  ({ cert, key } = selfSignedCert());
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function start(extra: object = {}): Promise<RunningBroker> {
   return startBroker({
