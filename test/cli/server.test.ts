@@ -2,30 +2,19 @@
 // shutdown on SIGTERM/SIGINT that tells connected clients 320 CONNECTION_FORCED and exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
+import { spawnWarren, tempDir, WARREN_BIN, type WarrenChild } from '../helpers/warren-child.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(args: string[], env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'server', ...args], {
+function startServer(args: string[], env: Record<string, string> = {}): Promise<WarrenChild> {
+  return spawnWarren(args, {
     // management, Prometheus, MQTT and STOMP listeners off unless a test asks (the RabbitMQ anchor holds
     // their default ports)
     env: {
-      ...process.env,
       WARREN_MANAGEMENT_PORT: '0',
       WARREN_PROMETHEUS_PORT: '0',
       WARREN_MQTT_PORT: '0',
@@ -34,27 +23,12 @@ async function startServer(args: string[], env: Record<string, string> = {}): Pr
       WARREN_WEB_STOMP_PORT: '0',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    timeoutMs: 10000,
   });
-  let err = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in: ${err}`)), 10000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
-  });
-  return { child, port, stderr: () => err, exited };
 }
 
 test('--help lists every server option with its WARREN_* variable', () => {
-  const r = spawnSync(process.execPath, [BIN, 'server', '--help'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [WARREN_BIN, 'server', '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
   for (const flag of [
     '--amqp-port',
@@ -86,7 +60,7 @@ test('--help lists every server option with its WARREN_* variable', () => {
 });
 
 test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit code 0', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const dir = tempDir('warren-cli-');
   const s = await startServer(['--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir]);
   const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${s.port}`);
   const ch = await conn.createChannel();
@@ -105,7 +79,7 @@ test('SIGTERM: clients get 320 CONNECTION_FORCED, definitions are flushed, exit 
 });
 
 test('SIGINT also exits 0; WARREN_* environment sets options', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const dir = tempDir('warren-cli-');
   const s = await startServer([], {
     WARREN_AMQP_PORT: '0',
     WARREN_BIND: '127.0.0.1',
@@ -120,7 +94,7 @@ test('SIGINT also exits 0; WARREN_* environment sets options', async () => {
 });
 
 test('a YAML config file is read; flags override it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const dir = tempDir('warren-cli-');
   const cfg = join(dir, 'warren.yaml');
   writeFileSync(cfg, `amqpPort: 1\nbind: 127.0.0.1\ndataDir: ${dir}\nheartbeat: 9\n`);
   const s = await startServer(['--config', cfg, '--amqp-port', '0']);
@@ -132,7 +106,7 @@ test('a YAML config file is read; flags override it', async () => {
 });
 
 test('vm_memory_high_watermark.absolute in a config file: the log says so, and a publisher is blocked past it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const dir = tempDir('warren-cli-');
   const cfg = join(dir, 'rabbit-names.yaml');
   // 1 MB: under what the process uses, so the alarm is raised at start
   writeFileSync(cfg, `bind: 127.0.0.1\ndataDir: ${dir}\nvm_memory_high_watermark.absolute: 1MB\n`);
@@ -150,13 +124,13 @@ test('vm_memory_high_watermark.absolute in a config file: the log says so, and a
 });
 
 test('a bad option value is a clear error and a non-zero exit', () => {
-  const r = spawnSync(process.execPath, [BIN, 'server', '--amqp-port', 'nope'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [WARREN_BIN, 'server', '--amqp-port', 'nope'], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /not a port/);
 });
 
 test('--mqtt-port and --stomp-port start those listeners; 0 turns them off', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
+  const dir = tempDir('warren-cli-');
   // a port that was free a moment ago (the CLI reads 0 as "off" for these listeners, not "any port")
   const free = await new Promise<number>((resolve) => {
     const srv = net.createServer().listen(0, '127.0.0.1', () => {

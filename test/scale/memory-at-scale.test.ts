@@ -4,46 +4,30 @@
 // fresh connection's round trip stays quick, and each connection / queue costs far less than RabbitMQ's
 // (~130 KiB and ~53 KiB measured; the bounds here are generous, for noisy CI machines).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { M, RawConnection, roundTrip, type RawOptions } from '../../bench/memory/raw-amqp.js';
 import { rss } from '../../bench/memory/proc.js';
+import { kill9, OTHER_LISTENERS_OFF, spawnWarren, tempDir } from '../helpers/warren-child.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
-const OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap((l) => [
-  `--${l}-port`,
-  'off',
-]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function startServer(): Promise<{ pid: number; opts: Omit<RawOptions, 'heartbeat'>; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-scale-'));
-  const child = spawn(
-    process.execPath,
-    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, '--log-level', 'info', ...OFF],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  const exited = new Promise((r) => child.on('exit', r));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
-  });
+  const dir = tempDir('warren-scale-');
+  const s = await spawnWarren([
+    '--amqp-port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--data-dir',
+    dir,
+    '--log-level',
+    'info',
+    ...OTHER_LISTENERS_OFF,
+  ]);
   return {
-    pid: child.pid!,
-    opts: { host: '127.0.0.1', port, user: 'guest', pass: 'guest', vhost: '/' },
-    stop: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
+    pid: s.child.pid!,
+    opts: { host: '127.0.0.1', port: s.port, user: 'guest', pass: 'guest', vhost: '/' },
+    stop: () => kill9(s),
   };
 }
 

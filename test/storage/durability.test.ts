@@ -3,14 +3,12 @@
 // redelivered after a crash, transient vs persistent, disk reclaimed, the disk alarm and tx.commit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, statSync, truncateSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, statSync, truncateSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { startBroker } from '../../src/index.js';
 import { eventually } from '../helpers/broker.js';
+import { kill9, OTHER_LISTENERS_OFF, spawnWarren, tempDir, type WarrenChild } from '../helpers/warren-child.js';
 import { txSelect, txCommit } from '../clients/amqplib/util.js';
 
 /** A connection to a server this test will SIGKILL: its unexpected close is expected. */
@@ -20,54 +18,12 @@ async function connect(url: string): Promise<amqp.ChannelModel> {
   return c;
 }
 
-const BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
-const OTHER_LISTENERS_OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap((l) => [
-  `--${l}-port`,
-  'off',
-]);
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exited: Promise<number | null>;
+/** `warren server` on `dir` with the other listeners off. */
+function start(dir: string, extra: string[] = []): Promise<WarrenChild> {
+  return spawnWarren(['--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, ...OTHER_LISTENERS_OFF, ...extra]);
 }
 
-async function start(dir: string, extra: string[] = []): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    // the other listeners default to RabbitMQ's ports (held by the anchor here): off
-    [BIN, 'server', '--amqp-port', '0', '--bind', '127.0.0.1', '--data-dir', dir, ...OTHER_LISTENERS_OFF, ...extra],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in: ${err}`)), 15000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`server exited: ${err}`));
-    });
-  });
-  return { child, url: `amqp://guest:guest@127.0.0.1:${port}/`, stderr: () => err, exited };
-}
-
-async function kill9(s: Server): Promise<void> {
-  s.child.kill('SIGKILL');
-  await s.exited;
-}
-
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'warren-dur-'));
-}
+const tmp = (): string => tempDir('warren-dur-');
 
 /** Consume n messages (ack each) and return them. */
 async function take(ch: amqp.Channel, queue: string, n: number): Promise<amqp.ConsumeMessage[]> {
