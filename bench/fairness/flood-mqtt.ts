@@ -10,6 +10,7 @@
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import mqttPacket from 'mqtt-packet';
+import { printResult, pump, repeatBatch } from './pump.js';
 
 function connect(host: string, port: number, clientId: string, user: string, pass: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -72,40 +73,11 @@ async function main(): Promise<void> {
   }
   const pub = await connect(host, port, `fairness-pub-${process.pid}`, user, pass);
   pub.on('data', () => {});
-  const count = Math.max(4, Math.floor(131072 / one.length));
-  const batch = Buffer.concat(Array.from({ length: count }, () => one));
-  let sent = 0;
-  let stopped = false;
-  const pump = (): void => {
-    while (!stopped && pub.writableLength < 1048576 && !pub.destroyed) {
-      pub.write(batch);
-      sent += count;
-    }
-  };
-  pub.on('drain', pump);
-  const t0 = performance.now();
-  process.stderr.write('flooding\n');
-  pump();
-  await new Promise<void>((r) => {
-    const t = setTimeout(r, seconds * 1000);
-    process.once('SIGTERM', () => {
-      clearTimeout(t);
-      r();
-    });
-  });
-  stopped = true;
-  const elapsed = (performance.now() - t0) / 1000;
+  const { batch, count } = repeatBatch(one);
+  const { sent, elapsed } = await pump(pub, batch, count, seconds);
   const received = Math.round(receivedBytes / one.length);
   const errors = [pub.destroyed ? 'publisher connection closed' : null].filter((x) => x !== null);
-  const result = {
-    sent,
-    received,
-    seconds: elapsed,
-    sentPerS: Math.round(sent / elapsed),
-    receivedPerS: Math.round(received / elapsed),
-    errors,
-  };
-  process.stdout.write(JSON.stringify(result) + '\n');
+  printResult(sent, received, elapsed, errors);
   sub?.destroy();
   pub.destroy();
   process.exit(0);

@@ -18,23 +18,20 @@ import {
   writeContentHeader,
   writeQueueDelete,
 } from '../../src/codec/amqp/index.js';
+import { printResult, pump, repeatBatch } from './pump.js';
 import { RawClient, deliveryTagOf } from './raw-client.js';
 
 type ConsumerMode = 'none' | 'ack' | 'autoack';
 
-/** A batch of `count` identical publishes to the default exchange, roughly `bytes` long (at least 4 messages). */
-function publishBatch(queue: string, size: number, bytes = 131072): { batch: Buffer; count: number } {
+/** One publish to the default exchange, encoded. */
+function encodePublish(queue: string, size: number): Buffer {
   const body = Buffer.alloc(size, 0x61);
   const one = new Writer(size + 512);
   writeBasicPublish(one, 1, '', queue, false, false);
   writeContentHeader(one, 1, 60, size, Buffer.from([0, 0]));
   writeBody(one, 1, body, 131072);
   const parts = one.takeParts()!;
-  const msg = Buffer.isBuffer(parts) ? Buffer.from(parts) : Buffer.concat(parts);
-  const count = Math.max(4, Math.floor(bytes / msg.length));
-  const batch = Buffer.allocUnsafe(msg.length * count);
-  for (let i = 0; i < count; i++) msg.copy(batch, i * msg.length);
-  return { batch, count };
+  return Buffer.isBuffer(parts) ? Buffer.from(parts) : Buffer.concat(parts);
 }
 
 async function main(): Promise<void> {
@@ -83,42 +80,12 @@ async function main(): Promise<void> {
     }
   }
 
-  const { batch, count } = publishBatch(queue, size);
-  let sent = 0;
-  let stopped = false;
+  const { batch, count } = repeatBatch(encodePublish(queue, size));
   const sock = pub.socket;
-  const pump = (): void => {
-    // keep about 1 MiB queued in the socket: the kernel always has the next bytes to take
-    while (!stopped && sock.writableLength < 1048576 && !sock.destroyed) {
-      sock.write(batch);
-      sent += count;
-    }
-  };
-  sock.on('drain', pump);
-  const t0 = performance.now();
-  process.stderr.write('flooding\n');
-  pump();
-
-  await new Promise<void>((r) => {
-    const t = setTimeout(r, seconds * 1000);
-    process.once('SIGTERM', () => {
-      clearTimeout(t);
-      r();
-    });
-  });
-  stopped = true;
-  const elapsed = (performance.now() - t0) / 1000;
+  const { sent, elapsed } = await pump(sock, batch, count, seconds);
   const errors = [pub.closedBy, sub?.closedBy].filter((x) => x !== null && x !== undefined);
-  const result = {
-    sent,
-    received,
-    seconds: elapsed,
-    sentPerS: Math.round(sent / elapsed),
-    receivedPerS: Math.round(received / elapsed),
-    errors,
-  };
+  printResult(sent, received, elapsed, errors);
   sub?.close();
-  process.stdout.write(JSON.stringify(result) + '\n');
   // delete the queue once what is still in the socket has been taken (a paused publisher may wait a while)
   if (!sock.destroyed) {
     if (sock.writableLength !== 0) await new Promise((r) => sock.once('drain', r));
