@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import type { RunningBroker } from '../../src/index.js';
 import { uniqueName } from '../helpers/broker.js';
 import { Inbox, startMqttBroker } from '../clients/mqtt/helpers.js';
 
@@ -30,6 +31,17 @@ function run(cmd: string, args: string[], timeoutMs = 15000): Promise<{ code: nu
       resolve({ code, out });
     });
   });
+}
+
+/** A fresh broker, one of test/interop/python's scripts run against it (host, port, then `args`): it must exit 0. */
+async function runScript(script: string, port: (b: RunningBroker) => number | null, args: string[]): Promise<void> {
+  const b = await startMqttBroker();
+  try {
+    const r = await run(PY, [path.join(SRC, script), '127.0.0.1', String(port(b)), ...args]);
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    await b.close();
+  }
 }
 
 test(
@@ -103,46 +115,17 @@ test(
   },
 );
 
-test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, async () => {
-  const b = await startMqttBroker();
-  try {
-    const r = await run(PY, [
-      path.join(SRC, 'paho_mqtt.py'),
-      '127.0.0.1',
-      String(b.mqttPort),
-      uniqueName('paho').replaceAll('.', '_'),
-    ]);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await b.close();
-  }
-});
+test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, () =>
+  runScript('paho_mqtt.py', (b) => b.mqttPort, [uniqueName('paho').replaceAll('.', '_')]),
+);
 
-test('paho-mqtt over WebSocket (Web-MQTT, /ws)', { skip: !pyHas('paho.mqtt.client') }, async () => {
-  const b = await startMqttBroker();
-  try {
-    const r = await run(PY, [
-      path.join(SRC, 'paho_mqtt.py'),
-      '127.0.0.1',
-      String(b.webMqttPort),
-      uniqueName('pahows').replaceAll('.', '_'),
-      'websockets',
-    ]);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await b.close();
-  }
-});
+test('paho-mqtt over WebSocket (Web-MQTT, /ws)', { skip: !pyHas('paho.mqtt.client') }, () =>
+  runScript('paho_mqtt.py', (b) => b.webMqttPort, [uniqueName('pahows').replaceAll('.', '_'), 'websockets']),
+);
 
-test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas('stomp') }, async () => {
-  const b = await startMqttBroker();
-  try {
-    const r = await run(PY, [path.join(SRC, 'stomp_py.py'), '127.0.0.1', String(b.stompPort), uniqueName('stomppy')]);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await b.close();
-  }
-});
+test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas('stomp') }, () =>
+  runScript('stomp_py.py', (b) => b.stompPort, [uniqueName('stomppy')]),
+);
 
 test('retained messages, persistent-session subscriptions and their queued messages survive a Warren restart', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'warren-mqtt-'));

@@ -105,12 +105,7 @@ test('AMQPLAIN login works', async () => {
 
 test('connection.open to an unknown vhost is 530 NOT_ALLOWED', async () => {
   const c = await WireClient.connect(broker.port);
-  c.decodeFrames = true;
-  c.send(PROTOCOL_HEADER);
-  await c.expect('connection.start');
-  writeConnectionStartOk(c.w, 0, {}, 'PLAIN', Buffer.from('\u0000guest\u0000guest'), 'en_US');
-  c.flush();
-  await c.expect('connection.tune');
+  await c.login();
   writeConnectionTuneOk(c.w, 0, 2047, 131072, 0);
   writeConnectionOpen(c.w, 0, 'nope');
   c.flush();
@@ -128,12 +123,7 @@ test('connection.open to an unknown vhost is 530 NOT_ALLOWED', async () => {
 
 test('tune-ok with frame_max below 4096 is refused', async () => {
   const c = await WireClient.connect(broker.port);
-  c.decodeFrames = true;
-  c.send(PROTOCOL_HEADER);
-  await c.expect('connection.start');
-  writeConnectionStartOk(c.w, 0, {}, 'PLAIN', Buffer.from('\u0000guest\u0000guest'), 'en_US');
-  c.flush();
-  await c.expect('connection.tune');
+  await c.login();
   writeConnectionTuneOk(c.w, 0, 2047, 1024, 0);
   c.flush();
   const close = (await c.expect('connection.close')) as unknown as { replyCode: number };

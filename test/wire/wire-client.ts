@@ -131,16 +131,21 @@ export class WireClient {
   }
 
   /** Protocol header, PLAIN login, tune-ok, open: ready for channel work. */
-  async handshake(
-    opts: { user?: string; pass?: string; vhost?: string; frameMax?: number; heartbeat?: number } = {},
-  ): Promise<void> {
+  /** Protocol header, connection.start, start-ok (PLAIN): returns the connection.tune, not yet answered. */
+  async login(opts: { user?: string; pass?: string } = {}): Promise<{ frameMax: number; channelMax: number }> {
     this.decodeFrames = true;
     this.send(PROTOCOL_HEADER);
     await this.expect('connection.start');
     const resp = Buffer.from(`\u0000${opts.user ?? 'guest'}\u0000${opts.pass ?? 'guest'}`);
     writeConnectionStartOk(this.w, 0, { capabilities: { consumer_cancel_notify: true } }, 'PLAIN', resp, 'en_US');
     this.flush();
-    const tune = (await this.expect('connection.tune')) as unknown as { frameMax: number; channelMax: number };
+    return (await this.expect('connection.tune')) as unknown as { frameMax: number; channelMax: number };
+  }
+
+  async handshake(
+    opts: { user?: string; pass?: string; vhost?: string; frameMax?: number; heartbeat?: number } = {},
+  ): Promise<void> {
+    const tune = await this.login(opts);
     writeConnectionTuneOk(this.w, 0, tune.channelMax, opts.frameMax ?? tune.frameMax, opts.heartbeat ?? 0);
     writeConnectionOpen(this.w, 0, opts.vhost ?? '/');
     this.flush();
