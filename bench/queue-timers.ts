@@ -15,7 +15,6 @@ import amqp from 'amqplib';
 import { startBroker } from '../src/index.js';
 import { Queue } from '../src/core/queue/queue.js';
 import { VHost } from '../src/core/vhost.js';
-import { resolveQueueSettings } from '../src/core/queue/settings.js';
 import { OneTimer } from '../src/core/queue/ttl.js';
 import { Message } from '../src/core/message.js';
 import { amqpFormat } from '../src/frontend/amqp/format.js';
@@ -131,17 +130,7 @@ function ttlCost(): void {
   // queue timers are unref'd (Node's active-resource list does not show them): OneTimer counts its own
   const timers = (): number => OneTimer.armedCount;
   const args = { 'x-message-ttl': 600000 };
-  const q = new Queue(
-    'cost',
-    '/',
-    false,
-    null,
-    false,
-    args,
-    'classic',
-    { autoDelete() {}, deadLetter() {} },
-    resolveQueueSettings('classic', args, null, null),
-  );
+  const q = new Queue('cost', '/', false, null, false, args, 'classic', { autoDelete() {}, deadLetter() {} });
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   const t0 = timers();

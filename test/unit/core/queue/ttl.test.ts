@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from '../../../../src/core/queue/queue.js';
-import { resolveQueueSettings } from '../../../../src/core/queue/settings.js';
 import { OneTimer, parseExpiration } from '../../../../src/core/queue/ttl.js';
 import { BrokerError } from '../../../../src/core/errors.js';
 import { Message } from '../../../../src/core/message.js';
@@ -36,19 +35,7 @@ test('100,000 messages with TTLs in 10 queues cost one timer per queue, not one 
   const qs: Queue[] = [];
   for (let i = 0; i < 10; i++) {
     const args = { 'x-message-ttl': 60000 };
-    qs.push(
-      new Queue(
-        `q${i}`,
-        '/',
-        false,
-        null,
-        false,
-        args,
-        'classic',
-        { autoDelete() {}, deadLetter() {} },
-        resolveQueueSettings('classic', args, null, null),
-      ),
-    );
+    qs.push(new Queue(`q${i}`, '/', false, null, false, args, 'classic', { autoDelete() {}, deadLetter() {} }));
   }
   const now = Date.now();
   for (let n = 0; n < 100000; n++) {
@@ -62,20 +49,10 @@ test('100,000 messages with TTLs in 10 queues cost one timer per queue, not one 
 test('expired messages leave at the head, dead-lettered with reason expired', async () => {
   const dead: [string, string][] = [];
   const args = { 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' };
-  const q = new Queue(
-    'q',
-    '/',
-    false,
-    null,
-    false,
-    args,
-    'classic',
-    {
-      autoDelete() {},
-      deadLetter: (_q, m, reason) => dead.push([m.body.toString(), reason]),
-    },
-    resolveQueueSettings('classic', args, null, null),
-  );
+  const q = new Queue('q', '/', false, null, false, args, 'classic', {
+    autoDelete() {},
+    deadLetter: (_q, m, reason) => dead.push([m.body.toString(), reason]),
+  });
   const mk = (b: string, exp: string | null): Message =>
     new Message(testFormat, '', 'k', Buffer.alloc(2), Buffer.from(b), false, 0, exp, Date.now(), 0);
   q.enqueue(mk('a', null));
