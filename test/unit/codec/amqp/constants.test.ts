@@ -3,9 +3,8 @@
 // protocol header.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   FRAME_END,
   FRAME_MIN_SIZE,
@@ -15,18 +14,9 @@ import {
   ReplyText,
   isHardError,
 } from '../../../../src/codec/amqp/index.js';
+import { REPO_ROOT } from '../../../helpers/paths.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  return dir;
-}
-
-const ROOT = repoRoot();
+const ROOT = REPO_ROOT;
 const SPEC = readFileSync(join(ROOT, 'spec-data/amqp0-9-1.stripped.extended.xml'), 'utf8');
 
 test('reply codes and frame constants match the spec XML', () => {
