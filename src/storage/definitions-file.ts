@@ -12,7 +12,6 @@ import {
   closeSync,
   fdatasync,
   fdatasyncSync,
-  fsyncSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -23,6 +22,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { applyJournal, type Definitions, type JournalRecord } from './definitions.js';
+import { syncDir } from './sync-dir.js';
 
 /** Compact when the journal holds this many records, or as many as the snapshot has objects if more. */
 const COMPACT_MIN = 10000;
@@ -322,13 +322,4 @@ interface Waiter {
 
 function emptyDefinitions(): Definitions {
   return { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

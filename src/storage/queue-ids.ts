@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from './sync-dir.js';
 
 /** Rewrite the snapshot when the journal has this many lines, or as many as there are ids if more. */
 const COMPACT_MIN = 4096;
@@ -221,14 +222,5 @@ function readIfExists(path: string): string | null {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
-  }
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
