@@ -1,6 +1,10 @@
 // Test helper: a Warren broker in this process on ephemeral ports, with in-memory storage.
 // Set WARREN_TEST_AMQP_URL (e.g. amqp://guest:guest@localhost:5672/) to run the same tests against an external
 // broker instead, such as the RabbitMQ anchor: that is how a test is checked to assert RabbitMQ's behaviour.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { startBroker, type BrokerOptions } from '../../src/index.js';
 
 export interface TestBroker {
@@ -27,6 +31,28 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Test
     external: false,
     close: () => b.close(),
   };
+}
+
+/**
+ * One broker for the tests of the current suite (or file): started in a `before` hook, closed in `after`.
+ * The object returned is filled in by the hook, so tests read `broker.url` etc. as from startTestBroker.
+ * `fileStorage`: file storage in a fresh temp data dir with this prefix, removed after the suite.
+ */
+export function useTestBroker(options: BrokerOptions = {}, fileStorage?: { dirPrefix: string }): TestBroker {
+  const broker = {} as TestBroker;
+  let dir: string | null = null;
+  before(async () => {
+    if (fileStorage) dir = mkdtempSync(join(tmpdir(), fileStorage.dirPrefix));
+    Object.assign(
+      broker,
+      await startTestBroker(dir === null ? options : { ...options, storage: 'file', dataDir: dir }),
+    );
+  });
+  after(async () => {
+    await broker.close();
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  });
+  return broker;
 }
 
 /** Poll fn until it returns truthy (or stops throwing), like nats checkFor. */

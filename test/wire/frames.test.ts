@@ -1,8 +1,8 @@
 // Wire tests of bad input: oversized, malformed and misplaced frames close the right thing with the right
 // code, and never disturb another connection.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker.js';
 import { WireClient, rawFrame } from './wire-client.js';
 import {
   BasicPublish,
@@ -14,11 +14,7 @@ import {
   writeChannelOpen,
 } from '../../src/codec/amqp/index.js';
 
-let broker: TestBroker;
-before(async () => {
-  broker = await startTestBroker();
-});
-after(() => broker.close());
+const broker = useTestBroker();
 
 type Close = { replyCode: number; replyText: string; classId: number; methodId: number };
 

@@ -1,7 +1,7 @@
 // Wire tests of the connection handshake: protocol header, login, tune limits, vhost, handshake timeout.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker.js';
 import { WireClient } from './wire-client.js';
 import {
   PROTOCOL_HEADER,
@@ -10,11 +10,7 @@ import {
   writeConnectionOpen,
 } from '../../src/codec/amqp/index.js';
 
-let broker: TestBroker;
-before(async () => {
-  broker = await startTestBroker({ handshakeTimeout: 500 });
-});
-after(() => broker.close());
+const broker = useTestBroker({ handshakeTimeout: 500 });
 
 test('a wrong protocol header gets the server header back and the socket closed', async () => {
   const c = await WireClient.connect(broker.port);

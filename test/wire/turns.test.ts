@@ -2,10 +2,10 @@
 // publishes in one write does not hold another connection's round trip for the whole of it. The broker
 // yields in the middle of a read once a turn's work passes the budget (an exchange/queue method costs a 64th
 // of it), so the other connection's reply comes after a few turns, long before the pipelined work is done.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { uniqueName, useTestBroker } from '../helpers/broker.js';
 import { WireClient } from './wire-client.js';
 import {
   Writer,
@@ -15,11 +15,7 @@ import {
   writeQueueDeclare,
 } from '../../src/codec/amqp/index.js';
 
-let broker: TestBroker;
-before(async () => {
-  broker = await startTestBroker();
-});
-after(() => broker.close());
+const broker = useTestBroker();
 
 async function ready(): Promise<WireClient> {
   const c = await WireClient.connect(broker.port);

@@ -5,12 +5,9 @@
 // on a durable queue with file storage (logged: never handed back), sizes below, at and above the pool's range,
 // frame_max 4096 (a body in many frames) and 131072, and several publishers at once.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { poolStats } from '../../../src/util/body-pool.js';
 import { Client } from './util.js';
 
@@ -43,16 +40,7 @@ async function publishAll(ch: Channel, n: number, first: number, to: (seq: numbe
 }
 
 describe('amqplib: bodies intact while body buffers are reused', () => {
-  let broker: TestBroker;
-  let dir: string;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'warren-pool-'));
-    broker = await startTestBroker({ storage: 'file', dataDir: dir });
-  });
-  after(async () => {
-    await broker.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const broker = useTestBroker({}, { dirPrefix: 'warren-pool-' });
 
   for (const frameMax of [4096, 131072]) {
     test(`frame_max ${frameMax}: no-ack, acked, fanout and persistent deliveries, three publishers`, async (t) => {

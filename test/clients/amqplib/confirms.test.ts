@@ -4,9 +4,9 @@
 // and RPC over amq.rabbitmq.reply-to. Warren's immediate=true (basic.return 313 NO_CONSUMERS, where RabbitMQ
 // closes the connection with 540) is tested last and skipped against RabbitMQ.
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { ConfirmChannel, Message } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import {
   buf,
   channelCloseMessage,
@@ -35,13 +35,7 @@ function publishAndConfirm(ch: ConfirmChannel, exchange: string, key: string, bo
 }
 
 describe('amqplib: confirms, transactions, direct reply-to', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   test('confirm channel: every publish is acked, with increasing delivery tags', async (t) => {
     const c = await Client.open(t, broker.url);

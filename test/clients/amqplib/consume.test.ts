@@ -5,9 +5,9 @@
 // The last tests cover where Warren follows the AMQP spec and RabbitMQ refuses (basic.recover requeue=false,
 // basic.qos prefetch_size, channel.flow active=false): they are skipped against RabbitMQ.
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { Channel, GetMessage } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import {
   basicQos,
   basicRecover,
@@ -21,13 +21,7 @@ import {
 } from './util.js';
 
 describe('amqplib: consume and acknowledge', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
   /** Skip (at run time, once the broker is known) a test of Warren's spec behaviour that RabbitMQ refuses. */
   function warrenOnly(t: TestContext): boolean {
     if (broker.external) t.skip('RabbitMQ refuses this; Warren implements it per spec');

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { describe, test } from 'node:test';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../../src/index.js';
 import {
   PROTOCOL_HEADER,
@@ -21,13 +21,7 @@ import { buf, channelCloseMessage, Client, closedWith, drain, within } from './u
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('amqplib: deduplication', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   test('exchange deduplication: by message_id, duplicates confirmed and not returned; a window', async (t) => {
     if (broker.external) return t.skip('RabbitMQ needs the deduplication plugin');

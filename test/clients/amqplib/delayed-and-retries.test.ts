@@ -5,20 +5,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { GetMessage } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../../src/index.js';
 import { buf, channelCloseMessage, Client, closedWith, collect } from './util.js';
 
 describe('amqplib: delayed messages and retries', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   test('x-delayed-message: x-delay holds a message, then routes it by x-delayed-type with x-delay negated', async (t) => {
     if (broker.external) return t.skip('RabbitMQ needs the delayed-message plugin for this');

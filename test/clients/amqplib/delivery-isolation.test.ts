@@ -2,22 +2,16 @@
 // publisher's call stack. It must close only the consumer's connection (541 INTERNAL_ERROR), leave the
 // publisher's connection and its confirms alone, and lose nothing: the message goes back to its queue.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ChannelDeliveries } from '../../../src/frontend/amqp/deliveries.js';
 import type { Message } from '../../../src/core/message.js';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { Client, within } from './util.js';
 
 type WriteDeliver = (this: unknown, tag: string, n: number, redelivered: boolean, msg: Message) => void;
 
 describe('amqplib: a failing delivery is isolated', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   test('only the consumer connection closes (541); the publisher confirms; the message is requeued', async (t) => {
     if (broker.external) return t.skip('injects a fault into Warren');

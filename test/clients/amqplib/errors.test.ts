@@ -5,9 +5,9 @@
 // off the wire with a minimal raw handshake.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { connect, type Channel } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { buf, channelCloseMessage, Client, closedWith, collect, within } from './util.js';
 
 /** connection.close as a server sends it. */
@@ -89,13 +89,7 @@ function rawOpen(host: string, port: number, vhost: string): Promise<ConnectionC
 }
 
 describe('amqplib: errors', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   const withCredentials = (user: string, pass: string, vhost = '') => {
     const u = new URL(broker.url);

@@ -4,19 +4,13 @@
 // Routing is observed by publishing on a confirm channel (so everything is routed once confirms arrive)
 // and draining every queue with basic.get.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Message } from 'amqplib';
-import { startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { buf, channelCloseMessage, Client, closedWith, drain, publishConfirmed, type ReturnFields } from './util.js';
 
 describe('amqplib: exchanges', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   test('direct: exact routing key match, several queues per key, several keys per queue', async (t) => {
     const c = await Client.open(t, broker.url);

@@ -5,12 +5,9 @@
 // dead-lettered copy, a persistent message on a durable queue with file storage, and per-queue flow control
 // by bytes (a fast publisher of 256 KiB messages and a slow consumer: nothing lost, order kept).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ConsumeMessage } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { Client, within, type ReturnFields } from './util.js';
 
 /** A body of `n` bytes whose content depends on `seed` and the offset (so a misplaced piece shows). */
@@ -29,13 +26,7 @@ function got<T>(m: T | false): T {
 const SIZES = [32767, 32768, 40000, 65536, 65537, 131064, 200000, 1024 * 1024];
 
 describe('amqplib: large messages', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   for (const frameMax of [4096, 131072]) {
     test(`frame_max ${frameMax}: sizes around the threshold and far above, interleaved with small ones`, async (t) => {
@@ -127,16 +118,7 @@ describe('amqplib: large messages', () => {
 });
 
 describe('amqplib: large persistent messages with file storage', () => {
-  let broker: TestBroker;
-  let dir: string;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'warren-large-'));
-    broker = await startTestBroker({ storage: 'file', dataDir: dir });
-  });
-  after(async () => {
-    await broker.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const broker = useTestBroker({}, { dirPrefix: 'warren-large-' });
 
   test('persistent large messages on a durable queue, confirmed, come back intact', async (t) => {
     const c = await Client.open(t, broker.url);

@@ -4,9 +4,9 @@
 // limits with x-delivery-count, policies combined with arguments. Run with WARREN_TEST_AMQP_URL pointing at
 // RabbitMQ to check the assertions against it (the Warren-only parts are skipped there).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { buf, channelCloseMessage, Client, closedWith, collect, drain } from './util.js';
 
@@ -26,13 +26,7 @@ function deaths(m: GetMessage | ConsumeMessage): Death[] {
 }
 
 describe('amqplib: queue features', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   /** A fanout DLX with one bound dead-letter queue. */
   async function dlxPair(ch: Channel): Promise<{ dlx: string; dlq: string }> {

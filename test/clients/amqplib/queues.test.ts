@@ -2,19 +2,13 @@
 // durable/exclusive/auto-delete lifetimes, exclusive locking (405), equivalence checks on redeclare (406 with
 // RabbitMQ's exact texts), purge, delete if-unused/if-empty, the reserved amq. prefix, and quorum queues.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Channel } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { buf, channelCloseMessage, Client, closedWith, collect, type AmqpError } from './util.js';
 
 describe('amqplib: queues', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   /** Run `action` on a fresh channel of `c` and return the error the server closes that channel with. */
   async function refused(c: Client, action: (ch: Channel) => Promise<unknown>): Promise<AmqpError> {

@@ -3,21 +3,15 @@
 // and pub/sub, the FastAPI guide's dead-lettering, and KrakenD's AMQP consumer and producer.
 // Every assertion is what a RabbitMQ user observes (checked against RabbitMQ 3.10).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Message } from 'amqplib';
-import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { eventually, uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { buf, Client, collect, within, type Collector, type ReturnFields } from './util.js';
 
 const uid = (prefix: string): string => uniqueName(prefix).replace(/\./g, '_');
 
 describe('amqplib: seed application flows', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   describe('Evolution API: per-instance event queues on a topic exchange', () => {
     // Evolution API publishes every event to one durable topic exchange with routing key
