@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
+import { MQTT_GUEST } from '../clients/mqtt/helpers.js';
 import { spawnWarren, tempDir, WARREN_BIN, type WarrenChild } from '../helpers/warren-child.js';
 
 function startServer(args: string[], env: Record<string, string> = {}): Promise<WarrenChild> {
@@ -157,9 +158,7 @@ test('--mqtt-port and --stomp-port start those listeners; 0 turns them off', asy
   assert.match(s.stderr(), new RegExp(`MQTT listening on [^"]* port ${free}`));
   assert.doesNotMatch(s.stderr(), /STOMP listening/);
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${free}`, {
-    username: 'guest',
-    password: 'guest',
-    reconnectPeriod: 0,
+    ...MQTT_GUEST,
   });
   assert.equal(c.connected, true);
   c.end(true);

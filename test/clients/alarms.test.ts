@@ -8,7 +8,7 @@ import mqtt from 'mqtt';
 import amqp from 'amqplib';
 import type { RunningBroker } from '../../src/index.js';
 import { eventually, uniqueName } from '../helpers/broker.js';
-import { Inbox, mqttUrl, startMqttBroker } from './mqtt/helpers.js';
+import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker } from './mqtt/helpers.js';
 
 let b: RunningBroker;
 before(async () => {
@@ -26,9 +26,8 @@ const blockedConnections = () => [...b.broker.connections.values()].filter((c) =
 
 test('MQTT: a publisher is paused during the memory alarm and resumes after it; a subscriber keeps PUBACKing', async () => {
   const topic = uniqueName('alarm').replace(/\./g, '/');
-  const opts = { username: 'guest', password: 'guest', reconnectPeriod: 0 };
-  const sub = await mqtt.connectAsync(mqttUrl(b), { ...opts, clientId: uniqueName('sub'), clean: true });
-  const pub = await mqtt.connectAsync(mqttUrl(b), { ...opts, clientId: uniqueName('pub'), clean: true });
+  const sub = await mqtt.connectAsync(mqttUrl(b), { ...MQTT_GUEST, clientId: uniqueName('sub'), clean: true });
+  const pub = await mqtt.connectAsync(mqttUrl(b), { ...MQTT_GUEST, clientId: uniqueName('pub'), clean: true });
   try {
     const inbox = new Inbox(sub);
     await sub.subscribeAsync(topic, { qos: 1 });

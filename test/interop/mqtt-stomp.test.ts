@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import type { RunningBroker } from '../../src/index.js';
 import { uniqueName } from '../helpers/broker.js';
-import { Inbox, startMqttBroker } from '../clients/mqtt/helpers.js';
+import { Inbox, startMqttBroker, MQTT_GUEST } from '../clients/mqtt/helpers.js';
 
 const PY = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -138,9 +138,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
       await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
         clientId: id,
         clean: false,
-        username: 'guest',
-        password: 'guest',
-        reconnectPeriod: 0,
+        ...MQTT_GUEST,
       }),
     );
     const first = new Inbox(c);
@@ -152,9 +150,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
     // durable queue, so they wait there across the restart (message durability, issue #3)
     const offline = track(
       await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
-        username: 'guest',
-        password: 'guest',
-        reconnectPeriod: 0,
+        ...MQTT_GUEST,
       }),
     );
     await offline.publishAsync('keep/offline', 'queued while offline', { qos: 1 });
@@ -173,9 +169,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
         mqtt.connect(`mqtt://127.0.0.1:${b.mqttPort}`, {
           clientId: id,
           clean: false,
-          username: 'guest',
-          password: 'guest',
-          reconnectPeriod: 0,
+          ...MQTT_GUEST,
         }),
       );
       const inbox = new Inbox(c2);
@@ -184,9 +178,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
       assert.equal((await inbox.next()).payload, 'queued while offline');
       const p = track(
         await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
-          username: 'guest',
-          password: 'guest',
-          reconnectPeriod: 0,
+          ...MQTT_GUEST,
         }),
       );
       await p.publishAsync('keep/live', 'after restart', { qos: 1 });
@@ -194,9 +186,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
       // and a new subscriber gets the retained message stored before the restart
       const late = track(
         await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
-          username: 'guest',
-          password: 'guest',
-          reconnectPeriod: 0,
+          ...MQTT_GUEST,
         }),
       );
       const lateInbox = new Inbox(late);

@@ -2,6 +2,9 @@
 import mqtt from 'mqtt';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../../src/index.js';
 
+/** The client options of a test connection: guest, and no reconnecting (a test sees a close as it is). */
+export const MQTT_GUEST: mqtt.IClientOptions = { username: 'guest', password: 'guest', reconnectPeriod: 0 };
+
 export async function startMqttBroker(o: BrokerOptions = {}): Promise<RunningBroker> {
   return startBroker({
     amqpPort: 0,

@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import amqp from 'amqplib';
 import type { RunningBroker } from '../../../src/index.js';
 import { eventually, uniqueName } from '../../helpers/broker.js';
-import { Inbox, mqttUrl, startMqttBroker } from './helpers.js';
+import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker } from './helpers.js';
 
 let b: RunningBroker;
 before(async () => {
@@ -20,7 +20,7 @@ after(async () => {
 });
 
 const connect = async (o: mqtt.IClientOptions = {}) => {
-  const c = await mqtt.connectAsync(mqttUrl(b), { username: 'guest', password: 'guest', reconnectPeriod: 0, ...o });
+  const c = await mqtt.connectAsync(mqttUrl(b), { ...MQTT_GUEST, ...o });
   clients.push(c);
   return c;
 };

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
-import { Inbox } from '../mqtt/helpers.js';
+import { Inbox, MQTT_GUEST } from '../mqtt/helpers.js';
 import { selfSignedCert } from '../../helpers/tls-cert.js';
 
 let cert: Buffer;
@@ -34,9 +34,7 @@ after(async () => {
 test('MQTT over TLS: publish and subscribe with a verified certificate', async () => {
   const c = await mqtt.connectAsync(`mqtts://localhost:${b.mqttsPort}`, {
     ca: cert,
-    username: 'guest',
-    password: 'guest',
-    reconnectPeriod: 0,
+    ...MQTT_GUEST,
   });
   const inbox = new Inbox(c);
   await c.subscribeAsync('tls/t', { qos: 1 });
@@ -61,9 +59,7 @@ test('STOMP over TLS: CONNECT and CONNECTED', async () => {
 test('MQTT and STOMP over secure WebSocket (wss, /ws)', async () => {
   const c = await mqtt.connectAsync(`wss://localhost:${b.webMqttTlsPort}/ws`, {
     ca: cert,
-    username: 'guest',
-    password: 'guest',
-    reconnectPeriod: 0,
+    ...MQTT_GUEST,
   });
   const inbox = new Inbox(c);
   await c.subscribeAsync('wss/t', { qos: 1 });
