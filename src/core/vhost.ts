@@ -250,6 +250,22 @@ export class VHost {
     return resolveQueueSettings(type, args, policy, operatorPolicy);
   }
 
+  /** The vhost's max-queues limit (-1: none); kept by Broker.addVHost from the vhost's limits. */
+  maxQueues = -1;
+
+  /**
+   * rabbit_channel check_vhost_queue_limit: a new queue past the vhost's max-queues is refused (406), whether
+   * AMQP, MQTT, STOMP or the management API declares it. Recovery and definitions import do not pass here.
+   */
+  checkQueueLimit(name: string): void {
+    const max = this.maxQueues;
+    if (max >= 0 && this.queues.size >= max && !this.queues.has(name)) {
+      throw preconditionFailed(
+        `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${max}) is reached`,
+      );
+    }
+  }
+
   /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
   declareQueue(name: string, d: QueueDeclare, owner: Owner | null, serverNamed = false): Queue {
     const existing = this.queues.get(name);
@@ -267,6 +283,7 @@ export class VHost {
     }
     if (name.startsWith('amq.') && !serverNamed)
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    this.checkQueueLimit(name);
     const type = validateQueueArgs(name, this.name, d);
     const q = new Queue(
       name,
