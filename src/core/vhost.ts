@@ -13,6 +13,7 @@ import {
   rs,
 } from './errors.js';
 import { DefaultExchange } from './exchange/default.js';
+import { DeduplicationExchange, validateDeduplicationArgs } from './exchange/deduplication.js';
 import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
 import type { DedupStore } from './dedup.js';
 import { DirectExchange } from './exchange/direct.js';
@@ -72,6 +73,7 @@ const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof Dir
   topic: TopicExchange,
   headers: HeadersExchange,
   'x-delayed-message': DelayedExchange,
+  'x-message-deduplication': DeduplicationExchange,
 };
 
 export class VHost {
@@ -136,6 +138,7 @@ export class VHost {
       throw commandInvalid(`unknown exchange type '${d.type}'`);
     }
     if (d.type === 'x-delayed-message' && !existing) validateDelayedArgs(d.args);
+    if (d.type === 'x-message-deduplication' && !existing) validateDeduplicationArgs(d.args);
     if (existing) {
       const r = rs('exchange', name, this.name);
       if (existing.type !== d.type) throw inequivalent('type', r, `'${d.type}'`, `'${existing.type}'`);
@@ -149,7 +152,8 @@ export class VHost {
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
     x.argTypes = d.argTypes ?? {};
-    if (x.dedup !== null && d.durable) x.dedup.store = this.dedupStore;
+    const keep = !(x instanceof DeduplicationExchange) || x.persistentCache;
+    if (x.dedup !== null && d.durable && keep) x.dedup.store = this.dedupStore;
     this.applyExchangePolicy(x);
     if (d.durable) this.changed({ op: 'add-exchange', exchange: x });
     return x;
