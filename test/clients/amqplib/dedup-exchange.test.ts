@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ConfirmChannel } from 'amqplib';
-import { startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
+import { uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../../src/index.js';
 import { buf, channelCloseMessage, Client, closedWith, drain, within } from './util.js';
 
@@ -24,13 +24,7 @@ function pub(ch: ConfirmChannel, x: string, body: string, headers: Record<string
 }
 
 describe('amqplib: x-message-deduplication exchange type', () => {
-  let broker: TestBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close();
-  });
+  const broker = useTestBroker();
 
   test('a fanout that drops repeated x-deduplication-header values within the window', async (t) => {
     const c = await Client.open(t, broker.url);
