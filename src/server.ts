@@ -15,6 +15,7 @@ import { openStorage, type Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { importDefinitions, type Definitions } from './storage/definitions.js';
 import { ManagementServer } from './management/server.js';
 import { createPrometheusServer } from './management/prometheus.js';
@@ -87,8 +88,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     httpServers.push(...l.servers);
     return l.port;
   };
-  let amqpPort: number | null = null;
-  let amqpsPort: number | null = null;
+  let amqpPort: number | null;
+  let amqpsPort: number | null;
   const rates = new RateSampler(broker, o.statsInterval);
   const mgmt: Management = {
     broker,
@@ -114,25 +115,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     webMqttTls: null,
     webStompTls: null,
   };
+  /** A TCP (TLS when `secure`) listener on every bind address; null when its option is off. */
   const tcp = async (
-    key: keyof typeof ports,
+    option: string,
     port: number | null,
     name: string,
-    server: MqttServer | StompServer,
+    onSocket: (s: Socket, transport: 'tcp' | 'tls') => void,
     secure: boolean,
-  ) => {
-    if (port === null) return;
-    if (secure && !o.tls) throw new Error(`${key}Port needs tls options (cert and key)`);
-    const l = await listen(
-      port,
-      o.bind,
-      (s) => server.handleStream(s, s.remoteAddress ?? '', secure ? 'tls' : 'tcp'),
-      secure ? o.tls : null,
-    );
+  ): Promise<number | null> => {
+    if (port === null) return null;
+    if (secure && !o.tls) throw new Error(`${option} needs tls options (cert and key)`);
+    const transport = secure ? 'tls' : 'tcp';
+    const l = await listen(port, o.bind, (s) => onSocket(s, transport), secure ? o.tls : null);
     listeners.push(l);
-    ports[key] = l.port;
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port}`);
+    return l.port;
   };
+  const amqpSocket = (s: Socket) => amqp.handleSocket(s);
+  /** MQTT and STOMP take any byte stream (TCP, TLS, WebSocket), named by its transport. */
+  const streamSocket = (server: MqttServer | StompServer) => (s: Socket, transport: 'tcp' | 'tls') =>
+    server.handleStream(s, s.remoteAddress ?? '', transport);
   const web = async (
     key: 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
     port: number | null,
@@ -157,19 +159,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port} path /ws`);
   };
   try {
-    if (o.amqpPort !== null) {
-      const l = await listen(o.amqpPort, o.bind, (s) => amqp.handleSocket(s));
-      listeners.push(l);
-      amqpPort = l.port;
-      log.info(`AMQP 0-9-1 listening on ${o.bind.join(', ')} port ${l.port}`);
-    }
-    if (o.amqpsPort !== null) {
-      if (!o.tls) throw new Error('amqpsPort needs tls options (cert and key)');
-      const l = await listen(o.amqpsPort, o.bind, (s) => amqp.handleSocket(s), o.tls);
-      listeners.push(l);
-      amqpsPort = l.port;
-      log.info(`AMQP 0-9-1 over TLS listening on ${o.bind.join(', ')} port ${l.port}`);
-    }
+    amqpPort = await tcp('amqpPort', o.amqpPort, 'AMQP 0-9-1', amqpSocket, false);
+    amqpsPort = await tcp('amqpsPort', o.amqpsPort, 'AMQP 0-9-1 over TLS', amqpSocket, true);
     mgmt.ports.amqp = amqpPort;
     mgmt.ports.amqps = amqpsPort;
     const ms = new ManagementServer(mgmt, log);
@@ -192,10 +183,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
     }
     if (httpServers.length > 0) rates.start();
-    await tcp('mqtt', o.mqttPort, 'MQTT', mqtt, false);
-    await tcp('mqtts', o.mqttsPort, 'MQTT over TLS', mqtt, true);
-    await tcp('stomp', o.stompPort, 'STOMP', stomp, false);
-    await tcp('stomps', o.stompsPort, 'STOMP over TLS', stomp, true);
+    ports.mqtt = await tcp('mqttPort', o.mqttPort, 'MQTT', streamSocket(mqtt), false);
+    ports.mqtts = await tcp('mqttsPort', o.mqttsPort, 'MQTT over TLS', streamSocket(mqtt), true);
+    ports.stomp = await tcp('stompPort', o.stompPort, 'STOMP', streamSocket(stomp), false);
+    ports.stomps = await tcp('stompsPort', o.stompsPort, 'STOMP over TLS', streamSocket(stomp), true);
     await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
     await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
     await web('webMqttTls', o.webMqttTlsPort, 'Web-MQTT over TLS', mqtt, ['mqtt', 'mqttv3.1'], true);

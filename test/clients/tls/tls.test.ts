@@ -79,3 +79,12 @@ test('amqps with failIfNoPeerCert refuses a client without a certificate', async
     await b.close();
   }
 });
+
+test('a TLS listener without tls options (cert and key) is refused at start, naming its option', async () => {
+  for (const option of ['amqpsPort', 'mqttsPort', 'stompsPort'] as const) {
+    await assert.rejects(
+      startBroker({ amqpPort: null, bind: '127.0.0.1', storage: 'memory', logLevel: 'silent', [option]: 0 }),
+      new RegExp(`^Error: ${option} needs tls options \\(cert and key\\)$`),
+    );
+  }
+});
