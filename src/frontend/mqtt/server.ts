@@ -31,7 +31,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> {
 
   /** Close the connection holding `c`'s client id (in its vhost), then register `c` for it. */
   takeOver(c: MqttConnection): void {
-    const key = c.vhost + '\u0000' + c.clientId;
+    const key = clientKey(c.vhost, c.clientId);
     const will = this.pendingWills.get(key);
     if (will !== undefined) {
       clearTimeout(will);
@@ -47,7 +47,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> {
 
   /** Publish a will after `ms` unless the client id connects again first. */
   delayWill(vhost: string, clientId: string, ms: number, publish: () => void): void {
-    const key = vhost + '\u0000' + clientId;
+    const key = clientKey(vhost, clientId);
     const old = this.pendingWills.get(key);
     if (old !== undefined) clearTimeout(old);
     const t = setTimeout(() => {
@@ -60,7 +60,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> {
 
   override connectionClosed(c: MqttConnection): void {
     super.connectionClosed(c);
-    const key = c.vhost + '\u0000' + c.clientId;
+    const key = clientKey(c.vhost, c.clientId);
     if (this.byClientId.get(key) === c) this.byClientId.delete(key);
   }
 
@@ -71,4 +71,9 @@ export class MqttServer extends FrontEndServer<MqttConnection> {
     await super.close();
     await this.retained.close();
   }
+}
+
+/** A client id is unique per vhost (RabbitMQ registers it with the vhost): the registries' key. */
+function clientKey(vhost: string, clientId: string): string {
+  return vhost + '\u0000' + clientId;
 }
