@@ -22,7 +22,7 @@ export interface FrontEndConnection {
 }
 
 /** RabbitMQ's reason on shutdown (AMQP connection.close 320 text, STOMP ERROR message). */
-export const SHUTDOWN_REASON = `broker forced connection closure with reason 'shutdown'`;
+const SHUTDOWN_REASON = `broker forced connection closure with reason 'shutdown'`;
 
 /** How long shutdown waits for connections to close before it destroys their sockets. */
 const SHUTDOWN_WAIT_MS = 2000;
