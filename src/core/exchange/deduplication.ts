@@ -7,9 +7,8 @@
 // on any exchange type, is the other way to the same cache (core/dedup.ts).
 import { preconditionFailed } from '../errors.js';
 import type { DedupOptions } from '../dedup.js';
-import type { Binding, Destination } from '../binding.js';
-import type { Message } from '../message.js';
-import { DestinationCounts, Exchange } from './exchange.js';
+import type { ExchangeType } from './exchange.js';
+import { FanoutExchange } from './fanout.js';
 
 /** An integer > 0 given as a number or a numeric longstr (the plugin accepts both), else null. */
 function positiveInt(v: unknown): number | null {
@@ -31,22 +30,9 @@ export function validateDeduplicationArgs(args: Record<string, unknown>): void {
   }
 }
 
-export class DeduplicationExchange extends Exchange {
-  readonly type = 'x-message-deduplication';
-  private readonly dests = new DestinationCounts();
-
-  // a fanout (the vhost drops duplicates before it routes)
-  route(_msg: Message, out: Destination[]): void {
-    this.dests.appendTo(out);
-  }
-
-  protected addToIndex(b: Binding): void {
-    this.dests.add(b.destination);
-  }
-
-  protected removeFromIndex(b: Binding): void {
-    this.dests.remove(b.destination);
-  }
+// routes as a fanout (the vhost drops duplicates before it routes)
+export class DeduplicationExchange extends FanoutExchange {
+  override readonly type: ExchangeType = 'x-message-deduplication';
 
   /** The cache survives a restart only with x-cache-persistence 'disk' (and a durable exchange). */
   get persistentCache(): boolean {

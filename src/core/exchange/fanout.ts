@@ -1,10 +1,11 @@
 // Fanout exchange: every bound destination gets a copy, whatever the routing key.
 import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
-import { DestinationCounts, Exchange } from './exchange.js';
+import { DestinationCounts, Exchange, type ExchangeType } from './exchange.js';
 
 export class FanoutExchange extends Exchange {
-  readonly type = 'fanout';
+  // widened so the deduplication exchange (a fanout with a cache) can extend it with its own type
+  readonly type: ExchangeType = 'fanout';
   private readonly dests = new DestinationCounts();
 
   route(_msg: Message, out: Destination[]): void {
