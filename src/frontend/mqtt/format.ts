@@ -1,5 +1,6 @@
 // The MQTT content format for core Messages. props[0] holds the publish QoS (bit 0, 0 or 1; 3 = "not an
-// MQTT publish: use the subscription's QoS") and DUP (bit 2); MQTT 5 publish properties, when present,
+// MQTT publish: use the subscription's QoS"), DUP (bit 2) and RETAIN (bit 3, for MQTT 5 subscriptions
+// with Retain As Published); MQTT 5 publish properties, when present,
 // follow as JSON. Plain MQTT 3.1.1 publishes therefore share two constant one-byte buffers and are never
 // parsed. Conversion to AMQP follows RabbitMQ: delivery_mode 2 for QoS 1, headers x-mqtt-publish-qos and
 // x-mqtt-dup (3.10's rabbit_mqtt_processor), and for MQTT 5 (3.13's mc_mqtt) content-type, correlation
@@ -10,6 +11,7 @@ import { routingKeyToTopic, topicToRoutingKey } from './topics.js';
 
 export const QOS_UNSPECIFIED = 3;
 const DUP_BIT = 4;
+const RETAIN_BIT = 8;
 
 export interface Mqtt5Properties {
   payloadFormatIndicator?: boolean;
@@ -23,9 +25,9 @@ export interface Mqtt5Properties {
 
 const PLAIN: Buffer[] = [Buffer.from([0]), Buffer.from([1])];
 
-export function encodeMqttProps(qos: number, dup: boolean, p: Mqtt5Properties | null): Buffer {
-  if (p === null && !dup && qos < 2) return PLAIN[qos]!;
-  const head = qos | (dup ? DUP_BIT : 0);
+export function encodeMqttProps(qos: number, dup: boolean, p: Mqtt5Properties | null, retain = false): Buffer {
+  if (p === null && !dup && !retain && qos < 2) return PLAIN[qos]!;
+  const head = qos | (dup ? DUP_BIT : 0) | (retain ? RETAIN_BIT : 0);
   if (p === null) return Buffer.from([head]);
   const json = Buffer.from(JSON.stringify(p));
   const b = Buffer.allocUnsafe(1 + json.length);
@@ -40,6 +42,11 @@ export function propsQos(props: Buffer): number {
 
 export function propsDup(props: Buffer): boolean {
   return props.length !== 0 && (props[0]! & DUP_BIT) !== 0;
+}
+
+/** Was the message published with the RETAIN flag? */
+export function propsRetain(props: Buffer): boolean {
+  return props.length !== 0 && (props[0]! & RETAIN_BIT) !== 0;
 }
 
 export function propsV5(props: Buffer): Mqtt5Properties | null {
@@ -134,12 +141,12 @@ export const mqttFormat: ContentFormat = {
     user['x-last-death-queue'] = death.queue;
     user['x-last-death-exchange'] = death.exchange;
     v5.userProperties = user;
-    return encodeMqttProps(propsQos(props), propsDup(props), v5);
+    return encodeMqttProps(propsQos(props), propsDup(props), v5, propsRetain(props));
   },
   withIntHeader(props: Buffer, key: string, value: number): Buffer {
     const v5 = propsV5(props) ?? {};
     v5.userProperties = { ...(v5.userProperties ?? {}), [key]: String(value) };
-    return encodeMqttProps(propsQos(props), propsDup(props), v5);
+    return encodeMqttProps(propsQos(props), propsDup(props), v5, propsRetain(props));
   },
   messageId(props: Buffer): string | null {
     return mqttFormat.toCommon(props).messageId ?? null;
