@@ -349,7 +349,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       // server → client aliases: at most what the client accepts and what Warren is configured for
       const aliasMax = Math.min(v5props.topicAliasMaximum ?? 0, this.server.options.mqttTopicAliasMaximum);
       if (aliasMax > 0) this.outAliases = new OutboundTopicAliases(aliasMax);
-      if (v5props.userProperties !== undefined) this.connectUserProps = v5props.userProperties;
+      if (v5props.userProperties !== undefined) this.connectUserProps = { ...v5props.userProperties };
     } else {
       this.persistent = p.clean === false;
     }
