@@ -785,7 +785,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       if (p !== undefined) packet.properties = p;
       // subscription identifiers and Retain As Published: only for sessions that use them
       if (this.subs.special !== null && msg.exchange === this.server.options.mqttExchange) {
-        const m = this.subs.matchDelivery(c.qos, msg.routingKey);
+        const m = this.subs.matchDelivery(c.qos, msg.routingKey, msg.publisherId === this.id);
         if (m !== null) {
           if (m.ids.length > 0)
             (packet.properties ??= {}).subscriptionIdentifier = m.ids.length === 1 ? m.ids[0]! : m.ids;

@@ -139,16 +139,17 @@ export class Subscriptions {
   /**
    * For a message from the queue of `qos` routed with `routingKey`: the identifiers of the subscriptions of
    * that queue it matched (§3.3.4: all of them, in one PUBLISH) and whether one keeps the RETAIN flag.
-   * Only called when `special` is not null.
+   * `own`: this connection published it, so its No Local subscriptions did not forward it (§3.8.3.1) and
+   * add no identifier. Only called when `special` is not null.
    */
-  matchDelivery(qos: 0 | 1, routingKey: string): DeliveryMatch | null {
+  matchDelivery(qos: 0 | 1, routingKey: string, own: boolean): DeliveryMatch | null {
     const special = this.special;
     if (special === null) return null;
     let rk: string[] | null = null;
     let m: DeliveryMatch | null = null;
     for (let i = 0; i < special.length; i++) {
       const s = special[i]!;
-      if (s.opts.qos !== qos) continue;
+      if (s.opts.qos !== qos || (own && s.opts.noLocal)) continue;
       rk ??= splitWords(routingKey);
       if (!bindingKeyMatches(s.words, rk)) continue;
       m ??= { ids: [], retainAsPublished: false };
