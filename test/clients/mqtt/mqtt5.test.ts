@@ -3,7 +3,10 @@
 // Retain Handling), server → client topic aliases, CONNACK properties, enhanced authentication refused.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import amqp from 'amqplib';
@@ -384,4 +387,52 @@ test('MQTT 5 CONNECT user properties are shown as the connection client property
     user_property: { 'connecting-from': 'London' },
   });
   await c.endAsync();
+});
+
+test('a subscription identifier survives a Warren restart with its persistent session (file storage)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'warren-mqtt5-'));
+  let b2 = await startMqttBroker({ storage: 'file', dataDir: dir });
+  try {
+    const clientId = topic('restart5');
+    const t = topic('r5');
+    const session = { clientId, clean: false, properties: { sessionExpiryInterval: 600 } };
+    const first = await connectAck(`mqtt://127.0.0.1:${b2.mqttPort}`, session);
+    await first.c.subscribeAsync(`${t}/#`, { qos: 1, properties: { subscriptionIdentifier: 99 } });
+    await first.c.endAsync();
+    await b2.close();
+    b2 = await startMqttBroker({ storage: 'file', dataDir: dir });
+    const again = await connectAck(`mqtt://127.0.0.1:${b2.mqttPort}`, session);
+    assert.equal(again.ack.sessionPresent, true);
+    const pub = await connectAck(`mqtt://127.0.0.1:${b2.mqttPort}`, { protocolVersion: 4 });
+    await pub.c.publishAsync(`${t}/x`, 'after restart', { qos: 1 });
+    const m = await again.inbox.next();
+    assert.equal(m.payload, 'after restart');
+    assert.deepEqual(ids(m), [99]);
+    await pub.c.endAsync();
+    again.c.end(true);
+  } finally {
+    await b2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a connection taken over leaves no delayed will behind (the session goes on)', async () => {
+  const t = topic('tow');
+  const watcher = await connect();
+  const inbox = new Inbox(watcher);
+  await watcher.subscribeAsync(t, { qos: 1 });
+  const clientId = topic('towc');
+  const o = { clientId, clean: false, properties: { sessionExpiryInterval: 10 } };
+  const old = await connect({
+    ...o,
+    will: { topic: t, payload: Buffer.from('will'), qos: 1, retain: false, properties: { willDelayInterval: 1 } },
+  });
+  const disc = new Promise<number | undefined>((r) => old.on('disconnect', (p) => r(p.reasonCode)));
+  const taker = await connect(o);
+  assert.equal(await disc, 0x8e);
+  await assert.rejects(inbox.next(1500));
+  old.end(true);
+  await taker.endAsync();
+  await connect({ clientId, clean: true }).then((c) => c.endAsync());
+  await watcher.endAsync();
 });
