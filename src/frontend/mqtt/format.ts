@@ -4,7 +4,9 @@
 // follow as JSON. Plain MQTT 3.1.1 publishes therefore share two constant one-byte buffers and are never
 // parsed. Conversion to AMQP follows RabbitMQ: delivery_mode 2 for QoS 1, headers x-mqtt-publish-qos and
 // x-mqtt-dup (3.10's rabbit_mqtt_processor), and for MQTT 5 (3.13's mc_mqtt) content-type, correlation
-// data as correlation_id, response topic as reply_to, user properties as headers, expiry as expiration.
+// data as correlation_id (else header x-correlation-id), the response topic as header x-reply-to-topic (a
+// routing key: an AMQP responder publishes its reply to amq.topic with it; AMQP reply_to is not mapped),
+// user properties as headers, expiry as expiration.
 import type { CommonProperties, ContentFormat, DeathEvent, HeaderTable } from '../../core/message.js';
 import { registerFormat } from '../../core/formats.js';
 import { routingKeyToTopic, topicToRoutingKey } from './topics.js';
@@ -82,7 +84,7 @@ export const mqttFormat: ContentFormat = {
         if (cd.length <= 255 && Buffer.from(s).equals(cd)) c.correlationId = s;
         else h['x-correlation-id'] = cd;
       }
-      if (v5.responseTopic !== undefined) c.replyTo = topicToRoutingKey(v5.responseTopic);
+      if (v5.responseTopic !== undefined) h['x-reply-to-topic'] = topicToRoutingKey(v5.responseTopic);
       if (v5.messageExpiryInterval !== undefined) c.expiration = String(v5.messageExpiryInterval * 1000);
     }
     return c;
@@ -97,7 +99,7 @@ export const mqttFormat: ContentFormat = {
     const user: Record<string, string> = {};
     let anyUser = false;
     for (const [k, v] of Object.entries(h)) {
-      if (k.startsWith('x-mqtt-') || k === 'x-correlation-id') continue;
+      if (k.startsWith('x-mqtt-') || k === 'x-correlation-id' || k === 'x-reply-to-topic') continue;
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
         user[k] = String(v);
         anyUser = true;
@@ -118,8 +120,9 @@ export const mqttFormat: ContentFormat = {
       v5.correlationData = h['x-correlation-id'].toString('base64');
       any = true;
     }
-    if (c.replyTo !== undefined) {
-      v5.responseTopic = routingKeyToTopic(c.replyTo);
+    const replyTopic = h['x-reply-to-topic'];
+    if (typeof replyTopic === 'string') {
+      v5.responseTopic = routingKeyToTopic(replyTopic);
       any = true;
     }
     if (c.expiration !== undefined && /^\d+$/.test(c.expiration)) {

@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import amqp from 'amqplib';
 import type { RunningBroker } from '../../../src/index.js';
-import { uniqueName } from '../../helpers/broker.js';
+import { eventually, uniqueName } from '../../helpers/broker.js';
 import { Inbox, mqttUrl, startMqttBroker } from './helpers.js';
 
 let b: RunningBroker;
@@ -435,4 +435,39 @@ test('a connection taken over leaves no delayed will behind (the session goes on
   await taker.endAsync();
   await connect({ clientId, clean: true }).then((c) => c.endAsync());
   await watcher.endAsync();
+});
+
+test('request/response with an AMQP responder: response topic as header x-reply-to-topic, as RabbitMQ 3.13', async () => {
+  const t = topic('rr');
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b.amqpPort}`);
+  const ch = await conn.createChannel();
+  const { queue } = await ch.assertQueue('', { exclusive: true });
+  await ch.bindQueue(queue, 'amq.topic', `${t}.requests`);
+  const requester = await connect();
+  const inbox = new Inbox(requester);
+  await requester.subscribeAsync(`${t}/responses/+`, { qos: 1, properties: { subscriptionIdentifier: 5 } });
+  await requester.publishAsync(`${t}/requests`, 'ping', {
+    qos: 1,
+    properties: { responseTopic: `${t}/responses/me`, correlationData: Buffer.from('c-1') },
+  });
+  const req = await eventually(() => ch.get(queue, { noAck: true }));
+  assert.ok(req);
+  assert.equal(req.properties.replyTo, undefined);
+  assert.equal(req.properties.correlationId, 'c-1');
+  const replyKey = req.properties.headers?.['x-reply-to-topic'] as unknown;
+  assert.equal(String(replyKey), `${t}.responses.me`);
+  // the AMQP responder publishes to amq.topic with that routing key and the correlation id
+  ch.publish('amq.topic', String(replyKey), Buffer.from('pong'), {
+    correlationId: req.properties.correlationId as string,
+    headers: { 'x-reply-to-topic': `${t}.again` },
+  });
+  const m = await inbox.next();
+  assert.equal(m.topic, `${t}/responses/me`);
+  assert.equal(m.payload, 'pong');
+  assert.equal(m.packet.properties?.correlationData?.toString(), 'c-1');
+  // x-reply-to-topic from AMQP becomes the MQTT response topic
+  assert.equal(m.packet.properties?.responseTopic, `${t}/again`);
+  assert.deepEqual(ids(m), [5]);
+  await requester.endAsync();
+  await conn.close();
 });
