@@ -188,6 +188,14 @@ test('subscription identifiers survive a resumed session; an MQTT 3.1.1 client r
   assert.equal(bs.length, 1);
   assert.deepEqual(bs[0]!.args, {});
   await v4.endAsync();
+  // and an MQTT 5 client resuming a 3.1.1 session gets them with (default) options again: the upgrade
+  const v5 = await connect({ clientId, clean: false, properties: { sessionExpiryInterval: 300 } });
+  const up = [...q1.bindings].filter((x) => x.source.name === 'amq.topic');
+  assert.deepEqual(up[0]!.args, {
+    'x-mqtt-subscription-opts': { 'no-local': false, qos: 1, 'retain-as-published': false, 'retain-handling': 0 },
+    'x-binding-key': `${t}.#`,
+  });
+  await v5.endAsync();
   await connect({ clientId, clean: true }).then((c) => c.endAsync());
   await pub.endAsync();
 });
