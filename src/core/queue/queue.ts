@@ -195,7 +195,7 @@ export class Queue {
     if (this.deleted) return;
     let e: QueuedMessage | undefined;
     while ((e = this.ready.shiftExpired(now)) !== undefined) {
-      if (this.backing !== null) this.backing.removed(e);
+      this.gone(e);
       this.deadLetter(e.msg, 'expired');
     }
     const next = this.ready.headExpiry();
@@ -211,7 +211,7 @@ export class Queue {
     if (s.overflow === 'drop-head') {
       while (overLimit(s, this.ready)) {
         const h = this.ready.shift()!;
-        if (this.backing !== null) this.backing.removed(h);
+        this.gone(h);
         this.deadLetter(h.msg, 'maxlen');
       }
     }
@@ -283,11 +283,12 @@ export class Queue {
     this.stats.delivered++;
     if (!noAck) this.unackedCount++;
     if (this.backing !== null) this.backingDelivered(e, noAck);
+    if (noAck && this.dedup !== null) this.dedup.forget(e.msg);
     return e;
   }
 
   ack(entry: QueuedMessage): void {
-    if (this.backing !== null) this.backing.removed(entry);
+    this.gone(entry);
     if (this.deleted) return;
     this.unackedCount--;
     this.stats.acked++;
@@ -295,7 +296,7 @@ export class Queue {
 
   /** Rejected or nacked without requeue: dead-lettered with reason `rejected` when there is a DLX. */
   discard(entry: QueuedMessage): void {
-    if (this.backing !== null) this.backing.removed(entry);
+    this.gone(entry);
     if (this.deleted) return;
     this.unackedCount--;
     this.deadLetter(entry.msg, 'rejected');
@@ -304,6 +305,16 @@ export class Queue {
   private backingDelivered(e: QueuedMessage, noAck: boolean): void {
     if (noAck) this.backing!.removed(e);
     else if (e.deliveryCount === 0 && !e.redelivered) this.backing!.delivered(e);
+  }
+
+  /**
+   * `e` left the queue for good (acked, rejected, expired, dropped, dead-lettered, delivered with no-ack): its
+   * log record is dead, and its deduplication key is free again (the plugin's queue-level deduplication
+   * holds a key only while its message is in the queue, ready or unacked).
+   */
+  private gone(e: QueuedMessage): void {
+    if (this.backing !== null) this.backing.removed(e);
+    if (this.dedup !== null) this.dedup.forget(e.msg);
   }
 
   /**
@@ -323,6 +334,8 @@ export class Queue {
       e.redelivered = true;
       // x-delivery-limit (quorum queues; classic too in Warren): over the limit it is dead-lettered
       if (s.deliveryLimit >= 0 && e.deliveryCount > s.deliveryLimit) {
+        // gone for good: its log record too (else a restart would bring back a dead-lettered message)
+        this.gone(e);
         this.deadLetter(e.msg, 'delivery_limit');
         continue;
       }
@@ -365,6 +378,8 @@ export class Queue {
   purge(): number {
     const b = this.backing;
     const n = this.ready.length;
+    // as the plugin, purge forgets every deduplication key (unacked messages' too)
+    this.dedup?.clear();
     if (b !== null && this.ready instanceof PagedReady) this.ready.clearWith((e) => b.removed(e));
     else {
       if (b !== null) for (const e of this.ready) b.removed(e);
@@ -427,7 +442,7 @@ export class Queue {
           // Strictly past: a TTL of 0 still goes to a consumer that can take it at once, as in RabbitMQ.
           if (entry.expiresAt !== 0 && entry.expiresAt < now) {
             this.ready.shift();
-            if (this.backing !== null) this.backing.removed(entry);
+            this.gone(entry);
             this.deadLetter(entry.msg, 'expired');
             continue;
           }
@@ -446,6 +461,7 @@ export class Queue {
           else this.ready.removeAt(at);
           this.stats.delivered++;
           if (this.backing !== null) this.backingDelivered(entry, c.noAck);
+          if (c.noAck && this.dedup !== null) this.dedup.forget(entry.msg);
           entry.deliveryCount++;
           if (!c.noAck) this.unackedCount++;
           c.deliver(entry, this);
