@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import type { RunningBroker } from '../../src/index.js';
 import { eventually, uniqueName } from '../helpers/broker.js';
-import { Inbox, startMqttBroker } from '../clients/mqtt/helpers.js';
+import { Inbox, startMqttBroker, MQTT_GUEST } from '../clients/mqtt/helpers.js';
 
 const PY = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -30,6 +31,17 @@ function run(cmd: string, args: string[], timeoutMs = 15000): Promise<{ code: nu
       resolve({ code, out });
     });
   });
+}
+
+/** A fresh broker, one of test/interop/python's scripts run against it (host, port, then `args`): it must exit 0. */
+async function runScript(script: string, port: (b: RunningBroker) => number | null, args: string[]): Promise<void> {
+  const b = await startMqttBroker();
+  try {
+    const r = await run(PY, [path.join(SRC, script), '127.0.0.1', String(port(b)), ...args]);
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    await b.close();
+  }
 }
 
 test(
@@ -166,65 +178,21 @@ test(
   },
 );
 
-test(
-  'paho-mqtt MQTT 5: subscription identifiers, No Local, topic aliases',
-  { skip: !pyHas('paho.mqtt.client') },
-  async () => {
-    const b = await startMqttBroker();
-    try {
-      const r = await run(PY, [
-        path.join(SRC, 'paho_mqtt5.py'),
-        '127.0.0.1',
-        String(b.mqttPort),
-        uniqueName('paho5').replaceAll('.', '_'),
-      ]);
-      assert.equal(r.code, 0, r.out);
-    } finally {
-      await b.close();
-    }
-  },
+test('paho-mqtt MQTT 5: subscription identifiers, No Local, topic aliases', { skip: !pyHas('paho.mqtt.client') }, () =>
+  runScript('paho_mqtt5.py', (b) => b.mqttPort, [uniqueName('paho5').replaceAll('.', '_')]),
 );
 
-test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, async () => {
-  const b = await startMqttBroker();
-  try {
-    const r = await run(PY, [
-      path.join(SRC, 'paho_mqtt.py'),
-      '127.0.0.1',
-      String(b.mqttPort),
-      uniqueName('paho').replaceAll('.', '_'),
-    ]);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await b.close();
-  }
-});
+test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, () =>
+  runScript('paho_mqtt.py', (b) => b.mqttPort, [uniqueName('paho').replaceAll('.', '_')]),
+);
 
-test('paho-mqtt over WebSocket (Web-MQTT, /ws)', { skip: !pyHas('paho.mqtt.client') }, async () => {
-  const b = await startMqttBroker();
-  try {
-    const r = await run(PY, [
-      path.join(SRC, 'paho_mqtt.py'),
-      '127.0.0.1',
-      String(b.webMqttPort),
-      uniqueName('pahows').replaceAll('.', '_'),
-      'websockets',
-    ]);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await b.close();
-  }
-});
+test('paho-mqtt over WebSocket (Web-MQTT, /ws)', { skip: !pyHas('paho.mqtt.client') }, () =>
+  runScript('paho_mqtt.py', (b) => b.webMqttPort, [uniqueName('pahows').replaceAll('.', '_'), 'websockets']),
+);
 
-test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas('stomp') }, async () => {
-  const b = await startMqttBroker();
-  try {
-    const r = await run(PY, [path.join(SRC, 'stomp_py.py'), '127.0.0.1', String(b.stompPort), uniqueName('stomppy')]);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await b.close();
-  }
-});
+test('stomp.py: SEND and SUBSCRIBE with client-individual acks', { skip: !pyHas('stomp') }, () =>
+  runScript('stomp_py.py', (b) => b.stompPort, [uniqueName('stomppy')]),
+);
 
 test('retained messages, persistent-session subscriptions and their queued messages survive a Warren restart', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'warren-mqtt-'));
@@ -237,9 +205,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
       await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
         clientId: id,
         clean: false,
-        username: 'guest',
-        password: 'guest',
-        reconnectPeriod: 0,
+        ...MQTT_GUEST,
       }),
     );
     const first = new Inbox(c);
@@ -251,9 +217,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
     // durable queue, so they wait there across the restart (message durability, issue #3)
     const offline = track(
       await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
-        username: 'guest',
-        password: 'guest',
-        reconnectPeriod: 0,
+        ...MQTT_GUEST,
       }),
     );
     await offline.publishAsync('keep/offline', 'queued while offline', { qos: 1 });
@@ -272,9 +236,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
         mqtt.connect(`mqtt://127.0.0.1:${b.mqttPort}`, {
           clientId: id,
           clean: false,
-          username: 'guest',
-          password: 'guest',
-          reconnectPeriod: 0,
+          ...MQTT_GUEST,
         }),
       );
       const inbox = new Inbox(c2);
@@ -283,9 +245,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
       assert.equal((await inbox.next()).payload, 'queued while offline');
       const p = track(
         await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
-          username: 'guest',
-          password: 'guest',
-          reconnectPeriod: 0,
+          ...MQTT_GUEST,
         }),
       );
       await p.publishAsync('keep/live', 'after restart', { qos: 1 });
@@ -293,9 +253,7 @@ test('retained messages, persistent-session subscriptions and their queued messa
       // and a new subscriber gets the retained message stored before the restart
       const late = track(
         await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
-          username: 'guest',
-          password: 'guest',
-          reconnectPeriod: 0,
+          ...MQTT_GUEST,
         }),
       );
       const lateInbox = new Inbox(late);
