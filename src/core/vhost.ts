@@ -88,6 +88,12 @@ export class VHost {
   dedupStore: DedupStore | null = null;
   /** Set by route() when the exchange dropped the message as a duplicate (x-message-deduplication). */
   duplicate = false;
+  /**
+   * The channel-side message_stats of this vhost as RabbitMQ counts them (messages published, confirms,
+   * mandatory returns, unroutable drops); the delivery side is summed from its queues. Bumped in place by
+   * the front ends, sampled by the management timer.
+   */
+  readonly stats = { publish: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
 

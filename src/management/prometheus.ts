@@ -86,6 +86,7 @@ export function renderMetrics(
   let consumers = 0;
   for (const q of queues) consumers += q.consumerCount;
   const t = m.rates.currentTotals();
+  const n = m.rates.nodeTotals();
 
   o.metric('rabbitmq_build_info', 'untyped', 'RabbitMQ & Erlang/OTP version info');
   o.value(
@@ -134,9 +135,40 @@ export function renderMetrics(
     o.metric(name, 'counter', help);
     o.value(name, v, 'protocol="amqp091"');
   };
-  counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', t.publish);
+  // rabbit_global_counters: received counts what publishers sent, routed the copies queues took
+  counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', n.publish);
   counter('rabbitmq_global_messages_routed_total', 'Total number of messages routed to queues or streams', t.publish);
+  counter(
+    'rabbitmq_global_messages_unroutable_dropped_total',
+    'Total number of messages published as non-mandatory into an exchange and dropped as unroutable',
+    n.drop_unroutable,
+  );
   counter('rabbitmq_global_messages_delivered_total', 'Total number of messages delivered to consumers', t.deliver_get);
+  counter(
+    'rabbitmq_global_messages_delivered_consume_manual_ack_total',
+    'Total number of messages delivered to consumers using basic.consume with manual acknowledgment',
+    t.deliver,
+  );
+  counter(
+    'rabbitmq_global_messages_delivered_consume_auto_ack_total',
+    'Total number of messages delivered to consumers using basic.consume with automatic acknowledgment',
+    t.deliver_no_ack,
+  );
+  counter(
+    'rabbitmq_global_messages_delivered_get_manual_ack_total',
+    'Total number of messages delivered to consumers using basic.get with manual acknowledgment',
+    t.get,
+  );
+  counter(
+    'rabbitmq_global_messages_delivered_get_auto_ack_total',
+    'Total number of messages delivered to consumers using basic.get with automatic acknowledgment',
+    t.get_no_ack,
+  );
+  counter(
+    'rabbitmq_global_messages_get_empty_total',
+    'Total number of times basic.get operations fetched no message',
+    t.get_empty,
+  );
   counter('rabbitmq_global_messages_acknowledged_total', 'Total number of messages acknowledged by consumers', t.ack);
   counter(
     'rabbitmq_global_messages_redelivered_total',

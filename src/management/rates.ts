@@ -1,20 +1,139 @@
 // Message rates, sampled on a timer (RabbitMQ's collect_statistics_interval, 5 s), never per message: each
-// tick reads the counters queues already keep (Queue.stats) and turns the difference since the last tick
-// into per-second rates. Totals for the node accumulate those differences, so they survive queue deletion
-// from the tick on. A short history of node totals feeds the UI's charts.
-import type { Broker } from '../core/broker.js';
+// tick reads the counters the core and front ends already keep (Queue.stats, Exchange.stats, VHost.stats,
+// Broker.stats, each channel's stats, each connection's octet counts) and turns the difference since the
+// last tick into per-second rates. Node totals of queue counters accumulate those differences, so they
+// survive queue deletion from the tick on. A short history of node rates feeds the UI's charts.
+import type { Broker, ChannelStats, ClientConnection } from '../core/broker.js';
+import type { Exchange } from '../core/exchange/exchange.js';
 import type { Queue } from '../core/queue/queue.js';
+import type { VHost } from '../core/vhost.js';
 
-export interface Counters {
-  publish: number;
-  deliver_get: number;
-  ack: number;
-  redeliver: number;
+/**
+ * A queue's message_stats keys (rabbit_mgmt_format): deliver (consumers, manual ack), deliver_no_ack,
+ * get (basic.get, manual ack), get_no_ack, get_empty, ack, redeliver; deliver_get is the sum of the four
+ * delivery kinds (get_empty is not one), as RabbitMQ sums it.
+ */
+export const KEYS = [
+  'publish',
+  'deliver',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'get_empty',
+  'deliver_get',
+  'ack',
+  'redeliver',
+] as const;
+export type Counters = Record<(typeof KEYS)[number], number>;
+
+/** The delivery side alone (a channel's, a vhost's and the node's publish is what channels published). */
+export const DELIVERY_KEYS = KEYS.filter((k) => k !== 'publish');
+
+/** The channel-side keys: what a channel, a vhost and the node count besides deliveries. */
+export const PUBLISH_KEYS = ['publish', 'confirm', 'return_unroutable', 'drop_unroutable'] as const;
+export type NodeCounters = Record<(typeof PUBLISH_KEYS)[number], number>;
+
+/** A channel's message_stats keys (both sets). */
+export const CHANNEL_KEYS = [...new Set([...KEYS, ...PUBLISH_KEYS])] as (keyof ChannelCounters)[];
+export type ChannelCounters = Counters & NodeCounters;
+
+export const EXCHANGE_KEYS = ['publish_in', 'publish_out'] as const;
+export type ExchangeCounters = Record<(typeof EXCHANGE_KEYS)[number], number>;
+
+export const OCTET_KEYS = ['recv_oct', 'send_oct'] as const;
+export type OctetCounters = Record<(typeof OCTET_KEYS)[number], number>;
+
+export function queueCounters(q: Queue): Counters {
+  const s = q.stats;
+  return {
+    publish: s.published,
+    deliver: s.deliver,
+    deliver_no_ack: s.deliverNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    get_empty: s.getEmpty,
+    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
+    ack: s.acked,
+    redeliver: s.redelivered,
+  };
 }
 
-export interface QueueRates {
-  last: Counters;
-  rates: Counters;
+export function channelCounters(s: ChannelStats): ChannelCounters {
+  return {
+    publish: s.publish,
+    confirm: s.confirm,
+    return_unroutable: s.returnUnroutable,
+    drop_unroutable: s.dropUnroutable,
+    deliver: s.deliver,
+    deliver_no_ack: s.deliverNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    get_empty: s.getEmpty,
+    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
+    ack: s.ack,
+    redeliver: s.redeliver,
+  };
+}
+
+export function exchangeCounters(x: Exchange): ExchangeCounters {
+  return { publish_in: x.stats.publishIn, publish_out: x.stats.publishOut };
+}
+
+export function vhostCounters(v: VHost): NodeCounters {
+  const s = v.stats;
+  return {
+    publish: s.publish,
+    confirm: s.confirm,
+    return_unroutable: s.returnUnroutable,
+    drop_unroutable: s.dropUnroutable,
+  };
+}
+
+export function octetCounters(c: ClientConnection): OctetCounters {
+  return { recv_oct: c.stats?.recvOct ?? 0, send_oct: c.stats?.sendOct ?? 0 };
+}
+
+export const zeroOf = <K extends string>(keys: readonly K[]): Record<K, number> => {
+  const o = {} as Record<K, number>;
+  for (const k of keys) o[k] = 0;
+  return o;
+};
+
+const zero = (): Counters => zeroOf(KEYS);
+
+/** The last sample of one object's counters and the rates since the sample before. */
+export interface Tracked<T> {
+  last: T;
+  rates: T;
+}
+
+/**
+ * Sample `now` for `key` in `map`: returns the increase since the last sample (all of `now` at first
+ * sight, whose rates start at the next tick) and updates the object's rates.
+ */
+function sample<K extends string>(
+  map: WeakMap<object, Tracked<Record<K, number>>>,
+  key: object,
+  now: Record<K, number>,
+  keys: readonly K[],
+  dt: number,
+): Record<K, number> {
+  const r = map.get(key);
+  if (r === undefined) {
+    map.set(key, { last: now, rates: zeroOf(keys) });
+    return now;
+  }
+  const delta = {} as Record<K, number>;
+  for (const k of keys) {
+    const d = now[k] - r.last[k];
+    delta[k] = d;
+    r.rates[k] = round(d / dt);
+  }
+  r.last = now;
+  return delta;
+}
+
+export interface QueueRates extends Tracked<Counters> {
   messagesRate: number;
   readyRate: number;
   unackedRate: number;
@@ -32,29 +151,22 @@ export interface NodeSample {
   messagesUnacknowledged: number;
 }
 
-const zero = (): Counters => ({ publish: 0, deliver_get: 0, ack: 0, redeliver: 0 });
-
-function counters(q: Queue): Counters {
-  const s = q.stats;
-  return { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered };
-}
-
-/** Node-wide counters that belong to no queue (Broker.stats): publisher confirms, unroutable returns. */
-export interface NodeCounters {
-  confirm: number;
-  return_unroutable: number;
-}
-
-const zeroNode = (): NodeCounters => ({ confirm: 0, return_unroutable: 0 });
-
 export class RateSampler {
-  /** Node-wide confirm and return_unroutable totals and their last rates. */
-  nodeRates: NodeCounters = zeroNode();
-  private lastNode: NodeCounters = zeroNode();
+  /** Node-wide publish / confirm / return_unroutable / drop_unroutable: their last rates. */
+  nodeRates: NodeCounters = zeroOf(PUBLISH_KEYS);
+  private lastNode: NodeCounters = zeroOf(PUBLISH_KEYS);
 
-  /** Per queue; a deleted queue's entry goes with it. */
+  /** Per object; a deleted object's entry goes with it. */
   private readonly perQueue = new WeakMap<Queue, QueueRates>();
-  /** Node-wide totals (monotonic) and the last rates. */
+  private readonly perChannel = new WeakMap<object, Tracked<ChannelCounters>>();
+  private readonly perExchange = new WeakMap<object, Tracked<ExchangeCounters>>();
+  private readonly perVhost = new WeakMap<object, Tracked<NodeCounters>>();
+  private readonly perConnection = new WeakMap<object, Tracked<OctetCounters>>();
+  /** Per vhost: the rates of its queue depths (messages, ready, unacked) and of its connections' octets. */
+  private readonly vhostDepth = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
+  private vhostDepthRates = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
+  private vhostOctetRates = new Map<string, OctetCounters>();
+  /** Node-wide queue-counter totals (monotonic) and the last rates. */
   readonly totals: Counters = zero();
   rates: Counters = zero();
   readonly history: NodeSample[] = [];
@@ -88,14 +200,17 @@ export class RateSampler {
     let ready = 0;
     let unacked = 0;
     for (const v of this.broker.vhosts.values()) {
+      let vMessages = 0;
+      let vReady = 0;
+      let vUnacked = 0;
       for (const q of v.queues.values()) {
-        const c = counters(q);
-        const r = this.perQueue.get(q);
+        const c = queueCounters(q);
         const qReady = q.messageCount;
         const qUnacked = q.unackedCount;
-        ready += qReady;
-        unacked += qUnacked;
-        messages += qReady + qUnacked;
+        vReady += qReady;
+        vUnacked += qUnacked;
+        vMessages += qReady + qUnacked;
+        const r = this.perQueue.get(q);
         if (!r) {
           // first sight: count what it already has, rates start at the next tick
           for (const k of KEYS) delta[k] += c[k];
@@ -124,19 +239,51 @@ export class RateSampler {
         r.lastReady = qReady;
         r.lastUnacked = qUnacked;
       }
+      ready += vReady;
+      unacked += vUnacked;
+      messages += vMessages;
+      const prevDepth = this.vhostDepth.get(v);
+      this.vhostDepthRates.set(
+        v,
+        prevDepth
+          ? {
+              messages: round((vMessages - prevDepth.messages) / dt),
+              ready: round((vReady - prevDepth.ready) / dt),
+              unacked: round((vUnacked - prevDepth.unacked) / dt),
+            }
+          : { messages: 0, ready: 0, unacked: 0 },
+      );
+      this.vhostDepth.set(v, { messages: vMessages, ready: vReady, unacked: vUnacked });
+      sample(this.perVhost, v, vhostCounters(v), PUBLISH_KEYS, dt);
+      for (const x of v.exchanges.values()) sample(this.perExchange, x, exchangeCounters(x), EXCHANGE_KEYS, dt);
     }
-    const bs = this.broker.stats;
-    const node = { confirm: bs.confirm, return_unroutable: bs.returnUnroutable };
-    this.nodeRates = {
-      confirm: round((node.confirm - this.lastNode.confirm) / dt),
-      return_unroutable: round((node.return_unroutable - this.lastNode.return_unroutable) / dt),
-    };
+    // connections (octets) and their channels (message_stats); vhost octet rates are their sums
+    const vOct = new Map<string, OctetCounters>();
+    for (const c of this.broker.connections.values()) {
+      if (c.stats !== undefined) {
+        sample(this.perConnection, c.stats, octetCounters(c), OCTET_KEYS, dt);
+        const r = this.perConnection.get(c.stats)!.rates;
+        const acc = vOct.get(c.vhost) ?? zeroOf(OCTET_KEYS);
+        acc.recv_oct += r.recv_oct;
+        acc.send_oct += r.send_oct;
+        vOct.set(c.vhost, acc);
+      }
+      if (c.channelInfos === undefined) continue;
+      for (const ch of c.channelInfos()) sample(this.perChannel, ch.stats, channelCounters(ch.stats), CHANNEL_KEYS, dt);
+    }
+    this.vhostOctetRates = vOct;
+    const node = this.nodeTotals();
+    const nodeRates = zeroOf(PUBLISH_KEYS);
+    for (const k of PUBLISH_KEYS) nodeRates[k] = round((node[k] - this.lastNode[k]) / dt);
+    this.nodeRates = nodeRates;
     this.lastNode = node;
     const rates = zero();
     for (const k of KEYS) {
       this.totals[k] += delta[k];
       rates[k] = round(delta[k] / dt);
     }
+    // the node's publish rate is what channels published (one per message), not the queues' copies
+    rates.publish = nodeRates.publish;
     this.rates = rates;
     const prev = this.history[this.history.length - 1];
     if (prev) {
@@ -150,30 +297,64 @@ export class RateSampler {
     if (this.history.length > this.historySize) this.history.shift();
   }
 
-  /** Node-wide confirm / return_unroutable totals, current. */
+  /**
+   * Node-wide publish (what channels published, as RabbitMQ's overview counts it: the vhosts' sums),
+   * confirm, return_unroutable and drop_unroutable totals, current.
+   */
   nodeTotals(): NodeCounters {
-    return { confirm: this.broker.stats.confirm, return_unroutable: this.broker.stats.returnUnroutable };
+    const s = this.broker.stats;
+    let publish = 0;
+    for (const v of this.broker.vhosts.values()) publish += v.stats.publish;
+    return {
+      publish,
+      confirm: s.confirm,
+      return_unroutable: s.returnUnroutable,
+      drop_unroutable: s.dropUnroutable,
+    };
   }
 
   queue(q: Queue): QueueRates | undefined {
     return this.perQueue.get(q);
   }
 
-  /** Totals including what queues counted since the last tick. */
+  channelRates(s: ChannelStats): ChannelCounters {
+    return this.perChannel.get(s)?.rates ?? zeroOf(CHANNEL_KEYS);
+  }
+
+  exchangeRates(x: Exchange): ExchangeCounters {
+    return this.perExchange.get(x)?.rates ?? zeroOf(EXCHANGE_KEYS);
+  }
+
+  vhostRates(v: VHost): NodeCounters {
+    return this.perVhost.get(v)?.rates ?? zeroOf(PUBLISH_KEYS);
+  }
+
+  vhostDepthRate(v: VHost): { messages: number; ready: number; unacked: number } {
+    return this.vhostDepthRates.get(v) ?? { messages: 0, ready: 0, unacked: 0 };
+  }
+
+  /** The sum of the octet rates of a vhost's connections at the last tick. */
+  vhostOctetRate(vhost: string): OctetCounters {
+    return this.vhostOctetRates.get(vhost) ?? zeroOf(OCTET_KEYS);
+  }
+
+  connectionRates(c: ClientConnection): OctetCounters {
+    return (c.stats && this.perConnection.get(c.stats)?.rates) ?? zeroOf(OCTET_KEYS);
+  }
+
+  /** Queue-counter totals including what queues counted since the last tick. */
   currentTotals(): Counters {
     const t = { ...this.totals };
     for (const v of this.broker.vhosts.values()) {
       for (const q of v.queues.values()) {
         const r = this.perQueue.get(q);
-        const c = counters(q);
+        const c = queueCounters(q);
         for (const k of KEYS) t[k] += c[k] - (r ? r.last[k] : 0);
       }
     }
     return t;
   }
 }
-
-export const KEYS: (keyof Counters)[] = ['publish', 'deliver_get', 'ack', 'redeliver'];
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;

@@ -160,7 +160,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
         globalPrefetchCount: d.globalPrefetchCount,
         confirm: ch.publisher.confirmMode,
         transactional: ch.publisher.txMode,
-        published: 0,
+        stats: ch.stats,
       });
     }
     return out;
