@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import mqtt from 'mqtt';
 import { eventually, uniqueName } from '../helpers/broker.js';
 import { startApi, type Api } from './helpers.js';
 
@@ -15,7 +16,7 @@ type J = Record<string, unknown>;
 let api: Api;
 let url: string;
 before(async () => {
-  api = await startApi({ statsInterval: 200 });
+  api = await startApi({ statsInterval: 200, mqttPort: 0 });
   url = `amqp://guest:guest@127.0.0.1:${api.b.amqpPort}`;
 });
 after(() => api.b.close());
@@ -246,6 +247,36 @@ describe('message_stats split as RabbitMQ splits them', () => {
     });
     void idle;
     await c.close();
+  });
+});
+
+describe('MQTT connections', () => {
+  test('one channel with message_stats (publish, deliver_no_ack) and real octet counts, as RabbitMQ 3.10', async () => {
+    const topic = `ms/${uniqueName('t').replace(/\./g, '-')}`;
+    const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${api.b.mqttPort}`, { username: 'guest', password: 'guest' });
+    try {
+      let got = 0;
+      m.on('message', () => got++);
+      await m.subscribeAsync(topic, { qos: 0 });
+      for (let i = 0; i < 5; i++) await m.publishAsync(topic, 'hello', { qos: 0 });
+      await eventually(() => got === 5);
+      const port = (m.stream as unknown as { localPort: number }).localPort;
+      const conn = await eventually(async () => {
+        const all = (await api.get('/api/connections')) as J[];
+        return all.find((x) => x['peer_port'] === port)!;
+      });
+      assert.equal(conn['channels'], 1);
+      assert.ok((conn['recv_oct'] as number) > 0 && (conn['send_oct'] as number) > 0);
+      await eventually(async () => {
+        const ch = ((await api.get('/api/channels')) as J[]).find(
+          (x) => (x['connection_details'] as J)['peer_port'] === port,
+        )!;
+        const ms = counts(stats(ch));
+        return ms['publish'] === 5 && ms['deliver_no_ack'] === 5 && ms['deliver_get'] === 5;
+      });
+    } finally {
+      await m.endAsync();
+    }
   });
 });
 

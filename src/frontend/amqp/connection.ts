@@ -176,6 +176,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   private onData(chunk: Buffer): void {
     this.lastRead = roughNow();
     this.stats.recvOct += chunk.length;
+    this.stats.recvCnt++;
     if (this.state === 'closed') return;
     this.slowOps = 0;
     try {
@@ -718,6 +719,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       return;
     }
     this.lastWrite = roughNow();
+    this.stats.sendCnt++;
     let ok: boolean;
     if (Buffer.isBuffer(b)) {
       this.stats.sendOct += b.length;
