@@ -56,13 +56,12 @@ const OUTPUT_HIGH_WATER = 1024 * 1024;
 /** RabbitMQ refuses frame_max below this (amqp0-9-1.xml connection.tune frame-max "minimum"). */
 const FRAME_MIN_SIZE = 4096;
 /**
- * Exchange and queue methods (declare, delete, bind, …) a connection handles per turn before it lets the
- * others run: a client pipelining thousands of declares would otherwise hold the event loop for a whole
- * socket read (64 KiB: ~1,000 declares), and every other connection's round trip with it. Erlang gets this
- * from its reduction budget; publishes and acks are not counted (they are cheap and their hot path stays
- * as it is).
+ * What one exchange or queue method (declare, delete, bind, …) costs against the read budget: 64 of them fill
+ * a turn. A client pipelining thousands of declares would otherwise hold the event loop for a whole socket
+ * read (256 KiB: ~4,000 declares), and every other connection's round trip with it. Erlang gets this from its
+ * reduction budget; publishes and acks cost only their frames (they are cheap).
  */
-const SLOW_OPS_PER_TURN = 64;
+const SLOW_OP_COST = READ_BUDGET / 64;
 const NO_BYTES = Buffer.alloc(0);
 
 export class AmqpConnection implements FrameHandler, ClientConnection, FlowControlled {
@@ -178,7 +177,6 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.stats.recvOct += chunk.length;
     this.stats.recvCnt++;
     if (this.state === 'closed') return;
-    this.slowOps = 0;
     try {
       if (this.state === 'header') {
         const rest = this.onProtocolHeader(chunk);
@@ -200,15 +198,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.scheduleFlush();
   }
 
-  /** Exchange/queue methods handled since this turn's input began (see SLOW_OPS_PER_TURN). */
-  private slowOps = 0;
   /** The decoder holds unparsed input until the next turn (the socket is paused meanwhile). */
   private yielded = false;
-
-  private countSlowOp(): void {
-    if (++this.slowOps < SLOW_OPS_PER_TURN || this.yielded) return;
-    this.yieldInput();
-  }
 
   /** Stop after the frame being handled; the decoder keeps the rest of the read for the next turn. */
   private yieldInput(): void {
@@ -221,7 +212,6 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   /** The rest of a yielded read, a turn later (with a new turn's budget). */
   private continueInput(): void {
     this.yielded = false;
-    this.slowOps = 0;
     this.turnCost = 0;
     if (this.state === 'closed') return;
     try {
@@ -350,7 +340,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   // Called only from the decoder, synchronously, per frame. Hot path.
   onFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closed') return;
-    // past the turn's budget mid-read (a 256 KiB read holds ~4,000 small publishes): the rest waits a turn
+    // past the turn's budget mid-read (a 256 KiB read holds ~4,000 small publishes, or 64 declares cost a
+    // turn): the rest of the read waits for the next turn
     if ((this.turnCost += READ_COST_FRAME) >= READ_BUDGET && !this.yielded) this.yieldInput();
     if (type === FrameType.METHOD) {
       const m = decodeMethod(payload);
@@ -431,7 +422,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       return;
     }
     const cls = m.id >>> 16;
-    if (cls === 50 || cls === 40) this.countSlowOp();
+    if (cls === 50 || cls === 40) this.turnCost += SLOW_OP_COST;
     try {
       ch.onMethod(m, payload);
     } catch (e) {

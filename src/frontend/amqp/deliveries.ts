@@ -183,6 +183,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     writeContentHeader(out, ch.id, 60, msg.bodySize, amqpProps(q, e));
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.bodyParts, ch.conn.frameMax);
     if (!noAck) this.track(new Delivery(tag, e, q, null, msg.bodySize, roughNow()));
+    else this.gone(e);
   }
 
   // Hot path: the queue hands a message to one of this channel's consumers.
@@ -277,7 +278,7 @@ export class ChannelDeliveries implements ReplyReceiver {
   }
 
   /**
-   * The message left its queue for good (delivered with no-ack, or acked). If that was its only queue and it
+   * The message left its queue for good (delivered or got with no-ack, or acked). If that was its only queue and it
    * was never logged (the store may still be writing a logged body), nothing but this connection's socket
    * holds its body: a pooled one goes back to the pool once the socket has written it (util/body-pool.ts).
    */

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { eventually, startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
 import { poolStats } from '../../../src/util/body-pool.js';
 import { Client } from './util.js';
@@ -22,7 +22,7 @@ function body(n: number, seq: number): Buffer {
   return b;
 }
 
-function check(m: ConsumeMessage, seen: Set<number>): void {
+function check(m: { content: Buffer }, seen: Set<number>): void {
   const seq = m.content.readUInt32BE(0);
   assert.ok(
     m.content.equals(body(m.content.length, seq)),
@@ -113,4 +113,28 @@ describe('amqplib: bodies intact while body buffers are reused', () => {
       await ch.deleteQueue(durable);
     });
   }
+
+  test('basic.get with no-ack and with an ack hands bodies back too: the next batch reuses them, all intact', async (t) => {
+    const c = await Client.open(t, broker.url);
+    const ch = await c.channel();
+    const q = uniqueName('pool-get');
+    await ch.assertQueue(q, { exclusive: true });
+    const seen = new Set<number>();
+    const { reused } = poolStats();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 50; i++) ch.sendToQueue(q, body(65536, round * 50 + i));
+      for (let i = 0; i < 50; i++) {
+        const noAck = (i & 1) === 0;
+        const m = await eventually(async () => {
+          const r = await ch.get(q, { noAck });
+          if (r === false) throw new Error('queue empty');
+          return r;
+        });
+        check(m, seen);
+        if (!noAck) ch.ack(m);
+      }
+    }
+    assert.equal(seen.size, 150);
+    if (!broker.external) assert.ok(poolStats().reused >= reused + 50, 'basic.get bodies were not reused');
+  });
 });
