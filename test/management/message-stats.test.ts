@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import mqtt from 'mqtt';
+import net from 'node:net';
 import { eventually, uniqueName } from '../helpers/broker.js';
 import { startApi, type Api } from './helpers.js';
 
@@ -16,7 +17,7 @@ type J = Record<string, unknown>;
 let api: Api;
 let url: string;
 before(async () => {
-  api = await startApi({ statsInterval: 200, mqttPort: 0 });
+  api = await startApi({ statsInterval: 200, mqttPort: 0, stompPort: 0 });
   url = `amqp://guest:guest@127.0.0.1:${api.b.amqpPort}`;
 });
 after(() => api.b.close());
@@ -276,6 +277,37 @@ describe('MQTT connections', () => {
       });
     } finally {
       await m.endAsync();
+    }
+  });
+});
+
+describe('STOMP connections', () => {
+  test('one channel with message_stats (publish, deliver, ack) and real octet counts, as RabbitMQ 3.10', async () => {
+    const q = uniqueName('stomp');
+    const s = net.connect(api.b.stompPort!, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    let text = '';
+    s.on('data', (d) => (text += d.toString()));
+    const send = (f: string) => s.write(f + '\0');
+    try {
+      send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nhost:/\n\n');
+      send(`SUBSCRIBE\nid:1\ndestination:/queue/${q}\nack:client-individual\n\n`);
+      for (let i = 0; i < 5; i++) send(`SEND\ndestination:/queue/${q}\n\nhello`);
+      await eventually(() => (text.match(/\nack:/g) ?? []).length === 5);
+      for (const m of text.matchAll(/\nack:([^\n]+)/g)) send(`ACK\nid:${m[1]}\n\n`);
+      const port = s.localPort;
+      await eventually(async () => {
+        const ch = ((await api.get('/api/channels')) as J[]).find(
+          (x) => (x['connection_details'] as J)['peer_port'] === port,
+        );
+        const ms = ch ? counts(stats(ch)) : {};
+        return ms['publish'] === 5 && ms['deliver'] === 5 && ms['ack'] === 5 && ms['deliver_no_ack'] === 0;
+      });
+      const conn = ((await api.get('/api/connections')) as J[]).find((x) => x['peer_port'] === port)!;
+      assert.equal(conn['channels'], 1);
+      assert.ok((conn['recv_oct'] as number) > 0 && (conn['send_oct'] as number) > 0);
+    } finally {
+      s.destroy();
     }
   });
 });
