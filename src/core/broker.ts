@@ -115,10 +115,10 @@ export class Broker {
   readonly startedAt = Date.now();
   /**
    * Node-wide counts of events that belong to no queue (management's message_stats.confirm,
-   * return_unroutable and drop_unroutable): plain numbers bumped in place by the front ends, sampled on a
-   * timer.
+   * return_unroutable and drop_unroutable; Prometheus' messages received on confirm channels): plain
+   * numbers bumped in place by the front ends, sampled on a timer.
    */
-  readonly stats = { confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
+  readonly stats = { confirm: 0, returnUnroutable: 0, dropUnroutable: 0, receivedConfirm: 0 };
   /** RabbitMQ-style node name, shown by management and metrics. */
   readonly nodeName = `warren@${hostname()}`;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */

@@ -139,6 +139,11 @@ export function renderMetrics(
   counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', n.publish);
   counter('rabbitmq_global_messages_routed_total', 'Total number of messages routed to queues or streams', t.publish);
   counter(
+    'rabbitmq_global_messages_received_confirm_total',
+    'Total number of messages received from publishers expecting confirmations',
+    b.stats.receivedConfirm,
+  );
+  counter(
     'rabbitmq_global_messages_unroutable_dropped_total',
     'Total number of messages published as non-mandatory into an exchange and dropped as unroutable',
     n.drop_unroutable,

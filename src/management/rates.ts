@@ -1,11 +1,12 @@
 // Message rates, sampled on a timer (RabbitMQ's collect_statistics_interval, 5 s), never per message: each
 // tick reads the counters the core and front ends already keep (Queue.stats, Exchange.stats, VHost.stats,
 // Broker.stats, each channel's stats, each connection's octet counts) and turns the difference since the
-// last tick into per-second rates. Node totals of queue counters accumulate those differences, so they
-// survive queue deletion from the tick on. A short history of node rates feeds the UI's charts.
+// last tick into per-second rates. A vhost's (and the node's) queue counters are its live queues' plus those
+// of its deleted queues (VHost.retiredQueueStats), so they never go backwards. A short history of node rates
+// feeds the UI's charts.
 import type { Broker, ChannelStats, ClientConnection } from '../core/broker.js';
 import type { Exchange } from '../core/exchange/exchange.js';
-import type { Queue } from '../core/queue/queue.js';
+import type { Queue, QueueStats } from '../core/queue/queue.js';
 import type { VHost } from '../core/vhost.js';
 
 /**
@@ -44,7 +45,10 @@ export const OCTET_KEYS = ['recv_oct', 'send_oct'] as const;
 export type OctetCounters = Record<(typeof OCTET_KEYS)[number], number>;
 
 export function queueCounters(q: Queue): Counters {
-  const s = q.stats;
+  return statsCounters(q.stats);
+}
+
+function statsCounters(s: QueueStats): Counters {
   return {
     publish: s.published,
     deliver: s.deliver,
@@ -56,6 +60,16 @@ export function queueCounters(q: Queue): Counters {
     ack: s.acked,
     redeliver: s.redelivered,
   };
+}
+
+/** A vhost's queue counters: its live queues' and its deleted queues'. */
+export function vhostQueueCounters(v: VHost): Counters {
+  const t = statsCounters(v.retiredQueueStats);
+  for (const q of v.queues.values()) {
+    const c = queueCounters(q);
+    for (const k of KEYS) t[k] += c[k];
+  }
+  return t;
 }
 
 export function channelCounters(s: ChannelStats): ChannelCounters {
@@ -166,8 +180,10 @@ export class RateSampler {
   private readonly vhostDepth = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
   private vhostDepthRates = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
   private vhostOctetRates = new Map<string, OctetCounters>();
-  /** Node-wide queue-counter totals (monotonic) and the last rates. */
-  readonly totals: Counters = zero();
+  /** Per vhost: its queue counters (deleted queues included) at the last tick, and their rates. */
+  private readonly perVhostQueues = new WeakMap<object, Tracked<Counters>>();
+  /** Node-wide queue-counter totals at the last tick (monotonic while no vhost is deleted) and the rates. */
+  totals: Counters = zero();
   rates: Counters = zero();
   readonly history: NodeSample[] = [];
   /** Rates of change of the node's queue totals (messages, ready, unacked) per second. */
@@ -195,12 +211,11 @@ export class RateSampler {
   tick(now = Date.now()): void {
     const dt = Math.max(1, now - this.lastTick) / 1000;
     this.lastTick = now;
-    const delta = zero();
+    const totals = zero();
     let messages = 0;
     let ready = 0;
     let unacked = 0;
     for (const v of this.broker.vhosts.values()) {
-      let vMessages = 0;
       let vReady = 0;
       let vUnacked = 0;
       for (const q of v.queues.values()) {
@@ -209,11 +224,9 @@ export class RateSampler {
         const qUnacked = q.unackedCount;
         vReady += qReady;
         vUnacked += qUnacked;
-        vMessages += qReady + qUnacked;
         const r = this.perQueue.get(q);
         if (!r) {
-          // first sight: count what it already has, rates start at the next tick
-          for (const k of KEYS) delta[k] += c[k];
+          // first sight: rates start at the next tick
           this.perQueue.set(q, {
             last: c,
             rates: zero(),
@@ -226,11 +239,7 @@ export class RateSampler {
           });
           continue;
         }
-        for (const k of KEYS) {
-          const d = c[k] - r.last[k];
-          delta[k] += d;
-          r.rates[k] = round(d / dt);
-        }
+        for (const k of KEYS) r.rates[k] = round((c[k] - r.last[k]) / dt);
         r.last = c;
         r.messagesRate = round((qReady + qUnacked - r.lastMessages) / dt);
         r.readyRate = round((qReady - r.lastReady) / dt);
@@ -239,9 +248,13 @@ export class RateSampler {
         r.lastReady = qReady;
         r.lastUnacked = qUnacked;
       }
+      const vMessages = vReady + vUnacked;
       ready += vReady;
       unacked += vUnacked;
       messages += vMessages;
+      const vq = vhostQueueCounters(v);
+      for (const k of KEYS) totals[k] += vq[k];
+      sample(this.perVhostQueues, v, vq, KEYS, dt);
       const prevDepth = this.vhostDepth.get(v);
       this.vhostDepthRates.set(
         v,
@@ -274,14 +287,13 @@ export class RateSampler {
     this.vhostOctetRates = vOct;
     const node = this.nodeTotals();
     const nodeRates = zeroOf(PUBLISH_KEYS);
-    for (const k of PUBLISH_KEYS) nodeRates[k] = round((node[k] - this.lastNode[k]) / dt);
+    for (const k of PUBLISH_KEYS) nodeRates[k] = round(Math.max(0, node[k] - this.lastNode[k]) / dt);
     this.nodeRates = nodeRates;
     this.lastNode = node;
     const rates = zero();
-    for (const k of KEYS) {
-      this.totals[k] += delta[k];
-      rates[k] = round(delta[k] / dt);
-    }
+    // a deleted vhost takes its figures with it: never a negative rate for that
+    for (const k of KEYS) rates[k] = round(Math.max(0, totals[k] - this.totals[k]) / dt);
+    this.totals = totals;
     // the node's publish rate is what channels published (one per message), not the queues' copies
     rates.publish = nodeRates.publish;
     this.rates = rates;
@@ -342,15 +354,17 @@ export class RateSampler {
     return (c.stats && this.perConnection.get(c.stats)?.rates) ?? zeroOf(OCTET_KEYS);
   }
 
-  /** Queue-counter totals including what queues counted since the last tick. */
+  /** A vhost's queue counters (deleted queues included), current, and their rates at the last tick. */
+  vhostQueueStats(v: VHost): Tracked<Counters> {
+    return { last: vhostQueueCounters(v), rates: this.perVhostQueues.get(v)?.rates ?? zero() };
+  }
+
+  /** The node's queue counters (every vhost's, deleted queues included), current. */
   currentTotals(): Counters {
-    const t = { ...this.totals };
+    const t = zero();
     for (const v of this.broker.vhosts.values()) {
-      for (const q of v.queues.values()) {
-        const r = this.perQueue.get(q);
-        const c = queueCounters(q);
-        for (const k of KEYS) t[k] += c[k] - (r ? r.last[k] : 0);
-      }
+      const c = vhostQueueCounters(v);
+      for (const k of KEYS) t[k] += c[k];
     }
     return t;
   }

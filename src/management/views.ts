@@ -299,19 +299,12 @@ export function vhostJson(broker: Broker, v: VHost, rates: RateSampler): Json {
   const s = broker.vhostSettings.get(v.name);
   let ready = 0;
   let unacked = 0;
-  // the delivery side summed over the vhost's queues, the publish side from the vhost's own counters
-  const totals = zeroCounters();
-  const rs = zeroCounters();
   for (const q of v.queues.values()) {
     ready += q.messageCount;
     unacked += q.unackedCount;
-    const c = queueCounters(q);
-    const r = rates.queue(q);
-    for (const k of DELIVERY_KEYS) {
-      totals[k] += c[k];
-      if (r) rs[k] += r.rates[k];
-    }
   }
+  // the delivery side from the vhost's queues (deleted ones included), the publish side from its own counters
+  const qs = rates.vhostQueueStats(v);
   const oct: OctetCounters = { recv_oct: 0, send_oct: 0 };
   for (const c of broker.connections.values()) {
     if (c.vhost !== v.name || !c.stats) continue;
@@ -330,7 +323,7 @@ export function vhostJson(broker: Broker, v: VHost, rates: RateSampler): Json {
     description: s?.description ?? '',
     message_stats: {
       ...nodeMessageStats(vhostCounters(v), rates.vhostRates(v)),
-      ...withDetails(DELIVERY_KEYS, totals, rs),
+      ...withDetails(DELIVERY_KEYS, qs.last, qs.rates),
     },
     messages: ready + unacked,
     messages_details: rate(depth.messages),

@@ -170,6 +170,22 @@ describe('message_stats split as RabbitMQ splits them', () => {
     assert.ok(metric('rabbitmq_global_messages_get_empty_total') >= 1);
     assert.ok(metric('rabbitmq_global_messages_unroutable_dropped_total') >= 1);
     assert.ok(metric('rabbitmq_global_messages_received_total') >= 7);
+    const confirms = await c.createConfirmChannel();
+    const before = metric('rabbitmq_global_messages_received_confirm_total');
+    confirms.publish(fx, '', Buffer.from('c'));
+    await confirms.waitForConfirms();
+    const after = await (await fetch(`http://127.0.0.1:${api.b.prometheusPort}/metrics`)).text();
+    assert.match(
+      after,
+      new RegExp(`^rabbitmq_global_messages_received_confirm_total\\{protocol="amqp091"\\} ${before + 1}$`, 'm'),
+    );
+
+    // a vhost's and the node's figures outlive a deleted queue, as RabbitMQ's do
+    const vBefore = counts(stats((await api.get('/api/vhosts/%2F')) as J));
+    const oBefore = counts(stats((await api.get('/api/overview')) as J));
+    await ch.deleteQueue(q2);
+    assert.deepEqual(counts(stats((await api.get('/api/vhosts/%2F')) as J)), vBefore);
+    assert.deepEqual(counts(stats((await api.get('/api/overview')) as J)), oBefore);
     await c.close();
   });
 

@@ -45,6 +45,33 @@ export interface QueueCallbacks {
 /** Requeues waiting out their x-requeue-delay, all queues on one timer. */
 const delayedRequeues = new TimerHeap<QueuedMessage>((e) => e.delayedIn?.requeueNow(e));
 
+/** A queue's delivery counters (see Queue.stats). */
+export interface QueueStats {
+  published: number;
+  deliver: number;
+  deliverNoAck: number;
+  get: number;
+  getNoAck: number;
+  getEmpty: number;
+  acked: number;
+  redelivered: number;
+}
+
+export function newQueueStats(): QueueStats {
+  return { published: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, getEmpty: 0, acked: 0, redelivered: 0 };
+}
+
+/** Add `from` into `into` (a deleted queue's counters kept by its vhost). */
+export function addQueueStats(into: QueueStats, from: QueueStats): void {
+  into.published += from.published;
+  into.deliver += from.deliver;
+  into.deliverNoAck += from.deliverNoAck;
+  into.get += from.get;
+  into.getNoAck += from.getNoAck;
+  into.getEmpty += from.getEmpty;
+  into.acked += from.acked;
+  into.redelivered += from.redelivered;
+}
 export class Queue {
   readonly kind = 'queue' as const;
   ready: ReadyList;
@@ -65,16 +92,7 @@ export class Queue {
    * without ack, basic.get on an empty queue, acks, and deliveries of redelivered messages. Plain integers
    * bumped in place (no allocation per message); the management timer samples them into rates.
    */
-  readonly stats = {
-    published: 0,
-    deliver: 0,
-    deliverNoAck: 0,
-    get: 0,
-    getNoAck: 0,
-    getEmpty: 0,
-    acked: 0,
-    redelivered: 0,
-  };
+  readonly stats: QueueStats = newQueueStats();
   /** VHost.route's mark: the routing generation that last reached this queue (each queue gets one copy). */
   routeMark = 0;
 

@@ -242,7 +242,10 @@ export class ChannelPublisher implements SyncWaiter {
     msg.cc = cc;
     msg.bcc = bcc;
     msg.pooledBody = pooled;
-    if (this.confirmMode) this.publishSeq++;
+    if (this.confirmMode) {
+      this.publishSeq++;
+      this.ch.conn.server.broker.stats.receivedConfirm++;
+    }
     if (this.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
       this.ch.vhost.getExchange(m.exchange);

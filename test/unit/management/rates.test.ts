@@ -36,3 +36,19 @@ test('rates and totals from queue counters', () => {
   assert.equal(s.rates.publish, 0);
   assert.equal(s.history.length, 3);
 });
+
+test('a queue deleted between two ticks still counts in its vhost and the node (VHost.retiredQueueStats)', () => {
+  const b = new Broker({ loopbackUsers: [] });
+  const v = b.addVHost('/');
+  const s = new RateSampler(b);
+  s.tick(1000);
+  const q = v.declareQueue('short', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
+  q.stats.deliverNoAck += 8;
+  q.stats.getEmpty += 2;
+  v.deleteQueueObject(q);
+  assert.equal(s.currentTotals().deliver_no_ack, 8);
+  s.tick(3000);
+  assert.equal(s.vhostQueueStats(v).last.deliver_get, 8);
+  assert.equal(s.vhostQueueStats(v).rates.deliver_no_ack, 4);
+  assert.equal(s.rates.get_empty, 1);
+});
