@@ -170,6 +170,23 @@ describe('message_stats split as RabbitMQ splits them', () => {
     assert.ok(metric('rabbitmq_global_messages_get_empty_total') >= 1);
     assert.ok(metric('rabbitmq_global_messages_unroutable_dropped_total') >= 1);
     assert.ok(metric('rabbitmq_global_messages_received_total') >= 7);
+    // rabbitmq_channel_* / rabbitmq_connection_*: sums over the open channels and connections
+    const plain = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    assert.ok(plain('rabbitmq_channel_messages_published_total') >= 7);
+    assert.ok(plain('rabbitmq_channel_messages_delivered_total') >= 6); // auto-ack, in RabbitMQ's naming
+    assert.ok(plain('rabbitmq_channel_messages_delivered_ack_total') >= 3);
+    assert.ok(plain('rabbitmq_channel_get_ack_total') >= 3);
+    assert.ok(plain('rabbitmq_channel_get_total') >= 1);
+    assert.ok(plain('rabbitmq_channel_get_empty_total') >= 1);
+    assert.ok(plain('rabbitmq_channel_messages_acked_total') >= 5);
+    assert.ok(plain('rabbitmq_channel_messages_unroutable_dropped_total') >= 1);
+    assert.ok(plain('rabbitmq_connection_incoming_bytes_total') > 0);
+    assert.ok(plain('rabbitmq_connection_outgoing_packets_total') > 0);
+    const perObject = await (await fetch(`http://127.0.0.1:${api.b.prometheusPort}/metrics/per-object`)).text();
+    assert.match(
+      perObject,
+      /^rabbitmq_channel_messages_published_total\{channel="127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \(1\)"\} 7$/m,
+    );
     const confirms = await c.createConfirmChannel();
     const before = metric('rabbitmq_global_messages_received_confirm_total');
     confirms.publish(fx, '', Buffer.from('c'));
