@@ -32,11 +32,15 @@ export const DELIVERY_KEYS = KEYS.filter((k) => k !== 'publish');
 
 /** The channel-side keys: what a channel, a vhost and the node count besides deliveries. */
 export const PUBLISH_KEYS = ['publish', 'confirm', 'return_unroutable', 'drop_unroutable'] as const;
-export type NodeCounters = Record<(typeof PUBLISH_KEYS)[number], number>;
+export type PublishCounters = Record<(typeof PUBLISH_KEYS)[number], number>;
+
+/** The node's: the publish side and the message store's disk_reads / disk_writes (overview only). */
+export const NODE_KEYS = [...PUBLISH_KEYS, 'disk_reads', 'disk_writes'] as const;
+export type NodeCounters = Record<(typeof NODE_KEYS)[number], number>;
 
 /** A channel's message_stats keys (both sets). */
 export const CHANNEL_KEYS = [...new Set([...KEYS, ...PUBLISH_KEYS])] as (keyof ChannelCounters)[];
-export type ChannelCounters = Counters & NodeCounters;
+export type ChannelCounters = Counters & PublishCounters;
 
 export const EXCHANGE_KEYS = ['publish_in', 'publish_out'] as const;
 export type ExchangeCounters = Record<(typeof EXCHANGE_KEYS)[number], number>;
@@ -93,7 +97,7 @@ export function exchangeCounters(x: Exchange): ExchangeCounters {
   return { publish_in: x.stats.publishIn, publish_out: x.stats.publishOut };
 }
 
-export function vhostCounters(v: VHost): NodeCounters {
+export function vhostCounters(v: VHost): PublishCounters {
   const s = v.stats;
   return {
     publish: s.publish,
@@ -167,14 +171,14 @@ export interface NodeSample {
 
 export class RateSampler {
   /** Node-wide publish / confirm / return_unroutable / drop_unroutable: their last rates. */
-  nodeRates: NodeCounters = zeroOf(PUBLISH_KEYS);
-  private lastNode: NodeCounters = zeroOf(PUBLISH_KEYS);
+  nodeRates: NodeCounters = zeroOf(NODE_KEYS);
+  private lastNode: NodeCounters = zeroOf(NODE_KEYS);
 
   /** Per object; a deleted object's entry goes with it. */
   private readonly perQueue = new WeakMap<Queue, QueueRates>();
   private readonly perChannel = new WeakMap<object, Tracked<ChannelCounters>>();
   private readonly perExchange = new WeakMap<object, Tracked<ExchangeCounters>>();
-  private readonly perVhost = new WeakMap<object, Tracked<NodeCounters>>();
+  private readonly perVhost = new WeakMap<object, Tracked<PublishCounters>>();
   private readonly perConnection = new WeakMap<object, Tracked<OctetCounters>>();
   /** Per vhost: the rates of its queue depths (messages, ready, unacked) and of its connections' octets. */
   private readonly vhostDepth = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
@@ -286,8 +290,8 @@ export class RateSampler {
     }
     this.vhostOctetRates = vOct;
     const node = this.nodeTotals();
-    const nodeRates = zeroOf(PUBLISH_KEYS);
-    for (const k of PUBLISH_KEYS) nodeRates[k] = round(Math.max(0, node[k] - this.lastNode[k]) / dt);
+    const nodeRates = zeroOf(NODE_KEYS);
+    for (const k of NODE_KEYS) nodeRates[k] = round(Math.max(0, node[k] - this.lastNode[k]) / dt);
     this.nodeRates = nodeRates;
     this.lastNode = node;
     const rates = zero();
@@ -311,17 +315,21 @@ export class RateSampler {
 
   /**
    * Node-wide publish (what channels published, as RabbitMQ's overview counts it: the vhosts' sums),
-   * confirm, return_unroutable and drop_unroutable totals, current.
+   * confirm, return_unroutable and drop_unroutable totals, and the message store's disk_reads and
+   * disk_writes (messages written to and read back from the log), current.
    */
   nodeTotals(): NodeCounters {
     const s = this.broker.stats;
     let publish = 0;
     for (const v of this.broker.vhosts.values()) publish += v.stats.publish;
+    const store = this.broker.store;
     return {
       publish,
       confirm: s.confirm,
       return_unroutable: s.returnUnroutable,
       drop_unroutable: s.dropUnroutable,
+      disk_reads: store?.diskReads ?? 0,
+      disk_writes: store?.diskWrites ?? 0,
     };
   }
 
@@ -337,7 +345,7 @@ export class RateSampler {
     return this.perExchange.get(x)?.rates ?? zeroOf(EXCHANGE_KEYS);
   }
 
-  vhostRates(v: VHost): NodeCounters {
+  vhostRates(v: VHost): PublishCounters {
     return this.perVhost.get(v)?.rates ?? zeroOf(PUBLISH_KEYS);
   }
 

@@ -15,6 +15,7 @@ import {
   EXCHANGE_KEYS,
   KEYS,
   PUBLISH_KEYS,
+  NODE_KEYS,
   channelCounters,
   exchangeCounters,
   queueCounters,
@@ -22,6 +23,7 @@ import {
   type OctetCounters,
   type Counters,
   type NodeCounters,
+  type PublishCounters,
   type RateSampler,
 } from './rates.js';
 import type { UserLimits } from '../core/resource-limits.js';
@@ -44,9 +46,14 @@ function withDetails<K extends string>(
   return into;
 }
 
-/** The node-wide channel-side part of message_stats (overview, vhosts): publish, confirm, returns, drops. */
-export function nodeMessageStats(totals: NodeCounters, rates: NodeCounters): Json {
+/** The channel-side part of message_stats (vhosts): publish, confirm, returns, drops. */
+export function publishMessageStats(totals: PublishCounters, rates: PublishCounters): Json {
   return withDetails(PUBLISH_KEYS, totals, rates);
+}
+
+/** The overview's node-wide part: the publish side and the message store's disk_reads / disk_writes. */
+export function nodeMessageStats(totals: NodeCounters, rates: NodeCounters): Json {
+  return withDetails(NODE_KEYS, totals, rates);
 }
 
 /** The delivery side of message_stats (deliver, deliver_no_ack, get, get_no_ack, get_empty, …). */
@@ -322,7 +329,7 @@ export function vhostJson(broker: Broker, v: VHost, rates: RateSampler): Json {
     default_queue_type: s?.defaultQueueType ?? 'classic',
     description: s?.description ?? '',
     message_stats: {
-      ...nodeMessageStats(vhostCounters(v), rates.vhostRates(v)),
+      ...publishMessageStats(vhostCounters(v), rates.vhostRates(v)),
       ...withDetails(DELIVERY_KEYS, qs.last, qs.rates),
     },
     messages: ready + unacked,

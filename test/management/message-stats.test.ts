@@ -9,6 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import mqtt from 'mqtt';
 import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventually, uniqueName } from '../helpers/broker.js';
 import { startApi, type Api } from './helpers.js';
 
@@ -281,6 +284,38 @@ describe('message_stats split as RabbitMQ splits them', () => {
     });
     void idle;
     await c.close();
+  });
+});
+
+describe('overview disk_writes / disk_reads', () => {
+  test('count messages written to the message store and paged back from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warren-ms-'));
+    const file = await startApi({ storage: 'file', dataDir: dir, statsInterval: 200 });
+    try {
+      const c = await connect(`amqp://guest:guest@127.0.0.1:${file.b.amqpPort}`);
+      const ch = await c.createConfirmChannel();
+      await ch.assertQueue('paged', { durable: true });
+      // past the queue's in-memory window (4,096 messages): the rest waits on disk and is read back
+      const n = 5000;
+      for (let i = 0; i < n; i++) ch.sendToQueue('paged', Buffer.from('m'), { persistent: true });
+      await ch.waitForConfirms();
+      let got = 0;
+      await ch.consume('paged', () => got++, { noAck: true });
+      await eventually(() => got === n, 10000);
+      const ms = stats((await file.get('/api/overview')) as J);
+      assert.ok((ms['disk_writes'] as number) >= n, `disk_writes ${String(ms['disk_writes'])}`);
+      assert.ok((ms['disk_reads'] as number) > 0, `disk_reads ${String(ms['disk_reads'])}`);
+      assert.equal(typeof (ms['disk_reads_details'] as J)['rate'], 'number');
+      await c.close();
+    } finally {
+      await file.b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('are 0 with memory storage, present as in RabbitMQ', async () => {
+    const ms = stats((await api.get('/api/overview')) as J);
+    assert.deepEqual([ms['disk_reads'], ms['disk_writes']], [0, 0]);
   });
 });
 
