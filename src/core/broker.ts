@@ -151,7 +151,11 @@ export class Broker {
       if (settings.description !== undefined) s.description = settings.description;
       if (settings.tags !== undefined) s.tags = settings.tags;
       if (settings.defaultQueueType !== undefined) s.defaultQueueType = settings.defaultQueueType;
-      if (settings.limits !== undefined) s.limits = settings.limits;
+      if (settings.limits !== undefined) {
+        s.limits = settings.limits;
+        const mq = settings.limits['max-queues'];
+        v.maxQueues = typeof mq === 'number' && mq >= 0 ? mq : -1;
+      }
     }
     this.definitionsChanged();
     return v;

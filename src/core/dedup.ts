@@ -20,8 +20,10 @@ export interface DedupStore {
 export interface DedupOptions {
   header: string | null;
   size: number;
-  /** ms; 0 = no window (bounded by size only) */
+  /** ms; 0 = no window (bounded by size only); a message's own `x-cache-ttl` header overrides it */
   ttl: number;
+  /** Without the header, the message_id property is the key (Warren's argument); the plugin's type: none. */
+  messageIdFallback: boolean;
 }
 
 /** Deduplication options from x-arguments, or null when off. */
@@ -34,6 +36,7 @@ export function dedupOptions(args: Record<string, unknown>): DedupOptions | null
     header: typeof h === 'string' && h !== '' ? h : null,
     size: typeof size === 'number' && size > 0 ? Math.floor(size) : DEFAULT_CACHE_SIZE,
     ttl: typeof ttl === 'number' && ttl > 0 ? Math.floor(ttl) : 0,
+    messageIdFallback: true,
   };
 }
 
@@ -59,7 +62,7 @@ export class DedupCache {
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     if (Buffer.isBuffer(v)) return v.toString('utf8');
-    return msg.format.messageId(msg.props);
+    return this.options.messageIdFallback ? msg.format.messageId(msg.props) : null;
   }
 
   /** True when `msg` is a duplicate; otherwise remembers its key. */
@@ -69,7 +72,10 @@ export class DedupCache {
     const exp = this.keys.get(key);
     if (exp !== undefined && (exp === 0 || exp > now)) return true;
     if (exp !== undefined) this.keys.delete(key);
-    const e = this.options.ttl > 0 ? now + this.options.ttl : 0;
+    // the plugin's per-message override of the window: an x-cache-ttl header (ms)
+    const own = msg.headers()?.['x-cache-ttl'];
+    const ttl = typeof own === 'number' && own > 0 ? Math.floor(own) : this.options.ttl;
+    const e = ttl > 0 ? now + ttl : 0;
     this.remember(key, e, now);
     this.store?.seen(this.owner, key, e);
     return false;

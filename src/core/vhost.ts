@@ -13,6 +13,7 @@ import {
   rs,
 } from './errors.js';
 import { DefaultExchange } from './exchange/default.js';
+import { DeduplicationExchange, validateDeduplicationArgs } from './exchange/deduplication.js';
 import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
 import type { DedupStore } from './dedup.js';
 import { DirectExchange } from './exchange/direct.js';
@@ -72,6 +73,7 @@ const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof Dir
   topic: TopicExchange,
   headers: HeadersExchange,
   'x-delayed-message': DelayedExchange,
+  'x-message-deduplication': DeduplicationExchange,
 };
 
 export class VHost {
@@ -147,6 +149,7 @@ export class VHost {
       throw commandInvalid(`unknown exchange type '${d.type}'`);
     }
     if (d.type === 'x-delayed-message' && !existing) validateDelayedArgs(d.args);
+    if (d.type === 'x-message-deduplication' && !existing) validateDeduplicationArgs(d.args);
     if (existing) {
       const r = rs('exchange', name, this.name);
       if (existing.type !== d.type) throw inequivalent('type', r, `'${d.type}'`, `'${existing.type}'`);
@@ -160,7 +163,8 @@ export class VHost {
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
     x.argTypes = d.argTypes ?? {};
-    if (x.dedup !== null && d.durable) x.dedup.store = this.dedupStore;
+    const keep = !(x instanceof DeduplicationExchange) || x.persistentCache;
+    if (x.dedup !== null && d.durable && keep) x.dedup.store = this.dedupStore;
     this.applyExchangePolicy(x);
     if (d.durable) this.changed({ op: 'add-exchange', exchange: x });
     return x;
@@ -261,6 +265,22 @@ export class VHost {
     return resolveQueueSettings(type, args, policy, operatorPolicy);
   }
 
+  /** The vhost's max-queues limit (-1: none); kept by Broker.addVHost from the vhost's limits. */
+  maxQueues = -1;
+
+  /**
+   * rabbit_channel check_vhost_queue_limit: a new queue past the vhost's max-queues is refused (406), whether
+   * AMQP, MQTT, STOMP or the management API declares it. Recovery and definitions import do not pass here.
+   */
+  checkQueueLimit(name: string): void {
+    const max = this.maxQueues;
+    if (max >= 0 && this.queues.size >= max && !this.queues.has(name)) {
+      throw preconditionFailed(
+        `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${max}) is reached`,
+      );
+    }
+  }
+
   /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
   declareQueue(name: string, d: QueueDeclare, owner: Owner | null, serverNamed = false): Queue {
     const existing = this.queues.get(name);
@@ -278,6 +298,7 @@ export class VHost {
     }
     if (name.startsWith('amq.') && !serverNamed)
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    this.checkQueueLimit(name);
     const type = validateQueueArgs(name, this.name, d);
     const q = new Queue(
       name,

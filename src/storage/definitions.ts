@@ -326,7 +326,6 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
       description: v.description ?? v.metadata?.description ?? '',
       tags: Array.isArray(tags) ? tags : tags ? tags.split(',') : [],
       defaultQueueType: v.default_queue_type ?? v.metadata?.default_queue_type ?? 'classic',
-      limits: v.limits ?? {},
     });
   }
   for (const u of d.users ?? []) {
@@ -376,6 +375,8 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
     if (b.destination_type === 'queue') v.bindQueue(b.destination, b.source, b.routing_key, b.arguments ?? {}, null);
     else v.bindExchange(b.destination, b.source, b.routing_key, b.arguments ?? {});
   }
+  // limits last: recovered and imported queues are not refused by a max-queues lowered below their count
+  for (const v of d.vhosts ?? []) broker.addVHost(v.name, { limits: v.limits ?? {} });
 }
 
 function policyInput(p: PolicyDef): PolicyInput {

@@ -2,7 +2,7 @@
 // Each type (one file each) keeps its own index for routing without scanning every binding per message.
 import { Binding, bindingId, type Destination } from '../binding.js';
 import type { Message } from '../message.js';
-import { DedupCache, dedupOptions } from '../dedup.js';
+import { DedupCache, dedupOptions, type DedupOptions } from '../dedup.js';
 
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | string;
 
@@ -38,8 +38,13 @@ export abstract class Exchange {
   ) {
     const ae = args['alternate-exchange'];
     if (typeof ae === 'string') this.alternateExchange = ae;
-    const d = dedupOptions(args);
+    const d = this.dedupOptionsFrom(args);
     this.dedup = d === null ? null : new DedupCache(`${vhost}\u0000exchange\u0000${name}`, d);
+  }
+
+  /** Deduplication from the arguments (x-message-deduplication), else null; a type may always deduplicate. */
+  protected dedupOptionsFrom(args: Record<string, unknown>): DedupOptions | null {
+    return dedupOptions(args);
   }
 
   /** Add a binding; false if it already existed (bindings are idempotent). */

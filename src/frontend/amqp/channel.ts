@@ -27,7 +27,6 @@ import { ChannelDeliveries } from './deliveries.js';
 import { ConnectionReplyCode, connectionError, channelError } from './errors.js';
 import { REPLY_TO_QUEUE } from './direct-reply-to.js';
 import { AccessCache } from '../../core/auth/permissions.js';
-import { preconditionFailed } from '../../core/errors.js';
 
 export class AmqpChannel {
   closing = false;
@@ -248,12 +247,8 @@ export class AmqpChannel {
 
   /** Checks RabbitMQ makes only when the queue is new: the vhost's queue limit, DLX permissions. */
   private checkNewQueue(name: string, args: Record<string, unknown>): void {
-    const max = this.conn.server.broker.vhostSettings.get(this.conn.vhost)?.limits['max-queues'];
-    if (max !== undefined && max >= 0 && this.vhost.queues.size >= max) {
-      throw preconditionFailed(
-        `cannot declare queue '${name}': queue limit in vhost '${this.conn.vhost}' (${max}) is reached`,
-      );
-    }
+    // before the DLX permissions, as rabbit_channel (declareQueue checks it again for the other callers)
+    this.vhost.checkQueueLimit(name);
     const dlx = args['x-dead-letter-exchange'];
     if (typeof dlx === 'string') {
       this.access.check('queue', name, 'read');

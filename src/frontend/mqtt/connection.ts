@@ -507,7 +507,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     const queues = v.route(x, msg);
     const n = queues.length;
     x.stats.publishOut += n;
-    if (n === 0) {
+    if (n === 0 && !v.duplicate) {
       st.dropUnroutable++;
       v.stats.dropUnroutable++;
       this.server.broker.stats.dropUnroutable++;

@@ -444,7 +444,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     x.stats.publishIn++;
     const queues = v.route(x, msg);
     x.stats.publishOut += queues.length;
-    if (queues.length === 0) {
+    if (queues.length === 0 && !v.duplicate) {
       st.dropUnroutable++;
       v.stats.dropUnroutable++;
       this.server.broker.stats.dropUnroutable++;

@@ -11,11 +11,16 @@ import type { Router } from '../router.js';
 import { messageStats, nodeMessageStats } from '../views.js';
 import { makeMessage } from '../amqp-content.js';
 
-const EXCHANGE_TYPES = ['direct', 'fanout', 'headers', 'topic'].map((name) => ({
-  name,
-  description: `AMQP ${name} exchange, as per the AMQP specification`,
-  enabled: true,
-}));
+const EXCHANGE_TYPES = [
+  ...['direct', 'fanout', 'headers', 'topic'].map((name) => ({
+    name,
+    description: `AMQP ${name} exchange, as per the AMQP specification`,
+    enabled: true,
+  })),
+  // the plugins' own descriptions (rabbitmq_delayed_message_exchange, rabbitmq-message-deduplication)
+  { name: 'x-delayed-message', description: 'Delayed Message Exchange.', enabled: true },
+  { name: 'x-message-deduplication', description: 'Message Deduplication Exchange.', enabled: true },
+];
 
 function listeners(c: Ctx) {
   const node = c.m.broker.nodeName;
