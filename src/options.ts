@@ -122,6 +122,11 @@ export interface BrokerOptions {
   mqttExchange?: string;
   /** Vhost of MQTT connections whose username names none (RabbitMQ mqtt.vhost). Default '/'. */
   mqttVhost?: string;
+  /**
+   * MQTT 5 Topic Alias Maximum (RabbitMQ mqtt.topic_alias_maximum, default 16; 0: no aliases): the aliases
+   * a client may use towards Warren, and the most Warren uses towards a client (also bounded by the client's).
+   */
+  mqttTopicAliasMaximum?: number;
   /** User for MQTT connections without credentials (RabbitMQ mqtt.default_user/default_pass); null refuses them. */
   mqttDefaultUser?: { name: string; password: string } | null;
   /** User for STOMP CONNECT frames without login (RabbitMQ stomp.default_user/default_pass); null refuses them. */
@@ -166,6 +171,7 @@ export interface ResolvedOptions {
   webStompTlsPort: number | null;
   mqttExchange: string;
   mqttVhost: string;
+  mqttTopicAliasMaximum: number;
   mqttDefaultUser: { name: string; password: string };
   stompDefaultUser: { name: string; password: string } | null;
 }
@@ -212,6 +218,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     webStompTlsPort: o.webStompTlsPort ?? null,
     mqttExchange: o.mqttExchange ?? 'amq.topic',
     mqttVhost: o.mqttVhost ?? '/',
+    mqttTopicAliasMaximum: Math.max(0, Math.min(o.mqttTopicAliasMaximum ?? 16, 65535)),
     // null: anonymous connections are refused (the name can never authenticate)
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,

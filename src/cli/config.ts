@@ -54,6 +54,7 @@ export interface FlatConfig {
   webStompPort?: number | null;
   webMqttTlsPort?: number | null;
   webStompTlsPort?: number | null;
+  mqttTopicAliasMaximum?: number;
 }
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
@@ -227,6 +228,14 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     defaultText: 'off',
   },
   {
+    flag: 'mqtt-topic-alias-maximum',
+    key: 'mqttTopicAliasMaximum',
+    kind: 'int',
+    help: 'MQTT 5 topic aliases each way per connection (0: none)',
+    defaultText: '16',
+    rabbitmqKey: 'mqtt.topic_alias_maximum',
+  },
+  {
     flag: 'advertise-rabbitmq',
     key: 'advertiseRabbitmq',
     kind: 'bool',
@@ -362,6 +371,7 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
     o.storage = c.storage;
   }
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
+  if (c.mqttTopicAliasMaximum !== undefined) o.mqttTopicAliasMaximum = c.mqttTopicAliasMaximum;
   if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
   if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);
   if (c.vmMemoryHighWatermark !== undefined) o.vmMemoryHighWatermark = c.vmMemoryHighWatermark;

@@ -1,10 +1,12 @@
-// Message deduplication, opt-in per exchange or queue (in the spirit of the community
-// rabbitmq-message-deduplication plugin): `x-message-deduplication: true`, the key from the header named by
-// `x-deduplication-header` (default: the plugin's own `x-deduplication-header` message header, else the
-// message_id property), a bounded cache (`x-cache-size`, default 100,000 keys, oldest evicted first) and
-// an optional time window (`x-cache-ttl`, ms). A message whose key was seen within the window is dropped
-// without being routed or enqueued (its publisher still gets basic.ack: it was accepted, once). Messages
-// without a key are never duplicates. Caches of durable objects are kept by the DedupStore across restarts.
+// Message deduplication, opt-in per exchange or queue (as the community rabbitmq-message-deduplication
+// plugin): `x-message-deduplication: true`, the key from the header named by `x-deduplication-header`
+// (default: the plugin's own `x-deduplication-header` message header, else the message_id property), a
+// bounded cache (`x-cache-size`, default 100,000 keys, oldest evicted first) and an optional time window
+// (`x-cache-ttl` ms, or the message's own `x-cache-ttl` header). A duplicate is dropped without being routed
+// or enqueued (its publisher still gets basic.ack: it was accepted, once). Messages without a key are never
+// duplicates. On an exchange a key is held for the window; on a queue, as the plugin's queue-level
+// deduplication, only while its message is in the queue (Queue.gone forgets it). Caches of durable
+// exchanges are kept by the DedupStore across restarts; queues' caches are memory only, as the plugin's.
 import type { Message } from './message.js';
 
 export const DEFAULT_CACHE_SIZE = 100000;
@@ -79,6 +81,16 @@ export class DedupCache {
     this.remember(key, e, now);
     this.store?.seen(this.owner, key, e);
     return false;
+  }
+
+  /** `msg` left the queue that holds this cache: its key is free again (queue-level deduplication). */
+  forget(msg: Message): void {
+    const key = this.keyOf(msg);
+    if (key !== null) this.keys.delete(key);
+  }
+
+  clear(): void {
+    this.keys.clear();
   }
 
   has(key: string): boolean {

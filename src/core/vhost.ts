@@ -312,7 +312,6 @@ export class VHost {
       this.queueSettings(name, type, d.args),
     );
     q.argTypes = d.argTypes ?? {};
-    if (q.dedup !== null && d.durable && !d.exclusive) q.dedup.store = this.dedupStore;
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });
     this.listener?.queueCreated?.(q);

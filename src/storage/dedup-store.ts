@@ -1,5 +1,5 @@
-// The deduplication store of the file storage: the keys seen by durable exchanges and queues with
-// x-message-deduplication, in an AppendLog (dedup.log: [owner, key, expiry] records and drops), replayed
+// The deduplication store of the file storage: the keys seen by durable exchanges with deduplication
+// (queues' keys live only while their messages do, in memory, as the plugin's), in an AppendLog (dedup.log: [owner, key, expiry] records and drops), replayed
 // at start (expired keys and deleted owners left out) and compacted.
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
@@ -26,7 +26,6 @@ export class FileDedupStore implements DedupStore {
     const caches = new Map<string, DedupCache>();
     for (const v of broker.vhosts.values()) {
       for (const x of v.exchanges.values()) if (x.dedup !== null && x.durable) caches.set(x.dedup.owner, x.dedup);
-      for (const q of v.queues.values()) if (q.dedup !== null && q.durable) caches.set(q.dedup.owner, q.dedup);
     }
     const now = Date.now();
     const kept: Line[] = [];

@@ -67,6 +67,11 @@ test('memory watermark: flag, WARREN_* variable, and rabbitmq.conf names in a co
   writeFileSync(t, 'total_memory_available_override_value: 4GiB\n');
   assert.equal(resolveOptions(toBrokerOptions(readConfigFile(t))).totalMemory, 4 * 1024 ** 3);
   assert.equal(resolveOptions({}).totalMemory, null);
+  const mq = join(dir, 'mqtt.yaml');
+  writeFileSync(mq, 'mqtt.topic_alias_maximum: 32\n');
+  assert.equal(resolveOptions(toBrokerOptions(readConfigFile(mq))).mqttTopicAliasMaximum, 32);
+  assert.equal(toBrokerOptions(readEnv({ WARREN_MQTT_TOPIC_ALIAS_MAXIMUM: '0' })).mqttTopicAliasMaximum, 0);
+  assert.equal(resolveOptions({}).mqttTopicAliasMaximum, 16);
   const json = join(dir, 'warren.json');
   writeFileSync(json, JSON.stringify({ 'vm_memory_high_watermark.absolute': 1073741824 }));
   assert.deepEqual(resolveOptions(toBrokerOptions(readConfigFile(json))).memoryHighWatermark, {

@@ -456,3 +456,46 @@ test('a format 1 data directory (before the journals) is read and upgraded to fo
   await c2.close();
   await kill9(s2);
 });
+
+test('a message dead-lettered by x-delivery-limit does not come back after kill -9', async (t) => {
+  const dir = tmp();
+  let s = await start(dir);
+  t.after(() => s.child.kill('SIGKILL'));
+  let c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('dlq-target', { durable: true });
+  await ch.assertQueue('limited', {
+    durable: true,
+    arguments: { 'x-delivery-limit': 1, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'dlq-target' },
+  });
+  ch.sendToQueue('limited', Buffer.from('poison'), { persistent: true });
+  ch.sendToQueue('limited', Buffer.from('fine'), { persistent: true });
+  await ch.waitForConfirms();
+  const cons = await c.createChannel();
+  // rejected with requeue until over the limit (the second return): dead-lettered to dlq-target
+  for (let i = 0; i < 2; i++) {
+    const m = await cons.get('limited');
+    assert.ok(m && m.content.toString() === 'poison');
+    cons.nack(m, false, true);
+  }
+  // a confirm after the nacks proves their records reached the file (written at the end of the turn)
+  ch.sendToQueue('other', Buffer.from('x'), { persistent: true });
+  await ch.waitForConfirms();
+  await kill9(s);
+
+  s = await start(dir);
+  c = await connect(s.url);
+  const ch2 = await c.createChannel();
+  assert.deepEqual(
+    (await take(ch2, 'limited', 1)).map((m) => m.content.toString()),
+    ['fine'],
+  );
+  assert.deepEqual(
+    (await take(ch2, 'dlq-target', 1)).map((m) => m.content.toString()),
+    ['poison'],
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await ch2.checkQueue('limited')).messageCount, 0);
+  await c.close();
+  await kill9(s);
+});

@@ -228,7 +228,7 @@ export class Queue {
     if (this.deleted) return;
     let e: QueuedMessage | undefined;
     while ((e = this.ready.shiftExpired(now)) !== undefined) {
-      if (this.backing !== null) this.backing.removed(e);
+      this.gone(e);
       this.deadLetter(e.msg, 'expired');
     }
     const next = this.ready.headExpiry();
@@ -244,7 +244,7 @@ export class Queue {
     if (s.overflow === 'drop-head') {
       while (overLimit(s, this.ready)) {
         const h = this.ready.shift()!;
-        if (this.backing !== null) this.backing.removed(h);
+        this.gone(h);
         this.deadLetter(h.msg, 'maxlen');
       }
     }
@@ -325,11 +325,12 @@ export class Queue {
     // RabbitMQ's redeliver: deliveries of a message already delivered once (the redelivered flag)
     if (e.redelivered) s.redelivered++;
     if (this.backing !== null) this.backingDelivered(e, noAck);
+    if (noAck && this.dedup !== null) this.dedup.forget(e.msg);
     return e;
   }
 
   ack(entry: QueuedMessage): void {
-    if (this.backing !== null) this.backing.removed(entry);
+    this.gone(entry);
     if (this.deleted) return;
     this.unackedCount--;
     this.stats.acked++;
@@ -337,7 +338,7 @@ export class Queue {
 
   /** Rejected or nacked without requeue: dead-lettered with reason `rejected` when there is a DLX. */
   discard(entry: QueuedMessage): void {
-    if (this.backing !== null) this.backing.removed(entry);
+    this.gone(entry);
     if (this.deleted) return;
     this.unackedCount--;
     this.deadLetter(entry.msg, 'rejected');
@@ -346,6 +347,16 @@ export class Queue {
   private backingDelivered(e: QueuedMessage, noAck: boolean): void {
     if (noAck) this.backing!.removed(e);
     else if (e.deliveryCount === 0 && !e.redelivered) this.backing!.delivered(e);
+  }
+
+  /**
+   * `e` left the queue for good (acked, rejected, expired, dropped, dead-lettered, delivered with no-ack): its
+   * log record is dead, and its deduplication key is free again (the plugin's queue-level deduplication
+   * holds a key only while its message is in the queue, ready or unacked).
+   */
+  private gone(e: QueuedMessage): void {
+    if (this.backing !== null) this.backing.removed(e);
+    if (this.dedup !== null) this.dedup.forget(e.msg);
   }
 
   /**
@@ -365,6 +376,8 @@ export class Queue {
       e.redelivered = true;
       // x-delivery-limit (quorum queues; classic too in Warren): over the limit it is dead-lettered
       if (s.deliveryLimit >= 0 && e.deliveryCount > s.deliveryLimit) {
+        // gone for good: its log record too (else a restart would bring back a dead-lettered message)
+        this.gone(e);
         this.deadLetter(e.msg, 'delivery_limit');
         continue;
       }
@@ -405,6 +418,8 @@ export class Queue {
   purge(): number {
     const b = this.backing;
     const n = this.ready.length;
+    // as the plugin, purge forgets every deduplication key (unacked messages' too)
+    this.dedup?.clear();
     if (b !== null && this.ready instanceof PagedReady) this.ready.clearWith((e) => b.removed(e));
     else {
       if (b !== null) for (const e of this.ready) b.removed(e);
@@ -468,7 +483,7 @@ export class Queue {
           // Strictly past: a TTL of 0 still goes to a consumer that can take it at once, as in RabbitMQ.
           if (entry.expiresAt !== 0 && entry.expiresAt < now) {
             this.ready.shift();
-            if (this.backing !== null) this.backing.removed(entry);
+            this.gone(entry);
             this.deadLetter(entry.msg, 'expired');
             continue;
           }
@@ -486,6 +501,7 @@ export class Queue {
           if (at === 0) this.ready.shift();
           else this.ready.removeAt(at);
           if (this.backing !== null) this.backingDelivered(entry, c.noAck);
+          if (c.noAck && this.dedup !== null) this.dedup.forget(entry.msg);
           entry.deliveryCount++;
           if (c.noAck) stats.deliverNoAck++;
           else {

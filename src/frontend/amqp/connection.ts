@@ -663,9 +663,9 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   }
 
   /**
-   * Messages gone for good (no-ack deliveries, acks) whose pooled bodies go back to the pool once the socket has written them
-   * (releaseAfterWrite): `toWrite` are still in `out`, `inSocket` were handed to the socket and may still be
-   * in its queue. Both are released when the socket holds nothing (writableLength 0: libuv has written
+   * Messages gone for good (no-ack deliveries, acks) whose pooled bodies go back to the pool once the socket
+   * has written them (releaseAfterWrite): `toWrite` may still be in `out`, `inSocket` were handed to the socket
+   * and may still be in its queue. Both are released when the socket holds nothing (writableLength 0: libuv has written
    * every buffer, the kernel has copied them), never before: the next message would overwrite them.
    */
   private toWrite: Message[] = [];

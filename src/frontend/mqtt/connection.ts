@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
+import { argsKey } from '../../core/binding.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
@@ -18,10 +19,29 @@ import type { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { ReadGate } from '../net/read-gate.js';
 import { MqttConsumer } from './consumer.js';
-import { encodeMqttProps, mqttFormat, propsQos, propsV5, QOS_UNSPECIFIED, type Mqtt5Properties } from './format.js';
+import {
+  encodeMqttProps,
+  mqttFormat,
+  propsQos,
+  propsRetain,
+  propsV5,
+  QOS_UNSPECIFIED,
+  type Mqtt5Properties,
+} from './format.js';
 import type { RetainedMessage } from './retained.js';
 import type { MqttServer } from './server.js';
 import {
+  bindingArgs,
+  onlyNoLocal,
+  optionsFromBinding,
+  sameOptions,
+  Subscription,
+  Subscriptions,
+  type SubscriptionOptions,
+} from './subscriptions.js';
+import { OutboundTopicAliases } from './topic-aliases.js';
+import {
+  bindingKeyToFilter,
   filterToBindingKey,
   routingKeyToTopic,
   subscriptionQueueName,
@@ -50,6 +70,7 @@ export const RC5 = {
   BAD_CREDENTIALS: 0x86,
   NOT_AUTHORIZED: 0x87,
   SERVER_SHUTTING_DOWN: 0x8b,
+  BAD_AUTHENTICATION_METHOD: 0x8c,
   KEEP_ALIVE_TIMEOUT: 0x8d,
   SESSION_TAKEN_OVER: 0x8e,
   TOPIC_FILTER_INVALID: 0x8f,
@@ -62,8 +83,13 @@ export const RC5 = {
 
 /** RabbitMQ mqtt.prefetch default: QoS 1 messages in flight per subscription queue. */
 const PREFETCH = 10;
-/** Topic aliases a client may use towards Warren (CONNACK Topic Alias Maximum). */
-const TOPIC_ALIAS_MAX = 16;
+/**
+ * CONNACK Maximum Packet Size: RabbitMQ 3.13's mqtt.max_packet_size_authenticated default, the largest
+ * packet MQTT can frame (268,435,455 bytes).
+ */
+const MAX_PACKET_SIZE = 268435455;
+/** §3.8.2.1.2: a Subscription Identifier is a Variable Byte Integer from 1 to 268,435,455. */
+const MAX_SUBSCRIPTION_ID = 268435455;
 /** MQTT 3.1.1 subscription_ttl default in RabbitMQ 3.10 (x-expires of persistent sessions' queues), ms. */
 const SUBSCRIPTION_TTL = 86400000;
 /** RabbitMQ 3.13 max_session_expiry_interval_seconds default (one day). */
@@ -117,9 +143,13 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private closed = false;
   private lastSeen = roughNow();
   private keepalive = 0;
-  /** RabbitMQ lists an MQTT connection's client id among its client properties. */
+  /** MQTT 5 CONNECT User Properties (RabbitMQ shows them as client property `user_property`). */
+  private connectUserProps: Record<string, string | string[]> | null = null;
+  /** RabbitMQ lists an MQTT connection's client id (and MQTT 5 CONNECT user properties) as client properties. */
   get clientProperties(): Record<string, unknown> {
-    return { client_id: this.clientId };
+    return this.connectUserProps === null
+      ? { client_id: this.clientId }
+      : { client_id: this.clientId, user_property: this.connectUserProps };
   }
   get heartbeat(): number {
     return this.keepalive;
@@ -133,7 +163,12 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private receiveMaximum = 65535;
   /** MQTT 5 Maximum Packet Size of the client (§3.1.2.11.4: larger PUBLISHes are not sent). */
   private maxPacketSize = 0;
+  /** Client → server topic aliases (§3.3.2.3.4). */
   private readonly aliases = new Map<number, string>();
+  /** Server → client topic aliases; null when the client's Topic Alias Maximum (or Warren's) is 0. */
+  private outAliases: OutboundTopicAliases | null = null;
+  /** This session's subscriptions and their MQTT 5 options (also kept in the bindings' arguments). */
+  private readonly subs = new Subscriptions();
   /** Why the socket is not read (read budget, flow control, alarm). */
   private readonly gate: ReadGate;
   private out: Buffer[] = [];
@@ -276,7 +311,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
         case 'publish':
           return this.onPublish(p);
         case 'puback':
-          return this.onPuback(p.messageId ?? 0);
+          return this.onPuback(p.messageId ?? 0, p.reasonCode ?? 0);
         case 'subscribe':
           return this.onSubscribe(p);
         case 'unsubscribe':
@@ -298,6 +333,11 @@ export class MqttConnection implements ClientConnection, FlowControlled {
         case 'connect':
           // §3.1.0: a second CONNECT is a protocol violation
           throw new ProtocolError(RC5.PROTOCOL_ERROR, 'second CONNECT');
+        case 'auth':
+          // §4.12: AUTH belongs to enhanced authentication, which a CONNECT without an Authentication Method
+          // (the only kind accepted, see onConnect) did not start: a protocol error. RabbitMQ's parser
+          // rejects every AUTH packet (extended_authentication_unsupported) and closes the connection.
+          throw new ProtocolError(RC5.PROTOCOL_ERROR, 'AUTH: enhanced authentication is not supported');
         default:
           throw new ProtocolError(RC5.PROTOCOL_ERROR, `unexpected ${p.cmd} from a client`);
       }
@@ -324,11 +364,21 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     let clientId = p.clientId;
     let assigned = false;
     const v5props = p.properties ?? {};
+    if (this.version === 5 && v5props.authenticationMethod !== undefined) {
+      // §4.12: RabbitMQ supports no enhanced authentication method (rabbit_mqtt_processor
+      // check_extended_auth, checked first): CONNACK 0x8C Bad authentication method
+      this.server.log.warn({ method: v5props.authenticationMethod }, 'MQTT enhanced authentication is not supported');
+      return this.refuse(RC3.UNAVAILABLE, RC5.BAD_AUTHENTICATION_METHOD);
+    }
     if (this.version === 5) {
       this.sessionExpiry = Math.min(v5props.sessionExpiryInterval ?? 0, MAX_SESSION_EXPIRY);
       this.persistent = this.sessionExpiry > 0;
       if (v5props.receiveMaximum !== undefined) this.receiveMaximum = v5props.receiveMaximum;
       if (v5props.maximumPacketSize !== undefined) this.maxPacketSize = v5props.maximumPacketSize;
+      // server → client aliases: at most what the client accepts and what Warren is configured for
+      const aliasMax = Math.min(v5props.topicAliasMaximum ?? 0, this.server.options.mqttTopicAliasMaximum);
+      if (aliasMax > 0) this.outAliases = new OutboundTopicAliases(aliasMax);
+      if (v5props.userProperties !== undefined) this.connectUserProps = { ...v5props.userProperties };
     } else {
       this.persistent = p.clean === false;
     }
@@ -399,8 +449,11 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       if (vhost.queues.has(q1)) vhost.deleteQueue(q1, false, false, null);
     }
     const sessionPresent = !cleanStart && (vhost.queues.has(q1) || vhost.queues.has(q0));
+    if (sessionPresent) this.loadSubscriptions();
     this.open = true;
     this.server.broker.register(this);
+    // RabbitMQ 3.13's CONNACK properties, no more: Retain, Wildcard Subscription and Subscription Identifier
+    // Available are left out, which tells the client they are available (§3.2.2.3.5, .11, .12)
     const connack: mqttPacket.IConnackPacket =
       this.version === 5
         ? {
@@ -409,14 +462,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
             sessionPresent,
             properties: {
               maximumQoS: 1,
-              retainAvailable: true,
+              topicAliasMaximum: o.mqttTopicAliasMaximum,
+              maximumPacketSize: MAX_PACKET_SIZE,
               sharedSubscriptionAvailable: false,
-              subscriptionIdentifiersAvailable: false,
-              wildcardSubscriptionAvailable: true,
-              topicAliasMaximum: TOPIC_ALIAS_MAX,
-              ...(v5props.sessionExpiryInterval !== undefined && v5props.sessionExpiryInterval > MAX_SESSION_EXPIRY
-                ? { sessionExpiryInterval: MAX_SESSION_EXPIRY }
-                : {}),
+              sessionExpiryInterval: this.sessionExpiry,
               ...(assigned ? { assignedClientIdentifier: clientId } : {}),
             },
           }
@@ -437,7 +486,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     const props = p.properties;
     if (this.version === 5 && props?.topicAlias !== undefined) {
       const a = props.topicAlias;
-      if (a === 0 || a > TOPIC_ALIAS_MAX) throw new ProtocolError(RC5.TOPIC_ALIAS_INVALID, `topic alias ${a}`);
+      if (a === 0 || a > this.server.options.mqttTopicAliasMaximum)
+        throw new ProtocolError(RC5.TOPIC_ALIAS_INVALID, `topic alias ${a}`);
       if (topic === '') {
         const t = this.aliases.get(a);
         if (t === undefined) throw new ProtocolError(RC5.PROTOCOL_ERROR, `unknown topic alias ${a}`);
@@ -482,7 +532,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     const access = this.access!;
     access.checkPublish(exName);
     if (x.type === 'topic') access.checkTopic(exName, routingKey, 'write', this.topicVars!);
-    const props = encodeMqttProps(qos, dup, v5);
+    const props = encodeMqttProps(qos, dup, v5, retain);
     const now = roughNow();
     if (retain) {
       this.server.retained.put(this.vhost, { topic, payload, qos, props, storedAt: Date.now() });
@@ -505,6 +555,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     v.stats.publish++;
     x.stats.publishIn++;
     const queues = v.route(x, msg);
+    if (this.subs.noLocal > 0) this.dropLocal(queues, routingKey);
     const n = queues.length;
     x.stats.publishOut += n;
     if (n === 0 && !v.duplicate) {
@@ -518,6 +569,20 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       if (q.overloaded) this.flowBlock(q);
     }
     return n;
+  }
+
+  /** No Local: this connection's own queues that the message reached only through No Local subscriptions. */
+  private dropLocal(queues: Queue[], routingKey: string): void {
+    const exName = this.server.options.mqttExchange;
+    const own0 = subscriptionQueueName(this.clientId, 0);
+    const own1 = subscriptionQueueName(this.clientId, 1);
+    let w = 0;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i]!;
+      if ((q.name === own0 || q.name === own1) && onlyNoLocal(q.bindings, exName, routingKey)) continue;
+      queues[w++] = q;
+    }
+    while (queues.length > w) queues.pop();
   }
 
   private flowBlock(q: Queue): void {
@@ -546,24 +611,43 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   // ---- SUBSCRIBE / UNSUBSCRIBE -----------------------------------------------------------------
 
   private onSubscribe(p: mqttPacket.ISubscribePacket): void {
+    // §3.8.2.1.2: one Subscription Identifier at most, 1 to 268,435,455 (0 or two are protocol errors)
+    const rawId = this.version === 5 ? p.properties?.subscriptionIdentifier : undefined;
+    if (Array.isArray(rawId)) throw new ProtocolError(RC5.PROTOCOL_ERROR, 'more than one Subscription Identifier');
+    if (rawId !== undefined && (rawId < 1 || rawId > MAX_SUBSCRIPTION_ID)) {
+      throw new ProtocolError(RC5.PROTOCOL_ERROR, `Subscription Identifier ${rawId}`);
+    }
+    const id = rawId ?? 0;
     const granted: number[] = [];
-    const retainedFor: { filter: string; qos: number }[] = [];
+    const retainedFor: Subscription[] = [];
     const v = this.v!;
+    const exName = this.server.options.mqttExchange;
+    const v5 = this.version === 5;
     for (const s of p.subscriptions) {
       const filter = s.topic;
       if (filter.startsWith('$share/')) {
         // RabbitMQ does not support shared subscriptions (CONNACK says so to MQTT 5 clients)
-        granted.push(this.version === 5 ? RC5.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : 0x80);
+        granted.push(v5 ? RC5.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : 0x80);
         continue;
       }
       if (!validTopicFilter(filter)) {
-        granted.push(this.version === 5 ? RC5.TOPIC_FILTER_INVALID : 0x80);
+        granted.push(v5 ? RC5.TOPIC_FILTER_INVALID : 0x80);
         continue;
       }
       // QoS 2 is granted as QoS 1 (RabbitMQ); the SUBACK says so
       const qos: 0 | 1 = s.qos === 0 ? 0 : 1;
+      const opts: SubscriptionOptions = v5
+        ? { qos, noLocal: s.nl === true, retainAsPublished: s.rap === true, retainHandling: s.rh ?? 0, id }
+        : { qos, noLocal: false, retainAsPublished: false, retainHandling: 0, id: 0 };
       const key = filterToBindingKey(filter);
-      const exName = this.server.options.mqttExchange;
+      const old = this.subs.get(filter);
+      if (old !== undefined && sameOptions(old.opts, opts) && v.queues.has(subscriptionQueueName(this.clientId, qos))) {
+        // the same subscription again: its binding stays; retained messages only with Retain Handling 0
+        // (§3.8.3.1: 1 sends them only for a subscription that did not exist)
+        granted.push(qos);
+        if (opts.retainHandling === 0) retainedFor.push(old);
+        continue;
+      }
       let q: Queue;
       try {
         q = this.ensureQueue(qos);
@@ -576,42 +660,71 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       } catch (e) {
         if (!(e instanceof BrokerError) || e.kind !== 'ACCESS_REFUSED') throw e;
         this.server.log.warn({ client: this.clientId, err: e.message }, 'MQTT subscription refused');
-        granted.push(this.version === 5 ? RC5.NOT_AUTHORIZED : 0x80);
+        granted.push(v5 ? RC5.NOT_AUTHORIZED : 0x80);
         continue;
       }
-      v.bindQueue(q.name, exName, key, {}, null);
-      // a filter lives in one of the two queues: re-subscribing at the other QoS moves it
-      const other = v.queues.get(subscriptionQueueName(this.clientId, qos === 0 ? 1 : 0));
-      if (other) v.unbindQueue(other.name, exName, key, {}, null);
+      const sub = new Subscription(filter, key, opts, bindingArgs(v5, key, opts));
+      v.bindQueue(q.name, exName, key, sub.args, null);
+      // §3.8.4 [MQTT-3.8.4-3]: it replaces the subscription with the same filter, whose binding (at the
+      // other QoS, or with other options) goes
+      if (old !== undefined) this.unbind(old, sub);
+      this.subs.set(sub);
       this.ensureConsumer(qos);
       granted.push(qos);
-      // MQTT 5 retain handling 2: do not send retained messages at subscribe
-      if (s.rh !== 2) retainedFor.push({ filter, qos });
+      if (opts.retainHandling < 2) retainedFor.push(sub);
     }
     this.send({ cmd: 'suback', messageId: p.messageId!, granted });
-    for (const r of retainedFor) this.sendRetained(r.filter, r.qos);
+    for (const r of retainedFor) this.sendRetained(r);
+  }
+
+  /** Removes `old`'s binding unless `now` is the very same binding. */
+  private unbind(old: Subscription, now: Subscription | null): void {
+    const v = this.v!;
+    const q = v.queues.get(subscriptionQueueName(this.clientId, old.opts.qos));
+    if (q === undefined) return;
+    if (now !== null && now.opts.qos === old.opts.qos && now.key === old.key && argsEqual(now.args, old.args)) return;
+    v.unbindQueue(q.name, this.server.options.mqttExchange, old.key, old.args, null);
   }
 
   private onUnsubscribe(p: mqttPacket.IUnsubscribePacket): void {
-    const v = this.v!;
     const codes: number[] = [];
-    const exName = this.server.options.mqttExchange;
     for (const filter of p.unsubscriptions) {
-      const key = filterToBindingKey(filter);
-      let found = false;
-      for (const qos of [0, 1] as const) {
-        const q = v.queues.get(subscriptionQueueName(this.clientId, qos));
-        if (!q) continue;
-        for (const b of q.bindings) if (b.source.name === exName && b.routingKey === key) found = true;
-        v.unbindQueue(q.name, exName, key, {}, null);
-      }
-      codes.push(found ? RC5.SUCCESS : RC5.NO_SUBSCRIPTION_EXISTED);
+      const old = this.subs.delete(filter);
+      if (old !== undefined) this.unbind(old, null);
+      codes.push(old !== undefined ? RC5.SUCCESS : RC5.NO_SUBSCRIPTION_EXISTED);
     }
     this.send(
       this.version === 5
         ? { cmd: 'unsuback', messageId: p.messageId!, granted: codes }
         : { cmd: 'unsuback', messageId: p.messageId!, granted: [] },
     );
+  }
+
+  /**
+   * A resumed session: its subscriptions are the bindings of its queues from the MQTT exchange (an MQTT 5
+   * one's options in their arguments). As rabbit_mqtt_processor's init_subscriptions, an MQTT 5 client
+   * resuming a 3.1.1 session gets its bindings re-made with options, a 3.1.1 client resuming an MQTT 5
+   * session gets them re-made without.
+   */
+  private loadSubscriptions(): void {
+    const v = this.v!;
+    const exName = this.server.options.mqttExchange;
+    const v5 = this.version === 5;
+    this.subs.clear();
+    for (const qos of [0, 1] as const) {
+      const q = v.queues.get(subscriptionQueueName(this.clientId, qos));
+      if (q === undefined) continue;
+      for (const b of [...q.bindings]) {
+        if (b.source.name !== exName) continue;
+        const opts = optionsFromBinding(b, qos);
+        const args = bindingArgs(v5, b.routingKey, opts);
+        if (!argsEqual(args, b.args)) {
+          v.bindQueue(q.name, exName, b.routingKey, args, null);
+          v.unbindQueue(q.name, exName, b.routingKey, b.args, null);
+        }
+        this.subs.set(new Subscription(bindingKeyToFilter(b.routingKey), b.routingKey, opts, args));
+      }
+    }
   }
 
   /** The subscription queue of `qos`, declared as RabbitMQ 3.10 declares it. */
@@ -709,15 +822,28 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       dup: qos === 1 && entry.redelivered,
       retain: false,
     };
+    let newAlias = 0;
     if (this.version === 5) {
       const p = deliveryProps(propsV5(props), remaining);
       if (p !== undefined) packet.properties = p;
+      // subscription identifiers and Retain As Published: only for sessions that use them
+      if (this.subs.special !== null && msg.exchange === this.server.options.mqttExchange) {
+        const m = this.subs.matchDelivery(c.qos, msg.routingKey, msg.publisherId === this.id);
+        if (m !== null) {
+          if (m.ids.length > 0)
+            (packet.properties ??= {}).subscriptionIdentifier = m.ids.length === 1 ? m.ids[0]! : m.ids;
+          if (m.retainAsPublished && propsRetain(props)) packet.retain = true;
+        }
+      }
+      if (this.outAliases !== null) newAlias = this.outAliases.apply(packet);
     }
     // §3.1.2.11.4: a message too large for the client is discarded as if delivered (the estimate is an
-    // upper bound of the fixed header, topic, packet id and properties)
+    // upper bound of the fixed header, topic, packet id and properties); RabbitMQ settles it as `discard`
+    // (dead-lettered, reason rejected, if the queue has a dead-letter exchange)
     if (this.maxPacketSize !== 0 && msg.bodySize + Buffer.byteLength(packet.topic) + 1024 > this.maxPacketSize) {
       if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > this.maxPacketSize) {
-        if (c.qos === 1) queue.ack(entry);
+        if (newAlias !== 0) this.outAliases!.forget(routingKeyToTopic(msg.routingKey));
+        if (c.qos === 1) queue.discard(entry);
         return;
       }
     }
@@ -734,10 +860,11 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     }
   }
 
-  private sendRetained(filter: string, subQos: number): void {
+  /** The retained messages for a new subscription (with its identifier, §3.3.4), RETAIN set. */
+  private sendRetained(sub: Subscription): void {
     const now = Date.now();
     for (const r of this.server.retained.all(this.vhost)) {
-      if (!topicMatches(filter, r.topic)) continue;
+      if (!topicMatches(sub.filter, r.topic)) continue;
       let remaining = -1;
       const v5 = propsV5(r.props);
       if (v5?.messageExpiryInterval !== undefined) {
@@ -745,11 +872,17 @@ export class MqttConnection implements ClientConnection, FlowControlled {
         if (left <= 0) continue;
         remaining = Math.ceil(left / 1000);
       }
-      this.sendRetainedOne(r, Math.min(subQos, r.qos) as QoS, v5, remaining);
+      this.sendRetainedOne(r, Math.min(sub.opts.qos, r.qos) as QoS, v5, remaining, sub.opts.id);
     }
   }
 
-  private sendRetainedOne(r: RetainedMessage, qos: QoS, v5: Mqtt5Properties | null, remaining: number): void {
+  private sendRetainedOne(
+    r: RetainedMessage,
+    qos: QoS,
+    v5: Mqtt5Properties | null,
+    remaining: number,
+    id: number,
+  ): void {
     const packet: mqttPacket.IPublishPacket = {
       cmd: 'publish',
       topic: r.topic,
@@ -761,23 +894,35 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (this.version === 5) {
       const p = deliveryProps(v5, remaining);
       if (p !== undefined) packet.properties = p;
+      if (id !== 0) (packet.properties ??= {}).subscriptionIdentifier = id;
+      // a message too large for the client is not sent (§3.1.2.11.4), nor does it take an alias
+      if (this.maxPacketSize !== 0 && r.payload.length + Buffer.byteLength(r.topic) + 1024 > this.maxPacketSize) {
+        if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > this.maxPacketSize)
+          return;
+      }
+      this.outAliases?.apply(packet);
     }
     if (qos === 1) {
-      const id = this.allocatePacketId();
-      packet.messageId = id;
-      this.inFlight.set(id, new InFlight(null, null, null, roughNow()));
+      const pid = this.allocatePacketId();
+      packet.messageId = pid;
+      this.inFlight.set(pid, new InFlight(null, null, null, roughNow()));
     }
     this.send(packet);
   }
 
-  private onPuback(id: number): void {
+  private onPuback(id: number, reasonCode: number): void {
     const f = this.inFlight.get(id);
     // RabbitMQ ignores a PUBACK for an unknown packet id
     if (f === undefined) return;
     this.inFlight.delete(id);
+    // MQTT 5 [MQTT-4.4.0-2]: a PUBACK with a reason code of 0x80 or more still acknowledges the message,
+    // which is not sent again; RabbitMQ settles it as `discard` (dead-lettered if the queue has a DLX)
     if (f.queue !== null && f.entry !== null) {
-      f.queue.ack(f.entry);
-      this.channelStats.ack++;
+      if (reasonCode >= 0x80) f.queue.discard(f.entry);
+      else {
+        f.queue.ack(f.entry);
+        this.channelStats.ack++;
+      }
     }
     const c = f.consumer;
     if (c !== null) {
@@ -908,4 +1053,8 @@ function deliveryProps(v5: Mqtt5Properties | null, remaining: number): mqttPacke
   // §3.3.2.3.3: the interval forwarded is what is left of it
   if (remaining >= 0) p.messageExpiryInterval = remaining;
   return p;
+}
+
+function argsEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return argsKey(a) === argsKey(b);
 }

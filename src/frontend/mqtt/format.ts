@@ -1,15 +1,19 @@
 // The MQTT content format for core Messages. props[0] holds the publish QoS (bit 0, 0 or 1; 3 = "not an
-// MQTT publish: use the subscription's QoS") and DUP (bit 2); MQTT 5 publish properties, when present,
+// MQTT publish: use the subscription's QoS"), DUP (bit 2) and RETAIN (bit 3, for MQTT 5 subscriptions
+// with Retain As Published); MQTT 5 publish properties, when present,
 // follow as JSON. Plain MQTT 3.1.1 publishes therefore share two constant one-byte buffers and are never
 // parsed. Conversion to AMQP follows RabbitMQ: delivery_mode 2 for QoS 1, headers x-mqtt-publish-qos and
 // x-mqtt-dup (3.10's rabbit_mqtt_processor), and for MQTT 5 (3.13's mc_mqtt) content-type, correlation
-// data as correlation_id, response topic as reply_to, user properties as headers, expiry as expiration.
+// data as correlation_id (else header x-correlation-id), the response topic as header x-reply-to-topic (a
+// routing key: an AMQP responder publishes its reply to amq.topic with it; AMQP reply_to is not mapped),
+// user properties as headers, expiry as expiration.
 import type { CommonProperties, ContentFormat, DeathEvent, HeaderTable } from '../../core/message.js';
 import { registerFormat } from '../../core/formats.js';
 import { routingKeyToTopic, topicToRoutingKey } from './topics.js';
 
 export const QOS_UNSPECIFIED = 3;
 const DUP_BIT = 4;
+const RETAIN_BIT = 8;
 
 export interface Mqtt5Properties {
   payloadFormatIndicator?: boolean;
@@ -23,9 +27,9 @@ export interface Mqtt5Properties {
 
 const PLAIN: Buffer[] = [Buffer.from([0]), Buffer.from([1])];
 
-export function encodeMqttProps(qos: number, dup: boolean, p: Mqtt5Properties | null): Buffer {
-  if (p === null && !dup && qos < 2) return PLAIN[qos]!;
-  const head = qos | (dup ? DUP_BIT : 0);
+export function encodeMqttProps(qos: number, dup: boolean, p: Mqtt5Properties | null, retain = false): Buffer {
+  if (p === null && !dup && !retain && qos < 2) return PLAIN[qos]!;
+  const head = qos | (dup ? DUP_BIT : 0) | (retain ? RETAIN_BIT : 0);
   if (p === null) return Buffer.from([head]);
   const json = Buffer.from(JSON.stringify(p));
   const b = Buffer.allocUnsafe(1 + json.length);
@@ -40,6 +44,11 @@ export function propsQos(props: Buffer): number {
 
 export function propsDup(props: Buffer): boolean {
   return props.length !== 0 && (props[0]! & DUP_BIT) !== 0;
+}
+
+/** Was the message published with the RETAIN flag? */
+export function propsRetain(props: Buffer): boolean {
+  return props.length !== 0 && (props[0]! & RETAIN_BIT) !== 0;
 }
 
 export function propsV5(props: Buffer): Mqtt5Properties | null {
@@ -75,7 +84,7 @@ export const mqttFormat: ContentFormat = {
         if (cd.length <= 255 && Buffer.from(s).equals(cd)) c.correlationId = s;
         else h['x-correlation-id'] = cd;
       }
-      if (v5.responseTopic !== undefined) c.replyTo = topicToRoutingKey(v5.responseTopic);
+      if (v5.responseTopic !== undefined) h['x-reply-to-topic'] = topicToRoutingKey(v5.responseTopic);
       if (v5.messageExpiryInterval !== undefined) c.expiration = String(v5.messageExpiryInterval * 1000);
     }
     return c;
@@ -90,7 +99,7 @@ export const mqttFormat: ContentFormat = {
     const user: Record<string, string> = {};
     let anyUser = false;
     for (const [k, v] of Object.entries(h)) {
-      if (k.startsWith('x-mqtt-') || k === 'x-correlation-id') continue;
+      if (k.startsWith('x-mqtt-') || k === 'x-correlation-id' || k === 'x-reply-to-topic') continue;
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
         user[k] = String(v);
         anyUser = true;
@@ -111,8 +120,9 @@ export const mqttFormat: ContentFormat = {
       v5.correlationData = h['x-correlation-id'].toString('base64');
       any = true;
     }
-    if (c.replyTo !== undefined) {
-      v5.responseTopic = routingKeyToTopic(c.replyTo);
+    const replyTopic = h['x-reply-to-topic'];
+    if (typeof replyTopic === 'string') {
+      v5.responseTopic = routingKeyToTopic(replyTopic);
       any = true;
     }
     if (c.expiration !== undefined && /^\d+$/.test(c.expiration)) {
@@ -134,12 +144,12 @@ export const mqttFormat: ContentFormat = {
     user['x-last-death-queue'] = death.queue;
     user['x-last-death-exchange'] = death.exchange;
     v5.userProperties = user;
-    return encodeMqttProps(propsQos(props), propsDup(props), v5);
+    return encodeMqttProps(propsQos(props), propsDup(props), v5, propsRetain(props));
   },
   withIntHeader(props: Buffer, key: string, value: number): Buffer {
     const v5 = propsV5(props) ?? {};
     v5.userProperties = { ...(v5.userProperties ?? {}), [key]: String(value) };
-    return encodeMqttProps(propsQos(props), propsDup(props), v5);
+    return encodeMqttProps(propsQos(props), propsDup(props), v5, propsRetain(props));
   },
   messageId(props: Buffer): string | null {
     return mqttFormat.toCommon(props).messageId ?? null;

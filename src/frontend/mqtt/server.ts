@@ -44,15 +44,17 @@ export class MqttServer implements AlarmListener {
   /** Close the connection holding `c`'s client id (in its vhost), then register `c` for it. */
   takeOver(c: MqttConnection): void {
     const key = c.vhost + '\u0000' + c.clientId;
-    const will = this.pendingWills.get(key);
-    if (will !== undefined) {
-      clearTimeout(will);
-      this.pendingWills.delete(key);
-    }
     const old = this.byClientId.get(key);
     if (old !== undefined && old !== c) {
       this.log.info({ client: c.clientId, vhost: c.vhost }, 'MQTT client id taken over by a new connection');
       old.disconnect(RC5.SESSION_TAKEN_OVER, true);
+    }
+    // a delayed will is cancelled by the new connection (RabbitMQ clear_will_msg at every CONNECT), also
+    // the one the connection just taken over has scheduled as it closed
+    const will = this.pendingWills.get(key);
+    if (will !== undefined) {
+      clearTimeout(will);
+      this.pendingWills.delete(key);
     }
     this.byClientId.set(key, c);
   }

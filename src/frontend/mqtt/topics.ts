@@ -16,6 +16,30 @@ export function filterToBindingKey(filter: string): string {
   return topicToRoutingKey(filter).replaceAll('+', '*');
 }
 
+/** A subscription queue's binding key as the topic filter it stands for (rabbit_mqtt_util:amqp_to_mqtt/1). */
+export function bindingKeyToFilter(key: string): string {
+  return routingKeyToTopic(key).replaceAll('*', '+');
+}
+
+/**
+ * Does the topic-exchange binding key (as words) match the routing key (as words)? The exchange's own rule
+ * (`*` one word, `#` zero or more), so a subscription matches exactly the messages its binding routed.
+ */
+export function bindingKeyMatches(key: readonly string[], rk: readonly string[], i = 0, j = 0): boolean {
+  for (;;) {
+    if (i === key.length) return j === rk.length;
+    const w = key[i]!;
+    if (w === '#') {
+      if (i === key.length - 1) return true;
+      for (let x = j; x <= rk.length; x++) if (bindingKeyMatches(key, rk, i + 1, x)) return true;
+      return false;
+    }
+    if (j === rk.length || (w !== '*' && w !== rk[j])) return false;
+    i++;
+    j++;
+  }
+}
+
 /** MQTT 3.1.1 §4.7.3 / 5.0 §4.7.3: a topic name is non-empty and has no wildcards (and no NUL, §1.5.3). */
 export function validTopicName(t: string): boolean {
   return t.length > 0 && !t.includes('+') && !t.includes('#') && !t.includes('\u0000');

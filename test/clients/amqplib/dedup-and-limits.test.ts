@@ -1,6 +1,6 @@
-// amqplib: message deduplication per exchange and per queue (x-message-deduplication, in the spirit of the
-// community plugin): duplicates dropped without routing but confirmed, window and bounded cache, kept
-// across restarts for durable objects. Per-vhost limits (max-connections, max-queues) and per-user limits
+// amqplib: message deduplication per exchange and per queue (x-message-deduplication, as the community
+// plugin): duplicates dropped without routing but confirmed; on an exchange a window and a bounded cache; on
+// a queue a key held only while its message is in the queue, in memory. Per-vhost limits (max-connections, max-queues) and per-user limits
 // (max-connections, max-channels) with RabbitMQ's refusals (texts taken from RabbitMQ 3.10).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,7 +78,51 @@ describe('amqplib: deduplication', () => {
     assert.deepEqual(await drain(ch, q), ['o1', 'o2', 'o3', 'o1-late']);
   });
 
-  test('the cache of a durable queue survives a restart', async (t) => {
+  test('a queue holds a key only while its message is in it (the plugin): ack, no-ack, reject, expiry, purge', async (t) => {
+    if (broker.external) return t.skip('RabbitMQ needs the deduplication plugin');
+    const c = await Client.open(t, broker.url);
+    const ch = await c.confirmChannel();
+    const q = uniqueName('dedup-present');
+    await ch.assertQueue(q, { exclusive: true, arguments: { 'x-message-deduplication': true } });
+    const send = (body: string, key: string, expiration?: string): void => {
+      ch.sendToQueue(q, buf(body), { headers: { 'x-deduplication-header': key }, expiration });
+    };
+    const get = async (noAck: boolean) => {
+      const m = await ch.get(q, { noAck });
+      assert.ok(m, 'a message');
+      return m;
+    };
+    send('a1', 'a');
+    send('a2', 'a'); // 'a' is in the queue: dropped
+    await within(ch.waitForConfirms());
+    const a1 = await get(false);
+    assert.equal(a1.content.toString(), 'a1');
+    send('a3', 'a'); // unacked still counts as in the queue
+    await within(ch.waitForConfirms());
+    ch.nack(a1, false, true); // back in the queue: still held
+    send('a4', 'a');
+    await within(ch.waitForConfirms());
+    const again = await get(false);
+    assert.equal(again.content.toString(), 'a1');
+    ch.ack(again); // gone for good: free
+    send('a5', 'a');
+    await within(ch.waitForConfirms());
+    assert.equal((await get(true)).content.toString(), 'a5'); // a no-ack get frees it too
+    send('a6', 'a');
+    send('e1', 'e', '30');
+    await within(ch.waitForConfirms());
+    await sleep(60);
+    assert.deepEqual(await drain(ch, q), ['a6']); // e1 expired
+    send('e2', 'e'); // the expired one freed its key
+    send('p1', 'p');
+    await within(ch.waitForConfirms());
+    await ch.purgeQueue(q);
+    send('p2', 'p'); // a purge forgets every key
+    await within(ch.waitForConfirms());
+    assert.deepEqual(await drain(ch, q), ['p2']);
+  });
+
+  test("a durable queue's keys are memory only, as the plugin's: a restart forgets them", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'warren-dedup-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const opts = { amqpPort: 0, bind: '127.0.0.1', storage: 'file' as const, dataDir: dir, logLevel: 'warn' as const };
@@ -88,7 +132,8 @@ describe('amqplib: deduplication', () => {
       const c = await Client.open(t, `amqp://guest:guest@127.0.0.1:${b.amqpPort}/`);
       const ch = await c.confirmChannel();
       await ch.assertQueue(q, { durable: true, arguments: { 'x-message-deduplication': true } });
-      ch.sendToQueue(q, buf('first'), { messageId: 'id-1' });
+      ch.sendToQueue(q, buf('first'), { messageId: 'id-1', persistent: true });
+      ch.sendToQueue(q, buf('dup'), { messageId: 'id-1', persistent: true });
       await within(ch.waitForConfirms());
       await c.close();
     }
@@ -97,11 +142,9 @@ describe('amqplib: deduplication', () => {
     t.after(() => b.close());
     const c = await Client.open(t, `amqp://guest:guest@127.0.0.1:${b.amqpPort}/`);
     const ch = await c.confirmChannel();
-    ch.sendToQueue(q, buf('again'), { messageId: 'id-1' });
-    ch.sendToQueue(q, buf('new'), { messageId: 'id-2' });
+    ch.sendToQueue(q, buf('after'), { messageId: 'id-1', persistent: true });
     await within(ch.waitForConfirms());
-    // (messages themselves are not durable yet: only 'new' is there)
-    assert.deepEqual(await drain(ch, q), ['new']);
+    assert.deepEqual(await drain(ch, q), ['first', 'after']);
   });
 });
 

@@ -38,11 +38,16 @@ export class Inbox {
     const m = this.all.shift();
     if (m) return Promise.resolve(m);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no MQTT message within ' + timeoutMs + ' ms')), timeoutMs);
-      this.waiters.push((x) => {
+      const w = (x: Received) => {
         clearTimeout(t);
         resolve(x);
-      });
+      };
+      // a waiter that timed out leaves, so the next message is not handed to it
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(new Error('no MQTT message within ' + timeoutMs + ' ms'));
+      }, timeoutMs);
+      this.waiters.push(w);
     });
   }
 }

@@ -10,7 +10,7 @@ import {
   validTopicFilter,
   validTopicName,
 } from '../../../../src/frontend/mqtt/topics.js';
-import { encodeMqttProps, mqttFormat, propsQos } from '../../../../src/frontend/mqtt/format.js';
+import { encodeMqttProps, mqttFormat, propsQos, propsV5 } from '../../../../src/frontend/mqtt/format.js';
 
 test('topics and filters map as rabbit_mqtt_util does', () => {
   assert.equal(topicToRoutingKey('a/b/c'), 'a.b.c');
@@ -50,8 +50,12 @@ test('MQTT → AMQP properties as RabbitMQ 3.10: delivery mode and x-mqtt-* head
     encodeMqttProps(0, false, { contentType: 'a/b', responseTopic: 'r/t', userProperties: { k: 'v' } }),
   );
   assert.equal(c.contentType, 'a/b');
-  assert.equal(c.replyTo, 'r.t');
+  // mc_mqtt: the response topic is header x-reply-to-topic (as a routing key), not reply_to
+  assert.equal(c.replyTo, undefined);
+  assert.equal(c.headers?.['x-reply-to-topic'], 'r.t');
   assert.equal(c.headers?.k, 'v');
+  const back = propsV5(mqttFormat.fromCommon({ replyTo: 'q', headers: { 'x-reply-to-topic': 'a.b', k: 'v' } }));
+  assert.deepEqual(back, { userProperties: { k: 'v' }, responseTopic: 'a/b' });
   // an AMQP message without x-mqtt-publish-qos is delivered at the subscription's QoS
   assert.equal(propsQos(mqttFormat.fromCommon({ deliveryMode: 2 })), 3);
 });
