@@ -2,7 +2,16 @@
 // rabbitmqctl 3.10 prints them ("Listing queues for vhost / ..." then a tab-separated table with a header;
 // -q drops the banner; --formatter json prints a JSON array; --no-table-headers drops the header).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CtlClient, CtlError, enc, EX_DATAERR, EX_NOUSER, EX_SOFTWARE, EX_USAGE } from './ctl-client.js';
+import {
+  CtlClient,
+  CtlError,
+  enc,
+  EX_DATAERR,
+  EX_NOUSER,
+  EX_SOFTWARE,
+  EX_UNAVAILABLE,
+  EX_USAGE,
+} from './ctl-client.js';
 
 export interface CtlOptions {
   vhost: string;
@@ -18,6 +27,8 @@ export interface CtlOptions {
   ifUnused?: boolean;
   toExchange?: string;
   routingKey?: string;
+  /** list_user_limits --user (rabbitmqctl's default: guest). */
+  user?: string;
 }
 
 export interface Io {
@@ -236,6 +247,12 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
   if (o.tableHeaders && values.length > 0) io.out(cols.join('\t') + '\n');
   for (const v of values) io.out(v.map(cell).join('\t') + '\n');
   void name;
+}
+
+/** rabbitmqctl's refusal for a user that does not exist: {:no_such_user, "name"}, exit 69. */
+async function userMustExist(c: CtlClient, user: string): Promise<void> {
+  const r = await c.request('GET', `/api/users/${enc(user)}`);
+  if (r.status === 404) throw new CtlError(`{:no_such_user, "${user}"}`, EX_UNAVAILABLE);
 }
 
 function need(args: string[], n: number): void {
@@ -516,6 +533,45 @@ export const COMMANDS: Record<string, Command> = {
     if (o.formatter === 'json') return io.out(JSON.stringify(rows.map((r) => r['value'])) + '\n');
     info(o, io, `Listing limits for vhost "${o.vhost}" ...`);
     for (const r of rows) io.out(JSON.stringify(r['value']) + '\n');
+  },
+  // rabbitmqctl set_user_limits / clear_user_limits / list_user_limits over /api/user-limits
+  async set_user_limits(c, args, o, io) {
+    need(args, 2);
+    const [user, def] = args as [string, string];
+    info(o, io, `Setting user limits to "${def}" for user "${user}" ...`);
+    let limits: Row;
+    try {
+      limits = JSON.parse(def) as Row;
+    } catch {
+      throw new CtlError('JSON decoding error. Reason: badarg', EX_UNAVAILABLE);
+    }
+    await userMustExist(c, user);
+    for (const [k, v] of Object.entries(limits)) {
+      await c.change('PUT', `/api/user-limits/${enc(user)}/${enc(k)}`, { value: v });
+    }
+  },
+  async clear_user_limits(c, args, o, io) {
+    need(args, 2);
+    const [user, name] = args as [string, string];
+    info(
+      o,
+      io,
+      name === 'all' ? `Clearing all limits for user "${user}" ...` : `Clearing "${name}" limit for user "${user}" ...`,
+    );
+    await userMustExist(c, user);
+    for (const k of name === 'all' ? ['max-connections', 'max-channels'] : [name]) {
+      await c.change('DELETE', `/api/user-limits/${enc(user)}/${enc(k)}`);
+    }
+  },
+  async list_user_limits(c, args, o, io) {
+    need(args, 0);
+    const user = o.user ?? 'guest';
+    info(o, io, `Listing limits for user "${user}" ...`);
+    await userMustExist(c, user);
+    const rows = await c.get<Row[]>(`/api/user-limits/${enc(user)}`);
+    const value = JSON.stringify(rows[0]?.['value'] ?? {});
+    // rabbitmqctl 3.10's json formatter wraps the document in a message
+    io.out((o.formatter === 'json' ? JSON.stringify({ message: value }) : value) + '\n');
   },
   // Warren's own (not in rabbitmqctl): browse without consuming, redrive dead letters
   async browse_queue(c, args, o, io) {

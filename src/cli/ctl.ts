@@ -29,6 +29,7 @@ export function buildCtl(name = 'ctl'): Command {
     .option('--if-unused', 'delete_queue: only if it has no consumers')
     .option('--to-exchange <x>', 'redrive_queue: republish to this exchange instead of the x-death origin')
     .option('--routing-key <key>', 'redrive_queue: with this routing key')
+    .option('--user <user>', 'list_user_limits: the user (default guest)')
     .allowExcessArguments(true);
 }
 
@@ -66,6 +67,7 @@ export async function runCtl(
       ifUnused: f['ifUnused'] === true,
       toExchange: f['toExchange'] as string | undefined,
       routingKey: f['routingKey'] as string | undefined,
+      user: f['user'] as string | undefined,
     };
     const client = new CtlClient({
       url: String(f['url']),

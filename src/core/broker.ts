@@ -25,8 +25,42 @@ export interface ChannelInfo {
   globalPrefetchCount: number;
   confirm: boolean;
   transactional: boolean;
-  /** Messages published on this channel so far (counter bumped by the front end). */
-  published: number;
+  /** The channel's own counters (the same object for the channel's life, so rates can be sampled). */
+  stats: ChannelStats;
+}
+
+/**
+ * A channel's message_stats as RabbitMQ's management shows them per channel: plain integers the front end
+ * bumps in place on its channel object (no allocation per message), sampled by the management timer.
+ */
+export interface ChannelStats {
+  publish: number;
+  confirm: number;
+  returnUnroutable: number;
+  dropUnroutable: number;
+  deliver: number;
+  deliverNoAck: number;
+  get: number;
+  getNoAck: number;
+  getEmpty: number;
+  redeliver: number;
+  ack: number;
+}
+
+export function newChannelStats(): ChannelStats {
+  return {
+    publish: 0,
+    confirm: 0,
+    returnUnroutable: 0,
+    dropUnroutable: 0,
+    deliver: 0,
+    deliverNoAck: 0,
+    get: 0,
+    getNoAck: 0,
+    getEmpty: 0,
+    redeliver: 0,
+    ack: 0,
+  };
 }
 
 /** What a front end's connection exposes to the core (for listing and forced close). */
@@ -80,10 +114,11 @@ export class Broker {
   readonly parameters = new Map<string, Map<string, Map<string, unknown>>>();
   readonly startedAt = Date.now();
   /**
-   * Node-wide counts of events that belong to no queue (management's message_stats.confirm and
-   * return_unroutable): plain numbers bumped in place by the front ends, sampled on a timer.
+   * Node-wide counts of events that belong to no queue (management's message_stats.confirm,
+   * return_unroutable and drop_unroutable; Prometheus' messages received on confirm channels): plain
+   * numbers bumped in place by the front ends, sampled on a timer.
    */
-  readonly stats = { confirm: 0, returnUnroutable: 0 };
+  readonly stats = { confirm: 0, returnUnroutable: 0, dropUnroutable: 0, receivedConfirm: 0 };
   /** RabbitMQ-style node name, shown by management and metrics. */
   readonly nodeName = `warren@${hostname()}`;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */

@@ -23,7 +23,7 @@ import { HeadersExchange } from './exchange/headers.js';
 import { TopicExchange } from './exchange/topic.js';
 import type { Message } from './message.js';
 import type { Owner } from './queue/consumer.js';
-import { Queue } from './queue/queue.js';
+import { Queue, addQueueStats, newQueueStats } from './queue/queue.js';
 import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 import { deadLetter } from './queue/dead-letter.js';
@@ -90,6 +90,17 @@ export class VHost {
   dedupStore: DedupStore | null = null;
   /** Set by route() when the exchange dropped the message as a duplicate (x-message-deduplication). */
   duplicate = false;
+  /**
+   * The channel-side message_stats of this vhost as RabbitMQ counts them (messages published, confirms,
+   * mandatory returns, unroutable drops); the delivery side is summed from its queues. Bumped in place by
+   * the front ends, sampled by the management timer.
+   */
+  readonly stats = { publish: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
+  /**
+   * The counters of this vhost's deleted queues, so its (and the node's) message_stats never go backwards
+   * when a queue goes, as RabbitMQ's do not: folded in once, at deletion.
+   */
+  readonly retiredQueueStats = newQueueStats();
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
 
@@ -328,6 +339,7 @@ export class VHost {
     }
     q.bindings.clear();
     q.markDeleted();
+    addQueueStats(this.retiredQueueStats, q.stats);
     if (q.dedup?.store) q.dedup.store.drop(q.dedup.owner);
     for (const x of sources) this.maybeAutoDeleteExchange(x);
     if (q.durable && q.exclusiveOwner === null) this.changed({ op: 'delete-queue', queue: q });

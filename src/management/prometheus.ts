@@ -9,6 +9,8 @@ import { RABBITMQ_COMPAT_VERSION } from '../frontend/amqp/server-properties.js';
 import { VERSION } from '../version.js';
 import type { Management } from './context.js';
 import type { Queue } from '../core/queue/queue.js';
+import type { ChannelInfo, ClientConnection } from '../core/broker.js';
+import { connectionName } from './views.js';
 
 const QUEUE_METRICS: [string, string, string, (q: Queue) => number][] = [
   ['queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
@@ -31,6 +33,114 @@ const QUEUE_METRICS: [string, string, string, (q: Queue) => number][] = [
     'Total number of messages published to queues',
     (q) => q.stats.published,
   ],
+];
+
+// rabbit_prometheus_collector's channel and connection metrics: summed over the open channels and
+// connections in /metrics (as RabbitMQ: a closed channel's counts leave the sum), one series per channel or
+// connection (labelled by its management name; RabbitMQ labels by Erlang pid) in /metrics/per-object.
+// Note RabbitMQ's names: `messages_delivered_total` / `get_total` are the auto-ack kinds.
+const CHANNEL_METRICS: [string, string, string, (c: ChannelInfo) => number][] = [
+  ['channel_consumers', 'gauge', 'Consumers on a channel', (c) => c.consumerCount],
+  ['channel_messages_unacked', 'gauge', 'Delivered but not yet acknowledged messages', (c) => c.messagesUnacknowledged],
+  ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', () => 0],
+  ['channel_messages_uncommitted', 'gauge', 'Messages received in a transaction but not yet committed', () => 0],
+  ['channel_acks_uncommitted', 'gauge', 'Message acknowledgements in a transaction not yet committed', () => 0],
+  [
+    'channel_prefetch',
+    'gauge',
+    'Total limit of unacknowledged messages for all consumers on a channel',
+    (c) => c.globalPrefetchCount,
+  ],
+  [
+    'channel_messages_published_total',
+    'counter',
+    'Total number of messages published into an exchange on a channel',
+    (c) => c.stats.publish,
+  ],
+  [
+    'channel_messages_confirmed_total',
+    'counter',
+    'Total number of messages published into an exchange and confirmed on the channel',
+    (c) => c.stats.confirm,
+  ],
+  [
+    'channel_messages_unroutable_returned_total',
+    'counter',
+    'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable',
+    (c) => c.stats.returnUnroutable,
+  ],
+  [
+    'channel_messages_unroutable_dropped_total',
+    'counter',
+    'Total number of messages published as non-mandatory into an exchange and dropped as unroutable',
+    (c) => c.stats.dropUnroutable,
+  ],
+  [
+    'channel_get_ack_total',
+    'counter',
+    'Total number of messages fetched with basic.get in manual acknowledgement mode',
+    (c) => c.stats.get,
+  ],
+  [
+    'channel_get_total',
+    'counter',
+    'Total number of messages fetched with basic.get in automatic acknowledgement mode',
+    (c) => c.stats.getNoAck,
+  ],
+  [
+    'channel_messages_delivered_ack_total',
+    'counter',
+    'Total number of messages delivered to consumers in manual acknowledgement mode',
+    (c) => c.stats.deliver,
+  ],
+  [
+    'channel_messages_delivered_total',
+    'counter',
+    'Total number of messages delivered to consumers in automatic acknowledgement mode',
+    (c) => c.stats.deliverNoAck,
+  ],
+  [
+    'channel_messages_redelivered_total',
+    'counter',
+    'Total number of messages redelivered to consumers',
+    (c) => c.stats.redeliver,
+  ],
+  ['channel_messages_acked_total', 'counter', 'Total number of messages acknowledged by consumers', (c) => c.stats.ack],
+  [
+    'channel_get_empty_total',
+    'counter',
+    'Total number of times basic.get operations fetched no message',
+    (c) => c.stats.getEmpty,
+  ],
+];
+
+const CONNECTION_METRICS: [string, string, string, (c: ClientConnection) => number][] = [
+  [
+    'connection_incoming_bytes_total',
+    'counter',
+    'Total number of bytes received on a connection',
+    (c) => c.stats?.recvOct ?? 0,
+  ],
+  [
+    'connection_outgoing_bytes_total',
+    'counter',
+    'Total number of bytes sent on a connection',
+    (c) => c.stats?.sendOct ?? 0,
+  ],
+  [
+    'connection_incoming_packets_total',
+    'counter',
+    'Total number of packets received on a connection',
+    (c) => c.stats?.recvCnt ?? 0,
+  ],
+  [
+    'connection_outgoing_packets_total',
+    'counter',
+    'Total number of packets sent on a connection',
+    (c) => c.stats?.sendCnt ?? 0,
+  ],
+  ['connection_pending_packets', 'gauge', 'Number of packets waiting to be sent on a connection', () => 0],
+  ['connection_channels', 'gauge', 'Channels on a connection', (c) => (c.channelInfos ? c.channelInfos().length : 0)],
 ];
 
 const DETAILED_FAMILIES: Record<string, string[]> = {
@@ -86,6 +196,7 @@ export function renderMetrics(
   let consumers = 0;
   for (const q of queues) consumers += q.consumerCount;
   const t = m.rates.currentTotals();
+  const n = m.rates.nodeTotals();
 
   o.metric('rabbitmq_build_info', 'untyped', 'RabbitMQ & Erlang/OTP version info');
   o.value(
@@ -134,9 +245,45 @@ export function renderMetrics(
     o.metric(name, 'counter', help);
     o.value(name, v, 'protocol="amqp091"');
   };
-  counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', t.publish);
+  // rabbit_global_counters: received counts what publishers sent, routed the copies queues took
+  counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', n.publish);
   counter('rabbitmq_global_messages_routed_total', 'Total number of messages routed to queues or streams', t.publish);
+  counter(
+    'rabbitmq_global_messages_received_confirm_total',
+    'Total number of messages received from publishers expecting confirmations',
+    b.stats.receivedConfirm,
+  );
+  counter(
+    'rabbitmq_global_messages_unroutable_dropped_total',
+    'Total number of messages published as non-mandatory into an exchange and dropped as unroutable',
+    n.drop_unroutable,
+  );
   counter('rabbitmq_global_messages_delivered_total', 'Total number of messages delivered to consumers', t.deliver_get);
+  counter(
+    'rabbitmq_global_messages_delivered_consume_manual_ack_total',
+    'Total number of messages delivered to consumers using basic.consume with manual acknowledgment',
+    t.deliver,
+  );
+  counter(
+    'rabbitmq_global_messages_delivered_consume_auto_ack_total',
+    'Total number of messages delivered to consumers using basic.consume with automatic acknowledgment',
+    t.deliver_no_ack,
+  );
+  counter(
+    'rabbitmq_global_messages_delivered_get_manual_ack_total',
+    'Total number of messages delivered to consumers using basic.get with manual acknowledgment',
+    t.get,
+  );
+  counter(
+    'rabbitmq_global_messages_delivered_get_auto_ack_total',
+    'Total number of messages delivered to consumers using basic.get with automatic acknowledgment',
+    t.get_no_ack,
+  );
+  counter(
+    'rabbitmq_global_messages_get_empty_total',
+    'Total number of times basic.get operations fetched no message',
+    t.get_empty,
+  );
   counter('rabbitmq_global_messages_acknowledged_total', 'Total number of messages acknowledged by consumers', t.ack);
   counter(
     'rabbitmq_global_messages_redelivered_total',
@@ -154,6 +301,31 @@ export function renderMetrics(
     b.stats.returnUnroutable,
   );
 
+  const conns = [...b.connections.values()];
+  const chans: [ClientConnection, ChannelInfo][] = [];
+  for (const c of conns) for (const ch of c.channelInfos?.() ?? []) chans.push([c, ch]);
+  for (const [name, type, help, fn] of CHANNEL_METRICS) {
+    const full = `rabbitmq_${name}`;
+    o.metric(full, type, help);
+    if (mode === 'aggregated') {
+      let sum = 0;
+      for (const [, ch] of chans) sum += fn(ch);
+      o.value(full, sum);
+    } else {
+      for (const [c, ch] of chans) o.value(full, fn(ch), `channel="${esc(`${connectionName(c)} (${ch.number})`)}"`);
+    }
+  }
+  for (const [name, type, help, fn] of CONNECTION_METRICS) {
+    const full = `rabbitmq_${name}`;
+    o.metric(full, type, help);
+    if (mode === 'aggregated') {
+      let sum = 0;
+      for (const c of conns) sum += fn(c);
+      o.value(full, sum);
+    } else {
+      for (const c of conns) o.value(full, fn(c), `connection="${esc(connectionName(c))}"`);
+    }
+  }
   for (const [name, type, help, fn] of QUEUE_METRICS) {
     const full = `rabbitmq_${name}`;
     o.metric(full, type, help);

@@ -1,20 +1,157 @@
 // Message rates, sampled on a timer (RabbitMQ's collect_statistics_interval, 5 s), never per message: each
-// tick reads the counters queues already keep (Queue.stats) and turns the difference since the last tick
-// into per-second rates. Totals for the node accumulate those differences, so they survive queue deletion
-// from the tick on. A short history of node totals feeds the UI's charts.
-import type { Broker } from '../core/broker.js';
-import type { Queue } from '../core/queue/queue.js';
+// tick reads the counters the core and front ends already keep (Queue.stats, Exchange.stats, VHost.stats,
+// Broker.stats, each channel's stats, each connection's octet counts) and turns the difference since the
+// last tick into per-second rates. A vhost's (and the node's) queue counters are its live queues' plus those
+// of its deleted queues (VHost.retiredQueueStats), so they never go backwards. A short history of node rates
+// feeds the UI's charts.
+import type { Broker, ChannelStats, ClientConnection } from '../core/broker.js';
+import type { Exchange } from '../core/exchange/exchange.js';
+import type { Queue, QueueStats } from '../core/queue/queue.js';
+import type { VHost } from '../core/vhost.js';
 
-export interface Counters {
-  publish: number;
-  deliver_get: number;
-  ack: number;
-  redeliver: number;
+/**
+ * A queue's message_stats keys (rabbit_mgmt_format): deliver (consumers, manual ack), deliver_no_ack,
+ * get (basic.get, manual ack), get_no_ack, get_empty, ack, redeliver; deliver_get is the sum of the four
+ * delivery kinds (get_empty is not one), as RabbitMQ sums it.
+ */
+export const KEYS = [
+  'publish',
+  'deliver',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'get_empty',
+  'deliver_get',
+  'ack',
+  'redeliver',
+] as const;
+export type Counters = Record<(typeof KEYS)[number], number>;
+
+/** The delivery side alone (a channel's, a vhost's and the node's publish is what channels published). */
+export const DELIVERY_KEYS = KEYS.filter((k) => k !== 'publish');
+
+/** The channel-side keys: what a channel, a vhost and the node count besides deliveries. */
+export const PUBLISH_KEYS = ['publish', 'confirm', 'return_unroutable', 'drop_unroutable'] as const;
+export type PublishCounters = Record<(typeof PUBLISH_KEYS)[number], number>;
+
+/** The node's: the publish side and the message store's disk_reads / disk_writes (overview only). */
+export const NODE_KEYS = [...PUBLISH_KEYS, 'disk_reads', 'disk_writes'] as const;
+export type NodeCounters = Record<(typeof NODE_KEYS)[number], number>;
+
+/** A channel's message_stats keys (both sets). */
+export const CHANNEL_KEYS = [...new Set([...KEYS, ...PUBLISH_KEYS])] as (keyof ChannelCounters)[];
+export type ChannelCounters = Counters & PublishCounters;
+
+export const EXCHANGE_KEYS = ['publish_in', 'publish_out'] as const;
+export type ExchangeCounters = Record<(typeof EXCHANGE_KEYS)[number], number>;
+
+export const OCTET_KEYS = ['recv_oct', 'send_oct'] as const;
+export type OctetCounters = Record<(typeof OCTET_KEYS)[number], number>;
+
+export function queueCounters(q: Queue): Counters {
+  return statsCounters(q.stats);
 }
 
-export interface QueueRates {
-  last: Counters;
-  rates: Counters;
+function statsCounters(s: QueueStats): Counters {
+  return {
+    publish: s.published,
+    deliver: s.deliver,
+    deliver_no_ack: s.deliverNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    get_empty: s.getEmpty,
+    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
+    ack: s.acked,
+    redeliver: s.redelivered,
+  };
+}
+
+/** A vhost's queue counters: its live queues' and its deleted queues'. */
+export function vhostQueueCounters(v: VHost): Counters {
+  const t = statsCounters(v.retiredQueueStats);
+  for (const q of v.queues.values()) {
+    const c = queueCounters(q);
+    for (const k of KEYS) t[k] += c[k];
+  }
+  return t;
+}
+
+export function channelCounters(s: ChannelStats): ChannelCounters {
+  return {
+    publish: s.publish,
+    confirm: s.confirm,
+    return_unroutable: s.returnUnroutable,
+    drop_unroutable: s.dropUnroutable,
+    deliver: s.deliver,
+    deliver_no_ack: s.deliverNoAck,
+    get: s.get,
+    get_no_ack: s.getNoAck,
+    get_empty: s.getEmpty,
+    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
+    ack: s.ack,
+    redeliver: s.redeliver,
+  };
+}
+
+export function exchangeCounters(x: Exchange): ExchangeCounters {
+  return { publish_in: x.stats.publishIn, publish_out: x.stats.publishOut };
+}
+
+export function vhostCounters(v: VHost): PublishCounters {
+  const s = v.stats;
+  return {
+    publish: s.publish,
+    confirm: s.confirm,
+    return_unroutable: s.returnUnroutable,
+    drop_unroutable: s.dropUnroutable,
+  };
+}
+
+export function octetCounters(c: ClientConnection): OctetCounters {
+  return { recv_oct: c.stats?.recvOct ?? 0, send_oct: c.stats?.sendOct ?? 0 };
+}
+
+export const zeroOf = <K extends string>(keys: readonly K[]): Record<K, number> => {
+  const o = {} as Record<K, number>;
+  for (const k of keys) o[k] = 0;
+  return o;
+};
+
+const zero = (): Counters => zeroOf(KEYS);
+
+/** The last sample of one object's counters and the rates since the sample before. */
+export interface Tracked<T> {
+  last: T;
+  rates: T;
+}
+
+/**
+ * Sample `now` for `key` in `map`: returns the increase since the last sample (all of `now` at first
+ * sight, whose rates start at the next tick) and updates the object's rates.
+ */
+function sample<K extends string>(
+  map: WeakMap<object, Tracked<Record<K, number>>>,
+  key: object,
+  now: Record<K, number>,
+  keys: readonly K[],
+  dt: number,
+): Record<K, number> {
+  const r = map.get(key);
+  if (r === undefined) {
+    map.set(key, { last: now, rates: zeroOf(keys) });
+    return now;
+  }
+  const delta = {} as Record<K, number>;
+  for (const k of keys) {
+    const d = now[k] - r.last[k];
+    delta[k] = d;
+    r.rates[k] = round(d / dt);
+  }
+  r.last = now;
+  return delta;
+}
+
+export interface QueueRates extends Tracked<Counters> {
   messagesRate: number;
   readyRate: number;
   unackedRate: number;
@@ -32,30 +169,25 @@ export interface NodeSample {
   messagesUnacknowledged: number;
 }
 
-const zero = (): Counters => ({ publish: 0, deliver_get: 0, ack: 0, redeliver: 0 });
-
-function counters(q: Queue): Counters {
-  const s = q.stats;
-  return { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered };
-}
-
-/** Node-wide counters that belong to no queue (Broker.stats): publisher confirms, unroutable returns. */
-export interface NodeCounters {
-  confirm: number;
-  return_unroutable: number;
-}
-
-const zeroNode = (): NodeCounters => ({ confirm: 0, return_unroutable: 0 });
-
 export class RateSampler {
-  /** Node-wide confirm and return_unroutable totals and their last rates. */
-  nodeRates: NodeCounters = zeroNode();
-  private lastNode: NodeCounters = zeroNode();
+  /** Node-wide publish / confirm / return_unroutable / drop_unroutable: their last rates. */
+  nodeRates: NodeCounters = zeroOf(NODE_KEYS);
+  private lastNode: NodeCounters = zeroOf(NODE_KEYS);
 
-  /** Per queue; a deleted queue's entry goes with it. */
+  /** Per object; a deleted object's entry goes with it. */
   private readonly perQueue = new WeakMap<Queue, QueueRates>();
-  /** Node-wide totals (monotonic) and the last rates. */
-  readonly totals: Counters = zero();
+  private readonly perChannel = new WeakMap<object, Tracked<ChannelCounters>>();
+  private readonly perExchange = new WeakMap<object, Tracked<ExchangeCounters>>();
+  private readonly perVhost = new WeakMap<object, Tracked<PublishCounters>>();
+  private readonly perConnection = new WeakMap<object, Tracked<OctetCounters>>();
+  /** Per vhost: the rates of its queue depths (messages, ready, unacked) and of its connections' octets. */
+  private readonly vhostDepth = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
+  private vhostDepthRates = new WeakMap<VHost, { messages: number; ready: number; unacked: number }>();
+  private vhostOctetRates = new Map<string, OctetCounters>();
+  /** Per vhost: its queue counters (deleted queues included) at the last tick, and their rates. */
+  private readonly perVhostQueues = new WeakMap<object, Tracked<Counters>>();
+  /** Node-wide queue-counter totals at the last tick (monotonic while no vhost is deleted) and the rates. */
+  totals: Counters = zero();
   rates: Counters = zero();
   readonly history: NodeSample[] = [];
   /** Rates of change of the node's queue totals (messages, ready, unacked) per second. */
@@ -83,22 +215,22 @@ export class RateSampler {
   tick(now = Date.now()): void {
     const dt = Math.max(1, now - this.lastTick) / 1000;
     this.lastTick = now;
-    const delta = zero();
+    const totals = zero();
     let messages = 0;
     let ready = 0;
     let unacked = 0;
     for (const v of this.broker.vhosts.values()) {
+      let vReady = 0;
+      let vUnacked = 0;
       for (const q of v.queues.values()) {
-        const c = counters(q);
-        const r = this.perQueue.get(q);
+        const c = queueCounters(q);
         const qReady = q.messageCount;
         const qUnacked = q.unackedCount;
-        ready += qReady;
-        unacked += qUnacked;
-        messages += qReady + qUnacked;
+        vReady += qReady;
+        vUnacked += qUnacked;
+        const r = this.perQueue.get(q);
         if (!r) {
-          // first sight: count what it already has, rates start at the next tick
-          for (const k of KEYS) delta[k] += c[k];
+          // first sight: rates start at the next tick
           this.perQueue.set(q, {
             last: c,
             rates: zero(),
@@ -111,11 +243,7 @@ export class RateSampler {
           });
           continue;
         }
-        for (const k of KEYS) {
-          const d = c[k] - r.last[k];
-          delta[k] += d;
-          r.rates[k] = round(d / dt);
-        }
+        for (const k of KEYS) r.rates[k] = round((c[k] - r.last[k]) / dt);
         r.last = c;
         r.messagesRate = round((qReady + qUnacked - r.lastMessages) / dt);
         r.readyRate = round((qReady - r.lastReady) / dt);
@@ -124,19 +252,54 @@ export class RateSampler {
         r.lastReady = qReady;
         r.lastUnacked = qUnacked;
       }
+      const vMessages = vReady + vUnacked;
+      ready += vReady;
+      unacked += vUnacked;
+      messages += vMessages;
+      const vq = vhostQueueCounters(v);
+      for (const k of KEYS) totals[k] += vq[k];
+      sample(this.perVhostQueues, v, vq, KEYS, dt);
+      const prevDepth = this.vhostDepth.get(v);
+      this.vhostDepthRates.set(
+        v,
+        prevDepth
+          ? {
+              messages: round((vMessages - prevDepth.messages) / dt),
+              ready: round((vReady - prevDepth.ready) / dt),
+              unacked: round((vUnacked - prevDepth.unacked) / dt),
+            }
+          : { messages: 0, ready: 0, unacked: 0 },
+      );
+      this.vhostDepth.set(v, { messages: vMessages, ready: vReady, unacked: vUnacked });
+      sample(this.perVhost, v, vhostCounters(v), PUBLISH_KEYS, dt);
+      for (const x of v.exchanges.values()) sample(this.perExchange, x, exchangeCounters(x), EXCHANGE_KEYS, dt);
     }
-    const bs = this.broker.stats;
-    const node = { confirm: bs.confirm, return_unroutable: bs.returnUnroutable };
-    this.nodeRates = {
-      confirm: round((node.confirm - this.lastNode.confirm) / dt),
-      return_unroutable: round((node.return_unroutable - this.lastNode.return_unroutable) / dt),
-    };
+    // connections (octets) and their channels (message_stats); vhost octet rates are their sums
+    const vOct = new Map<string, OctetCounters>();
+    for (const c of this.broker.connections.values()) {
+      if (c.stats !== undefined) {
+        sample(this.perConnection, c.stats, octetCounters(c), OCTET_KEYS, dt);
+        const r = this.perConnection.get(c.stats)!.rates;
+        const acc = vOct.get(c.vhost) ?? zeroOf(OCTET_KEYS);
+        acc.recv_oct += r.recv_oct;
+        acc.send_oct += r.send_oct;
+        vOct.set(c.vhost, acc);
+      }
+      if (c.channelInfos === undefined) continue;
+      for (const ch of c.channelInfos()) sample(this.perChannel, ch.stats, channelCounters(ch.stats), CHANNEL_KEYS, dt);
+    }
+    this.vhostOctetRates = vOct;
+    const node = this.nodeTotals();
+    const nodeRates = zeroOf(NODE_KEYS);
+    for (const k of NODE_KEYS) nodeRates[k] = round(Math.max(0, node[k] - this.lastNode[k]) / dt);
+    this.nodeRates = nodeRates;
     this.lastNode = node;
     const rates = zero();
-    for (const k of KEYS) {
-      this.totals[k] += delta[k];
-      rates[k] = round(delta[k] / dt);
-    }
+    // a deleted vhost takes its figures with it: never a negative rate for that
+    for (const k of KEYS) rates[k] = round(Math.max(0, totals[k] - this.totals[k]) / dt);
+    this.totals = totals;
+    // the node's publish rate is what channels published (one per message), not the queues' copies
+    rates.publish = nodeRates.publish;
     this.rates = rates;
     const prev = this.history[this.history.length - 1];
     if (prev) {
@@ -150,30 +313,70 @@ export class RateSampler {
     if (this.history.length > this.historySize) this.history.shift();
   }
 
-  /** Node-wide confirm / return_unroutable totals, current. */
+  /**
+   * Node-wide publish (what channels published, as RabbitMQ's overview counts it: the vhosts' sums),
+   * confirm, return_unroutable and drop_unroutable totals, and the message store's disk_reads and
+   * disk_writes (messages written to and read back from the log), current.
+   */
   nodeTotals(): NodeCounters {
-    return { confirm: this.broker.stats.confirm, return_unroutable: this.broker.stats.returnUnroutable };
+    const s = this.broker.stats;
+    let publish = 0;
+    for (const v of this.broker.vhosts.values()) publish += v.stats.publish;
+    const store = this.broker.store;
+    return {
+      publish,
+      confirm: s.confirm,
+      return_unroutable: s.returnUnroutable,
+      drop_unroutable: s.dropUnroutable,
+      disk_reads: store?.diskReads ?? 0,
+      disk_writes: store?.diskWrites ?? 0,
+    };
   }
 
   queue(q: Queue): QueueRates | undefined {
     return this.perQueue.get(q);
   }
 
-  /** Totals including what queues counted since the last tick. */
+  channelRates(s: ChannelStats): ChannelCounters {
+    return this.perChannel.get(s)?.rates ?? zeroOf(CHANNEL_KEYS);
+  }
+
+  exchangeRates(x: Exchange): ExchangeCounters {
+    return this.perExchange.get(x)?.rates ?? zeroOf(EXCHANGE_KEYS);
+  }
+
+  vhostRates(v: VHost): PublishCounters {
+    return this.perVhost.get(v)?.rates ?? zeroOf(PUBLISH_KEYS);
+  }
+
+  vhostDepthRate(v: VHost): { messages: number; ready: number; unacked: number } {
+    return this.vhostDepthRates.get(v) ?? { messages: 0, ready: 0, unacked: 0 };
+  }
+
+  /** The sum of the octet rates of a vhost's connections at the last tick. */
+  vhostOctetRate(vhost: string): OctetCounters {
+    return this.vhostOctetRates.get(vhost) ?? zeroOf(OCTET_KEYS);
+  }
+
+  connectionRates(c: ClientConnection): OctetCounters {
+    return (c.stats && this.perConnection.get(c.stats)?.rates) ?? zeroOf(OCTET_KEYS);
+  }
+
+  /** A vhost's queue counters (deleted queues included), current, and their rates at the last tick. */
+  vhostQueueStats(v: VHost): Tracked<Counters> {
+    return { last: vhostQueueCounters(v), rates: this.perVhostQueues.get(v)?.rates ?? zero() };
+  }
+
+  /** The node's queue counters (every vhost's, deleted queues included), current. */
   currentTotals(): Counters {
-    const t = { ...this.totals };
+    const t = zero();
     for (const v of this.broker.vhosts.values()) {
-      for (const q of v.queues.values()) {
-        const r = this.perQueue.get(q);
-        const c = counters(q);
-        for (const k of KEYS) t[k] += c[k] - (r ? r.last[k] : 0);
-      }
+      const c = vhostQueueCounters(v);
+      for (const k of KEYS) t[k] += c[k];
     }
     return t;
   }
 }
-
-export const KEYS: (keyof Counters)[] = ['publish', 'deliver_get', 'ack', 'redeliver'];
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;

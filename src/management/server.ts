@@ -18,6 +18,7 @@ import { registerOverview } from './api/overview.js';
 import { registerObjects } from './api/objects.js';
 import { registerConnections } from './api/connections.js';
 import { registerAccess } from './api/access.js';
+import { registerUserLimits } from './api/user-limits.js';
 import { registerPolicies } from './api/policies.js';
 import { registerDefinitions } from './api/definitions.js';
 import { registerBrowse } from './api/browse.js';
@@ -36,6 +37,7 @@ export function buildRouter(): Router {
   registerOverview(r);
   registerObjects(r);
   registerConnections(r);
+  registerUserLimits(r);
   registerAccess(r);
   registerPolicies(r);
   registerDefinitions(r);

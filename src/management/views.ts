@@ -10,34 +10,61 @@ import type { Consumer } from '../core/queue/consumer.js';
 import type { Policy } from '../core/policy.js';
 import type { VHost } from '../core/vhost.js';
 import type { User } from '../core/auth/users.js';
-import type { Counters, NodeCounters, RateSampler } from './rates.js';
+import {
+  DELIVERY_KEYS,
+  EXCHANGE_KEYS,
+  KEYS,
+  PUBLISH_KEYS,
+  NODE_KEYS,
+  channelCounters,
+  exchangeCounters,
+  queueCounters,
+  vhostCounters,
+  type OctetCounters,
+  type Counters,
+  type NodeCounters,
+  type PublishCounters,
+  type RateSampler,
+} from './rates.js';
+import type { UserLimits } from '../core/resource-limits.js';
 
 export type Json = Record<string, unknown>;
 
 const rate = (r: number): { rate: number } => ({ rate: r });
 
-/** The node-wide part of message_stats (overview): confirms sent to publishers, unroutable returns. */
-export function nodeMessageStats(totals: NodeCounters, rates: NodeCounters): Json {
-  return {
-    confirm: totals.confirm,
-    confirm_details: rate(rates.confirm),
-    return_unroutable: totals.return_unroutable,
-    return_unroutable_details: rate(rates.return_unroutable),
-  };
+/** `key` and `key_details: {rate}` for each key, as RabbitMQ renders every counter it samples. */
+function withDetails<K extends string>(
+  keys: readonly K[],
+  totals: Record<K, number>,
+  rates: Record<K, number>,
+  into: Json = {},
+): Json {
+  for (const k of keys) {
+    into[k] = totals[k];
+    into[`${k}_details`] = rate(rates[k]);
+  }
+  return into;
 }
 
-export function messageStats(totals: Counters, rates: Counters): Json {
-  return {
-    publish: totals.publish,
-    publish_details: rate(rates.publish),
-    deliver_get: totals.deliver_get,
-    deliver_get_details: rate(rates.deliver_get),
-    ack: totals.ack,
-    ack_details: rate(rates.ack),
-    redeliver: totals.redeliver,
-    redeliver_details: rate(rates.redeliver),
-  };
+/** The channel-side part of message_stats (vhosts): publish, confirm, returns, drops. */
+export function publishMessageStats(totals: PublishCounters, rates: PublishCounters): Json {
+  return withDetails(PUBLISH_KEYS, totals, rates);
 }
+
+/** The overview's node-wide part: the publish side and the message store's disk_reads / disk_writes. */
+export function nodeMessageStats(totals: NodeCounters, rates: NodeCounters): Json {
+  return withDetails(NODE_KEYS, totals, rates);
+}
+
+/** The delivery side of message_stats (deliver, deliver_no_ack, get, get_no_ack, get_empty, …). */
+export function messageStats(totals: Counters, rates: Counters): Json {
+  return withDetails(KEYS, totals, rates);
+}
+
+const anyNonZero = (o: Record<string, number>): boolean => {
+  for (const k in o) if (o[k] !== 0) return true;
+  return false;
+};
 
 export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler): Json {
   const ready = q.messageCount;
@@ -72,16 +99,22 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     type: q.type,
     vhost: q.vhost,
   };
-  const s = q.stats;
-  j['message_stats'] = messageStats(
-    { publish: s.published, deliver_get: s.delivered, ack: s.acked, redeliver: s.redelivered },
-    r ? r.rates : { publish: 0, deliver_get: 0, ack: 0, redeliver: 0 },
-  );
+  // RabbitMQ shows no message_stats on a queue nothing has happened to yet
+  const c = queueCounters(q);
+  if (anyNonZero(c)) j['message_stats'] = messageStats(c, r ? r.rates : zeroCounters());
   return j;
 }
 
-export function exchangeJson(x: Exchange): Json {
-  return {
+const zeroCounters = (): Counters => {
+  const o = {} as Counters;
+  for (const k of KEYS) o[k] = 0;
+  return o;
+};
+
+export function exchangeJson(x: Exchange, rates: RateSampler): Json {
+  const c = exchangeCounters(x);
+  // publish_in: published into it; publish_out: the copies it routed (none on an exchange never used)
+  const j: Json = {
     arguments: x.args,
     auto_delete: x.autoDelete,
     durable: x.durable,
@@ -91,6 +124,8 @@ export function exchangeJson(x: Exchange): Json {
     user_who_performed_action: 'rmq-internal',
     vhost: x.vhost,
   };
+  if (anyNonZero(c)) j['message_stats'] = withDetails(EXCHANGE_KEYS, c, rates.exchangeRates(x));
+  return j;
 }
 
 /** rabbit_mgmt_format:args_hash/1 — the "properties_key" that names a binding in URLs ("~" for none). */
@@ -143,8 +178,9 @@ function fmtHost(a: string): string {
 }
 
 /** `alarmed`: a resource alarm is in effect (a connection that has not published since is 'blocking'). */
-export function connectionJson(c: ClientConnection, node: string, alarmed = false): Json {
+export function connectionJson(c: ClientConnection, node: string, rates: RateSampler, alarmed = false): Json {
   const cp = c.clientProperties ?? {};
+  const oct = rates.connectionRates(c);
   const j: Json = {
     auth_mechanism: (c as { authMechanism?: string }).authMechanism ?? 'PLAIN',
     channel_max: c.channelMax ?? 0,
@@ -164,10 +200,10 @@ export function connectionJson(c: ClientConnection, node: string, alarmed = fals
     protocol: c.protocol,
     recv_cnt: c.stats?.recvCnt ?? 0,
     recv_oct: c.stats?.recvOct ?? 0,
-    recv_oct_details: rate(0),
+    recv_oct_details: rate(oct.recv_oct),
     send_cnt: c.stats?.sendCnt ?? 0,
     send_oct: c.stats?.sendOct ?? 0,
-    send_oct_details: rate(0),
+    send_oct_details: rate(oct.send_oct),
     send_pend: 0,
     ssl: c.tls ?? false,
     ssl_cipher: null,
@@ -186,9 +222,9 @@ export function connectionJson(c: ClientConnection, node: string, alarmed = fals
   return j;
 }
 
-export function channelJson(c: ClientConnection, ch: ChannelInfo, node: string): Json {
+export function channelJson(c: ClientConnection, ch: ChannelInfo, node: string, rates: RateSampler): Json {
   const name = connectionName(c);
-  return {
+  const j: Json = {
     acks_uncommitted: 0,
     confirm: ch.confirm,
     connection_details: { name, peer_host: fmtHost(c.remoteAddress ?? ''), peer_port: c.remotePort ?? 0 },
@@ -208,6 +244,17 @@ export function channelJson(c: ClientConnection, ch: ChannelInfo, node: string):
     user_who_performed_action: c.user,
     vhost: c.vhost,
   };
+  // As RabbitMQ: the publish side (publish, confirm, return/drop_unroutable) only on a channel that has
+  // published, the delivery side only on one that consumed or fetched; no message_stats on an idle one.
+  const t = channelCounters(ch.stats);
+  const r = rates.channelRates(ch.stats);
+  const ms: Json = {};
+  if (t.publish !== 0) withDetails(PUBLISH_KEYS, t, r, ms);
+  if (t.deliver_get + t.get_empty + t.ack + t.redeliver !== 0) {
+    withDetails(DELIVERY_KEYS, t, r, ms);
+  }
+  if (Object.keys(ms).length !== 0) j['message_stats'] = ms;
+  return j;
 }
 
 export function consumerJson(broker: Broker, q: Queue, c: Consumer, node: string): Json {
@@ -235,13 +282,23 @@ export function consumerJson(broker: Broker, q: Queue, c: Consumer, node: string
   };
 }
 
+/** A user's limits with the keys sorted, as RabbitMQ (an Erlang map) renders them. */
+export function sortedLimits(l: UserLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(l).sort()) {
+    const v = l[k as keyof UserLimits];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 export function userJson(u: User): Json {
   return {
     name: u.name,
     password_hash: u.passwordHash,
     hashing_algorithm: u.hashingAlgorithm,
     tags: u.tags,
-    limits: {},
+    limits: sortedLimits(u.limits),
   };
 }
 
@@ -249,41 +306,38 @@ export function vhostJson(broker: Broker, v: VHost, rates: RateSampler): Json {
   const s = broker.vhostSettings.get(v.name);
   let ready = 0;
   let unacked = 0;
-  const totals = { publish: 0, deliver_get: 0, ack: 0, redeliver: 0 };
-  const rs = { publish: 0, deliver_get: 0, ack: 0, redeliver: 0 };
   for (const q of v.queues.values()) {
     ready += q.messageCount;
     unacked += q.unackedCount;
-    const st = q.stats;
-    totals.publish += st.published;
-    totals.deliver_get += st.delivered;
-    totals.ack += st.acked;
-    totals.redeliver += st.redelivered;
-    const r = rates.queue(q);
-    if (r) for (const k of Object.keys(rs) as (keyof Counters)[]) rs[k] += r.rates[k];
   }
-  let recv = 0;
-  let send = 0;
+  // the delivery side from the vhost's queues (deleted ones included), the publish side from its own counters
+  const qs = rates.vhostQueueStats(v);
+  const oct: OctetCounters = { recv_oct: 0, send_oct: 0 };
   for (const c of broker.connections.values()) {
     if (c.vhost !== v.name || !c.stats) continue;
-    recv += c.stats.recvOct;
-    send += c.stats.sendOct;
+    oct.recv_oct += c.stats.recvOct;
+    oct.send_oct += c.stats.sendOct;
   }
+  const octRates = rates.vhostOctetRate(v.name);
+  const depth = rates.vhostDepthRate(v);
   return {
     cluster_state: { [broker.nodeName]: 'running' },
-    recv_oct: recv,
-    recv_oct_details: rate(0),
-    send_oct: send,
-    send_oct_details: rate(0),
+    recv_oct: oct.recv_oct,
+    recv_oct_details: rate(octRates.recv_oct),
+    send_oct: oct.send_oct,
+    send_oct_details: rate(octRates.send_oct),
     default_queue_type: s?.defaultQueueType ?? 'classic',
     description: s?.description ?? '',
-    message_stats: messageStats(totals, rs),
+    message_stats: {
+      ...publishMessageStats(vhostCounters(v), rates.vhostRates(v)),
+      ...withDetails(DELIVERY_KEYS, qs.last, qs.rates),
+    },
     messages: ready + unacked,
-    messages_details: rate(0),
+    messages_details: rate(depth.messages),
     messages_ready: ready,
-    messages_ready_details: rate(0),
+    messages_ready_details: rate(depth.ready),
     messages_unacknowledged: unacked,
-    messages_unacknowledged_details: rate(0),
+    messages_unacknowledged_details: rate(depth.unacked),
     metadata: { description: s?.description ?? '', tags: s?.tags ?? [] },
     name: v.name,
     tags: s?.tags ?? [],

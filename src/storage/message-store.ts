@@ -62,6 +62,8 @@ export interface RecoveryStats {
 
 export class FileMessageStore implements MessageStore, LogEvents {
   appended = 0;
+  diskWrites = 0;
+  diskReads = 0;
   private readonly waiters = new Set<SyncWaiter>();
   private readonly segs = new Map<number, SegState>();
   private readonly ids: QueueIds;
@@ -178,6 +180,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
     e.seg = seg;
     e.off = off;
     this.index.add(REC_PUBLISH, b.id, e.seq, off, e.len, persistent ? 1 : 0, 0);
+    this.diskWrites++;
     this.seg(seg).live++;
     if (persistent) log.bufTicket = ++this.appended;
     log.schedule();
@@ -271,6 +274,7 @@ export class FileMessageStore implements MessageStore, LogEvents {
           continue;
         }
         const f = decodePublish(buf, at, this.fields);
+        this.diskReads++;
         // every front end registers its format (core/formats.ts); the map from server.ts is the fallback
         const fmt = formatByName(f.format) ?? this.formats.get(f.format) ?? this.formats.values().next().value!;
         const msg = new Message(

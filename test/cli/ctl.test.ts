@@ -124,6 +124,29 @@ test('vhost limits; lists of a missing vhost print nothing, as rabbitmqctl', asy
   });
 });
 
+test('user limits: set_user_limits, clear_user_limits, list_user_limits as rabbitmqctl 3.10', async () => {
+  await api.req('PUT', '/api/users/ctl-limited', { password: 'pw', tags: '' });
+  assert.deepEqual(await ctl('set_user_limits', 'ctl-limited', '{"max-connections": 10, "max-channels": 3}'), {
+    code: 0,
+    out: 'Setting user limits to "{"max-connections": 10, "max-channels": 3}" for user "ctl-limited" ...\n',
+    err: '',
+  });
+  assert.deepEqual(api.b.broker.users.users.get('ctl-limited')!.limits, { 'max-connections': 10, 'max-channels': 3 });
+  assert.equal(
+    (await ctl('list_user_limits', '--user', 'ctl-limited')).out,
+    'Listing limits for user "ctl-limited" ...\n{"max-channels":3,"max-connections":10}\n',
+  );
+  assert.equal((await ctl('-q', 'list_user_limits')).out, '{}\n'); // guest, rabbitmqctl's default
+  assert.equal((await ctl('clear_user_limits', 'ctl-limited', 'max-channels')).code, 0);
+  assert.equal((await ctl('-q', 'list_user_limits', '--user', 'ctl-limited')).out, '{"max-connections":10}\n');
+  assert.equal((await ctl('clear_user_limits', 'ctl-limited', 'all')).code, 0);
+  assert.equal((await ctl('-q', 'list_user_limits', '--user', 'ctl-limited')).out, '{}\n');
+  const missing = await ctl('set_user_limits', 'nouser-zz', '{"max-connections": 1}');
+  assert.equal(missing.code, 69);
+  assert.match(missing.err, /no_such_user, "nouser-zz"/);
+  assert.equal((await ctl('set_user_limits', 'ctl-limited', '{bad')).code, 69);
+});
+
 test('browse_queue and redrive_queue (Warren only)', async () => {
   await api.req('PUT', '/api/queues/%2F/ctl.dlq', {});
   await api.req('PUT', '/api/queues/%2F/ctl.to', {});

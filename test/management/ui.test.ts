@@ -90,6 +90,9 @@ test(
     await page.click('#publish button[type=submit]');
     await page.waitForSelector('#flash:has-text("Message published.")');
     await page.waitForSelector('table.queue-detail td:has-text("1")');
+    // RabbitMQ's "Message rates" split, from message_stats
+    await page.waitForSelector('table.queue-rates td:has-text("Deliver (auto ack)")');
+    await page.waitForSelector('table.queue-rates td:has-text("Get (empty)")');
     await page.click('#browse button[type=submit]');
     await page.waitForSelector('table.browsed td:has-text("hello from the UI")');
     await page.click('#get button[type=submit]');

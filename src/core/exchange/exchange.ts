@@ -19,6 +19,12 @@ export abstract class Exchange {
   argTypes: Record<string, string> = {};
   /** x-message-deduplication on this exchange, else null. */
   readonly dedup: DedupCache | null;
+  /**
+   * Management's exchange message_stats (rabbit_mgmt_format): publish_in counts messages published into
+   * this exchange, publish_out the copies it routed to queues. Bumped in place by the front ends' publish
+   * path, sampled by the management timer.
+   */
+  readonly stats = { publishIn: 0, publishOut: 0 };
   /** VHost.route's mark: the routing generation that last reached this exchange (loops, duplicates). */
   routeMark = 0;
 

@@ -19,6 +19,9 @@ export interface MessageStore {
   readonly synced: number;
   /** Call `w.synced()` after each fsync until it returns false. */
   addSyncWaiter(w: SyncWaiter): void;
+  /** Messages written to the log and read back from it (management's overview disk_writes / disk_reads). */
+  readonly diskWrites: number;
+  readonly diskReads: number;
 }
 
 export interface QueueBacking {

@@ -45,6 +45,33 @@ export interface QueueCallbacks {
 /** Requeues waiting out their x-requeue-delay, all queues on one timer. */
 const delayedRequeues = new TimerHeap<QueuedMessage>((e) => e.delayedIn?.requeueNow(e));
 
+/** A queue's delivery counters (see Queue.stats). */
+export interface QueueStats {
+  published: number;
+  deliver: number;
+  deliverNoAck: number;
+  get: number;
+  getNoAck: number;
+  getEmpty: number;
+  acked: number;
+  redelivered: number;
+}
+
+export function newQueueStats(): QueueStats {
+  return { published: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, getEmpty: 0, acked: 0, redelivered: 0 };
+}
+
+/** Add `from` into `into` (a deleted queue's counters kept by its vhost). */
+export function addQueueStats(into: QueueStats, from: QueueStats): void {
+  into.published += from.published;
+  into.deliver += from.deliver;
+  into.deliverNoAck += from.deliverNoAck;
+  into.get += from.get;
+  into.getNoAck += from.getNoAck;
+  into.getEmpty += from.getEmpty;
+  into.acked += from.acked;
+  into.redelivered += from.redelivered;
+}
 export class Queue {
   readonly kind = 'queue' as const;
   ready: ReadyList;
@@ -59,7 +86,13 @@ export class Queue {
   deleted = false;
   readonly createdAt = roughNow();
   /** Counters for management and metrics: plain numbers bumped in place. */
-  stats = { published: 0, delivered: 0, acked: 0, redelivered: 0 };
+  /**
+   * What management's message_stats and Prometheus report for this queue, split as RabbitMQ splits them
+   * (rabbit_mgmt_format / rabbit_core_metrics): consumer deliveries with and without ack, basic.get with and
+   * without ack, basic.get on an empty queue, acks, and deliveries of redelivered messages. Plain integers
+   * bumped in place (no allocation per message); the management timer samples them into rates.
+   */
+  readonly stats: QueueStats = newQueueStats();
   /** VHost.route's mark: the routing generation that last reached this queue (each queue gets one copy). */
   routeMark = 0;
 
@@ -279,9 +312,18 @@ export class Queue {
     this.used();
     if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
     const e = this.ready.shift();
-    if (e === undefined) return null;
-    this.stats.delivered++;
-    if (!noAck) this.unackedCount++;
+    const s = this.stats;
+    if (e === undefined) {
+      s.getEmpty++;
+      return null;
+    }
+    if (noAck) s.getNoAck++;
+    else {
+      s.get++;
+      this.unackedCount++;
+    }
+    // RabbitMQ's redeliver: deliveries of a message already delivered once (the redelivered flag)
+    if (e.redelivered) s.redelivered++;
     if (this.backing !== null) this.backingDelivered(e, noAck);
     if (noAck && this.dedup !== null) this.dedup.forget(e.msg);
     return e;
@@ -352,7 +394,6 @@ export class Queue {
       this.ready.insertBySeq(e);
       back++;
     }
-    this.stats.redelivered += back;
     if (back === 0) return;
     if (this.ready.headExpiry() !== 0) this.expireHead(now);
     this.dispatch();
@@ -364,7 +405,6 @@ export class Queue {
     this.delayedCount--;
     if (this.deleted) return;
     this.ready.insertBySeq(e);
-    this.stats.redelivered++;
     if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
     this.dispatch();
   }
@@ -428,6 +468,7 @@ export class Queue {
     try {
       let budget = DISPATCH_BUDGET;
       const now = roughNow();
+      const stats = this.stats;
       do {
         this.dispatchAgain = false;
         while (this.ready.length !== 0 && this.consumers.length !== 0) {
@@ -459,11 +500,15 @@ export class Queue {
           }
           if (at === 0) this.ready.shift();
           else this.ready.removeAt(at);
-          this.stats.delivered++;
           if (this.backing !== null) this.backingDelivered(entry, c.noAck);
           if (c.noAck && this.dedup !== null) this.dedup.forget(entry.msg);
           entry.deliveryCount++;
-          if (!c.noAck) this.unackedCount++;
+          if (c.noAck) stats.deliverNoAck++;
+          else {
+            stats.deliver++;
+            this.unackedCount++;
+          }
+          if (entry.redelivered) stats.redelivered++;
           c.deliver(entry, this);
         }
       } while (this.dispatchAgain);

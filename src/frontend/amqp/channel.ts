@@ -1,6 +1,7 @@
 // One AMQP channel: dispatches its methods, handles the exchange/queue/binding class methods against the
 // vhost, and delegates publishing (publish.ts) and consuming/acking (deliveries.ts). Called only from the
 // connection's data handler; errors thrown here close this channel (or, for hard errors, the connection).
+import { newChannelStats, type ChannelStats } from '../../core/broker.js';
 import {
   MethodId,
   type AmqpMethod,
@@ -32,6 +33,8 @@ export class AmqpChannel {
   /** channel.flow from the client: false pauses deliveries to this channel (amqp0-9-1.xml channel.flow). */
   flowActive = true;
   readonly publisher: ChannelPublisher;
+  /** message_stats for GET /api/channels (publish, deliver, get, ack, …), bumped in place. */
+  readonly stats: ChannelStats = newChannelStats();
   readonly deliveries: ChannelDeliveries;
   /** Permission checks of this channel's user in its vhost (RabbitMQ checks per channel, with a cache). */
   readonly access: AccessCache;

@@ -159,7 +159,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
         globalPrefetchCount: d.globalPrefetchCount,
         confirm: ch.publisher.confirmMode,
         transactional: ch.publisher.txMode,
-        published: 0,
+        stats: ch.stats,
       });
     }
     return out;
@@ -175,6 +175,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   private onData(chunk: Buffer): void {
     this.lastRead = roughNow();
     this.stats.recvOct += chunk.length;
+    this.stats.recvCnt++;
     if (this.state === 'closed') return;
     try {
       if (this.state === 'header') {
@@ -709,6 +710,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       return;
     }
     this.lastWrite = roughNow();
+    this.stats.sendCnt++;
     let ok: boolean;
     if (Buffer.isBuffer(b)) {
       this.stats.sendOct += b.length;

@@ -166,10 +166,15 @@ export class ChannelDeliveries implements ReplyReceiver {
     ch.access.check('queue', name, 'read');
     const q = ch.vhost.getQueueFor(name, ch.conn);
     const e = q.get(noAck);
+    const st = ch.stats;
     if (e === null) {
+      st.getEmpty++;
       writeBasicGetEmpty(ch.conn.out, ch.id);
       return;
     }
+    if (noAck) st.getNoAck++;
+    else st.get++;
+    if (e.redelivered) st.redeliver++;
     e.deliveryCount++;
     const tag = ++this.nextTag;
     const msg = e.msg;
@@ -185,13 +190,19 @@ export class ChannelDeliveries implements ReplyReceiver {
   deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void {
     const tag = ++this.nextTag;
     const msg = entry.msg;
+    const st = this.ch.stats;
+    if (entry.redelivered) st.redeliver++;
     this.writeDeliver(c.tag, tag, entry.redelivered, msg, amqpProps(queue, entry));
-    if (!c.noAck) {
+    if (c.noAck) {
+      st.deliverNoAck++;
+      this.gone(entry);
+    } else {
+      st.deliver++;
       const size = msg.bodySize;
       this.track(new Delivery(tag, entry, queue, c, size, roughNow()));
       c.unackedCount++;
       c.unackedBytes += size;
-    } else this.gone(entry);
+    }
   }
 
   private writeDeliver(
@@ -244,6 +255,7 @@ export class ChannelDeliveries implements ReplyReceiver {
       if (kind === 'ack') {
         d.queue.ack(d.entry);
         this.gone(d.entry);
+        this.ch.stats.ack++;
       } else if (kind === 'discard') d.queue.discard(d.entry);
       else d.queue.requeue([d.entry], true);
     } else {
@@ -255,6 +267,7 @@ export class ChannelDeliveries implements ReplyReceiver {
       for (const d of taken) this.release(d);
       if (kind === 'requeue') requeueAll(taken, true);
       else if (kind === 'ack') {
+        this.ch.stats.ack += taken.length;
         for (const d of taken) {
           d.queue.ack(d.entry);
           this.gone(d.entry);
@@ -297,6 +310,12 @@ export class ChannelDeliveries implements ReplyReceiver {
         const c = d.consumer;
         if (c !== null && this.consumers.get(c.tag) === c) {
           d.entry.redelivered = true;
+          // a redelivery that never goes back through the queue: count it on both, as the queue would
+          const st = this.ch.stats;
+          st.deliver++;
+          st.redeliver++;
+          d.queue.stats.deliver++;
+          d.queue.stats.redelivered++;
           const tag = ++this.nextTag;
           this.writeDeliver(c.tag, tag, true, d.entry.msg);
           this.track(new Delivery(tag, d.entry, d.queue, c, d.size, roughNow()));

@@ -242,7 +242,10 @@ export class ChannelPublisher implements SyncWaiter {
     msg.cc = cc;
     msg.bcc = bcc;
     msg.pooledBody = pooled;
-    if (this.confirmMode) this.publishSeq++;
+    if (this.confirmMode) {
+      this.publishSeq++;
+      this.ch.conn.server.broker.stats.receivedConfirm++;
+    }
     if (this.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
       this.ch.vhost.getExchange(m.exchange);
@@ -314,7 +317,10 @@ export class ChannelPublisher implements SyncWaiter {
   private route(msg: Message, mandatory: boolean, immediate: boolean): void {
     const v = this.ch.vhost;
     const rk = msg.routingKey;
+    const st = this.ch.stats;
     if (msg.exchange === '' && rk.startsWith(REPLY_TO_PREFIX)) {
+      st.publish++;
+      v.stats.publish++;
       if (!this.ch.conn.server.replyTo.deliver(rk, msg) && mandatory) this.sendReturn(312, 'NO_ROUTE', msg);
       return;
     }
@@ -323,11 +329,23 @@ export class ChannelPublisher implements SyncWaiter {
     if (x.internal) {
       throw channelError(403, `cannot publish to internal exchange '${msg.exchange}' in vhost '${v.name}'`);
     }
+    // message_stats: publish on the channel and vhost, publish_in/publish_out on the exchange
+    st.publish++;
+    v.stats.publish++;
+    x.stats.publishIn++;
     const queues = v.route(x, msg);
     const n = queues.length;
+    x.stats.publishOut += n;
     if (n === 0) {
       // a duplicate dropped by x-message-deduplication is accepted, not returned
-      if (mandatory && !v.duplicate) this.sendReturn(312, 'NO_ROUTE', msg);
+      if (v.duplicate) return;
+      if (mandatory) this.sendReturn(312, 'NO_ROUTE', msg);
+      else {
+        // rabbit_channel: unroutable and not mandatory is drop_unroutable
+        st.dropUnroutable++;
+        v.stats.dropUnroutable++;
+        this.ch.conn.server.broker.stats.dropUnroutable++;
+      }
       return;
     }
     if (immediate) {
@@ -359,7 +377,11 @@ export class ChannelPublisher implements SyncWaiter {
   }
 
   private sendReturn(code: number, text: string, msg: Message): void {
-    if (code === 312) this.ch.conn.server.broker.stats.returnUnroutable++;
+    if (code === 312) {
+      this.ch.conn.server.broker.stats.returnUnroutable++;
+      this.ch.vhost.stats.returnUnroutable++;
+      this.ch.stats.returnUnroutable++;
+    }
     const out = this.ch.conn.out;
     writeBasicReturn(out, this.ch.id, code, text, msg.exchange, msg.routingKey);
     writeContentHeader(out, this.ch.id, 60, msg.bodySize, msg.propsIn(amqpFormat));
@@ -412,7 +434,7 @@ export class ChannelPublisher implements SyncWaiter {
         const n = this.nacks[k]!;
         if (n - 1 > this.confirmSentUpTo) {
           writeBasicAck(out, this.ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
-          this.ch.conn.server.broker.stats.confirm += n - 1 - this.confirmSentUpTo;
+          this.countConfirms(n - 1 - this.confirmSentUpTo);
         }
         writeBasicNack(out, this.ch.id, n, false, false);
         this.confirmSentUpTo = n;
@@ -421,8 +443,15 @@ export class ChannelPublisher implements SyncWaiter {
       if (upTo === this.confirmSentUpTo) return;
     }
     writeBasicAck(out, this.ch.id, upTo, upTo - this.confirmSentUpTo > 1);
-    this.ch.conn.server.broker.stats.confirm += upTo - this.confirmSentUpTo;
+    this.countConfirms(upTo - this.confirmSentUpTo);
     this.confirmSentUpTo = upTo;
+  }
+
+  /** message_stats.confirm on the node, the vhost and this channel (once per basic.ack sent, not per message). */
+  private countConfirms(n: number): void {
+    this.ch.conn.server.broker.stats.confirm += n;
+    this.ch.vhost.stats.confirm += n;
+    this.ch.stats.confirm += n;
   }
 
   // ---- transactions ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
-import type { ClientConnection } from '../../core/broker.js';
+import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { argsKey } from '../../core/binding.js';
 import { BrokerError } from '../../core/errors.js';
@@ -118,6 +118,13 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   readonly id: number;
   /** For management listings (ClientConnection). */
   readonly connectedAt = Date.now();
+  /** Socket octets and reads/writes (management's recv_oct/send_oct and their sampled rates). */
+  readonly stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
+  /**
+   * RabbitMQ 3.10 shows an MQTT connection with one channel (the plugin's AMQP channel) carrying its
+   * message_stats: publish, deliver(_no_ack), ack. Counted here, listed by channelInfos().
+   */
+  readonly channelStats = newChannelStats();
   readonly remotePort: number | undefined;
   readonly localPort: number | undefined;
   readonly localAddress: string | undefined;
@@ -186,6 +193,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     });
     socket.on('data', (chunk: Buffer) => {
       this.lastSeen = roughNow();
+      this.stats.recvOct += chunk.length;
+      this.stats.recvCnt++;
       try {
         this.parser.parse(chunk);
       } catch (e) {
@@ -196,6 +205,24 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     socket.on('drain', () => this.resumeConsumers());
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
+  }
+
+  /** The one channel RabbitMQ lists for an MQTT connection (GET /api/channels). */
+  channelInfos(): ChannelInfo[] {
+    let consumers = 0;
+    for (const c of this.consumers) if (c !== null) consumers++;
+    return [
+      {
+        number: 1,
+        consumerCount: consumers,
+        messagesUnacknowledged: this.inFlight.size,
+        prefetchCount: 0,
+        globalPrefetchCount: 0,
+        confirm: false,
+        transactional: false,
+        stats: this.channelStats,
+      },
+    ];
   }
 
   // ---- output ----------------------------------------------------------------------------------
@@ -218,6 +245,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (this.out.length === 0 || this.socket.destroyed) return;
     const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
     this.out = [];
+    this.stats.sendOct += b.length;
+    this.stats.sendCnt++;
     this.socket.write(b);
   }
 
@@ -521,9 +550,19 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       now,
       this.id,
     );
+    const st = this.channelStats;
+    st.publish++;
+    v.stats.publish++;
+    x.stats.publishIn++;
     const queues = v.route(x, msg);
     if (this.subs.noLocal > 0) this.dropLocal(queues, routingKey);
     const n = queues.length;
+    x.stats.publishOut += n;
+    if (n === 0 && !v.duplicate) {
+      st.dropUnroutable++;
+      v.stats.dropUnroutable++;
+      this.server.broker.stats.dropUnroutable++;
+    }
     for (let i = 0; i < n; i++) {
       const q = queues[i]!;
       q.enqueue(msg);
@@ -757,6 +796,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
 
   private writeDelivery(c: MqttConsumer, entry: QueuedMessage, queue: Queue): void {
     const msg = entry.msg;
+    const st = this.channelStats;
+    if (c.noAck) st.deliverNoAck++;
+    else st.deliver++;
+    if (entry.redelivered) st.redeliver++;
     const props = msg.propsIn(mqttFormat);
     // MQTT 5 message expiry (and AMQP expiration): an expired message is dropped, not delivered
     let remaining = -1;
@@ -876,7 +919,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     // which is not sent again; RabbitMQ settles it as `discard` (dead-lettered if the queue has a DLX)
     if (f.queue !== null && f.entry !== null) {
       if (reasonCode >= 0x80) f.queue.discard(f.entry);
-      else f.queue.ack(f.entry);
+      else {
+        f.queue.ack(f.entry);
+        this.channelStats.ack++;
+      }
     }
     const c = f.consumer;
     if (c !== null) {

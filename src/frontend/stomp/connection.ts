@@ -5,7 +5,7 @@
 // inequivalent declare) close the connection as RabbitMQ's channel closure does; header mistakes do not.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { ClientConnection } from '../../core/broker.js';
+import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
@@ -50,6 +50,13 @@ export class StompConnection implements ClientConnection, FlowControlled {
   readonly id: number;
   /** For management listings (ClientConnection). */
   readonly connectedAt = Date.now();
+  /** Socket octets and reads/writes (management's recv_oct/send_oct and their sampled rates). */
+  readonly stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
+  /**
+   * RabbitMQ 3.10 shows a STOMP connection with one channel carrying its message_stats (publish, deliver,
+   * ack, …). Counted here, listed by channelInfos().
+   */
+  readonly channelStats = newChannelStats();
   readonly remotePort: number | undefined;
   readonly localPort: number | undefined;
   readonly localAddress: string | undefined;
@@ -102,6 +109,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
     });
     socket.on('data', (chunk: Buffer) => {
       this.lastRead = roughNow();
+      this.stats.recvOct += chunk.length;
+      this.stats.recvCnt++;
       try {
         this.parser.push(chunk);
       } catch (e) {
@@ -117,6 +126,22 @@ export class StompConnection implements ClientConnection, FlowControlled {
     socket.on('drain', () => this.resumeSubs());
     socket.on('error', () => {});
     socket.on('close', () => this.teardown());
+  }
+
+  /** The one channel RabbitMQ lists for a STOMP connection (GET /api/channels). */
+  channelInfos(): ChannelInfo[] {
+    return [
+      {
+        number: 1,
+        consumerCount: this.subs.size,
+        messagesUnacknowledged: this.unacked.size,
+        prefetchCount: 0,
+        globalPrefetchCount: 0,
+        confirm: false,
+        transactional: false,
+        stats: this.channelStats,
+      },
+    ];
   }
 
   // ---- output ----------------------------------------------------------------------------------
@@ -142,6 +167,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
     const b = Buffer.concat(this.out);
     this.out = [];
     this.lastWrite = roughNow();
+    this.stats.sendOct += b.length;
+    this.stats.sendCnt++;
     this.socket.write(b);
   }
 
@@ -324,6 +351,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
       const now = Date.now();
       if (sendEvery > 0 && now - this.lastWrite >= sendEvery - period && this.out.length === 0) {
         this.lastWrite = now;
+        this.stats.sendOct += EOL.length;
         this.socket.write(EOL);
       }
       // RabbitMQ (rabbit_heartbeat) closes a connection silent for about twice the agreed period
@@ -410,7 +438,17 @@ export class StompConnection implements ClientConnection, FlowControlled {
       roughNow(),
       this.id,
     );
+    const st = this.channelStats;
+    st.publish++;
+    v.stats.publish++;
+    x.stats.publishIn++;
     const queues = v.route(x, msg);
+    x.stats.publishOut += queues.length;
+    if (queues.length === 0 && !v.duplicate) {
+      st.dropUnroutable++;
+      v.stats.dropUnroutable++;
+      this.server.broker.stats.dropUnroutable++;
+    }
     for (let i = 0; i < queues.length; i++) {
       const q = queues[i]!;
       q.enqueue(msg);
@@ -601,6 +639,10 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private writeDelivery(sub: StompSubscription, entry: QueuedMessage, queue: Queue): void {
     const msg = entry.msg;
     const tag = ++this.nextTag;
+    const st = this.channelStats;
+    if (sub.noAck) st.deliverNoAck++;
+    else st.deliver++;
+    if (entry.redelivered) st.redeliver++;
     // rabbit_stomp: T_<subscription>@@<session>@@<n>, or Q_<destination>@@… for a 1.0 SUBSCRIBE without id
     const messageId = `${sub.explicitId ? 'T_' : 'Q_'}${sub.id}@@${this.session}@@${tag}`;
     const destination = sub.id.startsWith('/temp-queue/') ? sub.id : destinationOf(msg.exchange, msg.routingKey);
@@ -643,8 +685,10 @@ export class StompConnection implements ClientConnection, FlowControlled {
     for (const u of settled) {
       this.unacked.delete(u.tag);
       u.sub.unacked--;
-      if (ack) u.queue.ack(u.entry);
-      else if (requeue) back.push(u.entry);
+      if (ack) {
+        u.queue.ack(u.entry);
+        this.channelStats.ack++;
+      } else if (requeue) back.push(u.entry);
       else u.queue.discard(u.entry);
     }
     if (back.length !== 0) d.queue.requeue(back);

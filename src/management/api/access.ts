@@ -115,7 +115,6 @@ export function registerAccess(r: Router): void {
       allTopicPermissions(c, (n) => n === u.name),
     );
   });
-  r.on('GET', '/api/user-limits', (c) => sendJson(c, 200, []));
 
   // ---- vhosts
   r.on('GET', '/api/vhosts', (c) => {

@@ -30,14 +30,14 @@ export function registerConnections(r: Router): void {
       200,
       listResult(
         c,
-        visibleConnections(c, vhost).map((x) => connectionJson(x, node, c.m.broker.alarms.blocked)),
+        visibleConnections(c, vhost).map((x) => connectionJson(x, node, c.m.rates, c.m.broker.alarms.blocked)),
       ),
     );
   };
   r.on('GET', '/api/connections', listConns);
   r.on('GET', '/api/vhosts/:vhost/connections', listConns);
   r.on('GET', '/api/connections/:name', (c) =>
-    sendJson(c, 200, connectionJson(findConnection(c), c.m.broker.nodeName, c.m.broker.alarms.blocked)),
+    sendJson(c, 200, connectionJson(findConnection(c), c.m.broker.nodeName, c.m.rates, c.m.broker.alarms.blocked)),
   );
   r.on('DELETE', '/api/connections/:name', (c) => {
     const conn = findConnection(c);
@@ -51,7 +51,7 @@ export function registerConnections(r: Router): void {
     sendJson(
       c,
       200,
-      (conn.channelInfos?.() ?? []).map((ch) => channelJson(conn, ch, node)),
+      (conn.channelInfos?.() ?? []).map((ch) => channelJson(conn, ch, node, c.m.rates)),
     );
   });
   const listChannels = (c: Ctx) => {
@@ -59,7 +59,7 @@ export function registerConnections(r: Router): void {
     const node = c.m.broker.nodeName;
     const items: Json[] = [];
     for (const conn of visibleConnections(c, vhost)) {
-      for (const ch of conn.channelInfos?.() ?? []) items.push(channelJson(conn, ch, node));
+      for (const ch of conn.channelInfos?.() ?? []) items.push(channelJson(conn, ch, node, c.m.rates));
     }
     sendJson(c, 200, listResult(c, items));
   };
@@ -69,7 +69,7 @@ export function registerConnections(r: Router): void {
     const node = c.m.broker.nodeName;
     for (const conn of visibleConnections(c)) {
       for (const ch of conn.channelInfos?.() ?? []) {
-        const j = channelJson(conn, ch, node);
+        const j = channelJson(conn, ch, node, c.m.rates);
         if (j['name'] === c.params['name'])
           return sendJson(c, 200, { ...j, consumer_details: [], deliveries: [], publishes: [] });
       }

@@ -68,7 +68,7 @@ function listQueues(c: Ctx): void {
 function listExchanges(c: Ctx): void {
   const items: Json[] = [];
   for (const v of vhostsOf(c, c.params['vhost'])) {
-    for (const x of v.exchanges.values()) items.push(exchangeJson(x));
+    for (const x of v.exchanges.values()) items.push(exchangeJson(x, c.m.rates));
   }
   sendJson(c, 200, listResult(c, items));
 }
@@ -168,7 +168,7 @@ export function registerObjects(r: Router): void {
   r.on('GET', '/api/exchanges/:vhost', listExchanges);
   r.on('GET', '/api/exchanges/:vhost/:name', (c) => {
     const { x } = getExchange(c);
-    sendJson(c, 200, { ...exchangeJson(x), incoming: [], outgoing: [] });
+    sendJson(c, 200, { ...exchangeJson(x, c.m.rates), incoming: [], outgoing: [] });
   });
   r.on('PUT', '/api/exchanges/:vhost/:name', (c) => {
     const vhost = vhostParam(c);

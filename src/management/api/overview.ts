@@ -70,6 +70,7 @@ function overview(c: Ctx): void {
     disable_stats: false,
     enable_queue_totals: false,
     message_stats: {
+      // the delivery side from the queues' counters, publish and the rest from what channels counted
       ...messageStats(c.m.rates.currentTotals(), c.m.rates.rates),
       ...nodeMessageStats(c.m.rates.nodeTotals(), c.m.rates.nodeRates),
     },

@@ -57,6 +57,21 @@
     return v;
   }
   const rate = (o, k) => (o && o[k + '_details'] ? o[k + '_details'].rate : 0);
+  /** RabbitMQ's "Message rates" rows: the split of message_stats, each total with its rate. */
+  const RATE_ROWS = [
+    ['Publish', 'publish'],
+    ['Deliver (manual ack)', 'deliver'],
+    ['Deliver (auto ack)', 'deliver_no_ack'],
+    ['Consumer ack', 'ack'],
+    ['Redelivered', 'redeliver'],
+    ['Get (manual ack)', 'get'],
+    ['Get (auto ack)', 'get_no_ack'],
+    ['Get (empty)', 'get_empty'],
+  ];
+  function rateRows(ms) {
+    const m = ms || {};
+    return RATE_ROWS.map(([label, k]) => ({ label, total: m[k] || 0, rate: rate(m, k) }));
+  }
   function bytes(n) {
     const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     let i = 0;
@@ -151,7 +166,8 @@
         <span>Exchanges: <b>${t.exchanges}</b></span><span>Queues: <b>${t.queues}</b></span><span>Consumers: <b>${t.consumers}</b></span></p>
         <h3>Queued messages</h3><p>Ready: <b id="ready">${q.messages_ready}</b> · Unacked: <b>${q.messages_unacknowledged}</b> · Total: <b>${q.messages}</b></p>
         <canvas id="chart-queued" width="600" height="160"></canvas>
-        <h3>Message rates</h3><p>Publish: <b>${rate(ms, 'publish')}/s</b> · Deliver: <b>${rate(ms, 'deliver_get')}/s</b> · Ack: <b>${rate(ms, 'ack')}/s</b></p>
+        <h3>Message rates</h3><p>Publish: <b>${rate(ms, 'publish')}/s</b> · Deliver: <b>${rate(ms, 'deliver_get')}/s</b> · Ack: <b>${rate(ms, 'ack')}/s</b>
+        · Redelivered: <b>${rate(ms, 'redeliver')}/s</b> · Get (empty): <b>${rate(ms, 'get_empty')}/s</b> · Unroutable (drop): <b>${rate(ms, 'drop_unroutable')}/s</b></p>
         <canvas id="chart-rates" width="600" height="160"></canvas>
         <h3>Node</h3>${table(
           [
@@ -201,6 +217,8 @@
           ['Client', (c) => c.user_provided_name || (c.client_properties || {}).product],
           ['Channels', (c) => c.channels],
           ['State', (c) => c.state],
+          ['From client', (c) => `${bytes(rate(c, 'recv_oct'))}/s`],
+          ['To client', (c) => `${bytes(rate(c, 'send_oct'))}/s`],
           ['', (c) => `<button data-close="${esc(c.name)}">Close</button>`, true],
         ],
         cs,
@@ -223,6 +241,9 @@
           ['Consumers', (c) => c.consumer_count],
           ['Unacked', (c) => c.messages_unacknowledged],
           ['Confirm', (c) => String(c.confirm)],
+          ['Publish/s', (c) => rate(c.message_stats, 'publish')],
+          ['Deliver/get/s', (c) => rate(c.message_stats, 'deliver_get')],
+          ['Ack/s', (c) => rate(c.message_stats, 'ack')],
         ],
         cs,
       )}`;
@@ -236,6 +257,8 @@
           ['Name', (x) => x.name || '(AMQP default)'],
           ['Type', (x) => x.type],
           ['Durable', (x) => String(x.durable)],
+          ['In/s', (x) => rate(x.message_stats, 'publish_in')],
+          ['Out/s', (x) => rate(x.message_stats, 'publish_out')],
           [
             '',
             (x) =>
@@ -285,6 +308,8 @@
           ['Total', (q) => q.messages],
           ['Consumers', (q) => q.consumers],
           ['Incoming/s', (q) => rate(q.message_stats, 'publish')],
+          ['Deliver/get/s', (q) => rate(q.message_stats, 'deliver_get')],
+          ['Ack/s', (q) => rate(q.message_stats, 'ack')],
         ],
         qs,
         'queues',
@@ -324,6 +349,15 @@
           ],
           [q],
           'queue-detail',
+        )}
+        <h3>Message rates</h3>${table(
+          [
+            ['', (r) => r.label],
+            ['Total', (r) => r.total],
+            ['Rate', (r) => `${r.rate}/s`],
+          ],
+          rateRows(q.message_stats),
+          'queue-rates',
         )}
         <h3>Consumers</h3>${table(
           [

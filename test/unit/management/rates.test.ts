@@ -12,9 +12,22 @@ test('rates and totals from queue counters', () => {
   const s = new RateSampler(b);
   s.tick(1000);
   q.stats.published += 50;
-  q.stats.delivered += 20;
+  v.stats.publish += 50; // what channels published (the node's publish rate)
+  q.stats.deliver += 15;
+  q.stats.getNoAck += 5;
+  q.stats.getEmpty += 2;
   s.tick(3000);
-  assert.deepEqual(s.queue(q)!.rates, { publish: 25, deliver_get: 10, ack: 0, redeliver: 0 });
+  assert.deepEqual(s.queue(q)!.rates, {
+    publish: 25,
+    deliver: 7.5,
+    deliver_no_ack: 0,
+    get: 0,
+    get_no_ack: 2.5,
+    get_empty: 1,
+    deliver_get: 10,
+    ack: 0,
+    redeliver: 0,
+  });
   assert.equal(s.totals.publish, 50);
   assert.equal(s.rates.publish, 25);
   v.deleteQueueObject(q);
@@ -22,4 +35,20 @@ test('rates and totals from queue counters', () => {
   assert.equal(s.currentTotals().publish, 50);
   assert.equal(s.rates.publish, 0);
   assert.equal(s.history.length, 3);
+});
+
+test('a queue deleted between two ticks still counts in its vhost and the node (VHost.retiredQueueStats)', () => {
+  const b = new Broker({ loopbackUsers: [] });
+  const v = b.addVHost('/');
+  const s = new RateSampler(b);
+  s.tick(1000);
+  const q = v.declareQueue('short', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
+  q.stats.deliverNoAck += 8;
+  q.stats.getEmpty += 2;
+  v.deleteQueueObject(q);
+  assert.equal(s.currentTotals().deliver_no_ack, 8);
+  s.tick(3000);
+  assert.equal(s.vhostQueueStats(v).last.deliver_get, 8);
+  assert.equal(s.vhostQueueStats(v).rates.deliver_no_ack, 4);
+  assert.equal(s.rates.get_empty, 1);
 });
