@@ -181,16 +181,10 @@ export class FrameDecoder {
   /** Copies the start of a split frame, buf[off, end), into the pending buffer. */
   private savePartial(buf: Buffer, off: number, end: number): void {
     const n = end - off;
-    if (n >= FRAME_HEADER_SIZE && buf[off] === 3) {
-      const size = buf.readUInt32BE(off + 3);
-      if (size >= POOL_MIN) {
-        // copied into the body's own buffer as it arrives; the 7 header bytes are not needed any more
-        const body = takeBody(size);
-        this.bodyFill = buf.copy(body, 0, off + FRAME_HEADER_SIZE, end);
-        this.bodyChannel = (buf[off + 1]! << 8) | buf[off + 2]!;
-        this.body = body;
-        return;
-      }
+    if (n >= FRAME_HEADER_SIZE && this.startPooledBody(buf, off)) {
+      // copied into the body's own buffer as it arrives; the 7 header bytes are not needed any more
+      this.bodyFill = buf.copy(this.body!, 0, off + FRAME_HEADER_SIZE, end);
+      return;
     }
     // sized by the bytes received, not the declared size, unless frame_max bounds it (checkSize ran in
     // parse() for a frame whose header is here): then the whole frame is allocated once
@@ -211,15 +205,22 @@ export class FrameDecoder {
     chunk.copy(this.pend, have, 0, take);
     this.pendLen = have + take;
     if (this.pendLen < FRAME_HEADER_SIZE) return -1;
-    const size = this.pend.readUInt32BE(3);
-    this.checkSize(this.pend[0]!, size);
-    if (this.pend[0] === 3 && size >= POOL_MIN) {
-      this.body = takeBody(size);
-      this.bodyFill = 0;
-      this.bodyChannel = this.pend.readUInt16BE(1);
-      this.pendLen = 0;
-    }
+    this.checkSize(this.pend[0]!, this.pend.readUInt32BE(3));
+    if (this.startPooledBody(this.pend, 0)) this.pendLen = 0;
     return take;
+  }
+
+  /**
+   * If the frame header at h[at] is a body frame of POOL_MIN bytes or more, it goes on in a body buffer of
+   * its own (fillBody): true, with `body` set up and empty.
+   */
+  private startPooledBody(h: Buffer, at: number): boolean {
+    const size = h.readUInt32BE(at + 3);
+    if (h[at] !== 3 || size < POOL_MIN) return false;
+    this.body = takeBody(size);
+    this.bodyFill = 0;
+    this.bodyChannel = h.readUInt16BE(at + 1);
+    return true;
   }
 
   /**
