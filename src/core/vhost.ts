@@ -2,7 +2,7 @@
 // (reserved amq.* names, passive declares, equivalence checks, exclusive locks) and routing of a message
 // to the set of queues it reaches (exchange-to-exchange bindings and alternate exchanges included).
 import { randomBytes } from 'node:crypto';
-import type { Binding, Destination } from './binding.js';
+import { bindingId, type Binding, type Destination } from './binding.js';
 import {
   accessRefused,
   BrokerError,
@@ -358,15 +358,20 @@ export class VHost {
     }
   }
 
+  // RabbitMQ 3.x (rabbit_binding:remove) makes unbinding idempotent: a missing queue, exchange or binding
+  // answers unbind-ok, and the exclusive lock is checked only when the binding exists. Clients rely on it
+  // (aio-pika unbinds in clean-ups after an auto-delete exchange or queue went). The default exchange
+  // is still refused first, as rabbit_channel checks it before looking anything up.
   unbindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
-    const q = this.getQueueFor(queue, owner);
-    const x = this.bindableSource(exchange);
+    const x = this.unbindableSource(exchange);
+    const q = this.queues.get(queue);
+    if (!x || !q || !x.bindings.has(bindingId(q, key, args))) return;
+    this.checkExclusive(q, owner);
     const b = x.unbind(q, key, args);
-    if (b) {
-      q.bindings.delete(b);
-      this.maybeAutoDeleteExchange(x);
-      if (q.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
-    }
+    if (!b) return;
+    q.bindings.delete(b);
+    this.maybeAutoDeleteExchange(x);
+    if (q.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
   }
 
   bindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
@@ -380,20 +385,27 @@ export class VHost {
     }
   }
 
+  /** Idempotent as unbindQueue: a missing source, destination or binding answers unbind-ok. */
   unbindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
-    const d = this.bindableDestination(destination);
-    const x = this.bindableSource(source);
+    if (destination === '') throw accessRefused(`operation not permitted on the default exchange`);
+    const x = this.unbindableSource(source);
+    const d = this.exchanges.get(destination);
+    if (!x || !d) return;
     const b = x.unbind(d, key, args);
-    if (b) {
-      d.incoming.delete(b);
-      this.maybeAutoDeleteExchange(x);
-      if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
-    }
+    if (!b) return;
+    d.incoming.delete(b);
+    this.maybeAutoDeleteExchange(x);
+    if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
   }
 
   private bindableSource(name: string): Exchange {
     if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
     return this.getExchange(name);
+  }
+
+  private unbindableSource(name: string): Exchange | undefined {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
+    return this.exchanges.get(name);
   }
 
   private bindableDestination(name: string): Exchange {
