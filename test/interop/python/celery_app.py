@@ -35,9 +35,12 @@ def add(x, y):
 
 
 @app.task
-def slow(seconds, tag):
-    time.sleep(seconds)
-    return tag
+def held(key):
+    """Run until the driver creates the file release-KEY (at most 30 s): a task that is surely active meanwhile."""
+    deadline = time.monotonic() + 30
+    while not os.path.exists(os.path.join(STATE, 'release-' + key)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return key
 
 
 @app.task(bind=True, max_retries=5)

@@ -85,7 +85,7 @@ def basics(env, app, tasks):
     check(w1 in out.stdout, 'the worker answers inspect ping: %s' % out.stdout)
     eq(app.control.inspect([w1], timeout=5).ping(), {w1: {'ok': 'pong'}}, 'inspect().ping() replies')
     log('6. celery inspect active shows a running task')
-    r = tasks.slow.delay(2, 'slow-done')
+    r = tasks.held.delay('active')
     deadline = time.monotonic() + 8
     seen = False
     while not seen and time.monotonic() < deadline:
@@ -96,7 +96,8 @@ def basics(env, app, tasks):
                          cwd=HERE, env=env, capture_output=True, text=True, timeout=30)
     check(out.returncode == 0 and r.id in out.stdout,
           'celery inspect active lists the task: rc=%d\n%s%s' % (out.returncode, out.stdout, out.stderr))
-    eq(r.get(timeout=10), 'slow-done', 'slow task result')
+    open(os.path.join(env['CELERY_STATE_DIR'], 'release-active'), 'w').close()
+    eq(r.get(timeout=10), 'active', 'the task seen active completes')
 
 
 def eta(env, app, tasks):
