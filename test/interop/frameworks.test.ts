@@ -101,7 +101,7 @@ describe('frameworks: Celery, aio-pika, Bunny, php-amqplib against the broker', 
     'Celery worker: tasks, rpc:// results, a group, countdown, retries, celery inspect ping/active',
     PYTHON,
     'python/celery_flow.py',
-    { skip: skipCelery, mode: 'basics', timeoutMs: 90_000 },
+    { skip: skipCelery, mode: 'basics', timeoutMs: 120_000 },
   );
   scenario(
     'Celery acks_late: a task that kills its worker is redelivered to the next one',
@@ -110,7 +110,7 @@ describe('frameworks: Celery, aio-pika, Bunny, php-amqplib against the broker', 
     {
       skip: skipCelery,
       mode: 'acks_late',
-      timeoutMs: 90_000,
+      timeoutMs: 120_000,
     },
   );
   scenario(
@@ -123,14 +123,14 @@ describe('frameworks: Celery, aio-pika, Bunny, php-amqplib against the broker', 
       // RabbitMQ does (new consumers only). Fixed by the QoS/product-name change of issue 17 (another branch).
       skip: skipCelery || (EXTERNAL ? false : 'waits for the issue 17 fix of the default product name/global QoS'),
       mode: 'eta',
-      timeoutMs: 90_000,
+      timeoutMs: 120_000,
     },
   );
   scenario(
     'Celery ETA tasks with --advertise-rabbitmq (kombu takes its RabbitMQ QoS path)',
     PYTHON,
     'python/celery_flow.py',
-    { skip: skipCelery, mode: 'eta', broker: { advertiseRabbitmq: true }, timeoutMs: 90_000 },
+    { skip: skipCelery, mode: 'eta', broker: { advertiseRabbitmq: true }, timeoutMs: 120_000 },
   );
   scenario(
     'aio-pika: confirms, queue iterators, prefetch, dead-lettering, RPC and Master patterns, robust reconnect',
