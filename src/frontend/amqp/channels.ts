@@ -66,17 +66,12 @@ export class ChannelTable {
     }
   }
 
-  /** A content header (`header`) or body frame on channel `channel` of an open connection. */
-  onContent(channel: number, header: boolean, payload: Buffer): void {
-    const ch = this.list[channel];
-    if (ch === undefined) {
-      throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `expected 'channel.open'`);
-    }
+  /** A content header (`header`) or body frame for channel `ch`: the publisher's (basic.publish content). */
+  onContent(ch: AmqpChannel, header: boolean, payload: Buffer): void {
     try {
       if (header) ch.publisher.onContentHeader(payload);
       else ch.publisher.onContentBody(payload);
     } catch (e) {
-      // content belongs to basic.publish (60, 40)
       channelFailure(ch, e, 60, 40);
     }
   }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { FrameDecoder, type FrameHandler } from '../../codec/amqp/frame-decoder.js';
 import { FrameType } from '../../codec/amqp/constants.js';
+import type { Writer } from '../../codec/buffer/writer.js';
 import { writeHeartbeat } from '../../codec/amqp/content.js';
 import { decodeMethod, writeConnectionClose } from '../../codec/amqp/methods.generated.js';
 import type { ChannelInfo } from '../../core/broker.js';
@@ -40,7 +41,7 @@ export class AmqpConnection
   readonly id: number;
   readonly decoder: FrameDecoder;
   readonly output: FrameOutput;
-  readonly out;
+  readonly out: Writer;
   readonly gate: AmqpReadGate;
   readonly channels: ChannelTable;
   readonly remoteAddress: string;
@@ -182,10 +183,14 @@ export class AmqpConnection
         `expected method frame, got non method frame instead`,
       );
     }
+    const ch = this.channels.list[channel];
+    if (ch === undefined) {
+      throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `expected 'channel.open'`);
+    }
     // content belongs to basic.publish, for the class/method ids of an error reply
     this.classId = 60;
     this.methodId = 40;
-    this.channels.onContent(channel, type === FrameType.HEADER, payload);
+    this.channels.onContent(ch, type === FrameType.HEADER, payload);
   }
 
   private onError(e: unknown): void {
