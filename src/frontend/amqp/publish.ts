@@ -177,15 +177,16 @@ export class ChannelPublisher {
     const body = this.body!;
     const pooled = this.pooled;
     this.reset();
-    const conn = this.ch.conn;
+    const ch = this.ch;
+    const conn = ch.conn;
     // blocked once the publish is read in full, so its content is never left half-read in the socket
     if (conn.alarmRaised) conn.blockOnPublish();
     // rabbit_channel basic.publish: write on the exchange (cached), then the routing key on topic exchanges
-    const access = this.ch.access;
+    const access = ch.access;
     access.checkPublish(m.exchange);
     if (access.user.topicPermissions.size !== 0 && access.hasTopicRestriction(m.exchange)) {
-      if (this.ch.vhost.exchanges.get(m.exchange)?.type === 'topic') {
-        access.checkTopic(m.exchange, m.routingKey, 'write', this.ch.topicVars());
+      if (ch.vhost.exchanges.get(m.exchange)?.type === 'topic') {
+        access.checkTopic(m.exchange, m.routingKey, 'write', ch.topicVars());
       }
     }
     const end = props.length;
@@ -219,7 +220,6 @@ export class ChannelPublisher {
     msg.cc = cc;
     msg.bcc = bcc;
     msg.pooledBody = pooled;
-    const ch = this.ch;
     if (ch.confirmMode) this.confirms.received();
     if (ch.txMode) {
       // checked now so the client hears of a missing exchange at once, applied at commit
