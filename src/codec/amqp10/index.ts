@@ -5,3 +5,5 @@ export { Amqp10Decoder, decodeValue, skipValue, MAX_DEPTH } from './decoder.js';
 export { encodeValue } from './encoder.js';
 export * from './sections.js';
 export * from './message.js';
+export * from './from-amqp091.js';
+export * from './to-amqp091.js';
