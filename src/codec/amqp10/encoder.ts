@@ -233,9 +233,25 @@ function encodeArray(w: Writer, a: Amqp10Array): void {
   if (type === 'string' || type === 'symbol' || type === 'binary') {
     let max = 0;
     for (const x of items)
-      max = Math.max(max, typeof x.value === 'string' ? Buffer.byteLength(x.value, type === 'string' ? 'utf8' : 'latin1') : (x.value as Buffer).length);
+      max = Math.max(
+        max,
+        typeof x.value === 'string'
+          ? Buffer.byteLength(x.value, type === 'string' ? 'utf8' : 'latin1')
+          : (x.value as Buffer).length,
+      );
     const small = max < 256;
-    code = type === 'string' ? (small ? FC.STR8 : FC.STR32) : type === 'symbol' ? (small ? FC.SYM8 : FC.SYM32) : small ? FC.VBIN8 : FC.VBIN32;
+    code =
+      type === 'string'
+        ? small
+          ? FC.STR8
+          : FC.STR32
+        : type === 'symbol'
+          ? small
+            ? FC.SYM8
+            : FC.SYM32
+          : small
+            ? FC.VBIN8
+            : FC.VBIN32;
   } else if (type === 'list') code = FC.LIST32;
   else if (type === 'map') code = FC.MAP32;
   else if (type === 'array') code = FC.ARRAY32;
@@ -259,9 +275,7 @@ function elementBody(w: Writer, code: number, x: Amqp10Value): void {
   const sub = code >>> 4;
   if (sub === 0xa || sub === 0xb) {
     const bytes =
-      typeof x.value === 'string'
-        ? Buffer.from(x.value, x.type === 'string' ? 'utf8' : 'latin1')
-        : (x.value as Buffer);
+      typeof x.value === 'string' ? Buffer.from(x.value, x.type === 'string' ? 'utf8' : 'latin1') : (x.value as Buffer);
     if (sub === 0xa) w.u8(bytes.length);
     else w.u32(bytes.length);
     w.bytes(bytes);
@@ -296,4 +310,3 @@ function i64(w: Writer, v: number | bigint): void {
     w.pos += 8;
   } else w.i64(v);
 }
-

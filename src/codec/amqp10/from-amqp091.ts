@@ -166,7 +166,8 @@ export function amqp091ToAmqp10(
       else if (typeOctet !== 0x41 && typeOctet !== 0x46) ap.push([amqp.string(key), v]);
     }
   }
-  if (props.type !== null && props.type !== AMQP10_TYPE) ma.push([amqp.symbol('x-basic-type'), amqp.string(props.type)]);
+  if (props.type !== null && props.type !== AMQP10_TYPE)
+    ma.push([amqp.symbol('x-basic-type'), amqp.string(props.type)]);
   const p: MessageProperties = {};
   const msgId = idValue(props.messageId);
   if (msgId !== undefined) p.messageId = msgId;

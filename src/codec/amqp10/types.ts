@@ -32,7 +32,8 @@ export type Amqp10Type =
   | 'described';
 
 /** The primitive types an array's elements may share (arrays of arrays and of described values included). */
-export type NumberType = 'ubyte' | 'ushort' | 'uint' | 'byte' | 'short' | 'int' | 'float' | 'double' | 'char' | 'timestamp';
+export type NumberType =
+  'ubyte' | 'ushort' | 'uint' | 'byte' | 'short' | 'int' | 'float' | 'double' | 'char' | 'timestamp';
 export type BytesType = 'decimal32' | 'decimal64' | 'decimal128' | 'uuid' | 'binary';
 
 export type Amqp10Value =
@@ -90,7 +91,9 @@ export const amqp = {
   list: (v: Amqp10Value[]): Amqp10Value => ({ type: 'list', value: v }),
   map: (v: Array<[Amqp10Value, Amqp10Value]>): Amqp10Value => ({ type: 'map', value: v }),
   array: (elementType: Amqp10Array['elementType'], v: Amqp10Value[], descriptor?: Amqp10Value): Amqp10Value =>
-    descriptor === undefined ? { type: 'array', elementType, value: v } : { type: 'array', elementType, descriptor, value: v },
+    descriptor === undefined
+      ? { type: 'array', elementType, value: v }
+      : { type: 'array', elementType, descriptor, value: v },
   described: (descriptor: Amqp10Value, v: Amqp10Value): Amqp10Value => ({ type: 'described', descriptor, value: v }),
 };
 

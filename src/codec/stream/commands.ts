@@ -32,11 +32,27 @@ export const FRAMES = {
     ['stream', 'string'],
   ] as const),
   DeclarePublisherResponse: std(Command.DeclarePublisher),
-  Publish: req(Command.Publish, [['publisherId', 'u8'], ['messages', 'published']] as const),
+  Publish: req(Command.Publish, [
+    ['publisherId', 'u8'],
+    ['messages', 'published'],
+  ] as const),
   /** Publish v2 (3.13, filtering): PublishingId FilterValue Message. */
-  PublishV2: req(Command.Publish, [['publisherId', 'u8'], ['messages', 'publishedV2']] as const, 2),
-  PublishConfirm: req(Command.PublishConfirm, [['publisherId', 'u8'], ['publishingIds', 'u64s']] as const),
-  PublishError: req(Command.PublishError, [['publisherId', 'u8'], ['errors', 'publishErrors']] as const),
+  PublishV2: req(
+    Command.Publish,
+    [
+      ['publisherId', 'u8'],
+      ['messages', 'publishedV2'],
+    ] as const,
+    2,
+  ),
+  PublishConfirm: req(Command.PublishConfirm, [
+    ['publisherId', 'u8'],
+    ['publishingIds', 'u64s'],
+  ] as const),
+  PublishError: req(Command.PublishError, [
+    ['publisherId', 'u8'],
+    ['errors', 'publishErrors'],
+  ] as const),
   QueryPublisherSequenceRequest: req(Command.QueryPublisherSequence, [
     CORR,
     ['publisherReference', 'string'],
@@ -55,13 +71,31 @@ export const FRAMES = {
   ] as const),
   SubscribeResponse: std(Command.Subscribe),
   /** Deliver v1: SubscriptionId OsirisChunk (chunk.ts reads the chunk). */
-  Deliver: req(Command.Deliver, [['subscriptionId', 'u8'], ['chunk', 'rest']] as const),
+  Deliver: req(Command.Deliver, [
+    ['subscriptionId', 'u8'],
+    ['chunk', 'rest'],
+  ] as const),
   /** Deliver v2 (3.13): SubscriptionId CommittedChunkId OsirisChunk. */
-  DeliverV2: req(Command.Deliver, [['subscriptionId', 'u8'], ['committedChunkId', 'u64'], ['chunk', 'rest']] as const, 2),
-  Credit: req(Command.Credit, [['subscriptionId', 'u8'], ['credit', 'u16']] as const),
+  DeliverV2: req(
+    Command.Deliver,
+    [
+      ['subscriptionId', 'u8'],
+      ['committedChunkId', 'u64'],
+      ['chunk', 'rest'],
+    ] as const,
+    2,
+  ),
+  Credit: req(Command.Credit, [
+    ['subscriptionId', 'u8'],
+    ['credit', 'u16'],
+  ] as const),
   /** Sent only on a problem (e.g. an unknown subscription), and without a correlation id. */
   CreditResponse: res(Command.Credit, [CODE, ['subscriptionId', 'u8']] as const),
-  StoreOffset: req(Command.StoreOffset, [['reference', 'string'], ['stream', 'string'], ['offset', 'u64']] as const),
+  StoreOffset: req(Command.StoreOffset, [
+    ['reference', 'string'],
+    ['stream', 'string'],
+    ['offset', 'u64'],
+  ] as const),
   QueryOffsetRequest: req(Command.QueryOffset, [CORR, ['reference', 'string'], ['stream', 'string']] as const),
   QueryOffsetResponse: res(Command.QueryOffset, [CORR, CODE, ['offset', 'u64']] as const),
   UnsubscribeRequest: req(Command.Unsubscribe, [CORR, ['subscriptionId', 'u8']] as const),
@@ -72,8 +106,15 @@ export const FRAMES = {
   DeleteResponse: std(Command.Delete),
   MetadataRequest: req(Command.Metadata, [CORR, ['streams', 'strings']] as const),
   /** No response code of its own: one per stream in streamMetadata. */
-  MetadataResponse: res(Command.Metadata, [CORR, ['brokers', 'brokers'], ['streamMetadata', 'streamMetadata']] as const),
-  MetadataUpdate: req(Command.MetadataUpdate, [['code', 'u16'], ['stream', 'string']] as const),
+  MetadataResponse: res(Command.Metadata, [
+    CORR,
+    ['brokers', 'brokers'],
+    ['streamMetadata', 'streamMetadata'],
+  ] as const),
+  MetadataUpdate: req(Command.MetadataUpdate, [
+    ['code', 'u16'],
+    ['stream', 'string'],
+  ] as const),
   PeerPropertiesRequest: req(Command.PeerProperties, [CORR, ['properties', 'props']] as const),
   PeerPropertiesResponse: res(Command.PeerProperties, [CORR, CODE, ['properties', 'props']] as const),
   SaslHandshakeRequest: req(Command.SaslHandshake, [CORR] as const),
@@ -86,8 +127,14 @@ export const FRAMES = {
   /** The challenge is left out when there is none (rabbit_stream_core response_body/1). */
   SaslAuthenticateResponse: res(Command.SaslAuthenticate, [CORR, CODE, ['saslOpaqueData', 'optBytes']] as const),
   /** Sent by the server first (no correlation id); the client answers with TuneResponse. */
-  TuneRequest: req(Command.Tune, [['frameMax', 'u32'], ['heartbeat', 'u32']] as const),
-  TuneResponse: res(Command.Tune, [['frameMax', 'u32'], ['heartbeat', 'u32']] as const),
+  TuneRequest: req(Command.Tune, [
+    ['frameMax', 'u32'],
+    ['heartbeat', 'u32'],
+  ] as const),
+  TuneResponse: res(Command.Tune, [
+    ['frameMax', 'u32'],
+    ['heartbeat', 'u32'],
+  ] as const),
   OpenRequest: req(Command.Open, [CORR, ['virtualHost', 'string']] as const),
   /** Connection properties (advertised_host, advertised_port) on success; none on an error. */
   OpenResponse: res(Command.Open, [CORR, CODE, ['connectionProperties', 'optProps']] as const),
@@ -103,7 +150,11 @@ export const FRAMES = {
   /** Client → server: where the newly active consumer starts. */
   ConsumerUpdateResponse: res(Command.ConsumerUpdate, [CORR, CODE, ['offsetSpec', 'offsetSpec']] as const),
   ExchangeCommandVersionsRequest: req(Command.ExchangeCommandVersions, [CORR, ['commands', 'versions']] as const),
-  ExchangeCommandVersionsResponse: res(Command.ExchangeCommandVersions, [CORR, CODE, ['commands', 'versions']] as const),
+  ExchangeCommandVersionsResponse: res(Command.ExchangeCommandVersions, [
+    CORR,
+    CODE,
+    ['commands', 'versions'],
+  ] as const),
   StreamStatsRequest: req(Command.StreamStats, [CORR, ['stream', 'string']] as const),
   StreamStatsResponse: res(Command.StreamStats, [CORR, CODE, ['stats', 'stats']] as const),
   CreateSuperStreamRequest: req(Command.CreateSuperStream, [
@@ -155,7 +206,10 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length): StreamFra
   const version = buf.readUInt16BE(start + 2);
   const name = BY_WIRE.get((key << 8) | version);
   if (name === undefined)
-    throw new StreamCodecError(`unknown command key 0x${key.toString(16)} version ${version}`, ResponseCode.UnknownFrame);
+    throw new StreamCodecError(
+      `unknown command key 0x${key.toString(16)} version ${version}`,
+      ResponseCode.UnknownFrame,
+    );
   const d: Def = FRAMES[name];
   const r = new StreamReader(buf, start + 4, end);
   const out: Record<string, unknown> = { name };

@@ -9,7 +9,12 @@ import { Command } from './constants.js';
  * Size, key, version, subscription id (and committed chunk id for v2), for a Deliver whose chunk bytes (header
  * plus data, `chunkBytes` long) the caller writes next.
  */
-export function writeDeliverPrefix(w: Writer, subscriptionId: number, chunkBytes: number, committedChunkId?: number): void {
+export function writeDeliverPrefix(
+  w: Writer,
+  subscriptionId: number,
+  chunkBytes: number,
+  committedChunkId?: number,
+): void {
   const v2 = committedChunkId !== undefined;
   w.ensure(17);
   w.u32(5 + (v2 ? 8 : 0) + chunkBytes);
@@ -20,7 +25,12 @@ export function writeDeliverPrefix(w: Writer, subscriptionId: number, chunkBytes
 }
 
 /** A whole Deliver frame for a stored chunk's delivery parts (see chunk.ts deliveryParts). */
-export function writeDeliver(w: Writer, subscriptionId: number, parts: readonly [Buffer, Buffer], committedChunkId?: number): void {
+export function writeDeliver(
+  w: Writer,
+  subscriptionId: number,
+  parts: readonly [Buffer, Buffer],
+  committedChunkId?: number,
+): void {
   writeDeliverPrefix(w, subscriptionId, parts[0].length + parts[1].length, committedChunkId);
   w.bytes(parts[0]);
   if (parts[1].length >= 8192) w.ref(parts[1]);
@@ -28,7 +38,13 @@ export function writeDeliver(w: Writer, subscriptionId: number, parts: readonly 
 }
 
 /** PublishConfirm for ids[from, to). */
-export function writePublishConfirm(w: Writer, publisherId: number, ids: ArrayLike<number>, from = 0, to = ids.length): void {
+export function writePublishConfirm(
+  w: Writer,
+  publisherId: number,
+  ids: ArrayLike<number>,
+  from = 0,
+  to = ids.length,
+): void {
   const n = to - from;
   w.ensure(13 + 8 * n);
   w.u32(9 + 8 * n);

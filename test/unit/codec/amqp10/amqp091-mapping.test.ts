@@ -182,22 +182,25 @@ test('1.0 → 0-9-1: properties (convert_from: message_id/3, unwrap_shortstr, cr
       data: Buffer.from('x'),
     }),
   );
-  assert.deepEqual({ ...r, body: r.body.toString() }, {
-    contentType: 'text/plain',
-    contentEncoding: 'gzip',
-    headers: null,
-    deliveryMode: 2,
-    priority: 5,
-    correlationId: '77',
-    replyTo: 'rq',
-    expiration: '1000',
-    messageId: 'urn:uuid:01234567-89ab-cdef-0123-456789abcdef',
-    timestamp: 1700000000,
-    type: null,
-    userId: 'guest',
-    appId: 'grp',
-    body: 'x',
-  });
+  assert.deepEqual(
+    { ...r, body: r.body.toString() },
+    {
+      contentType: 'text/plain',
+      contentEncoding: 'gzip',
+      headers: null,
+      deliveryMode: 2,
+      priority: 5,
+      correlationId: '77',
+      replyTo: 'rq',
+      expiration: '1000',
+      messageId: 'urn:uuid:01234567-89ab-cdef-0123-456789abcdef',
+      timestamp: 1700000000,
+      type: null,
+      userId: 'guest',
+      appId: 'grp',
+      body: 'x',
+    },
+  );
 });
 
 test('1.0 → 0-9-1: binary and long string ids become x-message-id / x-correlation-id headers (message_id/3)', () => {

@@ -55,9 +55,15 @@ test('a message with every section scans and decodes lazily to what was encoded'
   const msg = new Amqp10Message(raw);
   const l = msg.layout;
   assert.deepEqual(
-    [l.header, l.deliveryAnnotations, l.messageAnnotations, l.properties, l.applicationProperties, ...l.body, l.footer].map(
-      (s) => s!.code,
-    ),
+    [
+      l.header,
+      l.deliveryAnnotations,
+      l.messageAnnotations,
+      l.properties,
+      l.applicationProperties,
+      ...l.body,
+      l.footer,
+    ].map((s) => s!.code),
     [0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x75, 0x78],
   );
   assert.equal(l.header!.start, 0);
@@ -92,7 +98,10 @@ test('amqp-value and amqp-sequence bodies', () => {
   assert.equal(v.isDataBody, false);
   assert.equal(plain(v.amqpValue!), 'hi');
   const s = new Amqp10Message(encode({ sequence: [[amqp.int(1)], [amqp.int(2)]] }));
-  assert.deepEqual(s.sequence.map((x) => x.map(plain)), [[1], [2]]);
+  assert.deepEqual(
+    s.sequence.map((x) => x.map(plain)),
+    [[1], [2]],
+  );
   assert.equal(s.layout.body.length, 2);
 });
 
@@ -104,7 +113,10 @@ test('trailing nulls of header and properties are left out (§1.4)', () => {
 
 test('symbolic section descriptors are read as their numeric ones', () => {
   const w = new Writer(64);
-  encodeValue(w, amqp.described(amqp.symbol('amqp:application-properties:map'), amqp.map([[amqp.string('k'), amqp.int(1)]])));
+  encodeValue(
+    w,
+    amqp.described(amqp.symbol('amqp:application-properties:map'), amqp.map([[amqp.string('k'), amqp.int(1)]])),
+  );
   encodeValue(w, amqp.described(amqp.symbol('amqp:data:binary'), amqp.binary(Buffer.from('x'))));
   const msg = new Amqp10Message(w.take()!);
   assert.equal(msg.layout.applicationProperties!.code, SECTION.APPLICATION_PROPERTIES);
@@ -117,7 +129,17 @@ test('malformed messages are refused: not described, unknown section, truncated 
   const raw = encode(FULL);
   const l = new Amqp10Message(raw).layout;
   // a cut at a section boundary leaves a shorter valid message
-  const boundaries = new Set([l.header, l.deliveryAnnotations, l.messageAnnotations, l.properties, l.applicationProperties, ...l.body, l.footer].map((x) => x!.end));
+  const boundaries = new Set(
+    [
+      l.header,
+      l.deliveryAnnotations,
+      l.messageAnnotations,
+      l.properties,
+      l.applicationProperties,
+      ...l.body,
+      l.footer,
+    ].map((x) => x!.end),
+  );
   for (let cut = 1; cut < raw.length; cut++) {
     if (boundaries.has(cut)) continue;
     let ok = true;

@@ -63,10 +63,18 @@ const CASES: Array<[string, Amqp10Value, string]> = [
   ['list8', amqp.list([amqp.uint(1), amqp.null()]), 'c0 04 02 5201 40'],
   ['list32', amqp.list([amqp.binary(Buffer.alloc(300))]), 'd0 00000135 00000001 b0 0000012c' + '00'.repeat(300)],
   ['map8', amqp.map([[amqp.symbol('k'), amqp.string('v')]]), 'c1 07 02 a3016b a10176'],
-  ['map32', amqp.map([[amqp.string('k'), amqp.binary(Buffer.alloc(256))]]), 'd1 0000010c 00000002 a1016b b0 00000100' + '00'.repeat(256)],
+  [
+    'map32',
+    amqp.map([[amqp.string('k'), amqp.binary(Buffer.alloc(256))]]),
+    'd1 0000010c 00000002 a1016b b0 00000100' + '00'.repeat(256),
+  ],
   ['array8 of symbols', amqp.array('symbol', [amqp.symbol('a'), amqp.symbol('bc')]), 'e0 07 02 a3 0161 026263'],
   ['array of uint (full width)', amqp.array('uint', [amqp.uint(1)]), 'e0 06 01 70 00000001'],
-  ['array32', amqp.array('ulong', new Array(40).fill(amqp.ulong(1))), 'f0 00000145 00000028 80' + '0000000000000001'.repeat(40)],
+  [
+    'array32',
+    amqp.array('ulong', new Array(40).fill(amqp.ulong(1))),
+    'f0 00000145 00000028 80' + '0000000000000001'.repeat(40),
+  ],
   ['empty array', amqp.array('int', []), 'e0 02 00 71'],
   ['array of lists', amqp.array('list', [amqp.list([amqp.boolean(true)])]), 'e0 0b 01 d0 00000005 00000001 41'],
   ['described', amqp.described(amqp.ulong(0x70), amqp.list([amqp.boolean(true)])), '00 5370 c0 02 01 41'],
@@ -106,7 +114,7 @@ test('every truncation of every encoding is refused with Amqp10Error (split inpu
     const bytes = enc(v);
     for (let cut = 0; cut < bytes.length; cut++) {
       assert.throws(() => decodeValue(bytes.subarray(0, cut)), Amqp10Error, `${name} cut at ${cut}`);
-      if (cut > 0 && bytes[0] !== 0 && (bytes[0]! >>> 4) >= 0xa)
+      if (cut > 0 && bytes[0] !== 0 && bytes[0]! >>> 4 >= 0xa)
         assert.throws(() => skipValue(bytes, 0, cut), Amqp10Error, `${name} skip cut at ${cut}`);
     }
   }

@@ -4,7 +4,13 @@
 // consumer side (init_matcher/is_match): match, no match, match-unfiltered, other filter sizes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BloomBuilder, BloomMatcher, bloomHashes, phash2Binary, phash2ListOfBinary } from '../../../../src/codec/stream/index.js';
+import {
+  BloomBuilder,
+  BloomMatcher,
+  bloomHashes,
+  phash2Binary,
+  phash2ListOfBinary,
+} from '../../../../src/codec/stream/index.js';
 
 const OTP25: Array<[string, number, number]> = [
   ['abc', 1306188027, 3553186069],

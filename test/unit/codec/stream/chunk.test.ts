@@ -22,7 +22,10 @@ test('header layout, entries, CRC and bloom of a chunk of simple entries', () =>
   b.addMessage(Buffer.from('xxhelloxx'), 2, 7, Buffer.from('apple'));
   b.addMessage(Buffer.from('world'), 0, 5, Buffer.from('banana'));
   const chunk = b.finish({ chunkId: 100, epoch: 3, timestamp: 1700000000000, trailer: Buffer.from('TRK') });
-  const data = Buffer.from('00000005' + Buffer.from('hello').toString('hex') + '00000005' + Buffer.from('world').toString('hex'), 'hex');
+  const data = Buffer.from(
+    '00000005' + Buffer.from('hello').toString('hex') + '00000005' + Buffer.from('world').toString('hex'),
+    'hex',
+  );
   const header = Buffer.alloc(48);
   header.writeUInt8(0x51, 0);
   header.writeUInt8(0, 1);
@@ -89,7 +92,10 @@ test('sub-batch entries: type bit, compression, records, lengths', () => {
   assert.equal(chunk[48], 0x80 | (1 << 4));
   const r = new ChunkEntryReader(chunk, 48, 48 + h.dataLength);
   assert.ok(r.next());
-  assert.deepEqual([r.subBatch, r.compression, r.records, r.uncompressedLength, chunk.toString('utf8', r.start, r.end)], [true, 1, 3, 30, 'compressed']);
+  assert.deepEqual(
+    [r.subBatch, r.compression, r.records, r.uncompressedLength, chunk.toString('utf8', r.start, r.end)],
+    [true, 1, 3, 30, 'compressed'],
+  );
   assert.ok(r.next());
   assert.deepEqual([r.subBatch, r.records, chunk.toString('utf8', r.start, r.end)], [false, 1, 'm']);
   assert.equal(r.next(), false);

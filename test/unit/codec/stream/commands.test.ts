@@ -42,14 +42,20 @@ test('byte layouts match rabbit_stream_core: declare publisher, subscribe, open 
   assert.equal(b('DeclarePublisherRequest'), hex('00000011 0001 0001 00000001 03 0003 726566 0001 73'));
   assert.equal(b('DeclarePublisherResponse'), hex('0000000a 8001 0001 00000001 0001'));
   assert.equal(
-    frameBytes('SubscribeRequest', { ...SAMPLES.SubscribeRequest, offsetSpec: { type: 'first' }, properties: undefined }, w).toString('hex'),
+    frameBytes(
+      'SubscribeRequest',
+      { ...SAMPLES.SubscribeRequest, offsetSpec: { type: 'first' }, properties: undefined },
+      w,
+    ).toString('hex'),
     hex('00000010 0007 0001 00000004 00 0001 73 0001 000a'),
   );
   assert.equal(b('CreditResponse'), hex('00000007 8009 0001 0004 07'));
   assert.equal(b('TuneRequest'), hex('0000000c 0014 0001 00100000 0000003c'));
   assert.equal(b('Heartbeat'), hex('00000004 0017 0001'));
   assert.equal(
-    frameBytes('OpenResponse', { correlationId: 1, responseCode: 1, connectionProperties: { a: 'b' } }, w).toString('hex'),
+    frameBytes('OpenResponse', { correlationId: 1, responseCode: 1, connectionProperties: { a: 'b' } }, w).toString(
+      'hex',
+    ),
     hex('00000014 8015 0001 00000001 0001 00000001 0001 61 0001 62'),
   );
   assert.equal(
@@ -76,7 +82,10 @@ test('unknown command keys and versions, truncated frames and trailing bytes are
       try {
         const f = decodeFrame(bytes, 4, cut);
         // a frame whose last field is optional (props, bytes) or "the rest" may end early
-        assert.ok(['SubscribeRequest', 'OpenResponse', 'SaslAuthenticateResponse', 'Deliver', 'DeliverV2'].includes(f.name), `${name} at ${cut}`);
+        assert.ok(
+          ['SubscribeRequest', 'OpenResponse', 'SaslAuthenticateResponse', 'Deliver', 'DeliverV2'].includes(f.name),
+          `${name} at ${cut}`,
+        );
       } catch (e) {
         threw = true;
         assert.ok(e instanceof StreamCodecError, `${name} at ${cut}: ${String(e)}`);
@@ -138,11 +147,18 @@ test('writeDeliver and writePublishConfirm produce what the table decodes', () =
 
 test('COMMAND_VERSIONS advertises v2 for publish and deliver, v1 for the rest', () => {
   const w = new Writer(64);
-  encodeFrame(w, 'ExchangeCommandVersionsResponse', { correlationId: 1, responseCode: 1, commands: [...COMMAND_VERSIONS] });
+  encodeFrame(w, 'ExchangeCommandVersionsResponse', {
+    correlationId: 1,
+    responseCode: 1,
+    commands: [...COMMAND_VERSIONS],
+  });
   const f = decodeFrame(w.take()!, 4);
   assert.equal(f.name, 'ExchangeCommandVersionsResponse');
   if (f.name === 'ExchangeCommandVersionsResponse') {
     assert.equal(f.commands.length, 30);
-    assert.deepEqual(f.commands.find((c) => c.key === Command.Deliver), { key: 8, minVersion: 1, maxVersion: 2 });
+    assert.deepEqual(
+      f.commands.find((c) => c.key === Command.Deliver),
+      { key: 8, minVersion: 1, maxVersion: 2 },
+    );
   }
 });

@@ -91,7 +91,10 @@ test('a frame over the maximum is refused from its size prefix, before its bytes
   assert.equal(c.frames.length, 1);
   assert.throws(
     () => d.push(b.subarray(10, 12)),
-    (e: unknown) => e instanceof StreamCodecError && e.code === ResponseCode.FrameTooLarge && /2009 bytes exceeds the maximum of 1024/.test(e.message),
+    (e: unknown) =>
+      e instanceof StreamCodecError &&
+      e.code === ResponseCode.FrameTooLarge &&
+      /2009 bytes exceeds the maximum of 1024/.test(e.message),
   );
   d.push(b.subarray(12));
   assert.equal(c.frames.length, 1, 'out of sync: the rest is ignored');

@@ -59,7 +59,11 @@ export const SAMPLES: Samples = {
   },
   MetadataUpdate: { code: 6, stream: 's' },
   PeerPropertiesRequest: { correlationId: 10, properties: { product: 'x', version: '1' } },
-  PeerPropertiesResponse: { correlationId: 10, responseCode: 1, properties: { product: 'RabbitMQ', version: '3.13.0' } },
+  PeerPropertiesResponse: {
+    correlationId: 10,
+    responseCode: 1,
+    properties: { product: 'RabbitMQ', version: '3.13.0' },
+  },
   SaslHandshakeRequest: { correlationId: 11 },
   SaslHandshakeResponse: { correlationId: 11, responseCode: 1, mechanisms: ['PLAIN', 'AMQPLAIN'] },
   SaslAuthenticateRequest: { correlationId: 12, mechanism: 'PLAIN', saslOpaqueData: Buffer.from('\0guest\0guest') },
@@ -82,7 +86,11 @@ export const SAMPLES: Samples = {
   ConsumerUpdateRequest: { correlationId: 17, subscriptionId: 0, active: 1 },
   ConsumerUpdateResponse: { correlationId: 17, responseCode: 1, offsetSpec: { type: 'offset', offset: 42 } },
   ExchangeCommandVersionsRequest: { correlationId: 18, commands: [{ key: 2, minVersion: 1, maxVersion: 2 }] },
-  ExchangeCommandVersionsResponse: { correlationId: 18, responseCode: 1, commands: [{ key: 8, minVersion: 1, maxVersion: 2 }] },
+  ExchangeCommandVersionsResponse: {
+    correlationId: 18,
+    responseCode: 1,
+    commands: [{ key: 8, minVersion: 1, maxVersion: 2 }],
+  },
   StreamStatsRequest: { correlationId: 19, stream: 's' },
   StreamStatsResponse: {
     correlationId: 19,
