@@ -13,8 +13,10 @@ import { ChunkType } from './constants.js';
 import { StreamCodecError } from './wire.js';
 
 export const CHUNK_HEADER_SIZE = 48;
-/** Magic 5, version 1 (osiris_log.erl ?MAGIC, ?VERSION). */
+/** Magic 5, version 1 (osiris_log.erl ?MAGIC, ?VERSION): what ChunkBuilder writes. */
 export const CHUNK_MAGIC_VERSION = 0x51;
+/** Version 0 (osiris before filtering, RabbitMQ 3.9-3.12): same layout, byte 44 reserved (zero), no filter. */
+export const CHUNK_MAGIC_VERSION_0 = 0x50;
 const TWO_32 = 4294967296;
 
 /** Compression types of sub-batch entries (as the stream clients number them). */
@@ -163,7 +165,8 @@ export function writeChunkHeader(b: Buffer, h: ChunkHeader, p = 0): void {
 
 export function readChunkHeader(b: Buffer, p = 0): ChunkHeader {
   if (b.length - p < CHUNK_HEADER_SIZE) throw new StreamCodecError('truncated chunk header');
-  if (b[p] !== CHUNK_MAGIC_VERSION) throw new StreamCodecError(`bad chunk magic/version 0x${b[p]!.toString(16)}`);
+  if (b[p] !== CHUNK_MAGIC_VERSION && b[p] !== CHUNK_MAGIC_VERSION_0)
+    throw new StreamCodecError(`bad chunk magic/version 0x${b[p]!.toString(16)}`);
   return {
     chunkType: b[p + 1]!,
     numEntries: b.readUInt16BE(p + 2),

@@ -106,7 +106,7 @@ test('malformed chunks are refused: bad magic, truncated header, entries overrun
   b.addMessage(Buffer.from('abc'));
   const chunk = b.finish({ chunkId: 0, epoch: 1, timestamp: 0 });
   const bad = Buffer.from(chunk);
-  bad[0] = 0x50;
+  bad[0] = 0x40;
   assert.throws(() => readChunkHeader(bad), /bad chunk magic/);
   assert.throws(() => readChunkHeader(chunk.subarray(0, 47)), /truncated chunk header/);
   assert.throws(() => chunkParts(chunk.subarray(0, chunk.length - 1)), /truncated chunk/);
