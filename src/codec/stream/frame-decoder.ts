@@ -3,7 +3,9 @@
 // of the chunk (valid during the call); only a frame split across chunks is copied, into a buffer reused from
 // one split frame to the next. A frame whose size exceeds maxFrameSize (the tuned frame-max; 0 = no limit) is
 // refused from its size prefix, before anything is buffered: StreamCodecError FrameTooLarge (14), after which
-// the stream is out of sync and further input is ignored, as RabbitMQ closes the connection.
+// the stream is out of sync and further input is ignored. RabbitMQ's test is the same (rabbit_stream_reader
+// handle_inbound_data: `Size > FrameMax - 4`), answered with a Close (code 14, reason FRAME_TOO_LARGE_REASON);
+// it makes it once the whole frame is in, this decoder as soon as the prefix is.
 import { ResponseCode } from './constants.js';
 import { StreamCodecError } from './wire.js';
 
@@ -11,6 +13,9 @@ export interface StreamFrameHandler {
   /** One frame's bytes after the size prefix: buf[start, end). A view: copy what must outlive the call. */
   onFrame(buf: Buffer, start: number, end: number): void;
 }
+
+/** The Close reason RabbitMQ sends with FrameTooLarge (rabbit_stream_reader). */
+export const FRAME_TOO_LARGE_REASON = 'frame too large';
 
 const EMPTY = Buffer.alloc(0);
 const KEEP_PENDING = 65536;

@@ -5,7 +5,7 @@ export { StreamCodecError, StreamReader, writeString, writeBytes, writeFrame } f
 export type { OffsetSpec, PublishedMessage, Broker, StreamMetadata, CommandVersion } from './schema.js';
 export { FRAMES, encodeFrame, decodeFrame, frameBytes, peekKey } from './commands.js';
 export type { FrameName, FrameFields, StreamFrame } from './commands.js';
-export { StreamFrameDecoder, type StreamFrameHandler } from './frame-decoder.js';
+export { StreamFrameDecoder, FRAME_TOO_LARGE_REASON, type StreamFrameHandler } from './frame-decoder.js';
 export { PublishReader } from './publish-reader.js';
 export { writeDeliverPrefix, writeDeliver, writePublishConfirm } from './deliver.js';
 export * from './chunk.js';
