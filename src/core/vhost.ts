@@ -2,7 +2,6 @@
 // (reserved amq.* names, passive declares, equivalence checks, exclusive locks) and routing of a message
 // to the set of queues it reaches (exchange-to-exchange bindings and alternate exchanges included).
 import { randomBytes } from 'node:crypto';
-import type { Binding, Destination } from './binding.js';
 import {
   accessRefused,
   BrokerError,
@@ -17,11 +16,11 @@ import { DeduplicationExchange, validateDeduplicationArgs } from './exchange/ded
 import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
 import type { DedupStore } from './dedup.js';
 import { DirectExchange } from './exchange/direct.js';
-import type { Exchange } from './exchange/exchange.js';
+import type { Binding, Destination, Exchange } from './exchange/exchange.js';
 import { FanoutExchange } from './exchange/fanout.js';
 import { HeadersExchange } from './exchange/headers.js';
 import { TopicExchange } from './exchange/topic.js';
-import type { Message } from './message.js';
+import type { DeathReason, Message } from './message.js';
 import type { Owner } from './queue/consumer.js';
 import { Queue, addQueueStats, newQueueStats } from './queue/queue.js';
 import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
@@ -29,7 +28,6 @@ import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueA
 import { deadLetter } from './queue/dead-letter.js';
 import { validatePolicyDefinition } from './queue/policy-definitions.js';
 import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
-import type { DeathReason } from './queue/dead-letter.js';
 
 export interface ExchangeDeclare {
   type: string;
@@ -441,7 +439,9 @@ export class VHost {
       if (d.kind === 'queue') {
         if (d.routeMark !== gen) {
           d.routeMark = gen;
-          out.push(d);
+          // every queue destination is a Queue (bindQueue binds only those); the exchange layer knows it
+          // only as a QueueDestination, so that it need not import the queue
+          out.push(d as Queue);
           added++;
         }
       } else if (d.routeMark !== gen) {

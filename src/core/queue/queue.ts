@@ -7,11 +7,9 @@ import { roughNow } from '../../util/rough-clock.js';
 import { PagedReady } from './ready-list.js';
 import type { QueueBacking } from './backing.js';
 import { TimerHeap } from '../../util/timer-heap.js';
-import type { Exchange } from '../exchange/exchange.js';
-import type { Binding } from '../binding.js';
-import { QueuedMessage, type Message } from '../message.js';
-import type { Consumer, FlowControlled, Owner } from './consumer.js';
-import type { DeathReason } from './dead-letter.js';
+import type { Binding, QueueDestination } from '../exchange/exchange.js';
+import { QueuedMessage, type DeathReason, type Message } from '../message.js';
+import type { ConsumerInfo, Owner } from './consumer.js';
 import { hasLimit, overLimit, wouldOverflow } from './limits.js';
 import { PriorityReady } from './priority.js';
 import { FifoReady, type ReadyList } from './ready.js';
@@ -34,6 +32,33 @@ const FLOW_HIGH = 20000;
 const FLOW_LOW = 5000;
 const FLOW_HIGH_BYTES = 16 * 1024 * 1024;
 const FLOW_LOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What the queue needs of a consumer. Front ends implement it (an AMQP basic.consume, an MQTT subscription, a
+ * STOMP SUBSCRIBE); the queue only asks "can you take this now?" and hands it over.
+ */
+export interface Consumer {
+  readonly tag: string;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  /** x-priority consumer argument; higher is served first (RabbitMQ consumer priorities). */
+  readonly priority: number;
+  /** Prefetch, flow, socket room, no_local: may this consumer be sent `entry` right now? */
+  canTake(entry: QueuedMessage): boolean;
+  /** Will this consumer never take `entry`, whatever its credit? (AMQP no_local: published on its connection.) */
+  excludes(entry: QueuedMessage): boolean;
+  /** Hand over the message. For noAck consumers the queue forgets it; else it counts as unacked. */
+  deliver(entry: QueuedMessage, queue: Queue): void;
+  /** The queue was deleted under the consumer (AMQP: server-sent basic.cancel). */
+  cancelByServer(queue: Queue): void;
+  /** Where the consumer lives, for management (GET /api/consumers). */
+  describe?(): ConsumerInfo;
+}
+
+/** A publisher that a queue's flow control can pause (AMQP: the connection stops reading its socket). */
+export interface FlowControlled {
+  flowResume(q: Queue): void;
+}
 
 export interface QueueCallbacks {
   /** The queue wants to be deleted (auto-delete: its last consumer went; x-expires: unused too long). */
@@ -72,7 +97,7 @@ export function addQueueStats(into: QueueStats, from: QueueStats): void {
   into.acked += from.acked;
   into.redelivered += from.redelivered;
 }
-export class Queue {
+export class Queue implements QueueDestination {
   readonly kind = 'queue' as const;
   ready: ReadyList;
   /** Effective settings: x-arguments combined with policies (settings.ts). */
@@ -111,7 +136,7 @@ export class Queue {
   private readonly ttlTimer = new OneTimer(() => this.expireHead(Date.now()));
   /** x-expires: deletes the queue when unused for that long. */
   private readonly unusedTimer = new OneTimer(() => this.expireQueue());
-  private readonly sac: ActiveConsumer | null;
+  private readonly sac: ActiveConsumer<Consumer> | null;
   /** Messages waiting out a requeue delay. */
   private delayedCount = 0;
   /** x-message-deduplication on this queue, else null. */
@@ -537,11 +562,6 @@ export class Queue {
         this.ready.clear();
       }
     }
-  }
-
-  /** Exchanges bound to this queue (for listing). */
-  boundExchanges(): Exchange[] {
-    return [...this.bindings].map((b) => b.source);
   }
 
   private allExclude(entry: QueuedMessage): boolean {

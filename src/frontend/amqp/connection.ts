@@ -32,7 +32,7 @@ import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { Message } from '../../core/message.js';
-import type { FlowControlled } from '../../core/queue/consumer.js';
+import type { FlowControlled } from '../../core/queue/queue.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { READ_BUDGET, READ_BYTE_SHIFT, READ_COST_FRAME } from '../net/read-budget.js';
 import { readIntoSharedBuffer } from '../net/shared-read.js';

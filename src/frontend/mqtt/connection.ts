@@ -13,7 +13,7 @@ import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js
 import { argsKey } from '../../core/binding.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
-import type { FlowControlled } from '../../core/queue/consumer.js';
+import type { FlowControlled } from '../../core/queue/queue.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';

@@ -9,7 +9,7 @@ import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../
 import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
-import type { FlowControlled } from '../../core/queue/consumer.js';
+import type { FlowControlled } from '../../core/queue/queue.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { VHost } from '../../core/vhost.js';
 import { roughNow } from '../../util/rough-clock.js';
