@@ -9,6 +9,7 @@ import type { QueueBacking } from './backing.js';
 import { TimerHeap } from '../../util/timer-heap.js';
 import type { Binding, QueueDestination } from '../exchange/exchange.js';
 import { QueuedMessage, type DeathReason, type Message } from '../message.js';
+import { newMessageStats, type MessageStats } from '../stats.js';
 import type { ConsumerInfo, Owner } from './consumer.js';
 import { hasLimit, overLimit, wouldOverflow } from './limits.js';
 import { PriorityReady } from './priority.js';
@@ -70,33 +71,6 @@ export interface QueueCallbacks {
 /** Requeues waiting out their x-requeue-delay, all queues on one timer. */
 const delayedRequeues = new TimerHeap<QueuedMessage>((e) => e.delayedIn?.requeueNow(e));
 
-/** A queue's delivery counters (see Queue.stats). */
-export interface QueueStats {
-  published: number;
-  deliver: number;
-  deliverNoAck: number;
-  get: number;
-  getNoAck: number;
-  getEmpty: number;
-  acked: number;
-  redelivered: number;
-}
-
-export function newQueueStats(): QueueStats {
-  return { published: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, getEmpty: 0, acked: 0, redelivered: 0 };
-}
-
-/** Add `from` into `into` (a deleted queue's counters kept by its vhost). */
-export function addQueueStats(into: QueueStats, from: QueueStats): void {
-  into.published += from.published;
-  into.deliver += from.deliver;
-  into.deliverNoAck += from.deliverNoAck;
-  into.get += from.get;
-  into.getNoAck += from.getNoAck;
-  into.getEmpty += from.getEmpty;
-  into.acked += from.acked;
-  into.redelivered += from.redelivered;
-}
 export class Queue implements QueueDestination {
   readonly kind = 'queue' as const;
   ready: ReadyList;
@@ -117,7 +91,7 @@ export class Queue implements QueueDestination {
    * without ack, basic.get on an empty queue, acks, and deliveries of redelivered messages. Plain integers
    * bumped in place (no allocation per message); the management timer samples them into rates.
    */
-  readonly stats: QueueStats = newQueueStats();
+  readonly stats: MessageStats = newMessageStats();
   /** VHost.route's mark: the routing generation that last reached this queue (each queue gets one copy). */
   routeMark = 0;
 
@@ -235,7 +209,7 @@ export class Queue implements QueueDestination {
       if (s.overflow === 'reject-publish-dlx') this.deadLetter(msg, 'maxlen');
       return false;
     }
-    this.stats.published++;
+    this.stats.publish++;
     const e = new QueuedMessage(msg, this.seq++);
     if (s.messageTtl >= 0 || msg.ttl >= 0) e.expiresAt = expiryOf(msg.timestamp, s.messageTtl, msg.ttl);
     if (this.backing !== null) this.backing.enqueued(e);
@@ -348,7 +322,7 @@ export class Queue implements QueueDestination {
       this.unackedCount++;
     }
     // RabbitMQ's redeliver: deliveries of a message already delivered once (the redelivered flag)
-    if (e.redelivered) s.redelivered++;
+    if (e.redelivered) s.redeliver++;
     if (this.backing !== null) this.backingDelivered(e, noAck);
     if (noAck && this.dedup !== null) this.dedup.forget(e.msg);
     return e;
@@ -358,7 +332,7 @@ export class Queue implements QueueDestination {
     this.gone(entry);
     if (this.deleted) return;
     this.unackedCount--;
-    this.stats.acked++;
+    this.stats.ack++;
   }
 
   /** Rejected or nacked without requeue: dead-lettered with reason `rejected` when there is a DLX. */
@@ -533,7 +507,7 @@ export class Queue implements QueueDestination {
             stats.deliver++;
             this.unackedCount++;
           }
-          if (entry.redelivered) stats.redelivered++;
+          if (entry.redelivered) stats.redeliver++;
           c.deliver(entry, this);
         }
       } while (this.dispatchAgain);
