@@ -51,16 +51,9 @@ export class VHost {
   dedupStore: DedupStore | null = null;
   /** Set by route() when the exchange dropped the message as a duplicate (x-message-deduplication). */
   duplicate = false;
-  /**
-   * The channel-side message_stats of this vhost as RabbitMQ counts them (messages published, confirms,
-   * mandatory returns, unroutable drops); the delivery side is summed from its queues. Bumped in place by
-   * the front ends, sampled by the management timer.
-   */
+  /** Channel-side message_stats (publish, confirm, returns, unroutable drops; core/stats.ts); the front ends bump them. */
   readonly stats = { publish: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
-  /**
-   * The counters of this vhost's deleted queues, so its (and the node's) message_stats never go backwards
-   * when a queue goes, as RabbitMQ's do not: folded in once, at deletion.
-   */
+  /** Its deleted queues' counters, so its and the node's message_stats never go backwards (as RabbitMQ's). */
   readonly retiredQueueStats = newMessageStats();
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
