@@ -260,6 +260,7 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
     skip: skipKombu || skipExternal,
     broker: { advertiseRabbitmq: true },
   });
+  python('idempotent.py', 'pika: unbind/delete/cancel of what is already gone answer -ok, as RabbitMQ 3.10 does');
   python('topic_routing.py', 'pika Evolution API: per-instance queues on a topic exchange, seed binding list (000)');
 
   go('fanout', 'go FastAPI shipping service: fanout exchange, exclusive server-named queue (003)');
