@@ -17,6 +17,8 @@ export const FLAG_PERSISTENT = 1;
 export const FLAG_EXPIRATION = 2;
 
 export const FRAME_HEADER = 8;
+/** Bytes of a REMOVE/DELIVERED frame. */
+export const MARK_LEN = 8 + 1 + 4 + 8 + 4;
 const COMMON = 1 + 4 + 8;
 /** PUBLISH fixed part after the common fields: flags, priority, timestamp. */
 const PUBLISH_FIXED = 1 + 1 + 8;
@@ -81,6 +83,13 @@ export class RecordBuffer {
     b.writeUInt32LE(crc32(b.subarray(start + FRAME_HEADER, p)), start + 4);
     this.pos = p;
     return p - start;
+  }
+
+  /** A whole frame copied as it is (compaction moving a record forward, a follower taking the leader's). */
+  raw(src: Buffer, start: number, len: number): void {
+    this.room(len);
+    src.copy(this.buf, this.pos, start, start + len);
+    this.pos += len;
   }
 
   /** REMOVE or DELIVERED. */
