@@ -176,6 +176,8 @@ export class Compactor {
   private async compact(seg: number): Promise<void> {
     const h = this.h;
     const s = h.segs.get(seg)!;
+    h.logger.info({ seg, liveBytes: s.liveBytes, size: s.size }, 'compacting segment');
+    const copied0 = this.bytesCopied;
     const all = await this.entries(seg);
     const live = all.filter((e) => e.type === REC_PUBLISH && s.isLive(e.off) && h.backings.has(e.queue));
     // the live records' bytes, read on the thread pool: records close together in one read
@@ -229,5 +231,6 @@ export class Compactor {
       return;
     }
     h.deleteSegment(seg);
+    h.logger.info({ seg, moved: live.length, copiedBytes: this.bytesCopied - copied0 }, 'segment compacted');
   }
 }

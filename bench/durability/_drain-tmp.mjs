@@ -1,0 +1,22 @@
+import amqp from 'amqplib';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './lib.mjs';
+const dir = mkdtempSync(join(tmpdir(), 'warren-drain-'));
+let s = await startServer(dir, ['--segment-size', '64KiB']);
+let c = await amqp.connect(s.url); c.on('error', () => {});
+let ch = await c.createConfirmChannel();
+await ch.assertQueue('q', { durable: true });
+for (let i = 0; i < 10000; i++) ch.sendToQueue('q', Buffer.alloc(200), { persistent: true });
+await ch.waitForConfirms();
+const restart = process.argv[2] === 'restart';
+if (restart) { s.child.kill('SIGKILL'); await s.exited; s = await startServer(dir, ['--segment-size', '64KiB']); c = await amqp.connect(s.url); }
+const con = await c.createChannel();
+await con.prefetch(50);
+let n = 0; const t0 = Date.now();
+await new Promise((res) => con.consume('q', (m) => { con.ack(m); if (++n === 10000) res(); }));
+console.log('drained', n, Date.now() - t0, 'ms');
+setTimeout(() => { console.log('timeout at', n); process.exit(1); }, 20000).unref();
+s.child.kill('SIGKILL');
+process.exit(0);
