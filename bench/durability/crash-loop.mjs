@@ -26,7 +26,10 @@ const MIN_MS = opt('--min-ms', 200);
 const MAX_MS = opt('--max-ms', 1500);
 const Q = 'crash-loop';
 const KEEP = 'crash-loop-keep';
-const SEG_ARGS = ['--segment-size', args.includes('--segment-size') ? args[args.indexOf('--segment-size') + 1] : '64KiB'];
+const SEG_ARGS = [
+  '--segment-size',
+  args.includes('--segment-size') ? args[args.indexOf('--segment-size') + 1] : '64KiB',
+];
 let compactions = 0;
 let killedDuringCompaction = 0;
 
@@ -143,10 +146,7 @@ async function round(killAfter) {
     const finished = log.match(/segment compacted/g)?.length ?? 0;
     compactions += finished;
     if (started > finished) killedDuringCompaction++;
-    await Promise.race([
-      Promise.all([publishing, syncing, slowSyncing]),
-      new Promise((r) => setTimeout(r, 200)),
-    ]);
+    await Promise.race([Promise.all([publishing, syncing, slowSyncing]), new Promise((r) => setTimeout(r, 200))]);
   } finally {
     if (killedAt === Infinity) s.child.kill('SIGKILL');
   }

@@ -8,6 +8,7 @@ import amqp from 'amqplib';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers';
 import { startServer } from './lib.mjs';
 
 const args = process.argv.slice(2);

@@ -21,6 +21,7 @@ import { SegmentLog, segmentName, type LogEvents } from './log/segment-log.js';
 import { IndexBuffer } from './log/segment-index.js';
 import { PagedTail, type Moved } from './log/tail.js';
 import { Compactor, type CompactionHost } from './messages/compactor.js';
+import { Forwarding } from './messages/forwarding.js';
 import { PageReader, type ReaderHost } from './messages/page-reader.js';
 import { FileQueueBacking, type BackingStore } from './messages/queue-backing.js';
 import { indexName, recover, type RecoveryStats } from './messages/recovery.js';
@@ -50,8 +51,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   readonly compactor: Compactor;
   /** Index entries of the current segment, written as its .idx when it is sealed. */
   private readonly index = new IndexBuffer();
-  /** Records compaction moved that memory may still name: segment -> old offset -> new place. */
-  private readonly moved = new Map<number, Map<number, Moved>>();
+  /** Records compaction moved that memory may still name. */
+  readonly fwd = new Forwarding();
   closed = false;
   recovery: RecoveryStats = { segments: 0, messages: 0, queues: 0, tornBytes: 0, ms: 0 };
 
@@ -232,42 +233,25 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     return this.segs.get(seg);
   }
 
-  // ---- moved records ---------------------------------------------------------------------------
+  // ---- moved records (compaction) ---------------------------------------------------------------
 
   forward(seg: number, moved: Map<number, Moved>): void {
-    this.moved.set(seg, moved);
-  }
-
-  /** Where a record compaction moved lives now (`where*`), following moves of moves. */
-  private whereSeg = 0;
-  private whereOff = 0;
-  private follow(seg: number, off: number): void {
-    let m: Map<number, Moved> | undefined;
-    while ((m = this.moved.get(seg)) !== undefined) {
-      const to = m.get(off);
-      if (to === undefined) break;
-      m.delete(off);
-      if (m.size === 0) this.moved.delete(seg);
-      seg = to.seg;
-      off = to.off;
-    }
-    this.whereSeg = seg;
-    this.whereOff = off;
+    this.fwd.add(seg, moved);
   }
 
   resolve(e: QueuedMessage): void {
-    if (this.moved.size === 0 || !this.moved.has(e.seg)) return;
-    this.follow(e.seg, e.off);
-    e.seg = this.whereSeg;
-    e.off = this.whereOff;
+    if (!this.fwd.has(e.seg)) return;
+    this.fwd.follow(e.seg, e.off);
+    e.seg = this.fwd.seg;
+    e.off = this.fwd.off;
   }
 
   /** One record is no longer needed; returns the segment it is in. */
   release(seg: number, off: number, len: number): number {
-    if (this.moved.size !== 0 && this.moved.has(seg)) {
-      this.follow(seg, off);
-      seg = this.whereSeg;
-      off = this.whereOff;
+    if (this.fwd.has(seg)) {
+      this.fwd.follow(seg, off);
+      seg = this.fwd.seg;
+      off = this.fwd.off;
     }
     const s = this.segs.get(seg);
     if (s === undefined || !s.clearLive(off, len)) return seg;

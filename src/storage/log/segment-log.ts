@@ -115,7 +115,7 @@ export class SegmentLog {
    * CRC first; a batch with a torn or damaged frame is refused (throws) and nothing of it is appended.
    */
   appendFrames(frames: Buffer): LogPosition {
-    for (let at = 0; at < frames.length; ) {
+    for (let at = 0; at < frames.length;) {
       const n = frameAt(frames, at, frames.length, true, 0);
       if (n < 0) throw new Error(`damaged frame at ${at} of ${frames.length} bytes`);
       at += n;

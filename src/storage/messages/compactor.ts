@@ -154,7 +154,7 @@ export class Compactor {
       return out;
     }
     const b = await readFile(join(h.dir, segmentName(seg)));
-    for (let at = MAGIC.length; at < b.length; ) {
+    for (let at = MAGIC.length; at < b.length;) {
       const n = frameAt(b, at, b.length, true);
       if (n < 0) break;
       const type = recType(b, at);
@@ -185,11 +185,15 @@ export class Compactor {
     if (live.length !== 0) {
       const fh = await open(join(h.dir, segmentName(seg)), 'r');
       try {
-        for (let i = 0; i < live.length; ) {
+        for (let i = 0; i < live.length;) {
           const start = live[i]!.off;
           let j = i + 1;
           let end = start + live[i]!.len;
-          while (j < live.length && live[j]!.off - end <= READ_GAP && live[j]!.off + live[j]!.len - start <= READ_SPAN) {
+          while (
+            j < live.length &&
+            live[j]!.off - end <= READ_GAP &&
+            live[j]!.off + live[j]!.len - start <= READ_SPAN
+          ) {
             end = live[j]!.off + live[j]!.len;
             j++;
           }

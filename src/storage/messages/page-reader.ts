@@ -83,10 +83,10 @@ export class PageReader {
     while (b.count < max && tail.length !== 0) {
       const seg = tail.peekSeg();
       const off0 = tail.peekOff();
-      let end = off0;
+      let end: number;
       const first = b.count;
       const state = h.state(seg);
-      do {
+      for (;;) {
         const o = tail.peekOff();
         const l = tail.peekLen();
         b.seq.push(tail.peekSeq());
@@ -100,7 +100,7 @@ export class PageReader {
         if (b.count >= max || tail.length === 0 || tail.peekSeg() !== seg) break;
         const no = tail.peekOff();
         if (no < end || no - end > READ_GAP || no + tail.peekLen() - off0 > READ_SPAN) break;
-      } while (true);
+      }
       if (state === undefined) {
         // the segment is gone (a bug, or a file removed by hand): these records cannot be read
         for (let i = first; i < b.count; i++) h.damaged(seg, b.off[i]!, b.len[i]!);
@@ -108,7 +108,15 @@ export class PageReader {
         continue;
       }
       state.reads++;
-      b.spans.push({ state, seg, off: off0, len: end - off0, buf: Buffer.allocUnsafe(end - off0), first, count: b.count - first });
+      b.spans.push({
+        state,
+        seg,
+        off: off0,
+        len: end - off0,
+        buf: Buffer.allocUnsafe(end - off0),
+        first,
+        count: b.count - first,
+      });
     }
     return b;
   }
@@ -180,7 +188,18 @@ export class PageReader {
       h.diskReads++;
       // every front end registers its format (core/formats.ts); the map from server.ts is the fallback
       const fmt = formatByName(f.format) ?? h.formats.get(f.format) ?? h.formats.values().next().value!;
-      const msg = new Message(fmt, f.exchange, f.routingKey, f.props, f.body, f.persistent, f.priority, f.expiration, f.timestamp, 0);
+      const msg = new Message(
+        fmt,
+        f.exchange,
+        f.routingKey,
+        f.props,
+        f.body,
+        f.persistent,
+        f.priority,
+        f.expiration,
+        f.timestamp,
+        0,
+      );
       const e = new QueuedMessage(msg, b.seq[i]!);
       e.seg = s.seg;
       e.off = b.off[i]!;

@@ -27,7 +27,7 @@ export class SegState {
   setLive(off: number, len: number): void {
     const i = off >>> SHIFT;
     let b = this.bits;
-    if (b === null || (i >>> 3) >= b.length) {
+    if (b === null || i >>> 3 >= b.length) {
       const nb = new Uint8Array(Math.max(1024, (i >>> 3) + 1, b === null ? 0 : b.length * 2));
       if (b !== null) nb.set(b);
       this.bits = b = nb;
@@ -44,7 +44,7 @@ export class SegState {
     const i = off >>> SHIFT;
     const b = this.bits;
     const m = 1 << (i & 7);
-    if (b === null || (i >>> 3) >= b.length || (b[i >>> 3]! & m) === 0) return false;
+    if (b === null || i >>> 3 >= b.length || (b[i >>> 3]! & m) === 0) return false;
     b[i >>> 3]! &= ~m;
     this.live--;
     this.liveBytes -= len;
@@ -54,7 +54,7 @@ export class SegState {
   isLive(off: number): boolean {
     const i = off >>> SHIFT;
     const b = this.bits;
-    return b !== null && (i >>> 3) < b.length && (b[i >>> 3]! & (1 << (i & 7))) !== 0;
+    return b !== null && i >>> 3 < b.length && (b[i >>> 3]! & (1 << (i & 7))) !== 0;
   }
 
   addRef(target: number): void {

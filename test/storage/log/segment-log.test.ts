@@ -45,7 +45,10 @@ test('append returns each record position; a cursor reads from any of them, acro
     const c = new LogCursor(log, at[37]!);
     const got: string[] = [];
     while (got.length < 63) for (const r of await c.next(1000)) got.push(r.payload.toString().split(' ')[1]!);
-    assert.deepEqual(got, Array.from({ length: 63 }, (_, k) => String(37 + k)));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 63 }, (_, k) => String(37 + k)),
+    );
     assert.deepEqual(c.pos, { seg: log.segNo, off: log.fileSize });
   } finally {
     done();
@@ -94,7 +97,10 @@ test('retention deletes whole segments before a position; a follower appends the
     const fc = new LogCursor(follower.log, { seg: 1, off: 8 });
     const got: number[] = [];
     while (got.length < 60) for (const r of await fc.next()) got.push(r.payload[0]!);
-    assert.deepEqual(got, Array.from({ length: 60 }, (_, i) => i));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 60 }, (_, i) => i),
+    );
     // a damaged batch is refused whole
     const bad = Buffer.from([5, 0, 0, 0, 1, 2, 3, 4, 9]);
     assert.throws(() => follower.log.appendFrames(bad), /damaged frame/);
