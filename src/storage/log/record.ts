@@ -7,16 +7,22 @@
 //             u8+exchange, u16+routing key, u8+expiration, u32+props (protocol bytes as received), u32+body
 //   REMOVE    u32 segment of the PUBLISH (acked, rejected, purged: it never comes back)
 //   DELIVERED u32 segment of the PUBLISH (delivered once: comes back redelivered after a crash)
+//   REF       u8 flags, u32 offset and u32 length of a PUBLISH in the same segment, u32 its queue id: the
+//             same message in another queue, its body stored once (a persistent message routed to N
+//             durable queues is one PUBLISH and N-1 REFs)
 import { crc32 } from 'node:zlib';
 
 export const REC_PUBLISH = 1;
 export const REC_REMOVE = 2;
 export const REC_DELIVERED = 3;
+export const REC_REF = 4;
 
 export const FLAG_PERSISTENT = 1;
 export const FLAG_EXPIRATION = 2;
 
 export const FRAME_HEADER = 8;
+/** Bytes of a REF frame. */
+export const REF_LEN = 8 + 1 + 4 + 8 + 1 + 4 + 4 + 4;
 /** Bytes of a REMOVE/DELIVERED frame. */
 export const MARK_LEN = 8 + 1 + 4 + 8 + 4;
 const COMMON = 1 + 4 + 8;
@@ -104,6 +110,25 @@ export class RecordBuffer {
     this.pos += len;
   }
 
+  /** REF: queue `queueId` holds, as its `seq`, the message whose PUBLISH (of queue `owner`) is at bodyOff. */
+  ref(queueId: number, seq: number, persistent: boolean, bodyOff: number, bodyLen: number, owner: number): void {
+    const payload = COMMON + 1 + 4 + 4 + 4;
+    this.room(FRAME_HEADER + payload);
+    const b = this.buf;
+    const start = this.pos;
+    const p = start + FRAME_HEADER;
+    b.writeUInt32LE(payload, start);
+    b[p] = REC_REF;
+    b.writeUInt32LE(queueId, p + 1);
+    b.writeDoubleLE(seq, p + 5);
+    b[p + 13] = persistent ? FLAG_PERSISTENT : 0;
+    b.writeUInt32LE(bodyOff, p + 14);
+    b.writeUInt32LE(bodyLen, p + 18);
+    b.writeUInt32LE(owner, p + 22);
+    b.writeUInt32LE(crc32(b.subarray(p, p + payload)), start + 4);
+    this.pos = p + payload;
+  }
+
   /** REMOVE or DELIVERED. */
   mark(type: number, queueId: number, seq: number, seg: number): void {
     const payload = COMMON + 4;
@@ -163,6 +188,17 @@ export function recSeq(b: Buffer, at: number): number {
 export function recSeg(b: Buffer, at: number): number {
   return b.readUInt32LE(at + FRAME_HEADER + COMMON);
 }
+/** A REF's PUBLISH: offset, length, queue id. */
+export function refOff(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON + 1);
+}
+export function refLen(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON + 5);
+}
+export function refOwner(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON + 9);
+}
+/** PUBLISH and REF. */
 export function recPersistent(b: Buffer, at: number): boolean {
   return (b[at + FRAME_HEADER + COMMON]! & FLAG_PERSISTENT) !== 0;
 }

@@ -7,6 +7,8 @@ const CHUNK = 8192;
 export interface Moved {
   seg: number;
   off: number;
+  /** Holders still to follow (a body stored once has several); the entry goes when none is left. */
+  left?: number;
 }
 
 export const T_REDELIVERED = 1;
@@ -128,14 +130,15 @@ export class PagedTail {
    * Compaction moved the records of segment `seg` listed in `moved` (old offset -> new place): entries of
    * the tail follow them, and their `moved` entries are deleted (what remains is held in memory elsewhere).
    */
-  remap(seg: number, moved: Map<number, Moved>): void {
+  remap(seg: number, moved: Map<number, Moved>, found?: (m: Moved) => void): void {
     for (let ci = this.first; ci < this.chunks.length; ci++) {
       const c = this.chunks[ci]!;
       for (let i = c.head; i < c.end; i++) {
         if (c.seg[i] !== seg) continue;
         const m = moved.get(c.off[i]!);
         if (m === undefined) continue;
-        moved.delete(c.off[i]!);
+        if (m.left === undefined || --m.left === 0) moved.delete(c.off[i]!);
+        found?.(m);
         c.seg[i] = m.seg;
         c.off[i] = m.off;
       }

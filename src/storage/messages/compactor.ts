@@ -20,7 +20,8 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
-import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, frameAt, recType } from '../log/record.js';
+import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recType } from '../log/record.js';
+import { refLen, refOff, refOwner } from '../log/record.js';
 import { ENTRY, readIndex } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import type { Moved } from '../log/tail.js';
@@ -38,12 +39,31 @@ export interface CompactionHost {
   /** Append a frame copied from elsewhere; returns its new place (live in the head segment). */
   appendCopy(queue: number, seq: number, persistent: boolean, src: Buffer, at: number, len: number): Moved;
   appendMark(type: number, queue: number, seq: number, target: number): void;
+  /** A REF in the current segment to the PUBLISH at bodyOff there. */
+  appendRef(queue: number, seq: number, bodyOff: number, bodyLen: number, owner: number): void;
+  state(seg: number): SegState | undefined;
   /** Remember `moved` (old offset -> new place) of segment `seg` for messages held in memory. */
   forward(seg: number, moved: Map<number, Moved>): void;
   /** Call `fn` once everything appended so far is fsynced. */
   whenDurable(fn: () => void): void;
   deleteSegment(seg: number): void;
   readonly closed: boolean;
+}
+
+/** A PUBLISH and the queues naming it (its own; others through REF records). */
+interface Group {
+  off: number;
+  len: number;
+  owner: number;
+  persistent: boolean;
+  seqOf: Map<number, number>;
+}
+
+interface MovedGroup extends Moved {
+  left: number;
+  holders: number[];
+  g: Group;
+  inTail: number[];
 }
 
 interface Entry {
@@ -58,6 +78,7 @@ interface Entry {
 
 /** Compact when the sealed segments hold more than this many segments' worth of dead bytes. */
 const GARBAGE_SEGMENTS = 2;
+const COPY_OVERHEAD = 2 * 34;
 const READ_SPAN = 1024 * 1024;
 const READ_GAP = 64 * 1024;
 
@@ -100,7 +121,9 @@ export class Compactor {
       garbage += s.size - s.liveBytes;
       const need = this.needed(n, s);
       const reclaim = s.size - s.liveBytes - need;
-      if (reclaim <= 0) continue;
+      // worth it only when a quarter of the segment goes, after what the copy itself adds (a REF or a
+      // DELIVERED per live record, ~2 x 34 bytes): else moving it again and again could free nothing
+      if (reclaim - COPY_OVERHEAD * s.live < s.size / 4) continue;
       const score = reclaim / (s.liveBytes + need + 4096);
       if (score > bestScore) {
         bestScore = score;
@@ -159,14 +182,15 @@ export class Compactor {
       if (n < 0) break;
       const type = recType(b, at);
       const p = at + 8;
+      const ref = type === REC_REF;
       out.push({
         type,
         queue: b.readUInt32LE(p + 1),
         seq: b.readDoubleLE(p + 5),
-        off: at,
-        len: n,
-        persistent: type === REC_PUBLISH && (b[p + 13]! & 1) !== 0,
-        ref: type === REC_PUBLISH ? seg : b.readUInt32LE(p + 13),
+        off: ref ? refOff(b, at) : at,
+        len: ref ? refLen(b, at) : n,
+        persistent: (type === REC_PUBLISH || ref) && (b[p + 13]! & 1) !== 0,
+        ref: type === REC_PUBLISH ? seg : ref ? refOwner(b, at) : b.readUInt32LE(p + 13),
       });
       at += n;
     }
@@ -179,9 +203,22 @@ export class Compactor {
     h.logger.info({ seg, liveBytes: s.liveBytes, size: s.size }, 'compacting segment');
     const copied0 = this.bytesCopied;
     const all = await this.entries(seg);
-    const live = all.filter((e) => e.type === REC_PUBLISH && s.isLive(e.off) && h.backings.has(e.queue));
+    // the PUBLISH records by offset, with every queue that names them (its own, and REFs: a body stored once)
+    const groups = new Map<number, Group>();
+    for (const e of all) {
+      if (e.type !== REC_PUBLISH && e.type !== REC_REF) continue;
+      let g = groups.get(e.off);
+      if (g === undefined)
+        groups.set(e.off, (g = { off: e.off, len: e.len, owner: 0, persistent: true, seqOf: new Map() }));
+      if (e.type === REC_PUBLISH) {
+        g.owner = e.queue;
+        g.persistent = e.persistent;
+      } else g.owner = e.ref;
+      g.seqOf.set(e.queue, e.seq);
+    }
+    const live = [...groups.values()].filter((g) => s.isLive(g.off)).sort((a, b) => a.off - b.off);
     // the live records' bytes, read on the thread pool: records close together in one read
-    const bufs = new Map<Entry, [Buffer, number]>();
+    const bufs = new Map<Group, [Buffer, number]>();
     if (live.length !== 0) {
       const fh = await open(join(h.dir, segmentName(seg)), 'r');
       try {
@@ -208,24 +245,41 @@ export class Compactor {
     }
     if (h.closed || !h.segs.has(seg)) return;
     // one turn: copies, tails re-pointed, forwarding for the rest
-    const moved = new Map<number, Moved & { queue: number; seq: number; persistent: boolean }>();
-    for (const e of live) {
-      if (!s.isLive(e.off) || !h.backings.has(e.queue)) continue;
-      const [b, at] = bufs.get(e)!;
-      const to = h.appendCopy(e.queue, e.seq, e.persistent, b, at, e.len);
-      s.clearLive(e.off, e.len);
-      this.bytesCopied += e.len;
-      moved.set(e.off, { seg: to.seg, off: to.off, queue: e.queue, seq: e.seq, persistent: e.persistent });
+    const moved = new Map<number, MovedGroup>();
+    for (const g of live) {
+      if (!s.isLive(g.off)) continue;
+      const holders = s.holders(g.off, g.owner).filter((q) => h.backings.has(q) && g.seqOf.has(q));
+      if (holders.length === 0) continue;
+      const [b, at] = bufs.get(g)!;
+      const ownerSeq = g.seqOf.get(g.owner) ?? -1;
+      const to = h.appendCopy(g.owner, ownerSeq, g.persistent, b, at, g.len);
+      this.bytesCopied += g.len;
+      // the other holders' REFs go in the same segment as the copy (appendRef never rolls)
+      if (holders.includes(g.owner)) h.state(to.seg)!.hold(to.off, g.len, g.owner, g.owner);
+      for (const q of holders) if (q !== g.owner) h.appendRef(q, g.seqOf.get(q)!, to.off, g.len, g.owner);
+      // the copy names its own queue: when that one's message is gone, the copy must say so again
+      if (!holders.includes(g.owner) && ownerSeq >= 0 && h.backings.has(g.owner)) {
+        h.appendMark(REC_REMOVE, g.owner, ownerSeq, to.seg);
+      }
+      for (const q of holders) s.release(g.off, g.len, q);
+      moved.set(g.off, { seg: to.seg, off: to.off, left: holders.length, holders, g, inTail: [] });
     }
     for (const e of all) {
-      if (e.type === REC_PUBLISH || e.ref === seg || !h.segs.has(e.ref) || !h.backings.has(e.queue)) continue;
+      if (e.type === REC_PUBLISH || e.type === REC_REF) continue;
+      if (e.ref === seg || !h.segs.has(e.ref) || !h.backings.has(e.queue)) continue;
       h.appendMark(e.type, e.queue, e.seq, e.ref);
       this.bytesCopied += MARK_LEN;
     }
     if (moved.size !== 0) {
-      for (const b of h.backings.values()) b.tail.remap(seg, moved);
+      for (const b of h.backings.values()) b.tail.remap(seg, moved, (m) => (m as MovedGroup).inTail.push(b.id));
       // what no tail holds is in memory (ready window, unacked, being read): it may have been delivered
-      for (const m of moved.values()) if (m.persistent) h.appendMark(REC_DELIVERED, m.queue, m.seq, m.seg);
+      for (const m of moved.values()) {
+        if (!m.g.persistent) continue;
+        for (const q of m.holders) {
+          if (!m.inTail.includes(q)) h.appendMark(REC_DELIVERED, q, m.g.seqOf.get(q)!, m.seg);
+        }
+      }
+      for (const [off, m] of moved) if (m.left === 0) moved.delete(off);
       if (moved.size !== 0) h.forward(seg, moved);
     }
     await new Promise<void>((r) => h.whenDurable(r));
@@ -235,6 +289,6 @@ export class Compactor {
       return;
     }
     h.deleteSegment(seg);
-    h.logger.info({ seg, moved: live.length, copiedBytes: this.bytesCopied - copied0 }, 'segment compacted');
+    h.logger.info({ seg, moved: moved.size, copiedBytes: this.bytesCopied - copied0 }, 'segment compacted');
   }
 }

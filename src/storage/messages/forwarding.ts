@@ -25,7 +25,7 @@ export class Forwarding {
     while ((m = this.moved.get(seg)) !== undefined) {
       const to = m.get(off);
       if (to === undefined) break;
-      m.delete(off);
+      if (to.left === undefined || --to.left === 0) m.delete(off);
       if (m.size === 0) this.moved.delete(seg);
       seg = to.seg;
       off = to.off;

@@ -30,6 +30,11 @@ interface Span {
 
 /** Messages taken from a tail, being read. */
 export class PageBatch {
+  constructor(
+    /** The queue reading. */
+    readonly queue: number,
+  ) {}
+
   seq: number[] = [];
   seg: number[] = [];
   off: number[] = [];
@@ -68,7 +73,7 @@ export interface ReaderHost {
   state(seg: number): SegState | undefined;
   readonly formats: Map<string, ContentFormat>;
   diskReads: number;
-  damaged(seg: number, off: number, len: number): void;
+  damaged(seg: number, off: number, len: number, queue: number): void;
 }
 
 export class PageReader {
@@ -77,8 +82,8 @@ export class PageReader {
   constructor(private readonly host: ReaderHost) {}
 
   /** Take up to `max` entries (and at most ~bytes) from the head of `tail` and plan their reads. */
-  plan(tail: PagedTail, max: number): PageBatch {
-    const b = new PageBatch();
+  plan(tail: PagedTail, max: number, queue: number): PageBatch {
+    const b = new PageBatch(queue);
     const h = this.host;
     while (b.count < max && tail.length !== 0) {
       const seg = tail.peekSeg();
@@ -103,7 +108,7 @@ export class PageReader {
       }
       if (state === undefined) {
         // the segment is gone (a bug, or a file removed by hand): these records cannot be read
-        for (let i = first; i < b.count; i++) h.damaged(seg, b.off[i]!, b.len[i]!);
+        for (let i = first; i < b.count; i++) h.damaged(seg, b.off[i]!, b.len[i]!, b.queue);
         b.seq.length = b.seg.length = b.off.length = b.len.length = b.flags.length = first;
         continue;
       }
@@ -181,7 +186,7 @@ export class PageReader {
       const at = b.off[i]! - s.off;
       const len = b.len[i]!;
       if (frameAt(buf, at, at + len, true) !== len || recType(buf, at) !== REC_PUBLISH) {
-        h.damaged(s.seg, b.off[i]!, len);
+        h.damaged(s.seg, b.off[i]!, len, b.queue);
         continue;
       }
       const f = decodePublish(buf, at, this.fields);

@@ -15,8 +15,8 @@ export interface BackingStore {
   mark(type: number, b: FileQueueBacking, seq: number, seg: number): void;
   /** Follow compaction's moves for `e` (its seg/off are updated). */
   resolve(e: QueuedMessage): void;
-  /** A record is dead: `seg`/`off` as the caller knows them (moves are followed). Returns the real segment. */
-  release(seg: number, off: number, len: number): number;
+  /** Queue `queue` no longer needs a record: `seg`/`off` as it knows them (moves are followed). Returns the real segment. */
+  release(seg: number, off: number, len: number, queue: number): number;
   forget(b: FileQueueBacking, vhost: string, name: string): void;
   /** A read of the backlog failed (logged). */
   readFailed(err: Error): void;
@@ -64,7 +64,7 @@ export class FileQueueBacking implements QueueBacking {
     const seg = e.seg;
     e.seg = -1;
     if (!this.dead && e.msg.persistent) this.store.mark(REC_REMOVE, this, e.seq, seg);
-    this.store.release(seg, e.off, e.len);
+    this.store.release(seg, e.off, e.len, this.id);
   }
 
   pageOut(e: QueuedMessage): void {
@@ -92,7 +92,7 @@ export class FileQueueBacking implements QueueBacking {
         this.batch = null;
         r.readSync(b, out);
       }
-      if (out.length < max && this.tail.length !== 0) r.readSync(r.plan(this.tail, max - out.length), out);
+      if (out.length < max && this.tail.length !== 0) r.readSync(r.plan(this.tail, max - out.length, this.id), out);
     } catch (e) {
       this.store.readFailed(e as Error);
     }
@@ -105,7 +105,7 @@ export class FileQueueBacking implements QueueBacking {
    */
   pageInAsync(max: number, done: (es: QueuedMessage[]) => void): boolean {
     if (this.batch !== null || this.tail.length === 0) return false;
-    const b = this.store.reader.plan(this.tail, max);
+    const b = this.store.reader.plan(this.tail, max, this.id);
     this.batch = b;
     this.store.reader.readAsync(b, (err, es) => {
       if (this.batch !== b) return;
@@ -132,7 +132,7 @@ export class FileQueueBacking implements QueueBacking {
   clearTail(): number {
     let n = this.tail.length;
     const drop = (seq: number, seg: number, off: number, len: number, flags: number): void => {
-      const real = this.store.release(seg, off, len);
+      const real = this.store.release(seg, off, len, this.id);
       if (!this.dead && (flags & T_PERSISTENT) !== 0) this.store.mark(REC_REMOVE, this, seq, real);
     };
     const b = this.batch;

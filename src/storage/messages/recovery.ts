@@ -8,8 +8,8 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSyn
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
-import { REC_DELIVERED, REC_PUBLISH, REC_REMOVE, frameAt, recPersistent, recQueue } from '../log/record.js';
-import { recSeg, recSeq, recType } from '../log/record.js';
+import { REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recPersistent, recQueue } from '../log/record.js';
+import { recSeg, recSeq, recType, refLen, refOff, refOwner } from '../log/record.js';
 import { ENTRY, IndexBuffer, readIndex } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import { PagedTail, T_PERSISTENT, T_REDELIVERED } from '../log/tail.js';
@@ -50,13 +50,15 @@ export class Recovering {
   private seg = new Uint32Array(1024);
   private off = new Uint32Array(1024);
   private len = new Uint32Array(1024);
+  /** The queue whose PUBLISH holds the message (this queue's, or another's for a REF). */
+  private owner = new Uint32Array(1024);
   private n = 0;
   private inOrder = true;
   readonly removed = new F64List();
   readonly delivered = new F64List();
   nextSeq = 0;
 
-  pub(seq: number, seg: number, off: number, len: number): void {
+  pub(seq: number, seg: number, off: number, len: number, owner: number): void {
     if (this.n === this.seq.length) {
       const grow = <T extends Float64Array | Uint32Array>(a: T, b: T): T => (b.set(a), b);
       const m = this.n * 2;
@@ -64,6 +66,7 @@ export class Recovering {
       this.seg = grow(this.seg, new Uint32Array(m));
       this.off = grow(this.off, new Uint32Array(m));
       this.len = grow(this.len, new Uint32Array(m));
+      this.owner = grow(this.owner, new Uint32Array(m));
     }
     // a copy moved forward by compaction comes later in the log, out of seq order (or twice)
     if (this.n !== 0 && seq <= this.seq[this.n - 1]!) this.inOrder = false;
@@ -73,10 +76,11 @@ export class Recovering {
     this.seg[i] = seg;
     this.off[i] = off;
     this.len[i] = len;
+    this.owner[i] = owner;
   }
 
   /** The surviving messages in seq order: publishes minus removes, delivered ones marked redelivered. */
-  finish(countLive: (seg: number, off: number, len: number) => void): PagedTail {
+  finish(countLive: (seg: number, off: number, len: number, owner: number) => void): PagedTail {
     const n = this.n;
     let order: Uint32Array | null = null;
     if (!this.inOrder) {
@@ -104,7 +108,7 @@ export class Recovering {
       const redelivered = di < dl.length && dl[di] === seq;
       const seg = this.seg[i]!;
       out.push(seq, seg, this.off[i]!, this.len[i]!, T_PERSISTENT | (redelivered ? T_REDELIVERED : 0));
-      countLive(seg, this.off[i]!, this.len[i]!);
+      countLive(seg, this.off[i]!, this.len[i]!, this.owner[i]!);
     }
     return out;
   }
@@ -125,12 +129,15 @@ function fromIndex(dir: string, seg: number, state: SegState, rec: Map<number, R
   }
   const b = idx.buf;
   for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
-    const r = rec.get(b.readUInt32LE(p + 1));
+    const id = b.readUInt32LE(p + 1);
+    const r = rec.get(id);
     if (r === undefined) continue;
     const type = b[p]!;
     const seq = b.readDoubleLE(p + 5);
-    if (type === REC_PUBLISH) {
-      if ((b[p + 21]! & 1) !== 0) r.pub(seq, seg, b.readUInt32LE(p + 13), b.readUInt32LE(p + 17));
+    if (type === REC_PUBLISH || type === REC_REF) {
+      // a REF's entry has its PUBLISH's offset and length, and the PUBLISH's queue in the ref field
+      const owner = type === REC_REF ? b.readUInt32LE(p + 22) : id;
+      if ((b[p + 21]! & 1) !== 0) r.pub(seq, seg, b.readUInt32LE(p + 13), b.readUInt32LE(p + 17), owner);
       else if (seq + 1 > r.nextSeq) r.nextSeq = seq + 1;
     } else {
       if (type === REC_REMOVE) r.removed.push(seq);
@@ -167,9 +174,13 @@ function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<num
       const seq = recSeq(b, at);
       if (type === REC_PUBLISH) {
         const persistent = recPersistent(b, at);
-        if (persistent) r.pub(seq, seg, at, n);
+        if (persistent) r.pub(seq, seg, at, n, id);
         else if (seq + 1 > r.nextSeq) r.nextSeq = seq + 1;
         index.add(type, id, seq, at, n, persistent ? 1 : 0, 0);
+      } else if (type === REC_REF) {
+        const owner = refOwner(b, at);
+        r.pub(seq, seg, refOff(b, at), refLen(b, at), owner);
+        index.add(type, id, seq, refOff(b, at), refLen(b, at), 1, owner);
       } else {
         if (type === REC_REMOVE) r.removed.push(seq);
         else if (type === REC_DELIVERED) r.delivered.push(seq);
@@ -231,7 +242,7 @@ export function recover(dir: string, ids: Iterable<number>, segs: Map<number, Se
   const tails = new Map<number, { tail: PagedTail; nextSeq: number }>();
   let messages = 0;
   for (const [id, r] of rec) {
-    const tail = r.finish((seg, off, len) => segs.get(seg)!.setLive(off, len));
+    const tail = r.finish((seg, off, len, owner) => segs.get(seg)!.hold(off, len, id, owner));
     messages += tail.length;
     tails.set(id, { tail, nextSeq: r.nextSeq });
   }

@@ -22,6 +22,43 @@ export class SegState {
   /** The file was deleted (close readFd when the last read is done). */
   gone = false;
   private bits: Uint8Array | null = null;
+  /**
+   * A PUBLISH held by more than its own queue (REF records, a body stored once): offset -> the ids of the
+   * queues whose copy is live. A record not in here is held by its own queue alone.
+   */
+  private shared: Map<number, number[]> | null = null;
+
+  /** Queue `queue` holds the record at `off`, whose PUBLISH belongs to queue `owner`. */
+  hold(off: number, len: number, queue: number, owner: number): void {
+    let list = this.shared === null ? undefined : this.shared.get(off);
+    if (queue === owner && list === undefined) return this.setLive(off, len);
+    if (list === undefined) {
+      list = this.isLive(off) ? [owner] : [];
+      (this.shared ??= new Map()).set(off, list);
+    }
+    list.push(queue);
+    this.setLive(off, len);
+  }
+
+  /** Queue `queue` let go of the record at `off`; true when that was its last holder. */
+  release(off: number, len: number, queue: number): boolean {
+    const list = this.shared === null ? undefined : this.shared.get(off);
+    if (list !== undefined) {
+      const i = list.indexOf(queue);
+      if (i < 0) return false;
+      list.splice(i, 1);
+      if (list.length !== 0) return false;
+      this.shared!.delete(off);
+    }
+    return this.clearLive(off, len);
+  }
+
+  /** The queues holding the record at `off` (its PUBLISH belongs to `owner`). */
+  holders(off: number, owner: number): number[] {
+    const list = this.shared === null ? undefined : this.shared.get(off);
+    if (list !== undefined) return list.slice();
+    return this.isLive(off) ? [owner] : [];
+  }
 
   /** A PUBLISH record at `off` is live. */
   setLive(off: number, len: number): void {
@@ -33,6 +70,7 @@ export class SegState {
       this.bits = b = nb;
     }
     const m = 1 << (i & 7);
+    // a second holder of a shared record: the record is counted once
     if ((b[i >>> 3]! & m) !== 0) return;
     b[i >>> 3]! |= m;
     this.live++;
@@ -40,7 +78,7 @@ export class SegState {
   }
 
   /** The record at `off` is dead; false if it was not live (released twice, or never counted). */
-  clearLive(off: number, len: number): boolean {
+  private clearLive(off: number, len: number): boolean {
     const i = off >>> SHIFT;
     const b = this.bits;
     const m = 1 << (i & 7);
