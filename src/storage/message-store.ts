@@ -167,7 +167,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     this.seg(before).size = size;
     this.segs.set(log.segNo, new SegState());
     try {
-      writeFileSync(join(this.dir, indexName(before)), this.index.take());
+      const idx = this.index.take();
+      this.seg(before).idxSize = idx.length;
+      writeFileSync(join(this.dir, indexName(before)), idx);
     } catch (e) {
       this.logger.warn({ err: e }, 'could not write segment index (compaction and recovery will scan the segment)');
     }

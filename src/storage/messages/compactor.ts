@@ -118,9 +118,10 @@ export class Compactor {
     let bestScore = 0;
     for (const [n, s] of h.segs) {
       if (!s.sealed || n === h.headSeg) continue;
-      garbage += s.size - s.liveBytes;
+      // its index goes with it (an index of REMOVE/DELIVERED records is ~80% of their bytes)
+      garbage += s.size + s.idxSize - s.liveBytes;
       const need = this.needed(n, s);
-      const reclaim = s.size - s.liveBytes - need;
+      const reclaim = s.size + s.idxSize - s.liveBytes - need;
       // worth it only when a quarter of the segment goes, after what the copy itself adds (a REF or a
       // DELIVERED per live record, ~2 x 34 bytes): else moving it again and again could free nothing
       if (reclaim - COPY_OVERHEAD * s.live < s.size / 4) continue;

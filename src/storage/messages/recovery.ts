@@ -127,6 +127,7 @@ function fromIndex(dir: string, seg: number, state: SegState, rec: Map<number, R
     log.warn({ seg }, 'damaged segment index; scanning the segment');
     return false;
   }
+  state.idxSize = raw.length;
   const b = idx.buf;
   for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
     const id = b.readUInt32LE(p + 1);
@@ -206,7 +207,9 @@ function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<num
     }
   }
   try {
-    writeFileSync(join(dir, indexName(seg)), index.take());
+    const idx = index.take();
+    state.idxSize = idx.length;
+    writeFileSync(join(dir, indexName(seg)), idx);
   } catch (e) {
     log.warn({ err: e }, 'could not write segment index');
   }

@@ -10,8 +10,9 @@ export class SegState {
   /** PUBLISH records still needed (ready, unacked or paged), and their bytes. */
   live = 0;
   liveBytes = 0;
-  /** Bytes of the file (set when it is sealed, or at recovery). */
+  /** Bytes of the file (set when it is sealed, or at recovery), and of its index file. */
   size = 0;
+  idxSize = 0;
   /** Sealed and fsynced: a candidate for compaction. */
   sealed = false;
   /** Target segment -> number of REMOVE/DELIVERED records here that name it. */
