@@ -9,7 +9,7 @@
 // commit), and a queue's backlog costs ~21 bytes of memory a message. A segment is deleted once none of
 // its messages is live and no older segment on disk needs its REMOVE records; compaction
 // (messages/compactor.ts) copies live records forward so that disk stays bounded by live data.
-import { closeSync, mkdirSync, unlinkSync, writeFileSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import { QueuedMessage, type ContentFormat } from '../core/message.js';
@@ -378,30 +378,6 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     if (ids === null) return defs;
     if (defs === null) return ids;
     return Promise.all([ids, defs]).then(() => {});
-  }
-
-  /** Bytes of segment files on disk (for tests and stats). */
-  diskBytes(): number {
-    let n = 0;
-    for (const seg of this.segs.keys()) {
-      try {
-        n += statSync(join(this.dir, segmentName(seg))).size;
-      } catch {
-        /* deleted meanwhile */
-      }
-    }
-    return n;
-  }
-
-  /** Bytes of live message records (what compaction keeps). */
-  get liveBytes(): number {
-    let n = 0;
-    for (const s of this.segs.values()) n += s.liveBytes;
-    return n;
-  }
-
-  get segmentCount(): number {
-    return this.segs.size;
   }
 
   async close(): Promise<void> {
