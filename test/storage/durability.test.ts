@@ -402,7 +402,7 @@ test('journaled definitions survive kill -9: queues, exchanges, bindings, delete
   await kill9(s2);
 });
 
-test('a format 1 data directory (before the journals) is read and upgraded to format 2', async () => {
+test('a format 1 data directory (before the journals) is read and upgraded to format 3', async () => {
   const dir = tmp();
   const s0 = await start(dir);
   s0.child.kill('SIGTERM');
@@ -414,7 +414,7 @@ test('a format 1 data directory (before the journals) is read and upgraded to fo
   writeFileSync(join(dir, 'definitions.json'), JSON.stringify(defs));
   writeFileSync(join(dir, 'format_version'), '1\n');
   const s = await start(dir);
-  assert.equal(readFileSync(join(dir, 'format_version'), 'utf8'), '2\n');
+  assert.equal(readFileSync(join(dir, 'format_version'), 'utf8'), '3\n');
   const c = await connect(s.url);
   const ch = await c.createChannel();
   await ch.checkQueue('v1q');
