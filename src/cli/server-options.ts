@@ -33,6 +33,7 @@ export interface FlatConfig {
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
   diskFreeLimit?: string;
+  diskFreeLimitRelative?: number;
   vmMemoryHighWatermark?: number;
   vmMemoryHighWatermarkAbsolute?: string;
   vmMemoryCalculationStrategy?: string;
@@ -160,6 +161,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     help: 'free disk space under which publishers are blocked (RabbitMQ disk_free_limit; 50MB, 1GiB, …)',
     defaultText: '50MB',
     rabbitmqKey: 'disk_free_limit.absolute',
+  },
+  {
+    flag: 'disk-free-limit-relative',
+    key: 'diskFreeLimitRelative',
+    kind: 'number',
+    help: 'the free disk limit as a multiple of total memory (RabbitMQ disk_free_limit.relative; 1.5, …); wins over --disk-free-limit',
+    rabbitmqKey: 'disk_free_limit.relative',
   },
   {
     flag: 'vm-memory-high-watermark',
