@@ -267,6 +267,10 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   go('confirms', 'go publisher confirms: NotifyPublish acks every publish, in order');
   go('returns', 'go mandatory + NotifyReturn: 312 NO_ROUTE before the confirm (001)');
   go('passive404', 'go passive declare of a missing queue: channel error 404, connection survives');
+  go(
+    'reopen',
+    'go 8 goroutines publishing to a missing exchange, 404, channel 1 reopened at once, 40 rounds (issue 17)',
+  );
   go('heartbeat', 'go Heartbeat 2s: idle 5s, the broker heartbeats keep the connection alive (003)');
   go('krakend', 'go KrakenD: no_wait declares, no_local consume, Qos 10, mandatory + properties (001, 002)');
   go('properties', 'go properties and every header field type round-trip');
