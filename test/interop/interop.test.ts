@@ -250,15 +250,15 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   python('basics.py', 'pika basics: basic_get/get-empty, 14 properties + nested headers, bodies, confirms');
   python(
     'kombu_flow.py',
-    'kombu: product and QoS semantics, topic routing, prefetch, ack/reject/requeue, SimpleQueue',
+    'kombu: product RabbitMQ and its QoS (default), Celery prefetch raise, topic routing, ack/reject/requeue',
     {
       skip: skipKombu,
     },
   );
-  python('kombu_flow.py', 'kombu with --advertise-rabbitmq: product RabbitMQ, kombu takes its RabbitMQ QoS path', {
-    extra: ['--advertise'],
+  python('kombu_flow.py', 'kombu with --no-advertise-rabbitmq: product Warren with the spec QoS, prefetch raise', {
+    extra: ['--spec'],
     skip: skipKombu || skipExternal,
-    broker: { advertiseRabbitmq: true },
+    broker: { advertiseRabbitmq: false },
   });
   python('topic_routing.py', 'pika Evolution API: per-instance queues on a topic exchange, seed binding list (000)');
 

@@ -86,6 +86,14 @@ export class ChannelTable {
     for (const ch of this.list) if (ch !== undefined) ch.deliveries.resumeConsumers();
   }
 
+  /** Unacked deliveries (or their bytes) over all channels (a connection-wide basic.qos). */
+  unackedTotal(bytes: boolean): number {
+    let n = 0;
+    for (const ch of this.list)
+      if (ch !== undefined) n += bytes ? ch.deliveries.unackedBytes : ch.deliveries.unacked.size;
+    return n;
+  }
+
   /** Consumer timeouts (the 1 s tick): true if a channel was closed for one (its channel.close to flush). */
   closeTimedOut(now: number, brokerTimeout: number): boolean {
     let closed = false;

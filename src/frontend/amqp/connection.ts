@@ -62,6 +62,8 @@ export class AmqpConnection
   channelMax = 0;
   heartbeat = 0;
   capabilities: Record<string, unknown> = {};
+  qosCount = 0;
+  qosSize = 0;
   readonly exclusiveQueues = new Set<string>();
   dead = false;
   stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
@@ -242,6 +244,14 @@ export class AmqpConnection
 
   resumeConsumers(): void {
     this.channels.resumeConsumers();
+  }
+
+  unackedTotal(): number {
+    return this.channels.unackedTotal(false);
+  }
+
+  unackedBytesTotal(): number {
+    return this.channels.unackedTotal(true);
   }
 
   // ---- opening and closing ---------------------------------------------------------------------
