@@ -53,6 +53,8 @@ export class ChannelTable {
     if (m.id === MethodId.ChannelClose) {
       channelClose(ch);
       this.list[channel] = undefined;
+      // under a connection-wide basic.qos (the spec's global=true) what it held unacked is room for the rest
+      if (this.conn.qosCount !== 0 || this.conn.qosSize !== 0) this.resumeConsumers();
       return;
     }
     const cls = m.id >>> 16;
