@@ -48,8 +48,10 @@ export interface BrokerOptions {
   /** Unacked delivery older than this closes its channel with 406, ms (RabbitMQ consumer_timeout 1800000). */
   consumerTimeout?: number;
   /**
-   * Advertise product "RabbitMQ" in connection.start server-properties. Some clients (kombu, Celery) switch
-   * features on only for that product name; see README "Compatibility".
+   * Default true: product "RabbitMQ" in connection.start server-properties, with RabbitMQ's basic.qos
+   * semantics (global=false: each consumer started afterwards; global=true: the channel). Clients (kombu,
+   * Celery) choose their QoS code path by that name. false: product "Warren" with the spec's semantics
+   * (global=false: the whole channel, at once; global=true: the whole connection). See docs/compat.md.
    */
   advertiseRabbitmq?: boolean;
   /** Users created on an empty data directory. Default [{guest/guest, administrator}]. */
@@ -198,7 +200,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     channelMax: o.channelMax ?? 2047,
     handshakeTimeout: o.handshakeTimeout ?? 10000,
     consumerTimeout: o.consumerTimeout ?? 1800000,
-    advertiseRabbitmq: o.advertiseRabbitmq ?? false,
+    advertiseRabbitmq: o.advertiseRabbitmq ?? true,
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',

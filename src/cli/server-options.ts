@@ -10,6 +10,8 @@ export interface OptionSpec {
   kind: 'port' | 'port0off' | 'int' | 'number' | 'string' | 'bool' | 'list';
   help: string;
   defaultText?: string;
+  /** A bool that is on by default: a --no-FLAG turns it off. */
+  negatable?: boolean;
   /** The rabbitmq.conf key, accepted in config files too (vm_memory_high_watermark.relative, …). */
   rabbitmqKey?: string;
 }
@@ -232,7 +234,9 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: 'advertise-rabbitmq',
     key: 'advertiseRabbitmq',
     kind: 'bool',
-    help: 'report product "RabbitMQ" (kombu/Celery compatibility)',
+    negatable: true,
+    help: 'report product "RabbitMQ" with RabbitMQ\'s basic.qos semantics; --no-advertise-rabbitmq: product "Warren" with the spec\'s',
+    defaultText: 'on',
   },
   {
     flag: 'management-port',
