@@ -6,7 +6,6 @@ import { FrameDecoder, type FrameHandler } from '../../codec/amqp/frame-decoder.
 import { FrameType, PROTOCOL_HEADER } from '../../codec/amqp/constants.js';
 import { CodecError } from '../../codec/amqp/errors.js';
 import { Writer } from '../../codec/buffer/writer.js';
-import { decodeTable } from '../../codec/amqp/field-table.js';
 import { writeHeartbeat } from '../../codec/amqp/content.js';
 import {
   decodeMethod,
@@ -29,6 +28,7 @@ import type { ChannelInfo, ClientConnection } from '../../core/broker.js';
 import { TLSSocket } from 'node:tls';
 import { BrokerError } from '../../core/errors.js';
 import type { User } from '../../core/auth/users.js';
+import { AuthzPending } from '../../core/auth/authz.js';
 import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { Message } from '../../core/message.js';
@@ -48,6 +48,7 @@ import {
 } from './errors.js';
 import type { AmqpServer } from './server.js';
 import { serverProperties } from './server-properties.js';
+import { loginRequest, mechanisms } from './sasl.js';
 
 type State = 'header' | 'start-ok' | 'secure-ok' | 'tune-ok' | 'open' | 'opened' | 'closing' | 'closed';
 
@@ -200,6 +201,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   /** The decoder holds unparsed input until the next turn (the socket is paused meanwhile). */
   private yielded = false;
+  /** Waiting for an auth backend's answer (login, vhost, a replayed operation): nothing is read. */
+  private authWait = false;
 
   /** Stop after the frame being handled; the decoder keeps the rest of the read for the next turn. */
   private yieldInput(): void {
@@ -211,6 +214,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
 
   /** The rest of a yielded read, a turn later (with a new turn's budget). */
   private continueInput(): void {
+    if (this.authWait) return; // the answer's continuation reads on
     this.yielded = false;
     this.turnCost = 0;
     if (this.state === 'closed') return;
@@ -228,7 +232,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
    * The heartbeat check counts from now: the broker, not the client, stopped listening.
    */
   private resumeReading(): void {
-    if (this.yielded || this.readYielded || this.flowBlockedBy.size !== 0 || this.blocked) return;
+    if (this.authWait || this.yielded || this.readYielded || this.flowBlockedBy.size !== 0 || this.blocked) return;
     if (this.state === 'closed') return;
     this.lastRead = roughNow();
     this.socket.resume();
@@ -325,7 +329,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       0,
       9,
       serverProperties(caps.advertiseRabbitmq),
-      Buffer.from('AMQPLAIN PLAIN'),
+      Buffer.from(mechanisms(this.socket, caps.tls)),
       Buffer.from('en_US'),
     );
     return buf.subarray(8);
@@ -426,10 +430,23 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     try {
       ch.onMethod(m, payload);
     } catch (e) {
+      if (e instanceof AuthzPending) return this.replayWhenAnswered(e, channel, m, payload);
       ch = this.channels[channel];
       if (ch) this.onChannelException(ch, e);
       else throw e;
     }
+  }
+
+  /**
+   * An auth backend answers later (HTTP, authz.ts): nothing more is read (the rest of this read waits in the
+   * decoder), and the method is handled again once the answer is in. Handlers check before they act, so the
+   * replay starts clean.
+   */
+  private replayWhenAnswered(e: AuthzPending, channel: number, m: AmqpMethod, payload: Buffer): void {
+    this.yielded = true;
+    this.decoder.yieldAfterFrame();
+    const copy = Buffer.from(payload);
+    this.awaitAuth(e.answered, () => this.onChannelMethod(channel, m, copy));
   }
 
   private onChannelException(ch: AmqpChannel, e: unknown): void {
@@ -484,42 +501,51 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     this.clientProperties = m.clientProperties;
     const caps = m.clientProperties['capabilities'];
     if (caps && typeof caps === 'object') this.capabilities = caps as Record<string, unknown>;
-    let user: string;
-    let pass: string;
     const mech = m.mechanism;
     this.authMechanism = mech;
-    if (mech === 'PLAIN') {
-      // RFC 4616: [authzid] NUL authcid NUL passwd
-      const parts = m.response.toString('utf8').split('\u0000');
-      if (parts.length !== 3) {
-        throw connectionError(
-          ConnectionReplyCode.ACCESS_REFUSED,
-          `Login was refused using authentication mechanism PLAIN. For details see the broker logfile.`,
-        );
-      }
-      user = parts[1]!;
-      pass = parts[2]!;
-    } else if (mech === 'AMQPLAIN') {
-      // AMQPLAIN: a field table without its length prefix, with LOGIN and PASSWORD
-      const t = decodeTable(m.response, 0, m.response.length);
-      user = String(t['LOGIN'] ?? '');
-      pass = String(t['PASSWORD'] ?? '');
-    } else {
+    const req = loginRequest(mech, m.response, this.socket, this.server.options.certLogin);
+    if (req === null) {
       throw connectionError(ConnectionReplyCode.ACCESS_REFUSED, `unsupported authentication mechanism '${mech}'`);
     }
-    const result = this.server.broker.authenticate(user, pass, this.remoteAddress);
+    req.remoteAddress = this.remoteAddress;
+    const result = this.server.broker.login(req);
+    if (!(result instanceof Promise)) return this.loggedIn(result, req.username);
+    // a backend answers later (HTTP): the client waits for connection.tune meanwhile
+    this.state = 'secure-ok';
+    this.awaitAuth(result, (r) => this.loggedIn(r, req.username));
+  }
+
+  private loggedIn(result: User | string, user: string): void {
+    if (this.state === 'closed' || this.state === 'closing') return;
     if (typeof result === 'string') {
-      const text = result.startsWith('Login was refused')
-        ? `Login was refused using authentication mechanism ${mech}. For details see the broker logfile.`
-        : result;
-      this.log.warn({ conn: this.name, user }, `login refused: ${text}`);
-      throw connectionError(ConnectionReplyCode.ACCESS_REFUSED, text);
+      this.log.warn({ conn: this.name, user }, `login refused: ${result}`);
+      throw connectionError(ConnectionReplyCode.ACCESS_REFUSED, result);
     }
-    this.user = user;
+    this.user = result.name;
     this.userObj = result;
     this.state = 'tune-ok';
     const o = this.server.options;
     writeConnectionTune(this.out, 0, o.channelMax, o.frameMax, o.heartbeat);
+  }
+
+  /** Stop reading until `p` settles, then continue with `k` (login and vhost answers from the HTTP backend). */
+  private awaitAuth<T>(p: Promise<T>, k: (v: T) => void): void {
+    this.authWait = true;
+    this.socket.pause();
+    p.then(k)
+      .catch((e: unknown) => this.onError(e))
+      .finally(() => {
+        this.authWait = false;
+        this.scheduleFlush();
+        if (this.yielded) this.continueInput();
+        else this.resumeReading();
+      });
+  }
+
+  /** AuthService: the OAuth 2 token expired and no update-secret replaced it. */
+  credentialExpired(): void {
+    this.log.warn({ conn: this.name, user: this.user }, 'credential expired; closing connection');
+    this.closeWithError(403, replyText(403, 'credential expired'), 0, 0);
   }
 
   private onTuneOk(m: ConnectionTuneOk): void {
@@ -542,6 +568,17 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
   }
 
   private onOpen(m: ConnectionOpen): void {
+    // an external backend may answer vhost access later (HTTP): wait for it, then open
+    const access = this.server.broker.auth.vhostAccess(this.userObj!, m.virtualHost);
+    if (access instanceof Promise) {
+      this.state = 'secure-ok';
+      return this.awaitAuth(access, () => this.openVHost(m));
+    }
+    this.openVHost(m);
+  }
+
+  private openVHost(m: ConnectionOpen): void {
+    if (this.state === 'closed' || this.state === 'closing') return;
     try {
       this.vhostObj = this.server.broker.openVHost(m.virtualHost, this.userObj!);
     } catch (e) {
@@ -553,6 +590,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.server.broker.register(this);
+    this.server.broker.auth.watchExpiry(this);
     writeConnectionOpenOk(this.out, 0);
     // an alarm already in effect blocks this connection at its first publish
     this.alarmRaised = this.server.broker.alarms.blocked;
@@ -640,6 +678,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.server.broker.unregister(this);
+    this.server.broker.auth.unwatch(this);
   }
 
   private onSocketClose(): void {

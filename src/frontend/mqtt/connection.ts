@@ -10,6 +10,11 @@ import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
+import { AuthzPending } from '../../core/auth/authz.js';
+import { certLoginName } from '../../core/auth/cert-login.js';
+import type { User } from '../../core/auth/users.js';
+import { AuthHold } from '../net/auth-hold.js';
+import { peerCert } from '../net/peer-cert.js';
 import { argsKey } from '../../core/binding.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
@@ -78,6 +83,7 @@ export const RC5 = {
   RECEIVE_MAXIMUM_EXCEEDED: 0x93,
   TOPIC_ALIAS_INVALID: 0x94,
   QOS_NOT_SUPPORTED: 0x9b,
+  MAXIMUM_CONNECT_TIME: 0xa0,
   SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: 0x9e,
 } as const;
 
@@ -138,6 +144,9 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private v: VHost | null = null;
   /** Permission checks (core/auth/permissions.ts) at the points RabbitMQ's MQTT plugin makes them. */
   private access: AccessCache | null = null;
+  /** The login's answer (kept: a CONNECT replayed after an HTTP backend's answer does not ask again). */
+  private login: User | string | Promise<User | string> | null = null;
+  private readonly hold: AuthHold<Packet>;
   private topicVars: TopicVariables | null = null;
   private readonly parser = mqttPacket.parser();
   private closed = false;
@@ -191,6 +200,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.gate = new ReadGate(socket, () => {
       this.lastSeen = roughNow();
     });
+    this.hold = new AuthHold<Packet>(
+      (p) => this.onPacket(p),
+      (on) => this.gate.authWait(!on),
+    );
     socket.on('data', (chunk: Buffer) => {
       this.lastSeen = roughNow();
       this.stats.recvOct += chunk.length;
@@ -301,7 +314,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   }
 
   private onPacket(p: Packet): void {
-    if (this.closed) return;
+    if (this.closed || this.hold.queue(p)) return;
     try {
       if (!this.open) {
         if (p.cmd !== 'connect') throw new ProtocolError(RC5.PROTOCOL_ERROR, `expected CONNECT, got ${p.cmd}`);
@@ -342,7 +355,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
           throw new ProtocolError(RC5.PROTOCOL_ERROR, `unexpected ${p.cmd} from a client`);
       }
     } catch (e) {
-      this.onError(e);
+      if (e instanceof AuthzPending) this.hold.wait(e, p);
+      else this.onError(e);
     }
   }
 
@@ -401,9 +415,23 @@ export class MqttConnection implements ClientConnection, FlowControlled {
         username = username.slice(colon + 1);
       }
     }
-    const name = username ?? o.mqttDefaultUser.name;
-    const pass = username === undefined ? o.mqttDefaultUser.password : (password ?? '');
-    const auth = this.server.broker.authenticate(name, pass, this.remoteAddress);
+    // mqtt.ssl_cert_login: no user name and no password on a verified TLS connection → the certificate's name
+    const cert = o.mqttSslCertLogin && username === undefined && password === undefined ? peerCert(this.socket) : null;
+    const certName = cert === null ? null : certLoginName(cert, o.certLogin);
+    const name = certName ?? username ?? o.mqttDefaultUser.name;
+    const pass = certName !== null ? undefined : username === undefined ? o.mqttDefaultUser.password : (password ?? '');
+    this.login ??= this.server.broker.login({
+      username: name,
+      ...(pass !== undefined ? { password: pass } : {}),
+      ...(cert !== null && certName !== null ? { certificate: cert } : {}),
+      mechanism: 'PLAIN',
+      remoteAddress: this.remoteAddress,
+      protocol: 'mqtt',
+      clientId,
+    });
+    const auth = this.login;
+    // an HTTP backend answers later: CONNECT is handled again with the answer
+    if (auth instanceof Promise) throw new AuthzPending(auth.then((r) => (this.login = r)));
     if (typeof auth === 'string') {
       this.server.log.warn({ user: name, reason: auth }, 'MQTT login refused');
       return this.refuse(
@@ -418,6 +446,9 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       this.server.log.warn({ user: name, vhost: vhostName }, 'MQTT login to a missing vhost');
       return this.refuse(RC3.BAD_CREDENTIALS, RC5.BAD_CREDENTIALS);
     }
+    // vhost access from a backend that answers later (HTTP): CONNECT is handled again with the answer
+    const access = this.server.broker.auth.vhostAccess(auth, vhostName);
+    if (access instanceof Promise) throw new AuthzPending(access);
     try {
       vhost = this.server.broker.openVHost(vhostName, auth);
     } catch (e) {
@@ -452,6 +483,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     if (sessionPresent) this.loadSubscriptions();
     this.open = true;
     this.server.broker.register(this);
+    this.server.broker.auth.watchExpiry(this);
     // RabbitMQ 3.13's CONNACK properties, no more: Retain, Wildcard Subscription and Subscription Identifier
     // Available are left out, which tells the client they are available (§3.2.2.3.5, .11, .12)
     const connack: mqttPacket.IConnackPacket =
@@ -973,6 +1005,18 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.closed = true;
     this.open = false;
     this.teardown(true);
+    this.server.broker.auth.unwatch(this);
+  }
+
+  /** The logged-in user (AuthService: expiry, update-secret). */
+  get userObj(): User | null {
+    return this.access?.user ?? null;
+  }
+
+  /** The OAuth 2 token expired (rabbit_mqtt_reader credential_expired: DISCONNECT 0xA0, then close). */
+  credentialExpired(): void {
+    this.server.log.warn({ client: this.clientId }, 'MQTT connection closing: credential expired');
+    this.disconnect(RC5.MAXIMUM_CONNECT_TIME, true);
   }
 
   private tornDown = false;

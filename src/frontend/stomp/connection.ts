@@ -7,6 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import { AccessCache, type TopicVariables } from '../../core/auth/permissions.js';
+import { AuthzPending } from '../../core/auth/authz.js';
+import { certLoginName } from '../../core/auth/cert-login.js';
+import type { User } from '../../core/auth/users.js';
+import { AuthHold } from '../net/auth-hold.js';
+import { peerCert } from '../net/peer-cert.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
 import type { FlowControlled } from '../../core/queue/consumer.js';
@@ -69,6 +74,9 @@ export class StompConnection implements ClientConnection, FlowControlled {
   private v: VHost | null = null;
   /** Permission checks (core/auth/permissions.ts) where the AMQP operations they map to make them. */
   private access: AccessCache | null = null;
+  /** The login's answer (kept: a CONNECT replayed after an HTTP backend's answer does not ask again). */
+  private login: User | string | Promise<User | string> | null = null;
+  private readonly hold: AuthHold<StompFrame>;
   private topicVars: TopicVariables | null = null;
   private readonly session = 'session-' + randomBytes(16).toString('base64url');
   private readonly parser: FrameParser;
@@ -107,6 +115,10 @@ export class StompConnection implements ClientConnection, FlowControlled {
     this.gate = new ReadGate(socket, () => {
       this.lastRead = roughNow();
     });
+    this.hold = new AuthHold<StompFrame>(
+      (f) => this.onFrame(f),
+      (on) => this.gate.authWait(!on),
+    );
     socket.on('data', (chunk: Buffer) => {
       this.lastRead = roughNow();
       this.stats.recvOct += chunk.length;
@@ -219,7 +231,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
   }
 
   private onFrame(f: StompFrame): void {
-    if (this.closed) return;
+    if (this.closed || this.hold.queue(f)) return;
     try {
       if (!this.connected) {
         if (f.command !== 'CONNECT' && f.command !== 'STOMP') {
@@ -271,7 +283,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
       }
       this.receipt(f);
     } catch (e) {
-      this.onError(e, f);
+      if (e instanceof AuthzPending) this.hold.wait(e, f);
+      else this.onError(e, f);
     }
   }
 
@@ -297,22 +310,40 @@ export class StompConnection implements ClientConnection, FlowControlled {
     const login = f.get('login');
     const passcode = f.get('passcode');
     const def = this.server.options.stompDefaultUser;
+    // stomp.ssl_cert_login: no login header on a verified TLS connection → the certificate's name
+    const cert = login === undefined && this.server.options.stompSslCertLogin ? peerCert(this.socket) : null;
+    const certName = cert === null ? null : certLoginName(cert, this.server.options.certLogin);
     let name: string;
-    let pass: string;
-    if (login !== undefined) {
+    let pass: string | undefined;
+    if (certName !== null) {
+      name = certName;
+    } else if (login !== undefined) {
       name = login;
       pass = passcode ?? '';
     } else if (def !== null) {
       name = def.name;
       pass = def.password;
     } else throw new StompError('Bad CONNECT', 'Missing login or passcode header(s)', true);
-    const auth = this.server.broker.authenticate(name, pass, this.remoteAddress);
+    this.login ??= this.server.broker.login({
+      username: name,
+      ...(pass !== undefined ? { password: pass } : {}),
+      ...(cert !== null && certName !== null ? { certificate: cert } : {}),
+      mechanism: 'PLAIN',
+      remoteAddress: this.remoteAddress,
+      protocol: 'stomp',
+    });
+    const auth = this.login;
+    // an HTTP backend answers later: CONNECT is handled again with the answer
+    if (auth instanceof Promise) throw new AuthzPending(auth.then((r) => (this.login = r)));
     if (typeof auth === 'string') {
       this.server.log.warn({ user: name, reason: auth }, 'STOMP login refused');
       throw new StompError('Bad CONNECT', `Access refused for user '${name}'\n`, true);
     }
     // the host header names the vhost (rabbit_stomp_processor: login_header(Frame, "host", DefaultVHost))
     const vhostName = f.get('host') ?? this.server.options.defaultVhost;
+    // vhost access from a backend that answers later (HTTP): CONNECT is handled again with the answer
+    const access = this.server.broker.auth.vhostAccess(auth, vhostName);
+    if (access instanceof Promise) throw new AuthzPending(access);
     try {
       this.v = this.server.broker.openVHost(vhostName, auth);
     } catch {
@@ -325,6 +356,7 @@ export class StompConnection implements ClientConnection, FlowControlled {
     this.protocol = `STOMP ${version}`;
     this.connected = true;
     this.server.broker.register(this);
+    this.server.broker.auth.watchExpiry(this);
     const h: StompHeaders = [
       ['server', 'RabbitMQ/3.10.8'],
       ['session', this.session],
@@ -750,9 +782,22 @@ export class StompConnection implements ClientConnection, FlowControlled {
 
   private tornDown = false;
 
+  /** The logged-in user (AuthService: expiry, update-secret). */
+  get userObj(): User | null {
+    return this.access?.user ?? null;
+  }
+
+  /** The OAuth 2 token expired: an ERROR frame, then the connection closes. */
+  credentialExpired(): void {
+    this.server.log.warn({ user: this.user }, 'STOMP connection closing: credential expired');
+    this.sendError('Credential expired', 'The credential (OAuth 2 token) expired\n', null);
+    this.close();
+  }
+
   private teardown(): void {
     if (this.tornDown) return;
     this.tornDown = true;
+    this.server.broker.auth.unwatch(this);
     this.closed = true;
     this.connected = false;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
