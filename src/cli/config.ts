@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { BrokerOptions, LogLevel } from '../options.js';
+import { AUTH_OPTIONS, authBrokerOptions, foldIndexedKeys, type AuthFlatConfig } from './auth-config.js';
 
 /** One server option: its flag, its environment variable, and how a string becomes a BrokerOptions value. */
 export interface OptionSpec {
@@ -18,7 +19,7 @@ export interface OptionSpec {
 }
 
 /** The flat, string-keyed form every source is read into before it becomes BrokerOptions. */
-export interface FlatConfig {
+export interface FlatConfig extends AuthFlatConfig {
   amqpPort?: number | null;
   amqpsPort?: number | null;
   bind?: string[];
@@ -55,6 +56,7 @@ export interface FlatConfig {
   webMqttTlsPort?: number | null;
   webStompTlsPort?: number | null;
   mqttTopicAliasMaximum?: number;
+  prometheusTlsPort?: number | null;
 }
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
@@ -263,6 +265,15 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     defaultText: '15692',
   },
   {
+    flag: 'prometheus-tls-port',
+    key: 'prometheusTlsPort',
+    kind: 'port0off',
+    help: 'Prometheus /metrics over HTTPS with the --tls-* files (RabbitMQ prometheus.ssl.port: 15691)',
+    defaultText: 'off',
+    rabbitmqKey: 'prometheus.ssl.port',
+  },
+  ...AUTH_OPTIONS,
+  {
     flag: 'loopback-users',
     key: 'loopbackUsers',
     kind: 'list',
@@ -334,7 +345,7 @@ export function readConfigFile(path: string): FlatConfig {
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: expected a mapping of options`);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(foldIndexedKeys(data as Record<string, unknown>))) {
     const spec = SERVER_OPTIONS.find((s) => s.key === k || s.flag === k || s.rabbitmqKey === k);
     if (!spec) throw new Error(`${path}: unknown option '${k}'`);
     out[spec.key] =
@@ -391,6 +402,8 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   o.managementPort = c.managementPort === undefined ? 15672 : c.managementPort;
   if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
   o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
+  if (c.prometheusTlsPort !== undefined) o.prometheusTlsPort = c.prometheusTlsPort;
+  authBrokerOptions(c, o);
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
   if (c.loopbackUsers !== undefined) {
     o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;

@@ -2,7 +2,7 @@
 // logs in through AuthService (service.ts) with a LoginRequest; the backend that admits the user hands back
 // a `User` whose `authz` (null for the internal store's users, whose permissions live on the User itself)
 // answers the checks permissions.ts makes.
-import type { PeerCertificate } from 'node:tls';
+import type { ClientCertificate } from './cert-login.js';
 import type { User } from './users.js';
 
 /** One login attempt, as every front end describes it. */
@@ -17,7 +17,7 @@ export interface LoginRequest {
   /** 'amqp' | 'mqtt' | 'stomp' | 'http' | 'stream', for the logs. */
   protocol: string;
   /** The verified client certificate of a certificate login (its login name is `username`). */
-  certificate?: PeerCertificate;
+  certificate?: ClientCertificate;
   /** MQTT client id (RabbitMQ passes it to backends as client_id). */
   clientId?: string;
 }

@@ -4,7 +4,13 @@
 // specific first: "CN=client,O=Org,C=UK"), or subject_alternative_name (the ssl_cert_login_san_type entry
 // at ssl_cert_login_san_index, counting entries of that type from 0).
 import { X509Certificate } from 'node:crypto';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+
+/** What a login needs of a verified peer certificate (node:tls PeerCertificate has these; core imports no tls). */
+export interface ClientCertificate {
+  subject?: Record<string, string | string[] | undefined>;
+  subjectaltname?: string;
+  raw: Buffer;
+}
 
 export type CertLoginFrom = 'common_name' | 'distinguished_name' | 'subject_alternative_name';
 export type SanType = 'dns' | 'ip' | 'email' | 'uri' | 'other_name';
@@ -17,15 +23,8 @@ export interface CertLoginOptions {
 
 export const DEFAULT_CERT_LOGIN: CertLoginOptions = { from: 'distinguished_name', sanType: 'dns', sanIndex: 0 };
 
-/** The verified peer certificate of a TLS socket, or null (no certificate, or one the CA did not sign). */
-export function verifiedPeerCertificate(socket: TLSSocket): PeerCertificate | null {
-  if (!socket.authorized) return null;
-  const c = socket.getPeerCertificate();
-  return c && c.raw ? c : null;
-}
-
 /** The login name, or null when the certificate has none of the chosen kind. */
-export function certLoginName(cert: PeerCertificate, o: CertLoginOptions): string | null {
+export function certLoginName(cert: ClientCertificate, o: CertLoginOptions): string | null {
   switch (o.from) {
     case 'common_name': {
       const cn = cert.subject?.CN as string | string[] | undefined;
@@ -38,7 +37,7 @@ export function certLoginName(cert: PeerCertificate, o: CertLoginOptions): strin
   }
 }
 
-function distinguishedName(cert: PeerCertificate): string | null {
+function distinguishedName(cert: ClientCertificate): string | null {
   // X509Certificate.subject lists the RDNs one per line in the certificate's order (C first);
   // RFC 4514 writes them in reverse, as RabbitMQ does
   const subject = new X509Certificate(cert.raw).subject;

@@ -6,7 +6,8 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { decodeTable } from '../../codec/amqp/field-table.js';
 import type { LoginRequest } from '../../core/auth/backend.js';
-import { certLoginName, verifiedPeerCertificate, type CertLoginOptions } from '../../core/auth/cert-login.js';
+import { certLoginName, type CertLoginOptions } from '../../core/auth/cert-login.js';
+import { peerCert } from '../net/peer-cert.js';
 import type { TlsOptions } from '../../options.js';
 import { ConnectionReplyCode, connectionError } from './errors.js';
 
@@ -41,7 +42,7 @@ export function loginRequest(
     return { ...base, username: String(t['LOGIN'] ?? ''), password: String(t['PASSWORD'] ?? '') };
   }
   if (mech === 'EXTERNAL' && socket instanceof TLSSocket) {
-    const cert = verifiedPeerCertificate(socket);
+    const cert = peerCert(socket);
     const name = cert === null ? null : certLoginName(cert, certLogin);
     if (cert === null || name === null) throw refused(mech);
     return { ...base, username: name, certificate: cert };
