@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import mqtt from 'mqtt';
 import { Client } from '@stomp/stompjs';
@@ -17,6 +19,9 @@ import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { ecKey, forged, hmacKey, rsaKey, token, type TokenClaims } from '../../helpers/jwt.js';
 import { eventually } from '../../helpers/broker.js';
 
+const PYTHON = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('../../../../test/interop/python/oauth2_pika.py', import.meta.url));
+const noPika = spawnSync(PYTHON, ['-c', 'import pika'], { stdio: 'ignore' }).status === 0 ? false : 'no pika';
 const rsa = rsaKey('rsa-key');
 const ec = ecKey('ec-key');
 const hs = hmacKey('a shared secret of 32 bytes long', 'hs-key');
@@ -238,3 +243,28 @@ test('management: Authorization: Bearer <token>; tags from scopes decide what it
   const mgmt = tok({ scope: ['rabbitmq.tag:management', 'rabbitmq.read:elsewhere/*'] });
   assert.equal((await api('/api/queues/%2F', mgmt)).status, 401);
 });
+
+test('pika: token login, 403 login text, 530 vhost text, and the close at expiry', { skip: noPika }, async () => {
+  // spawn, not spawnSync: the broker runs in this process
+  const r = await run(PYTHON, [
+    SCRIPT,
+    String(b.amqpPort),
+    tok({ scope: [...RW, 'rabbitmq.write:%2F/amq.default'] }),
+    forged({ sub: 'alice', aud: 'rabbitmq' }),
+    tok({ scope: 'rabbitmq.read:elsewhere/*' }),
+    tok({ expiresIn: 2 }),
+  ]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /expired token closed the connection: 403 ACCESS_REFUSED - credential expired/);
+});
+
+function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { timeout: 30000 });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
