@@ -38,26 +38,11 @@ export function certLoginName(cert: ClientCertificate, o: CertLoginOptions): str
 }
 
 function distinguishedName(cert: ClientCertificate): string | null {
-  // X509Certificate.subject lists the RDNs one per line in the certificate's order (C first);
-  // RFC 4514 writes them in reverse, as RabbitMQ does
+  // X509Certificate.subject lists the RDNs one per line in the certificate's order (C first), values
+  // already escaped as RFC 4514 §2.4 asks; RFC 4514 writes them in reverse, as RabbitMQ does
   const subject = new X509Certificate(cert.raw).subject;
   if (subject === '') return null;
-  return subject
-    .split('\n')
-    .reverse()
-    .map((rdn) => {
-      const i = rdn.indexOf('=');
-      return `${rdn.slice(0, i)}=${escapeRdnValue(rdn.slice(i + 1))}`;
-    })
-    .join(',');
-}
-
-/** RFC 4514 §2.4: escape , + " \ < > ; and a leading # or space, a trailing space. */
-function escapeRdnValue(v: string): string {
-  let s = v.replace(/[,+"\\<>;]/g, (c) => `\\${c}`);
-  if (s.startsWith('#') || s.startsWith(' ')) s = `\\${s}`;
-  if (s.endsWith(' ') && s.length > 1) s = `${s.slice(0, -1)}\\ `;
-  return s;
+  return subject.split('\n').reverse().join(',');
 }
 
 const SAN_PREFIX: Record<SanType, string> = {
