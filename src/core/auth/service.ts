@@ -78,9 +78,8 @@ export class AuthService {
   }
 
   private admitted(entry: ChainEntry, u: User, req: LoginRequest): LoginResult {
-    if (entry.authz === 'internal' && u.authz === null && u.authn !== 'internal') {
-      u.authz = storeAuthorizer(this.users, u.name);
-    }
+    // {authn, authz} pair: the authn backend only vouches for the name; the store's entry authorises
+    if (entry.authz === 'internal' && u.authn !== 'internal') u.authz = storeAuthorizer(this.users, u.name);
     // rabbit_access_control:check_user_loopback, for every backend
     if (this.loopbackUsers().includes(u.name) && !this.isLoopback(req.remoteAddress)) {
       return `User '${u.name}' can only connect via localhost`;

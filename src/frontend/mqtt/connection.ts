@@ -455,11 +455,11 @@ export class MqttConnection implements ClientConnection, FlowControlled {
       this.server.log.warn({ user: name, vhost: vhostName, reason: (e as Error).message }, 'MQTT vhost refused');
       return this.refuse(RC3.NOT_AUTHORIZED, RC5.NOT_AUTHORIZED);
     }
-    this.user = name;
+    this.user = auth.name;
     this.vhost = vhostName;
     this.v = vhost;
     this.access = new AccessCache(auth, vhostName);
-    this.topicVars = { username: name, vhost: vhostName, client_id: clientId };
+    this.topicVars = { username: auth.name, vhost: vhostName, client_id: clientId };
     this.clientId = clientId;
     this.keepalive = p.keepalive ?? 0;
     this.will = p.will ?? null;

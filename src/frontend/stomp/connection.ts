@@ -350,8 +350,8 @@ export class StompConnection implements ClientConnection, FlowControlled {
       throw new StompError('Bad CONNECT', `Virtual host '${vhostName}' access denied`, true);
     }
     this.access = new AccessCache(auth, vhostName);
-    this.topicVars = { username: name, vhost: vhostName };
-    this.user = name;
+    this.topicVars = { username: auth.name, vhost: vhostName };
+    this.user = auth.name;
     this.vhost = vhostName;
     this.protocol = `STOMP ${version}`;
     this.connected = true;

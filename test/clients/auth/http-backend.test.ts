@@ -241,3 +241,37 @@ describe('HTTP backend, POST, cached (auth_backends = cache)', () => {
     await g.close();
   });
 });
+
+describe('{authn: http, authz: internal}: the service vouches for the name, the store authorises', () => {
+  let svc: Awaited<ReturnType<typeof authService>>;
+  let b: RunningBroker;
+  before(async () => {
+    svc = await authService();
+    b = await startBroker({
+      amqpPort: 0,
+      bind: '127.0.0.1',
+      storage: 'memory',
+      logLevel: 'silent',
+      authBackends: [{ authn: 'http', authz: 'internal' }],
+      authHttp: paths(svc.base),
+    });
+    // the store's hal has another password (never asked) and its own permissions
+    b.broker.users.add('hal', 'store-password');
+    b.broker.users.setPermissions('hal', '/', { configure: '^p\\.', write: '^p\\.', read: '^p\\.' });
+  });
+  after(async () => {
+    await b.close();
+    svc.server.close();
+  });
+
+  test('login by the service, permissions from the store', async () => {
+    const c = await connect(`amqp://hal:pw@127.0.0.1:${b.amqpPort}/`);
+    assert.equal(await outcome(c, (ch) => ch.assertQueue('p.q')), 'OK');
+    assert.equal(
+      await outcome(c, (ch) => ch.assertQueue('h.q')),
+      "ACCESS_REFUSED - access to queue 'h.q' in vhost '/' refused for user 'hal'",
+    );
+    await c.close();
+    assert.equal(svc.asked.filter((a) => a.path !== '/auth/user').length, 0);
+  });
+});

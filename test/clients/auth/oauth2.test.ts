@@ -177,6 +177,7 @@ test('MQTT: the token as password (empty user name); a bad one gets CONNACK 4', 
   await c.subscribeAsync('oa/t', { qos: 1 });
   await c.publishAsync('oa/t', 'via token', { qos: 1 });
   assert.equal(await got, 'via token');
+  assert.ok([...b.broker.connections.values()].some((x) => x.user === 'alice' && x.protocol.startsWith('MQTT')));
   await c.endAsync();
   await assert.rejects(
     mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, { username: '', password: 'nope', reconnectPeriod: 0 }),
