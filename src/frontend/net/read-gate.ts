@@ -1,4 +1,4 @@
-// ReadGate: why a connection's socket is not being read, kept in one place for the MQTT and STOMP front ends.
+// ReadGate: why a connection's socket is not being read, kept in one place for StreamConnection (MQTT, STOMP).
 // Reading stops for the turn's read budget (read-budget.ts: resumed next turn), for per-queue flow control (a
 // queue it published to is overloaded: resumed when the queue catches up, Queue.blockPublisher) and for a
 // resource alarm (it published while one was in effect: resumed when every alarm has cleared, as RabbitMQ's
