@@ -185,7 +185,7 @@ describe('HTTP backend, GET, no cache', () => {
         'SUBSCRIBE\ndestination:/queue/h.stomp\nid:1\n\n\0' +
         'SEND\ndestination:/queue/h.stomp\n\nhello\0',
     );
-    const end = Date.now() + 5000;
+    const end = Date.now() + 15000;
     while (!text.includes('hello') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     assert.match(text, /^CONNECTED\n/);
     assert.match(text, /MESSAGE\n[^\0]*\n\nhello\0/);

@@ -160,7 +160,7 @@ test('preferred_username_claims and additional_scopes_key (a nested claim)', asy
 });
 
 test('amqplib: an expired token closes the connection (403 credential expired)', async () => {
-  const c = await connect(url(tok({ expiresIn: 2 })));
+  const c = await connect(url(tok({ expiresIn: 3 })));
   const closed = new Promise<string>((resolve) => c.on('error', (e: Error) => resolve(e.message)));
   const msg = await closed;
   assert.match(msg, /403 \(ACCESS-REFUSED\) with message "ACCESS_REFUSED - credential expired"/);
@@ -189,7 +189,7 @@ test('MQTT 5: an expired token ends the connection with DISCONNECT 0xA0 (maximum
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
     protocolVersion: 5,
     username: '',
-    password: tok({ expiresIn: 2, scope: ['rabbitmq.configure:*/*', 'rabbitmq.read:*/*'] }),
+    password: tok({ expiresIn: 3, scope: ['rabbitmq.configure:*/*', 'rabbitmq.read:*/*'] }),
     reconnectPeriod: 0,
   });
   const rc = await new Promise<number | undefined>((r) => c.on('disconnect', (p) => r(p.reasonCode)));
@@ -253,7 +253,7 @@ test('pika: token login, 403 login text, 530 vhost text, and the close at expiry
     tok({ scope: [...RW, 'rabbitmq.write:%2F/amq.default'] }),
     forged({ sub: 'alice', aud: 'rabbitmq' }),
     tok({ scope: 'rabbitmq.read:elsewhere/*' }),
-    tok({ expiresIn: 2 }),
+    tok({ expiresIn: 8 }),
   ]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /expired token closed the connection: 403 ACCESS_REFUSED - credential expired/);

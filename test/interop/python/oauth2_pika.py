@@ -49,7 +49,7 @@ except pika.exceptions.ProbableAccessDeniedError as e:
 
 conn = pika.BlockingConnection(params(expiring))
 try:
-    deadline = time.time() + 10
+    deadline = time.time() + 20
     while time.time() < deadline:
         conn.process_data_events(time_limit=0.2)
     raise AssertionError('connection not closed at expiry')
