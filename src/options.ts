@@ -6,8 +6,9 @@ import type { AuthBackendSpec, AuthCacheOptions } from './core/auth/chain.js';
 import type { OAuth2Options } from './core/auth/oauth2.js';
 import type { HttpAuthOptions } from './core/auth/http.js';
 import { DEFAULT_CERT_LOGIN, type CertLoginOptions } from './core/auth/cert-login.js';
+import type { LogLevel } from './util/logger.js';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type { LogLevel };
 
 export interface TlsOptions {
   /** PEM certificate chain (contents or a path, see the CLI; here: contents). */
