@@ -2,6 +2,10 @@
 // variables and a config file onto this one shape; nothing else reads the environment.
 import { parseSize } from './util/size.js';
 import { availableMemory, type MemoryStrategy, type MemoryWatermark } from './core/memory-monitor.js';
+import type { AuthBackendSpec, AuthCacheOptions } from './core/auth/chain.js';
+import type { OAuth2Options } from './core/auth/oauth2.js';
+import type { HttpAuthOptions } from './core/auth/http.js';
+import { DEFAULT_CERT_LOGIN, type CertLoginOptions } from './core/auth/cert-login.js';
 import type { LogLevel } from './util/logger.js';
 
 export type { LogLevel };
@@ -140,6 +144,29 @@ export interface BrokerOptions {
   mqttDefaultUser?: { name: string; password: string } | null;
   /** User for STOMP CONNECT frames without login (RabbitMQ stomp.default_user/default_pass); null refuses them. */
   stompDefaultUser?: { name: string; password: string } | null;
+  /**
+   * RabbitMQ's auth_backends, tried in order: 'internal' (the user store), 'oauth2' (JWT tokens as
+   * passwords, needs `oauth2`), 'http' (needs `authHttp`), 'cache' (http with a cache), or an
+   * `{ authn, authz: 'internal' }` pair. Default ['internal'].
+   */
+  authBackends?: AuthBackendSpec[];
+  /** The OAuth 2 backend's settings (auth_oauth2.*). */
+  oauth2?: OAuth2Options | null;
+  /** The HTTP backend's settings (auth_http.*). */
+  authHttp?: HttpAuthOptions | null;
+  /** rabbitmq_auth_backend_cache's settings (auth_cache.*), for the 'cache' backend. */
+  authCache?: AuthCacheOptions;
+  /**
+   * Which certificate name a certificate login uses (ssl_cert_login_from, ssl_cert_login_san_type,
+   * ssl_cert_login_san_index). Default: the distinguished name, as RabbitMQ.
+   */
+  certLogin?: Partial<CertLoginOptions>;
+  /** MQTT over TLS: a verified client certificate logs in without a password (mqtt.ssl_cert_login). */
+  mqttSslCertLogin?: boolean;
+  /** STOMP over TLS: a verified client certificate logs in without a login (stomp.ssl_cert_login). */
+  stompSslCertLogin?: boolean;
+  /** Prometheus /metrics over HTTPS with `tls` (RabbitMQ prometheus.ssl.port, 15691); null disables (default). */
+  prometheusTlsPort?: number | null;
 }
 
 export interface ResolvedOptions {
@@ -183,6 +210,14 @@ export interface ResolvedOptions {
   mqttTopicAliasMaximum: number;
   mqttDefaultUser: { name: string; password: string };
   stompDefaultUser: { name: string; password: string } | null;
+  authBackends: AuthBackendSpec[];
+  oauth2: OAuth2Options | null;
+  authHttp: HttpAuthOptions | null;
+  authCache: AuthCacheOptions;
+  certLogin: CertLoginOptions;
+  mqttSslCertLogin: boolean;
+  stompSslCertLogin: boolean;
+  prometheusTlsPort: number | null;
 }
 
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
@@ -231,6 +266,14 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     // null: anonymous connections are refused (the name can never authenticate)
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
+    authBackends: o.authBackends ?? ['internal'],
+    oauth2: o.oauth2 ?? null,
+    authHttp: o.authHttp ?? null,
+    authCache: o.authCache ?? {},
+    certLogin: { ...DEFAULT_CERT_LOGIN, ...(o.certLogin ?? {}) },
+    mqttSslCertLogin: o.mqttSslCertLogin ?? false,
+    stompSslCertLogin: o.stompSslCertLogin ?? false,
+    prometheusTlsPort: o.prometheusTlsPort ?? null,
   };
 }
 

@@ -22,6 +22,7 @@ import { createPrometheusServer } from './management/prometheus.js';
 import { RateSampler } from './management/rates.js';
 import type { Management } from './management/context.js';
 import { MemoryMonitor } from './core/memory-monitor.js';
+import { buildChain } from './core/auth/chain.js';
 
 export interface RunningBroker {
   /** Bound AMQP port, or null when the listener is off. */
@@ -34,6 +35,8 @@ export interface RunningBroker {
   managementTlsPort: number | null;
   /** Bound Prometheus port, or null when off. */
   prometheusPort: number | null;
+  /** Bound Prometheus HTTPS port (prometheus.ssl.port), or null when off. */
+  prometheusTlsPort: number | null;
   /** Bound MQTT, MQTTS, STOMP, STOMPS, Web-MQTT and Web-STOMP ports, each null when off. */
   mqttPort: number | null;
   mqttsPort: number | null;
@@ -56,6 +59,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const o = resolveOptions(options);
   const log: Logger = createLogger(o.logLevel);
   const broker = new Broker({ loopbackUsers: o.loopbackUsers });
+  // auth_backends: internal, oauth2, http, cache, in order (core/auth/chain.ts)
+  broker.auth.chain = buildChain(broker.users, o);
+  broker.auth.log = (msg) => log.warn(msg);
   // the content formats stored messages may be in (storage rebuilds messages read back from disk)
   const formats = new Map([[amqpFormat.name, amqpFormat]]);
   const storage: Storage = await openStorage(o, log, formats);
@@ -102,6 +108,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let managementPort: number | null = null;
   let managementTlsPort: number | null = null;
   let prometheusPort: number | null = null;
+  let prometheusTlsPort: number | null = null;
   const ports: Record<
     'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
     number | null
@@ -182,6 +189,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       );
       log.info(`Prometheus metrics listening on ${o.bind.join(', ')} port ${prometheusPort}`);
     }
+    if (o.prometheusTlsPort !== null) {
+      // RabbitMQ's prometheus.ssl.port (15691): the same metrics over HTTPS with the broker's TLS files
+      if (!o.tls) throw new Error('prometheusTlsPort needs tls options (cert and key)');
+      const tlsOpts = o.tls;
+      prometheusTlsPort = await listenHttp(() => createPrometheusServer(mgmt, tlsOpts), o.prometheusTlsPort, o.bind);
+      log.info(`Prometheus metrics over HTTPS listening on ${o.bind.join(', ')} port ${prometheusTlsPort}`);
+    }
     if (httpServers.length > 0) rates.start();
     ports.mqtt = await tcp('mqttPort', o.mqttPort, 'MQTT', streamSocket(mqtt), false);
     ports.mqtts = await tcp('mqttsPort', o.mqttsPort, 'MQTT over TLS', streamSocket(mqtt), true);
@@ -230,6 +244,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     managementPort,
     managementTlsPort,
     prometheusPort,
+    prometheusTlsPort,
     mqttPort: ports.mqtt,
     mqttsPort: ports.mqtts,
     stompPort: ports.stomp,

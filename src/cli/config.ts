@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { BrokerOptions } from '../options.js';
 import { SERVER_OPTIONS, type FlatConfig, type OptionSpec } from './server-options.js';
+import { authBrokerOptions, foldIndexedKeys } from './auth-config.js';
 
 export { SERVER_OPTIONS, type FlatConfig, type OptionSpec };
 
@@ -77,7 +78,7 @@ export function readConfigFile(path: string): FlatConfig {
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: expected a mapping of options`);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(foldIndexedKeys(data as Record<string, unknown>))) {
     const spec = SERVER_OPTIONS.find((s) => s.key === k || s.flag === k || s.rabbitmqKey === k);
     if (!spec) throw new Error(`${path}: unknown option '${k}'`);
     out[spec.key] =
@@ -135,6 +136,8 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   o.managementPort = c.managementPort === undefined ? 15672 : c.managementPort;
   if (c.managementTlsPort !== undefined) o.managementTlsPort = c.managementTlsPort;
   o.prometheusPort = c.prometheusPort === undefined ? 15692 : c.prometheusPort;
+  if (c.prometheusTlsPort !== undefined) o.prometheusTlsPort = c.prometheusTlsPort;
+  authBrokerOptions(c, o);
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
   if (c.loopbackUsers !== undefined) {
     o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;

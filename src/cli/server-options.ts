@@ -1,6 +1,7 @@
 // The server's options as the CLI knows them: each one's flag, WARREN_* variable, config-file keys (ours and
 // rabbitmq.conf's), kind and help text (config.ts reads them from the three sources, main.ts lists them).
 import type { LogLevel } from '../options.js';
+import { AUTH_OPTIONS, type AuthFlatConfig } from './auth-config.js';
 
 /** One server option: its flag, its environment variable, and how a string becomes a BrokerOptions value. */
 export interface OptionSpec {
@@ -17,7 +18,7 @@ export interface OptionSpec {
 }
 
 /** The flat, string-keyed form every source is read into before it becomes BrokerOptions. */
-export interface FlatConfig {
+export interface FlatConfig extends AuthFlatConfig {
   amqpPort?: number | null;
   amqpsPort?: number | null;
   bind?: string[];
@@ -55,6 +56,7 @@ export interface FlatConfig {
   webMqttTlsPort?: number | null;
   webStompTlsPort?: number | null;
   mqttTopicAliasMaximum?: number;
+  prometheusTlsPort?: number | null;
 }
 
 export const SERVER_OPTIONS: OptionSpec[] = [
@@ -259,6 +261,15 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     help: 'Prometheus /metrics port (0 or off: none)',
     defaultText: '15692',
   },
+  {
+    flag: 'prometheus-tls-port',
+    key: 'prometheusTlsPort',
+    kind: 'port0off',
+    help: 'Prometheus /metrics over HTTPS with the --tls-* files (RabbitMQ prometheus.ssl.port: 15691)',
+    defaultText: 'off',
+    rabbitmqKey: 'prometheus.ssl.port',
+  },
+  ...AUTH_OPTIONS,
   {
     flag: 'loopback-users',
     key: 'loopbackUsers',

@@ -3,6 +3,9 @@
 import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
+import { AuthService } from './auth/service.js';
+import type { LoginRequest } from './auth/backend.js';
+import { vhostPermitted } from './auth/permissions.js';
 import type { DefinitionChange } from './declare.js';
 import { VHost } from './vhost.js';
 import { Alarms } from './alarms.js';
@@ -77,6 +80,8 @@ export class Broker {
   readonly vhosts = new Map<string, VHost>();
   readonly vhostSettings = new Map<string, VHostSettings>();
   readonly users = new UserStore();
+  /** Logins through the auth_backends chain, vhost access, credential expiry, update-secret. */
+  readonly auth: AuthService = new AuthService(this.users, () => this.config.loopbackUsers, isLoopback);
   readonly connections = new Map<number, ClientConnection>();
   readonly alarms = new Alarms();
   /** The message store of a file-backed broker (publisher confirms wait on its fsyncs), else null. */
@@ -161,7 +166,7 @@ export class Broker {
   openVHost(name: string, user: User): VHost {
     const v = this.vhosts.get(name);
     if (!v) throw notAllowed(`vhost ${name} not found`);
-    if (!user.permissions.has(name)) {
+    if (!vhostPermitted(user, name)) {
       throw notAllowed(`access to vhost '${name}' refused for user '${user.name}'`);
     }
     const max = this.vhostSettings.get(name)?.limits['max-connections'];
@@ -206,16 +211,12 @@ export class Broker {
   }
 
   /**
-   * The user when name/password are right and the user may connect from this address
-   * (RabbitMQ loopback_users: guest only from localhost). Returns a reason string on failure.
+   * Log in through the auth_backends chain (auth/service.ts): the user, or the text the client is refused
+   * with (RabbitMQ's "Login was refused …", or loopback_users' "can only connect via localhost"). A promise
+   * only when a backend answers later (HTTP).
    */
-  authenticate(name: string, password: string, remoteAddress: string): User | string {
-    const u = this.users.authenticate(name, password);
-    if (!u) return `Login was refused using authentication mechanism PLAIN. For details see the broker logfile.`;
-    if (this.config.loopbackUsers.includes(name) && !isLoopback(remoteAddress)) {
-      return `User '${name}' can only connect via localhost`;
-    }
-    return u;
+  login(req: LoginRequest): User | string | Promise<User | string> {
+    return this.auth.login(req);
   }
 
   /** Connections accepted so far (rabbitmq_connections_opened_total). */

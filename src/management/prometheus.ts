@@ -5,6 +5,8 @@
 //   /metrics/detailed    ?family=queue_coarse_metrics|queue_consumer_count (&vhost=…): rabbitmq_detailed_*
 // Values come from counters the core already keeps and the rate sampler's totals; nothing per message.
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsOptions } from '../options.js';
 import { RABBITMQ_COMPAT_VERSION } from '../frontend/amqp/server-properties.js';
 import { VERSION } from '../version.js';
 import type { Management } from './context.js';
@@ -335,8 +337,9 @@ export function renderMetrics(
   return o.toString();
 }
 
-export function createPrometheusServer(m: Management): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+/** The /metrics server: HTTP, or HTTPS with `tls` (prometheus.ssl.port). */
+export function createPrometheusServer(m: Management, tls: TlsOptions | null = null): Server {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     const mode =
       url.pathname === '/metrics'
@@ -354,5 +357,6 @@ export function createPrometheusServer(m: Management): Server {
     const body = renderMetrics(m, mode, url.searchParams);
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
     res.end(body);
-  });
+  };
+  return tls ? createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca }, handler) : createServer(handler);
 }

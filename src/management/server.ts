@@ -12,6 +12,7 @@ import { BrokerError } from '../core/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { TlsOptions } from '../options.js';
 import { authenticate } from './auth.js';
+import { AuthzPending } from '../core/auth/authz.js';
 import { HttpError, type Ctx, type Management } from './context.js';
 import { Router } from './router.js';
 import { registerOverview } from './api/overview.js';
@@ -119,7 +120,7 @@ export class ManagementServer {
       return;
     }
     try {
-      const user = authenticate(this.m.broker, req);
+      const user = await authenticate(this.m.broker, req);
       let body: unknown = undefined;
       if (method === 'PUT' || method === 'POST' || method === 'DELETE') {
         const raw = await readBody(req);
@@ -132,7 +133,17 @@ export class ManagementServer {
         }
       }
       const c: Ctx = { m: this.m, req, res, user, params: hit.params, query: url.searchParams, body };
-      await hit.handler(c);
+      // an auth backend that answers later (HTTP) makes a check wait: the handler runs again with the
+      // answer (handlers check before they act)
+      for (let round = 0; ; round++) {
+        try {
+          await hit.handler(c);
+          break;
+        } catch (e) {
+          if (!(e instanceof AuthzPending) || round >= 3) throw e;
+          await e.answered.catch(() => undefined);
+        }
+      }
     } catch (e) {
       const h = mapError(e);
       if (!h) throw e;

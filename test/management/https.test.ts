@@ -42,3 +42,35 @@ test('GET /api/whoami over HTTPS', async () => {
     await b.close();
   }
 });
+
+test('Prometheus over HTTPS (prometheus.ssl.port): /metrics with the broker certificate', async () => {
+  const { cert, key } = selfSignedCert();
+  const b = await startBroker({
+    amqpPort: 0,
+    bind: '127.0.0.1',
+    storage: 'memory',
+    logLevel: 'silent',
+    tls: { cert, key },
+    prometheusTlsPort: 0,
+  });
+  try {
+    assert.equal(b.prometheusPort, null);
+    const got = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: 'localhost', port: b.prometheusTlsPort!, path: '/metrics', ca: cert }, (res) => {
+        let s = '';
+        res.on('data', (d: Buffer) => (s += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: s }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(got.status, 200);
+    assert.match(got.body, /^rabbitmq_connections /m);
+  } finally {
+    await b.close();
+  }
+  await assert.rejects(
+    startBroker({ amqpPort: null, storage: 'memory', logLevel: 'silent', prometheusTlsPort: 0 }),
+    /prometheusTlsPort needs tls options/,
+  );
+});

@@ -6,18 +6,27 @@
 //
 // Front ends call these where RabbitMQ's rabbit_channel does (see docs/compat.md "Access control"), through
 // an AccessCache per channel so a publisher pays one string compare per message, not a regex.
+//
+// A user admitted by an external backend (OAuth 2, HTTP) answers through its `authz` instead of the maps
+// (authz.ts); the checks and their texts are the same.
 import { accessRefused, rs } from '../errors.js';
 import type { User } from './users.js';
+import { AuthzPending, type Access, type ResourceKind, type TopicVariables } from './authz.js';
 
-export type Access = 'configure' | 'write' | 'read';
-export type ResourceKind = 'queue' | 'exchange';
+export type { Access, ResourceKind, TopicVariables } from './authz.js';
 
 function resourceName(kind: ResourceKind, name: string): string {
   // rabbit_access_control:check_resource_access/4 renames the default exchange
   return kind === 'exchange' && name === '' ? 'amq.default' : name;
 }
 
+/** check_vhost_access: may the user open (or see, in management) this vhost? */
+export function vhostPermitted(user: User, vhost: string): boolean {
+  return user.authz !== null ? user.authz.vhost(vhost) : user.permissions.has(vhost);
+}
+
 export function permitted(user: User, vhost: string, kind: ResourceKind, name: string, access: Access): boolean {
+  if (user.authz !== null) return user.authz.resource(vhost, kind, resourceName(kind, name), access);
   const p = user.permissions.get(vhost);
   if (!p) return false;
   const re = access === 'configure' ? p.configureRe : access === 'write' ? p.writeRe : p.readRe;
@@ -31,13 +40,6 @@ export function checkResource(user: User, vhost: string, kind: ResourceKind, nam
   }
 }
 
-/** Variables expanded in topic permission patterns (rabbit_auth_backend_internal:expand_topic_permission). */
-export interface TopicVariables {
-  username: string;
-  vhost: string;
-  client_id?: string;
-}
-
 export function topicPermitted(
   user: User,
   vhost: string,
@@ -46,6 +48,7 @@ export function topicPermitted(
   access: 'write' | 'read',
   vars?: TopicVariables,
 ): boolean {
+  if (user.authz !== null) return user.authz.topic(vhost, exchange, routingKey, access, vars);
   const tp = user.topicPermissions.get(vhost)?.get(exchange);
   if (!tp) return true;
   let pattern = access === 'write' ? tp.writeRe : tp.readRe;
@@ -118,9 +121,33 @@ export class AccessCache {
     this.ok.add(key);
   }
 
-  /** True when this user has topic permissions on `exchange` here (so publishes need a key check). */
+  /**
+   * True when a publish to `exchange` needs a routing-key check: the user has topic permissions on it here,
+   * or an external backend answers (its topic checks apply to every topic exchange, as RabbitMQ asks them).
+   */
   hasTopicRestriction(exchange: string): boolean {
+    if (this.user.authz !== null) return true;
     return this.user.topicPermissions.get(this.vhost)?.has(exchange) === true;
+  }
+
+  /** Cheap test before hasTopicRestriction on the publish path. */
+  mayRestrictTopics(): boolean {
+    return this.user.authz !== null || this.user.topicPermissions.size !== 0;
+  }
+
+  /**
+   * An external backend that answers asynchronously (HTTP): ask for a publish's answers at its method frame
+   * (which the front end can replay), so the checks when its content is complete hit the cache.
+   */
+  preparePublish(exchange: string, routingKey: string, topicExchange: boolean, vars?: TopicVariables): void {
+    if (this.user.authz === null || !this.user.authz.async) return;
+    try {
+      this.checkPublish(exchange);
+      if (topicExchange) this.checkTopic(exchange, routingKey, 'write', vars);
+    } catch (e) {
+      // only the wait matters here: a refusal is thrown where the publish is checked, when it is complete
+      if (e instanceof AuthzPending) throw e;
+    }
   }
 
   checkTopic(exchange: string, routingKey: string, access: 'write' | 'read', vars?: TopicVariables): void {

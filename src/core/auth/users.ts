@@ -4,6 +4,7 @@
 import { preconditionFailed } from '../errors.js';
 import { checkPassword, DEFAULT_HASHING, hashPassword } from './password.js';
 import type { UserLimits } from '../resource-limits.js';
+import type { Authorizer } from './authz.js';
 
 export interface Permission {
   configure: string;
@@ -66,6 +67,15 @@ export class User {
   generation = 0;
   /** set_user_limits: max-connections, max-channels (absent or negative: none). */
   limits: UserLimits = {};
+  /**
+   * Who answers this user's authorisation: null for the internal store (the maps above), else the external
+   * backend's view (OAuth 2 scopes, the HTTP service). Such a user lives only on its connection.
+   */
+  authz: Authorizer | null = null;
+  /** The name of the backend that admitted this login (update-secret asks the same one). */
+  authn = 'internal';
+  /** When the credential stops being valid, ms since the epoch (an OAuth 2 token's exp); null: never. */
+  expiresAt: number | null = null;
   constructor(
     readonly name: string,
     public passwordHash: string,

@@ -4,6 +4,7 @@
 // resuming consumers, consumer timeouts, teardown, management's view).
 import { MethodId, writeChannelCloseOk, type AmqpMethod } from '../../codec/amqp/methods.generated.js';
 import type { ChannelInfo } from '../../core/broker.js';
+import { AuthzPending } from '../../core/auth/authz.js';
 import { READ_BUDGET } from '../net/read-budget.js';
 import type { AmqpChannel } from './channel.js';
 import type { AmqpConnectionContext } from './context.js';
@@ -62,6 +63,13 @@ export class ChannelTable {
     try {
       channelMethod(ch, m, payload);
     } catch (e) {
+      if (e instanceof AuthzPending) {
+        // an auth backend answers later (HTTP): stop after this frame (the decoder keeps the rest of the
+        // read) and handle the method again with the answer; handlers check before they act
+        this.conn.decoder.yieldAfterFrame();
+        const copy = Buffer.from(payload);
+        return this.conn.awaitAuth(e.answered, () => this.onMethod(channel, m, copy));
+      }
       ch = this.list[channel];
       if (ch) channelFailure(ch, e, cls, m.id & 0xffff);
       else throw e;

@@ -261,6 +261,7 @@ export class AmqpConnection
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.server.broker.register(this);
+    this.server.broker.auth.watchExpiry(this);
     // an alarm already in effect blocks this connection at its first publish
     this.gate.alarmRaised = this.server.broker.alarms.blocked;
   }
@@ -320,6 +321,41 @@ export class AmqpConnection
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.server.broker.unregister(this);
+    this.server.broker.auth.unwatch(this);
+  }
+
+  /** Which awaitAuth is the latest (a continuation may wait again: only the last one reads on). */
+  private authWaits = 0;
+
+  awaitAuth<T>(answered: Promise<T>, k: (v: T) => void): void {
+    const mine = ++this.authWaits;
+    this.gate.authWaiting = true;
+    this.socket.pause();
+    answered
+      .then((v) => {
+        if (this.state !== 'closed' && this.state !== 'closing') k(v);
+      })
+      .catch((e: unknown) => this.onError(e))
+      .finally(() => {
+        if (mine !== this.authWaits) return; // the continuation waits again; that wait reads on
+        this.gate.authWaiting = false;
+        // the rest of the read the decoder kept goes first (it may wait again)
+        if (this.decoder.stashed !== 0 && this.state !== 'closed') {
+          try {
+            this.decoder.push(NO_BYTES);
+          } catch (e) {
+            this.onError(e);
+          }
+        }
+        this.output.scheduleFlush();
+        this.gate.resume();
+      });
+  }
+
+  /** AuthService: the OAuth 2 token expired and no update-secret replaced it. */
+  credentialExpired(): void {
+    this.log.warn({ conn: this.name, user: this.user }, 'credential expired; closing connection');
+    this.closeWithError(403, replyText(403, 'credential expired'), 0, 0);
   }
 
   private onSocketClose(): void {

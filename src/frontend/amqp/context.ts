@@ -76,6 +76,12 @@ export interface AmqpConnectionContext extends ClientConnection {
   /** Release everything the connection holds. Idempotent. */
   teardown(): void;
   closeWithError(code: number, text: string, classId: number, methodId: number): void;
+  /**
+   * An auth backend answers later (HTTP: login, vhost access, a check that threw AuthzPending): nothing is
+   * read until `answered` settles, then `k` runs (inside the connection's catch boundary) and reading goes on
+   * with the rest of the read the decoder kept.
+   */
+  awaitAuth<T>(answered: Promise<T>, k: (v: T) => void): void;
 }
 
 /** An AMQP channel as its publisher, deliveries, consumers and method handlers see it (channel.ts). */

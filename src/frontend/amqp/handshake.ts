@@ -1,9 +1,8 @@
 // Opening a connection (amqp0-9-1 §4.2.3, LavinMQ's connection_factory.cr): the protocol header, then
-// start/start-ok (authentication: PLAIN, AMQPLAIN), tune/tune-ok (frame_max, channel_max, heartbeat), and
+// start/start-ok (authentication: PLAIN, AMQPLAIN, EXTERNAL; sasl.ts), tune/tune-ok (frame_max, channel_max, heartbeat), and
 // open/open-ok (the vhost). Each step is checked against the connection's state by handlers/connection.ts;
 // an error thrown here closes the connection (403 ACCESS_REFUSED for a failed login, as RabbitMQ).
 import { PROTOCOL_HEADER } from '../../codec/amqp/constants.js';
-import { decodeTable } from '../../codec/amqp/field-table.js';
 import {
   writeConnectionOpenOk,
   writeConnectionStart,
@@ -16,6 +15,8 @@ import { BrokerError } from '../../core/errors.js';
 import type { AmqpConnectionContext } from './context.js';
 import { ConnectionReplyCode, connectionError } from './errors.js';
 import { serverProperties } from './server-properties.js';
+import { loginRequest, mechanisms } from './sasl.js';
+import type { User } from '../../core/auth/users.js';
 
 /** RabbitMQ refuses frame_max below this (amqp0-9-1.xml connection.tune frame-max "minimum"). */
 export const FRAME_MIN_SIZE = 4096;
@@ -47,7 +48,7 @@ export function protocolHeader(
     0,
     9,
     serverProperties(conn.server.options.advertiseRabbitmq),
-    Buffer.from('AMQPLAIN PLAIN'),
+    Buffer.from(mechanisms(conn.socket, conn.server.options.tls)),
     Buffer.from('en_US'),
   );
   return { rest: buf.subarray(8), held: null };
@@ -64,43 +65,31 @@ function isAmqpPrefix(buf: Buffer): boolean {
   return AMQP.subarray(0, n).equals(buf.subarray(0, n));
 }
 
-/** connection.start-ok: the client's properties and capabilities, and its login. */
+/** connection.start-ok: the client's properties and capabilities, and its login (sasl.ts, core/auth). */
 export function startOk(conn: AmqpConnectionContext, m: ConnectionStartOk): void {
   conn.clientProperties = m.clientProperties;
   const caps = m.clientProperties['capabilities'];
   if (caps && typeof caps === 'object') conn.capabilities = caps as Record<string, unknown>;
-  let user: string;
-  let pass: string;
   const mech = m.mechanism;
   conn.authMechanism = mech;
-  if (mech === 'PLAIN') {
-    // RFC 4616: [authzid] NUL authcid NUL passwd
-    const parts = m.response.toString('utf8').split('\u0000');
-    if (parts.length !== 3) {
-      throw connectionError(
-        ConnectionReplyCode.ACCESS_REFUSED,
-        `Login was refused using authentication mechanism PLAIN. For details see the broker logfile.`,
-      );
-    }
-    user = parts[1]!;
-    pass = parts[2]!;
-  } else if (mech === 'AMQPLAIN') {
-    // AMQPLAIN: a field table without its length prefix, with LOGIN and PASSWORD
-    const t = decodeTable(m.response, 0, m.response.length);
-    user = String(t['LOGIN'] ?? '');
-    pass = String(t['PASSWORD'] ?? '');
-  } else {
+  const req = loginRequest(mech, m.response, conn.socket, conn.server.options.certLogin);
+  if (req === null) {
     throw connectionError(ConnectionReplyCode.ACCESS_REFUSED, `unsupported authentication mechanism '${mech}'`);
   }
-  const result = conn.server.broker.authenticate(user, pass, conn.remoteAddress);
+  req.remoteAddress = conn.remoteAddress;
+  const result = conn.server.broker.login(req);
+  if (!(result instanceof Promise)) return loggedIn(conn, result, req.username);
+  // a backend answers later (HTTP): the client waits for connection.tune meanwhile
+  conn.state = 'secure-ok';
+  conn.awaitAuth(result, (r) => loggedIn(conn, r, req.username));
+}
+
+function loggedIn(conn: AmqpConnectionContext, result: User | string, user: string): void {
   if (typeof result === 'string') {
-    const text = result.startsWith('Login was refused')
-      ? `Login was refused using authentication mechanism ${mech}. For details see the broker logfile.`
-      : result;
-    conn.log.warn({ conn: conn.name, user }, `login refused: ${text}`);
-    throw connectionError(ConnectionReplyCode.ACCESS_REFUSED, text);
+    conn.log.warn({ conn: conn.name, user }, `login refused: ${result}`);
+    throw connectionError(ConnectionReplyCode.ACCESS_REFUSED, result);
   }
-  conn.user = user;
+  conn.user = result.name;
   conn.userObj = result;
   conn.state = 'tune-ok';
   const o = conn.server.options;
@@ -128,6 +117,16 @@ export function tuneOk(conn: AmqpConnectionContext, m: ConnectionTuneOk): void {
 
 /** connection.open: the vhost (the user must have access to it); the connection is open. */
 export function open(conn: AmqpConnectionContext, m: ConnectionOpen): void {
+  // an external backend may answer vhost access later (HTTP): wait for it, then open
+  const access = conn.server.broker.auth.vhostAccess(conn.userObj!, m.virtualHost);
+  if (access instanceof Promise) {
+    conn.state = 'secure-ok';
+    return conn.awaitAuth(access, () => openVHost(conn, m));
+  }
+  openVHost(conn, m);
+}
+
+function openVHost(conn: AmqpConnectionContext, m: ConnectionOpen): void {
   try {
     conn.vhostObj = conn.server.broker.openVHost(m.virtualHost, conn.userObj!);
   } catch (e) {

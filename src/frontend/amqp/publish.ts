@@ -70,6 +70,12 @@ export class ChannelPublisher {
   }
 
   onPublish(m: BasicPublish): void {
+    // an auth backend that answers later (HTTP) is asked now, at the method frame, which can be replayed
+    const access = this.ch.access;
+    if (access.user.authz?.async === true) {
+      const topic = this.ch.vhost.exchanges.get(m.exchange)?.type === 'topic';
+      access.preparePublish(m.exchange, m.routingKey, topic, this.ch.topicVars());
+    }
     this.method = m;
     this.awaitingHeader = true;
   }
@@ -184,7 +190,7 @@ export class ChannelPublisher {
     // rabbit_channel basic.publish: write on the exchange (cached), then the routing key on topic exchanges
     const access = ch.access;
     access.checkPublish(m.exchange);
-    if (access.user.topicPermissions.size !== 0 && access.hasTopicRestriction(m.exchange)) {
+    if (access.mayRestrictTopics() && access.hasTopicRestriction(m.exchange)) {
       if (ch.vhost.exchanges.get(m.exchange)?.type === 'topic') {
         access.checkTopic(m.exchange, m.routingKey, 'write', ch.topicVars());
       }

@@ -28,6 +28,8 @@ export class AmqpReadGate {
   private turnCost = 0;
   /** The turn's budget is spent: not read again until the turn ends (endTurn). */
   private turnPaused = false;
+  /** Waiting for an auth backend's answer (connection.ts awaitAuth): not read until it is in. */
+  authWaiting = false;
 
   constructor(private readonly conn: AmqpConnectionContext) {}
 
@@ -78,6 +80,7 @@ export class AmqpReadGate {
     this.turnCost = 0;
     if (!this.turnPaused) return false;
     this.turnPaused = false;
+    if (this.authWaiting) return false; // the answer's continuation reads on
     if (this.conn.decoder.stashed !== 0 && this.conn.state !== 'closed') return true;
     this.resume();
     return false;
@@ -88,7 +91,7 @@ export class AmqpReadGate {
    * counts from now: the broker, not the client, stopped listening.
    */
   resume(): void {
-    if (this.turnPaused || this.flowBlockedBy.size !== 0 || this.blocked) return;
+    if (this.turnPaused || this.authWaiting || this.flowBlockedBy.size !== 0 || this.blocked) return;
     if (this.conn.state === 'closed') return;
     this.lastRead = roughNow();
     this.conn.socket.resume();

@@ -7,7 +7,9 @@
 // the reason code first); other connections are never touched.
 import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
+import { AuthzPending } from '../../core/auth/authz.js';
 import { BrokerError } from '../../core/errors.js';
+import { AuthHold } from '../net/auth-hold.js';
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { MqttConsumer } from './consumer.js';
@@ -30,9 +32,15 @@ type Packet = mqttPacket.Packet;
 
 export class MqttConnection extends MqttSession {
   private readonly parser = mqttPacket.parser();
+  /** Packets held while an auth backend answers (HTTP): the waiting one is handled again, then these. */
+  private readonly hold: AuthHold<Packet>;
 
   constructor(server: MqttServerContext, socket: Duplex, remoteAddress: string, transport: string) {
     super(server, socket, remoteAddress, transport);
+    this.hold = new AuthHold<Packet>(
+      (p) => this.onPacket(p),
+      (on) => this.gate.authWait(!on),
+    );
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
     this.parser.on('error', (e: Error) => this.onParseError(e));
   }
@@ -46,7 +54,7 @@ export class MqttConnection extends MqttSession {
   }
 
   private onPacket(p: Packet): void {
-    if (this.closed) return;
+    if (this.closed || this.hold.queue(p)) return;
     try {
       if (!this.open) {
         if (p.cmd !== 'connect') throw new ProtocolError(RC5.PROTOCOL_ERROR, `expected CONNECT, got ${p.cmd}`);
@@ -79,7 +87,8 @@ export class MqttConnection extends MqttSession {
           throw new ProtocolError(RC5.PROTOCOL_ERROR, `unexpected ${p.cmd} from a client`);
       }
     } catch (e) {
-      this.onError(e);
+      if (e instanceof AuthzPending) this.hold.wait(e, p);
+      else this.onError(e);
     }
   }
 
@@ -183,5 +192,6 @@ export class MqttConnection extends MqttSession {
       if (this.v.queues.has(q1)) this.v.deleteQueue(q1, false, false, null);
     }
     if (this.v) this.server.broker.unregister(this);
+    this.server.broker.auth.unwatch(this);
   }
 }

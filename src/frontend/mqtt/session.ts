@@ -8,6 +8,7 @@
 import mqttPacket from 'mqtt-packet';
 import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import type { AccessCache, TopicVariables } from '../../core/auth/permissions.js';
+import type { User } from '../../core/auth/users.js';
 import { argsKey } from '../../core/binding.js';
 import { BrokerError } from '../../core/errors.js';
 import { Message, type QueuedMessage } from '../../core/message.js';
@@ -52,6 +53,8 @@ export abstract class MqttSession
   v: VHost | null = null;
   /** Permission checks (core/auth/permissions.ts) at the points RabbitMQ's MQTT plugin makes them. */
   access: AccessCache | null = null;
+  /** The login's answer (kept: a CONNECT replayed after an HTTP backend's answer does not ask again). */
+  login: User | string | Promise<User | string> | null = null;
   topicVars: TopicVariables | null = null;
   keepalive = 0;
   /** MQTT 5 CONNECT User Properties (RabbitMQ shows them as client property `user_property`). */
@@ -73,6 +76,17 @@ export abstract class MqttSession
   outAliases: OutboundTopicAliases | null = null;
   /** This session's subscriptions and their MQTT 5 options (also kept in the bindings' arguments). */
   readonly subs = new Subscriptions();
+
+  /** The logged-in user (AuthService: expiry, update-secret). */
+  get userObj(): User | null {
+    return this.access?.user ?? null;
+  }
+
+  /** The OAuth 2 token expired (rabbit_mqtt_reader credential_expired: DISCONNECT 0xA0, then close). */
+  credentialExpired(): void {
+    this.server.log.warn({ client: this.clientId }, 'MQTT connection closing: credential expired');
+    this.disconnect(RC5.MAXIMUM_CONNECT_TIME, true);
+  }
 
   /** RabbitMQ lists an MQTT connection's client id (and MQTT 5 CONNECT user properties) as client properties. */
   get clientProperties(): Record<string, unknown> {

@@ -61,9 +61,18 @@ export class ReadGate {
     this.maybeResume();
   }
 
-  /** Paused for flow control or an alarm (a keep-alive check must not count the silence against the client). */
+  /** Waiting for an auth backend's answer (auth-hold.ts): not read until it is in. */
+  private authWaiting = false;
+
+  authWait(waiting: boolean): void {
+    this.authWaiting = waiting;
+    if (waiting) this.socket.pause();
+    else this.maybeResume();
+  }
+
+  /** Paused for flow control, an alarm or an auth answer (a keep-alive check must not count that silence). */
   get held(): boolean {
-    return this.flowBlockedBy.size !== 0 || this.blocked;
+    return this.flowBlockedBy.size !== 0 || this.blocked || this.authWaiting;
   }
 
   /** The connection is going: nothing resumes it. */

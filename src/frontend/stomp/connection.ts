@@ -7,6 +7,8 @@
 // Errors are ERROR frames with RabbitMQ's `message` header and body; broker errors (missing queue,
 // inequivalent declare) close the connection as RabbitMQ's channel closure does; header mistakes do not.
 import type { Duplex } from 'node:stream';
+import { AuthzPending } from '../../core/auth/authz.js';
+import { AuthHold } from '../net/auth-hold.js';
 import { BrokerError } from '../../core/errors.js';
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
@@ -25,9 +27,15 @@ import type { StompSubscription } from './subscription.js';
 
 export class StompConnection extends StompSession {
   private readonly parser: FrameParser;
+  /** Frames held while an auth backend answers (HTTP): the waiting one is handled again, then these. */
+  private readonly hold: AuthHold<StompFrame>;
 
   constructor(server: FrontEndHost, socket: Duplex, remoteAddress: string, transport: string) {
     super(server, socket, remoteAddress, transport);
+    this.hold = new AuthHold<StompFrame>(
+      (f) => this.onFrame(f),
+      (on) => this.gate.authWait(!on),
+    );
     this.parser = new FrameParser(
       (f) => this.onFrame(f),
       () => {},
@@ -54,7 +62,7 @@ export class StompConnection extends StompSession {
   }
 
   private onFrame(f: StompFrame): void {
-    if (this.closed) return;
+    if (this.closed || this.hold.queue(f)) return;
     try {
       if (!this.open) {
         if (f.command !== 'CONNECT' && f.command !== 'STOMP') {
@@ -102,7 +110,8 @@ export class StompConnection extends StompSession {
       }
       this.receipt(f);
     } catch (e) {
-      this.onError(e, f);
+      if (e instanceof AuthzPending) this.hold.wait(e, f);
+      else this.onError(e, f);
     }
   }
 
@@ -196,5 +205,6 @@ export class StompConnection extends StompSession {
       for (const q of [...this.v.queues.values()]) if (q.exclusiveOwner === this) this.v.deleteQueueObject(q);
       this.server.broker.unregister(this);
     }
+    this.server.broker.auth.unwatch(this);
   }
 }

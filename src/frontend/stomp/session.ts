@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChannelInfo, ClientConnection } from '../../core/broker.js';
 import { newChannelStats } from '../../core/broker.js';
 import type { AccessCache, TopicVariables } from '../../core/auth/permissions.js';
+import type { User } from '../../core/auth/users.js';
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { VHost } from '../../core/vhost.js';
@@ -61,6 +62,8 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   v: VHost | null = null;
   /** Permission checks (core/auth/permissions.ts) where the AMQP operations they map to make them. */
   access: AccessCache | null = null;
+  /** The login's answer (kept: a CONNECT replayed after an HTTP backend's answer does not ask again). */
+  login: User | string | Promise<User | string> | null = null;
   topicVars: TopicVariables | null = null;
   readonly session = 'session-' + randomBytes(16).toString('base64url');
   readonly subs = new Map<string, StompSubscription>();
@@ -114,6 +117,18 @@ export abstract class StompSession extends StreamConnection implements ClientCon
 
   forceClose(reason: string): void {
     if (this.open) this.sendError('connection_forced', reason, null);
+    this.close();
+  }
+
+  /** The logged-in user (AuthService: expiry, update-secret). */
+  get userObj(): User | null {
+    return this.access?.user ?? null;
+  }
+
+  /** The OAuth 2 token expired: an ERROR frame, then the connection closes. */
+  credentialExpired(): void {
+    this.server.log.warn({ user: this.user }, 'STOMP connection closing: credential expired');
+    this.sendError('Credential expired', 'The credential (OAuth 2 token) expired\n', null);
     this.close();
   }
 

@@ -1,6 +1,7 @@
 // /api/connections (DELETE closes one with 320, the X-Reason header as its text), /api/channels,
 // /api/consumers, per vhost too. Non-monitoring users see only their own connections, as in RabbitMQ.
 import type { ClientConnection } from '../../core/broker.js';
+import { vhostPermitted } from '../../core/auth/permissions.js';
 import { notFound, sendJson, sendStatus, type Ctx } from '../context.js';
 import { hasLevel, vhostParam } from '../auth.js';
 import { listResult } from '../list.js';
@@ -82,7 +83,7 @@ export function registerConnections(r: Router): void {
     const items: Json[] = [];
     for (const v of b.vhosts.values()) {
       if (vhost !== undefined && v.name !== vhost) continue;
-      if (!hasLevel(c.user, 'monitoring') && !c.user.permissions.has(v.name)) continue;
+      if (!hasLevel(c.user, 'monitoring') && !vhostPermitted(c.user, v.name)) continue;
       for (const q of v.queues.values()) for (const k of q.consumers) items.push(consumerJson(b, q, k, b.nodeName));
     }
     sendJson(c, 200, listResult(c, items));

@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type mqttPacket from 'mqtt-packet';
 import { AccessCache } from '../../../core/auth/permissions.js';
+import { AuthzPending } from '../../../core/auth/authz.js';
+import { certLoginName } from '../../../core/auth/cert-login.js';
+import { peerCert } from '../../net/peer-cert.js';
 import type { VHost } from '../../../core/vhost.js';
 import { MAX_PACKET_SIZE, MAX_SESSION_EXPIRY } from '../limits.js';
 import { RC3, RC5 } from '../reason-codes.js';
@@ -55,9 +58,23 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
       username = username.slice(colon + 1);
     }
   }
-  const name = username ?? o.mqttDefaultUser.name;
-  const pass = username === undefined ? o.mqttDefaultUser.password : (password ?? '');
-  const auth = server.broker.authenticate(name, pass, s.remoteAddress);
+  // mqtt.ssl_cert_login: no user name and no password on a verified TLS connection → the certificate's name
+  const cert = o.mqttSslCertLogin && username === undefined && password === undefined ? peerCert(s.socket) : null;
+  const certName = cert === null ? null : certLoginName(cert, o.certLogin);
+  const name = certName ?? username ?? o.mqttDefaultUser.name;
+  const pass = certName !== null ? undefined : username === undefined ? o.mqttDefaultUser.password : (password ?? '');
+  s.login ??= server.broker.login({
+    username: name,
+    ...(pass !== undefined ? { password: pass } : {}),
+    ...(cert !== null && certName !== null ? { certificate: cert } : {}),
+    mechanism: 'PLAIN',
+    remoteAddress: s.remoteAddress,
+    protocol: 'mqtt',
+    clientId,
+  });
+  const auth = s.login;
+  // an HTTP backend answers later: CONNECT is handled again with the answer (connection.ts AuthHold)
+  if (auth instanceof Promise) throw new AuthzPending(auth.then((r) => (s.login = r)));
   if (typeof auth === 'string') {
     server.log.warn({ user: name, reason: auth }, 'MQTT login refused');
     return s.refuse(
@@ -72,17 +89,20 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
     server.log.warn({ user: name, vhost: vhostName }, 'MQTT login to a missing vhost');
     return s.refuse(RC3.BAD_CREDENTIALS, RC5.BAD_CREDENTIALS);
   }
+  // vhost access from a backend that answers later (HTTP): CONNECT is handled again with the answer
+  const access = server.broker.auth.vhostAccess(auth, vhostName);
+  if (access instanceof Promise) throw new AuthzPending(access);
   try {
     vhost = server.broker.openVHost(vhostName, auth);
   } catch (e) {
     server.log.warn({ user: name, vhost: vhostName, reason: (e as Error).message }, 'MQTT vhost refused');
     return s.refuse(RC3.NOT_AUTHORIZED, RC5.NOT_AUTHORIZED);
   }
-  s.user = name;
+  s.user = auth.name;
   s.vhost = vhostName;
   s.v = vhost;
   s.access = new AccessCache(auth, vhostName);
-  s.topicVars = { username: name, vhost: vhostName, client_id: clientId };
+  s.topicVars = { username: auth.name, vhost: vhostName, client_id: clientId };
   s.clientId = clientId;
   s.keepalive = p.keepalive ?? 0;
   s.will = p.will ?? null;
@@ -106,6 +126,7 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
   if (sessionPresent) loadSubscriptions(s);
   s.open = true;
   server.broker.register(s);
+  server.broker.auth.watchExpiry(s);
   // RabbitMQ 3.13's CONNACK properties, no more: Retain, Wildcard Subscription and Subscription Identifier
   // Available are left out, which tells the client they are available (§3.2.2.3.5, .11, .12)
   const connack: mqttPacket.IConnackPacket =

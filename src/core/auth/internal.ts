@@ -1,0 +1,27 @@
+// The internal backend (rabbit_auth_backend_internal): the user store's users and password hashes. A
+// certificate login (EXTERNAL, ssl_cert_login) brings no password: the user only has to exist, as
+// RabbitMQ's check_user_login(Username, []) asks of the internal backend.
+import type { AuthnBackend, LoginRequest } from './backend.js';
+import { checkPassword } from './password.js';
+import type { User, UserStore } from './users.js';
+
+export class InternalBackend implements AuthnBackend {
+  readonly name = 'internal';
+  constructor(private readonly users: UserStore) {}
+
+  login(req: LoginRequest): User | string {
+    const u = this.users.users.get(req.username);
+    if (!u) return `user '${req.username}' - invalid credentials`;
+    if (req.password === undefined) return req.certificate !== undefined ? u : `user '${req.username}' - no password`;
+    return checkPassword(req.password, u.passwordHash, u.hashingAlgorithm)
+      ? u
+      : `user '${req.username}' - invalid credentials`;
+  }
+
+  /** The new secret must be the user's password (the same check as a login). */
+  updateSecret(user: User, secret: string): string | null {
+    return checkPassword(secret, user.passwordHash, user.hashingAlgorithm)
+      ? null
+      : `user '${user.name}' - invalid credentials`;
+  }
+}
