@@ -24,7 +24,7 @@ import { tableTypes } from '../../codec/amqp/field-table.js';
 import type { AmqpConnection } from './connection.js';
 import { ChannelPublisher } from './publish.js';
 import { ChannelDeliveries } from './deliveries.js';
-import { ConnectionReplyCode, connectionError, channelError } from './errors.js';
+import { BASIC_PUBLISH, ConnectionReplyCode, connectionError, channelError } from './errors.js';
 import { REPLY_TO_QUEUE } from './direct-reply-to.js';
 import { AccessCache } from '../../core/auth/permissions.js';
 
@@ -59,6 +59,7 @@ export class AmqpChannel {
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected content header for class 60, got non content header frame instead`,
+        BASIC_PUBLISH,
       );
     }
   }

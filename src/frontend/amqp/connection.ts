@@ -45,6 +45,7 @@ import {
   fromBrokerError,
   replyText,
   connectionError,
+  NO_METHOD,
 } from './errors.js';
 import type { AmqpServer } from './server.js';
 import { serverProperties } from './server-properties.js';
@@ -356,7 +357,12 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
     if (type === FrameType.HEARTBEAT) {
       if (channel !== 0) {
-        throw connectionError(ConnectionReplyCode.FRAME_ERROR, `non-zero channel for heartbeat frame`);
+        // RabbitMQ's command assembler takes it for a channel frame that is not a method (anchor: 505, 0, 0)
+        throw connectionError(
+          ConnectionReplyCode.UNEXPECTED_FRAME,
+          `expected method frame, got non method frame instead`,
+          NO_METHOD,
+        );
       }
       return;
     }
@@ -377,6 +383,7 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected method frame, got non method frame instead`,
+        NO_METHOD,
       );
     }
     const ch = this.channels[channel];
@@ -475,9 +482,10 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
     }
     if (this.state === 'closing') return;
     if (m.id >>> 16 !== 10) {
-      throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method on channel 0`);
+      throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `unexpected method on channel 0`);
     }
-    throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method in connection state ${this.state}`);
+    // rabbit_reader handle_method0/2: channel_error "unexpected method in connection state ~w" (anchor: 504)
+    throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `unexpected method in connection state ${this.state}`);
   }
 
   private onStartOk(m: ConnectionStartOk): void {
@@ -570,7 +578,8 @@ export class AmqpConnection implements FrameHandler, ClientConnection, FlowContr
       return this.closeWithError(e.replyCode, replyText(e.replyCode, e.message), e.classId, e.methodId);
     }
     if (e instanceof AmqpConnectionError) {
-      return this.closeWithError(e.code, replyText(e.code, e.message), this.classId, this.methodId);
+      const [c, m] = e.ids ?? [this.classId, this.methodId];
+      return this.closeWithError(e.code, replyText(e.code, e.message), c, m);
     }
     this.log.error({ err: e, conn: this.name }, 'internal error; closing connection');
     this.closeWithError(541, replyText(541, 'internal error'), this.classId, this.methodId);

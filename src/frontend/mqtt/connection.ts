@@ -39,6 +39,7 @@ import {
   Subscriptions,
   type SubscriptionOptions,
 } from './subscriptions.js';
+import { badProperties } from './properties-check.js';
 import { OutboundTopicAliases } from './topic-aliases.js';
 import {
   bindingKeyToFilter,
@@ -303,6 +304,8 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private onPacket(p: Packet): void {
     if (this.closed) return;
     try {
+      const bad = this.version === 5 || p.cmd === 'connect' ? badProperties(p) : 0;
+      if (bad !== 0) throw new ProtocolError(bad, 'malformed properties');
       if (!this.open) {
         if (p.cmd !== 'connect') throw new ProtocolError(RC5.PROTOCOL_ERROR, `expected CONNECT, got ${p.cmd}`);
         return this.onConnect(p);

@@ -160,7 +160,7 @@ function bump(m: Record<string, number>, k: string): void {
 const REPLY_CAP = 65536;
 
 /** One case on one connection; resolves with what the broker sent, or null when it did not close in time. */
-function playCase(port: number, c: FuzzCase, timeoutMs: number): Promise<{ reply: Buffer; closed: boolean } | 'refused'> {
+export function playCase(port: number, c: FuzzCase, timeoutMs: number): Promise<{ reply: Buffer; closed: boolean } | 'refused'> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.setNoDelay(true);
