@@ -13,8 +13,10 @@ const sstr = (s: string | Buffer): Buffer => new Bytes().sstr(s).build();
 const table = (inner: Buffer): Buffer => new Bytes().lstr(inner).build();
 const queueDeclare = (name: string | Buffer, args: Buffer = table(Buffer.alloc(0)), bits = 0): Buffer =>
   m(50, 10, Buffer.concat([Buffer.from([0, 0]), sstr(name), Buffer.from([bits]), args]));
-const publish = (ex: string, key: string): Buffer => m(60, 40, Buffer.concat([Buffer.from([0, 0]), sstr(ex), sstr(key), Buffer.from([0])]));
-const header = (size: number, props: Buffer, cls = 60): Buffer => new Bytes().u16(cls).u16(0).u64(0, size).raw(props).build();
+const publish = (ex: string, key: string): Buffer =>
+  m(60, 40, Buffer.concat([Buffer.from([0, 0]), sstr(ex), sstr(key), Buffer.from([0])]));
+const header = (size: number, props: Buffer, cls = 60): Buffer =>
+  new Bytes().u16(cls).u16(0).u64(0, size).raw(props).build();
 
 const CASES: [string, Buffer[]][] = [
   ['frame larger than frame_max', [new Bytes().u8(1).u16(1).u32(200000).raw(Buffer.alloc(200000)).u8(0xce).build()]],
@@ -33,28 +35,109 @@ const CASES: [string, Buffer[]][] = [
   ['queue.declare with trailing bytes', [frame(1, 1, Buffer.concat([queueDeclare('q'), Buffer.alloc(5)]))]],
   ['short string past the end', [frame(1, 1, m(50, 10, Buffer.from([0, 0, 200, 0x61])))]],
   ['invalid UTF-8 in a queue name', [frame(1, 1, queueDeclare(Buffer.from([0xc0, 0x80])))]],
-  ['unknown field type Z in arguments', [frame(1, 1, queueDeclare('q', table(Buffer.concat([sstr('k'), Buffer.from('Z')]))))]],
-  ['truncated arguments table', [frame(1, 1, Buffer.concat([queueDeclare('q').subarray(0, -4), new Bytes().u32(50).build()]))]],
+  [
+    'unknown field type Z in arguments',
+    [frame(1, 1, queueDeclare('q', table(Buffer.concat([sstr('k'), Buffer.from('Z')]))))],
+  ],
+  [
+    'truncated arguments table',
+    [frame(1, 1, Buffer.concat([queueDeclare('q').subarray(0, -4), new Bytes().u32(50).build()]))],
+  ],
   ['arguments nested 1000 deep', [frame(1, 1, queueDeclare('q', deepTable(1000, false)))]],
-  ['body size over max_message_size', [frame(1, 1, publish('', 'q')), frame(2, 1, header(200 * 1024 * 1024, Buffer.from([0, 0])))]],
-  ['headers property table truncated', [frame(1, 1, publish('', 'q')), frame(2, 1, header(0, Buffer.concat([Buffer.from([0x20, 0]), new Bytes().u32(99).build()])))]],
-  ['headers property unknown field type', [frame(1, 1, publish('', 'q')), frame(2, 1, header(0, Buffer.concat([Buffer.from([0x20, 0]), table(Buffer.concat([sstr('k'), Buffer.from('Z')]))])))]],
+  [
+    'body size over max_message_size',
+    [frame(1, 1, publish('', 'q')), frame(2, 1, header(200 * 1024 * 1024, Buffer.from([0, 0])))],
+  ],
+  [
+    'headers property table truncated',
+    [
+      frame(1, 1, publish('', 'q')),
+      frame(2, 1, header(0, Buffer.concat([Buffer.from([0x20, 0]), new Bytes().u32(99).build()]))),
+    ],
+  ],
+  [
+    'headers property unknown field type',
+    [
+      frame(1, 1, publish('', 'q')),
+      frame(
+        2,
+        1,
+        header(0, Buffer.concat([Buffer.from([0x20, 0]), table(Buffer.concat([sstr('k'), Buffer.from('Z')]))])),
+      ),
+    ],
+  ],
   ['property flags past the end', [frame(1, 1, publish('', 'q')), frame(2, 1, header(0, Buffer.from([0xff, 0xfc])))]],
-  ['body longer than announced', [frame(1, 1, publish('', 'q')), frame(2, 1, header(2, Buffer.from([0, 0]))), frame(3, 1, Buffer.from('abcd'))]],
+  [
+    'body longer than announced',
+    [frame(1, 1, publish('', 'q')), frame(2, 1, header(2, Buffer.from([0, 0]))), frame(3, 1, Buffer.from('abcd'))],
+  ],
   ['content header on channel 0', [frame(2, 0, header(0, Buffer.from([0, 0])))]],
   ['content header class 50', [frame(1, 1, publish('', 'q')), frame(2, 1, header(0, Buffer.from([0, 0]), 50))]],
   ['basic.qos on channel 0', [frame(1, 0, m(60, 10, Buffer.alloc(7)))]],
   ['channel.open on channel 3000', [channelOpen(3000)]],
   ['connection.tune-ok after open', [frame(1, 0, m(10, 31, new Bytes().u16(0).u32(131072).u16(0).build()))]],
   ['basic.ack of an unknown tag', [frame(1, 1, m(60, 80, new Bytes().u64(0, 99).u8(0).build()))]],
-  ['exchange.declare of an unknown type', [frame(1, 1, m(40, 10, Buffer.concat([Buffer.from([0, 0]), sstr('fz.cx'), sstr('nope'), Buffer.from([0]), table(Buffer.alloc(0))])))]],
+  [
+    'exchange.declare of an unknown type',
+    [
+      frame(
+        1,
+        1,
+        m(
+          40,
+          10,
+          Buffer.concat([Buffer.from([0, 0]), sstr('fz.cx'), sstr('nope'), Buffer.from([0]), table(Buffer.alloc(0))]),
+        ),
+      ),
+    ],
+  ],
   ['queue.declare amq.x', [frame(1, 1, queueDeclare('amq.x'))]],
-  ['publish to a missing exchange', [frame(1, 1, publish('fz.missing', 'q')), frame(2, 1, header(0, Buffer.from([0, 0])))]],
-  ['basic.consume on a missing queue', [frame(1, 1, m(60, 20, Buffer.concat([Buffer.from([0, 0]), sstr('fz.missing'), sstr(''), Buffer.from([0]), table(Buffer.alloc(0))])))]],
+  [
+    'publish to a missing exchange',
+    [frame(1, 1, publish('fz.missing', 'q')), frame(2, 1, header(0, Buffer.from([0, 0])))],
+  ],
+  [
+    'basic.consume on a missing queue',
+    [
+      frame(
+        1,
+        1,
+        m(
+          60,
+          20,
+          Buffer.concat([Buffer.from([0, 0]), sstr('fz.missing'), sstr(''), Buffer.from([0]), table(Buffer.alloc(0))]),
+        ),
+      ),
+    ],
+  ],
   ['second channel.open on 1', [channelOpen(1)]],
   ['channel.close-ok unprompted', [frame(1, 1, m(20, 41))]],
-  ['x-max-priority 1000', [frame(1, 1, queueDeclare('fz.cq', table(Buffer.concat([sstr('x-max-priority'), Buffer.from('I'), new Bytes().u32(1000).build()]))))]],
-  ['x-message-ttl as a string', [frame(1, 1, queueDeclare('fz.cq2', table(Buffer.concat([sstr('x-message-ttl'), Buffer.from('S'), new Bytes().lstr('x').build()]))))]],
+  [
+    'x-max-priority 1000',
+    [
+      frame(
+        1,
+        1,
+        queueDeclare(
+          'fz.cq',
+          table(Buffer.concat([sstr('x-max-priority'), Buffer.from('I'), new Bytes().u32(1000).build()])),
+        ),
+      ),
+    ],
+  ],
+  [
+    'x-message-ttl as a string',
+    [
+      frame(
+        1,
+        1,
+        queueDeclare(
+          'fz.cq2',
+          table(Buffer.concat([sstr('x-message-ttl'), Buffer.from('S'), new Bytes().lstr('x').build()])),
+        ),
+      ),
+    ],
+  ],
 ];
 
 async function run(port: number): Promise<string[]> {
@@ -83,4 +166,8 @@ for (let i = 0; i < CASES.length; i++) {
   console.log(`${eq ? '  ' : '≠ '}${CASES[i]![0].padEnd(40)} warren: ${w[i]!.padEnd(20)} rabbitmq: ${r[i]}`);
 }
 console.log(`${same}/${CASES.length} the same`);
-if (broker.failures.length) console.log('broker errors:', broker.failures.map((f) => f.line.slice(0, 300)));
+if (broker.failures.length)
+  console.log(
+    'broker errors:',
+    broker.failures.map((f) => f.line.slice(0, 300)),
+  );

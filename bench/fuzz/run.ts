@@ -2,7 +2,7 @@
 // probe connection doing publish-confirm round trips all along, the broker's memory after a GC before and
 // after (the leftovers deleted first). Prints progress every 10,000 cases and a JSON summary at the end;
 // exits 1 on any crash, unhandled error, hang or disturbed probe.
-//   node dist/bench/fuzz/run.js amqp --cases 1000000 [--seed 1] [--concurrency 32]
+//   node dist/bench/fuzz/run.js amqp --cases 1000000 [--seed 1] [--concurrency 16] [--minutes M (stop then)]
 //   node dist/bench/fuzz/run.js amqp --seed 1 --only 12345 --dump     (replay one case, print its bytes)
 import { parseArgs } from 'node:util';
 import { caseOf, FuzzBroker, runCases, type RunResult } from '../../test/fuzz/lib/harness.js';
@@ -16,7 +16,8 @@ const { values, positionals } = parseArgs({
     cases: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '1' },
     first: { type: 'string', default: '0' },
-    concurrency: { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '16' },
+    minutes: { type: 'string' },
     only: { type: 'string' },
     dump: { type: 'boolean', default: false },
   },
@@ -44,6 +45,12 @@ for (const name of names) {
     if (values.dump) for (const ch of c.chunks) console.log(ch.toString('hex'));
   }
   const broker = await FuzzBroker.start();
+  // warm-up: 1,000 cases of another seed, so the baseline already holds what any run compiles and caches
+  // (JIT code, codec caches, pools); what stays above it after the run is what the run left behind
+  if (values.only === undefined) {
+    await runCases({ target, broker, seed: seed + 1000003, cases: 1000, concurrency: 16 });
+    await cleanup(broker.ports.management);
+  }
   const probe = new Probe(`amqp://guest:guest@127.0.0.1:${broker.ports.amqp}/`);
   await new Promise((r) => setTimeout(r, 1000));
   const m0 = await broker.mem();
@@ -56,12 +63,19 @@ for (const name of names) {
     first,
     cases,
     concurrency: Number(values.concurrency),
+    deadline: values.minutes === undefined ? undefined : Date.now() + Number(values.minutes) * 60000,
     onProgress: (n, r) => {
       const p = probe.report();
       console.error(
         `${name} ${n} cases ${Math.round((n * 1000) / r.ms)}/s, hangs ${r.hangs.length}, failures ${broker.failures.length}, probe p99 ${p.p99.toFixed(2)} ms (n ${p.n}), outcomes ${JSON.stringify(r.outcomes)}`,
       );
-      if (n % 50000 === 0) void cleanup(broker.ports.management).catch(() => {});
+      if (n % 50000 === 0)
+        void cleanup(broker.ports.management)
+          .then(() => broker.mem())
+          .then((m) =>
+            console.error(`${name} ${n} cases: live memory after cleanup ${mb(m.heapUsed + m.arrayBuffers)}`),
+          )
+          .catch(() => {});
     },
   });
   const probeReport = await probe.stop();

@@ -89,6 +89,11 @@ const PREFETCH = 10;
  * packet MQTT can frame (268,435,455 bytes).
  */
 const MAX_PACKET_SIZE = 268435455;
+/**
+ * RabbitMQ's mqtt.max_packet_size_unauthenticated (65,536): the largest packet read before CONNECT succeeds,
+ * so an unauthenticated client cannot make the parser buffer a 256 MB packet.
+ */
+const MAX_PACKET_UNAUTHENTICATED = 65536;
 /** §3.8.2.1.2: a Subscription Identifier is a Variable Byte Integer from 1 to 268,435,455. */
 const MAX_SUBSCRIPTION_ID = 268435455;
 /** MQTT 3.1.1 subscription_ttl default in RabbitMQ 3.10 (x-expires of persistent sessions' queues), ms. */
@@ -143,6 +148,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   private readonly parser = mqttPacket.parser();
   private closed = false;
   private lastSeen = roughNow();
+  /** handshake_timeout counts from the accept, not the last byte: a CONNECT sent a byte at a time expires too. */
+  private readonly acceptedAt = roughNow();
+  /** Bytes read before the first packet (the CONNECT) parsed: bounded by MAX_PACKET_UNAUTHENTICATED. */
+  private preConnectBytes = 0;
   private keepalive = 0;
   /** MQTT 5 CONNECT User Properties (RabbitMQ shows them as client property `user_property`). */
   private connectUserProps: Record<string, string | string[]> | null = null;
@@ -187,7 +196,10 @@ export class MqttConnection implements ClientConnection, FlowControlled {
     this.remotePort = sock.remotePort;
     this.localPort = sock.localPort;
     this.tls = transport === 'tls' || transport === 'wss';
-    this.parser.on('packet', (p: Packet) => this.onPacket(p));
+    this.parser.on('packet', (p: Packet) => {
+      this.preConnectBytes = -1;
+      this.onPacket(p);
+    });
     this.parser.on('error', (e: Error) => this.onParseError(e));
     this.gate = new ReadGate(socket, () => {
       this.lastSeen = roughNow();
@@ -200,6 +212,14 @@ export class MqttConnection implements ClientConnection, FlowControlled {
         this.parser.parse(chunk);
       } catch (e) {
         this.onError(e);
+      }
+      if (this.preConnectBytes >= 0 && (this.preConnectBytes += chunk.length) > MAX_PACKET_UNAUTHENTICATED) {
+        // a CONNECT announced larger than RabbitMQ allows before authentication is not buffered up to 256 MB
+        this.server.log.debug(
+          { remote: this.remoteAddress },
+          'MQTT CONNECT larger than max_packet_size_unauthenticated',
+        );
+        return this.end();
       }
       this.gate.read(chunk.length);
     });
@@ -952,7 +972,7 @@ export class MqttConnection implements ClientConnection, FlowControlled {
   tick(now: number): void {
     if (this.closed) return;
     if (!this.open) {
-      if (now - this.lastSeen > this.server.options.handshakeTimeout) this.end();
+      if (now - this.acceptedAt > this.server.options.handshakeTimeout) this.end();
       return;
     }
     // a connection the broker stopped reading (flow control, an alarm) is not timed out for its silence,

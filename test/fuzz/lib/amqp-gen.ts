@@ -288,7 +288,13 @@ export function handshake(frameMax = 131072, channelMax = 2047, heartbeat = 0): 
       .lstr('warren-fuzz')
       .build(),
   );
-  const startOk = new Bytes().u16(10).u16(11).raw(clientProps.build()).sstr('PLAIN').lstr('\0guest\0guest').sstr('en_US');
+  const startOk = new Bytes()
+    .u16(10)
+    .u16(11)
+    .raw(clientProps.build())
+    .sstr('PLAIN')
+    .lstr('\0guest\0guest')
+    .sstr('en_US');
   const tuneOk = new Bytes().u16(10).u16(31).u16(channelMax).u32(frameMax).u16(heartbeat);
   const open = new Bytes().u16(10).u16(40).sstr('/').sstr('').u8(0);
   return Buffer.concat([
@@ -327,7 +333,14 @@ export function frameSequence(rng: Rng, channels: number[], frameMax: number, n:
       out.push(frame(rng.int(256), ch, rng.bytes(rng.size(64))));
     } else if (r < 95) {
       // announced larger than frame_max, or a frame-end that is not 0xCE
-      if (rng.chance(0.5)) out.push(new Bytes().u8(1).u16(ch).u32(frameMax + rng.int(1000000)).build());
+      if (rng.chance(0.5))
+        out.push(
+          new Bytes()
+            .u8(1)
+            .u16(ch)
+            .u32(frameMax + rng.int(1000000))
+            .build(),
+        );
       else out.push(frame(1, ch, methodPayload(rng, rng.pick(spec.serverMethods)), rng.int(256)));
     } else {
       out.push(channelOpen(rng.int(channels.length + 3)));

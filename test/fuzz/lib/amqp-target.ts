@@ -12,7 +12,10 @@ function generate(rng: Rng): FuzzCase {
   if (r < 55) {
     const frameMax = rng.chance(0.7) ? 131072 : rng.pick([4096, 8192, 65536]);
     const channels = Array.from({ length: 1 + rng.int(3) }, (_, k) => k + 1);
-    const head = Buffer.concat([handshake(frameMax, rng.chance(0.9) ? 2047 : rng.int(8)), ...channels.map(channelOpen)]);
+    const head = Buffer.concat([
+      handshake(frameMax, rng.chance(0.9) ? 2047 : rng.int(8)),
+      ...channels.map(channelOpen),
+    ]);
     const frames = frameSequence(rng, channels, frameMax, 1 + rng.size(30));
     let tail: Buffer = Buffer.concat(frames);
     if (rng.chance(0.3)) tail = mutate(rng, tail, head);

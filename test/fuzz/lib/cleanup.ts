@@ -24,5 +24,6 @@ export async function cleanup(managementPort: number): Promise<void> {
   for (const p of await get('/parameters'))
     await del(`/parameters/${e(p.component as string)}/${e(p.vhost as string)}/${e(p.name as string)}`);
   for (const p of await get('/global-parameters'))
-    if (p.name !== 'cluster_name' && p.name !== 'internal_cluster_id') await del(`/global-parameters/${e(p.name as string)}`);
+    if (p.name !== 'cluster_name' && p.name !== 'internal_cluster_id')
+      await del(`/global-parameters/${e(p.name as string)}`);
 }

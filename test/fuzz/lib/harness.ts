@@ -140,6 +140,8 @@ export interface RunOptions {
   first?: number;
   concurrency?: number;
   caseTimeoutMs?: number;
+  /** Stop starting cases at this time (ms since the epoch). */
+  deadline?: number;
   onProgress?: (done: number, r: RunResult) => void;
   progressEvery?: number;
 }
@@ -160,7 +162,11 @@ function bump(m: Record<string, number>, k: string): void {
 const REPLY_CAP = 65536;
 
 /** One case on one connection; resolves with what the broker sent, or null when it did not close in time. */
-export function playCase(port: number, c: FuzzCase, timeoutMs: number): Promise<{ reply: Buffer; closed: boolean } | 'refused'> {
+export function playCase(
+  port: number,
+  c: FuzzCase,
+  timeoutMs: number,
+): Promise<{ reply: Buffer; closed: boolean } | 'refused'> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.setNoDelay(true);
@@ -208,7 +214,7 @@ export async function runCases(o: RunOptions): Promise<RunResult> {
   o.broker.inFlight = () => [...inFlight];
   let next = first;
   const worker = async (): Promise<void> => {
-    while (next < end && o.broker.alive) {
+    while (next < end && o.broker.alive && (o.deadline === undefined || Date.now() < o.deadline)) {
       const i = next++;
       const c = o.target.generate(caseRng(o.seed, i), i);
       inFlight.add(i);

@@ -81,9 +81,88 @@ const VHOSTS = ['%2F', 'fz', 'fz', 'nope', '%2', '%ZZ', '..', '%2F%2F', '', 'fz%
 const NAMES = ['fz.h1', 'fz.h2', 'amq.direct', 'amq.default', '', 'fz%2Fslash', '%', '~', 'x'.repeat(300), 'fz.q1'];
 const USERS = ['fzuser', 'fz%20u', 'nobody', ''];
 const COMPONENTS = ['federation-upstream', 'shovel', 'bogus', 'x-message-deduplication'];
-const QUERY_KEYS = ['sort', 'sort_reverse', 'page', 'page_size', 'name', 'use_regex', 'columns', 'pagination', 'lengths_age', 'lengths_incr', 'msg_rates_age', 'disable_stats', 'enable_queue_totals', 'download'];
-const QUERY_VALUES = ['1', '0', '-1', 'true', 'false', 'name', 'messages', 'name,vhost', '.*', '(', '[', '100000000', '1e309', '', '%', 'x'];
-const BODY_KEYS = ['durable', 'auto_delete', 'arguments', 'type', 'internal', 'routing_key', 'properties', 'payload', 'payload_encoding', 'count', 'ackmode', 'encoding', 'truncate', 'pattern', 'definition', 'priority', 'apply-to', 'value', 'password', 'password_hash', 'hashing_algorithm', 'tags', 'configure', 'write', 'read', 'exchange', 'description', 'default_queue_type', 'tracing', 'action', 'users', 'queues', 'exchanges', 'bindings', 'policies', 'vhosts', 'name', 'vhost', 'destination', 'destination_type', 'source', 'x-message-ttl', 'max-length', 'expires', 'dead-letter-exchange', 'ha-mode'];
+const QUERY_KEYS = [
+  'sort',
+  'sort_reverse',
+  'page',
+  'page_size',
+  'name',
+  'use_regex',
+  'columns',
+  'pagination',
+  'lengths_age',
+  'lengths_incr',
+  'msg_rates_age',
+  'disable_stats',
+  'enable_queue_totals',
+  'download',
+];
+const QUERY_VALUES = [
+  '1',
+  '0',
+  '-1',
+  'true',
+  'false',
+  'name',
+  'messages',
+  'name,vhost',
+  '.*',
+  '(',
+  '[',
+  '100000000',
+  '1e309',
+  '',
+  '%',
+  'x',
+];
+const BODY_KEYS = [
+  'durable',
+  'auto_delete',
+  'arguments',
+  'type',
+  'internal',
+  'routing_key',
+  'properties',
+  'payload',
+  'payload_encoding',
+  'count',
+  'ackmode',
+  'encoding',
+  'truncate',
+  'pattern',
+  'definition',
+  'priority',
+  'apply-to',
+  'value',
+  'password',
+  'password_hash',
+  'hashing_algorithm',
+  'tags',
+  'configure',
+  'write',
+  'read',
+  'exchange',
+  'description',
+  'default_queue_type',
+  'tracing',
+  'action',
+  'users',
+  'queues',
+  'exchanges',
+  'bindings',
+  'policies',
+  'vhosts',
+  'name',
+  'vhost',
+  'destination',
+  'destination_type',
+  'source',
+  'x-message-ttl',
+  'max-length',
+  'expires',
+  'dead-letter-exchange',
+  'ha-mode',
+];
 
 function randomJson(rng: Rng, depth = 0): unknown {
   switch (rng.int(depth > 3 ? 6 : 8)) {
@@ -94,7 +173,27 @@ function randomJson(rng: Rng, depth = 0): unknown {
     case 2:
       return rng.pick([0, 1, -1, 1.5, 1e308, -0, 2 ** 53 + 1, 4294967296, 65535, 256]);
     case 3:
-      return rng.pick(['', 'x', 'fz', 'true', '1', 'base64', 'string', 'ack_requeue_true', 'reject_requeue_false', 'ab=', '.*', 'all', 'queues', 'exchanges', 'classic', 'quorum', 'stream', 'administrator', 'é\u0000']);
+      return rng.pick([
+        '',
+        'x',
+        'fz',
+        'true',
+        '1',
+        'base64',
+        'string',
+        'ack_requeue_true',
+        'reject_requeue_false',
+        'ab=',
+        '.*',
+        'all',
+        'queues',
+        'exchanges',
+        'classic',
+        'quorum',
+        'stream',
+        'administrator',
+        'é\u0000',
+      ]);
     case 4:
       return rng.bytes(rng.size(50)).toString('latin1');
     case 5:
@@ -113,16 +212,58 @@ function randomJson(rng: Rng, depth = 0): unknown {
 function templateBody(rng: Rng, path: string): unknown {
   const t: Record<string, unknown> = {};
   if (path.includes('/publish'))
-    Object.assign(t, { routing_key: 'fz.q1', payload: 'x', payload_encoding: rng.pick(['string', 'base64', 'x']), properties: {} });
-  else if (path.endsWith('/get')) Object.assign(t, { count: rng.int(5), ackmode: rng.pick(['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'x']), encoding: rng.pick(['auto', 'base64', 'x']), truncate: rng.int(100) });
-  else if (path.includes('/policies')) Object.assign(t, { pattern: rng.pick(['^fz', '.*', '(', '']), definition: { [rng.pick(['max-length', 'message-ttl', 'expires', 'dead-letter-exchange', 'queue-mode', 'x'])]: randomJson(rng) }, priority: rng.int(3), 'apply-to': rng.pick(['queues', 'exchanges', 'all', 'x']) });
+    Object.assign(t, {
+      routing_key: 'fz.q1',
+      payload: 'x',
+      payload_encoding: rng.pick(['string', 'base64', 'x']),
+      properties: {},
+    });
+  else if (path.endsWith('/get'))
+    Object.assign(t, {
+      count: rng.int(5),
+      ackmode: rng.pick(['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'x']),
+      encoding: rng.pick(['auto', 'base64', 'x']),
+      truncate: rng.int(100),
+    });
+  else if (path.includes('/policies'))
+    Object.assign(t, {
+      pattern: rng.pick(['^fz', '.*', '(', '']),
+      definition: {
+        [rng.pick(['max-length', 'message-ttl', 'expires', 'dead-letter-exchange', 'queue-mode', 'x'])]:
+          randomJson(rng),
+      },
+      priority: rng.int(3),
+      'apply-to': rng.pick(['queues', 'exchanges', 'all', 'x']),
+    });
   else if (path.includes('/users/bulk-delete')) Object.assign(t, { users: ['fzuser', 'nobody'] });
-  else if (path.includes('/users/')) Object.assign(t, { password: 'p', tags: rng.pick(['', 'administrator', ['management'], 5]) });
-  else if (path.includes('permissions')) Object.assign(t, { configure: '.*', write: rng.pick(['.*', '(', '']), read: '.*', exchange: 'amq.topic' });
-  else if (path.includes('/definitions')) Object.assign(t, { queues: [{ name: 'fz.d', vhost: 'fz', durable: rng.chance(0.5), arguments: randomJson(rng) }], exchanges: [{ name: 'fz.dx', vhost: rng.pick(['fz', '/']), type: rng.pick(['direct', 'x']) }], bindings: [{ source: 'fz.dx', vhost: 'fz', destination: 'fz.d', destination_type: rng.pick(['queue', 'x']), routing_key: 'k', arguments: {} }] });
+  else if (path.includes('/users/'))
+    Object.assign(t, { password: 'p', tags: rng.pick(['', 'administrator', ['management'], 5]) });
+  else if (path.includes('permissions'))
+    Object.assign(t, { configure: '.*', write: rng.pick(['.*', '(', '']), read: '.*', exchange: 'amq.topic' });
+  else if (path.includes('/definitions'))
+    Object.assign(t, {
+      queues: [{ name: 'fz.d', vhost: 'fz', durable: rng.chance(0.5), arguments: randomJson(rng) }],
+      exchanges: [{ name: 'fz.dx', vhost: rng.pick(['fz', '/']), type: rng.pick(['direct', 'x']) }],
+      bindings: [
+        {
+          source: 'fz.dx',
+          vhost: 'fz',
+          destination: 'fz.d',
+          destination_type: rng.pick(['queue', 'x']),
+          routing_key: 'k',
+          arguments: {},
+        },
+      ],
+    });
   else if (path.includes('limits')) Object.assign(t, { value: randomJson(rng) });
   else if (path.includes('/actions')) Object.assign(t, { action: rng.pick(['sync', 'cancel_sync', 'x']) });
-  else Object.assign(t, { durable: rng.chance(0.5), auto_delete: rng.chance(0.2), arguments: { 'x-message-ttl': randomJson(rng) }, type: rng.pick(['direct', 'topic', 'x']) });
+  else
+    Object.assign(t, {
+      durable: rng.chance(0.5),
+      auto_delete: rng.chance(0.2),
+      arguments: { 'x-message-ttl': randomJson(rng) },
+      type: rng.pick(['direct', 'topic', 'x']),
+    });
   for (let n = rng.int(3); n > 0; n--) t[rng.pick(BODY_KEYS)] = randomJson(rng);
   return t;
 }
@@ -139,7 +280,11 @@ function fill(rng: Rng, method: string, template: string): string | null {
     .replace(':port', String(rng.pick([5672, 1, 99999, 0])))
     .replace(':props', rng.pick(['~', 'k', '%', '']));
   // keep the run's own access: the / vhost, its limits and guest's permissions are left alone
-  if (method !== 'GET' && /\/api\/(vhosts|vhost-limits|permissions|topic-permissions)\/%2F(\/|$)/.test(p) && !p.includes('/fzuser'))
+  if (
+    method !== 'GET' &&
+    /\/api\/(vhosts|vhost-limits|permissions|topic-permissions)\/%2F(\/|$)/.test(p) &&
+    !p.includes('/fzuser')
+  )
     p = p.replace('/%2F', '/fz');
   return p;
 }
@@ -151,7 +296,8 @@ function request(rng: Rng): Buffer {
   let qs = '';
   if (rng.chance(0.3)) {
     const parts: string[] = [];
-    for (let n = 1 + rng.size(4); n > 0; n--) parts.push(`${rng.pick(QUERY_KEYS)}=${encodeURIComponent(rng.pick(QUERY_VALUES))}`);
+    for (let n = 1 + rng.size(4); n > 0; n--)
+      parts.push(`${rng.pick(QUERY_KEYS)}=${encodeURIComponent(rng.pick(QUERY_VALUES))}`);
     qs = '?' + parts.join('&');
   }
   let body: Buffer = Buffer.alloc(0);
@@ -161,7 +307,10 @@ function request(rng: Rng): Buffer {
     else if (r < 75) body = Buffer.from(JSON.stringify(randomJson(rng)));
     else if (r < 90) body = mutate(rng, Buffer.from(JSON.stringify(templateBody(rng, path))));
     else if (r < 97) body = rng.bytes(rng.size(500));
-    else body = Buffer.from(JSON.stringify({ queues: Array.from({ length: 5000 }, (_, i) => ({ name: `fz.big${i % 50}`, vhost: 'fz' })) }));
+    else
+      body = Buffer.from(
+        JSON.stringify({ queues: Array.from({ length: 5000 }, (_, i) => ({ name: `fz.big${i % 50}`, vhost: 'fz' })) }),
+      );
   }
   const auth = rng.chance(0.95) ? 'Z3Vlc3Q6Z3Vlc3Q=' : rng.pick(['', 'eDp5', '!!!', 'Z3Vlc3Q6']);
   const headers = [
@@ -179,7 +328,9 @@ function request(rng: Rng): Buffer {
 /** Raw mutations must not turn a request into one that touches guest or / (the guards above). */
 function safe(b: Buffer): boolean {
   const s = b.toString('latin1');
-  return !/guest|vm-memory|\/api\/vhosts\/%2F|\/api\/vhosts\/\/|vhost-limits\/%2F|\/api\/definitions/i.test(s.slice(0, s.indexOf('\r\n')));
+  return !/guest|vm-memory|\/api\/vhosts\/%2F|\/api\/vhosts\/\/|vhost-limits\/%2F|\/api\/definitions/i.test(
+    s.slice(0, s.indexOf('\r\n')),
+  );
 }
 
 function generate(rng: Rng): FuzzCase {

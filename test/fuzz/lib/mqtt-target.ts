@@ -8,7 +8,21 @@ import { corpus } from './corpus.js';
 import type { FuzzCase, FuzzTarget } from './harness.js';
 import type { Rng } from './rng.js';
 
-const TOPICS = ['fz/a', 'fz/+/b', 'fz/#', '#', '+', '$SYS/x', 'fz/a/b/c', '', '/', 'a//b', 'fz/\u0000', 'fz/é', 'x'.repeat(300)];
+const TOPICS = [
+  'fz/a',
+  'fz/+/b',
+  'fz/#',
+  '#',
+  '+',
+  '$SYS/x',
+  'fz/a/b/c',
+  '',
+  '/',
+  'a//b',
+  'fz/\u0000',
+  'fz/é',
+  'x'.repeat(300),
+];
 
 function topic(rng: Rng, filter: boolean): string {
   const t = rng.pick(TOPICS);
@@ -99,7 +113,8 @@ function connect(rng: Rng, version: 3 | 4 | 5): Record<string, unknown> {
 function packet(rng: Rng, version: 3 | 4 | 5, ids: number[]): Record<string, unknown> {
   const v5 = version === 5;
   const messageId = rng.chance(0.7) && ids.length ? rng.pick(ids) : 1 + rng.int(65535);
-  const reason = (): number | undefined => (v5 && rng.chance(0.5) ? rng.pick([0, 0x10, 0x80, 0x87, 0x91, rng.int(256)]) : undefined);
+  const reason = (): number | undefined =>
+    v5 && rng.chance(0.5) ? rng.pick([0, 0x10, 0x80, 0x87, 0x91, rng.int(256)]) : undefined;
   switch (rng.int(14)) {
     case 0:
     case 1:

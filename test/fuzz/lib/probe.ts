@@ -61,7 +61,14 @@ export class Probe {
     let start = 0;
     for (let i = 0; i <= this.at.length; i++) {
       if (i === this.at.length || this.at[i]! - this.at[start]! > 10000) {
-        if (i - start >= 100) worst = Math.max(worst, percentile(this.rtt.slice(start, i).sort((a, b) => a - b), 99));
+        if (i - start >= 100)
+          worst = Math.max(
+            worst,
+            percentile(
+              this.rtt.slice(start, i).sort((a, b) => a - b),
+              99,
+            ),
+          );
         start = i;
       }
     }

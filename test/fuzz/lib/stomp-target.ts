@@ -26,7 +26,8 @@ const DESTS = [
 const COMMANDS = ['SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT'];
 
 function hv(rng: Rng): string {
-  if (rng.chance(0.9)) return rng.pick(['1', '0', 'true', 'false', 'client', 'client-individual', 'auto', 'x', '-1', '']);
+  if (rng.chance(0.9))
+    return rng.pick(['1', '0', 'true', 'false', 'client', 'client-individual', 'auto', 'x', '-1', '']);
   return rng.bytes(rng.size(30)).toString('latin1');
 }
 
@@ -51,13 +52,34 @@ function clientFrame(rng: Rng, ids: string[]): Buffer {
   switch (cmd) {
     case 'SEND':
       h.push(['destination', rng.pick(DESTS)]);
-      for (const k of ['persistent', 'priority', 'expiration', 'reply-to', 'content-type', 'transaction', 'x-custom', 'receipt'])
+      for (const k of [
+        'persistent',
+        'priority',
+        'expiration',
+        'reply-to',
+        'content-type',
+        'transaction',
+        'x-custom',
+        'receipt',
+      ])
         if (rng.chance(0.15)) h.push([k, k === 'reply-to' ? rng.pick(DESTS) : hv(rng)]);
       break;
     case 'SUBSCRIBE':
       ids.push(id);
       h.push(['destination', rng.pick(DESTS)], ['id', id]);
-      for (const k of ['ack', 'prefetch-count', 'durable', 'auto-delete', 'exclusive', 'persistent', 'x-queue-type', 'x-message-ttl', 'x-max-priority', 'selector', 'receipt'])
+      for (const k of [
+        'ack',
+        'prefetch-count',
+        'durable',
+        'auto-delete',
+        'exclusive',
+        'persistent',
+        'x-queue-type',
+        'x-message-ttl',
+        'x-max-priority',
+        'selector',
+        'receipt',
+      ])
         if (rng.chance(0.2)) h.push([k, hv(rng)]);
       break;
     case 'UNSUBSCRIBE':

@@ -26,7 +26,15 @@ test('a User Property running past its packet is 0x81 Malformed Packet', () => {
 });
 
 test('a property other than User Property sent twice is 0x82 Protocol Error', () => {
-  const p = { cmd: 'publish', topic: 't', payload: Buffer.alloc(0), qos: 0, dup: false, retain: false, properties: { contentType: ['a', 'b'] } };
+  const p = {
+    cmd: 'publish',
+    topic: 't',
+    payload: Buffer.alloc(0),
+    qos: 0,
+    dup: false,
+    retain: false,
+    properties: { contentType: ['a', 'b'] },
+  };
   assert.equal(badProperties(p as unknown as Packet), 0x82);
 });
 
