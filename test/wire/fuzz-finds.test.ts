@@ -3,6 +3,8 @@
 // (bench/fuzz/compare-amqp.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { FuzzBroker } from '../fuzz/lib/harness.js';
 import { useTestBroker } from '../helpers/broker.js';
 import { WireClient, rawFrame } from './wire-client.js';
 import { writeBasicPublish, writeContentHeader } from '../../src/codec/amqp/index.js';
@@ -69,3 +71,64 @@ test('connection.tune-ok after connection.open is 504 CHANNEL_ERROR', async () =
   assert.deepEqual([close.classId, close.methodId], [10, 31]);
   c.close();
 });
+
+test('MQTT: SUBSCRIBE and UNSUBSCRIBE without topic filters end in a DISCONNECT, no internal error', async () => {
+  // mqtt-packet parses them; the broker's empty SUBACK/UNSUBACK then threw "Invalid qos vector" in mqtt-packet
+  // (seed 7 of the MQTT fuzz). A broker child, so that an error in its log is seen.
+  const b = await FuzzBroker.start();
+  try {
+    for (const [version, tail] of [
+      [4, '82020001'], // SUBSCRIBE id 1, no filters
+      [5, '8203000100'], // MQTT 5 SUBSCRIBE id 1, no properties, no filters
+      [4, 'a2020001'], // UNSUBSCRIBE id 1, no filters
+      [5, 'a203000100'],
+    ] as const) {
+      const connect =
+        version === 5 ? '101100044d5154540502003c0000000466757a7a' : '101000044d5154540402003c000466757a7a';
+      const reply = await exchange(b.ports.mqtt, Buffer.from(connect + tail, 'hex'));
+      assert.equal(reply[0], 0x20, 'CONNACK');
+      // MQTT 5: a DISCONNECT with an error reason (0x81 or 0x82) after the CONNACK; 3.1.1: the socket closes
+      if (version === 5) assert.ok(reply.subarray(4).includes(0xe0), reply.toString('hex'));
+      else assert.equal(reply.length, 4, reply.toString('hex'));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(b.failures, []);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('management: definitions with a null item or an item without a name are 400, not 500', async () => {
+  const b = await FuzzBroker.start();
+  try {
+    const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') };
+    for (const body of [
+      { queues: [null] },
+      { queues: [{ vhost: '/' }] },
+      { exchanges: [{ name: 'x' }] },
+      { vhosts: [5] },
+    ]) {
+      const r = await fetch(`http://127.0.0.1:${b.ports.management}/api/definitions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(((await r.json()) as { error: string }).error, 'bad_request');
+    }
+    assert.deepEqual(b.failures, []);
+  } finally {
+    await b.stop();
+  }
+});
+
+/** Write `bytes`, half-close, and collect everything until the broker closes. */
+function exchange(port: number, bytes: Buffer): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const got: Buffer[] = [];
+    const s = net.connect(port, '127.0.0.1', () => s.end(bytes));
+    s.on('data', (d: Buffer) => got.push(d));
+    s.on('error', () => {});
+    s.on('close', () => resolve(Buffer.concat(got)));
+  });
+}

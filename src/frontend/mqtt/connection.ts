@@ -336,8 +336,13 @@ export class MqttConnection implements ClientConnection, FlowControlled {
         case 'puback':
           return this.onPuback(p.messageId ?? 0, p.reasonCode ?? 0);
         case 'subscribe':
+          // §3.8.3-2, §3.10.3-2: at least one topic filter (found by the fuzzer: an empty SUBACK threw in mqtt-packet)
+          if (p.subscriptions.length === 0)
+            throw new ProtocolError(RC5.PROTOCOL_ERROR, 'SUBSCRIBE without topic filters');
           return this.onSubscribe(p);
         case 'unsubscribe':
+          if (p.unsubscriptions.length === 0)
+            throw new ProtocolError(RC5.PROTOCOL_ERROR, 'UNSUBSCRIBE without topic filters');
           return this.onUnsubscribe(p);
         case 'pingreq':
           return this.send({ cmd: 'pingresp' });
