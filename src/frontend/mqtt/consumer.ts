@@ -1,15 +1,27 @@
 // An MQTT subscription queue's consumer (RabbitMQ: one basic.consume per subscription queue, no-ack for
 // the QoS 0 queue, acked with prefetch for the QoS 1 queue). Whether the connection can take a message now
-// (output room, in-flight window) is the shared WindowedConsumer's; this turns a delivery into a PUBLISH.
+// (output room, in-flight window) is the shared WindowedConsumer's; this turns a delivery into a PUBLISH
+// through the interface below, which the MQTT session implements (the consumer does not import it).
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { WindowedConsumer } from '../net/windowed-consumer.js';
-import type { MqttConnection } from './connection.js';
+
+/** What the consumer needs of its connection. */
+export interface MqttConsumerHost {
+  /** The session is established and not closing. */
+  readonly open: boolean;
+  /** Room in the connection's output. */
+  canWrite(): boolean;
+  /** Write `entry` as a PUBLISH (hot path). */
+  deliver(c: MqttConsumer, entry: QueuedMessage, queue: Queue): void;
+  /** The queue cancelled the consumer (deleted). */
+  consumerCancelled(c: MqttConsumer): void;
+}
 
 export class MqttConsumer extends WindowedConsumer {
   constructor(
     tag: string,
-    readonly conn: MqttConnection,
+    readonly conn: MqttConsumerHost,
     queue: Queue,
     /** The queue's QoS: 0 = no-ack consumer. */
     readonly qos: 0 | 1,

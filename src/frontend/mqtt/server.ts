@@ -7,11 +7,13 @@ import type { Broker } from '../../core/broker.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { Logger } from '../../util/logger.js';
 import { FrontEndServer, setNoDelay } from '../net/front-end-server.js';
-import { MqttConnection, RC5 } from './connection.js';
+import { MqttConnection } from './connection.js';
+import type { MqttClient, MqttServerContext } from './context.js';
+import { RC5 } from './reason-codes.js';
 import type { RetainedStore } from './retained.js';
 
-export class MqttServer extends FrontEndServer<MqttConnection> {
-  private readonly byClientId = new Map<string, MqttConnection>();
+export class MqttServer extends FrontEndServer<MqttConnection> implements MqttServerContext {
+  private readonly byClientId = new Map<string, MqttClient>();
   /** MQTT 5 delayed wills by vhost + client id. */
   private readonly pendingWills = new Map<string, NodeJS.Timeout>();
 
@@ -30,7 +32,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> {
   }
 
   /** Close the connection holding `c`'s client id (in its vhost), then register `c` for it. */
-  takeOver(c: MqttConnection): void {
+  takeOver(c: MqttClient): void {
     const key = clientKey(c.vhost, c.clientId);
     const old = this.byClientId.get(key);
     if (old !== undefined && old !== c) {

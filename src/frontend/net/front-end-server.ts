@@ -21,13 +21,22 @@ export interface FrontEndConnection {
   forceClose(reason: string): void;
 }
 
+/** What a connection needs of its server (FrontEndServer is one), so that it does not import the server. */
+export interface FrontEndHost {
+  readonly broker: Broker;
+  readonly options: ResolvedOptions;
+  readonly log: Logger;
+  /** The connection's socket has closed: the server forgets it. */
+  connectionClosed(c: FrontEndConnection): void;
+}
+
 /** RabbitMQ's reason on shutdown (AMQP connection.close 320 text, STOMP ERROR message). */
 const SHUTDOWN_REASON = `broker forced connection closure with reason 'shutdown'`;
 
 /** How long shutdown waits for connections to close before it destroys their sockets. */
 const SHUTDOWN_WAIT_MS = 2000;
 
-export abstract class FrontEndServer<C extends FrontEndConnection> implements AlarmListener {
+export abstract class FrontEndServer<C extends FrontEndConnection> implements AlarmListener, FrontEndHost {
   readonly connections = new Set<C>();
   private readonly ticker: NodeJS.Timeout;
 

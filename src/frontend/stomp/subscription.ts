@@ -1,17 +1,29 @@
 // A STOMP SUBSCRIBE as a core consumer: ack mode auto (no-ack), client (cumulative) or client-individual,
 // with a prefetch (RabbitMQ's prefetch-count header; default unlimited). Whether the connection can take a
-// message now (output room, prefetch window) is the shared WindowedConsumer's.
+// message now (output room, prefetch window) is the shared WindowedConsumer's; deliveries go to the
+// connection through the interface below (the subscription does not import the connection).
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { WindowedConsumer } from '../net/windowed-consumer.js';
-import type { StompConnection } from './connection.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
+
+/** What a subscription needs of its connection. */
+export interface StompSubscriptionHost {
+  /** CONNECTED was sent and the connection is not closing. */
+  readonly connected: boolean;
+  /** Room in the connection's output. */
+  canWrite(): boolean;
+  /** Write `entry` as a MESSAGE frame (hot path). */
+  deliver(sub: StompSubscription, entry: QueuedMessage, queue: Queue): void;
+  /** The queue cancelled the subscription (deleted). */
+  subscriptionCancelled(sub: StompSubscription): void;
+}
 
 export class StompSubscription extends WindowedConsumer {
   constructor(
     tag: string,
-    readonly conn: StompConnection,
+    readonly conn: StompSubscriptionHost,
     readonly id: string,
     readonly destination: string,
     queue: Queue,

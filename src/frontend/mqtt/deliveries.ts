@@ -1,0 +1,134 @@
+// Messages to an MQTT client: a subscription queue's delivery as a PUBLISH (QoS downgraded to the
+// subscription's, expiry counted down, MQTT 5 subscription identifiers, Retain As Published, topic aliases,
+// the client's Maximum Packet Size), and the retained messages a new subscription receives.
+import mqttPacket from 'mqtt-packet';
+import type { QueuedMessage } from '../../core/message.js';
+import type { Queue } from '../../core/queue/queue.js';
+import { roughNow } from '../../util/rough-clock.js';
+import type { MqttConsumer } from './consumer.js';
+import { mqttFormat, propsQos, propsRetain, propsV5, QOS_UNSPECIFIED, type Mqtt5Properties } from './format.js';
+import { deliveryProps } from './properties.js';
+import type { RetainedMessage } from './retained.js';
+import { InFlight, type MqttSession } from './session.js';
+import type { Subscription } from './subscriptions.js';
+import { routingKeyToTopic, topicMatches } from './topics.js';
+
+type QoS = mqttPacket.QoS;
+
+// Hot path: one delivery from a subscription queue, inside the publisher's call stack (the caller,
+// MqttConnection.deliver, keeps a failure here to this connection).
+export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMessage, queue: Queue): void {
+  const msg = entry.msg;
+  const st = s.channelStats;
+  if (c.noAck) st.deliverNoAck++;
+  else st.deliver++;
+  if (entry.redelivered) st.redeliver++;
+  const props = msg.propsIn(mqttFormat);
+  // MQTT 5 message expiry (and AMQP expiration): an expired message is dropped, not delivered
+  let remaining = -1;
+  if (msg.expiration !== null) {
+    const ttl = Number(msg.expiration);
+    const left = msg.timestamp + ttl - roughNow();
+    if (left <= 0) {
+      if (c.qos === 1) queue.ack(entry);
+      return;
+    }
+    remaining = Math.ceil(left / 1000);
+  }
+  const mq = propsQos(props);
+  const qos: QoS = mq === QOS_UNSPECIFIED ? c.qos : (Math.min(mq, c.qos) as QoS);
+  const packet: mqttPacket.IPublishPacket = {
+    cmd: 'publish',
+    topic: routingKeyToTopic(msg.routingKey),
+    payload: msg.body,
+    qos,
+    dup: qos === 1 && entry.redelivered,
+    retain: false,
+  };
+  let newAlias = 0;
+  if (s.version === 5) {
+    const p = deliveryProps(propsV5(props), remaining);
+    if (p !== undefined) packet.properties = p;
+    // subscription identifiers and Retain As Published: only for sessions that use them
+    if (s.subs.special !== null && msg.exchange === s.server.options.mqttExchange) {
+      const m = s.subs.matchDelivery(c.qos, msg.routingKey, msg.publisherId === s.id);
+      if (m !== null) {
+        if (m.ids.length > 0)
+          (packet.properties ??= {}).subscriptionIdentifier = m.ids.length === 1 ? m.ids[0]! : m.ids;
+        if (m.retainAsPublished && propsRetain(props)) packet.retain = true;
+      }
+    }
+    if (s.outAliases !== null) newAlias = s.outAliases.apply(packet);
+  }
+  // §3.1.2.11.4: a message too large for the client is discarded as if delivered (the estimate is an
+  // upper bound of the fixed header, topic, packet id and properties); RabbitMQ settles it as `discard`
+  // (dead-lettered, reason rejected, if the queue has a dead-letter exchange)
+  if (s.maxPacketSize !== 0 && msg.bodySize + Buffer.byteLength(packet.topic) + 1024 > s.maxPacketSize) {
+    if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > s.maxPacketSize) {
+      if (newAlias !== 0) s.outAliases!.forget(routingKeyToTopic(msg.routingKey));
+      if (c.qos === 1) queue.discard(entry);
+      return;
+    }
+  }
+  if (qos === 1) {
+    const id = s.allocatePacketId();
+    packet.messageId = id;
+    s.send(packet);
+    s.inFlight.set(id, new InFlight(entry, queue, c, roughNow()));
+    c.unacked++;
+  } else {
+    s.send(packet);
+    // delivered at QoS 0 from the acked queue: settled now
+    if (c.qos === 1) queue.ack(entry);
+  }
+}
+
+/** The retained messages for a new subscription (with its identifier, §3.3.4), RETAIN set. */
+export function sendRetained(s: MqttSession, sub: Subscription): void {
+  const now = Date.now();
+  for (const r of s.server.retained.all(s.vhost)) {
+    if (!topicMatches(sub.filter, r.topic)) continue;
+    let remaining = -1;
+    const v5 = propsV5(r.props);
+    if (v5?.messageExpiryInterval !== undefined) {
+      const left = r.storedAt + v5.messageExpiryInterval * 1000 - now;
+      if (left <= 0) continue;
+      remaining = Math.ceil(left / 1000);
+    }
+    sendRetainedOne(s, r, Math.min(sub.opts.qos, r.qos) as QoS, v5, remaining, sub.opts.id);
+  }
+}
+
+function sendRetainedOne(
+  s: MqttSession,
+  r: RetainedMessage,
+  qos: QoS,
+  v5: Mqtt5Properties | null,
+  remaining: number,
+  id: number,
+): void {
+  const packet: mqttPacket.IPublishPacket = {
+    cmd: 'publish',
+    topic: r.topic,
+    payload: r.payload,
+    qos,
+    dup: false,
+    retain: true,
+  };
+  if (s.version === 5) {
+    const p = deliveryProps(v5, remaining);
+    if (p !== undefined) packet.properties = p;
+    if (id !== 0) (packet.properties ??= {}).subscriptionIdentifier = id;
+    // a message too large for the client is not sent (§3.1.2.11.4), nor does it take an alias
+    if (s.maxPacketSize !== 0 && r.payload.length + Buffer.byteLength(r.topic) + 1024 > s.maxPacketSize) {
+      if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > s.maxPacketSize) return;
+    }
+    s.outAliases?.apply(packet);
+  }
+  if (qos === 1) {
+    const pid = s.allocatePacketId();
+    packet.messageId = pid;
+    s.inFlight.set(pid, new InFlight(null, null, null, roughNow()));
+  }
+  s.send(packet);
+}

@@ -1,0 +1,283 @@
+// An MQTT session's state on its connection (3.1, 3.1.1 and 5.0), with RabbitMQ's MQTT plugin semantics:
+// publishes go to amq.topic (topic `/` → `.`), each client's subscriptions live in the queues
+// mqtt-subscription-<client id>qos0 (transient, auto-delete, no-ack) and …qos1 (durable, auto-delete only
+// for clean sessions, acked), so AMQP clients see them and can bind to them. This class holds what the
+// packet handlers (handlers/*.ts) share: who the client is, its subscriptions, consumers and QoS 1
+// in-flight window, and the operations several handlers use (send, refuse, close, route a publish, declare
+// a subscription queue). The socket is StreamConnection's; the state machine is connection.ts.
+import mqttPacket from 'mqtt-packet';
+import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
+import type { AccessCache, TopicVariables } from '../../core/auth/permissions.js';
+import { argsKey } from '../../core/binding.js';
+import { BrokerError } from '../../core/errors.js';
+import { Message, type QueuedMessage } from '../../core/message.js';
+import type { Queue } from '../../core/queue/queue.js';
+import type { VHost } from '../../core/vhost.js';
+import { roughNow } from '../../util/rough-clock.js';
+import { StreamConnection } from '../net/stream-connection.js';
+import { MqttConsumer, type MqttConsumerHost } from './consumer.js';
+import type { MqttClient, MqttServerContext } from './context.js';
+import { encodeMqttProps, mqttFormat, type Mqtt5Properties } from './format.js';
+import { PREFETCH, SUBSCRIPTION_TTL } from './limits.js';
+import { RC5 } from './reason-codes.js';
+import { onlyNoLocal, Subscriptions, type Subscription } from './subscriptions.js';
+import type { OutboundTopicAliases } from './topic-aliases.js';
+import { subscriptionQueueName, topicToRoutingKey } from './topics.js';
+
+type Packet = mqttPacket.Packet;
+
+/** A PUBLISH sent at QoS 1 and not yet PUBACKed (a retained one has no queue entry). */
+export class InFlight {
+  constructor(
+    readonly entry: QueuedMessage | null,
+    readonly queue: Queue | null,
+    readonly consumer: MqttConsumer | null,
+    readonly at: number,
+  ) {}
+}
+
+// The fields are the handlers' to read and set (the MQTT front end's own; nothing outside it uses them).
+export abstract class MqttSession
+  extends StreamConnection<MqttServerContext>
+  implements ClientConnection, MqttConsumerHost, MqttClient
+{
+  /**
+   * RabbitMQ 3.10 shows an MQTT connection with one channel (the plugin's AMQP channel) carrying its
+   * message_stats: publish, deliver(_no_ack), ack. Counted here, listed by channelInfos().
+   */
+  readonly channelStats = newChannelStats();
+  protocol = 'MQTT';
+  clientId = '';
+  version: 3 | 4 | 5 = 4;
+  v: VHost | null = null;
+  /** Permission checks (core/auth/permissions.ts) at the points RabbitMQ's MQTT plugin makes them. */
+  access: AccessCache | null = null;
+  topicVars: TopicVariables | null = null;
+  keepalive = 0;
+  /** MQTT 5 CONNECT User Properties (RabbitMQ shows them as client property `user_property`). */
+  connectUserProps: Record<string, string | string[]> | null = null;
+  will: mqttPacket.IConnectPacket['will'] | null = null;
+  persistent = false;
+  sessionExpiry = 0;
+  /** The consumers of the QoS 0 and QoS 1 subscription queues. */
+  readonly consumers: (MqttConsumer | null)[] = [null, null];
+  /** QoS 1 PUBLISHes awaiting PUBACK by packet id (insertion = send order, which the timeout check uses). */
+  readonly inFlight = new Map<number, InFlight>();
+  private nextPacketId = 1;
+  receiveMaximum = 65535;
+  /** MQTT 5 Maximum Packet Size of the client (§3.1.2.11.4: larger PUBLISHes are not sent). */
+  maxPacketSize = 0;
+  /** Client → server topic aliases (§3.3.2.3.4). */
+  readonly aliases = new Map<number, string>();
+  /** Server → client topic aliases; null when the client's Topic Alias Maximum (or Warren's) is 0. */
+  outAliases: OutboundTopicAliases | null = null;
+  /** This session's subscriptions and their MQTT 5 options (also kept in the bindings' arguments). */
+  readonly subs = new Subscriptions();
+
+  /** RabbitMQ lists an MQTT connection's client id (and MQTT 5 CONNECT user properties) as client properties. */
+  get clientProperties(): Record<string, unknown> {
+    return this.connectUserProps === null
+      ? { client_id: this.clientId }
+      : { client_id: this.clientId, user_property: this.connectUserProps };
+  }
+
+  get heartbeat(): number {
+    return this.keepalive;
+  }
+
+  /** The one channel RabbitMQ lists for an MQTT connection (GET /api/channels). */
+  channelInfos(): ChannelInfo[] {
+    let consumers = 0;
+    for (const c of this.consumers) if (c !== null) consumers++;
+    return [
+      {
+        number: 1,
+        consumerCount: consumers,
+        messagesUnacknowledged: this.inFlight.size,
+        prefetchCount: 0,
+        globalPrefetchCount: 0,
+        confirm: false,
+        transactional: false,
+        stats: this.channelStats,
+      },
+    ];
+  }
+
+  /** A delivery from a subscription queue (hot path; connection.ts). */
+  abstract deliver(c: MqttConsumer, entry: QueuedMessage, queue: Queue): void;
+
+  // ---- output and close ------------------------------------------------------------------------
+
+  send(p: Packet): void {
+    if (this.closed) return;
+    this.output(mqttPacket.generate(p, { protocolVersion: this.version }));
+  }
+
+  /** Close after flushing what is queued (a CONNACK refusal, a DISCONNECT). */
+  end(): void {
+    this.closeSocket();
+  }
+
+  /** Close from the server: MQTT 5 clients hear why (DISCONNECT reason code), 3.1.1 ones see the socket close. */
+  disconnect(reason: number, publishWill: boolean): void {
+    if (this.closed) return;
+    if (this.version === 5 && this.open) this.send({ cmd: 'disconnect', reasonCode: reason });
+    if (!publishWill) this.will = null;
+    this.end();
+  }
+
+  forceClose(_reason: string): void {
+    this.disconnect(RC5.SERVER_SHUTTING_DOWN, false);
+  }
+
+  /** CONNACK with a refusal (3.1.1 return code or MQTT 5 reason code), then close without the will. */
+  refuse(rc3: number, rc5: number): void {
+    this.send(
+      this.version === 5
+        ? { cmd: 'connack', reasonCode: rc5, sessionPresent: false }
+        : { cmd: 'connack', returnCode: rc3, sessionPresent: false },
+    );
+    this.will = null;
+    this.end();
+  }
+
+  allocatePacketId(): number {
+    for (;;) {
+      const id = this.nextPacketId;
+      this.nextPacketId = id === 65535 ? 1 : id + 1;
+      if (!this.inFlight.has(id)) return id;
+    }
+  }
+
+  // ---- publish ---------------------------------------------------------------------------------
+
+  /** Route one publish (a client's or its will) into amq.topic; returns how many queues it reached. */
+  publish(
+    topic: string,
+    qos: number,
+    dup: boolean,
+    payload: Buffer,
+    v5: Mqtt5Properties | null,
+    retain: boolean,
+  ): number {
+    const v = this.v!;
+    const exName = this.server.options.mqttExchange;
+    const x = v.exchanges.get(exName);
+    if (x === undefined) throw new BrokerError('NOT_FOUND', `no exchange '${exName}' in vhost '${v.name}'`);
+    const routingKey = topicToRoutingKey(topic);
+    // write on the exchange, and the topic permission (with {client_id}) as rabbit_mqtt_processor checks
+    const access = this.access!;
+    access.checkPublish(exName);
+    if (x.type === 'topic') access.checkTopic(exName, routingKey, 'write', this.topicVars!);
+    const props = encodeMqttProps(qos, dup, v5, retain);
+    const now = roughNow();
+    if (retain) {
+      this.server.retained.put(this.vhost, { topic, payload, qos, props, storedAt: Date.now() });
+    }
+    const expiry = v5?.messageExpiryInterval;
+    const msg = new Message(
+      mqttFormat,
+      exName,
+      routingKey,
+      props,
+      payload,
+      qos === 1,
+      0,
+      expiry !== undefined ? String(expiry * 1000) : null,
+      now,
+      this.id,
+    );
+    const st = this.channelStats;
+    st.publish++;
+    v.stats.publish++;
+    x.stats.publishIn++;
+    const queues = v.route(x, msg);
+    if (this.subs.noLocal > 0) this.dropLocal(queues, routingKey);
+    const n = queues.length;
+    x.stats.publishOut += n;
+    if (n === 0 && !v.duplicate) {
+      st.dropUnroutable++;
+      v.stats.dropUnroutable++;
+      this.server.broker.stats.dropUnroutable++;
+    }
+    for (let i = 0; i < n; i++) {
+      const q = queues[i]!;
+      q.enqueue(msg);
+      if (q.overloaded) this.flowBlock(q);
+    }
+    return n;
+  }
+
+  /** No Local: this connection's own queues that the message reached only through No Local subscriptions. */
+  private dropLocal(queues: Queue[], routingKey: string): void {
+    const exName = this.server.options.mqttExchange;
+    const own0 = subscriptionQueueName(this.clientId, 0);
+    const own1 = subscriptionQueueName(this.clientId, 1);
+    let w = 0;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i]!;
+      if ((q.name === own0 || q.name === own1) && onlyNoLocal(q.bindings, exName, routingKey)) continue;
+      queues[w++] = q;
+    }
+    while (queues.length > w) queues.pop();
+  }
+
+  // ---- subscription queues and their consumers -------------------------------------------------
+
+  /** The subscription queue of `qos`, declared as RabbitMQ 3.10 declares it. */
+  ensureQueue(qos: 0 | 1): Queue {
+    const v = this.v!;
+    const name = subscriptionQueueName(this.clientId, qos);
+    const existing = v.queues.get(name);
+    if (existing) return existing;
+    this.access!.check('queue', name, 'configure');
+    if (qos === 0) {
+      return v.declareQueue(name, { durable: false, exclusive: false, autoDelete: true, args: {} }, null);
+    }
+    // durable; auto-delete for a clean session (rabbitmq-mqtt#37); a persistent one expires after
+    // subscription_ttl (3.1.1) or the MQTT 5 session expiry interval
+    const ttl = this.version === 5 ? this.sessionExpiry * 1000 : SUBSCRIPTION_TTL;
+    return v.declareQueue(
+      name,
+      {
+        durable: true,
+        exclusive: false,
+        autoDelete: !this.persistent,
+        args: this.persistent ? { 'x-expires': ttl } : {},
+        argTypes: this.persistent ? { 'x-expires': 'long' } : {},
+      },
+      null,
+    );
+  }
+
+  ensureConsumer(qos: 0 | 1): void {
+    if (this.consumers[qos] !== null) return;
+    const q = this.ensureQueue(qos);
+    const c = new MqttConsumer(
+      `mqtt-${this.clientId}-qos${qos}`,
+      this,
+      q,
+      qos,
+      Math.min(PREFETCH, this.receiveMaximum),
+    );
+    this.consumers[qos] = c;
+    q.addConsumer(c);
+  }
+
+  consumerCancelled(c: MqttConsumer): void {
+    if (this.consumers[c.qos] === c) this.consumers[c.qos] = null;
+  }
+
+  /** Removes `old`'s binding unless `now` is the very same binding. */
+  unbind(old: Subscription, now: Subscription | null): void {
+    const v = this.v!;
+    const q = v.queues.get(subscriptionQueueName(this.clientId, old.opts.qos));
+    if (q === undefined) return;
+    if (now !== null && now.opts.qos === old.opts.qos && now.key === old.key && argsEqual(now.args, old.args)) return;
+    v.unbindQueue(q.name, this.server.options.mqttExchange, old.key, old.args, null);
+  }
+}
+
+export function argsEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return argsKey(a) === argsKey(b);
+}

@@ -1,0 +1,210 @@
+// StreamConnection: what a front-end connection over one byte stream (TCP, TLS or a WebSocket turned into a
+// stream) does the same way whatever its protocol: MQTT and STOMP today, RabbitMQ's Stream protocol next.
+// It owns the socket's lifecycle ('data' → stats and the protocol's parser, 'drain' → starved consumers,
+// 'close' → teardown), the read gate (read budget, per-queue flow control, resource alarms: read-gate.ts),
+// the output (frames queued during a turn and written as one buffer on the next, output room for the
+// consumers' `canWrite`), the read/write clocks that keep-alives and heart-beats are measured on, and the
+// close sequence (flush, end, destroy after 1 s, release once). A protocol's connection adds its codec
+// (`onChunk`), its session state and its handlers; see ARCHITECTURE.md "Adding a protocol front end".
+// The AMQP connection keeps its own reader (shared read buffer, yields inside a read, channel.flow).
+import type { Duplex } from 'node:stream';
+import type { FlowControlled } from '../../core/queue/consumer.js';
+import type { Queue } from '../../core/queue/queue.js';
+import { roughNow } from '../../util/rough-clock.js';
+import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
+import { ReadGate } from './read-gate.js';
+
+/** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
+const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** After a graceful close, how long a client that never reads may keep the socket. */
+const END_GRACE_MS = 1000;
+
+export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
+  implements FrontEndConnection, FlowControlled
+{
+  readonly id: number;
+  /** For management listings (ClientConnection). */
+  readonly connectedAt = Date.now();
+  /** Socket octets and reads/writes (management's recv_oct/send_oct and their sampled rates). */
+  readonly stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly tls: boolean;
+  user = '';
+  vhost = '';
+  /** The session is established (after the protocol's handshake) and not closing: it takes deliveries. */
+  open = false;
+  /** When the client was last heard from (rough clock, ms); also restarted when reading resumes. */
+  lastRead = roughNow();
+  /** When bytes were last written (rough clock, ms): heart-beats are sent only on a quiet line. */
+  lastWrite = roughNow();
+  /** Why the socket is not read (read budget, flow control, alarm). */
+  protected readonly gate: ReadGate;
+  /** Closing or closed: nothing more is sent or handled. */
+  protected closed = false;
+  private tornDown = false;
+  private out: Buffer[] = [];
+  private flushScheduled = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    /** The front end's server (or what the protocol's connection needs of it). */
+    readonly server: H,
+    readonly socket: Duplex,
+    readonly remoteAddress: string,
+    readonly transport: string,
+  ) {
+    this.id = server.broker.allocateConnectionId();
+    const sock = socket as Partial<{ remotePort: number; localPort: number; localAddress: string }>;
+    this.localAddress = sock.localAddress;
+    this.remotePort = sock.remotePort;
+    this.localPort = sock.localPort;
+    this.tls = transport === 'tls' || transport === 'wss';
+    this.gate = new ReadGate(socket, () => {
+      this.lastRead = roughNow();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.lastRead = roughNow();
+      this.stats.recvOct += chunk.length;
+      this.stats.recvCnt++;
+      this.onChunk(chunk);
+      this.gate.read(chunk.length);
+    });
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      this.open = false;
+      this.teardown();
+    });
+  }
+
+  /** Bytes from the socket for the protocol's parser; it catches its own errors (its catch boundary). */
+  protected abstract onChunk(chunk: Buffer): void;
+  /** The socket's output drained: consumers refused for lack of room may take messages again. */
+  protected abstract onDrain(): void;
+  /** The connection is gone (once): consumers leave, unsettled deliveries go back; then the server forgets it. */
+  protected abstract release(): void;
+  /** Once a second (FrontEndServer's ticker): keep-alive, handshake and consumer timeouts. */
+  abstract tick(now: number): void;
+  /** Close from the server side (shutdown, management, vhost or user deleted), telling the client why. */
+  abstract forceClose(reason: string): void;
+
+  // ---- output ----------------------------------------------------------------------------------
+
+  /** Room in the output (WindowedConsumer.canWrite): not closing, the socket under its high-water mark. */
+  canWrite(): boolean {
+    return !this.closed && this.socket.writableLength < OUTPUT_HIGH_WATER && !this.socket.writableNeedDrain;
+  }
+
+  /** Queue encoded bytes; everything queued in this turn is written as one buffer in the next. */
+  protected output(b: Buffer): void {
+    if (this.closed) return;
+    this.out.push(b);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  private readonly flushNow = (): void => this.flush();
+
+  protected flush(): void {
+    this.flushScheduled = false;
+    if (this.out.length === 0 || this.socket.destroyed) return;
+    const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
+    this.out = [];
+    this.lastWrite = roughNow();
+    this.stats.sendOct += b.length;
+    this.stats.sendCnt++;
+    this.socket.write(b);
+  }
+
+  /** Close after writing what is queued (a refusal, an error, a goodbye); the socket is destroyed after 1 s. */
+  protected closeSocket(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.open = false;
+    this.socket.end();
+    // a client that never reads must not keep the socket open
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    this.teardown();
+  }
+
+  private teardown(): void {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    this.closed = true;
+    this.open = false;
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.gate.close();
+    this.release();
+    this.server.connectionClosed(this);
+  }
+
+  // ---- heart-beats and keep-alive --------------------------------------------------------------
+
+  /**
+   * Negotiated heart-beats (STOMP heart-beat, the Stream protocol's tune): `beat` is written when nothing
+   * else was for `sendEvery` ms; `onHeartbeatMissed` when the client was silent for twice `expectEvery`
+   * (rabbit_heartbeat's rule). 0 turns a direction off. Called by the protocol's handshake.
+   */
+  startHeartbeats(sendEvery: number, expectEvery: number, beat: Buffer): void {
+    if (sendEvery === 0 && expectEvery === 0) return;
+    const period = Math.max(100, Math.min(sendEvery || Infinity, expectEvery || Infinity) / 2);
+    this.heartbeatTimer = setInterval(() => {
+      const now = Date.now();
+      if (sendEvery > 0 && now - this.lastWrite >= sendEvery - period && this.out.length === 0) {
+        this.lastWrite = now;
+        this.stats.sendOct += beat.length;
+        this.socket.write(beat);
+      }
+      if (expectEvery > 0 && this.silentFor(now, expectEvery * 2)) this.onHeartbeatMissed();
+    }, period);
+    this.heartbeatTimer.unref();
+  }
+
+  /** The client missed its heart-beats (startHeartbeats). */
+  protected onHeartbeatMissed(): void {}
+
+  /**
+   * Nothing was read for more than `ms` (keep-alive, heart-beat). A connection the broker stopped reading
+   * (flow control, an alarm) is not timed out for its silence: RabbitMQ pauses its heart-beat monitor
+   * while blocked.
+   */
+  protected silentFor(now: number, ms: number): boolean {
+    return now - this.lastRead > ms && !this.socket.isPaused();
+  }
+
+  // ---- flow control and alarms -----------------------------------------------------------------
+
+  /** After a publish reached `q`: an overloaded queue stops this connection's reading until it catches up. */
+  flowBlock(q: Queue): void {
+    if (this.gate.flowBlock(q)) q.blockPublisher(this);
+  }
+
+  flowResume(q: Queue): void {
+    this.gate.flowResume(q);
+  }
+
+  /**
+   * Call as a publish is handled: a connection that publishes during a resource alarm is read no more
+   * after this chunk (management state 'blocked'), as RabbitMQ's readers block at their next publish;
+   * one that only consumes keeps being read, so it can still acknowledge and drain its queues.
+   */
+  blockIfAlarmed(): void {
+    if (this.server.broker.alarms.blocked) this.gate.blocked = true;
+  }
+
+  /** Blocked by a resource alarm: it published while one was in effect (management state 'blocked'). */
+  get blocked(): boolean {
+    return this.gate.blocked;
+  }
+
+  /** A resource alarm (memory, disk) was raised or cleared: reading resumes when every alarm has cleared. */
+  alarm(raised: boolean): void {
+    if (!raised) this.gate.unblock();
+  }
+}

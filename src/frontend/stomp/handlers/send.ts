@@ -1,0 +1,100 @@
+// SEND (§SEND): the destination names an exchange and routing key (declaring a /queue/ or creating a
+// /temp-queue/ as RabbitMQ does); basic.publish's permission checks; headers become the message's carried
+// properties (reply-to, persistent, priority, expiration, a user-id that must be the login's); routing.
+import { BrokerError } from '../../../core/errors.js';
+import { Message } from '../../../core/message.js';
+import { roughNow } from '../../../util/rough-clock.js';
+import { parseDestination } from '../destination.js';
+import { encodeStompProps, FRAME_ONLY, stompFormat, type StompHeaders } from '../format.js';
+import { StompError, type StompFrame } from '../frame.js';
+import type { StompSession } from '../session.js';
+
+export function handleSend(s: StompSession, f: StompFrame): void {
+  s.blockIfAlarmed();
+  const dest = f.get('destination');
+  if (dest === undefined) throw new StompError('Missing destination', 'SEND must include a destination', false);
+  if (f.get('message-id') !== undefined) {
+    throw new StompError('Invalid header', "'message-id' is not allowed on 'SEND'.\n", false);
+  }
+  const d = parseDestination(dest);
+  const v = s.v!;
+  let exchange: string;
+  let key: string;
+  switch (d.kind) {
+    case 'queue':
+      s.declareQueue(d.name, f);
+      exchange = '';
+      key = d.name;
+      break;
+    case 'amqqueue':
+    case 'reply':
+      exchange = '';
+      key = d.name;
+      break;
+    case 'topic':
+      exchange = 'amq.topic';
+      key = d.key;
+      break;
+    case 'exchange':
+      exchange = d.exchange;
+      key = d.key;
+      break;
+    case 'temp':
+      exchange = '';
+      key = s.tempQueue(d.name);
+      break;
+  }
+  // basic.publish's checks: write on the exchange (the default one as amq.default), topic permission
+  s.access!.checkPublish(exchange);
+  const x = v.getExchange(exchange);
+  if (x.type === 'topic') s.access!.checkTopic(exchange, key, 'write', s.topicVars!);
+  if (x.internal)
+    throw new BrokerError('ACCESS_REFUSED', `cannot publish to internal exchange '${exchange}' in vhost '${v.name}'`);
+  const carried: StompHeaders = [];
+  let persistent = false;
+  let priority = 0;
+  let expiration: string | null = null;
+  for (const [k, val] of f.headers) {
+    if (FRAME_ONLY.has(k)) continue;
+    let value = val;
+    if (k === 'reply-to') value = s.replyTo(val);
+    else if (k === 'persistent') persistent = val === 'true';
+    else if (k === 'priority' && /^\d+$/.test(val)) priority = Number(val);
+    else if (k === 'expiration') expiration = val;
+    else if (k === 'user-id' && val !== s.user) {
+      throw new BrokerError(
+        'PRECONDITION_FAILED',
+        `user_id property set to '${val}' but authenticated user was '${s.user}'`,
+      );
+    }
+    carried.push([k, value]);
+  }
+  const msg = new Message(
+    stompFormat,
+    exchange,
+    key,
+    encodeStompProps(carried),
+    f.body,
+    persistent,
+    priority,
+    expiration,
+    roughNow(),
+    s.id,
+  );
+  const st = s.channelStats;
+  st.publish++;
+  v.stats.publish++;
+  x.stats.publishIn++;
+  const queues = v.route(x, msg);
+  x.stats.publishOut += queues.length;
+  if (queues.length === 0 && !v.duplicate) {
+    st.dropUnroutable++;
+    v.stats.dropUnroutable++;
+    s.server.broker.stats.dropUnroutable++;
+  }
+  for (let i = 0; i < queues.length; i++) {
+    const q = queues[i]!;
+    q.enqueue(msg);
+    if (q.overloaded) s.flowBlock(q);
+  }
+}

@@ -1,0 +1,97 @@
+// SUBSCRIBE (§SUBSCRIBE): the subscription id (a 1.0 SUBSCRIBE may go without: the destination is its id),
+// ack mode and prefetch-count; the destination's queue (a /topic/ or /exchange/ one gets its own queue,
+// durable and found again by (destination, id) for a durable subscription, bound with queue.bind's
+// checks); then the consumer, after the RECEIPT.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queue } from '../../../core/queue/queue.js';
+import { parseDestination } from '../destination.js';
+import { StompError, type StompFrame } from '../frame.js';
+import { queueArgs, type StompSession } from '../session.js';
+import { StompSubscription, type AckMode } from '../subscription.js';
+
+export function handleSubscribe(s: StompSession, f: StompFrame): void {
+  const dest = f.get('destination');
+  if (dest === undefined) throw new StompError('Missing destination', 'SUBSCRIBE must include a destination', false);
+  // STOMP 1.0 allows SUBSCRIBE without id; RabbitMQ then uses the destination as the id
+  let id = f.get('id');
+  const explicitId = id !== undefined;
+  if (id === undefined) {
+    if (s.version !== '1.0') throw new StompError('Missing id', 'SUBSCRIBE must include an id header', false);
+    id = dest;
+  }
+  if (s.subs.has(id))
+    throw new StompError(
+      'Duplicated subscription identifier',
+      `A subscription identified by '${id}' already exists.`,
+      false,
+    );
+  const ackHeader = f.get('ack') ?? 'auto';
+  if (ackHeader !== 'auto' && ackHeader !== 'client' && ackHeader !== 'client-individual') {
+    throw new StompError('Invalid header', `'ack' must be auto, client or client-individual`, false);
+  }
+  const pc = f.get('prefetch-count');
+  const prefetch = pc !== undefined && /^\d+$/.test(pc) ? Number(pc) : 0;
+  const d = parseDestination(dest);
+  const v = s.v!;
+  let q: Queue;
+  let durableTopic = false;
+  switch (d.kind) {
+    case 'queue':
+      q = s.declareQueue(d.name, f);
+      break;
+    case 'amqqueue':
+      q = v.getQueueFor(d.name, s);
+      break;
+    case 'topic':
+    case 'exchange': {
+      const exchange = d.kind === 'topic' ? 'amq.topic' : d.exchange;
+      const key = d.kind === 'topic' ? d.key : d.key === '' ? '' : d.key;
+      v.getExchange(exchange);
+      durableTopic = f.get('durable') === 'true' || f.get('persistent') === 'true';
+      const named = f.get('x-queue-name');
+      let name: string;
+      if (named !== undefined) name = named;
+      else if (durableTopic) {
+        // a durable subscription finds its queue again from (destination, id); RabbitMQ hashes the
+        // Erlang term of the pair, Warren the text, so the names differ but are as stable
+        name = 'stomp-subscription-' + createHash('md5').update(`${dest}\u0000${id}`).digest('base64url');
+      } else name = 'stomp-subscription-' + randomBytes(16).toString('base64url');
+      if (!v.queues.has(name)) s.access!.check('queue', name, 'configure');
+      q = v.declareQueue(
+        name,
+        {
+          durable: durableTopic,
+          exclusive: false,
+          autoDelete: durableTopic ? f.get('auto-delete') === 'true' : true,
+          args: queueArgs(f),
+        },
+        s,
+      );
+      // queue.bind's checks: write on the queue, read on the exchange, topic read permission
+      s.access!.check('queue', q.name, 'write');
+      s.access!.check('exchange', exchange, 'read');
+      if (v.exchanges.get(exchange)?.type === 'topic') s.access!.checkTopic(exchange, key, 'read', s.topicVars!);
+      v.bindQueue(q.name, exchange, key, {}, s);
+      break;
+    }
+    case 'temp':
+    case 'reply':
+      throw new StompError('Unknown destination', `'${dest}' is not a valid destination for SUBSCRIBE.\n`, false);
+  }
+  s.access!.check('queue', q.name, 'read'); // basic.consume
+  const sub = new StompSubscription(
+    `stomp-${id}`,
+    s,
+    id,
+    dest,
+    q,
+    ackHeader as AckMode,
+    prefetch,
+    durableTopic,
+    explicitId,
+  );
+  s.subs.set(id, sub);
+  // the RECEIPT (if asked) goes before the first MESSAGE: deliveries start after this frame's handling
+  s.receipt(f);
+  q.addConsumer(sub);
+}
