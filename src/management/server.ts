@@ -46,6 +46,9 @@ export function buildRouter(): Router {
   return r;
 }
 
+/** The client closed its connection before its request body was complete: nothing to answer, nothing wrong. */
+class ClientGone extends Error {}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -60,7 +63,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (e) => reject(new ClientGone(e.message)));
   });
 }
 
@@ -97,6 +100,10 @@ export class ManagementServer {
   createServer(tls: TlsOptions | null): Server {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
+        if (e instanceof ClientGone) {
+          res.destroy();
+          return;
+        }
         this.log.error({ err: e }, 'management request failed');
         if (!res.headersSent) sendError(res, 500, 'internal_server_error', 'Internal Server Error');
         else res.destroy();

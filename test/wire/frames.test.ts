@@ -74,6 +74,8 @@ test('a content header without basic.publish is 505 UNEXPECTED_FRAME', async () 
   c.flush();
   const close = (await c.expect('connection.close')) as unknown as Close;
   assert.equal(close.replyCode, 505);
+  // RabbitMQ names no method here (rabbit_command_assembler; checked on the anchor)
+  assert.deepEqual([close.classId, close.methodId], [0, 0]);
   c.close();
 });
 
@@ -84,14 +86,17 @@ test('a method where a content header is due is 505 UNEXPECTED_FRAME', async () 
   c.flush();
   const close = (await c.expect('connection.close')) as unknown as Close;
   assert.equal(close.replyCode, 505);
+  // ... and here the basic.publish whose content was due, not the method that came instead
+  assert.deepEqual([close.classId, close.methodId], [60, 40]);
   c.close();
 });
 
-test('a heartbeat on a non-zero channel is 501 FRAME_ERROR', async () => {
+test('a heartbeat on a non-zero channel is 505 UNEXPECTED_FRAME (0, 0), as RabbitMQ 3.10', async () => {
   const c = await ready();
   c.send(rawFrame(8, 1, Buffer.alloc(0)));
   const close = (await c.expect('connection.close')) as unknown as Close;
-  assert.equal(close.replyCode, 501);
+  assert.equal(close.replyCode, 505);
+  assert.deepEqual([close.classId, close.methodId], [0, 0]);
   c.close();
 });
 

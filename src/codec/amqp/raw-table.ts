@@ -2,7 +2,7 @@
 // they came, so a rewrite (dead-lettering's x-death, a quorum redelivery's x-delivery-count) keeps every
 // other header's exact wire type (a decoded-and-re-encoded table would turn a 'b' into an 'I').
 import { Writer } from '../buffer/writer.js';
-import { CodecError } from './errors.js';
+import { CodecError, erlBinary } from './errors.js';
 import { encodeArray, FIELD_TYPE_NAMES, type FieldValue } from './field-table.js';
 
 /**
@@ -151,6 +151,11 @@ function propSize(b: Buffer, p: number, bit: number): number {
   return 1 + b[p]!;
 }
 
+/** As properties.ts: RabbitMQ's frame error for properties that do not decode. */
+function malformedProps(props: Buffer): CodecError {
+  return new CodecError(501, `cannot decode content header properties ${erlBinary(props, 0, props.length)}`);
+}
+
 /** Offset of the first property, past the flags word and any (empty) continuation words. */
 function firstProp(props: Buffer): number {
   let p = 2;
@@ -169,7 +174,11 @@ export function headersSpan(props: Buffer): [number, number] | null {
   if ((flags & (1 << HEADERS_BIT)) === 0) return null;
   let p = firstProp(props);
   for (let bit = 15; bit > HEADERS_BIT; bit--) if ((flags & (1 << bit)) !== 0) p += propSize(props, p, bit);
+  // the lengths before the headers are the client's: a content-type running past the end must not make
+  // this read out of bounds (found by the fuzzer; `!(… <= …)` also catches NaN from a length read past the end)
+  if (!(p + 4 <= props.length)) throw malformedProps(props);
   const n = props.readUInt32BE(p);
+  if (p + 4 + n > props.length) throw malformedProps(props);
   return [p + 4, p + 4 + n];
 }
 

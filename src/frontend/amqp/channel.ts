@@ -8,7 +8,7 @@ import { AccessCache } from '../../core/auth/permissions.js';
 import { PublisherConfirms } from './confirms.js';
 import type { AmqpConnectionContext, ChannelContext } from './context.js';
 import { ChannelDeliveries } from './deliveries.js';
-import { ConnectionReplyCode, connectionError, replyText } from './errors.js';
+import { BASIC_PUBLISH, ConnectionReplyCode, connectionError, replyText } from './errors.js';
 import { ChannelPublisher } from './publish.js';
 
 export class AmqpChannel implements ChannelContext {
@@ -52,6 +52,7 @@ export class AmqpChannel implements ChannelContext {
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected content header for class 60, got non content header frame instead`,
+        BASIC_PUBLISH,
       );
     }
   }

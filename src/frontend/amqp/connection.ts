@@ -21,7 +21,7 @@ import type { Logger } from '../../util/logger.js';
 import { ChannelTable } from './channels.js';
 import type { AmqpConnectionContext, AmqpServerContext, ConnectionState } from './context.js';
 import { connectionFailure } from './error-boundary.js';
-import { ConnectionReplyCode, replyText, connectionError } from './errors.js';
+import { ConnectionReplyCode, NO_METHOD, replyText, connectionError } from './errors.js';
 import { FRAME_MIN_SIZE, protocolHeader } from './handshake.js';
 import { connectionMethod } from './handlers/connection.js';
 import { FrameOutput, type OutputOwner } from './output.js';
@@ -174,7 +174,12 @@ export class AmqpConnection
     }
     if (type === FrameType.HEARTBEAT) {
       if (channel !== 0) {
-        throw connectionError(ConnectionReplyCode.FRAME_ERROR, `non-zero channel for heartbeat frame`);
+        // RabbitMQ's command assembler takes it for a channel frame that is not a method (anchor: 505, 0, 0)
+        throw connectionError(
+          ConnectionReplyCode.UNEXPECTED_FRAME,
+          `expected method frame, got non method frame instead`,
+          NO_METHOD,
+        );
       }
       return;
     }
@@ -183,6 +188,7 @@ export class AmqpConnection
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected method frame, got non method frame instead`,
+        NO_METHOD,
       );
     }
     const ch = this.channels.list[channel];

@@ -29,7 +29,9 @@ export function connectionFailure(conn: AmqpConnectionContext, e: unknown, class
     return conn.closeWithError(e.replyCode, replyText(e.replyCode, e.message), e.classId, e.methodId);
   }
   if (e instanceof AmqpConnectionError) {
-    return conn.closeWithError(e.code, replyText(e.code, e.message), classId, methodId);
+    // RabbitMQ names no method, or the basic.publish whose content was due, in some closes (e.ids)
+    const [c, m] = e.ids ?? [classId, methodId];
+    return conn.closeWithError(e.code, replyText(e.code, e.message), c, m);
   }
   conn.log.error({ err: e, conn: conn.name }, 'internal error; closing connection');
   conn.closeWithError(541, replyText(541, 'internal error'), classId, methodId);

@@ -76,6 +76,8 @@ export class AmqpConnectionError extends Error {
   constructor(
     readonly code: ConnectionReplyCode,
     message: string,
+    /** The class and method ids RabbitMQ names in the close, when not those of the last method read. */
+    readonly ids: readonly [number, number] | null = null,
   ) {
     super(message);
   }
@@ -103,4 +105,12 @@ export function fromBrokerError(e: BrokerError): AmqpChannelError | AmqpConnecti
 }
 
 export const channelError = (code: ChannelReplyCode, text: string) => new AmqpChannelError(code, text);
-export const connectionError = (code: ConnectionReplyCode, text: string) => new AmqpConnectionError(code, text);
+export const connectionError = (
+  code: ConnectionReplyCode,
+  text: string,
+  ids: readonly [number, number] | null = null,
+) => new AmqpConnectionError(code, text, ids);
+/** rabbit_command_assembler: a content frame where a method is due names no method (0, 0). */
+export const NO_METHOD: readonly [number, number] = [0, 0];
+/** ... and a frame other than the content a basic.publish announced names basic.publish (60, 40). */
+export const BASIC_PUBLISH: readonly [number, number] = [60, 40];

@@ -17,7 +17,7 @@ import { roughNow } from '../../util/rough-clock.js';
 import type { PublisherConfirms } from './confirms.js';
 import type { ChannelContext } from './context.js';
 import type { ChannelDeliveries } from './deliveries.js';
-import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
+import { BASIC_PUBLISH, ConnectionReplyCode, NO_METHOD, channelError, connectionError } from './errors.js';
 import { amqpFormat } from './format.js';
 import { REPLY_TO_QUEUE } from './direct-reply-to.js';
 import { routeMessage } from './route.js';
@@ -85,11 +85,17 @@ export class ChannelPublisher {
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected method frame, got non method frame instead`,
+        NO_METHOD,
       );
     }
     const classId = payload.readUInt16BE(0);
     if (classId !== 60) {
-      throw connectionError(ConnectionReplyCode.FRAME_ERROR, `content header for class ${classId} not 60`);
+      // rabbit_command_assembler: 505 naming the basic.publish it was for (anchor: 505, 60, 40)
+      throw connectionError(
+        ConnectionReplyCode.UNEXPECTED_FRAME,
+        `expected content header for class 60, got one for class ${classId} instead`,
+        BASIC_PUBLISH,
+      );
     }
     // body-size is a u64: read as two u32s (no BigInt on the hot path)
     const size = payload.readUInt32BE(4) * 0x100000000 + payload.readUInt32BE(8);
@@ -144,6 +150,7 @@ export class ChannelPublisher {
       throw connectionError(
         ConnectionReplyCode.UNEXPECTED_FRAME,
         `expected method frame, got non method frame instead`,
+        NO_METHOD,
       );
     }
     if (this.received + n > this.bodySize) {

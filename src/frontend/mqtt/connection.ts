@@ -23,9 +23,12 @@ import { handlePuback } from './handlers/puback.js';
 import { handlePublish } from './handlers/publish.js';
 import { handleSubscribe } from './handlers/subscribe.js';
 import { handleUnsubscribe } from './handlers/unsubscribe.js';
+import { MAX_PACKET_UNAUTHENTICATED } from './limits.js';
+import { badProperties } from './properties-check.js';
 import { ProtocolError, RC3, RC5 } from './reason-codes.js';
 import { MqttSession } from './session.js';
 import { subscriptionQueueName } from './topics.js';
+import { roughNow } from '../../util/rough-clock.js';
 import { publishWill } from './will.js';
 
 type Packet = mqttPacket.Packet;
@@ -34,6 +37,10 @@ export class MqttConnection extends MqttSession {
   private readonly parser = mqttPacket.parser();
   /** Packets held while an auth backend answers (HTTP): the waiting one is handled again, then these. */
   private readonly hold: AuthHold<Packet>;
+  /** handshake_timeout counts from the accept, not the last byte: a CONNECT sent a byte at a time expires too. */
+  private readonly acceptedAt = roughNow();
+  /** Bytes read before the first packet (the CONNECT) parsed, bounded by MAX_PACKET_UNAUTHENTICATED; -1 after. */
+  private preConnectBytes = 0;
 
   constructor(server: MqttServerContext, socket: Duplex, remoteAddress: string, transport: string) {
     super(server, socket, remoteAddress, transport);
@@ -41,7 +48,10 @@ export class MqttConnection extends MqttSession {
       (p) => this.onPacket(p),
       (on) => this.gate.authWait(!on),
     );
-    this.parser.on('packet', (p: Packet) => this.onPacket(p));
+    this.parser.on('packet', (p: Packet) => {
+      this.preConnectBytes = -1;
+      this.onPacket(p);
+    });
     this.parser.on('error', (e: Error) => this.onParseError(e));
   }
 
@@ -51,11 +61,18 @@ export class MqttConnection extends MqttSession {
     } catch (e) {
       this.onError(e);
     }
+    if (this.preConnectBytes >= 0 && (this.preConnectBytes += chunk.length) > MAX_PACKET_UNAUTHENTICATED) {
+      // a CONNECT announced larger than RabbitMQ allows before authentication is not buffered up to 256 MB
+      this.server.log.debug({ remote: this.remoteAddress }, 'MQTT CONNECT larger than max_packet_size_unauthenticated');
+      this.end();
+    }
   }
 
   private onPacket(p: Packet): void {
     if (this.closed || this.hold.queue(p)) return;
     try {
+      const bad = this.version === 5 || p.cmd === 'connect' ? badProperties(p) : 0;
+      if (bad !== 0) throw new ProtocolError(bad, 'malformed properties');
       if (!this.open) {
         if (p.cmd !== 'connect') throw new ProtocolError(RC5.PROTOCOL_ERROR, `expected CONNECT, got ${p.cmd}`);
         return handleConnect(this, p);
@@ -66,8 +83,13 @@ export class MqttConnection extends MqttSession {
         case 'puback':
           return handlePuback(this, p);
         case 'subscribe':
+          // §3.8.3-2, §3.10.3-2: at least one topic filter (found by the fuzzer: an empty SUBACK threw in mqtt-packet)
+          if (p.subscriptions.length === 0)
+            throw new ProtocolError(RC5.PROTOCOL_ERROR, 'SUBSCRIBE without topic filters');
           return handleSubscribe(this, p);
         case 'unsubscribe':
+          if (p.unsubscriptions.length === 0)
+            throw new ProtocolError(RC5.PROTOCOL_ERROR, 'UNSUBSCRIBE without topic filters');
           return handleUnsubscribe(this, p);
         case 'pingreq':
           return handlePingreq(this);
@@ -148,7 +170,7 @@ export class MqttConnection extends MqttSession {
   tick(now: number): void {
     if (this.closed) return;
     if (!this.open) {
-      if (now - this.lastRead > this.server.options.handshakeTimeout) this.end();
+      if (now - this.acceptedAt > this.server.options.handshakeTimeout) this.end();
       return;
     }
     // not while the broker stopped reading (flow control, an alarm): StreamConnection.silentFor

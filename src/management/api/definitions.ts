@@ -47,6 +47,19 @@ export function httpExport(c: Ctx, vhost?: string): Record<string, unknown> {
   };
 }
 
+/** The string fields each kind of definition cannot do without. */
+const REQUIRED: Record<string, string[]> = {
+  users: ['name'],
+  vhosts: ['name'],
+  permissions: ['user', 'vhost'],
+  topic_permissions: ['user', 'vhost'],
+  parameters: ['component', 'vhost', 'name'],
+  policies: ['vhost', 'name'],
+  exchanges: ['vhost', 'name'],
+  queues: ['vhost', 'name'],
+  bindings: ['vhost', 'source', 'destination'],
+};
+
 function doImport(c: Ctx, vhost?: string): void {
   const b = bodyObject(c) as Partial<Definitions> & Record<string, unknown>;
   const defs: Definitions = {
@@ -61,7 +74,15 @@ function doImport(c: Ctx, vhost?: string): void {
     const v = b[k];
     if (v === undefined) return [];
     if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    return vhost === undefined ? v : v.map((x: Record<string, unknown>) => ({ ...x, vhost }));
+    const items = vhost === undefined ? v : v.map((x: Record<string, unknown>) => ({ ...x, vhost }));
+    // every item an object with its names as strings (found by the fuzzer: a null item or one without a
+    // name reached the core and was a 500)
+    for (const x of items as unknown[]) {
+      const o = x as Record<string, unknown> | null;
+      if (typeof o !== 'object' || o === null || Array.isArray(o) || REQUIRED[k]!.some((f) => typeof o[f] !== 'string'))
+        throw badRequest(`every item of ${k} must be an object with ${REQUIRED[k]!.join(', ')} as strings`);
+    }
+    return items as Record<string, unknown>[];
   };
   if (vhost === undefined) {
     defs.users = list('users') as unknown as Definitions['users'];

@@ -43,7 +43,8 @@ export function connectionMethod(conn: AmqpConnectionContext, m: AmqpMethod): vo
   }
   if (conn.state === 'closing') return;
   if (m.id >>> 16 !== 10) {
-    throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method on channel 0`);
+    throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `unexpected method on channel 0`);
   }
-  throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method in connection state ${conn.state}`);
+  // rabbit_reader handle_method0/2: channel_error "unexpected method in connection state ~w" (anchor: 504)
+  throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `unexpected method in connection state ${conn.state}`);
 }
