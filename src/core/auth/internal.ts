@@ -18,9 +18,15 @@ export class InternalBackend implements AuthnBackend {
       : `user '${req.username}' - invalid credentials`;
   }
 
-  /** The new secret must be the user's password (the same check as a login). */
+  /**
+   * The new secret must be the password of the same user, as it is in the store now: a user deleted (or
+   * deleted and created again) since the login is refused, a password changed since is the one checked.
+   */
   updateSecret(user: User, secret: string): string | null {
-    return checkPassword(secret, user.passwordHash, user.hashingAlgorithm)
+    const now = this.users.users.get(user.name);
+    if (now === undefined) return `user '${user.name}' was deleted`;
+    if (now !== user) return `user '${user.name}' was deleted and created again`;
+    return checkPassword(secret, now.passwordHash, now.hashingAlgorithm)
       ? null
       : `user '${user.name}' - invalid credentials`;
   }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { FrameDecoder } from '../../codec/amqp/frame-decoder.js';
 import type { Writer } from '../../codec/buffer/writer.js';
 import type { AccessCache } from '../../core/auth/permissions.js';
+import type { AuthenticatedConnection } from '../../core/auth/service.js';
 import type { User } from '../../core/auth/users.js';
 import type { Broker, ChannelStats, ClientConnection } from '../../core/broker.js';
 import type { Queue } from '../../core/queue/queue.js';
@@ -27,7 +28,7 @@ export interface AmqpServerContext {
 }
 
 /** An AMQP connection as its handshake, its channels and their handlers see it (connection.ts). */
-export interface AmqpConnectionContext extends ClientConnection {
+export interface AmqpConnectionContext extends ClientConnection, AuthenticatedConnection {
   readonly server: AmqpServerContext;
   readonly socket: Socket;
   readonly log: Logger;

@@ -10,16 +10,13 @@ import { ConnectionReplyCode, connectionError, replyText } from './errors.js';
 const REFUSED = 'New secret was refused by one of the backends';
 
 /**
- * The one place a new secret is checked: null when it is good, else why it was refused (logged). Today the
- * internal user store (the only backend) checks it as the password of the connection's own user; the auth
- * backend chain (core/auth, issue 17) replaces this body with its refreshSecret(conn, secret), which asks the
- * backend that admitted the login and may answer with a promise.
+ * The one place a new secret is checked: null when it is good, else why it was refused (logged). The backend
+ * that admitted the connection (core/auth: internal checks it as the user's password, OAuth 2 as a token for
+ * the same user, HTTP asks the service) checks it; a good one updates the user in place and re-arms the
+ * credential's expiry timer. It may answer with a promise (the HTTP backend).
  */
 export function verifyNewSecret(conn: AmqpConnectionContext, secret: string): string | null | Promise<string | null> {
-  const u = conn.server.broker.users.authenticate(conn.user, secret);
-  if (u === null) return `user '${conn.user}' - invalid credentials`;
-  if (u !== conn.userObj) return `user '${conn.user}' was deleted and created again`;
-  return null;
+  return conn.server.broker.auth.refreshSecret(conn, secret);
 }
 
 export function updateSecret(conn: AmqpConnectionContext, m: ConnectionUpdateSecret): void {

@@ -166,6 +166,28 @@ test('amqplib: an expired token closes the connection (403 credential expired)',
   assert.match(msg, /403 \(ACCESS-REFUSED\) with message "ACCESS_REFUSED - credential expired"/);
 });
 
+test('amqplib: update-secret with a fresh token keeps the connection past the old expiry', async () => {
+  const c = await connect(url(tok({ expiresIn: 2 })));
+  let failed: Error | null = null;
+  c.on('error', (e: Error) => (failed = e));
+  await c.updateSecret(Buffer.from(tok({ expiresIn: 60 })), 'token refresh');
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(failed, null);
+  const ch = await c.createChannel();
+  await ch.assertQueue('oa.refreshed', { exclusive: true });
+  await c.close();
+});
+
+test('amqplib: update-secret with a token for another user closes with 530', async () => {
+  const c = await connect(url(tok()));
+  const closed = new Promise<string>((resolve) => c.on('error', (e: Error) => resolve(e.message)));
+  void c.updateSecret(Buffer.from(tok({ sub: 'mallory' })), 'token refresh').catch(() => {});
+  assert.match(
+    await closed,
+    /530 \(NOT-ALLOWED\) with message "NOT_ALLOWED - New secret was refused by one of the backends"/,
+  );
+});
+
 test('MQTT: the token as password (empty user name); a bad one gets CONNACK 4', async () => {
   const scope = ['rabbitmq.configure:*/*', 'rabbitmq.read:*/*', 'rabbitmq.write:*/*/*', 'rabbitmq.read:*/*/*'];
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
