@@ -55,6 +55,7 @@ export interface FlatConfig {
   webMqttTlsPort?: number | null;
   webStompTlsPort?: number | null;
   mqttTopicAliasMaximum?: number;
+  mqttQos2?: string;
 }
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
@@ -236,6 +237,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     rabbitmqKey: 'mqtt.topic_alias_maximum',
   },
   {
+    flag: 'mqtt-qos2',
+    key: 'mqttQos2',
+    kind: 'string',
+    help: 'exactly-once|downgrade (downgrade: QoS 2 handled as QoS 1, as RabbitMQ does)',
+    defaultText: 'exactly-once',
+  },
+  {
     flag: 'advertise-rabbitmq',
     key: 'advertiseRabbitmq',
     kind: 'bool',
@@ -372,6 +380,12 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   }
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
   if (c.mqttTopicAliasMaximum !== undefined) o.mqttTopicAliasMaximum = c.mqttTopicAliasMaximum;
+  if (c.mqttQos2 !== undefined) {
+    if (c.mqttQos2 !== 'exactly-once' && c.mqttQos2 !== 'downgrade') {
+      throw new Error(`--mqtt-qos2: expected exactly-once or downgrade`);
+    }
+    o.mqttQos2 = c.mqttQos2;
+  }
   if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
   if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);
   if (c.vmMemoryHighWatermark !== undefined) o.vmMemoryHighWatermark = c.vmMemoryHighWatermark;

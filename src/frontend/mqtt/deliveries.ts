@@ -17,7 +17,15 @@ type QoS = mqttPacket.QoS;
 
 // Hot path: one delivery from a subscription queue, inside the publisher's call stack (the caller,
 // MqttConnection.deliver, keeps a failure here to this connection).
-export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMessage, queue: Queue): void {
+// `resendId`: a resumed session's QoS 2 delivery that was never PUBRECed, sent again with its packet id
+// and DUP ([MQTT-4.4.0-1]; session.ts resendParked).
+export function writeDelivery(
+  s: MqttSession,
+  c: MqttConsumer,
+  entry: QueuedMessage,
+  queue: Queue,
+  resendId = 0,
+): void {
   const msg = entry.msg;
   const st = s.channelStats;
   if (c.noAck) st.deliverNoAck++;
@@ -30,7 +38,7 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
     const ttl = Number(msg.expiration);
     const left = msg.timestamp + ttl - roughNow();
     if (left <= 0) {
-      if (c.qos === 1) queue.ack(entry);
+      if (c.qos !== 0) queue.ack(entry);
       return;
     }
     remaining = Math.ceil(left / 1000);
@@ -42,7 +50,7 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
     topic: routingKeyToTopic(msg.routingKey),
     payload: msg.body,
     qos,
-    dup: qos === 1 && entry.redelivered,
+    dup: qos !== 0 && (entry.redelivered || resendId !== 0),
     retain: false,
   };
   let newAlias = 0;
@@ -66,20 +74,21 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
   if (s.maxPacketSize !== 0 && msg.bodySize + Buffer.byteLength(packet.topic) + 1024 > s.maxPacketSize) {
     if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > s.maxPacketSize) {
       if (newAlias !== 0) s.outAliases!.forget(routingKeyToTopic(msg.routingKey));
-      if (c.qos === 1) queue.discard(entry);
+      if (c.qos !== 0) queue.discard(entry);
       return;
     }
   }
-  if (qos === 1) {
-    const id = s.allocatePacketId();
+  if (qos !== 0) {
+    // QoS 1 until PUBACK; QoS 2 until PUBREC (then the message is settled and PUBREL/PUBCOMP follow)
+    const id = resendId !== 0 ? resendId : s.allocatePacketId();
     packet.messageId = id;
     s.send(packet);
-    s.inFlight.set(id, new InFlight(entry, queue, c, roughNow()));
+    s.inFlight.set(id, new InFlight(entry, queue, c, roughNow(), qos));
     c.unacked++;
   } else {
     s.send(packet);
-    // delivered at QoS 0 from the acked queue: settled now
-    if (c.qos === 1) queue.ack(entry);
+    // delivered at QoS 0 from an acked queue: settled now
+    if (c.qos !== 0) queue.ack(entry);
   }
 }
 
@@ -125,10 +134,10 @@ function sendRetainedOne(
     }
     s.outAliases?.apply(packet);
   }
-  if (qos === 1) {
+  if (qos !== 0) {
     const pid = s.allocatePacketId();
     packet.messageId = pid;
-    s.inFlight.set(pid, new InFlight(null, null, null, roughNow()));
+    s.inFlight.set(pid, new InFlight(null, null, null, roughNow(), qos));
   }
   s.send(packet);
 }

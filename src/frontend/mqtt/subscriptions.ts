@@ -16,7 +16,7 @@ export const OPTS_ARG = 'x-mqtt-subscription-opts';
 export const KEY_ARG = 'x-binding-key';
 
 export interface SubscriptionOptions {
-  readonly qos: 0 | 1;
+  readonly qos: 0 | 1 | 2;
   readonly noLocal: boolean;
   readonly retainAsPublished: boolean;
   readonly retainHandling: number;
@@ -67,7 +67,7 @@ export function bindingArgs(v5: boolean, key: string, o: SubscriptionOptions): R
 }
 
 /** The options a binding of the `qos` queue stands for (defaults when it has none: MQTT 3.1.1 or AMQP-made). */
-export function optionsFromBinding(b: Binding, qos: 0 | 1): SubscriptionOptions {
+export function optionsFromBinding(b: Binding, qos: 0 | 1 | 2): SubscriptionOptions {
   const t = b.args[OPTS_ARG];
   if (t === null || typeof t !== 'object') {
     return { qos, noLocal: false, retainAsPublished: false, retainHandling: 0, id: 0 };
@@ -142,7 +142,7 @@ export class Subscriptions {
    * `own`: this connection published it, so its No Local subscriptions did not forward it (§3.8.3.1) and
    * add no identifier. Only called when `special` is not null.
    */
-  matchDelivery(qos: 0 | 1, routingKey: string, own: boolean): DeliveryMatch | null {
+  matchDelivery(qos: 0 | 1 | 2, routingKey: string, own: boolean): DeliveryMatch | null {
     const special = this.special;
     if (special === null) return null;
     let rk: string[] | null = null;

@@ -1,5 +1,5 @@
 // SUBSCRIBE (§3.8): each topic filter becomes a binding from amq.topic to the subscription queue of its
-// QoS (QoS 2 granted as 1), with the MQTT 5 options in the binding's arguments; shared subscriptions and
+// QoS (QoS 2 granted as 1 with --mqtt-qos2 downgrade), with the MQTT 5 options in the binding's arguments; shared subscriptions and
 // refused permissions get a failure code in the SUBACK; retained messages follow the SUBACK.
 import type mqttPacket from 'mqtt-packet';
 import { BrokerError } from '../../../core/errors.js';
@@ -35,8 +35,9 @@ export function handleSubscribe(s: MqttSession, p: mqttPacket.ISubscribePacket):
       granted.push(v5 ? RC5.TOPIC_FILTER_INVALID : 0x80);
       continue;
     }
-    // QoS 2 is granted as QoS 1 (RabbitMQ); the SUBACK says so
-    const qos: 0 | 1 = sp.qos === 0 ? 0 : 1;
+    // QoS 2 gets its own queue; with --mqtt-qos2 downgrade it is granted as QoS 1 (RabbitMQ), as the
+    // SUBACK says
+    const qos: 0 | 1 | 2 = sp.qos === 0 ? 0 : sp.qos === 2 && s.exactlyOnce ? 2 : 1;
     const opts: SubscriptionOptions = v5
       ? { qos, noLocal: sp.nl === true, retainAsPublished: sp.rap === true, retainHandling: sp.rh ?? 0, id }
       : { qos, noLocal: false, retainAsPublished: false, retainHandling: 0, id: 0 };
