@@ -107,6 +107,7 @@ interface StoredFile {
 
 export class FileQos2Store extends Qos2Store {
   private scheduled = false;
+  private closing = false;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -136,11 +137,11 @@ export class FileQos2Store extends Qos2Store {
   // Coalesced per event-loop turn (not over a timer like the retained store): a PUBREC waits for it.
   override changed(): number {
     const g = ++this.gen;
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.closing) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        this.writing = this.writing.then(() => this.write());
+        if (!this.closing) this.writing = this.writing.then(() => this.write());
       });
     }
     return g;
@@ -171,8 +172,10 @@ export class FileQos2Store extends Qos2Store {
     this.wrote(g);
   }
 
+  /** The last write, once the connections are closed (MqttServer.close); later changes are not written. */
   override async close(): Promise<void> {
+    this.closing = true;
     await this.writing;
-    if (this.gen !== this.written) await this.write();
+    await this.write();
   }
 }
