@@ -19,13 +19,7 @@ type QoS = mqttPacket.QoS;
 // MqttConnection.deliver, keeps a failure here to this connection).
 // `resendId`: a resumed session's QoS 2 delivery that was never PUBRECed, sent again with its packet id
 // and DUP ([MQTT-4.4.0-1]; session.ts resendParked).
-export function writeDelivery(
-  s: MqttSession,
-  c: MqttConsumer,
-  entry: QueuedMessage,
-  queue: Queue,
-  resendId = 0,
-): void {
+export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMessage, queue: Queue, resendId = 0): void {
   const msg = entry.msg;
   const st = s.channelStats;
   if (c.noAck) st.deliverNoAck++;

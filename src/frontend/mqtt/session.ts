@@ -253,7 +253,8 @@ export abstract class MqttSession
     let w = 0;
     for (let i = 0; i < queues.length; i++) {
       const q = queues[i]!;
-      if ((q.name === own0 || q.name === own1 || q.name === own2) && onlyNoLocal(q.bindings, exName, routingKey)) continue;
+      if ((q.name === own0 || q.name === own1 || q.name === own2) && onlyNoLocal(q.bindings, exName, routingKey))
+        continue;
       queues[w++] = q;
     }
     while (queues.length > w) queues.pop();

@@ -12,6 +12,7 @@ import type mqttPacket from 'mqtt-packet';
 import type { RunningBroker } from '../../../src/index.js';
 import { eventually, uniqueName } from '../../helpers/broker.js';
 import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker } from './helpers.js';
+import { cutProxy } from './cut-proxy.js';
 import { RawMqtt } from './raw.js';
 
 let b: RunningBroker;
@@ -191,7 +192,15 @@ test('MQTT 5 reason codes: 0x92 for unknown packet ids, 0x10 with no subscribers
   c.send({ cmd: 'pubrec', messageId: 42 });
   const rel = (await c.next('pubrel')) as mqttPacket.IPubrelPacket;
   assert.equal(rel.reasonCode, 0x92);
-  c.send({ cmd: 'publish', topic: `${t}/none`, payload: Buffer.from('x'), qos: 2, messageId: 5, dup: false, retain: false });
+  c.send({
+    cmd: 'publish',
+    topic: `${t}/none`,
+    payload: Buffer.from('x'),
+    qos: 2,
+    messageId: 5,
+    dup: false,
+    retain: false,
+  });
   assert.equal(((await c.next('pubrec')) as mqttPacket.IPubrecPacket).reasonCode, 0x10);
   c.send({ cmd: 'pubrel', messageId: 5 });
   assert.equal(((await c.next('pubcomp')) as mqttPacket.IPubcompPacket).reasonCode ?? 0, 0);
@@ -244,7 +253,15 @@ test('QoS 2 state survives a Warren restart (file storage): inbound ids awaiting
     const p1 = await raw(pubId, {}, b2);
     local.push(p1.c);
     // inbound: PUBREC received, PUBREL not sent
-    p1.c.send({ cmd: 'publish', topic: t, payload: Buffer.from('m1'), qos: 2, messageId: 11, dup: false, retain: false });
+    p1.c.send({
+      cmd: 'publish',
+      topic: t,
+      payload: Buffer.from('m1'),
+      qos: 2,
+      messageId: 11,
+      dup: false,
+      retain: false,
+    });
     await p1.c.next('pubrec');
     // outbound: the subscriber PUBRECs, PUBREL arrives, PUBCOMP not sent
     const d = (await s1.c.next('publish')) as mqttPacket.IPublishPacket;
@@ -261,12 +278,28 @@ test('QoS 2 state survives a Warren restart (file storage): inbound ids awaiting
     const p2 = await raw(pubId, {}, b2);
     local.push(p2.c);
     assert.equal(p2.connack.sessionPresent, true);
-    p2.c.send({ cmd: 'publish', topic: t, payload: Buffer.from('m1'), qos: 2, messageId: 11, dup: true, retain: false });
+    p2.c.send({
+      cmd: 'publish',
+      topic: t,
+      payload: Buffer.from('m1'),
+      qos: 2,
+      messageId: 11,
+      dup: true,
+      retain: false,
+    });
     await p2.c.next('pubrec');
     p2.c.send({ cmd: 'pubrel', messageId: 11 });
     await p2.c.next('pubcomp');
     // not routed again: the subscriber gets the next message, not m1
-    p2.c.send({ cmd: 'publish', topic: t, payload: Buffer.from('m2'), qos: 2, messageId: 12, dup: false, retain: false });
+    p2.c.send({
+      cmd: 'publish',
+      topic: t,
+      payload: Buffer.from('m2'),
+      qos: 2,
+      messageId: 12,
+      dup: false,
+      retain: false,
+    });
     const d2 = (await s2.c.next('publish')) as mqttPacket.IPublishPacket;
     assert.equal(d2.payload.toString(), 'm2');
   } finally {
@@ -309,12 +342,28 @@ test('--mqtt-qos2 downgrade: RabbitMQ behaviour (Maximum QoS 1, 0x9B on MQTT 5, 
   try {
     const r5 = await raw(uniqueName('dg5'), { version: 5, clean: true }, bd);
     assert.equal(r5.connack.properties?.maximumQoS, 1);
-    r5.c.send({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, messageId: 1, dup: false, retain: false });
+    r5.c.send({
+      cmd: 'publish',
+      topic: 't',
+      payload: Buffer.from('x'),
+      qos: 2,
+      messageId: 1,
+      dup: false,
+      retain: false,
+    });
     assert.equal(((await r5.c.next('disconnect')) as mqttPacket.IDisconnectPacket).reasonCode, 0x9b);
     const id = uniqueName('dg4');
     const r4 = await raw(id, { clean: true }, bd);
     assert.deepEqual(await r4.c.subscribe('dg/t', 2), [1]);
-    r4.c.send({ cmd: 'publish', topic: 'dg/t', payload: Buffer.from('y'), qos: 2, messageId: 2, dup: false, retain: false });
+    r4.c.send({
+      cmd: 'publish',
+      topic: 'dg/t',
+      payload: Buffer.from('y'),
+      qos: 2,
+      messageId: 2,
+      dup: false,
+      retain: false,
+    });
     assert.equal(((await r4.c.next('puback')) as mqttPacket.IPubackPacket).messageId, 2);
     const d = (await r4.c.next('publish')) as mqttPacket.IPublishPacket;
     assert.equal(d.qos, 1);
@@ -324,3 +373,76 @@ test('--mqtt-qos2 downgrade: RabbitMQ behaviour (Maximum QoS 1, 0x9B on MQTT 5, 
     await bd.close();
   }
 });
+
+// mqtt.js resumes a QoS 2 flow itself after a reconnect (its in-memory stores): each cut below happens at
+// one step of the handshake, and the message must arrive exactly once.
+for (const [step, cmd, toBroker] of [
+  ['publisher: after PUBLISH, before PUBREC', 'pubrec', false],
+  ['publisher: after PUBREC, before PUBREL', 'pubrel', true],
+  ['publisher: after PUBREL, before PUBCOMP', 'pubcomp', false],
+] as const) {
+  test(`mqtt.js reconnects in the middle of a QoS 2 publish (${step}): routed once`, async () => {
+    const t = topic('mjs');
+    const sub = await connect({ clientId: uniqueName('mjssub') });
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync(t, { qos: 2 });
+    const proxy = await cutProxy(b.mqttPort!, cmd, toBroker);
+    try {
+      const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${proxy.port}`, {
+        ...MQTT_GUEST,
+        clientId: uniqueName('mjspub'),
+        clean: false,
+        reconnectPeriod: 100,
+      });
+      clients.push(pub);
+      await pub.publishAsync(t, 'exactly once', { qos: 2 });
+      assert.ok(proxy.cut);
+      assert.equal((await inbox.next()).payload, 'exactly once');
+      await sleep(200);
+      assert.equal(inbox.all.length, 0, 'routed twice');
+      await pub.endAsync();
+    } finally {
+      await proxy.close();
+      await sub.endAsync();
+    }
+  });
+}
+
+for (const [step, cmd, toBroker] of [
+  ['after PUBLISH, before PUBREC', 'publish', false],
+  ['after PUBREC sent to the subscriber, before PUBREL', 'pubrel', false],
+  ['after PUBREL, before PUBCOMP', 'pubcomp', true],
+] as const) {
+  test(`mqtt.js subscriber reconnects in the middle of a QoS 2 delivery (${step}): received once`, async () => {
+    const t = topic('mjsd');
+    const id = uniqueName('mjsdsub');
+    const proxy = await cutProxy(b.mqttPort!, cmd, toBroker);
+    try {
+      const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${proxy.port}`, {
+        ...MQTT_GUEST,
+        clientId: id,
+        clean: false,
+        reconnectPeriod: 100,
+      });
+      clients.push(sub);
+      const inbox = new Inbox(sub);
+      await sub.subscribeAsync(t, { qos: 2 });
+      const pub = await connect();
+      await pub.publishAsync(t, 'delivered once', { qos: 2 });
+      assert.equal((await inbox.next(5000)).payload, 'delivered once');
+      await eventually(() => proxy.cut);
+      // the flow completes after the reconnect: nothing left in flight in Warren
+      const q2 = b.broker.vhosts.get('/')!.queues.get(`mqtt-subscription-${id}qos2`)!;
+      await eventually(() => q2.messageCount === 0 && q2.unackedCount === 0);
+      await eventually(() => {
+        const conn = [...b.broker.connections.values()].find((c) => (c as { clientId?: string }).clientId === id);
+        return (conn as { qos2?: { released: Set<number> } } | undefined)?.qos2?.released.size === 0;
+      });
+      await sleep(200);
+      assert.equal(inbox.all.length, 0, 'received twice');
+      await Promise.all([sub.endAsync(), pub.endAsync()]);
+    } finally {
+      await proxy.close();
+    }
+  });
+}
