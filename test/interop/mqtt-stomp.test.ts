@@ -237,6 +237,41 @@ test(
   },
 );
 
+test(
+  'mosquitto_sub in a shared subscription group with an mqtt.js member (MQTT 5 and 3.1.1): messages split between them',
+  { skip: !has('mosquitto_sub') },
+  async () => {
+    const b = await startMqttBroker();
+    const other = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, { ...MQTT_GUEST, protocolVersion: 5 });
+    try {
+      const t = uniqueName('mosqsh').replaceAll('.', '_');
+      const inbox = new Inbox(other);
+      await other.subscribeAsync(`$share/grp/${t}`, { qos: 1 });
+      for (const v of ['mqttv5', 'mqttv311']) {
+        const base = ['-h', '127.0.0.1', '-p', String(b.mqttPort), '-u', 'guest', '-P', 'guest', '-V', v];
+        const sub = run('mosquitto_sub', [...base, '-t', `$share/grp/${t}`, '-q', '1', '-C', '2', '-W', '10']);
+        await eventually(
+          () => (b.broker.vhosts.get('/')!.queues.get(`mqtt-shared-grp-${t}`)?.consumers.length ?? 0) === 2,
+        );
+        for (let i = 0; i < 4; i++) await other.publishAsync(t, `${v}-${i}`, { qos: 1 });
+        const s = await sub;
+        assert.equal(s.code, 0, s.out);
+        assert.equal(s.out.trim().split('\n').length, 2, s.out);
+        await eventually(() => inbox.all.length === 2);
+        const all = [...s.out.trim().split('\n'), ...inbox.all.map((m) => m.payload)].sort();
+        assert.deepEqual(
+          all,
+          [0, 1, 2, 3].map((i) => `${v}-${i}`),
+        );
+        inbox.all.length = 0;
+      }
+    } finally {
+      other.end(true);
+      await b.close();
+    }
+  },
+);
+
 test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, () =>
   runScript('paho_mqtt.py', (b) => b.mqttPort, [uniqueName('paho').replaceAll('.', '_')]),
 );

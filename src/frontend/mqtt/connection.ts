@@ -27,6 +27,7 @@ import { handleUnsubscribe } from './handlers/unsubscribe.js';
 import { ProtocolError, RC3, RC5 } from './reason-codes.js';
 import { MAX_SESSION_EXPIRY, SUBSCRIPTION_TTL } from './limits.js';
 import { MqttSession } from './session.js';
+import { leaveAllShared } from './shared.js';
 import { subscriptionQueueName } from './topics.js';
 import { publishWill } from './will.js';
 
@@ -145,6 +146,12 @@ export class MqttConnection extends MqttSession {
         c.queue.dispatch();
       }
     }
+    for (const c of this.sharedConsumers.values()) {
+      if (c.starved) {
+        c.starved = false;
+        c.queue.dispatch();
+      }
+    }
   }
 
   // ---- keep-alive, close -----------------------------------------------------------------------
@@ -200,6 +207,12 @@ export class MqttConnection extends MqttSession {
         this.consumers[i] = null;
         c.queue.removeConsumer(c);
       }
+    }
+    for (const c of this.sharedConsumers.values()) c.queue.removeConsumer(c);
+    this.sharedConsumers.clear();
+    // a clean session's shared subscriptions end with it (a persistent one's stay members while away)
+    if (this.v !== null && (!this.persistent || ended) && this.subs.shared !== 0) {
+      leaveAllShared(this.v, this.clientId, this.server.options.mqttExchange);
     }
     publishWill(this);
     if (ended) {

@@ -10,6 +10,7 @@ import { mqttFormat, propsQos, propsRetain, propsV5, QOS_UNSPECIFIED, type Mqtt5
 import { deliveryProps } from './properties.js';
 import type { RetainedMessage } from './retained.js';
 import { InFlight, type MqttSession } from './session.js';
+import { SHARED_PREFIX } from './shared.js';
 import type { Subscription } from './subscriptions.js';
 import { routingKeyToTopic, topicMatches } from './topics.js';
 
@@ -53,7 +54,8 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
     if (p !== undefined) packet.properties = p;
     // subscription identifiers and Retain As Published: only for sessions that use them
     if (s.subs.special !== null && msg.exchange === s.server.options.mqttExchange) {
-      const m = s.subs.matchDelivery(c.qos, msg.routingKey, msg.publisherId === s.id);
+      const shared = c.queue.name.startsWith(SHARED_PREFIX) ? c.queue.name : null;
+      const m = s.subs.matchDelivery(c.qos, shared, msg.routingKey, msg.publisherId === s.id);
       if (m !== null) {
         if (m.ids.length > 0)
           (packet.properties ??= {}).subscriptionIdentifier = m.ids.length === 1 ? m.ids[0]! : m.ids;

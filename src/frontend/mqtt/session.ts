@@ -24,6 +24,7 @@ import { encodeMqttProps, mqttFormat, type Mqtt5Properties } from './format.js';
 import { PREFETCH, SUBSCRIPTION_TTL } from './limits.js';
 import { Qos2State } from './qos2-store.js';
 import { RC5 } from './reason-codes.js';
+import { leaveShared } from './shared.js';
 import { onlyNoLocal, Subscriptions, type Subscription } from './subscriptions.js';
 import type { OutboundTopicAliases } from './topic-aliases.js';
 import { subscriptionQueueName, topicToRoutingKey } from './topics.js';
@@ -66,6 +67,8 @@ export abstract class MqttSession
   sessionExpiry = 0;
   /** The consumers of the QoS 0, 1 and 2 subscription queues. */
   readonly consumers: (MqttConsumer | null)[] = [null, null, null];
+  /** The consumers of shared subscription queues (shared.ts), by queue name. */
+  readonly sharedConsumers = new Map<string, MqttConsumer>();
   /**
    * QoS 1 PUBLISHes awaiting PUBACK and QoS 2 ones awaiting PUBREC, by packet id (insertion = send order,
    * which the timeout check uses).
@@ -105,6 +108,7 @@ export abstract class MqttSession
   channelInfos(): ChannelInfo[] {
     let consumers = 0;
     for (const c of this.consumers) if (c !== null) consumers++;
+    consumers += this.sharedConsumers.size;
     return [
       {
         number: 1,
@@ -326,14 +330,46 @@ export abstract class MqttSession
     }
   }
 
+  /** This session's consumer of a shared subscription queue, at the QoS of its subscription. */
+  ensureSharedConsumer(q: Queue, qos: 0 | 1 | 2): void {
+    const old = this.sharedConsumers.get(q.name);
+    if (old !== undefined) {
+      if (old.qos === qos) return;
+      q.removeConsumer(old);
+    }
+    const c = new MqttConsumer(
+      `mqtt-${this.clientId}-${q.name}`,
+      this,
+      q,
+      qos,
+      Math.min(PREFETCH, this.receiveMaximum),
+    );
+    this.sharedConsumers.set(q.name, c);
+    if (qos === 2 && this.qos2.parked.length !== 0) this.resendParked(c, q);
+    q.addConsumer(c);
+  }
+
+  /** UNSUBSCRIBE of a shared subscription: the consumer and the membership go (the queue with its last member). */
+  leaveSharedSubscription(sub: Subscription): void {
+    const v = this.v!;
+    const q = v.queues.get(sub.shared!);
+    const c = this.sharedConsumers.get(sub.shared!);
+    if (c !== undefined) {
+      this.sharedConsumers.delete(sub.shared!);
+      c.queue.removeConsumer(c);
+    }
+    if (q !== undefined) leaveShared(v, q, sub, this.server.options.mqttExchange);
+  }
+
   consumerCancelled(c: MqttConsumer): void {
+    if (this.sharedConsumers.get(c.queue.name) === c) this.sharedConsumers.delete(c.queue.name);
     if (this.consumers[c.qos] === c) this.consumers[c.qos] = null;
   }
 
   /** Removes `old`'s binding unless `now` is the very same binding. */
   unbind(old: Subscription, now: Subscription | null): void {
     const v = this.v!;
-    const q = v.queues.get(subscriptionQueueName(this.clientId, old.opts.qos));
+    const q = v.queues.get(old.shared ?? subscriptionQueueName(this.clientId, old.opts.qos));
     if (q === undefined) return;
     if (now !== null && now.opts.qos === old.opts.qos && now.key === old.key && argsEqual(now.args, old.args)) return;
     v.unbindQueue(q.name, this.server.options.mqttExchange, old.key, old.args, null);

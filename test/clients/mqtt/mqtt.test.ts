@@ -192,12 +192,6 @@ test('MQTT 5: user properties, content type, correlation data, response topic, t
   await Promise.all([sub.endAsync(), pub.endAsync()]);
 });
 
-test('MQTT 5: shared subscriptions are refused with 0x9E', async () => {
-  const c = await connect({ protocolVersion: 5 });
-  await assert.rejects(c.subscribeAsync('$share/g/t', { qos: 1 }), /Shared Subscriptions not supported/);
-  c.end(true);
-});
-
 test('MQTT over WebSocket (/ws)', async () => {
   const sub = await mqtt.connectAsync(`ws://127.0.0.1:${b.webMqttPort}/ws`, {
     username: 'guest',

@@ -9,6 +9,7 @@ import { RC3, RC5 } from '../reason-codes.js';
 import { argsEqual, type MqttSession } from '../session.js';
 import { bindingArgs, optionsFromBinding, Subscription } from '../subscriptions.js';
 import { Qos2State } from '../qos2-store.js';
+import { leaveAllShared, memberSubscriptions } from '../shared.js';
 import { OutboundTopicAliases } from '../topic-aliases.js';
 import { bindingKeyToFilter, subscriptionQueueName, validTopicName } from '../topics.js';
 
@@ -102,12 +103,18 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
     // clean session: whatever the previous session left goes (rabbit_mqtt_processor maybe_clean_sess)
     server.qos2.delete(key);
     for (const q of queues) if (vhost.queues.has(q)) vhost.deleteQueue(q, false, false, null);
+    leaveAllShared(vhost, clientId, o.mqttExchange);
   }
+  const shared = cleanStart ? [] : memberSubscriptions(vhost, clientId, o.mqttExchange);
   // a persistent session's QoS 2 state (qos2-store.ts) is part of it: ids awaiting PUBREL or PUBCOMP
   const stored = cleanStart ? undefined : server.qos2.get(key, Date.now());
   const sessionPresent =
-    !cleanStart && (queues.some((q) => vhost.queues.has(q)) || (stored !== undefined && !stored.empty));
-  if (sessionPresent) loadSubscriptions(s);
+    !cleanStart &&
+    (queues.some((q) => vhost.queues.has(q)) || shared.length !== 0 || (stored !== undefined && !stored.empty));
+  if (sessionPresent) {
+    loadSubscriptions(s);
+    for (const [, sub] of shared) s.subs.set(sub);
+  }
   if (s.persistent && s.exactlyOnce) {
     const st = sessionPresent && stored !== undefined ? stored : new Qos2State();
     if (st !== stored) server.qos2.delete(key);
@@ -131,7 +138,6 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
             ...(s.exactlyOnce ? {} : { maximumQoS: 1 as const }),
             topicAliasMaximum: o.mqttTopicAliasMaximum,
             maximumPacketSize: MAX_PACKET_SIZE,
-            sharedSubscriptionAvailable: false,
             sessionExpiryInterval: s.sessionExpiry,
             ...(assigned ? { assignedClientIdentifier: clientId } : {}),
           },
@@ -143,6 +149,7 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
   if (sessionPresent) {
     for (const id of s.qos2.released) s.send({ cmd: 'pubrel', messageId: id });
     for (const qos of [2, 1, 0] as const) if (vhost.queues.has(queues[qos]!)) s.ensureConsumer(qos);
+    for (const [q, sub] of shared) s.ensureSharedConsumer(q, sub.opts.qos);
   }
 }
 
