@@ -4,7 +4,20 @@
 import type { QueuedMessage } from '../../core/message.js';
 import type { Consumer, ConsumerInfo } from '../../core/queue/consumer.js';
 import type { Queue } from '../../core/queue/queue.js';
-import type { AmqpChannel } from './channel.js';
+import type { ChannelContext } from './context.js';
+
+/** What a consumer needs of its channel's deliveries (deliveries.ts implements it). */
+export interface DeliverySink {
+  /** basic.qos global=true limits (0: none) and what the channel holds unacked. */
+  readonly globalPrefetchCount: number;
+  readonly globalPrefetchSize: number;
+  readonly unackedBytes: number;
+  readonly unacked: ReadonlyMap<number, { readonly entry: QueuedMessage }>;
+  /** The last delivery tag handed out on the channel. */
+  readonly lastTag: number;
+  deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void;
+  serverCancel(c: AmqpConsumer): void;
+}
 
 export class AmqpConsumer implements Consumer {
   unackedCount = 0;
@@ -14,7 +27,8 @@ export class AmqpConsumer implements Consumer {
 
   constructor(
     readonly tag: string,
-    readonly ch: AmqpChannel,
+    readonly ch: ChannelContext,
+    readonly deliveries: DeliverySink,
     readonly queue: Queue,
     readonly noAck: boolean,
     readonly exclusive: boolean,
@@ -33,9 +47,10 @@ export class AmqpConsumer implements Consumer {
   canTake(entry: QueuedMessage): boolean {
     const ch = this.ch;
     if (!ch.flowActive || ch.closing || ch.conn.dead) return false;
-    if (!ch.conn.canWrite()) {
+    const output = ch.conn.output;
+    if (!output.canWrite()) {
       this.starved = true;
-      ch.conn.wantsResume = true;
+      output.wantsResume = true;
       return false;
     }
     // amqp0-9-1.xml basic.consume no-local: never deliver to the connection that published
@@ -50,7 +65,7 @@ export class AmqpConsumer implements Consumer {
     if (this.prefetchSize !== 0 && this.unackedBytes !== 0 && this.unackedBytes + size > this.prefetchSize) {
       return this.starve();
     }
-    const d = ch.deliveries;
+    const d = this.deliveries;
     if (d.globalPrefetchCount !== 0 && d.unacked.size >= d.globalPrefetchCount) return this.starve();
     if (d.globalPrefetchSize !== 0 && d.unackedBytes !== 0 && d.unackedBytes + size > d.globalPrefetchSize) {
       return this.starve();
@@ -69,12 +84,13 @@ export class AmqpConsumer implements Consumer {
 
   deliver(entry: QueuedMessage, queue: Queue): void {
     try {
-      this.ch.deliveries.deliver(this, entry, queue);
+      this.deliveries.deliver(this, entry, queue);
     } catch (e) {
       // This runs in the publisher's call stack (enqueue → dispatch): a bug here must not reach the
       // publisher, nor lose the message. The message goes back to the queue (a no-ack delivery was
       // counted as done: it goes back too, since it never left) and only this connection is closed (541).
-      const tracked = this.ch.deliveries.unacked.get(this.ch.deliveries.lastTag)?.entry === entry;
+      const d = this.deliveries;
+      const tracked = d.unacked.get(d.lastTag)?.entry === entry;
       if (!tracked) {
         if (this.noAck) queue.unackedCount++;
         queue.requeue([entry]);
@@ -84,6 +100,6 @@ export class AmqpConsumer implements Consumer {
   }
 
   cancelByServer(_queue: Queue): void {
-    this.ch.deliveries.serverCancel(this);
+    this.deliveries.serverCancel(this);
   }
 }

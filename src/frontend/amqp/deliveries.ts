@@ -1,28 +1,23 @@
-// The consuming side of a channel: basic.qos, consume/cancel, get, the unacked deliveries in tag order,
-// and ack/nack/reject/recover with RabbitMQ's semantics (unknown tag is 406; closing the channel requeues
-// what is unacked, in original order, marked redelivered).
-import { randomBytes } from 'node:crypto';
+// The consuming side of a channel: its consumers and prefetch limits, deliveries and basic.get, the unacked
+// deliveries in tag order, and ack/nack/reject/recover with RabbitMQ's semantics (unknown tag is 406; closing
+// the channel requeues what is unacked, in original order, marked redelivered). The basic methods that only
+// set this up (qos, consume, cancel) are in handlers/basic.ts.
 import { writeBody, writeContentHeader } from '../../codec/amqp/content.js';
 import {
   writeBasicCancel,
-  writeBasicCancelOk,
-  writeBasicConsumeOk,
   writeBasicDeliver,
   writeBasicGetEmpty,
   writeBasicGetOk,
-  writeBasicQosOk,
   writeBasicRecoverOk,
-  type BasicConsume,
 } from '../../codec/amqp/methods.generated.js';
 import { QueuedMessage, type Message } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
-import { rs } from '../../core/errors.js';
 import { roughNow } from '../../util/rough-clock.js';
-import type { AmqpChannel } from './channel.js';
-import { AmqpConsumer } from './consumer.js';
+import type { ChannelContext } from './context.js';
+import type { AmqpConsumer, DeliverySink } from './consumer.js';
 import { amqpFormat } from './format.js';
-import { REPLY_TO_QUEUE, type ReplyReceiver } from './direct-reply-to.js';
-import { ConnectionReplyCode, channelError, connectionError } from './errors.js';
+import type { ReplyReceiver } from './direct-reply-to.js';
+import { channelError } from './errors.js';
 
 /** One unacked delivery. */
 class Delivery {
@@ -46,107 +41,33 @@ class TxAck {
   ) {}
 }
 
-export class ChannelDeliveries implements ReplyReceiver {
+export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
   readonly consumers = new Map<string, AmqpConsumer>();
   /** Unacked deliveries by tag; Map keeps insertion (= tag) order, which multiple-acks rely on. */
   readonly unacked = new Map<number, Delivery>();
   unackedBytes = 0;
   globalPrefetchCount = 0;
   globalPrefetchSize = 0;
-  private prefetchCount = 0;
-  private prefetchSize = 0;
-  /** basic.qos global=false in force (for management's prefetch_count). */
-  get consumerPrefetch(): number {
-    return this.prefetchCount;
-  }
+  /** basic.qos global=false: the limits of consumers started from now on (and management's prefetch_count). */
+  prefetchCount = 0;
+  prefetchSize = 0;
   private nextTag = 0;
   /** The last delivery tag handed out on this channel. */
   get lastTag(): number {
     return this.nextTag;
   }
   private txAcks: TxAck[] = [];
-  private replyAddress: string | null = null;
-  private replyTag = '';
+  /** Direct reply-to: this channel's reply address while it has a reply consumer (tag replyTag), else null. */
+  replyAddress: string | null = null;
+  replyTag = '';
 
-  constructor(private readonly ch: AmqpChannel) {}
+  constructor(private readonly ch: ChannelContext) {}
 
   // ---- qos, consume, cancel, get ---------------------------------------------------------------
-
-  /** RabbitMQ semantics: global=false sets the limit of consumers started afterwards, global=true the channel's. */
-  qos(prefetchSize: number, prefetchCount: number, global: boolean): void {
-    if (global) {
-      this.globalPrefetchCount = prefetchCount;
-      this.globalPrefetchSize = prefetchSize;
-    } else {
-      this.prefetchCount = prefetchCount;
-      this.prefetchSize = prefetchSize;
-    }
-    writeBasicQosOk(this.ch.conn.out, this.ch.id);
-    this.resumeConsumers(true);
-  }
-
-  consume(m: BasicConsume): void {
-    const ch = this.ch;
-    const tag = m.consumerTag === '' ? 'amq.ctag-' + randomBytes(16).toString('base64url') : m.consumerTag;
-    if (this.consumers.has(tag) || (this.replyAddress !== null && this.replyTag === tag)) {
-      throw connectionError(ConnectionReplyCode.NOT_ALLOWED, `attempt to reuse consumer tag '${tag}'`);
-    }
-    if (m.queue === REPLY_TO_QUEUE) return this.consumeReplyTo(tag, m);
-    const name = m.queue === '' ? ch.lastQueueName : m.queue;
-    ch.access.check('queue', name, 'read');
-    const q = ch.vhost.getQueueFor(name, ch.conn);
-    if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
-      throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
-    }
-    const p = m.arguments['x-priority'];
-    const priority = typeof p === 'number' ? p : 0;
-    const c = new AmqpConsumer(
-      tag,
-      ch,
-      q,
-      m.noAck,
-      m.exclusive,
-      priority,
-      m.noLocal,
-      this.prefetchCount,
-      this.prefetchSize,
-    );
-    this.consumers.set(tag, c);
-    // consume-ok goes before the first delivery (amqp0-9-1.xml basic.consume-ok)
-    if (!m.nowait) writeBasicConsumeOk(ch.conn.out, ch.id, tag);
-    q.addConsumer(c);
-  }
-
-  private consumeReplyTo(tag: string, m: BasicConsume): void {
-    if (!m.noAck) throw channelError(406, `reply consumer cannot acknowledge`);
-    if (this.replyAddress !== null) throw channelError(406, `reply consumer already set`);
-    this.replyAddress = this.ch.conn.server.replyTo.register(this);
-    this.replyTag = tag;
-    if (!m.nowait) writeBasicConsumeOk(this.ch.conn.out, this.ch.id, tag);
-  }
-
-  /** The address publishes with reply_to=amq.rabbitmq.reply-to get, or null without a reply consumer. */
-  replyToAddress(): string | null {
-    return this.replyAddress;
-  }
 
   deliverReply(msg: Message): void {
     if (this.ch.closing) return;
     this.writeDeliver(this.replyTag, ++this.nextTag, false, msg);
-  }
-
-  cancel(tag: string, nowait: boolean): void {
-    const c = this.consumers.get(tag);
-    if (c) {
-      this.consumers.delete(tag);
-      c.queue.removeConsumer(c);
-    } else if (this.replyAddress !== null && tag === this.replyTag) {
-      this.ch.conn.server.replyTo.unregister(this.replyAddress);
-      this.replyAddress = null;
-    }
-    // RabbitMQ keeps a cancelled consumer's unacked messages on the channel: they can still be acked,
-    // and go back to the queue when the channel closes.
-    if (!nowait) writeBasicCancelOk(this.ch.conn.out, this.ch.id, tag);
   }
 
   /** The queue went away under the consumer: tell the client if it understands (consumer_cancel_notify). */
@@ -156,7 +77,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     if (this.ch.closing) return;
     if (this.ch.conn.capabilities['consumer_cancel_notify'] === true) {
       writeBasicCancel(this.ch.conn.out, this.ch.id, c.tag, true);
-      this.ch.conn.scheduleFlush();
+      this.ch.conn.output.scheduleFlush();
     }
   }
 
@@ -217,7 +138,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     writeBasicDeliver(out, ch.id, consumerTag, tag, redelivered, msg.exchange, msg.routingKey);
     writeContentHeader(out, ch.id, 60, msg.bodySize, props);
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.bodyParts, ch.conn.frameMax);
-    ch.conn.scheduleFlush();
+    ch.conn.output.scheduleFlush();
   }
 
   private track(d: Delivery): void {
@@ -240,7 +161,7 @@ export class ChannelDeliveries implements ReplyReceiver {
     if (!(multiple && tag === 0) && !this.unacked.has(tag)) {
       throw channelError(406, `unknown delivery tag ${tag}`);
     }
-    if (this.ch.publisher.txMode) {
+    if (this.ch.txMode) {
       this.txAcks.push(new TxAck(tag, multiple, kind));
       return;
     }
@@ -284,7 +205,7 @@ export class ChannelDeliveries implements ReplyReceiver {
    */
   private gone(e: QueuedMessage): void {
     const m = e.msg;
-    if (m.pooledBody && m.soleCopy && e.seg === -1) this.ch.conn.releaseAfterWrite(m);
+    if (m.pooledBody && m.soleCopy && e.seg === -1) this.ch.conn.output.releaseAfterWrite(m);
   }
 
   /** Forget a delivery and give its consumer its credit back. */

@@ -2,8 +2,8 @@
 // Reading stops for the turn's read budget (read-budget.ts: resumed next turn), for per-queue flow control (a
 // queue it published to is overloaded: resumed when the queue catches up, Queue.blockPublisher) and for a
 // resource alarm (it published while one was in effect: resumed when every alarm has cleared, as RabbitMQ's
-// readers do). It resumes only once none of them holds. The AMQP connection keeps its own version of this:
-// its per-turn flush ends the turn, and it also yields in the middle of a read (connection.ts yieldInput).
+// readers do). It resumes only once none of them holds. The AMQP connection keeps its own version of this
+// (amqp/read-gate.ts): its per-turn flush ends the turn, and it also yields in the middle of a read.
 import type { Duplex } from 'node:stream';
 import type { Queue } from '../../core/queue/queue.js';
 import { READ_BUDGET } from './read-budget.js';

@@ -1,0 +1,145 @@
+// A connection's channel table: channel.open and channel.close (they change the table), the routing of each
+// channel method and content frame to its channel (amqp0-9-1.xml channel.close: a closing channel discards
+// all but close / close-ok), and what the connection does over all its channels (confirms before a flush,
+// resuming consumers, consumer timeouts, teardown, management's view).
+import { MethodId, writeChannelCloseOk, type AmqpMethod } from '../../codec/amqp/methods.generated.js';
+import type { ChannelInfo } from '../../core/broker.js';
+import { READ_BUDGET } from '../net/read-budget.js';
+import type { AmqpChannel } from './channel.js';
+import type { AmqpConnectionContext } from './context.js';
+import { channelFailure } from './error-boundary.js';
+import { ConnectionReplyCode, connectionError } from './errors.js';
+import { channelClose, channelOpen } from './handlers/channel.js';
+import { channelMethod } from './handlers/index.js';
+import type { AmqpReadGate } from './read-gate.js';
+
+/**
+ * What one exchange or queue method (declare, delete, bind, …) costs against the read budget: 64 of them fill
+ * a turn. A client pipelining thousands of declares would otherwise hold the event loop for a whole socket
+ * read (256 KiB: ~4,000 declares), and every other connection's round trip with it. Erlang gets this from its
+ * reduction budget; publishes and acks cost only their frames (they are cheap).
+ */
+const SLOW_OP_COST = READ_BUDGET / 64;
+
+export class ChannelTable {
+  /** By channel number; undefined once closed. */
+  readonly list: (AmqpChannel | undefined)[] = [];
+
+  constructor(
+    private readonly conn: AmqpConnectionContext,
+    private readonly gate: AmqpReadGate,
+  ) {}
+
+  /** A method on channel `channel` (not 0) of an open connection. */
+  onMethod(channel: number, m: AmqpMethod, payload: Buffer): void {
+    let ch = this.list[channel];
+    if (ch !== undefined && ch.closing) {
+      // amqp0-9-1.xml channel.close: after sending close, discard everything but close / close-ok
+      if (m.id === MethodId.ChannelCloseOk) this.list[channel] = undefined;
+      else if (m.id === MethodId.ChannelClose) writeChannelCloseOk(this.conn.out, channel);
+      return;
+    }
+    if (ch !== undefined) ch.checkNotExpectingContent();
+    if (m.id === MethodId.ChannelOpen) {
+      if (ch !== undefined) {
+        throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`);
+      }
+      this.list[channel] = channelOpen(this.conn, channel);
+      return;
+    }
+    if (ch === undefined) {
+      throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `expected 'channel.open'`);
+    }
+    if (m.id === MethodId.ChannelClose) {
+      channelClose(ch);
+      this.list[channel] = undefined;
+      return;
+    }
+    const cls = m.id >>> 16;
+    if (cls === 50 || cls === 40) this.gate.spend(SLOW_OP_COST);
+    try {
+      channelMethod(ch, m, payload);
+    } catch (e) {
+      ch = this.list[channel];
+      if (ch) channelFailure(ch, e, cls, m.id & 0xffff);
+      else throw e;
+    }
+  }
+
+  /** A content header (`header`) or body frame for channel `ch`: the publisher's (basic.publish content). */
+  onContent(ch: AmqpChannel, header: boolean, payload: Buffer): void {
+    try {
+      if (header) ch.publisher.onContentHeader(payload);
+      else ch.publisher.onContentBody(payload);
+    } catch (e) {
+      channelFailure(ch, e, 60, 40);
+    }
+  }
+
+  /** Before each flush: one basic.ack per channel for the publishes confirmed since the last. */
+  sendConfirms(): void {
+    for (const ch of this.list) if (ch !== undefined && ch.confirms.pending()) ch.confirms.send();
+  }
+
+  /** Output room again: starved consumers get another chance. */
+  resumeConsumers(): void {
+    for (const ch of this.list) if (ch !== undefined) ch.deliveries.resumeConsumers();
+  }
+
+  /** Consumer timeouts (the 1 s tick): true if a channel was closed for one (its channel.close to flush). */
+  closeTimedOut(now: number, brokerTimeout: number): boolean {
+    let closed = false;
+    for (const ch of this.list) {
+      if (ch !== undefined && !ch.closing && ch.consumerTimedOut(now, brokerTimeout)) closed = true;
+    }
+    return closed;
+  }
+
+  /** A consumer that acks (a publisher with one is never paused by flow control, or it could not ack its way out). */
+  hasAckingConsumers(): boolean {
+    for (const ch of this.list) {
+      if (ch === undefined) continue;
+      for (const c of ch.deliveries.consumers.values()) if (!c.noAck) return true;
+    }
+    return false;
+  }
+
+  /** Every channel releases what it holds (consumers, unacked messages requeued). */
+  teardown(): void {
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const ch = list[i];
+      if (ch) {
+        ch.teardown();
+        list[i] = undefined;
+      }
+    }
+  }
+
+  /** Open channels (for the user's max-channels limit; only counted when such a limit is set). */
+  get count(): number {
+    let n = 0;
+    for (const ch of this.list) if (ch !== undefined) n++;
+    return n;
+  }
+
+  /** The open channels, for management (GET /api/channels). */
+  infos(): ChannelInfo[] {
+    const out: ChannelInfo[] = [];
+    for (const ch of this.list) {
+      if (ch === undefined || ch.closing) continue;
+      const d = ch.deliveries;
+      out.push({
+        number: ch.id,
+        consumerCount: d.consumers.size,
+        messagesUnacknowledged: d.unacked.size,
+        prefetchCount: d.prefetchCount,
+        globalPrefetchCount: d.globalPrefetchCount,
+        confirm: ch.confirmMode,
+        transactional: ch.txMode,
+        stats: ch.stats,
+      });
+    }
+    return out;
+  }
+}

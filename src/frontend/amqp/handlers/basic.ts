@@ -1,0 +1,79 @@
+// The basic class (amqp0-9-1.xml class basic) methods that set up consuming: qos, consume (including the
+// direct reply-to pseudo-queue), cancel. basic.publish and its content are the publisher's (publish.ts);
+// deliveries, get, ack/nack/reject and recover are the channel's deliveries (deliveries.ts).
+import { randomBytes } from 'node:crypto';
+import {
+  writeBasicCancelOk,
+  writeBasicConsumeOk,
+  writeBasicQosOk,
+  type BasicCancel,
+  type BasicConsume,
+  type BasicQos,
+} from '../../../codec/amqp/methods.generated.js';
+import { rs } from '../../../core/errors.js';
+import type { AmqpChannel } from '../channel.js';
+import { AmqpConsumer } from '../consumer.js';
+import { REPLY_TO_QUEUE } from '../direct-reply-to.js';
+import { ConnectionReplyCode, channelError, connectionError } from '../errors.js';
+
+/** RabbitMQ semantics: global=false sets the limit of consumers started afterwards, global=true the channel's. */
+export function basicQos(ch: AmqpChannel, m: BasicQos): void {
+  const d = ch.deliveries;
+  if (m.global) {
+    d.globalPrefetchCount = m.prefetchCount;
+    d.globalPrefetchSize = m.prefetchSize;
+  } else {
+    d.prefetchCount = m.prefetchCount;
+    d.prefetchSize = m.prefetchSize;
+  }
+  writeBasicQosOk(ch.conn.out, ch.id);
+  d.resumeConsumers(true);
+}
+
+export function basicConsume(ch: AmqpChannel, m: BasicConsume): void {
+  const d = ch.deliveries;
+  const tag = m.consumerTag === '' ? 'amq.ctag-' + randomBytes(16).toString('base64url') : m.consumerTag;
+  if (d.consumers.has(tag) || (d.replyAddress !== null && d.replyTag === tag)) {
+    throw connectionError(ConnectionReplyCode.NOT_ALLOWED, `attempt to reuse consumer tag '${tag}'`);
+  }
+  if (m.queue === REPLY_TO_QUEUE) return consumeReplyTo(ch, tag, m);
+  const name = m.queue === '' ? ch.lastQueueName : m.queue;
+  ch.access.check('queue', name, 'read');
+  const q = ch.vhost.getQueueFor(name, ch.conn);
+  if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
+    throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
+  }
+  const p = m.arguments['x-priority'];
+  const priority = typeof p === 'number' ? p : 0;
+  const c = new AmqpConsumer(tag, ch, d, q, m.noAck, m.exclusive, priority, m.noLocal, d.prefetchCount, d.prefetchSize);
+  d.consumers.set(tag, c);
+  // consume-ok goes before the first delivery (amqp0-9-1.xml basic.consume-ok)
+  if (!m.nowait) writeBasicConsumeOk(ch.conn.out, ch.id, tag);
+  q.addConsumer(c);
+}
+
+/** https://www.rabbitmq.com/docs/direct-reply-to: a no-ack consumer of amq.rabbitmq.reply-to. */
+function consumeReplyTo(ch: AmqpChannel, tag: string, m: BasicConsume): void {
+  const d = ch.deliveries;
+  if (!m.noAck) throw channelError(406, `reply consumer cannot acknowledge`);
+  if (d.replyAddress !== null) throw channelError(406, `reply consumer already set`);
+  d.replyAddress = ch.conn.server.replyTo.register(d);
+  d.replyTag = tag;
+  if (!m.nowait) writeBasicConsumeOk(ch.conn.out, ch.id, tag);
+}
+
+export function basicCancel(ch: AmqpChannel, m: BasicCancel): void {
+  const d = ch.deliveries;
+  const tag = m.consumerTag;
+  const c = d.consumers.get(tag);
+  if (c) {
+    d.consumers.delete(tag);
+    c.queue.removeConsumer(c);
+  } else if (d.replyAddress !== null && tag === d.replyTag) {
+    ch.conn.server.replyTo.unregister(d.replyAddress);
+    d.replyAddress = null;
+  }
+  // RabbitMQ keeps a cancelled consumer's unacked messages on the channel: they can still be acked,
+  // and go back to the queue when the channel closes.
+  if (!m.nowait) writeBasicCancelOk(ch.conn.out, ch.id, tag);
+}

@@ -1,0 +1,44 @@
+// The connection class (amqp0-9-1.xml class connection) on channel 0: the handshake's replies, each only in
+// its state (handshake.ts), close and close-ok, and connection.blocked/unblocked (server-to-client only:
+// ignored). Anything else on channel 0 is 503 COMMAND_INVALID.
+import { MethodId, writeConnectionCloseOk, type AmqpMethod } from '../../../codec/amqp/methods.generated.js';
+import type { AmqpConnectionContext } from '../context.js';
+import { ConnectionReplyCode, connectionError } from '../errors.js';
+import { open, startOk, tuneOk } from '../handshake.js';
+
+export function connectionMethod(conn: AmqpConnectionContext, m: AmqpMethod): void {
+  switch (m.id) {
+    case MethodId.ConnectionStartOk:
+      if (conn.state !== 'start-ok') break;
+      return startOk(conn, m);
+    case MethodId.ConnectionTuneOk:
+      if (conn.state !== 'tune-ok') break;
+      return tuneOk(conn, m);
+    case MethodId.ConnectionOpen:
+      if (conn.state !== 'open') break;
+      return open(conn, m);
+    case MethodId.ConnectionClose:
+      // client-initiated close: tidy up, confirm, and let the client close the socket (spec: the peer
+      // that sent close closes the socket after close-ok; we end it too, after flushing)
+      conn.teardown();
+      writeConnectionCloseOk(conn.out, 0);
+      conn.state = 'closed';
+      conn.output.flush();
+      conn.socket.end();
+      return;
+    case MethodId.ConnectionCloseOk:
+      if (conn.state === 'closing') {
+        conn.state = 'closed';
+        conn.socket.end();
+      }
+      return;
+    case MethodId.ConnectionBlocked:
+    case MethodId.ConnectionUnblocked:
+      return;
+  }
+  if (conn.state === 'closing') return;
+  if (m.id >>> 16 !== 10) {
+    throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method on channel 0`);
+  }
+  throw connectionError(ConnectionReplyCode.COMMAND_INVALID, `unexpected method in connection state ${conn.state}`);
+}

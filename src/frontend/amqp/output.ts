@@ -1,0 +1,134 @@
+// A connection's output (RabbitMQ's rabbit_writer): frames are written into one Writer and flushed once per
+// event-loop turn (style §3.5.5: many frames, one write, corked when large bodies go by reference), the
+// socket's backpressure stops feeding consumers, and pooled bodies go back to the pool only once the socket
+// has written them.
+import type { Socket } from 'node:net';
+import { Writer } from '../../codec/buffer/writer.js';
+import type { Message } from '../../core/message.js';
+import { roughNow } from '../../util/rough-clock.js';
+
+/** Bytes buffered for a connection before its consumers stop being fed (consumer-side backpressure). */
+const OUTPUT_HIGH_WATER = 1024 * 1024;
+
+/** What the output calls back on its connection. */
+export interface OutputOwner {
+  /** Just before a flush: write what is batched per turn (publisher confirms). */
+  beforeFlush(): void;
+  /** After the once-a-turn flush: the turn is over (the read budget starts again). */
+  endTurn(): void;
+  /** Output room again: consumers refused for lack of it get another chance. */
+  resumeConsumers(): void;
+}
+
+export class FrameOutput {
+  readonly out = new Writer(65536);
+  lastWrite = roughNow();
+  /** Set by consumers refused for lack of output room: resume them after the next flush with room. */
+  wantsResume = false;
+  private flushScheduled = false;
+  private socketBlocked = false;
+  /**
+   * Messages gone for good (no-ack deliveries, acks) whose pooled bodies go back to the pool once the socket
+   * has written them (releaseAfterWrite): `toWrite` may still be in `out`, `inSocket` were handed to the socket
+   * and may still be in its queue. Both are released when the socket holds nothing (writableLength 0: libuv has
+   * written every buffer, the kernel has copied them), never before: the next message would overwrite them.
+   */
+  private toWrite: Message[] = [];
+  private inSocket: Message[] = [];
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly stats: { sendOct: number; sendCnt: number },
+    private readonly owner: OutputOwner,
+  ) {
+    socket.on('drain', () => this.onDrain());
+  }
+
+  /** May consumers on this connection be fed now? */
+  canWrite(): boolean {
+    return !this.socketBlocked && this.out.pending < OUTPUT_HIGH_WATER;
+  }
+
+  /** Flush once per event-loop turn (style §3.5.5): many frames, one write. */
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+      this.owner.endTurn();
+    });
+  }
+
+  releaseAfterWrite(m: Message): void {
+    this.toWrite.push(m);
+  }
+
+  flush(): void {
+    this.owner.beforeFlush();
+    const b = this.out.takeParts();
+    if (b === null) {
+      // nothing new: whatever toWrite holds left in an earlier flush
+      if (this.toWrite.length !== 0 || this.inSocket.length !== 0) this.written();
+      return;
+    }
+    if (this.socket.destroyed) {
+      this.toWrite.length = 0;
+      return;
+    }
+    this.lastWrite = roughNow();
+    this.stats.sendCnt++;
+    let ok: boolean;
+    if (Buffer.isBuffer(b)) {
+      this.stats.sendOct += b.length;
+      ok = this.socket.write(b);
+    } else {
+      // frame bytes and large bodies queued by reference: corked, they leave in one writev
+      this.socket.cork();
+      ok = true;
+      for (const part of b) {
+        this.stats.sendOct += part.length;
+        ok = this.socket.write(part);
+      }
+      this.socket.uncork();
+    }
+    if (this.toWrite.length !== 0 || this.inSocket.length !== 0) this.written();
+    // Node's write() says false past its 16 KiB high-water mark, which one large message passes: stop
+    // feeding consumers only once the socket holds OUTPUT_HIGH_WATER (it emits 'drain' when it empties)
+    if (!ok && this.socket.writableLength >= OUTPUT_HIGH_WATER) this.socketBlocked = true;
+    else if (this.wantsResume) this.resumeConsumers();
+  }
+
+  /** After a flush: toWrite's bodies are in the socket now; release them all if it has written them. */
+  private written(): void {
+    const w = this.toWrite;
+    if (w.length !== 0) {
+      if (this.inSocket.length === 0) {
+        this.toWrite = this.inSocket;
+        this.inSocket = w;
+      } else {
+        for (let i = 0; i < w.length; i++) this.inSocket.push(w[i]!);
+        w.length = 0;
+      }
+    }
+    this.releaseWritten();
+  }
+
+  private releaseWritten(): void {
+    if (this.socket.writableLength !== 0) return;
+    const a = this.inSocket;
+    for (let i = 0; i < a.length; i++) a[i]!.releaseBody();
+    a.length = 0;
+  }
+
+  private onDrain(): void {
+    this.socketBlocked = false;
+    if (this.inSocket.length !== 0) this.releaseWritten();
+    this.resumeConsumers();
+  }
+
+  private resumeConsumers(): void {
+    this.wantsResume = false;
+    this.owner.resumeConsumers();
+  }
+}
