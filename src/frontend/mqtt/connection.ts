@@ -27,7 +27,7 @@ import { handleUnsubscribe } from './handlers/unsubscribe.js';
 import { ProtocolError, RC3, RC5 } from './reason-codes.js';
 import { MAX_SESSION_EXPIRY, SUBSCRIPTION_TTL } from './limits.js';
 import { MqttSession } from './session.js';
-import { leaveAllShared } from './shared.js';
+import { leaveShared } from './shared.js';
 import { subscriptionQueueName } from './topics.js';
 import { publishWill } from './will.js';
 
@@ -212,7 +212,11 @@ export class MqttConnection extends MqttSession {
     this.sharedConsumers.clear();
     // a clean session's shared subscriptions end with it (a persistent one's stay members while away)
     if (this.v !== null && (!this.persistent || ended) && this.subs.shared !== 0) {
-      leaveAllShared(this.v, this.clientId, this.server.options.mqttExchange);
+      const v = this.v;
+      for (const sub of this.subs.values()) {
+        const q = sub.shared === null ? undefined : v.queues.get(sub.shared);
+        if (q !== undefined) leaveShared(v, q, sub, this.server.options.mqttExchange);
+      }
     }
     publishWill(this);
     if (ended) {
@@ -222,8 +226,10 @@ export class MqttConnection extends MqttSession {
       }
     }
     if (this.qos2Stored) {
-      // the stored QoS 2 state lives as long as the session (its queues' x-expires)
-      if (ended) this.server.qos2.delete(this.server.sessionKey(this.vhost, this.clientId));
+      // the stored QoS 2 state lives as long as the session (its queues' x-expires); an empty one is
+      // not kept (a resumed session starts from an empty one all the same)
+      const key = this.server.sessionKey(this.vhost, this.clientId);
+      if (ended || st.empty) this.server.qos2.delete(key);
       else {
         const ttl = this.version === 5 ? Math.min(this.sessionExpiry, MAX_SESSION_EXPIRY) * 1000 : SUBSCRIPTION_TTL;
         st.expiresAt = Date.now() + ttl;

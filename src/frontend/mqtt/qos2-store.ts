@@ -57,7 +57,7 @@ export class Qos2Store {
 
   set(key: string, st: Qos2State): void {
     this.sessions.set(key, st);
-    this.changed();
+    if (!st.empty) this.changed();
   }
 
   /** The session ends (clean start, expiry): its state goes; parked deliveries go back to their queues. */
@@ -65,8 +65,9 @@ export class Qos2Store {
     const st = this.sessions.get(key);
     if (st === undefined) return;
     this.sessions.delete(key);
+    const written = st.incoming.size !== 0 || st.released.size !== 0;
     requeueParked(st);
-    this.changed();
+    if (written) this.changed();
   }
 
   /** A stored session's ids changed: returns the generation a PUBREC has to wait for. */
