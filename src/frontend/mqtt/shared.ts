@@ -7,7 +7,7 @@
 // queue goes when its last member leaves (UNSUBSCRIBE, clean start, a clean session's end), or after a day
 // without consumers (x-expires) once every member session has gone. As mosquitto, `$share/` is accepted
 // on MQTT 3.1.1 too; retained messages are never sent to a shared subscription (§4.8.2).
-import type { Binding } from '../../core/binding.js';
+import type { Binding } from '../../core/exchange/exchange.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { MAX_SESSION_EXPIRY } from './limits.js';
