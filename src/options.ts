@@ -140,6 +140,12 @@ export interface BrokerOptions {
    * a client may use towards Warren, and the most Warren uses towards a client (also bounded by the client's).
    */
   mqttTopicAliasMaximum?: number;
+  /**
+   * MQTT QoS 2: 'exactly-once' (default) runs PUBREC/PUBREL/PUBCOMP both ways (as mosquitto and EMQX do);
+   * 'downgrade' is RabbitMQ's behaviour (MQTT 3.1.1 QoS 2 publishes and subscriptions become QoS 1, MQTT 5
+   * CONNACK says Maximum QoS 1).
+   */
+  mqttQos2?: 'exactly-once' | 'downgrade';
   /** User for MQTT connections without credentials (RabbitMQ mqtt.default_user/default_pass); null refuses them. */
   mqttDefaultUser?: { name: string; password: string } | null;
   /** User for STOMP CONNECT frames without login (RabbitMQ stomp.default_user/default_pass); null refuses them. */
@@ -208,6 +214,7 @@ export interface ResolvedOptions {
   mqttExchange: string;
   mqttVhost: string;
   mqttTopicAliasMaximum: number;
+  mqttQos2: 'exactly-once' | 'downgrade';
   mqttDefaultUser: { name: string; password: string };
   stompDefaultUser: { name: string; password: string } | null;
   authBackends: AuthBackendSpec[];
@@ -263,6 +270,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     mqttExchange: o.mqttExchange ?? 'amq.topic',
     mqttVhost: o.mqttVhost ?? '/',
     mqttTopicAliasMaximum: Math.max(0, Math.min(o.mqttTopicAliasMaximum ?? 16, 65535)),
+    mqttQos2: o.mqttQos2 ?? 'exactly-once',
     // null: anonymous connections are refused (the name can never authenticate)
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,

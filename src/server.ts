@@ -8,6 +8,7 @@ import { amqpFormat } from './frontend/amqp/format.js';
 import { listen, listenAll, type Listening } from './frontend/net/listener.js';
 import { listenWebSocket } from './frontend/net/websocket.js';
 import { MqttServer } from './frontend/mqtt/server.js';
+import { FileQos2Store, Qos2Store } from './frontend/mqtt/qos2-store.js';
 import { FileRetainedStore, MemoryRetainedStore } from './frontend/mqtt/retained.js';
 import { StompServer } from './frontend/stomp/server.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -84,7 +85,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   memory.start();
   const amqp = new AmqpServer(broker, o, log);
   const retained = o.storage === 'file' ? await FileRetainedStore.open(o.dataDir, log) : new MemoryRetainedStore();
-  const mqtt = new MqttServer(broker, o, log, retained);
+  const qos2 = o.storage === 'file' ? await FileQos2Store.open(o.dataDir, log) : new Qos2Store();
+  const mqtt = new MqttServer(broker, o, log, retained, qos2);
   const stomp = new StompServer(broker, o, log);
   const listeners: Listening[] = [];
   const httpServers: Server[] = [];

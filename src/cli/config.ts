@@ -116,6 +116,12 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   }
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
   if (c.mqttTopicAliasMaximum !== undefined) o.mqttTopicAliasMaximum = c.mqttTopicAliasMaximum;
+  if (c.mqttQos2 !== undefined) {
+    if (c.mqttQos2 !== 'exactly-once' && c.mqttQos2 !== 'downgrade') {
+      throw new Error(`--mqtt-qos2: expected exactly-once or downgrade`);
+    }
+    o.mqttQos2 = c.mqttQos2;
+  }
   if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
   if (c.diskFreeLimitRelative !== undefined) o.diskFreeLimitRelative = c.diskFreeLimitRelative;
   if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);

@@ -57,6 +57,7 @@ export interface FlatConfig extends AuthFlatConfig {
   webStompTlsPort?: number | null;
   mqttTopicAliasMaximum?: number;
   prometheusTlsPort?: number | null;
+  mqttQos2?: string;
 }
 
 export const SERVER_OPTIONS: OptionSpec[] = [
@@ -231,6 +232,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     help: 'MQTT 5 topic aliases each way per connection (0: none)',
     defaultText: '16',
     rabbitmqKey: 'mqtt.topic_alias_maximum',
+  },
+  {
+    flag: 'mqtt-qos2',
+    key: 'mqttQos2',
+    kind: 'string',
+    help: 'exactly-once|downgrade (downgrade: QoS 2 handled as QoS 1, as RabbitMQ does)',
+    defaultText: 'exactly-once',
   },
   {
     flag: 'advertise-rabbitmq',

@@ -182,6 +182,96 @@ test('paho-mqtt MQTT 5: subscription identifiers, No Local, topic aliases', { sk
   runScript('paho_mqtt5.py', (b) => b.mqttPort, [uniqueName('paho5').replaceAll('.', '_')]),
 );
 
+test(
+  'paho-mqtt QoS 2: 3.1.1 and 5 publishers, a persistent QoS 2 subscriber gets each message once',
+  { skip: !pyHas('paho.mqtt.client') },
+  () => runScript('paho_qos2.py', (b) => b.mqttPort, [uniqueName('pahoq2').replaceAll('.', '_')]),
+);
+
+test(
+  'mosquitto_pub/mosquitto_sub -q 2 (3.1.1 and 5): exactly once, also queued for a persistent session while away',
+  { skip: !has('mosquitto_pub') },
+  async () => {
+    const b = await startMqttBroker();
+    try {
+      const t = uniqueName('mosq2').replaceAll('.', '_');
+      const id = uniqueName('mosq2sub').replaceAll('.', '_');
+      const base = ['-h', '127.0.0.1', '-p', String(b.mqttPort), '-u', 'guest', '-P', 'guest', '-q', '2'];
+      // subscribe with a persistent session, then leave (-E: exit once subscribed)
+      const s1 = await run('mosquitto_sub', [...base, '-t', `${t}/#`, '-c', '-i', id, '-E']);
+      assert.equal(s1.code, 0, s1.out);
+      for (const [v, m] of [
+        ['mqttv311', 'first'],
+        ['mqttv5', 'second'],
+        ['mqttv311', 'third'],
+      ] as const) {
+        const p = await run('mosquitto_pub', [...base, '-V', v, '-t', `${t}/x`, '-m', m, '-d']);
+        assert.equal(p.code, 0, p.out);
+        assert.match(p.out, /received PUBREC/);
+        assert.match(p.out, /received PUBCOMP/);
+      }
+      const s2 = await run('mosquitto_sub', [
+        ...base,
+        '-t',
+        `${t}/#`,
+        '-c',
+        '-i',
+        id,
+        '-C',
+        '3',
+        '-v',
+        '-W',
+        '10',
+        '-d',
+      ]);
+      assert.equal(s2.code, 0, s2.out);
+      assert.deepEqual(
+        s2.out.split('\n').filter((l) => l.startsWith(t)),
+        [`${t}/x first`, `${t}/x second`, `${t}/x third`],
+      );
+      assert.match(s2.out, /received PUBLISH \(d0, q2/);
+      assert.match(s2.out, /received PUBREL/);
+    } finally {
+      await b.close();
+    }
+  },
+);
+
+test(
+  'mosquitto_sub in a shared subscription group with an mqtt.js member (MQTT 5 and 3.1.1): messages split between them',
+  { skip: !has('mosquitto_sub') },
+  async () => {
+    const b = await startMqttBroker();
+    const other = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, { ...MQTT_GUEST, protocolVersion: 5 });
+    try {
+      const t = uniqueName('mosqsh').replaceAll('.', '_');
+      const inbox = new Inbox(other);
+      await other.subscribeAsync(`$share/grp/${t}`, { qos: 1 });
+      for (const v of ['mqttv5', 'mqttv311']) {
+        const base = ['-h', '127.0.0.1', '-p', String(b.mqttPort), '-u', 'guest', '-P', 'guest', '-V', v];
+        const sub = run('mosquitto_sub', [...base, '-t', `$share/grp/${t}`, '-q', '1', '-C', '2', '-W', '10']);
+        await eventually(
+          () => (b.broker.vhosts.get('/')!.queues.get(`mqtt-shared-grp-${t}`)?.consumers.length ?? 0) === 2,
+        );
+        for (let i = 0; i < 4; i++) await other.publishAsync(t, `${v}-${i}`, { qos: 1 });
+        const s = await sub;
+        assert.equal(s.code, 0, s.out);
+        assert.equal(s.out.trim().split('\n').length, 2, s.out);
+        await eventually(() => inbox.all.length === 2);
+        const all = [...s.out.trim().split('\n'), ...inbox.all.map((m) => m.payload)].sort();
+        assert.deepEqual(
+          all,
+          [0, 1, 2, 3].map((i) => `${v}-${i}`),
+        );
+        inbox.all.length = 0;
+      }
+    } finally {
+      other.end(true);
+      await b.close();
+    }
+  },
+);
+
 test('paho-mqtt: persistent session and retained message', { skip: !pyHas('paho.mqtt.client') }, () =>
   runScript('paho_mqtt.py', (b) => b.mqttPort, [uniqueName('paho').replaceAll('.', '_')]),
 );

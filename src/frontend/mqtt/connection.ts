@@ -20,13 +20,18 @@ import { handleConnect } from './handlers/connect.js';
 import { handleDisconnect } from './handlers/disconnect.js';
 import { handlePingreq } from './handlers/pingreq.js';
 import { handlePuback } from './handlers/puback.js';
+import { handlePubcomp } from './handlers/pubcomp.js';
 import { handlePublish } from './handlers/publish.js';
+import { handlePubrec } from './handlers/pubrec.js';
+import { handlePubrel } from './handlers/pubrel.js';
 import { handleSubscribe } from './handlers/subscribe.js';
 import { handleUnsubscribe } from './handlers/unsubscribe.js';
 import { MAX_PACKET_UNAUTHENTICATED } from './limits.js';
 import { badProperties } from './properties-check.js';
 import { ProtocolError, RC3, RC5 } from './reason-codes.js';
+import { MAX_SESSION_EXPIRY, SUBSCRIPTION_TTL } from './limits.js';
 import { MqttSession } from './session.js';
+import { leaveShared } from './shared.js';
 import { subscriptionQueueName } from './topics.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { publishWill } from './will.js';
@@ -98,10 +103,11 @@ export class MqttConnection extends MqttSession {
         case 'auth':
           return handleAuth();
         case 'pubrec':
+          return handlePubrec(this, p);
         case 'pubrel':
+          return handlePubrel(this, p);
         case 'pubcomp':
-          // QoS 2 is never granted (see handlers/publish.ts, subscribe.ts), so these cannot belong to a flow
-          throw new ProtocolError(RC5.PROTOCOL_ERROR, `unexpected ${p.cmd}: QoS 2 is not supported`);
+          return handlePubcomp(this, p);
         case 'connect':
           // §3.1.0: a second CONNECT is a protocol violation
           throw new ProtocolError(RC5.PROTOCOL_ERROR, 'second CONNECT');
@@ -155,9 +161,24 @@ export class MqttConnection extends MqttSession {
     }
   }
 
+  protected resend(c: MqttConsumer, entry: QueuedMessage, queue: Queue, id: number): void {
+    try {
+      writeDelivery(this, c, entry, queue, id);
+    } catch (e) {
+      this.server.log.error({ err: e, client: this.clientId }, 'MQTT delivery failed');
+      queue.requeue([entry]);
+    }
+  }
+
   protected onDrain(): void {
     for (const c of this.consumers) {
       if (c !== null && c.starved) {
+        c.starved = false;
+        c.queue.dispatch();
+      }
+    }
+    for (const c of this.sharedConsumers.values()) {
+      if (c.starved) {
         c.starved = false;
         c.queue.dispatch();
       }
@@ -189,29 +210,62 @@ export class MqttConnection extends MqttSession {
     }
   }
 
-  /** Consumers leave their queues, in-flight QoS 1 messages go back (redelivered), the will is published. */
+  /**
+   * Consumers leave their queues, in-flight QoS 1 messages go back (redelivered), a persistent session's
+   * QoS 2 deliveries awaiting PUBREC are parked to be re-sent with their packet ids, the will is published.
+   */
   protected release(): void {
     const back = new Map<Queue, QueuedMessage[]>();
-    for (const f of this.inFlight.values()) {
+    const st = this.qos2;
+    // MQTT 5 session expiry 0 at disconnect: the session ends now
+    const ended = this.version === 5 && this.v !== null && this.persistent && this.sessionExpiry === 0;
+    for (const [id, f] of this.inFlight) {
       if (f.queue === null || f.entry === null) continue;
+      if (f.qos === 2 && this.qos2Stored && !ended) {
+        st.parked.push({ id, entry: f.entry, queue: f.queue });
+        continue;
+      }
       let l = back.get(f.queue);
       if (!l) back.set(f.queue, (l = []));
       l.push(f.entry);
     }
     this.inFlight.clear();
     for (const [q, entries] of back) q.requeue(entries);
-    for (let i = 0; i < 2; i++) {
+    this.relConsumers.clear();
+    for (let i = 0; i < 3; i++) {
       const c = this.consumers[i];
       if (c) {
         this.consumers[i] = null;
         c.queue.removeConsumer(c);
       }
     }
+    for (const c of this.sharedConsumers.values()) c.queue.removeConsumer(c);
+    this.sharedConsumers.clear();
+    // a clean session's shared subscriptions end with it (a persistent one's stay members while away)
+    if (this.v !== null && (!this.persistent || ended) && this.subs.shared !== 0) {
+      const v = this.v;
+      for (const sub of this.subs.values()) {
+        const q = sub.shared === null ? undefined : v.queues.get(sub.shared);
+        if (q !== undefined) leaveShared(v, q, sub, this.server.options.mqttExchange);
+      }
+    }
     publishWill(this);
-    // MQTT 5 session expiry 0 at disconnect: the session ends now
-    if (this.version === 5 && this.v && this.persistent && this.sessionExpiry === 0) {
-      const q1 = subscriptionQueueName(this.clientId, 1);
-      if (this.v.queues.has(q1)) this.v.deleteQueue(q1, false, false, null);
+    if (ended) {
+      for (const qos of [1, 2] as const) {
+        const q = subscriptionQueueName(this.clientId, qos);
+        if (this.v!.queues.has(q)) this.v!.deleteQueue(q, false, false, null);
+      }
+    }
+    if (this.qos2Stored) {
+      // the stored QoS 2 state lives as long as the session (its queues' x-expires); an empty one is
+      // not kept (a resumed session starts from an empty one all the same)
+      const key = this.server.sessionKey(this.vhost, this.clientId);
+      if (ended || st.empty) this.server.qos2.delete(key);
+      else {
+        const ttl = this.version === 5 ? Math.min(this.sessionExpiry, MAX_SESSION_EXPIRY) * 1000 : SUBSCRIPTION_TTL;
+        st.expiresAt = Date.now() + ttl;
+        this.qos2Changed();
+      }
     }
     if (this.v) this.server.broker.unregister(this);
     this.server.broker.auth.unwatch(this);

@@ -23,12 +23,12 @@ export class MqttConsumer extends WindowedConsumer {
     tag: string,
     readonly conn: MqttConsumerHost,
     queue: Queue,
-    /** The queue's QoS: 0 = no-ack consumer. */
-    readonly qos: 0 | 1,
+    /** The queue's QoS: 0 = no-ack consumer; 1 and 2 acked (2: at PUBREC). */
+    readonly qos: 0 | 1 | 2,
     /** In-flight QoS 1 window (RabbitMQ mqtt.prefetch, bounded by MQTT 5 Receive Maximum). */
     readonly prefetch: number,
   ) {
-    super(tag, queue, qos === 0, qos === 1 ? prefetch : Infinity);
+    super(tag, queue, qos === 0, qos === 0 ? Infinity : prefetch);
   }
 
   protected connected(): boolean {

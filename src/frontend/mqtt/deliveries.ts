@@ -10,6 +10,7 @@ import { mqttFormat, propsQos, propsRetain, propsV5, QOS_UNSPECIFIED, type Mqtt5
 import { deliveryProps } from './properties.js';
 import type { RetainedMessage } from './retained.js';
 import { InFlight, type MqttSession } from './session.js';
+import { SHARED_PREFIX } from './shared.js';
 import type { Subscription } from './subscriptions.js';
 import { routingKeyToTopic, topicMatches } from './topics.js';
 
@@ -17,7 +18,9 @@ type QoS = mqttPacket.QoS;
 
 // Hot path: one delivery from a subscription queue, inside the publisher's call stack (the caller,
 // MqttConnection.deliver, keeps a failure here to this connection).
-export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMessage, queue: Queue): void {
+// `resendId`: a resumed session's QoS 2 delivery that was never PUBRECed, sent again with its packet id
+// and DUP ([MQTT-4.4.0-1]; session.ts resendParked).
+export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMessage, queue: Queue, resendId = 0): void {
   const msg = entry.msg;
   const st = s.channelStats;
   if (c.noAck) st.deliverNoAck++;
@@ -30,7 +33,7 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
     const ttl = Number(msg.expiration);
     const left = msg.timestamp + ttl - roughNow();
     if (left <= 0) {
-      if (c.qos === 1) queue.ack(entry);
+      if (c.qos !== 0) queue.ack(entry);
       return;
     }
     remaining = Math.ceil(left / 1000);
@@ -42,7 +45,7 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
     topic: routingKeyToTopic(msg.routingKey),
     payload: msg.body,
     qos,
-    dup: qos === 1 && entry.redelivered,
+    dup: qos !== 0 && (entry.redelivered || resendId !== 0),
     retain: false,
   };
   let newAlias = 0;
@@ -51,7 +54,8 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
     if (p !== undefined) packet.properties = p;
     // subscription identifiers and Retain As Published: only for sessions that use them
     if (s.subs.special !== null && msg.exchange === s.server.options.mqttExchange) {
-      const m = s.subs.matchDelivery(c.qos, msg.routingKey, msg.publisherId === s.id);
+      const shared = c.queue.name.startsWith(SHARED_PREFIX) ? c.queue.name : null;
+      const m = s.subs.matchDelivery(c.qos, shared, msg.routingKey, msg.publisherId === s.id);
       if (m !== null) {
         if (m.ids.length > 0)
           (packet.properties ??= {}).subscriptionIdentifier = m.ids.length === 1 ? m.ids[0]! : m.ids;
@@ -66,20 +70,21 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
   if (s.maxPacketSize !== 0 && msg.bodySize + Buffer.byteLength(packet.topic) + 1024 > s.maxPacketSize) {
     if (mqttPacket.generate({ ...packet, messageId: 1 }, { protocolVersion: 5 }).length > s.maxPacketSize) {
       if (newAlias !== 0) s.outAliases!.forget(routingKeyToTopic(msg.routingKey));
-      if (c.qos === 1) queue.discard(entry);
+      if (c.qos !== 0) queue.discard(entry);
       return;
     }
   }
-  if (qos === 1) {
-    const id = s.allocatePacketId();
+  if (qos !== 0) {
+    // QoS 1 until PUBACK; QoS 2 until PUBREC (then the message is settled and PUBREL/PUBCOMP follow)
+    const id = resendId !== 0 ? resendId : s.allocatePacketId();
     packet.messageId = id;
     s.send(packet);
-    s.inFlight.set(id, new InFlight(entry, queue, c, roughNow()));
+    s.inFlight.set(id, new InFlight(entry, queue, c, roughNow(), qos));
     c.unacked++;
   } else {
     s.send(packet);
-    // delivered at QoS 0 from the acked queue: settled now
-    if (c.qos === 1) queue.ack(entry);
+    // delivered at QoS 0 from an acked queue: settled now
+    if (c.qos !== 0) queue.ack(entry);
   }
 }
 
@@ -125,10 +130,10 @@ function sendRetainedOne(
     }
     s.outAliases?.apply(packet);
   }
-  if (qos === 1) {
+  if (qos !== 0) {
     const pid = s.allocatePacketId();
     packet.messageId = pid;
-    s.inFlight.set(pid, new InFlight(null, null, null, roughNow()));
+    s.inFlight.set(pid, new InFlight(null, null, null, roughNow(), qos));
   }
   s.send(packet);
 }

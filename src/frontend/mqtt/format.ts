@@ -92,7 +92,7 @@ export const mqttFormat: ContentFormat = {
   fromCommon(c: CommonProperties): Buffer {
     const h = c.headers ?? {};
     const q = h['x-mqtt-publish-qos'];
-    const qos = typeof q === 'number' && (q === 0 || q === 1) ? q : QOS_UNSPECIFIED;
+    const qos = typeof q === 'number' && (q === 0 || q === 1 || q === 2) ? q : QOS_UNSPECIFIED;
     const dup = h['x-mqtt-dup'] === true;
     const v5: Mqtt5Properties = {};
     let any = false;

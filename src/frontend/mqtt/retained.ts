@@ -10,7 +10,7 @@ import type { Logger } from '../../util/logger.js';
 export interface RetainedMessage {
   topic: string;
   payload: Buffer;
-  /** Retained QoS (0 or 1). */
+  /** Retained QoS (0, 1 or 2). */
   qos: number;
   /** mqttFormat props (MQTT 5 properties). */
   props: Buffer;

@@ -1,6 +1,6 @@
 // The MQTT front end: accepts TCP, TLS and WebSocket streams, keeps the client-id registry (a second
 // connection with the same client id in a vhost takes the session over, MQTT 3.1.1 §3.1.4-2) and the retained
-// message store; the 1 s ticker (keep-alives), alarms and shutdown are the shared front-end server's
+// message store and persistent sessions' QoS 2 state; the 1 s ticker (keep-alives), alarms and shutdown are the shared front-end server's
 // (frontend/net/front-end-server.ts).
 import type { Duplex } from 'node:stream';
 import type { Broker } from '../../core/broker.js';
@@ -9,6 +9,7 @@ import type { Logger } from '../../util/logger.js';
 import { FrontEndServer, setNoDelay } from '../net/front-end-server.js';
 import { MqttConnection } from './connection.js';
 import type { MqttClient, MqttServerContext } from './context.js';
+import type { Qos2Store } from './qos2-store.js';
 import { RC5 } from './reason-codes.js';
 import type { RetainedStore } from './retained.js';
 
@@ -22,6 +23,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
     options: ResolvedOptions,
     log: Logger,
     readonly retained: RetainedStore,
+    readonly qos2: Qos2Store,
   ) {
     super(broker, options, log);
   }
@@ -29,6 +31,10 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
     setNoDelay(stream);
     this.connections.add(new MqttConnection(this, stream, remoteAddress, transport));
+  }
+
+  sessionKey(vhost: string, clientId: string): string {
+    return clientKey(vhost, clientId);
   }
 
   /** Close the connection holding `c`'s client id (in its vhost), then register `c` for it. */
@@ -74,6 +80,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
     this.pendingWills.clear();
     await super.close();
     await this.retained.close();
+    await this.qos2.close();
   }
 }
 

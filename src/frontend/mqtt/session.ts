@@ -1,10 +1,12 @@
 // An MQTT session's state on its connection (3.1, 3.1.1 and 5.0), with RabbitMQ's MQTT plugin semantics:
 // publishes go to amq.topic (topic `/` → `.`), each client's subscriptions live in the queues
 // mqtt-subscription-<client id>qos0 (transient, auto-delete, no-ack) and …qos1 (durable, auto-delete only
-// for clean sessions, acked), so AMQP clients see them and can bind to them. This class holds what the
+// for clean sessions, acked), so AMQP clients see them and can bind to them; QoS 2 subscriptions (which
+// RabbitMQ downgrades to QoS 1) get a third queue, …qos2, declared as the QoS 1 one. This class holds what the
 // packet handlers (handlers/*.ts) share: who the client is, its subscriptions, consumers and QoS 1
 // in-flight window, and the operations several handlers use (send, refuse, close, route a publish, declare
 // a subscription queue). The socket is StreamConnection's; the state machine is connection.ts.
+import type { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { newChannelStats, type ChannelInfo, type ClientConnection } from '../../core/broker.js';
 import type { AccessCache, TopicVariables } from '../../core/auth/permissions.js';
@@ -18,22 +20,26 @@ import { roughNow } from '../../util/rough-clock.js';
 import { StreamConnection } from '../net/stream-connection.js';
 import { MqttConsumer, type MqttConsumerHost } from './consumer.js';
 import type { MqttClient, MqttServerContext } from './context.js';
+import { AckGate } from './ack-gate.js';
 import { encodeMqttProps, mqttFormat, type Mqtt5Properties } from './format.js';
 import { PREFETCH, SUBSCRIPTION_TTL } from './limits.js';
+import { Qos2State } from './qos2-store.js';
 import { RC5 } from './reason-codes.js';
+import { leaveShared } from './shared.js';
 import { onlyNoLocal, Subscriptions, type Subscription } from './subscriptions.js';
 import type { OutboundTopicAliases } from './topic-aliases.js';
 import { subscriptionQueueName, topicToRoutingKey } from './topics.js';
 
 type Packet = mqttPacket.Packet;
 
-/** A PUBLISH sent at QoS 1 and not yet PUBACKed (a retained one has no queue entry). */
+/** A PUBLISH sent at QoS 1 not yet PUBACKed, or at QoS 2 not yet PUBRECed (a retained one has no queue entry). */
 export class InFlight {
   constructor(
     readonly entry: QueuedMessage | null,
     readonly queue: Queue | null,
     readonly consumer: MqttConsumer | null,
     readonly at: number,
+    readonly qos: 1 | 2,
   ) {}
 }
 
@@ -62,10 +68,23 @@ export abstract class MqttSession
   will: mqttPacket.IConnectPacket['will'] | null = null;
   persistent = false;
   sessionExpiry = 0;
-  /** The consumers of the QoS 0 and QoS 1 subscription queues. */
-  readonly consumers: (MqttConsumer | null)[] = [null, null];
-  /** QoS 1 PUBLISHes awaiting PUBACK by packet id (insertion = send order, which the timeout check uses). */
+  /** The consumers of the QoS 0, 1 and 2 subscription queues. */
+  readonly consumers: (MqttConsumer | null)[] = [null, null, null];
+  /** The consumers of shared subscription queues (shared.ts), by queue name. */
+  readonly sharedConsumers = new Map<string, MqttConsumer>();
+  /**
+   * QoS 1 PUBLISHes awaiting PUBACK and QoS 2 ones awaiting PUBREC, by packet id (insertion = send order,
+   * which the timeout check uses).
+   */
   readonly inFlight = new Map<number, InFlight>();
+  /** QoS 2 ids both ways (qos2-store.ts); a persistent session's is the one kept in the server's store. */
+  qos2 = new Qos2State();
+  /** `qos2` is in the server's store (a persistent session): its changes are written. */
+  qos2Stored = false;
+  /** Outbound QoS 2 PUBRELed on this connection, awaiting PUBCOMP: the consumer whose window it holds. */
+  readonly relConsumers = new Map<number, MqttConsumer>();
+  /** PUBACK/PUBREC after the fsync of what they acknowledge. */
+  readonly acks: AckGate;
   private nextPacketId = 1;
   receiveMaximum = 65535;
   /** MQTT 5 Maximum Packet Size of the client (§3.1.2.11.4: larger PUBLISHes are not sent). */
@@ -103,6 +122,7 @@ export abstract class MqttSession
   channelInfos(): ChannelInfo[] {
     let consumers = 0;
     for (const c of this.consumers) if (c !== null) consumers++;
+    consumers += this.sharedConsumers.size;
     return [
       {
         number: 1,
@@ -115,6 +135,26 @@ export abstract class MqttSession
         stats: this.channelStats,
       },
     ];
+  }
+
+  constructor(server: MqttServerContext, socket: Duplex, remoteAddress: string, transport: string) {
+    super(server, socket, remoteAddress, transport);
+    this.acks = new AckGate(this, server.broker.store, server.qos2);
+  }
+
+  /** Closing or closed (the ack gate drops what waits). */
+  get ended(): boolean {
+    return this.closed;
+  }
+
+  /** QoS 2 exactly once (the default), or RabbitMQ's downgrade to QoS 1. */
+  get exactlyOnce(): boolean {
+    return this.server.options.mqttQos2 === 'exactly-once';
+  }
+
+  /** The QoS 2 state changed: the generation a PUBREC must wait for (0 unless it is stored). */
+  qos2Changed(): number {
+    return this.qos2Stored ? this.server.qos2.changed() : 0;
   }
 
   /** A delivery from a subscription queue (hot path; connection.ts). */
@@ -159,7 +199,7 @@ export abstract class MqttSession
     for (;;) {
       const id = this.nextPacketId;
       this.nextPacketId = id === 65535 ? 1 : id + 1;
-      if (!this.inFlight.has(id)) return id;
+      if (!this.inFlight.has(id) && !this.qos2.released.has(id)) return id;
     }
   }
 
@@ -195,7 +235,7 @@ export abstract class MqttSession
       routingKey,
       props,
       payload,
-      qos === 1,
+      qos !== 0,
       0,
       expiry !== undefined ? String(expiry * 1000) : null,
       now,
@@ -227,10 +267,12 @@ export abstract class MqttSession
     const exName = this.server.options.mqttExchange;
     const own0 = subscriptionQueueName(this.clientId, 0);
     const own1 = subscriptionQueueName(this.clientId, 1);
+    const own2 = subscriptionQueueName(this.clientId, 2);
     let w = 0;
     for (let i = 0; i < queues.length; i++) {
       const q = queues[i]!;
-      if ((q.name === own0 || q.name === own1) && onlyNoLocal(q.bindings, exName, routingKey)) continue;
+      if ((q.name === own0 || q.name === own1 || q.name === own2) && onlyNoLocal(q.bindings, exName, routingKey))
+        continue;
       queues[w++] = q;
     }
     while (queues.length > w) queues.pop();
@@ -239,7 +281,7 @@ export abstract class MqttSession
   // ---- subscription queues and their consumers -------------------------------------------------
 
   /** The subscription queue of `qos`, declared as RabbitMQ 3.10 declares it. */
-  ensureQueue(qos: 0 | 1): Queue {
+  ensureQueue(qos: 0 | 1 | 2): Queue {
     const v = this.v!;
     const name = subscriptionQueueName(this.clientId, qos);
     const existing = v.queues.get(name);
@@ -264,7 +306,7 @@ export abstract class MqttSession
     );
   }
 
-  ensureConsumer(qos: 0 | 1): void {
+  ensureConsumer(qos: 0 | 1 | 2): void {
     if (this.consumers[qos] !== null) return;
     const q = this.ensureQueue(qos);
     const c = new MqttConsumer(
@@ -275,17 +317,73 @@ export abstract class MqttSession
       Math.min(PREFETCH, this.receiveMaximum),
     );
     this.consumers[qos] = c;
+    // a resumed session's QoS 2 deliveries that were never PUBRECed go first, with their packet ids
+    // ([MQTT-4.4.0-1]), in this consumer's window
+    if (qos === 2 && this.qos2.parked.length !== 0) this.resendParked(c, q);
     q.addConsumer(c);
   }
 
+  private resendParked(c: MqttConsumer, q: Queue): void {
+    const parked = this.qos2.parked;
+    this.qos2.parked = [];
+    for (const p of parked) {
+      if (p.queue !== q) continue; // the queue went (expired, deleted) while the client was away
+      this.resend(c, p.entry, q, p.id);
+    }
+  }
+
+  /** Re-send a QoS 2 delivery with its packet id and DUP (deliveries.ts). */
+  protected abstract resend(c: MqttConsumer, entry: QueuedMessage, queue: Queue, id: number): void;
+
+  /** A QoS 1 or 2 delivery of `c` is settled (PUBACK, PUBCOMP): its window has room again. */
+  reopenWindow(c: MqttConsumer): void {
+    c.unacked--;
+    if (c.starved) {
+      c.starved = false;
+      c.queue.dispatch();
+    }
+  }
+
+  /** This session's consumer of a shared subscription queue, at the QoS of its subscription. */
+  ensureSharedConsumer(q: Queue, qos: 0 | 1 | 2): void {
+    const old = this.sharedConsumers.get(q.name);
+    if (old !== undefined) {
+      if (old.qos === qos) return;
+      q.removeConsumer(old);
+    }
+    const c = new MqttConsumer(
+      `mqtt-${this.clientId}-${q.name}`,
+      this,
+      q,
+      qos,
+      Math.min(PREFETCH, this.receiveMaximum),
+    );
+    this.sharedConsumers.set(q.name, c);
+    if (qos === 2 && this.qos2.parked.length !== 0) this.resendParked(c, q);
+    q.addConsumer(c);
+  }
+
+  /** UNSUBSCRIBE of a shared subscription: the consumer and the membership go (the queue with its last member). */
+  leaveSharedSubscription(sub: Subscription): void {
+    const v = this.v!;
+    const q = v.queues.get(sub.shared!);
+    const c = this.sharedConsumers.get(sub.shared!);
+    if (c !== undefined) {
+      this.sharedConsumers.delete(sub.shared!);
+      c.queue.removeConsumer(c);
+    }
+    if (q !== undefined) leaveShared(v, q, sub, this.server.options.mqttExchange);
+  }
+
   consumerCancelled(c: MqttConsumer): void {
+    if (this.sharedConsumers.get(c.queue.name) === c) this.sharedConsumers.delete(c.queue.name);
     if (this.consumers[c.qos] === c) this.consumers[c.qos] = null;
   }
 
   /** Removes `old`'s binding unless `now` is the very same binding. */
   unbind(old: Subscription, now: Subscription | null): void {
     const v = this.v!;
-    const q = v.queues.get(subscriptionQueueName(this.clientId, old.opts.qos));
+    const q = v.queues.get(old.shared ?? subscriptionQueueName(this.clientId, old.opts.qos));
     if (q === undefined) return;
     if (now !== null && now.opts.qos === old.opts.qos && now.key === old.key && argsEqual(now.args, old.args)) return;
     v.unbindQueue(q.name, this.server.options.mqttExchange, old.key, old.args, null);

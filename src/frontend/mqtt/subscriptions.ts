@@ -16,7 +16,7 @@ export const OPTS_ARG = 'x-mqtt-subscription-opts';
 export const KEY_ARG = 'x-binding-key';
 
 export interface SubscriptionOptions {
-  readonly qos: 0 | 1;
+  readonly qos: 0 | 1 | 2;
   readonly noLocal: boolean;
   readonly retainAsPublished: boolean;
   readonly retainHandling: number;
@@ -34,6 +34,8 @@ export class Subscription {
     readonly opts: SubscriptionOptions,
     /** The binding's arguments (bindingArgs), needed to unbind it. */
     readonly args: Record<string, unknown>,
+    /** A shared subscription's queue (shared.ts); null for the session's own queues. */
+    readonly shared: string | null = null,
   ) {
     this.words = splitWords(key);
   }
@@ -67,7 +69,7 @@ export function bindingArgs(v5: boolean, key: string, o: SubscriptionOptions): R
 }
 
 /** The options a binding of the `qos` queue stands for (defaults when it has none: MQTT 3.1.1 or AMQP-made). */
-export function optionsFromBinding(b: Binding, qos: 0 | 1): SubscriptionOptions {
+export function optionsFromBinding(b: Binding, qos: 0 | 1 | 2): SubscriptionOptions {
   const t = b.args[OPTS_ARG];
   if (t === null || typeof t !== 'object') {
     return { qos, noLocal: false, retainAsPublished: false, retainHandling: 0, id: 0 };
@@ -96,6 +98,8 @@ export class Subscriptions {
   special: Subscription[] | null = null;
   /** How many subscriptions have No Local (a publish checks this connection's own queues only then). */
   noLocal = 0;
+  /** How many are shared subscriptions (shared.ts). */
+  shared = 0;
 
   get(filter: string): Subscription | undefined {
     return this.byFilter.get(filter);
@@ -114,6 +118,7 @@ export class Subscriptions {
     this.delete(s.filter);
     this.byFilter.set(s.filter, s);
     if (s.opts.noLocal) this.noLocal++;
+    if (s.shared !== null) this.shared++;
     if (s.special) (this.special ??= []).push(s);
   }
 
@@ -122,6 +127,7 @@ export class Subscriptions {
     if (old === undefined) return undefined;
     this.byFilter.delete(filter);
     if (old.opts.noLocal) this.noLocal--;
+    if (old.shared !== null) this.shared--;
     if (old.special && this.special !== null) {
       const i = this.special.indexOf(old);
       if (i >= 0) this.special.splice(i, 1);
@@ -134,22 +140,23 @@ export class Subscriptions {
     this.byFilter.clear();
     this.special = null;
     this.noLocal = 0;
+    this.shared = 0;
   }
 
   /**
-   * For a message from the queue of `qos` routed with `routingKey`: the identifiers of the subscriptions of
+   * For a message from the queue of `qos` (or the shared subscription queue `shared`) routed with `routingKey`: the identifiers of the subscriptions of
    * that queue it matched (§3.3.4: all of them, in one PUBLISH) and whether one keeps the RETAIN flag.
    * `own`: this connection published it, so its No Local subscriptions did not forward it (§3.8.3.1) and
    * add no identifier. Only called when `special` is not null.
    */
-  matchDelivery(qos: 0 | 1, routingKey: string, own: boolean): DeliveryMatch | null {
+  matchDelivery(qos: 0 | 1 | 2, shared: string | null, routingKey: string, own: boolean): DeliveryMatch | null {
     const special = this.special;
     if (special === null) return null;
     let rk: string[] | null = null;
     let m: DeliveryMatch | null = null;
     for (let i = 0; i < special.length; i++) {
       const s = special[i]!;
-      if (s.opts.qos !== qos || (own && s.opts.noLocal)) continue;
+      if (s.shared !== shared || (shared === null && s.opts.qos !== qos) || (own && s.opts.noLocal)) continue;
       rk ??= splitWords(routingKey);
       if (!bindingKeyMatches(s.words, rk)) continue;
       m ??= { ids: [], retainAsPublished: false };

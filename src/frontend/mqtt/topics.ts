@@ -72,6 +72,6 @@ export function topicMatches(filter: string, topic: string): boolean {
 }
 
 /** RabbitMQ's subscription queue names (rabbit_mqtt_util:subcription_queue_name/1). */
-export function subscriptionQueueName(clientId: string, qos: 0 | 1): string {
+export function subscriptionQueueName(clientId: string, qos: 0 | 1 | 2): string {
   return `mqtt-subscription-${clientId}qos${qos}`;
 }

@@ -12,7 +12,9 @@ export function publishWill(s: MqttSession): void {
     try {
       const payload = typeof w.payload === 'string' ? Buffer.from(w.payload) : Buffer.from(w.payload);
       const v5 = s.version === 5 ? publishProps(w.properties) : null;
-      s.publish(w.topic, Math.min(w.qos ?? 0, 1), false, payload, v5, w.retain ?? false);
+      // a QoS 2 will keeps its QoS unless QoS 2 is downgraded (--mqtt-qos2 downgrade, RabbitMQ)
+      const qos = Math.min(w.qos ?? 0, s.exactlyOnce ? 2 : 1);
+      s.publish(w.topic, qos, false, payload, v5, w.retain ?? false);
     } catch (e) {
       s.server.log.warn({ err: e, client: s.clientId }, 'could not publish the last will');
     }

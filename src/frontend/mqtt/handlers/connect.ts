@@ -11,6 +11,8 @@ import { MAX_PACKET_SIZE, MAX_SESSION_EXPIRY } from '../limits.js';
 import { RC3, RC5 } from '../reason-codes.js';
 import { argsEqual, type MqttSession } from '../session.js';
 import { bindingArgs, optionsFromBinding, Subscription } from '../subscriptions.js';
+import { Qos2State } from '../qos2-store.js';
+import { leaveAllShared, memberSubscriptions } from '../shared.js';
 import { OutboundTopicAliases } from '../topic-aliases.js';
 import { bindingKeyToFilter, subscriptionQueueName, validTopicName } from '../topics.js';
 
@@ -109,21 +111,38 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
   if (s.will && !validTopicName(s.will.topic)) {
     return s.refuse(RC3.NOT_AUTHORIZED, RC5.TOPIC_NAME_INVALID);
   }
-  if (s.will && (s.will.qos ?? 0) > 1 && s.version === 5) {
+  if (s.will && (s.will.qos ?? 0) > 1 && s.version === 5 && !s.exactlyOnce) {
     return s.refuse(RC3.NOT_AUTHORIZED, RC5.QOS_NOT_SUPPORTED);
   }
   // §3.1.4-2: a second connection with the same client id takes the session over
   server.takeOver(s);
   const cleanStart = s.version === 5 ? p.clean !== false : !s.persistent;
-  const q0 = subscriptionQueueName(clientId, 0);
-  const q1 = subscriptionQueueName(clientId, 1);
+  const queues = [0, 1, 2].map((qos) => subscriptionQueueName(clientId, qos as 0 | 1 | 2));
+  const key = server.sessionKey(vhostName, clientId);
   if (cleanStart) {
     // clean session: whatever the previous session left goes (rabbit_mqtt_processor maybe_clean_sess)
-    if (vhost.queues.has(q0)) vhost.deleteQueue(q0, false, false, null);
-    if (vhost.queues.has(q1)) vhost.deleteQueue(q1, false, false, null);
+    server.qos2.delete(key);
+    for (const q of queues) if (vhost.queues.has(q)) vhost.deleteQueue(q, false, false, null);
+    leaveAllShared(vhost, clientId, o.mqttExchange);
   }
-  const sessionPresent = !cleanStart && (vhost.queues.has(q1) || vhost.queues.has(q0));
-  if (sessionPresent) loadSubscriptions(s);
+  const shared = cleanStart ? [] : memberSubscriptions(vhost, clientId, o.mqttExchange);
+  // a persistent session's QoS 2 state (qos2-store.ts) is part of it: ids awaiting PUBREL or PUBCOMP
+  const stored = cleanStart ? undefined : server.qos2.get(key, Date.now());
+  const sessionPresent =
+    !cleanStart &&
+    (queues.some((q) => vhost.queues.has(q)) || shared.length !== 0 || (stored !== undefined && !stored.empty));
+  if (sessionPresent) {
+    loadSubscriptions(s);
+    for (const [, sub] of shared) s.subs.set(sub);
+  }
+  if (s.persistent && s.exactlyOnce) {
+    const st = sessionPresent && stored !== undefined ? stored : new Qos2State();
+    if (st !== stored) server.qos2.delete(key);
+    st.expiresAt = Infinity;
+    server.qos2.set(key, st);
+    s.qos2 = st;
+    s.qos2Stored = true;
+  }
   s.open = true;
   server.broker.register(s);
   server.broker.auth.watchExpiry(s);
@@ -136,20 +155,22 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
           reasonCode: 0,
           sessionPresent,
           properties: {
-            maximumQoS: 1,
+            // QoS 2 is available unless downgraded (absent means 2, §3.2.2.3.4)
+            ...(s.exactlyOnce ? {} : { maximumQoS: 1 as const }),
             topicAliasMaximum: o.mqttTopicAliasMaximum,
             maximumPacketSize: MAX_PACKET_SIZE,
-            sharedSubscriptionAvailable: false,
             sessionExpiryInterval: s.sessionExpiry,
             ...(assigned ? { assignedClientIdentifier: clientId } : {}),
           },
         }
       : { cmd: 'connack', returnCode: 0, sessionPresent };
   s.send(connack);
-  // a resumed session's queues get their consumers back (queued QoS 1 messages flow at once)
+  // a resumed session: PUBRELs awaiting PUBCOMP again ([MQTT-4.4.0-1]), then its queues get their
+  // consumers back (QoS 2 deliveries never PUBRECed first, with their ids; queued messages flow at once)
   if (sessionPresent) {
-    if (vhost.queues.has(q1)) s.ensureConsumer(1);
-    if (vhost.queues.has(q0)) s.ensureConsumer(0);
+    for (const id of s.qos2.released) s.send({ cmd: 'pubrel', messageId: id });
+    for (const qos of [2, 1, 0] as const) if (vhost.queues.has(queues[qos]!)) s.ensureConsumer(qos);
+    for (const [q, sub] of shared) s.ensureSharedConsumer(q, sub.opts.qos);
   }
 }
 
@@ -164,7 +185,7 @@ function loadSubscriptions(s: MqttSession): void {
   const exName = s.server.options.mqttExchange;
   const v5 = s.version === 5;
   s.subs.clear();
-  for (const qos of [0, 1] as const) {
+  for (const qos of [0, 1, 2] as const) {
     const q = v.queues.get(subscriptionQueueName(s.clientId, qos));
     if (q === undefined) continue;
     for (const b of [...q.bindings]) {

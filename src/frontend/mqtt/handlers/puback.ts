@@ -5,8 +5,8 @@ import type { MqttSession } from '../session.js';
 
 export function handlePuback(s: MqttSession, p: mqttPacket.IPubackPacket): void {
   const f = s.inFlight.get(p.messageId ?? 0);
-  // RabbitMQ ignores a PUBACK for an unknown packet id
-  if (f === undefined) return;
+  // RabbitMQ ignores a PUBACK for an unknown packet id (and one for a QoS 2 delivery, which PUBREC settles)
+  if (f === undefined || f.qos !== 1) return;
   s.inFlight.delete(p.messageId ?? 0);
   // MQTT 5 [MQTT-4.4.0-2]: a PUBACK with a reason code of 0x80 or more still acknowledges the message,
   // which is not sent again; RabbitMQ settles it as `discard` (dead-lettered if the queue has a DLX)
@@ -17,12 +17,5 @@ export function handlePuback(s: MqttSession, p: mqttPacket.IPubackPacket): void 
       s.channelStats.ack++;
     }
   }
-  const c = f.consumer;
-  if (c !== null) {
-    c.unacked--;
-    if (c.starved) {
-      c.starved = false;
-      c.queue.dispatch();
-    }
-  }
+  if (f.consumer !== null) s.reopenWindow(f.consumer);
 }

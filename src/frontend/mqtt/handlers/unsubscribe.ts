@@ -7,7 +7,10 @@ export function handleUnsubscribe(s: MqttSession, p: mqttPacket.IUnsubscribePack
   const codes: number[] = [];
   for (const filter of p.unsubscriptions) {
     const old = s.subs.delete(filter);
-    if (old !== undefined) s.unbind(old, null);
+    if (old !== undefined) {
+      if (old.shared !== null) s.leaveSharedSubscription(old);
+      else s.unbind(old, null);
+    }
     codes.push(old !== undefined ? RC5.SUCCESS : RC5.NO_SUBSCRIPTION_EXISTED);
   }
   s.send(

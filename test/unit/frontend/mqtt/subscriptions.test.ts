@@ -78,14 +78,14 @@ test('a delivery matches the identifiers of its own queue subscriptions, No Loca
   s.set(sub('t/+', 't.*', { id: 5, qos: 0 }));
   s.set(sub('r/#', 'r.#', { retainAsPublished: true }));
   assert.equal(s.noLocal, 1);
-  assert.deepEqual(s.matchDelivery(1, 't.1', false), { ids: [1, 3], retainAsPublished: false });
-  assert.deepEqual(s.matchDelivery(1, 't.1', true), { ids: [1], retainAsPublished: false });
-  assert.deepEqual(s.matchDelivery(0, 't.1', false), { ids: [5], retainAsPublished: false });
-  assert.deepEqual(s.matchDelivery(1, 'r.x', false), { ids: [], retainAsPublished: true });
-  assert.equal(s.matchDelivery(1, 'other', false), null);
+  assert.deepEqual(s.matchDelivery(1, null, 't.1', false), { ids: [1, 3], retainAsPublished: false });
+  assert.deepEqual(s.matchDelivery(1, null, 't.1', true), { ids: [1], retainAsPublished: false });
+  assert.deepEqual(s.matchDelivery(0, null, 't.1', false), { ids: [5], retainAsPublished: false });
+  assert.deepEqual(s.matchDelivery(1, null, 'r.x', false), { ids: [], retainAsPublished: true });
+  assert.equal(s.matchDelivery(1, null, 'other', false), null);
   // a SUBSCRIBE to the same filter replaces; UNSUBSCRIBE removes
   s.set(sub('t/1', 't.1', { id: 2 }));
-  assert.deepEqual(s.matchDelivery(1, 't.1', true), { ids: [2], retainAsPublished: false });
+  assert.deepEqual(s.matchDelivery(1, null, 't.1', true), { ids: [2], retainAsPublished: false });
   s.delete('t/#');
   s.delete('t/1');
   s.delete('t/+');
