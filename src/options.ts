@@ -48,6 +48,11 @@ export interface BrokerOptions {
   /** Unacked delivery older than this closes its channel with 406, ms (RabbitMQ consumer_timeout 1800000). */
   consumerTimeout?: number;
   /**
+   * 'virtual': time-based behaviour (TTL, x-expires, delayed messages, x-requeue-delay, consumer timeouts,
+   * heartbeats) runs on a clock that stands still until `broker.clock.advance()`; for tests. Default 'real'.
+   */
+  clock?: 'real' | 'virtual';
+  /**
    * Advertise product "RabbitMQ" in connection.start server-properties. Some clients (kombu, Celery) switch
    * features on only for that product name; see README "Compatibility".
    */
@@ -147,6 +152,7 @@ export interface ResolvedOptions {
   channelMax: number;
   handshakeTimeout: number;
   consumerTimeout: number;
+  clock: 'real' | 'virtual';
   advertiseRabbitmq: boolean;
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
@@ -192,6 +198,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     channelMax: o.channelMax ?? 2047,
     handshakeTimeout: o.handshakeTimeout ?? 10000,
     consumerTimeout: o.consumerTimeout ?? 1800000,
+    clock: o.clock ?? 'real',
     advertiseRabbitmq: o.advertiseRabbitmq ?? false,
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
