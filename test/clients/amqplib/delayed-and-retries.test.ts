@@ -83,8 +83,6 @@ describe('amqplib: delayed messages and retries', () => {
     assert.equal(xd[0]!['reason'], 'delivery_limit');
     assert.equal(xd[0]!['queue'], q);
   });
-
-
 });
 
 // The time-based behaviour on the virtual clock (broker.clock.advance): exact due times, no waiting.
