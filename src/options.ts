@@ -1,7 +1,7 @@
 // The options of startBroker(), with their defaults. The CLI (src/cli/) maps flags, WARREN_* environment
 // variables and a config file onto this one shape; nothing else reads the environment.
 import { parseSize } from './util/size.js';
-import type { MemoryStrategy, MemoryWatermark } from './core/memory-monitor.js';
+import { availableMemory, type MemoryStrategy, type MemoryWatermark } from './core/memory-monitor.js';
 import type { LogLevel } from './util/logger.js';
 
 export type { LogLevel };
@@ -53,8 +53,10 @@ export interface BrokerOptions {
    */
   clock?: 'real' | 'virtual';
   /**
-   * Advertise product "RabbitMQ" in connection.start server-properties. Some clients (kombu, Celery) switch
-   * features on only for that product name; see README "Compatibility".
+   * Default true: product "RabbitMQ" in connection.start server-properties, with RabbitMQ's basic.qos
+   * semantics (global=false: each consumer started afterwards; global=true: the channel). Clients (kombu,
+   * Celery) choose their QoS code path by that name. false: product "Warren" with the spec's semantics
+   * (global=false: the whole channel, at once; global=true: the whole connection). See docs/compat.md.
    */
   advertiseRabbitmq?: boolean;
   /** Users created on an empty data directory. Default [{guest/guest, administrator}]. */
@@ -68,6 +70,12 @@ export interface BrokerOptions {
    * RabbitMQ's units ('50MB', '1GiB'). Default '50MB', as RabbitMQ.
    */
   diskFreeLimit?: number | string;
+  /**
+   * The same as a multiple of the total memory (RabbitMQ disk_free_limit.relative: 1.0 to 2.0 is what
+   * RabbitMQ's production checklist advises, so that a full memory flush to disk fits). When set it wins
+   * over diskFreeLimit. The total is RAM or the cgroup limit, or totalMemoryAvailableOverrideValue.
+   */
+  diskFreeLimitRelative?: number;
   /**
    * Memory high watermark as a fraction of the memory available (RAM, or the cgroup limit when lower), past
    * which publishers are blocked (RabbitMQ vm_memory_high_watermark.relative). Default 0.4, as RabbitMQ 3.x;
@@ -199,11 +207,11 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     handshakeTimeout: o.handshakeTimeout ?? 10000,
     consumerTimeout: o.consumerTimeout ?? 1800000,
     clock: o.clock ?? 'real',
-    advertiseRabbitmq: o.advertiseRabbitmq ?? false,
+    advertiseRabbitmq: o.advertiseRabbitmq ?? true,
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
-    diskFreeLimit: parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit'),
+    diskFreeLimit: diskFreeLimit(o),
     memoryHighWatermark: memoryWatermark(o),
     memoryCalculationStrategy: memoryStrategy(o.vmMemoryCalculationStrategy),
     totalMemory:
@@ -231,6 +239,19 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
   };
+}
+
+/** disk_free_limit in bytes: absolute, or relative to the total memory (RabbitMQ rabbit_disk_monitor). */
+function diskFreeLimit(o: BrokerOptions): number {
+  const rel = o.diskFreeLimitRelative;
+  if (rel === undefined || rel === null) return parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit');
+  if (typeof rel !== 'number' || !Number.isFinite(rel) || rel < 0) {
+    throw new Error(`diskFreeLimitRelative: expected a multiple of the total memory such as 1.5, got ${String(rel)}`);
+  }
+  const ov = o.totalMemoryAvailableOverrideValue;
+  const total =
+    ov === undefined || ov === null ? availableMemory() : parseSize(ov, 'totalMemoryAvailableOverrideValue');
+  return Math.round(rel * total);
 }
 
 function memoryWatermark(o: BrokerOptions): MemoryWatermark {

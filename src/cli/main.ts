@@ -24,6 +24,7 @@ export function buildProgram(): Command {
     const arg = spec.kind === 'bool' ? '' : ` <${spec.kind === 'port' || spec.kind === 'port0off' ? 'port' : 'value'}>`;
     const help = spec.defaultText ? `${spec.help} (default: ${spec.defaultText})` : spec.help;
     server.addOption(new Option(`--${spec.flag}${arg}`, `${help} [${envName(spec.flag)}]`));
+    if (spec.negatable) server.addOption(new Option(`--no-${spec.flag}`, `turn --${spec.flag} off`));
   }
   server.action(async (flags: Record<string, string | boolean | undefined>) => {
     await runServer(flags);

@@ -10,6 +10,8 @@ export interface OptionSpec {
   kind: 'port' | 'port0off' | 'int' | 'number' | 'string' | 'bool' | 'list';
   help: string;
   defaultText?: string;
+  /** A bool that is on by default: a --no-FLAG turns it off. */
+  negatable?: boolean;
   /** The rabbitmq.conf key, accepted in config files too (vm_memory_high_watermark.relative, …). */
   rabbitmqKey?: string;
 }
@@ -33,6 +35,7 @@ export interface FlatConfig {
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
   diskFreeLimit?: string;
+  diskFreeLimitRelative?: number;
   vmMemoryHighWatermark?: number;
   vmMemoryHighWatermarkAbsolute?: string;
   vmMemoryCalculationStrategy?: string;
@@ -162,6 +165,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     rabbitmqKey: 'disk_free_limit.absolute',
   },
   {
+    flag: 'disk-free-limit-relative',
+    key: 'diskFreeLimitRelative',
+    kind: 'number',
+    help: 'the free disk limit as a multiple of total memory (RabbitMQ disk_free_limit.relative; 1.5, …); wins over --disk-free-limit',
+    rabbitmqKey: 'disk_free_limit.relative',
+  },
+  {
     flag: 'vm-memory-high-watermark',
     key: 'vmMemoryHighWatermark',
     kind: 'number',
@@ -224,7 +234,9 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: 'advertise-rabbitmq',
     key: 'advertiseRabbitmq',
     kind: 'bool',
-    help: 'report product "RabbitMQ" (kombu/Celery compatibility)',
+    negatable: true,
+    help: 'report product "RabbitMQ" with RabbitMQ\'s basic.qos semantics; --no-advertise-rabbitmq: product "Warren" with the spec\'s',
+    defaultText: 'on',
   },
   {
     flag: 'management-port',

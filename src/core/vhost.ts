@@ -288,7 +288,8 @@ export class VHost {
   }
 
   unbindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
-    this.unbind(this.getQueueFor(queue, owner), this.bindable(exchange), key, args);
+    const [x, q] = [this.bindable(exchange, true), this.queues.get(queue)]; // 405 only for a binding that exists
+    if (q !== undefined && x?.hasBinding(q, key, args)) this.unbind(this.getQueueFor(queue, owner), x, key, args);
   }
 
   bindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
@@ -296,7 +297,8 @@ export class VHost {
   }
 
   unbindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
-    this.unbind(this.bindable(destination), this.bindable(source), key, args);
+    const [d, x] = [this.bindable(destination, true), this.bindable(source, true)];
+    if (d && x) this.unbind(d, x, key, args); // idempotent, as RabbitMQ 3.x's rabbit_binding:remove
   }
 
   private bind(d: Queue | Exchange, x: Exchange, key: string, args: Record<string, unknown>): void {
@@ -317,10 +319,12 @@ export class VHost {
     if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
   }
 
-  /** The default exchange takes no explicit bindings, as source or destination. */
-  private bindable(name: string): Exchange {
+  /** The default exchange takes no explicit bindings, as source or destination; `missingOk`: unbinding. */
+  private bindable(name: string): Exchange;
+  private bindable(name: string, missingOk: true): Exchange | undefined;
+  private bindable(name: string, missingOk = false): Exchange | undefined {
     if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
-    return this.getExchange(name);
+    return missingOk ? this.exchanges.get(name) : this.getExchange(name);
   }
 
   // ---- routing ---------------------------------------------------------------------------------

@@ -24,11 +24,12 @@ export interface Storage {
 
 /**
  * Format of the data directory; a directory with another format is refused, never rewritten. 2 added the
- * journals (definitions.<gen>.log, messages/queues.log) that a Warren reading format 1 would not replay.
+ * journals (definitions.<gen>.log, messages/queues.log) that a Warren reading format 1 would not replay; 3
+ * added REF records (a body stored once for several queues), which a Warren reading format 2 would lose.
  */
-export const FORMAT_VERSION = 2;
-/** Formats this Warren upgrades in place: 1 is 2 without journals (nothing to convert). */
-const UPGRADES_FROM = ['1'];
+export const FORMAT_VERSION = 3;
+/** Formats this Warren upgrades in place: 1 is 2 without journals, 2 is 3 without REFs (nothing to convert). */
+const UPGRADES_FROM = ['1', '2'];
 
 export async function openStorage(
   o: ResolvedOptions,

@@ -8,7 +8,10 @@
 // localhost:5672 (../shared/anchor/start-rabbitmq.sh). The result is recorded in docs/rabbitmq-behaviour.md.
 import amqp, { type ChannelModel } from 'amqplib';
 import { startBroker } from '../../src/index.js';
-import { SCENARIOS, describe, type Outcome } from './scenarios.js';
+import { IDEMPOTENT } from './idempotent.js';
+import { SCENARIOS as BASIC, describe, type Outcome } from './scenarios.js';
+
+const SCENARIOS = [...BASIC, ...IDEMPOTENT];
 
 const DELIBERATE = new Set(SCENARIOS.filter((s) => s.differs).map((s) => s.name));
 

@@ -29,7 +29,10 @@ export function describe(e: unknown): string {
 }
 
 /** The first of: the promise's value (as "ok"), its rejection, or the channel/connection closing with an error. */
-async function outcome(ctx: { ch: Channel; conn: ChannelModel }, p: Promise<unknown> | (() => void)): Promise<Outcome> {
+export async function outcome(
+  ctx: { ch: Channel; conn: ChannelModel },
+  p: Promise<unknown> | (() => void),
+): Promise<Outcome> {
   const closed = new Promise<Outcome>((resolve) => {
     ctx.ch.once('error', (e) => resolve(describe(e)));
     ctx.conn.once('error', (e: unknown) => resolve('connection ' + describe(e)));
@@ -52,7 +55,7 @@ async function outcome(ctx: { ch: Channel; conn: ChannelModel }, p: Promise<unkn
   ]);
 }
 
-async function chan(c: Ctx): Promise<{ ch: Channel; conn: ChannelModel }> {
+export async function chan(c: Ctx): Promise<{ ch: Channel; conn: ChannelModel }> {
   const conn = await c.open();
   const ch = await conn.createChannel();
   return { ch, conn };

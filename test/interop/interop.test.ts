@@ -250,16 +250,17 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   python('basics.py', 'pika basics: basic_get/get-empty, 14 properties + nested headers, bodies, confirms');
   python(
     'kombu_flow.py',
-    'kombu: product and QoS semantics, topic routing, prefetch, ack/reject/requeue, SimpleQueue',
+    'kombu: product RabbitMQ and its QoS (default), Celery prefetch raise, topic routing, ack/reject/requeue',
     {
       skip: skipKombu,
     },
   );
-  python('kombu_flow.py', 'kombu with --advertise-rabbitmq: product RabbitMQ, kombu takes its RabbitMQ QoS path', {
-    extra: ['--advertise'],
+  python('kombu_flow.py', 'kombu with --no-advertise-rabbitmq: product Warren with the spec QoS, prefetch raise', {
+    extra: ['--spec'],
     skip: skipKombu || skipExternal,
-    broker: { advertiseRabbitmq: true },
+    broker: { advertiseRabbitmq: false },
   });
+  python('idempotent.py', 'pika: unbind/delete/cancel of what is already gone answer -ok, as RabbitMQ 3.10 does');
   python('topic_routing.py', 'pika Evolution API: per-instance queues on a topic exchange, seed binding list (000)');
 
   go('fanout', 'go FastAPI shipping service: fanout exchange, exclusive server-named queue (003)');
@@ -267,6 +268,10 @@ describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 },
   go('confirms', 'go publisher confirms: NotifyPublish acks every publish, in order');
   go('returns', 'go mandatory + NotifyReturn: 312 NO_ROUTE before the confirm (001)');
   go('passive404', 'go passive declare of a missing queue: channel error 404, connection survives');
+  go(
+    'reopen',
+    'go 8 goroutines publishing to a missing exchange, 404, channel 1 reopened at once, 40 rounds (issue 17)',
+  );
   go('heartbeat', 'go Heartbeat 2s: idle 5s, the broker heartbeats keep the connection alive (003)');
   go('krakend', 'go KrakenD: no_wait declares, no_local consume, Qos 10, mandatory + properties (001, 002)');
   go('properties', 'go properties and every header field type round-trip');

@@ -32,3 +32,31 @@ test('pika sees 403 ACCESS_REFUSED with RabbitMQ texts', { skip }, async () => {
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /refused as RabbitMQ: ACCESS_REFUSED - access to exchange 'amq.default'/);
 });
+
+// pika >= 1.3 has connection.update_secret; Debian bookworm's 1.2 does not (the suite skips it there)
+const skipUpdateSecret =
+  skip ||
+  (spawnSync(
+    PYTHON,
+    ['-c', 'import pika, sys; sys.exit(0 if hasattr(pika.BlockingConnection, "update_secret") else 1)'],
+    {
+      stdio: 'ignore',
+    },
+  ).status === 0
+    ? false
+    : 'pika < 1.3 has no connection.update_secret');
+
+test('pika connection.update_secret: good secret ok, wrong one 530', { skip: skipUpdateSecret }, async () => {
+  const script = fileURLToPath(new URL('../../../test/interop/python/update_secret.py', import.meta.url));
+  const url = `amqp://pikauser:pw@127.0.0.1:${b.amqpPort}/%2F`;
+  // spawn, not spawnSync: the broker answering the script runs in this process
+  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(PYTHON, [script, url, 'pw'], { timeout: 30000 });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /wrong secret: NOT_ALLOWED - New secret was refused by one of the backends/);
+});

@@ -301,6 +301,23 @@ test('free disk under diskFreeLimit raises the disk alarm: connection.blocked "l
   }
 });
 
+test('--disk-free-limit-relative: a limit of many times the memory raises the disk alarm at start', async () => {
+  const dir = tmp();
+  // no disk has a million times the machine's memory free
+  const s = await start(dir, ['--disk-free-limit-relative', '1000000']);
+  try {
+    const c = await connect(s.url);
+    const ch = await c.createChannel();
+    await ch.assertQueue('relq', { durable: true });
+    const blocked = new Promise<string>((resolve) => c.on('blocked', (r: string) => resolve(r)));
+    ch.sendToQueue('relq', Buffer.from('x'), { persistent: true });
+    assert.equal(await blocked, 'low on disk');
+    await c.close().catch(() => {});
+  } finally {
+    await kill9(s);
+  }
+});
+
 test('a priority queue keeps its persistent messages across kill -9, highest priority first', async () => {
   const dir = tmp();
   let s = await start(dir);
@@ -385,7 +402,7 @@ test('journaled definitions survive kill -9: queues, exchanges, bindings, delete
   await kill9(s2);
 });
 
-test('a format 1 data directory (before the journals) is read and upgraded to format 2', async () => {
+test('a format 1 data directory (before the journals) is read and upgraded to format 3', async () => {
   const dir = tmp();
   const s0 = await start(dir);
   s0.child.kill('SIGTERM');
@@ -397,7 +414,7 @@ test('a format 1 data directory (before the journals) is read and upgraded to fo
   writeFileSync(join(dir, 'definitions.json'), JSON.stringify(defs));
   writeFileSync(join(dir, 'format_version'), '1\n');
   const s = await start(dir);
-  assert.equal(readFileSync(join(dir, 'format_version'), 'utf8'), '2\n');
+  assert.equal(readFileSync(join(dir, 'format_version'), 'utf8'), '3\n');
   const c = await connect(s.url);
   const ch = await c.createChannel();
   await ch.checkQueue('v1q');

@@ -53,7 +53,10 @@ test('connection.start advertises RabbitMQ capabilities, PLAIN and AMQPLAIN', as
   ]) {
     assert.equal(caps[k], true, k);
   }
-  assert.equal(start.serverProperties['product'], 'Warren');
+  // RabbitMQ's product name by default (with RabbitMQ's basic.qos semantics), and what it really is
+  assert.equal(start.serverProperties['product'], 'RabbitMQ');
+  assert.equal(typeof start.serverProperties['warren_version'], 'string');
+  assert.match(String(start.serverProperties['information']), /^Warren /);
   assert.deepEqual(start.mechanisms.toString().split(' ').sort(), ['AMQPLAIN', 'PLAIN']);
   assert.equal(start.locales.toString(), 'en_US');
   c.close();

@@ -85,6 +85,15 @@ export abstract class Exchange {
     return b;
   }
 
+  /**
+   * Whether this binding exists. RabbitMQ 3.x makes unbinding idempotent (rabbit_binding:remove): a missing queue,
+   * exchange or binding answers unbind-ok, and an exclusive queue's lock (405) is checked only for a binding that
+   * exists. Clients rely on it: aio-pika unbinds in clean-ups after an auto-delete exchange or queue went.
+   */
+  hasBinding(destination: Destination, routingKey: string, args: Record<string, unknown>): boolean {
+    return this.bindings.has(bindingId(destination, routingKey, args));
+  }
+
   unbind(destination: Destination, routingKey: string, args: Record<string, unknown>): Binding | null {
     const id = bindingId(destination, routingKey, args);
     const b = this.bindings.get(id);

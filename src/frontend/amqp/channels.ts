@@ -53,6 +53,8 @@ export class ChannelTable {
     if (m.id === MethodId.ChannelClose) {
       channelClose(ch);
       this.list[channel] = undefined;
+      // under a connection-wide basic.qos (the spec's global=true) what it held unacked is room for the rest
+      if (this.conn.qosCount !== 0 || this.conn.qosSize !== 0) this.resumeConsumers();
       return;
     }
     const cls = m.id >>> 16;
@@ -84,6 +86,14 @@ export class ChannelTable {
   /** Output room again: starved consumers get another chance. */
   resumeConsumers(): void {
     for (const ch of this.list) if (ch !== undefined) ch.deliveries.resumeConsumers();
+  }
+
+  /** Unacked deliveries (or their bytes) over all channels (a connection-wide basic.qos). */
+  unackedTotal(bytes: boolean): number {
+    let n = 0;
+    for (const ch of this.list)
+      if (ch !== undefined) n += bytes ? ch.deliveries.unackedBytes : ch.deliveries.unacked.size;
+    return n;
   }
 
   /** Consumer timeouts (the 1 s tick): true if a channel was closed for one (its channel.close to flush). */

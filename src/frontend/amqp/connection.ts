@@ -62,6 +62,8 @@ export class AmqpConnection
   channelMax = 0;
   heartbeat = 0;
   capabilities: Record<string, unknown> = {};
+  qosCount = 0;
+  qosSize = 0;
   readonly exclusiveQueues = new Set<string>();
   dead = false;
   stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
@@ -187,6 +189,12 @@ export class AmqpConnection
     if (ch === undefined) {
       throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `expected 'channel.open'`);
     }
+    // amqp0-9-1.xml channel.close: the peer that sent close discards every frame on the channel but close /
+    // close-ok, content frames included: those of a publish in flight when the error came (from its method,
+    // header or body), and those of publishes the client sent before it read the close. A client sends a
+    // publish's frames back to back (§4.2.6), so none of them can follow its close-ok; the channel then
+    // opened on the number starts with an empty publisher, and a stray content frame there is 505.
+    if (ch.closing) return;
     // content belongs to basic.publish, for the class/method ids of an error reply
     this.classId = 60;
     this.methodId = 40;
@@ -236,6 +244,14 @@ export class AmqpConnection
 
   resumeConsumers(): void {
     this.channels.resumeConsumers();
+  }
+
+  unackedTotal(): number {
+    return this.channels.unackedTotal(false);
+  }
+
+  unackedBytesTotal(): number {
+    return this.channels.unackedTotal(true);
   }
 
   // ---- opening and closing ---------------------------------------------------------------------

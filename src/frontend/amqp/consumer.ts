@@ -71,6 +71,13 @@ export class AmqpConsumer implements Consumer {
     if (d.globalPrefetchSize !== 0 && d.unackedBytes !== 0 && d.unackedBytes + size > d.globalPrefetchSize) {
       return this.starve();
     }
+    // the spec's basic.qos global=true (advertiseRabbitmq off): the whole connection
+    const conn = ch.conn;
+    if (conn.qosCount !== 0 && conn.unackedTotal() >= conn.qosCount) return this.starve();
+    if (conn.qosSize !== 0) {
+      const held = conn.unackedBytesTotal();
+      if (held !== 0 && held + size > conn.qosSize) return this.starve();
+    }
     return true;
   }
 

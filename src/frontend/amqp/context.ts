@@ -49,6 +49,16 @@ export interface AmqpConnectionContext extends ClientConnection {
   frameMax: number;
   channelMax: number;
   heartbeat: number;
+  /**
+   * basic.qos global=true with the spec's semantics (advertiseRabbitmq off): the connection's limits, 0 none.
+   */
+  qosCount: number;
+  qosSize: number;
+  /** Unacked deliveries (and their bytes) over all the connection's channels: only read when qosCount/Size is set. */
+  unackedTotal(): number;
+  unackedBytesTotal(): number;
+  /** Give every channel's starved consumers another chance (a connection-wide limit has room again). */
+  resumeConsumers(): void;
   /** A resource alarm is in effect: the next publish blocks the connection. */
   readonly alarmRaised: boolean;
   /** Set when teardown starts: no more deliveries to this connection's consumers. */

@@ -195,7 +195,9 @@ export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
         }
       } else for (const d of taken) d.queue.discard(d.entry);
     }
-    this.resumeConsumers();
+    // a connection-wide limit (the spec's global=true) frees room for every channel's consumers
+    if (this.ch.conn.qosCount !== 0 || this.ch.conn.qosSize !== 0) this.ch.conn.resumeConsumers();
+    else this.resumeConsumers();
   }
 
   /**

@@ -1,10 +1,13 @@
 // connection.start server-properties, with the capabilities RabbitMQ advertises (clients switch features
 // on from these: amqplib and pika look at publisher_confirms, consumer_cancel_notify, connection.blocked...).
 //
-// kombu (and so Celery) compare the product name: `qos_semantics_matches_spec()` returns True for any
-// product other than "RabbitMQ", and Celery then applies prefetch per consumer rather than per channel.
-// Warren's prefetch semantics are RabbitMQ's, so `advertiseRabbitmq` lets such clients take the RabbitMQ
-// code path (product "RabbitMQ", version of the RabbitMQ release whose behaviour Warren follows).
+// Clients also read `product`: kombu (and so Celery) sends its prefetch raise with global=true only when it is
+// "RabbitMQ" (`qos_semantics_matches_spec()` is True for any other product, and then it relies on the spec's
+// global=false: the whole channel, changed at once). A client must never see one product's name with the
+// other's semantics, so by default (`advertiseRabbitmq`) Warren says "RabbitMQ", with the version of the
+// release whose behaviour it follows, and applies RabbitMQ's basic.qos; with it off it says "Warren" and
+// applies the spec's (handlers/basic.ts). Either way `information`, `platform` and `warren_version` say what
+// it really is.
 import type { FieldTable } from '../../codec/amqp/field-table.js';
 import { VERSION } from '../../version.js';
 
@@ -30,5 +33,6 @@ export function serverProperties(advertiseRabbitmq: boolean): FieldTable {
     platform: `Node.js ${process.version}`,
     product: advertiseRabbitmq ? 'RabbitMQ' : 'Warren',
     version: advertiseRabbitmq ? RABBITMQ_COMPAT_VERSION : VERSION,
+    warren_version: VERSION,
   };
 }

@@ -7,16 +7,24 @@
 //             u8+exchange, u16+routing key, u8+expiration, u32+props (protocol bytes as received), u32+body
 //   REMOVE    u32 segment of the PUBLISH (acked, rejected, purged: it never comes back)
 //   DELIVERED u32 segment of the PUBLISH (delivered once: comes back redelivered after a crash)
+//   REF       u8 flags, u32 offset and u32 length of a PUBLISH in the same segment, u32 its queue id: the
+//             same message in another queue, its body stored once (a persistent message routed to N
+//             durable queues is one PUBLISH and N-1 REFs)
 import { crc32 } from 'node:zlib';
 
 export const REC_PUBLISH = 1;
 export const REC_REMOVE = 2;
 export const REC_DELIVERED = 3;
+export const REC_REF = 4;
 
 export const FLAG_PERSISTENT = 1;
 export const FLAG_EXPIRATION = 2;
 
 export const FRAME_HEADER = 8;
+/** Bytes of a REF frame. */
+export const REF_LEN = 8 + 1 + 4 + 8 + 1 + 4 + 4 + 4;
+/** Bytes of a REMOVE/DELIVERED frame. */
+export const MARK_LEN = 8 + 1 + 4 + 8 + 4;
 const COMMON = 1 + 4 + 8;
 /** PUBLISH fixed part after the common fields: flags, priority, timestamp. */
 const PUBLISH_FIXED = 1 + 1 + 8;
@@ -83,6 +91,44 @@ export class RecordBuffer {
     return p - start;
   }
 
+  /** A frame around `payload` (any record kind: a stream's entries use the same framing). */
+  frame(payload: Buffer): number {
+    const n = FRAME_HEADER + payload.length;
+    this.room(n);
+    const b = this.buf;
+    b.writeUInt32LE(payload.length, this.pos);
+    b.writeUInt32LE(crc32(payload), this.pos + 4);
+    payload.copy(b, this.pos + FRAME_HEADER);
+    this.pos += n;
+    return n;
+  }
+
+  /** A whole frame copied as it is (compaction moving a record forward, a follower taking the leader's). */
+  raw(src: Buffer, start: number, len: number): void {
+    this.room(len);
+    src.copy(this.buf, this.pos, start, start + len);
+    this.pos += len;
+  }
+
+  /** REF: queue `queueId` holds, as its `seq`, the message whose PUBLISH (of queue `owner`) is at bodyOff. */
+  ref(queueId: number, seq: number, persistent: boolean, bodyOff: number, bodyLen: number, owner: number): void {
+    const payload = COMMON + 1 + 4 + 4 + 4;
+    this.room(FRAME_HEADER + payload);
+    const b = this.buf;
+    const start = this.pos;
+    const p = start + FRAME_HEADER;
+    b.writeUInt32LE(payload, start);
+    b[p] = REC_REF;
+    b.writeUInt32LE(queueId, p + 1);
+    b.writeDoubleLE(seq, p + 5);
+    b[p + 13] = persistent ? FLAG_PERSISTENT : 0;
+    b.writeUInt32LE(bodyOff, p + 14);
+    b.writeUInt32LE(bodyLen, p + 18);
+    b.writeUInt32LE(owner, p + 22);
+    b.writeUInt32LE(crc32(b.subarray(p, p + payload)), start + 4);
+    this.pos = p + payload;
+  }
+
   /** REMOVE or DELIVERED. */
   mark(type: number, queueId: number, seq: number, seg: number): void {
     const payload = COMMON + 4;
@@ -115,11 +161,14 @@ export class PublishFields {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Length of the valid frame at `at` in b[0..end), or -1 if it is torn (short or bad CRC). */
-export function frameAt(b: Buffer, at: number, end: number, checkCrc: boolean): number {
+/**
+ * Length of the valid frame at `at` in b[0..end), or -1 if it is torn (short or bad CRC). `minLen`: the
+ * shortest payload (a message record's common fields; 0 for the generic frames of log/cursor.ts).
+ */
+export function frameAt(b: Buffer, at: number, end: number, checkCrc: boolean, minLen = COMMON): number {
   if (at + FRAME_HEADER > end) return -1;
   const len = b.readUInt32LE(at);
-  if (len < COMMON || at + FRAME_HEADER + len > end) return -1;
+  if (len < minLen || at + FRAME_HEADER + len > end) return -1;
   if (checkCrc && crc32(b.subarray(at + FRAME_HEADER, at + FRAME_HEADER + len)) !== b.readUInt32LE(at + 4)) {
     return -1;
   }
@@ -139,6 +188,17 @@ export function recSeq(b: Buffer, at: number): number {
 export function recSeg(b: Buffer, at: number): number {
   return b.readUInt32LE(at + FRAME_HEADER + COMMON);
 }
+/** A REF's PUBLISH: offset, length, queue id. */
+export function refOff(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON + 1);
+}
+export function refLen(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON + 5);
+}
+export function refOwner(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + FRAME_HEADER + COMMON + 9);
+}
+/** PUBLISH and REF. */
 export function recPersistent(b: Buffer, at: number): boolean {
   return (b[at + FRAME_HEADER + COMMON]! & FLAG_PERSISTENT) !== 0;
 }

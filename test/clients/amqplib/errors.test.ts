@@ -174,14 +174,60 @@ describe('amqplib: errors', () => {
     }
   });
 
-  test('not errors in RabbitMQ: unbinding a missing binding, cancelling an unknown consumer tag', async (t) => {
+  test('not errors in RabbitMQ: unbinding, deleting and cancelling what is already gone', async (t) => {
+    // RabbitMQ 3.10 answers -ok to each (measured against the anchor: docs/rabbitmq-behaviour.md); clients'
+    // clean-up code relies on it (aio-pika unbinds after an auto-delete exchange or queue went away)
     const c = await Client.open(t, broker.url);
     const ch = await c.channel();
     const q = uniqueName('q');
+    const gone = uniqueName('gone');
+    const x = uniqueName('x');
     await ch.assertQueue(q, { exclusive: true });
-    assert.deepEqual(await ch.unbindQueue(q, 'amq.direct', 'never-bound'), {});
+    assert.deepEqual(await ch.unbindQueue(q, 'amq.direct', 'never-bound'), {}, 'missing binding');
+    assert.deepEqual(await ch.unbindQueue(gone, 'amq.direct', 'k'), {}, 'missing queue');
+    assert.deepEqual(await ch.unbindQueue(q, gone, 'k'), {}, 'missing exchange');
+    assert.deepEqual(await ch.unbindQueue(gone, gone, 'k'), {}, 'both missing');
+    assert.deepEqual(await ch.unbindExchange(gone, 'amq.direct', 'k'), {}, 'missing destination exchange');
+    assert.deepEqual(await ch.unbindExchange('amq.fanout', gone, 'k'), {}, 'missing source exchange');
+    assert.deepEqual(await ch.unbindExchange('amq.fanout', 'amq.direct', 'k'), {}, 'missing e2e binding');
+    // the aio-pika case: the auto-delete exchange went with its last binding, then the clean-up unbinds again
+    await ch.assertExchange(x, 'topic', { durable: false, autoDelete: true });
+    await ch.bindQueue(q, x, 'a.#');
+    await ch.unbindQueue(q, x, 'a.#');
+    await assert.rejects(within((await c.channel()).checkExchange(x)), 'the auto-delete exchange is gone');
+    assert.deepEqual(await ch.unbindQueue(q, x, 'a.#'), {}, 'unbind after the exchange went');
+    assert.deepEqual(await ch.deleteQueue(gone, { ifUnused: true, ifEmpty: true }), { messageCount: 0 });
+    assert.deepEqual(await ch.deleteExchange(gone, { ifUnused: true }), {});
     assert.deepEqual(await ch.cancel('no-such-consumer'), { consumerTag: 'no-such-consumer' });
-    await ch.checkQueue(q);
+    await ch.checkQueue(q); // the channel is still open
+  });
+
+  test("unbind on another connection's exclusive queue: 405 only when the binding exists", async (t) => {
+    const owner = await Client.open(t, broker.url);
+    const q = uniqueName('excl');
+    const och = await owner.channel();
+    await och.assertQueue(q, { exclusive: true });
+    await och.bindQueue(q, 'amq.direct', 'bound');
+    const other = await Client.open(t, broker.url);
+    const ch = await other.channel();
+    assert.deepEqual(await ch.unbindQueue(q, 'amq.direct', 'not-bound'), {});
+    await assert.rejects(ch.unbindQueue(q, 'amq.direct', 'bound'));
+    assert.equal((await closedWith(ch)).code, 405);
+    // the binding is still there
+    och.publish('amq.direct', 'bound', buf('m'));
+    assert.equal((await och.checkQueue(q)).messageCount, 1);
+  });
+
+  test('unbinding from the default exchange is still refused (403)', async (t) => {
+    const c = await Client.open(t, broker.url);
+    const ch = await c.channel();
+    await assert.rejects(ch.unbindQueue(uniqueName('gone'), '', 'k'));
+    const err = await closedWith(ch);
+    assert.equal(err.code, 403);
+    assert.equal(
+      err.message,
+      channelCloseMessage(403, 'ACCESS-REFUSED', 'ACCESS_REFUSED - operation not permitted on the default exchange'),
+    );
   });
 
   test('invalid queue arguments: 406 with the exact texts', async (t) => {

@@ -186,3 +186,47 @@ def main(fn, watchdog=40):
     sys.stdout.flush()
     sys.stderr.flush()
     sys.exit(code)
+
+
+# ---- management API (to drop a client's connection, as an operator or a network failure would) ----------
+
+
+def management_url():
+    """The broker's management API: WARREN_MANAGEMENT_URL, else RabbitMQ's default on localhost."""
+    return os.environ.get('WARREN_MANAGEMENT_URL', 'http://localhost:15672').rstrip('/')
+
+
+def management(method, path, user='guest', password='guest', headers=None):
+    """One management API request; returns (status, parsed JSON or None)."""
+    import base64
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(management_url() + path, method=method, headers=dict(headers or {}))
+    req.add_header('Authorization', 'Basic ' + base64.b64encode(('%s:%s' % (user, password)).encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+            return r.status, json.loads(body) if body else None
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def close_connections(provided_name, timeout=10, reason='closed by the interop test'):
+    """DELETE /api/connections/NAME for every connection whose client named itself provided_name (the
+    connection_name client property), waiting for it to show up in the list first; returns how many."""
+    from urllib.parse import quote
+
+    deadline = time.monotonic() + timeout
+    while True:
+        _status, conns = management('GET', '/api/connections')
+        names = [c['name'] for c in conns or [] if c.get('user_provided_name') == provided_name]
+        if names:
+            for n in names:
+                status, _ = management('DELETE', '/api/connections/' + quote(n, safe=''), headers={'X-Reason': reason})
+                check(status in (200, 204), 'DELETE /api/connections/%s: HTTP %d' % (n, status))
+            return len(names)
+        if time.monotonic() > deadline:
+            fail('no connection named %r in /api/connections after %ds' % (provided_name, timeout))
+        time.sleep(0.2)

@@ -4,7 +4,11 @@
 #
 # kombu's pyamqp transport: qos_semantics_matches_spec() is True for any product but "RabbitMQ" (and for
 # RabbitMQ before 3.3); Celery then treats basic.qos as per channel ("spec") rather than per consumer.
-# Run with --advertise to expect product "RabbitMQ" (Warren's --advertise-rabbitmq).
+# Warren's default (--advertise-rabbitmq) says product "RabbitMQ" with RabbitMQ's QoS semantics; run with
+# --spec against Warren's --no-advertise-rabbitmq to expect product "Warren" with the spec's semantics. Both
+# modes check Celery's prefetch raise (issue 17: ETA tasks stalled): a consumer at prefetch 1 holding one
+# unacked message gets the next one as soon as basic.qos raises the limit with the `global` flag kombu
+# chooses from the product name (Celery's worker: global = not qos_semantics_matches_spec).
 import os
 import socket
 
@@ -13,18 +17,21 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 
 def scenario():
-    advertise = '--advertise' in C.ARGS
+    spec = '--spec' in C.ARGS
     with Connection(C.URL, connect_timeout=5) as conn:
         conn.connect()
         props = conn.connection.server_properties
         product = props.get('product')
         C.log('product %r version %r' % (product, props.get('version')))
-        if advertise:
-            C.eq(product, 'RabbitMQ', 'advertised product')
-            C.eq(conn.qos_semantics_matches_spec, False, 'kombu QoS semantics for RabbitMQ >= 3.3')
-        elif os.environ.get('WARREN_EXPECT_PREFETCH_SIZE') == '1':  # set when the broker is Warren
+        if spec:
             C.eq(product, 'Warren', 'product')
             C.eq(conn.qos_semantics_matches_spec, True, 'kombu QoS semantics for a non-RabbitMQ product')
+        else:
+            C.eq(product, 'RabbitMQ', 'product')
+            C.eq(conn.qos_semantics_matches_spec, False, 'kombu QoS semantics for RabbitMQ >= 3.3')
+        if os.environ.get('WARREN_EXPECT_PREFETCH_SIZE') == '1':  # set when the broker is Warren
+            C.check('warren_version' in props, 'warren_version in server properties')
+        prefetch_raise(conn)
         caps = props.get('capabilities', {})
         for cap in ('publisher_confirms', 'consumer_cancel_notify', 'basic.nack', 'connection.blocked'):
             C.check(caps.get(cap) is True, 'capability %s advertised' % cap)
@@ -88,6 +95,45 @@ def scenario():
         C.eq(msg.payload, {'hello': 'world'}, 'SimpleQueue round trip')
         msg.ack()
         sq.close()
+
+
+def prefetch_raise(conn):
+    # as Celery's worker: basic.qos(prefetch 1, global = not spec semantics) before consuming; an ETA task is
+    # held unacked and the prefetch raised, and the next task must arrive without the first being acked
+    qos_global = not conn.qos_semantics_matches_spec
+    q = Queue(C.name('eta'), durable=False, auto_delete=False)
+    ch = conn.channel()
+    q(ch).declare()
+    C.on_cleanup(lambda pch: pch.queue_delete(queue=q.name))
+    producer = Producer(ch, serializer='json')
+    for i in range(3):
+        producer.publish({'n': i}, routing_key=q.name, retry=False)
+    cch = conn.channel()
+    cch.basic_qos(0, 1, qos_global)
+    got = []
+    consumer = Consumer(cch, queues=[q], accept=['json'], callbacks=[lambda body, m: got.append((body['n'], m))])
+
+    def drain(n):
+        for _ in range(5):
+            if len(got) >= n:
+                return
+            try:
+                conn.drain_events(timeout=1)
+            except socket.timeout:
+                pass
+
+    with consumer:
+        drain(1)
+        C.eq([g[0] for g in got], [0], 'prefetch 1: one task delivered')
+        cch.basic_qos(0, 2, qos_global)  # the ETA task stays unacked; the raise lets the next one in
+        drain(2)
+        C.eq([g[0] for g in got], [0, 1], 'after the prefetch raise the running consumer gets the next task')
+        for _, m in got:
+            m.ack()
+        drain(3)
+        C.eq([g[0] for g in got], [0, 1, 2], 'all tasks')
+        got[2][1].ack()
+    C.log('prefetch raise with global=%s reaches the running consumer' % qos_global)
 
 
 if __name__ == '__main__':

@@ -16,10 +16,26 @@ import { AmqpConsumer } from '../consumer.js';
 import { REPLY_TO_QUEUE } from '../direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from '../errors.js';
 
-/** RabbitMQ semantics: global=false sets the limit of consumers started afterwards, global=true the channel's. */
+/**
+ * basic.qos. With product "RabbitMQ" (advertiseRabbitmq, the default) RabbitMQ's semantics: global=false sets
+ * the limit of each consumer started afterwards, global=true the channel's. With product "Warren" the spec's
+ * (amqp0-9-1.xml basic.qos global: "apply to the entire connection" when set, else the channel; a change
+ * applies at once to running consumers): global=false the whole channel, global=true the whole connection.
+ * A client (kombu) picks its semantics by the product name, so the two always go together.
+ */
 export function basicQos(ch: AmqpChannel, m: BasicQos): void {
   const d = ch.deliveries;
-  if (m.global) {
+  if (!ch.conn.server.options.advertiseRabbitmq) {
+    if (m.global) {
+      ch.conn.qosCount = m.prefetchCount;
+      ch.conn.qosSize = m.prefetchSize;
+      writeBasicQosOk(ch.conn.out, ch.id);
+      ch.conn.resumeConsumers();
+      return;
+    }
+    d.globalPrefetchCount = m.prefetchCount;
+    d.globalPrefetchSize = m.prefetchSize;
+  } else if (m.global) {
     d.globalPrefetchCount = m.prefetchCount;
     d.globalPrefetchSize = m.prefetchSize;
   } else {

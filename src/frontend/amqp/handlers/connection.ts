@@ -1,10 +1,12 @@
 // The connection class (amqp0-9-1.xml class connection) on channel 0: the handshake's replies, each only in
-// its state (handshake.ts), close and close-ok, and connection.blocked/unblocked (server-to-client only:
-// ignored). Anything else on channel 0 is 503 COMMAND_INVALID.
+// its state (handshake.ts), close and close-ok, connection.update-secret on an open connection
+// (update-secret.ts), and connection.blocked/unblocked (server-to-client only: ignored). Anything else on
+// channel 0 is 503 COMMAND_INVALID.
 import { MethodId, writeConnectionCloseOk, type AmqpMethod } from '../../../codec/amqp/methods.generated.js';
 import type { AmqpConnectionContext } from '../context.js';
 import { ConnectionReplyCode, connectionError } from '../errors.js';
 import { open, startOk, tuneOk } from '../handshake.js';
+import { updateSecret } from '../update-secret.js';
 
 export function connectionMethod(conn: AmqpConnectionContext, m: AmqpMethod): void {
   switch (m.id) {
@@ -32,6 +34,9 @@ export function connectionMethod(conn: AmqpConnectionContext, m: AmqpMethod): vo
         conn.socket.end();
       }
       return;
+    case MethodId.ConnectionUpdateSecret:
+      if (conn.state !== 'opened') break;
+      return updateSecret(conn, m);
     case MethodId.ConnectionBlocked:
     case MethodId.ConnectionUnblocked:
       return;

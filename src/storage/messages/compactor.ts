@@ -1,0 +1,295 @@
+// Compaction: disk bounded by live data. A segment can be deleted once none of its PUBLISH records is live
+// and no older segment still on disk needs its REMOVE/DELIVERED records; without help, one old message
+// pins its segment, the next segment is kept for the REMOVEs of that one's dead messages, and so on up to
+// the present (issue 12). Compaction breaks such chains and reclaims half-dead segments:
+//
+//  1. pick a sealed segment P whose deletion frees the most for the least copying (live bytes plus the
+//     REMOVE/DELIVERED records that name a segment still on disk), when the sealed segments hold more than
+//     two segments' worth of garbage;
+//  2. read P's index and its live records on the thread pool;
+//  3. in one event-loop turn: append every still-live record to the head of the log as it is (same
+//     queue, same seq, same bytes and CRC), the needed REMOVE/DELIVERED records too, point the queues'
+//     on-disk tails at the new places, and leave a forwarding entry for messages held in memory (they
+//     follow it the next time storage sees them);
+//  4. once the copies are fsynced, delete P; younger segments kept only for P's sake follow.
+//
+// A kill -9 at any point leaves P, or P and its copies (recovery keeps one copy of a message: the newer),
+// or the copies alone: no confirmed message is lost and no acked one returns (its REMOVE names the same
+// queue and seq as every copy). A DELIVERED record is written for a moved message held in memory, which
+// may have been delivered: after a crash it comes back redelivered, as the spec allows.
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../util/logger.js';
+import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recType } from '../log/record.js';
+import { refLen, refOff, refOwner } from '../log/record.js';
+import { ENTRY, readIndex } from '../log/segment-index.js';
+import { MAGIC, segmentName } from '../log/segment-log.js';
+import type { Moved } from '../log/tail.js';
+import type { FileQueueBacking } from './queue-backing.js';
+import { indexName } from './recovery.js';
+import type { SegState } from './seg-state.js';
+
+export interface CompactionHost {
+  readonly dir: string;
+  readonly logger: Logger;
+  readonly segmentSize: number;
+  readonly segs: Map<number, SegState>;
+  readonly backings: Map<number, FileQueueBacking>;
+  readonly headSeg: number;
+  /** Append a frame copied from elsewhere; returns its new place (live in the head segment). */
+  appendCopy(queue: number, seq: number, persistent: boolean, src: Buffer, at: number, len: number): Moved;
+  appendMark(type: number, queue: number, seq: number, target: number): void;
+  /** A REF in the current segment to the PUBLISH at bodyOff there. */
+  appendRef(queue: number, seq: number, bodyOff: number, bodyLen: number, owner: number): void;
+  state(seg: number): SegState | undefined;
+  /** Remember `moved` (old offset -> new place) of segment `seg` for messages held in memory. */
+  forward(seg: number, moved: Map<number, Moved>): void;
+  /** Call `fn` once everything appended so far is fsynced. */
+  whenDurable(fn: () => void): void;
+  deleteSegment(seg: number): void;
+  readonly closed: boolean;
+}
+
+/** A PUBLISH and the queues naming it (its own; others through REF records). */
+interface Group {
+  off: number;
+  len: number;
+  owner: number;
+  persistent: boolean;
+  seqOf: Map<number, number>;
+}
+
+interface MovedGroup extends Moved {
+  left: number;
+  holders: number[];
+  g: Group;
+  inTail: number[];
+}
+
+interface Entry {
+  type: number;
+  queue: number;
+  seq: number;
+  off: number;
+  len: number;
+  persistent: boolean;
+  ref: number;
+}
+
+/** Compact when the sealed segments hold more than this many segments' worth of dead bytes. */
+const GARBAGE_SEGMENTS = 2;
+const COPY_OVERHEAD = 2 * 34;
+const READ_SPAN = 1024 * 1024;
+const READ_GAP = 64 * 1024;
+
+export class Compactor {
+  /** The segment being compacted, or -1. */
+  busy = -1;
+  private kicked = false;
+  /** Compactions finished (for tests and stats). */
+  done = 0;
+  bytesCopied = 0;
+
+  constructor(private readonly h: CompactionHost) {}
+
+  /** Look for work soon (after a segment is sealed, or a release left one mostly dead). */
+  kick(): void {
+    if (this.kicked || this.busy >= 0 || this.h.closed) return;
+    this.kicked = true;
+    setTimeout(() => {
+      this.kicked = false;
+      this.step();
+    }, 10).unref();
+  }
+
+  /** Bytes of the records a segment holds for older segments still on disk. */
+  private needed(seg: number, s: SegState): number {
+    if (s.refs === null) return 0;
+    let n = 0;
+    for (const [t, c] of s.refs) if (t !== seg && this.h.segs.has(t)) n += c * MARK_LEN;
+    return n;
+  }
+
+  /** The segment to compact now, or -1. */
+  pick(): number {
+    const h = this.h;
+    let garbage = 0;
+    let best = -1;
+    let bestScore = 0;
+    for (const [n, s] of h.segs) {
+      if (!s.sealed || n === h.headSeg) continue;
+      // its index goes with it (an index of REMOVE/DELIVERED records is ~80% of their bytes)
+      garbage += s.size + s.idxSize - s.liveBytes;
+      const need = this.needed(n, s);
+      const reclaim = s.size + s.idxSize - s.liveBytes - need;
+      // worth it only when a quarter of the segment goes, after what the copy itself adds (a REF or a
+      // DELIVERED per live record, ~2 x 34 bytes): else moving it again and again could free nothing
+      if (reclaim - COPY_OVERHEAD * s.live < s.size / 4) continue;
+      const score = reclaim / (s.liveBytes + need + 4096);
+      if (score > bestScore) {
+        bestScore = score;
+        best = n;
+      }
+    }
+    return garbage > GARBAGE_SEGMENTS * h.segmentSize ? best : -1;
+  }
+
+  private step(): void {
+    if (this.busy >= 0 || this.h.closed) return;
+    const seg = this.pick();
+    if (seg < 0) return;
+    this.busy = seg;
+    this.compact(seg).then(
+      () => {
+        this.busy = -1;
+        this.done++;
+        this.kick();
+      },
+      (e: unknown) => {
+        this.busy = -1;
+        this.h.logger.warn({ err: e, seg }, 'segment compaction failed; retrying later');
+        setTimeout(() => this.kick(), 5000).unref();
+      },
+    );
+  }
+
+  private async entries(seg: number): Promise<Entry[]> {
+    const h = this.h;
+    const out: Entry[] = [];
+    let idx: ReturnType<typeof readIndex> = null;
+    try {
+      idx = readIndex(await readFile(join(h.dir, indexName(seg))));
+    } catch {
+      /* no index: scan */
+    }
+    if (idx !== null) {
+      const b = idx.buf;
+      for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
+        out.push({
+          type: b[p]!,
+          queue: b.readUInt32LE(p + 1),
+          seq: b.readDoubleLE(p + 5),
+          off: b.readUInt32LE(p + 13),
+          len: b.readUInt32LE(p + 17),
+          persistent: (b[p + 21]! & 1) !== 0,
+          ref: b.readUInt32LE(p + 22),
+        });
+      }
+      return out;
+    }
+    const b = await readFile(join(h.dir, segmentName(seg)));
+    for (let at = MAGIC.length; at < b.length;) {
+      const n = frameAt(b, at, b.length, true);
+      if (n < 0) break;
+      const type = recType(b, at);
+      const p = at + 8;
+      const ref = type === REC_REF;
+      out.push({
+        type,
+        queue: b.readUInt32LE(p + 1),
+        seq: b.readDoubleLE(p + 5),
+        off: ref ? refOff(b, at) : at,
+        len: ref ? refLen(b, at) : n,
+        persistent: (type === REC_PUBLISH || ref) && (b[p + 13]! & 1) !== 0,
+        ref: type === REC_PUBLISH ? seg : ref ? refOwner(b, at) : b.readUInt32LE(p + 13),
+      });
+      at += n;
+    }
+    return out;
+  }
+
+  private async compact(seg: number): Promise<void> {
+    const h = this.h;
+    const s = h.segs.get(seg)!;
+    h.logger.info({ seg, liveBytes: s.liveBytes, size: s.size }, 'compacting segment');
+    const copied0 = this.bytesCopied;
+    const all = await this.entries(seg);
+    // the PUBLISH records by offset, with every queue that names them (its own, and REFs: a body stored once)
+    const groups = new Map<number, Group>();
+    for (const e of all) {
+      if (e.type !== REC_PUBLISH && e.type !== REC_REF) continue;
+      let g = groups.get(e.off);
+      if (g === undefined)
+        groups.set(e.off, (g = { off: e.off, len: e.len, owner: 0, persistent: true, seqOf: new Map() }));
+      if (e.type === REC_PUBLISH) {
+        g.owner = e.queue;
+        g.persistent = e.persistent;
+      } else g.owner = e.ref;
+      g.seqOf.set(e.queue, e.seq);
+    }
+    const live = [...groups.values()].filter((g) => s.isLive(g.off)).sort((a, b) => a.off - b.off);
+    // the live records' bytes, read on the thread pool: records close together in one read
+    const bufs = new Map<Group, [Buffer, number]>();
+    if (live.length !== 0) {
+      const fh = await open(join(h.dir, segmentName(seg)), 'r');
+      try {
+        for (let i = 0; i < live.length;) {
+          const start = live[i]!.off;
+          let j = i + 1;
+          let end = start + live[i]!.len;
+          while (
+            j < live.length &&
+            live[j]!.off - end <= READ_GAP &&
+            live[j]!.off + live[j]!.len - start <= READ_SPAN
+          ) {
+            end = live[j]!.off + live[j]!.len;
+            j++;
+          }
+          const b = Buffer.allocUnsafe(end - start);
+          const { bytesRead } = await fh.read(b, 0, b.length, start);
+          if (bytesRead !== b.length) throw new Error(`segment ${seg}: short read at ${start}`);
+          for (; i < j; i++) bufs.set(live[i]!, [b, live[i]!.off - start]);
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    if (h.closed || !h.segs.has(seg)) return;
+    // one turn: copies, tails re-pointed, forwarding for the rest
+    const moved = new Map<number, MovedGroup>();
+    for (const g of live) {
+      if (!s.isLive(g.off)) continue;
+      const holders = s.holders(g.off, g.owner).filter((q) => h.backings.has(q) && g.seqOf.has(q));
+      if (holders.length === 0) continue;
+      const [b, at] = bufs.get(g)!;
+      const ownerSeq = g.seqOf.get(g.owner) ?? -1;
+      const to = h.appendCopy(g.owner, ownerSeq, g.persistent, b, at, g.len);
+      this.bytesCopied += g.len;
+      // the other holders' REFs go in the same segment as the copy (appendRef never rolls)
+      if (holders.includes(g.owner)) h.state(to.seg)!.hold(to.off, g.len, g.owner, g.owner);
+      for (const q of holders) if (q !== g.owner) h.appendRef(q, g.seqOf.get(q)!, to.off, g.len, g.owner);
+      // the copy names its own queue: when that one's message is gone, the copy must say so again
+      if (!holders.includes(g.owner) && ownerSeq >= 0 && h.backings.has(g.owner)) {
+        h.appendMark(REC_REMOVE, g.owner, ownerSeq, to.seg);
+      }
+      for (const q of holders) s.release(g.off, g.len, q);
+      moved.set(g.off, { seg: to.seg, off: to.off, left: holders.length, holders, g, inTail: [] });
+    }
+    for (const e of all) {
+      if (e.type === REC_PUBLISH || e.type === REC_REF) continue;
+      if (e.ref === seg || !h.segs.has(e.ref) || !h.backings.has(e.queue)) continue;
+      h.appendMark(e.type, e.queue, e.seq, e.ref);
+      this.bytesCopied += MARK_LEN;
+    }
+    if (moved.size !== 0) {
+      for (const b of h.backings.values()) b.tail.remap(seg, moved, (m) => (m as MovedGroup).inTail.push(b.id));
+      // what no tail holds is in memory (ready window, unacked, being read): it may have been delivered
+      for (const m of moved.values()) {
+        if (!m.g.persistent) continue;
+        for (const q of m.holders) {
+          if (!m.inTail.includes(q)) h.appendMark(REC_DELIVERED, q, m.g.seqOf.get(q)!, m.seg);
+        }
+      }
+      for (const [off, m] of moved) if (m.left === 0) moved.delete(off);
+      if (moved.size !== 0) h.forward(seg, moved);
+    }
+    await new Promise<void>((r) => h.whenDurable(r));
+    if (h.closed || !h.segs.has(seg)) return;
+    if (s.live !== 0) {
+      h.logger.warn({ seg, live: s.live }, 'segment still has live records after compaction; kept');
+      return;
+    }
+    h.deleteSegment(seg);
+    h.logger.info({ seg, moved: moved.size, copiedBytes: this.bytesCopied - copied0 }, 'segment compacted');
+  }
+}
