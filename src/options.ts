@@ -52,6 +52,11 @@ export interface BrokerOptions {
   /** Unacked delivery older than this closes its channel with 406, ms (RabbitMQ consumer_timeout 1800000). */
   consumerTimeout?: number;
   /**
+   * 'virtual': time-based behaviour (TTL, x-expires, delayed messages, x-requeue-delay, consumer timeouts,
+   * heartbeats) runs on a clock that stands still until `broker.clock.advance()`; for tests. Default 'real'.
+   */
+  clock?: 'real' | 'virtual';
+  /**
    * Default true: product "RabbitMQ" in connection.start server-properties, with RabbitMQ's basic.qos
    * semantics (global=false: each consumer started afterwards; global=true: the channel). Clients (kombu,
    * Celery) choose their QoS code path by that name. false: product "Warren" with the spec's semantics
@@ -188,6 +193,7 @@ export interface ResolvedOptions {
   channelMax: number;
   handshakeTimeout: number;
   consumerTimeout: number;
+  clock: 'real' | 'virtual';
   advertiseRabbitmq: boolean;
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
@@ -242,6 +248,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     channelMax: o.channelMax ?? 2047,
     handshakeTimeout: o.handshakeTimeout ?? 10000,
     consumerTimeout: o.consumerTimeout ?? 1800000,
+    clock: o.clock ?? 'real',
     advertiseRabbitmq: o.advertiseRabbitmq ?? true,
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],

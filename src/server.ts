@@ -24,6 +24,9 @@ import { RateSampler } from './management/rates.js';
 import type { Management } from './management/context.js';
 import { MemoryMonitor } from './core/memory-monitor.js';
 import { buildChain } from './core/auth/chain.js';
+import { releaseVirtualClock, useVirtualClock, type VirtualClock } from './util/clock.js';
+import { makeFaults, type Faults } from './controls/faults.js';
+import { inspectQueue, type QueueInspection } from './controls/inspect.js';
 
 export interface RunningBroker {
   /** Bound AMQP port, or null when the listener is off. */
@@ -52,12 +55,24 @@ export interface RunningBroker {
   options: ResolvedOptions;
   /** The memory alarm's monitor: memory used, the watermark, setWatermark() (set_vm_memory_high_watermark). */
   memory: MemoryMonitor;
+  /**
+   * The virtual clock (startBroker({ clock: 'virtual' })): `clock.advance('30m')` fires TTLs, x-expires,
+   * delayed messages, requeue delays, consumer timeouts and heartbeats due meanwhile, in order. Null on
+   * real time. See README "Embedding Warren in tests".
+   */
+  clock: VirtualClock | null;
+  /** Faults on purpose: dropConnection, setMemoryAlarm, delay (controls/faults.ts). */
+  faults: Faults;
+  /** A queue's ready messages, length and consumers, without consuming (controls/inspect.ts). */
+  queue(name: string, vhost?: string): QueueInspection;
   /** Clean shutdown. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const o = resolveOptions(options);
+  // first, so that every timer the broker sets is on it (util/clock.ts)
+  const clock = o.clock === 'virtual' ? useVirtualClock() : null;
   const log: Logger = createLogger(o.logLevel);
   const broker = new Broker({ loopbackUsers: o.loopbackUsers });
   // auth_backends: internal, oauth2, http, cache, in order (core/auth/chain.ts)
@@ -74,13 +89,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     log.info(`definitions imported from ${o.loadDefinitions}`);
   }
   // RabbitMQ's memory alarm: past the watermark every front end blocks its publishers (core/alarms.ts)
+  let forcedMemoryAlarm: boolean | null = null;
   const memory = new MemoryMonitor({
     watermark: o.memoryHighWatermark,
     strategy: o.memoryCalculationStrategy,
     ...(o.totalMemory !== null ? { totalMemory: o.totalMemory } : {}),
     node: broker.nodeName,
     log,
-    onChange: (on) => broker.alarms.set('memory', on),
+    onChange: (on) => broker.alarms.set('memory', forcedMemoryAlarm ?? on),
   });
   memory.start();
   const amqp = new AmqpServer(broker, o, log);
@@ -236,6 +252,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await mqtt.close();
     await stomp.close();
     await storage.close();
+    if (clock !== null) releaseVirtualClock();
     throw e;
   }
   log.info({ version: VERSION, dataDir: o.storage === 'file' ? o.dataDir : null }, 'Warren started');
@@ -258,6 +275,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     broker,
     options: o,
     memory,
+    clock,
+    faults: makeFaults(broker, (on) => {
+      forcedMemoryAlarm = on;
+      broker.alarms.set('memory', on ?? memory.alarmed);
+    }),
+    queue: (name, vhost) => inspectQueue(broker, name, vhost),
     close() {
       closing ??= (async () => {
         // Stop accepting first; server.close() resolves only once every socket has gone, so the
@@ -269,6 +292,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         await Promise.all([amqp.close(), mqtt.close(), stomp.close()]);
         await stopped;
         await storage.close();
+        if (clock !== null) releaseVirtualClock();
         log.info('Warren stopped');
       })();
       return closing;

@@ -61,6 +61,8 @@ export interface ClientConnection {
   channelInfos?(): ChannelInfo[];
   /** Close it from the server side (shutdown, management). */
   forceClose(reason: string): void;
+  /** Its byte stream (broker.faults.dropConnection({ abrupt }) destroys it). */
+  readonly socket?: { destroy(): void };
 }
 
 export interface BrokerConfig {

@@ -8,6 +8,7 @@
 // deduplication, only while its message is in the queue (Queue.gone forgets it). Caches of durable
 // exchanges are kept by the DedupStore across restarts; queues' caches are memory only, as the plugin's.
 import type { Message } from './message.js';
+import { now as clockNow } from '../util/clock.js';
 
 export const DEFAULT_CACHE_SIZE = 100000;
 
@@ -68,7 +69,7 @@ export class DedupCache {
   }
 
   /** True when `msg` is a duplicate; otherwise remembers its key. */
-  isDuplicate(msg: Message, now = Date.now()): boolean {
+  isDuplicate(msg: Message, now = clockNow()): boolean {
     const key = this.keyOf(msg);
     if (key === null) return false;
     const exp = this.keys.get(key);
@@ -98,7 +99,7 @@ export class DedupCache {
   }
 
   /** Add a key (also used by restore). */
-  remember(key: string, exp: number, now = Date.now()): void {
+  remember(key: string, exp: number, now = clockNow()): void {
     this.keys.set(key, exp);
     // expired keys at the front go first (with one window they are in expiry order), then the oldest
     for (const [k, x] of this.keys) {

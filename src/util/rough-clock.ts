@@ -1,11 +1,3 @@
-// A coarse clock for hot paths (message timestamps, TTL, rates): Date.now() costs a syscall-free but
-// non-trivial call per message; 10 ms resolution is plenty (LavinMQ rough_time.cr does the same).
-let now = Date.now();
-const timer = setInterval(() => {
-  now = Date.now();
-}, 10);
-timer.unref();
-
-export function roughNow(): number {
-  return now;
-}
+// The rough clock (10 ms resolution) for hot paths; it lives with the rest of the clock in clock.ts, so that
+// a virtual clock moves it too.
+export { roughNow } from './clock.js';

@@ -1,6 +1,7 @@
 // Many timed items, one timer: a binary min-heap on due time with a single Node timer armed for the
 // earliest (delayed-exchange messages, delayed requeues). Items due at the same time fire in insertion
 // order. Scheduling is O(log n) and allocates one small node; no closure per item.
+import { clearTimer, now, setTimer, type Timer } from './clock.js';
 
 const MAX_TIMEOUT = 2147483647;
 
@@ -15,7 +16,7 @@ class Node<T> {
 export class TimerHeap<T> {
   private readonly heap: Node<T>[] = [];
   private seq = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private timerAt = 0;
   private closed = false;
 
@@ -55,7 +56,7 @@ export class TimerHeap<T> {
 
   close(): void {
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
+    clearTimer(this.timer);
     this.timer = null;
   }
 
@@ -83,28 +84,28 @@ export class TimerHeap<T> {
   private arm(): void {
     if (this.closed) return;
     if (this.heap.length === 0) {
-      if (this.timer !== null) clearTimeout(this.timer);
+      clearTimer(this.timer);
       this.timer = null;
       return;
     }
     const at = this.heap[0]!.at;
     if (this.timer !== null && this.timerAt === at) return;
-    if (this.timer !== null) clearTimeout(this.timer);
+    clearTimer(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => this.run(), Math.min(Math.max(0, at - Date.now()), MAX_TIMEOUT));
-    this.timer.unref();
+    // a wait past Node's limit fires early and re-arms (run() fires only what is due)
+    this.timer = setTimer(() => this.run(), Math.min(at - now(), MAX_TIMEOUT));
   }
 
   private run(): void {
     this.timer = null;
-    const now = Date.now();
+    const t = now();
     // fire what is due; a callback may schedule more (they wait for the next turn if due now)
     let budget = this.heap.length;
     try {
-      while (budget-- > 0 && this.heap.length !== 0 && this.heap[0]!.at <= now) {
+      while (budget-- > 0 && this.heap.length !== 0 && this.heap[0]!.at <= t) {
         const n = this.pop();
         try {
-          this.fire(n.item, now - n.at);
+          this.fire(n.item, t - n.at);
         } catch (e) {
           // no connection boundary around a timer: report and go on with the next item
           process.emitWarning(`warren: timed item failed: ${(e as Error)?.stack ?? String(e)}`);

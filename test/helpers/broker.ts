@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { startBroker, type BrokerOptions } from '../../src/index.js';
+import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
 
 export interface TestBroker {
   /** amqp://guest:guest@127.0.0.1:PORT/ */
@@ -13,6 +13,13 @@ export interface TestBroker {
   host: string;
   port: number;
   external: boolean;
+  /** The broker in this process, null when external. */
+  running: RunningBroker | null;
+  /**
+   * Let `d` of the broker's time pass: on a virtual clock (options.clock 'virtual') at once, else (real
+   * clock, or an external broker such as the RabbitMQ anchor) by waiting. Then lets the sockets flush.
+   */
+  advance(d: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,7 +27,15 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Test
   const ext = process.env.WARREN_TEST_AMQP_URL;
   if (ext) {
     const u = new URL(ext);
-    return { url: ext, host: u.hostname, port: Number(u.port || 5672), external: true, close: async () => {} };
+    return {
+      url: ext,
+      host: u.hostname,
+      port: Number(u.port || 5672),
+      external: true,
+      running: null,
+      advance: (d) => sleep(d + 20),
+      close: async () => {},
+    };
   }
   const b = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'memory', logLevel: 'warn', ...options });
   const port = b.amqpPort!;
@@ -29,6 +44,13 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Test
     host: '127.0.0.1',
     port,
     external: false,
+    running: b,
+    advance: async (d) => {
+      if (b.clock === null) return sleep(d + 20);
+      b.clock.advance(d);
+      // what the timers sent (deliveries, closes) reaches the client before the test looks
+      await new Promise((r) => setImmediate(r));
+    },
     close: () => b.close(),
   };
 }
@@ -70,6 +92,8 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A unique name for queues and exchanges, so tests can share one external broker. */
 export function uniqueName(prefix: string): string {

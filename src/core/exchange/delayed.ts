@@ -5,6 +5,7 @@
 // message routes nowhere, so a mandatory publish is returned (as with the plugin). All of an exchange's
 // pending messages share one heap and one timer. When the exchange is durable they are written to the
 // vhost's DelayedStore and come back after a restart.
+import { now } from '../../util/clock.js';
 import { TimerHeap } from '../../util/timer-heap.js';
 import { preconditionFailed } from '../errors.js';
 import { Message } from '../message.js';
@@ -104,7 +105,7 @@ export class DelayedExchange extends Exchange {
     if (this.releasing !== msg) {
       const delay = delayOf(msg);
       if (delay > 0) {
-        this.hold(msg, Date.now() + delay, null);
+        this.hold(msg, now() + delay, null);
         this.held = msg;
         return;
       }
@@ -142,7 +143,7 @@ export class DelayedExchange extends Exchange {
       m.persistent,
       m.priority,
       m.expiration,
-      Date.now(),
+      now(),
       m.publisherId,
     );
     out.cc = m.cc;

@@ -8,6 +8,7 @@ import { roughNow } from '../../util/rough-clock.js';
 import { Message, type DeathEvent, type DeathReason } from '../message.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Queue } from './queue.js';
+import { now } from '../../util/clock.js';
 
 /** What dead-lettering needs of the vhost: exchange lookup and routing. */
 export interface DeadLetterRouter {
@@ -22,7 +23,7 @@ export function deadLetterCopy(m: Message, q: Queue, reason: DeathReason, dlx: s
     reason,
     exchange: m.exchange,
     routingKeys: m.cc === null ? [m.routingKey] : [m.routingKey, ...m.cc],
-    time: Math.floor(Date.now() / 1000),
+    time: Math.floor(now() / 1000),
     originalExpiration: m.expiration,
   };
   const props = m.format.deadLettered(m.props, death);

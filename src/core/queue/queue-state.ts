@@ -3,7 +3,7 @@
 // x-requeue-delay and x-delivery-limit) and purge. Queue (queue.ts) extends it with the hot path: enqueue,
 // dispatch to its consumers, basic.get and ack, flow control. Generic over the consumer type, so that this
 // file needs nothing of queue.ts, which owns the Consumer interface.
-import { roughNow } from '../../util/rough-clock.js';
+import { now, roughNow } from '../../util/clock.js';
 import { TimerHeap } from '../../util/timer-heap.js';
 import { DedupCache, dedupOptions } from '../dedup.js';
 import type { DeathReason, Message, QueuedMessage } from '../message.js';
@@ -53,7 +53,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
   protected backing: QueueBacking | null = null;
 
   /** Head-of-queue expiry: the one TTL timer of this queue (ttl.ts). */
-  protected readonly ttlTimer = new OneTimer(() => this.expireHead(Date.now()));
+  protected readonly ttlTimer = new OneTimer(() => this.expireHead(now()));
 
   /** x-expires: deletes the queue when unused for that long. */
   protected readonly unusedTimer = new OneTimer(() => this.expireQueue());
@@ -62,6 +62,12 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
 
   /** Messages waiting out a requeue delay. */
   protected delayedCount = 0;
+
+  /** broker.faults.delay(): a message is delivered no earlier than this long after it was published. */
+  holdMs = 0;
+
+  /** Dispatches again when the held head is due (created by the first hold). */
+  protected holdTimer: OneTimer | null = null;
 
   /** x-message-deduplication on this queue, else null. */
   readonly dedup: DedupCache | null;
@@ -126,7 +132,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
       // a batch read off the event loop arrived: expire what expired meanwhile, deliver the rest
       paged.onRefilled = () => {
         if (this.deleted) return;
-        this.expireHead(Date.now());
+        this.expireHead(now());
         if (this.consumers.length !== 0) this.dispatch();
       };
       this.ready = paged;
@@ -145,7 +151,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
           }
         }
       }
-      this.expireHead(Date.now());
+      this.expireHead(now());
       if (this.consumers.length !== 0) this.dispatch();
     });
   }
@@ -168,7 +174,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
   used(): void {
     const x = this.settings.expires;
     if (x < 0 || this.deleted) return this.unusedTimer.cancel();
-    if (this.consumers.length === 0) this.unusedTimer.resetAt(Date.now() + x);
+    if (this.consumers.length === 0) this.unusedTimer.resetAt(now() + x);
   }
 
   /**
@@ -207,7 +213,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
     this.unackedCount -= entries.length;
     if (entries.length > 1) entries.sort((a, b) => b.seq - a.seq);
     const s = this.settings;
-    const now = Date.now();
+    const t = now();
     let back = 0;
     for (const e of entries) {
       e.redelivered = true;
@@ -225,14 +231,14 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
         const delay = Math.min(rd.base * Math.pow(rd.factor, Math.max(0, e.deliveryCount - 1)), rd.max);
         e.delayedIn = this;
         this.delayedCount++;
-        delayedRequeues.schedule(now + delay, e);
+        delayedRequeues.schedule(t + delay, e);
         continue;
       }
       this.ready.insertBySeq(e);
       back++;
     }
     if (back === 0) return;
-    if (this.ready.headExpiry() !== 0) this.expireHead(now);
+    if (this.ready.headExpiry() !== 0) this.expireHead(t);
     this.dispatch();
   }
 
@@ -242,7 +248,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
     this.delayedCount--;
     if (this.deleted) return;
     this.ready.insertBySeq(e);
-    if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
+    if (this.ready.headExpiry() !== 0) this.expireHead(now());
     this.dispatch();
   }
 

@@ -4,7 +4,7 @@
 // control; the state and the operations off that path are in queue-state.ts (settings, storage, expiry,
 // requeue, purge). The queue features live in their own files: settings.ts (arguments + policies), ttl.ts,
 // limits.ts, dead-letter.ts (via the callbacks), priority.ts, single-active.ts.
-import { roughNow } from '../../util/rough-clock.js';
+import { now, roughNow } from '../../util/clock.js';
 import type { Binding, QueueDestination } from '../exchange/exchange.js';
 import { QueuedMessage, type DeathReason, type Message } from '../message.js';
 import type { ConsumerInfo, Owner } from './consumer.js';
@@ -12,7 +12,7 @@ import { wouldOverflow } from './limits.js';
 import { QueueState } from './queue-state.js';
 import { PagedReady } from './ready-list.js';
 import { resolveQueueSettings, type QueueSettings } from './settings.js';
-import { expiryOf } from './ttl.js';
+import { expiryOf, OneTimer } from './ttl.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
 const DISPATCH_BUDGET = 4096;
@@ -174,7 +174,7 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
   /** basic.get: the head message, now unacked unless noAck. */
   get(noAck: boolean): QueuedMessage | null {
     this.used();
-    if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
+    if (this.ready.headExpiry() !== 0) this.expireHead(now());
     const e = this.ready.shift();
     const s = this.stats;
     if (e === undefined) {
@@ -265,6 +265,7 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
             this.deadLetter(entry.msg, 'expired');
             continue;
           }
+          if (this.holdMs !== 0 && this.heldBack(entry)) break;
           let c = this.pickConsumer(entry);
           let at = 0;
           if (c === null) {
@@ -296,11 +297,21 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
     }
   }
 
+  /** broker.faults.delay(): the head is not due yet; dispatch again when it is (exact clock, not rough). */
+  private heldBack(entry: QueuedMessage): boolean {
+    const due = entry.msg.timestamp + this.holdMs;
+    if (due <= now()) return false;
+    this.holdTimer ??= new OneTimer(() => this.dispatch());
+    this.holdTimer.armAt(due);
+    return true;
+  }
+
   /** Called when the queue is deleted: consumers are told, contents dropped. */
   markDeleted(): void {
     this.deleted = true;
     this.ttlTimer.cancel();
     this.unusedTimer.cancel();
+    this.holdTimer?.cancel();
     this.releasePublishers();
     const cs = this.consumers.splice(0);
     for (const c of cs) c.cancelByServer(this);

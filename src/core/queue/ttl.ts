@@ -4,6 +4,7 @@
 // expiry is exact; a per-message TTL shorter than its predecessors' waits until it reaches the head, as in
 // RabbitMQ. So a million messages with TTLs cost one timer, not a million.
 import { preconditionFailed } from '../errors.js';
+import { clearTimer, now, setTimer, type Timer } from '../../util/clock.js';
 
 /**
  * rabbit_basic:parse_expiration/1: the property is a decimal string of milliseconds, read as Erlang's
@@ -26,14 +27,11 @@ export function expiryOf(arrival: number, queueTtl: number, messageTtl: number):
   return arrival + ttl || 1;
 }
 
-/** Node's timers take at most 2^31-1 ms; longer waits re-arm. */
-const MAX_TIMEOUT = 2147483647;
-
 /** One re-armable timer (a queue's head expiry, its x-expires, a delayed exchange's next message). */
 export class OneTimer {
   /** Node timers currently armed by all OneTimers (the tests and the benchmark count them). */
   static armedCount = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   /** When the armed timer fires (ms since the epoch), 0 when disarmed. */
   private at = 0;
 
@@ -51,21 +49,17 @@ export class OneTimer {
   }
 
   private set(at: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) clearTimer(this.timer);
     else OneTimer.armedCount++;
     this.at = at;
-    const delay = Math.max(0, at - Date.now());
-    this.timer = setTimeout(
-      () => {
-        this.timer = null;
-        this.at = 0;
-        OneTimer.armedCount--;
-        if (Date.now() < at) this.set(at);
-        else guarded(this.fire);
-      },
-      Math.min(delay, MAX_TIMEOUT),
-    );
-    this.timer.unref();
+    // setTimer caps a wait at Node's 2^31-1 ms: a longer one fires early and re-arms here
+    this.timer = setTimer(() => {
+      this.timer = null;
+      this.at = 0;
+      OneTimer.armedCount--;
+      if (now() < at) this.set(at);
+      else guarded(this.fire);
+    }, at - now());
   }
 
   get armed(): boolean {
@@ -74,7 +68,7 @@ export class OneTimer {
 
   cancel(): void {
     if (this.timer !== null) {
-      clearTimeout(this.timer);
+      clearTimer(this.timer);
       OneTimer.armedCount--;
     }
     this.timer = null;

@@ -8,7 +8,7 @@ import type { AlarmListener } from '../../core/alarms.js';
 import type { Broker } from '../../core/broker.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { Logger } from '../../util/logger.js';
-import { roughNow } from '../../util/rough-clock.js';
+import { clearTimer, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 
 /** What the server needs of one of its connections. */
 export interface FrontEndConnection {
@@ -38,18 +38,18 @@ const SHUTDOWN_WAIT_MS = 2000;
 
 export abstract class FrontEndServer<C extends FrontEndConnection> implements AlarmListener, FrontEndHost {
   readonly connections = new Set<C>();
-  private readonly ticker: NodeJS.Timeout;
+  private readonly ticker: Timer;
 
   constructor(
     readonly broker: Broker,
     readonly options: ResolvedOptions,
     readonly log: Logger,
   ) {
-    this.ticker = setInterval(() => {
+    // on the broker's clock (util/clock.ts): a virtual clock's advance() times out heartbeats too
+    this.ticker = setRepeating(() => {
       const now = roughNow();
       for (const c of this.connections) c.tick(now);
     }, 1000);
-    this.ticker.unref();
     broker.alarms.subscribe(this);
   }
 
@@ -65,7 +65,7 @@ export abstract class FrontEndServer<C extends FrontEndConnection> implements Al
 
   /** Shutdown: every connection is closed (`closeForShutdown`), then whatever socket is left is destroyed. */
   async close(): Promise<void> {
-    clearInterval(this.ticker);
+    clearTimer(this.ticker);
     this.broker.alarms.unsubscribe(this);
     const pending: Promise<void>[] = [];
     for (const c of this.connections) {

@@ -10,7 +10,7 @@
 import type { Duplex } from 'node:stream';
 import type { FlowControlled } from '../../core/queue/queue.js';
 import type { Queue } from '../../core/queue/queue.js';
-import { roughNow } from '../../util/rough-clock.js';
+import { clearTimer, now as clockNow, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
 import { ReadGate } from './read-gate.js';
 
@@ -46,7 +46,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   private tornDown = false;
   private out: Buffer[] = [];
   private flushScheduled = false;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: Timer | null = null;
 
   constructor(
     /** The front end's server (or what the protocol's connection needs of it). */
@@ -138,7 +138,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.tornDown = true;
     this.closed = true;
     this.open = false;
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    clearTimer(this.heartbeatTimer);
     this.gate.close();
     this.release();
     this.server.connectionClosed(this);
@@ -154,8 +154,8 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   startHeartbeats(sendEvery: number, expectEvery: number, beat: Buffer): void {
     if (sendEvery === 0 && expectEvery === 0) return;
     const period = Math.max(100, Math.min(sendEvery || Infinity, expectEvery || Infinity) / 2);
-    this.heartbeatTimer = setInterval(() => {
-      const now = Date.now();
+    this.heartbeatTimer = setRepeating(() => {
+      const now = clockNow();
       if (sendEvery > 0 && now - this.lastWrite >= sendEvery - period && this.out.length === 0) {
         this.lastWrite = now;
         this.stats.sendOct += beat.length;
@@ -163,7 +163,6 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
       }
       if (expectEvery > 0 && this.silentFor(now, expectEvery * 2)) this.onHeartbeatMissed();
     }, period);
-    this.heartbeatTimer.unref();
   }
 
   /** The client missed its heart-beats (startHeartbeats). */

@@ -18,10 +18,9 @@ import {
 import { WireClient } from '../../wire/wire-client.js';
 import { buf, channelCloseMessage, Client, closedWith, drain, within } from './util.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
+// on the virtual clock: the dedup windows and message TTLs pass with broker.advance, not by waiting
 describe('amqplib: deduplication', () => {
-  const broker = useTestBroker();
+  const broker = useTestBroker({ clock: 'virtual' });
 
   test('exchange deduplication: by message_id, duplicates confirmed and not returned; a window', async (t) => {
     if (broker.external) return t.skip('RabbitMQ needs the deduplication plugin');
@@ -48,7 +47,7 @@ describe('amqplib: deduplication', () => {
     await within(ch.waitForConfirms());
     assert.deepEqual(await drain(ch, q), ['1', '3', '4', '5']);
     assert.deepEqual(returned, []);
-    await sleep(250); // the window has passed: 'a' is new again
+    await broker.advance(200); // the window has passed: 'a' is new again
     await pub('6', 'a');
     assert.deepEqual(await drain(ch, q), ['6']);
   });
@@ -105,7 +104,7 @@ describe('amqplib: deduplication', () => {
     send('a6', 'a');
     send('e1', 'e', '30');
     await within(ch.waitForConfirms());
-    await sleep(60);
+    await broker.advance(30);
     assert.deepEqual(await drain(ch, q), ['a6']); // e1 expired
     send('e2', 'e'); // the expired one freed its key
     send('p1', 'p');

@@ -13,8 +13,6 @@ import { uniqueName, useTestBroker } from '../../helpers/broker.js';
 import { startBroker } from '../../../src/index.js';
 import { buf, channelCloseMessage, Client, closedWith, drain, within } from './util.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 function pub(ch: ConfirmChannel, x: string, body: string, headers: Record<string, unknown>, messageId?: string) {
   return new Promise<void>((resolve, reject) =>
     ch.publish(x, 'any-key', buf(body), { headers, messageId, mandatory: true }, (err) =>
@@ -23,8 +21,9 @@ function pub(ch: ConfirmChannel, x: string, body: string, headers: Record<string
   );
 }
 
+// on the virtual clock: the windows pass with broker.advance, not by waiting
 describe('amqplib: x-message-deduplication exchange type', () => {
-  const broker = useTestBroker();
+  const broker = useTestBroker({ clock: 'virtual' });
 
   test('a fanout that drops repeated x-deduplication-header values within the window', async (t) => {
     const c = await Client.open(t, broker.url);
@@ -49,7 +48,7 @@ describe('amqplib: x-message-deduplication exchange type', () => {
     await pub(ch, x, '5', { ...key('b'), 'x-cache-ttl': 50 }); // its own, shorter window
     await within(ch.waitForConfirms());
     for (const q of qs) assert.deepEqual(await drain(ch, q), ['1', '3', '4', '5']);
-    await sleep(120);
+    await broker.advance(50);
     await pub(ch, x, '6', key('b')); // b's 50 ms are over
     await pub(ch, x, '7', key('a')); // a's 400 ms are not
     await pub(ch, x, '8', key('c')); // the cache holds 2: a, the oldest, goes
