@@ -1,7 +1,7 @@
 // The options of startBroker(), with their defaults. The CLI (src/cli/) maps flags, WARREN_* environment
 // variables and a config file onto this one shape; nothing else reads the environment.
 import { parseSize } from './util/size.js';
-import type { MemoryStrategy, MemoryWatermark } from './core/memory-monitor.js';
+import { availableMemory, type MemoryStrategy, type MemoryWatermark } from './core/memory-monitor.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -62,6 +62,12 @@ export interface BrokerOptions {
    * RabbitMQ's units ('50MB', '1GiB'). Default '50MB', as RabbitMQ.
    */
   diskFreeLimit?: number | string;
+  /**
+   * The same as a multiple of the total memory (RabbitMQ disk_free_limit.relative: 1.0 to 2.0 is what
+   * RabbitMQ's production checklist advises, so that a full memory flush to disk fits). When set it wins
+   * over diskFreeLimit. The total is RAM or the cgroup limit, or totalMemoryAvailableOverrideValue.
+   */
+  diskFreeLimitRelative?: number;
   /**
    * Memory high watermark as a fraction of the memory available (RAM, or the cgroup limit when lower), past
    * which publishers are blocked (RabbitMQ vm_memory_high_watermark.relative). Default 0.4, as RabbitMQ 3.x;
@@ -195,7 +201,7 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
-    diskFreeLimit: parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit'),
+    diskFreeLimit: diskFreeLimit(o),
     memoryHighWatermark: memoryWatermark(o),
     memoryCalculationStrategy: memoryStrategy(o.vmMemoryCalculationStrategy),
     totalMemory:
@@ -223,6 +229,19 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     mqttDefaultUser: o.mqttDefaultUser === null ? { name: '', password: '' } : (o.mqttDefaultUser ?? guest()),
     stompDefaultUser: o.stompDefaultUser === undefined ? guest() : o.stompDefaultUser,
   };
+}
+
+/** disk_free_limit in bytes: absolute, or relative to the total memory (RabbitMQ rabbit_disk_monitor). */
+function diskFreeLimit(o: BrokerOptions): number {
+  const rel = o.diskFreeLimitRelative;
+  if (rel === undefined || rel === null) return parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit');
+  if (typeof rel !== 'number' || !Number.isFinite(rel) || rel < 0) {
+    throw new Error(`diskFreeLimitRelative: expected a multiple of the total memory such as 1.5, got ${String(rel)}`);
+  }
+  const ov = o.totalMemoryAvailableOverrideValue;
+  const total =
+    ov === undefined || ov === null ? availableMemory() : parseSize(ov, 'totalMemoryAvailableOverrideValue');
+  return Math.round(rel * total);
 }
 
 function memoryWatermark(o: BrokerOptions): MemoryWatermark {

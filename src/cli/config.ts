@@ -36,6 +36,7 @@ export interface FlatConfig {
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
   diskFreeLimit?: string;
+  diskFreeLimitRelative?: number;
   vmMemoryHighWatermark?: number;
   vmMemoryHighWatermarkAbsolute?: string;
   vmMemoryCalculationStrategy?: string;
@@ -175,6 +176,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     help: 'free disk space under which publishers are blocked (RabbitMQ disk_free_limit; 50MB, 1GiB, …)',
     defaultText: '50MB',
     rabbitmqKey: 'disk_free_limit.absolute',
+  },
+  {
+    flag: 'disk-free-limit-relative',
+    key: 'diskFreeLimitRelative',
+    kind: 'number',
+    help: 'the free disk limit as a multiple of total memory (RabbitMQ disk_free_limit.relative; 1.5, …); wins over --disk-free-limit',
+    rabbitmqKey: 'disk_free_limit.relative',
   },
   {
     flag: 'vm-memory-high-watermark',
@@ -373,6 +381,7 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
   if (c.mqttTopicAliasMaximum !== undefined) o.mqttTopicAliasMaximum = c.mqttTopicAliasMaximum;
   if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
+  if (c.diskFreeLimitRelative !== undefined) o.diskFreeLimitRelative = c.diskFreeLimitRelative;
   if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);
   if (c.vmMemoryHighWatermark !== undefined) o.vmMemoryHighWatermark = c.vmMemoryHighWatermark;
   if (c.vmMemoryHighWatermarkAbsolute !== undefined) {

@@ -67,6 +67,18 @@ test('memory watermark: flag, WARREN_* variable, and rabbitmq.conf names in a co
   writeFileSync(t, 'total_memory_available_override_value: 4GiB\n');
   assert.equal(resolveOptions(toBrokerOptions(readConfigFile(t))).totalMemory, 4 * 1024 ** 3);
   assert.equal(resolveOptions({}).totalMemory, null);
+  // disk_free_limit.relative (a multiple of total memory) from a config key and the environment (the flag:
+  // test/storage/durability.test.ts)
+  const rel = join(dir, 'rel.yaml');
+  writeFileSync(rel, 'disk_free_limit.relative: 1.5\ntotal_memory_available_override_value: 1GiB\n');
+  assert.equal(resolveOptions(toBrokerOptions(readConfigFile(rel))).diskFreeLimit, 1.5 * 1024 ** 3);
+  assert.equal(toBrokerOptions(readEnv({ WARREN_DISK_FREE_LIMIT_RELATIVE: '2' })).diskFreeLimitRelative, 2);
+  assert.equal(
+    resolveOptions({ diskFreeLimit: '1GB', diskFreeLimitRelative: 0.5, totalMemoryAvailableOverrideValue: '2GB' })
+      .diskFreeLimit,
+    1_000_000_000,
+  );
+  assert.throws(() => resolveOptions({ diskFreeLimitRelative: -1 }), /multiple of the total memory/);
   const mq = join(dir, 'mqtt.yaml');
   writeFileSync(mq, 'mqtt.topic_alias_maximum: 32\n');
   assert.equal(resolveOptions(toBrokerOptions(readConfigFile(mq))).mqttTopicAliasMaximum, 32);

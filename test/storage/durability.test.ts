@@ -301,6 +301,23 @@ test('free disk under diskFreeLimit raises the disk alarm: connection.blocked "l
   }
 });
 
+test('--disk-free-limit-relative: a limit of many times the memory raises the disk alarm at start', async () => {
+  const dir = tmp();
+  // no disk has a million times the machine's memory free
+  const s = await start(dir, ['--disk-free-limit-relative', '1000000']);
+  try {
+    const c = await connect(s.url);
+    const ch = await c.createChannel();
+    await ch.assertQueue('relq', { durable: true });
+    const blocked = new Promise<string>((resolve) => c.on('blocked', (r: string) => resolve(r)));
+    ch.sendToQueue('relq', Buffer.from('x'), { persistent: true });
+    assert.equal(await blocked, 'low on disk');
+    await c.close().catch(() => {});
+  } finally {
+    await kill9(s);
+  }
+});
+
 test('a priority queue keeps its persistent messages across kill -9, highest priority first', async () => {
   const dir = tmp();
   let s = await start(dir);

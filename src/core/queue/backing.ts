@@ -37,8 +37,14 @@ export interface QueueBacking {
   readonly tailBytes: number;
   /** Move `e` (the newest ready message) to the on-disk tail. */
   pageOut(e: QueuedMessage): void;
-  /** Read up to `max` messages from the head of the tail, in order; [] when empty. */
+  /** Read up to `max` messages from the head of the tail, in order, now (blocking); [] when empty. */
   pageIn(max: number): QueuedMessage[];
+  /**
+   * The same off the event loop: `done` gets them later (unless `pageIn` or `clearTail` took them first).
+   * False when a read is already in flight or the tail is empty. Messages being read still count in
+   * `tailLength`, so new ones keep going behind them.
+   */
+  pageInAsync(max: number, done: (es: QueuedMessage[]) => void): boolean;
   /** Drop the whole tail (purge); returns how many. */
   clearTail(): number;
   /** The queue was deleted: its messages are dead. */

@@ -2,6 +2,9 @@
 // queue on a file store, the rest on disk behind its QueueBacking. The window is the head; the disk tail is
 // always the newer suffix, so requeues (which go back by seq, and were once in the window) land in memory.
 // Used only for FIFO durable queues on a file store; in-memory queues keep FifoReady (ready.ts), untouched.
+// The window is refilled ahead of need off the event loop (a consumer draining a backlog from disk never
+// blocks other connections); only a caller that needs a message now from an empty window (basic.get) reads
+// synchronously.
 import { Deque } from '../../util/deque.js';
 import type { QueuedMessage } from '../message.js';
 import type { QueueBacking } from './backing.js';
@@ -29,6 +32,12 @@ export class PagedReady implements ReadyList {
 
   /** Called for each message read back from disk (the queue sets its expiry again). */
   onPageIn: ((e: QueuedMessage) => void) | null = null;
+  /** Messages read in the background arrived in the window (the queue dispatches). */
+  onRefilled: (() => void) | null = null;
+  private readonly arrived = (es: QueuedMessage[]): void => {
+    this.take(es);
+    if (es.length !== 0 && this.onRefilled !== null) this.onRefilled();
+  };
 
   constructor(readonly backing: QueueBacking) {}
 
@@ -95,14 +104,16 @@ export class PagedReady implements ReadyList {
   }
 
   shift(): QueuedMessage | undefined {
-    if (this.mem.length <= REFILL_LOW) this.refill();
+    if (this.mem.length === 0) this.refillNow();
     const e = this.mem.shift();
     if (e !== undefined) this.sub(e);
+    if (this.mem.length <= REFILL_LOW) this.prefetch();
     return e;
   }
 
+  /** The head, or undefined while it is being read from disk (onRefilled follows). */
   peek(): QueuedMessage | undefined {
-    if (this.mem.length === 0) this.refill();
+    if (this.mem.length <= REFILL_LOW) this.prefetch();
     return this.mem.peek();
   }
 
@@ -141,11 +152,22 @@ export class PagedReady implements ReadyList {
     return this.mem[Symbol.iterator]();
   }
 
-  private refill(): void {
-    const b = this.backing;
-    if (b.tailLength === 0) return;
-    // over the global budget, a queue still gets a few so it never starves
-    const es = b.pageIn(backedBytes >= GLOBAL_BYTES ? 64 : REFILL);
+  /** Over the global budget, a queue still gets a few so it never starves. */
+  private get batch(): number {
+    return backedBytes >= GLOBAL_BYTES ? 64 : REFILL;
+  }
+
+  /** Start reading the next batch in the background (nothing if one is in flight). */
+  private prefetch(): void {
+    if (this.backing.tailLength !== 0) this.backing.pageInAsync(this.batch, this.arrived);
+  }
+
+  /** Read the next batch now (the one in flight included). */
+  private refillNow(): void {
+    if (this.backing.tailLength !== 0) this.take(this.backing.pageIn(this.batch));
+  }
+
+  private take(es: QueuedMessage[]): void {
     const f = this.onPageIn;
     for (const e of es) {
       if (f !== null) f(e);

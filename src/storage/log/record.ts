@@ -17,6 +17,8 @@ export const FLAG_PERSISTENT = 1;
 export const FLAG_EXPIRATION = 2;
 
 export const FRAME_HEADER = 8;
+/** Bytes of a REMOVE/DELIVERED frame. */
+export const MARK_LEN = 8 + 1 + 4 + 8 + 4;
 const COMMON = 1 + 4 + 8;
 /** PUBLISH fixed part after the common fields: flags, priority, timestamp. */
 const PUBLISH_FIXED = 1 + 1 + 8;
@@ -83,6 +85,25 @@ export class RecordBuffer {
     return p - start;
   }
 
+  /** A frame around `payload` (any record kind: a stream's entries use the same framing). */
+  frame(payload: Buffer): number {
+    const n = FRAME_HEADER + payload.length;
+    this.room(n);
+    const b = this.buf;
+    b.writeUInt32LE(payload.length, this.pos);
+    b.writeUInt32LE(crc32(payload), this.pos + 4);
+    payload.copy(b, this.pos + FRAME_HEADER);
+    this.pos += n;
+    return n;
+  }
+
+  /** A whole frame copied as it is (compaction moving a record forward, a follower taking the leader's). */
+  raw(src: Buffer, start: number, len: number): void {
+    this.room(len);
+    src.copy(this.buf, this.pos, start, start + len);
+    this.pos += len;
+  }
+
   /** REMOVE or DELIVERED. */
   mark(type: number, queueId: number, seq: number, seg: number): void {
     const payload = COMMON + 4;
@@ -115,11 +136,14 @@ export class PublishFields {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Length of the valid frame at `at` in b[0..end), or -1 if it is torn (short or bad CRC). */
-export function frameAt(b: Buffer, at: number, end: number, checkCrc: boolean): number {
+/**
+ * Length of the valid frame at `at` in b[0..end), or -1 if it is torn (short or bad CRC). `minLen`: the
+ * shortest payload (a message record's common fields; 0 for the generic frames of log/cursor.ts).
+ */
+export function frameAt(b: Buffer, at: number, end: number, checkCrc: boolean, minLen = COMMON): number {
   if (at + FRAME_HEADER > end) return -1;
   const len = b.readUInt32LE(at);
-  if (len < COMMON || at + FRAME_HEADER + len > end) return -1;
+  if (len < minLen || at + FRAME_HEADER + len > end) return -1;
   if (checkCrc && crc32(b.subarray(at + FRAME_HEADER, at + FRAME_HEADER + len)) !== b.readUInt32LE(at + 4)) {
     return -1;
   }

@@ -6,6 +6,12 @@
 //
 // Segments are files NNNNNNNN.seg of about SEGMENT_SIZE bytes starting with MAGIC; a full one is sealed
 // (fsynced, closed) and the next created (and the directory fsynced so the new name survives a crash).
+//
+// One log for three uses (ARCHITECTURE.md, "One log"): the message store encodes its records straight into
+// `buf`; a stream queue appends frames with `append` (the returned position is the entry's offset), reads
+// from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
+// with `segmentsInfo` + `deleteBefore`; a replication follower appends the leader's frames verbatim with
+// `appendFrames` and acknowledges `syncedPosition` from `onSyncedPosition`.
 import {
   closeSync,
   fdatasync,
@@ -18,7 +24,14 @@ import {
   open as openCb,
 } from 'node:fs';
 import { join } from 'node:path';
-import { RecordBuffer } from './record.js';
+import { statSync, unlinkSync } from 'node:fs';
+import { RecordBuffer, frameAt } from './record.js';
+
+/** A record's place in the log: its segment and its byte offset there. Ordered by (seg, off). */
+export interface LogPosition {
+  seg: number;
+  off: number;
+}
 
 export const MAGIC = Buffer.from('WRNSEG1\n', 'latin1');
 export const SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -52,6 +65,15 @@ export class SegmentLog {
   syncedTicket = 0;
   failed: Error | null = null;
 
+  /** Everything before this position is fsynced (what a follower acknowledges to its leader). */
+  syncedPosition: LogPosition;
+  /** After each write to the file: readers following the tail (log/cursor.ts) read up to here. */
+  private readonly written = new Set<(seg: number, size: number) => void>();
+  /** After each fsync, with the new synced position. */
+  private readonly syncedListeners = new Set<(p: LogPosition) => void>();
+  /** Position at the end of what `writtenTicket` covers (becomes syncedPosition after the fsync). */
+  private writtenPosition: LogPosition;
+
   private fd: number;
   private sealing: { fd: number; seg: number }[] = [];
   private dirDirty = false;
@@ -59,15 +81,92 @@ export class SegmentLog {
   private scheduled = false;
   private closed = false;
 
+  /** The oldest segment `deleteBefore` has not removed (segments before the log opened are the owner's). */
+  private firstSeg: number;
+
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     firstSeg: number,
     private readonly events: LogEvents,
     /** Target size of a segment file (tests make it small to exercise rollover and reclaiming). */
     private readonly segmentSize: number,
   ) {
     this.segNo = firstSeg;
+    this.firstSeg = firstSeg;
     this.fd = this.create(firstSeg);
+    this.syncedPosition = { seg: firstSeg, off: this.fileSize };
+    this.writtenPosition = this.syncedPosition;
+  }
+
+  // ---- the reuse interface (streams, replication) -----------------------------------------------
+
+  /** Append one record (framed: length, CRC32, payload); returns its position. Durable after the next fsync. */
+  append(payload: Buffer): LogPosition {
+    this.roll();
+    const at = { seg: this.segNo, off: this.nextOff };
+    this.buf.frame(payload);
+    this.bufTicket++;
+    this.schedule();
+    return at;
+  }
+
+  /**
+   * Append frames as they are (a follower taking the leader's bytes): every frame is checked whole and by
+   * CRC first; a batch with a torn or damaged frame is refused (throws) and nothing of it is appended.
+   */
+  appendFrames(frames: Buffer): LogPosition {
+    for (let at = 0; at < frames.length;) {
+      const n = frameAt(frames, at, frames.length, true, 0);
+      if (n < 0) throw new Error(`damaged frame at ${at} of ${frames.length} bytes`);
+      at += n;
+    }
+    this.roll();
+    const at = { seg: this.segNo, off: this.nextOff };
+    this.buf.raw(frames, 0, frames.length);
+    this.bufTicket++;
+    this.schedule();
+    return at;
+  }
+
+  /** Called after every write of buffered records to the current segment file (tail-following readers). */
+  onWritten(fn: (seg: number, size: number) => void): () => void {
+    this.written.add(fn);
+    return () => this.written.delete(fn);
+  }
+
+  /** Called after every fsync with the position everything before which is durable. */
+  onSyncedPosition(fn: (p: LogPosition) => void): () => void {
+    this.syncedListeners.add(fn);
+    return () => this.syncedListeners.delete(fn);
+  }
+
+  /** The segment files with their sizes and modification times (retention by size and age). */
+  segmentsInfo(): { seg: number; size: number; mtimeMs: number }[] {
+    const out: { seg: number; size: number; mtimeMs: number }[] = [];
+    for (let n = this.firstSeg; n <= this.segNo; n++) {
+      try {
+        const st = statSync(join(this.dir, segmentName(n)));
+        out.push({ seg: n, size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        /* deleted */
+      }
+    }
+    return out;
+  }
+
+  /** Delete every whole segment before `seg` (never the current one); returns how many went. */
+  deleteBefore(seg: number): number {
+    let n = 0;
+    const end = Math.min(seg, this.segNo);
+    for (; this.firstSeg < end; this.firstSeg++) {
+      try {
+        unlinkSync(join(this.dir, segmentName(this.firstSeg)));
+        n++;
+      } catch {
+        /* gone already */
+      }
+    }
+    return n;
   }
 
   /** Offset the next record will have in the current segment. */
@@ -128,6 +227,8 @@ export class SegmentLog {
     this.fileSize += done;
     b.pos = 0;
     this.writtenTicket = this.bufTicket;
+    this.writtenPosition = { seg: this.segNo, off: this.fileSize };
+    for (const fn of this.written) fn(this.segNo, this.fileSize);
     if (this.failed !== null) {
       this.failed = null;
       this.events.failure(null);
@@ -147,16 +248,17 @@ export class SegmentLog {
     if (this.syncedTicket === this.writtenTicket && this.sealing.length === 0 && !this.dirDirty) return;
     this.syncing = true;
     const ticket = this.writtenTicket;
+    const position = this.writtenPosition;
     const before = this.events.beforeSync();
-    if (before === null) this.syncFiles(ticket);
+    if (before === null) this.syncFiles(ticket, position);
     else
       before.then(
-        () => this.syncFiles(ticket),
+        () => this.syncFiles(ticket, position),
         (e: unknown) => this.syncFailed(e as Error),
       );
   }
 
-  private syncFiles(ticket: number): void {
+  private syncFiles(ticket: number, position: LogPosition): void {
     const sealed = this.sealing;
     this.sealing = [];
     const fds = [this.fd, ...sealed.map((s) => s.fd)];
@@ -174,7 +276,9 @@ export class SegmentLog {
       }
       this.syncing = false;
       if (ticket > this.syncedTicket) this.syncedTicket = ticket;
+      this.syncedPosition = position;
       this.events.onSynced(this.syncedTicket);
+      for (const fn of this.syncedListeners) fn(position);
       for (const s of sealed) this.events.sealed(s.seg);
       if (this.writtenTicket > this.syncedTicket || this.buf.pos !== 0) this.schedule();
     };

@@ -3,6 +3,12 @@
 // with their buffers). 5,000,000 paged messages cost ~100 MiB here; bodies stay in the segment files.
 const CHUNK = 8192;
 
+/** Where compaction moved a record. */
+export interface Moved {
+  seg: number;
+  off: number;
+}
+
 export const T_REDELIVERED = 1;
 export const T_PERSISTENT = 2;
 
@@ -107,6 +113,32 @@ export class PagedTail {
     for (let ci = this.first; ci < this.chunks.length; ci++) {
       const c = this.chunks[ci]!;
       for (let i = c.head; i < c.end; i++) fn(c.seq[i]!, c.seg[i]!, c.flags[i]!);
+    }
+  }
+
+  /** Visit every entry with all its fields. */
+  forEachFull(fn: (seq: number, seg: number, off: number, len: number, flags: number) => void): void {
+    for (let ci = this.first; ci < this.chunks.length; ci++) {
+      const c = this.chunks[ci]!;
+      for (let i = c.head; i < c.end; i++) fn(c.seq[i]!, c.seg[i]!, c.off[i]!, c.len[i]!, c.flags[i]!);
+    }
+  }
+
+  /**
+   * Compaction moved the records of segment `seg` listed in `moved` (old offset -> new place): entries of
+   * the tail follow them, and their `moved` entries are deleted (what remains is held in memory elsewhere).
+   */
+  remap(seg: number, moved: Map<number, Moved>): void {
+    for (let ci = this.first; ci < this.chunks.length; ci++) {
+      const c = this.chunks[ci]!;
+      for (let i = c.head; i < c.end; i++) {
+        if (c.seg[i] !== seg) continue;
+        const m = moved.get(c.off[i]!);
+        if (m === undefined) continue;
+        moved.delete(c.off[i]!);
+        c.seg[i] = m.seg;
+        c.off[i] = m.off;
+      }
     }
   }
 

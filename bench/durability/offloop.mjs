@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Off the event loop (issue 12): while one consumer drains a backlog of N x 1 KiB persistent messages from
+// disk (restart first, so all of it is paged and out of Warren's memory), another connection publishes one
+// persistent message at a time with confirms; its publish-to-confirm round trips are measured (p50, p99,
+// max). The issue's bar: p99 under 10 ms with N = 5,000,000.
+//   node bench/durability/offloop.mjs [--count 5000000] [--probe-ms 2] [--drop-caches]
+import amqp from 'amqplib';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setInterval, clearInterval, setTimeout } from 'node:timers';
+import { startServer } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const COUNT = opt('--count', 5_000_000);
+const PROBE_GAP_MS = opt('--probe-ms', 2);
+if (args[0] === '--probe') {
+  // the probe runs in its own process, so the drain's client work does not delay its timings
+  const pc = await amqp.connect(args[1]);
+  const pch = await pc.createConfirmChannel();
+  const rtts = [];
+  let probing = true;
+  process.on('message', () => (probing = false));
+  while (probing) {
+    const t = process.hrtime.bigint();
+    await new Promise((resolve, reject) =>
+      pch.sendToQueue('probe', Buffer.from('p'), { persistent: true }, (e) => (e ? reject(e) : resolve())),
+    );
+    rtts.push(Number(process.hrtime.bigint() - t) / 1e6);
+    await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
+  }
+  await pc.close();
+  process.send(rtts, () => process.exit(0));
+} else {
+  await main();
+}
+
+async function main() {
+  const dir = args.includes('--dir') ? args[args.indexOf('--dir') + 1] : mkdtempSync(join(tmpdir(), 'warren-offloop-'));
+
+  let s = await startServer(dir);
+  let c = await amqp.connect(s.url);
+  let ch = await c.createConfirmChannel();
+  await ch.assertQueue('backlog', { durable: true });
+  await ch.assertQueue('probe', { durable: true });
+  const body = Buffer.alloc(1024, 7);
+  const t0 = Date.now();
+  for (let i = 0; i < COUNT; i++) {
+    if (!ch.sendToQueue('backlog', body, { persistent: true })) await new Promise((r) => ch.once('drain', r));
+    if (i % 5000 === 4999) {
+      await ch.waitForConfirms();
+      process.stderr.write(`\rfilled ${i + 1}/${COUNT}`);
+    }
+  }
+  await ch.waitForConfirms();
+  const fillS = (Date.now() - t0) / 1000;
+  await c.close();
+  // restart: the backlog is recovered as positions only; every message is read back from disk
+  s.child.kill('SIGTERM');
+  await s.exited;
+  s = await startServer(dir);
+  process.stderr.write(`\nrestarted in ${s.startMs} ms; draining\n`);
+
+  // the same probe for 3 s with nothing else running: what a confirm costs on this machine now
+  const idle = fork(new URL(import.meta.url).pathname, ['--probe', s.url, ...args]);
+  const idleP = new Promise((r) => idle.once('message', r));
+  await new Promise((r) => setTimeout(r, 3000));
+  idle.send('stop');
+  const idleRtts = await idleP;
+  const cc = await amqp.connect(s.url);
+  const con = await cc.createChannel();
+  await con.prefetch(1000);
+  let drained = 0;
+  const drainStart = Date.now();
+  const allDrained = new Promise((resolve) => {
+    void con.consume('backlog', (m) => {
+      if (++drained % 500 === 0 || drained === COUNT) con.ack(m, true);
+      if (drained === COUNT) resolve();
+    });
+  });
+  const prober = fork(new URL(import.meta.url).pathname, ['--probe', s.url, ...args]);
+  const rttsP = new Promise((r) => prober.once('message', r));
+  let last = 0;
+  const progress = setInterval(() => {
+    process.stderr.write(`\rdrained ${drained}/${COUNT} (${drained - last}/s)   `);
+    last = drained;
+  }, 1000);
+  await allDrained;
+  const drainS = (Date.now() - drainStart) / 1000;
+  prober.send('stop');
+  const rtts = await rttsP;
+  clearInterval(progress);
+  await cc.close();
+  s.child.kill('SIGTERM');
+  await s.exited;
+  if (!args.includes('--dir')) rmSync(dir, { recursive: true, force: true });
+  const stats = (xs) => {
+    xs.sort((a, b) => a - b);
+    const q = (p) => +xs[Math.min(xs.length - 1, Math.floor(p * xs.length))].toFixed(2);
+    return { probes: xs.length, p50: q(0.5), p99: q(0.99), max: q(1) };
+  };
+  process.stderr.write('\n');
+  console.log(
+    JSON.stringify({
+      count: COUNT,
+      fillSeconds: Math.round(fillS),
+      drainSeconds: Math.round(drainS * 10) / 10,
+      drainPerSecond: Math.round(COUNT / drainS),
+      idleConfirmRttMs: stats(idleRtts),
+      drainingConfirmRttMs: stats(rtts),
+    }),
+  );
+}

@@ -1,0 +1,225 @@
+// Reading a queue's paged-out messages back from the segment files. The positions at the head of the tail
+// are taken as a batch and planned as few reads as possible (records of one segment close together share
+// one pread), then read either on the libuv thread pool (fs.read: the event loop keeps serving other
+// connections while the disk works, which matters once the backlog is out of the page cache) or, when a
+// caller cannot wait (basic.get on an empty window), synchronously. Decoding stays on the loop: it is a
+// CRC and a copy per record, bounded by the batch size.
+import { close, openSync, read } from 'node:fs';
+import { join } from 'node:path';
+import { formatByName } from '../../core/formats.js';
+import { Message, QueuedMessage, type ContentFormat } from '../../core/message.js';
+import { PublishFields, REC_PUBLISH, decodePublish, frameAt, recType } from '../log/record.js';
+import { segmentName, type SegmentLog } from '../log/segment-log.js';
+import { T_REDELIVERED, type PagedTail } from '../log/tail.js';
+import type { SegState } from './seg-state.js';
+
+/** A run of tail records read with one pread: at most this span, and gaps of at most READ_GAP. */
+const READ_SPAN = 1024 * 1024;
+const READ_GAP = 64 * 1024;
+
+interface Span {
+  state: SegState;
+  seg: number;
+  off: number;
+  len: number;
+  buf: Buffer;
+  /** first entry of the batch in this span, and how many */
+  first: number;
+  count: number;
+}
+
+/** Messages taken from a tail, being read. */
+export class PageBatch {
+  seq: number[] = [];
+  seg: number[] = [];
+  off: number[] = [];
+  len: number[] = [];
+  flags: number[] = [];
+  spans: Span[] = [];
+  bytes = 0;
+  /** Set when the batch is read synchronously or dropped: an async completion then does nothing. */
+  superseded = false;
+  /** Released its read references on the segments. */
+  private done = false;
+
+  get count(): number {
+    return this.seq.length;
+  }
+
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const s of this.spans) endRead(s.state);
+  }
+}
+
+function endRead(s: SegState): void {
+  if (--s.reads === 0 && s.gone && s.readFd >= 0) {
+    const fd = s.readFd;
+    s.readFd = -1;
+    // the file is unlinked; closing the last descriptor frees its blocks
+    close(fd, () => {});
+  }
+}
+
+export interface ReaderHost {
+  readonly dir: string;
+  readonly log: SegmentLog;
+  state(seg: number): SegState | undefined;
+  readonly formats: Map<string, ContentFormat>;
+  diskReads: number;
+  damaged(seg: number, off: number, len: number): void;
+}
+
+export class PageReader {
+  private readonly fields = new PublishFields();
+
+  constructor(private readonly host: ReaderHost) {}
+
+  /** Take up to `max` entries (and at most ~bytes) from the head of `tail` and plan their reads. */
+  plan(tail: PagedTail, max: number): PageBatch {
+    const b = new PageBatch();
+    const h = this.host;
+    while (b.count < max && tail.length !== 0) {
+      const seg = tail.peekSeg();
+      const off0 = tail.peekOff();
+      let end: number;
+      const first = b.count;
+      const state = h.state(seg);
+      for (;;) {
+        const o = tail.peekOff();
+        const l = tail.peekLen();
+        b.seq.push(tail.peekSeq());
+        b.seg.push(seg);
+        b.off.push(o);
+        b.len.push(l);
+        b.flags.push(tail.peekFlags());
+        b.bytes += l;
+        end = o + l;
+        tail.shift();
+        if (b.count >= max || tail.length === 0 || tail.peekSeg() !== seg) break;
+        const no = tail.peekOff();
+        if (no < end || no - end > READ_GAP || no + tail.peekLen() - off0 > READ_SPAN) break;
+      }
+      if (state === undefined) {
+        // the segment is gone (a bug, or a file removed by hand): these records cannot be read
+        for (let i = first; i < b.count; i++) h.damaged(seg, b.off[i]!, b.len[i]!);
+        b.seq.length = b.seg.length = b.off.length = b.len.length = b.flags.length = first;
+        continue;
+      }
+      state.reads++;
+      b.spans.push({
+        state,
+        seg,
+        off: off0,
+        len: end - off0,
+        buf: Buffer.allocUnsafe(end - off0),
+        first,
+        count: b.count - first,
+      });
+    }
+    return b;
+  }
+
+  private fd(s: Span): number {
+    if (s.state.readFd < 0) s.state.readFd = openSync(join(this.host.dir, segmentName(s.seg)), 'r');
+    return s.state.readFd;
+  }
+
+  /** Read a planned batch now; decoded messages are appended to `out`. */
+  readSync(b: PageBatch, out: QueuedMessage[]): void {
+    b.superseded = true;
+    try {
+      for (const s of b.spans) {
+        this.host.log.read(s.seg, this.fd(s), s.off, s.len, s.buf);
+        this.decode(b, s, out);
+      }
+    } finally {
+      b.release();
+    }
+  }
+
+  /** Read a planned batch on the thread pool; `done` gets the messages unless the batch was superseded. */
+  readAsync(b: PageBatch, done: (err: Error | null, out: QueuedMessage[]) => void): void {
+    let pending = b.spans.length;
+    let error: Error | null = null;
+    const finish = (): void => {
+      if (b.superseded) return b.release();
+      b.superseded = true;
+      const out: QueuedMessage[] = [];
+      try {
+        if (error === null) for (const s of b.spans) this.decode(b, s, out);
+      } finally {
+        b.release();
+      }
+      done(error, out);
+    };
+    if (pending === 0) return setImmediate(finish) as unknown as void;
+    const log = this.host.log;
+    for (const s of b.spans) {
+      let fd: number;
+      try {
+        // the current segment's buffered records go to the file first (they are then in the page cache)
+        if (s.seg === log.segNo && s.off + s.len > log.fileSize) log.writeOut();
+        fd = this.fd(s);
+      } catch (e) {
+        error = e as Error;
+        if (--pending === 0) setImmediate(finish);
+        continue;
+      }
+      readFully(fd, s.buf, s.off, (e) => {
+        if (e !== null) error = e;
+        if (--pending === 0) finish();
+      });
+    }
+  }
+
+  private decode(b: PageBatch, s: Span, out: QueuedMessage[]): void {
+    const h = this.host;
+    const buf = s.buf;
+    for (let i = s.first; i < s.first + s.count; i++) {
+      const at = b.off[i]! - s.off;
+      const len = b.len[i]!;
+      if (frameAt(buf, at, at + len, true) !== len || recType(buf, at) !== REC_PUBLISH) {
+        h.damaged(s.seg, b.off[i]!, len);
+        continue;
+      }
+      const f = decodePublish(buf, at, this.fields);
+      h.diskReads++;
+      // every front end registers its format (core/formats.ts); the map from server.ts is the fallback
+      const fmt = formatByName(f.format) ?? h.formats.get(f.format) ?? h.formats.values().next().value!;
+      const msg = new Message(
+        fmt,
+        f.exchange,
+        f.routingKey,
+        f.props,
+        f.body,
+        f.persistent,
+        f.priority,
+        f.expiration,
+        f.timestamp,
+        0,
+      );
+      const e = new QueuedMessage(msg, b.seq[i]!);
+      e.seg = s.seg;
+      e.off = b.off[i]!;
+      e.len = len;
+      if ((b.flags[i]! & T_REDELIVERED) !== 0) e.redelivered = true;
+      out.push(e);
+    }
+  }
+}
+
+/** pread all of `buf` from `pos` on the thread pool (short reads continue; EOF is an error). */
+function readFully(fd: number, buf: Buffer, pos: number, cb: (e: Error | null) => void): void {
+  let got = 0;
+  const step = (): void =>
+    read(fd, buf, got, buf.length - got, pos + got, (e, n) => {
+      if (e) return cb(e);
+      if (n === 0) return cb(new Error(`short read at ${pos + got}`));
+      got += n;
+      if (got < buf.length) step();
+      else cb(null);
+    });
+  step();
+}

@@ -1,0 +1,64 @@
+// What the message store knows of one segment file: which of its PUBLISH records are still live (a bitmap
+// by record offset, so compaction can tell live from dead without asking the queues), their bytes, the
+// file's size, and which older segments its REMOVE/DELIVERED records refer to (with counts: compaction
+// copies those records forward when it drops this segment while their target is still on disk).
+
+/** Records are at least this many bytes apart (a PUBLISH frame is >= 44 bytes): bit = offset >> SHIFT. */
+const SHIFT = 5;
+
+export class SegState {
+  /** PUBLISH records still needed (ready, unacked or paged), and their bytes. */
+  live = 0;
+  liveBytes = 0;
+  /** Bytes of the file (set when it is sealed, or at recovery). */
+  size = 0;
+  /** Sealed and fsynced: a candidate for compaction. */
+  sealed = false;
+  /** Target segment -> number of REMOVE/DELIVERED records here that name it. */
+  refs: Map<number, number> | null = null;
+  readFd = -1;
+  /** Reads in flight through readFd: the fd is closed once they are done. */
+  reads = 0;
+  /** The file was deleted (close readFd when the last read is done). */
+  gone = false;
+  private bits: Uint8Array | null = null;
+
+  /** A PUBLISH record at `off` is live. */
+  setLive(off: number, len: number): void {
+    const i = off >>> SHIFT;
+    let b = this.bits;
+    if (b === null || i >>> 3 >= b.length) {
+      const nb = new Uint8Array(Math.max(1024, (i >>> 3) + 1, b === null ? 0 : b.length * 2));
+      if (b !== null) nb.set(b);
+      this.bits = b = nb;
+    }
+    const m = 1 << (i & 7);
+    if ((b[i >>> 3]! & m) !== 0) return;
+    b[i >>> 3]! |= m;
+    this.live++;
+    this.liveBytes += len;
+  }
+
+  /** The record at `off` is dead; false if it was not live (released twice, or never counted). */
+  clearLive(off: number, len: number): boolean {
+    const i = off >>> SHIFT;
+    const b = this.bits;
+    const m = 1 << (i & 7);
+    if (b === null || i >>> 3 >= b.length || (b[i >>> 3]! & m) === 0) return false;
+    b[i >>> 3]! &= ~m;
+    this.live--;
+    this.liveBytes -= len;
+    return true;
+  }
+
+  isLive(off: number): boolean {
+    const i = off >>> SHIFT;
+    const b = this.bits;
+    return b !== null && i >>> 3 < b.length && (b[i >>> 3]! & (1 << (i & 7))) !== 0;
+  }
+
+  addRef(target: number): void {
+    const r = (this.refs ??= new Map());
+    r.set(target, (r.get(target) ?? 0) + 1);
+  }
+}

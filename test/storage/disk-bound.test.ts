@@ -1,0 +1,23 @@
+// The short version of bench/durability/disk-bound.mjs (issue 12): one unconsumed message in a durable
+// queue while rounds of persistent traffic flow through another; with small segments the message directory
+// must stay within live bytes + 3 segments after every round and after a restart (it grew without bound
+// before compaction: each kept segment held the REMOVE records of the one before it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('../../../bench/durability/disk-bound.mjs', import.meta.url));
+
+test('disk stays within live bytes + 3 segments while traffic flows past one old message, and after restart', () => {
+  const r = spawnSync(
+    process.execPath,
+    [SCRIPT, '--rounds', '8', '--per-round', '2000', '--segment-size', '64KiB', '--settle-ms', '10000'],
+    { encoding: 'utf8', timeout: 120000 },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const out = JSON.parse(r.stdout) as { violations: number; oldMessages: number; workMessages: number };
+  assert.equal(out.violations, 0, r.stdout);
+  assert.equal(out.oldMessages, 1);
+  assert.equal(out.workMessages, 0);
+});
