@@ -28,7 +28,8 @@ import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget
 import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 import { deadLetter } from './queue/dead-letter.js';
 import { validatePolicyDefinition } from './queue/policy-definitions.js';
-import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
+import { resolveQueueSettings, type QueueSettings, type QueueType } from './queue/settings.js';
+import { StreamQueue } from './queue/stream/stream-queue.js';
 import type { DeathReason } from './queue/dead-letter.js';
 
 export interface ExchangeDeclare {
@@ -260,7 +261,7 @@ export class VHost {
     },
   };
 
-  private queueSettings(name: string, type: 'classic' | 'quorum', args: Record<string, unknown>): QueueSettings {
+  private queueSettings(name: string, type: QueueType, args: Record<string, unknown>): QueueSettings {
     const { policy, operatorPolicy } = this.effectivePolicies({ name, kind: 'queue', queueType: type });
     return resolveQueueSettings(type, args, policy, operatorPolicy);
   }
@@ -300,17 +301,21 @@ export class VHost {
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     this.checkQueueLimit(name);
     const type = validateQueueArgs(name, this.name, d);
-    const q = new Queue(
-      name,
-      this.name,
-      d.durable,
-      d.exclusive ? owner : null,
-      d.autoDelete,
-      d.args,
-      type,
-      this.queueCallbacks,
-      this.queueSettings(name, type, d.args),
-    );
+    const settings = this.queueSettings(name, type, d.args);
+    const q =
+      type === 'stream'
+        ? new StreamQueue(name, this.name, d.args, this.queueCallbacks, settings)
+        : new Queue(
+            name,
+            this.name,
+            d.durable,
+            d.exclusive ? owner : null,
+            d.autoDelete,
+            d.args,
+            type,
+            this.queueCallbacks,
+            settings,
+          );
     q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });

@@ -74,7 +74,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     const queues = new Map<number, Queue>();
     for (const v of broker.vhosts.values()) {
       for (const q of v.queues.values()) {
-        if (!q.durable || q.exclusiveOwner !== null) continue;
+        if (!q.durable || q.exclusiveOwner !== null || q.type === 'stream') continue;
         const id = this.ids.get(v.name, q.name);
         if (id !== undefined) queues.set(id, q);
       }
@@ -93,7 +93,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     // durable queues restored from definitions that never had an id (never held a message) get one now
     for (const v of broker.vhosts.values()) {
       for (const q of v.queues.values()) {
-        if (q.durable && q.exclusiveOwner === null && !this.ids.has(v.name, q.name)) this.attach(q);
+        if (q.durable && q.exclusiveOwner === null && q.type !== 'stream' && !this.ids.has(v.name, q.name)) {
+          this.attach(q);
+        }
       }
     }
     // segments with nothing live go now; the rest may be worth compacting
@@ -301,6 +303,15 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
 
   readFailed(err: Error): void {
     this.logger.error({ err }, 'could not read messages from disk; the queue stalls until it can');
+  }
+
+  /**
+   * Something outside this log must be durable before the next confirm (a stream append: beforeSync waits
+   * for it): a new ticket, so confirms taken from now on wait for the next group commit.
+   */
+  touch(): void {
+    this.log.bufTicket = ++this.appended;
+    this.log.schedule();
   }
 
   whenDurable(fn: () => void): void {

@@ -15,7 +15,7 @@ import type { DeathReason } from './dead-letter.js';
 import { hasLimit, overLimit, wouldOverflow } from './limits.js';
 import { PriorityReady } from './priority.js';
 import { FifoReady, type ReadyList } from './ready.js';
-import { resolveQueueSettings, type QueueSettings } from './settings.js';
+import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { ActiveConsumer } from './single-active.js';
 import { expiryOf, OneTimer } from './ttl.js';
 import { DedupCache, dedupOptions } from '../dedup.js';
@@ -125,7 +125,7 @@ export class Queue {
     readonly exclusiveOwner: Owner | null,
     readonly autoDelete: boolean,
     readonly args: Record<string, unknown>,
-    readonly type: 'classic' | 'quorum',
+    readonly type: QueueType,
     private readonly callbacks: QueueCallbacks,
     settings: QueueSettings = resolveQueueSettings(type, args, null, null),
   ) {
