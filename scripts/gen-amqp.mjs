@@ -267,7 +267,7 @@ function emitWriter(m) {
     else if (g.type in FIXED) body.push(`w.u64(${r ? 0 : val(g)});`);
     else if (g.type === 'shortstr') body.push(r ? 'w.u8(0);' : `w.shortstr(${val(g)});`);
     else if (g.type === 'longstr') body.push(r ? 'w.u32(0);' : `w.longstr(${val(g)});`);
-    else body.push(r ? 'w.u32(0);' : `w.table(${val(g)});`);
+    else body.push(r ? 'w.u32(0);' : `encodeTable(w, ${val(g)});`);
   }
   // only strings and tables can fail to encode; without them no rollback is needed
   const canThrow = groups.some((g) => !g.reserved && (g.type === 'shortstr' || g.type === 'table'));
@@ -289,7 +289,7 @@ function generate(methods) {
   L.push('// write<Class><Method>(w, channel, ...args) writing a complete frame with reserved fields zero/empty.');
   L.push('/* eslint-disable */');
   L.push("import type { Writer } from '../buffer/writer.js';");
-  L.push("import type { FieldTable } from './field-table.js';");
+  L.push("import { encodeTable, type FieldTable } from './field-table.js';");
   const helpers = 'abort bad begin bin end head rd16 rd32 rd64 shortMethod sstr str tbl unknownMethod wr32 wr64';
   L.push('import {', ...helpers.split(' ').map((h) => `  ${h},`));
   L.push("} from './method-codec.js';");

@@ -2,8 +2,9 @@
 // variables and a config file onto this one shape; nothing else reads the environment.
 import { parseSize } from './util/size.js';
 import { availableMemory, type MemoryStrategy, type MemoryWatermark } from './core/memory-monitor.js';
+import type { LogLevel } from './util/logger.js';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type { LogLevel };
 
 export interface TlsOptions {
   /** PEM certificate chain (contents or a path, see the CLI; here: contents). */

@@ -5,7 +5,7 @@
 // growth, requeue by seq). Prints ops/s (messages per second).
 // Run: npx tsc -p tsconfig.json && node dist/bench/micro/queue.js [seconds per case, default 2] [case filter]
 import { Queue, type QueueCallbacks } from '../../src/core/queue/queue.js';
-import type { Consumer } from '../../src/core/queue/consumer.js';
+import type { Consumer } from '../../src/core/queue/queue.js';
 import { FifoReady } from '../../src/core/queue/ready.js';
 import { Message, QueuedMessage } from '../../src/core/message.js';
 import { amqpFormat } from '../../src/frontend/amqp/format.js';

@@ -4,7 +4,8 @@
 // command, as with rabbitmqctl: -p vhost, -q, --formatter json, --no-table-headers.
 import { Command, Option } from 'commander';
 import { CtlClient, CtlError, EX_USAGE } from './ctl-client.js';
-import { COMMANDS, type CtlOptions, type Io } from './ctl-commands.js';
+import { COMMANDS } from './ctl-commands.js';
+import type { CtlOptions, Io } from './ctl-options.js';
 
 export function buildCtl(name = 'ctl'): Command {
   return new Command(name)

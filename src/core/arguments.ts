@@ -2,7 +2,7 @@
 // texts of its 406 replies, and the validation of x-queue-type and of each argument's value. (What the
 // arguments do lives in src/core/queue/: settings.ts resolves them with policies.)
 import { preconditionFailed } from './errors.js';
-import type { QueueDeclare } from './vhost.js';
+import type { QueueDeclare } from './declare.js';
 import { parseMaxAge, parseRequeueDelay, type QueueType } from './queue/settings.js';
 
 // rabbit_classic_queue / rabbit_quorum_queue capabilities(): the arguments compared on redeclare.

@@ -1,24 +1,14 @@
-// A binding: source exchange -> destination (queue or exchange) with a routing key and arguments.
-// Identity is (source, destination, key, arguments), as in RabbitMQ: the same key with other arguments is
-// another binding.
-import type { Exchange } from './exchange/exchange.js';
-import type { Queue } from './queue/queue.js';
+// A binding's identity: (destination, key, arguments) under its source exchange, as in RabbitMQ: the same key
+// with other arguments is another binding. The Binding object itself lives with the exchange that holds it
+// (exchange/exchange.ts); this leaf is what storage and the front ends use to compare bindings.
 
-export type Destination = Queue | Exchange;
-
-export class Binding {
-  readonly id: string;
-  constructor(
-    readonly source: Exchange,
-    readonly destination: Destination,
-    readonly routingKey: string,
-    readonly args: Record<string, unknown>,
-  ) {
-    this.id = bindingId(destination, routingKey, args);
-  }
+/** bindingId's view of a destination: its kind and name. */
+export interface DestinationKey {
+  readonly kind: 'queue' | 'exchange';
+  readonly name: string;
 }
 
-export function bindingId(dest: Destination, routingKey: string, args: Record<string, unknown>): string {
+export function bindingId(dest: DestinationKey, routingKey: string, args: Record<string, unknown>): string {
   return `${dest.kind}\u0000${dest.name}\u0000${routingKey}\u0000${argsKey(args)}`;
 }
 

@@ -3,10 +3,12 @@
 import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
-import { VHost, type DefinitionChange } from './vhost.js';
+import type { DefinitionChange } from './declare.js';
+import { VHost } from './vhost.js';
 import { Alarms } from './alarms.js';
 import type { MessageStore } from './queue/backing.js';
 import type { Queue } from './queue/queue.js';
+import type { ChannelStats } from './stats.js';
 import {
   checkLimits,
   limitOf,
@@ -15,6 +17,9 @@ import {
   userConnectionLimit,
   type UserLimits,
 } from './resource-limits.js';
+
+// the front ends count on their channels with these (defined with the other message counters)
+export { newChannelStats, type ChannelStats } from './stats.js';
 
 /** A channel as management lists it (GET /api/channels), described by its front end. */
 export interface ChannelInfo {
@@ -27,40 +32,6 @@ export interface ChannelInfo {
   transactional: boolean;
   /** The channel's own counters (the same object for the channel's life, so rates can be sampled). */
   stats: ChannelStats;
-}
-
-/**
- * A channel's message_stats as RabbitMQ's management shows them per channel: plain integers the front end
- * bumps in place on its channel object (no allocation per message), sampled by the management timer.
- */
-export interface ChannelStats {
-  publish: number;
-  confirm: number;
-  returnUnroutable: number;
-  dropUnroutable: number;
-  deliver: number;
-  deliverNoAck: number;
-  get: number;
-  getNoAck: number;
-  getEmpty: number;
-  redeliver: number;
-  ack: number;
-}
-
-export function newChannelStats(): ChannelStats {
-  return {
-    publish: 0,
-    confirm: 0,
-    returnUnroutable: 0,
-    dropUnroutable: 0,
-    deliver: 0,
-    deliverNoAck: 0,
-    get: 0,
-    getNoAck: 0,
-    getEmpty: 0,
-    redeliver: 0,
-    ack: 0,
-  };
 }
 
 /** What a front end's connection exposes to the core (for listing and forced close). */

@@ -46,6 +46,9 @@ export interface DeathEvent {
   readonly originalExpiration: string | null;
 }
 
+/** Why a message was dead-lettered (x-death's reason). */
+export type DeathReason = DeathEvent['reason'];
+
 /** How a protocol's content is read and rewritten; supplied by the front end that created the message. */
 export interface ContentFormat {
   readonly name: string;

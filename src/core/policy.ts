@@ -109,3 +109,18 @@ export class PolicySet {
     return best;
   }
 }
+
+/**
+ * alternate-exchange of an exchange from the user policies: the argument wins over a policy
+ * (rabbit_exchange:alternate_exchange_value/2); the default and amq.* exchanges take no policy.
+ */
+export function applyExchangePolicy(
+  x: { readonly name: string; readonly args: Record<string, unknown>; alternateExchange: string | null },
+  policies: PolicySet,
+): void {
+  if (x.name === '' || x.name.startsWith('amq.')) return;
+  const arg = x.args['alternate-exchange'];
+  if (typeof arg === 'string') return;
+  const ae = policies.match({ name: x.name, kind: 'exchange' })?.definition['alternate-exchange'];
+  x.alternateExchange = typeof ae === 'string' ? ae : null;
+}

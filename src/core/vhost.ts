@@ -2,63 +2,33 @@
 // (reserved amq.* names, passive declares, equivalence checks, exclusive locks) and routing of a message
 // to the set of queues it reaches (exchange-to-exchange bindings and alternate exchanges included).
 import { randomBytes } from 'node:crypto';
-import type { Binding, Destination } from './binding.js';
-import {
-  accessRefused,
-  BrokerError,
-  commandInvalid,
-  notFound,
-  preconditionFailed,
-  resourceLocked,
-  rs,
-} from './errors.js';
-import { DefaultExchange } from './exchange/default.js';
-import { DeduplicationExchange, validateDeduplicationArgs } from './exchange/deduplication.js';
-import { DelayedExchange, validateDelayedArgs, type DelayedStore } from './exchange/delayed.js';
+import type { DefinitionChange, ExchangeDeclare, QueueDeclare } from './declare.js';
 import type { DedupStore } from './dedup.js';
-import { DirectExchange } from './exchange/direct.js';
-import type { Exchange } from './exchange/exchange.js';
-import { FanoutExchange } from './exchange/fanout.js';
-import { HeadersExchange } from './exchange/headers.js';
-import { TopicExchange } from './exchange/topic.js';
-import type { Message } from './message.js';
+import { checkExchangeEquivalent, checkQueueEquivalent, validateBinding } from './equivalence.js';
+import { accessRefused, notFound, preconditionFailed, resourceLocked, rs } from './errors.js';
+import { validateQueueArgs } from './arguments.js';
+import { DefaultExchange } from './exchange/default.js';
+import { DeduplicationExchange } from './exchange/deduplication.js';
+import { DelayedExchange, type DelayedStore } from './exchange/delayed.js';
+import type { Destination, Exchange } from './exchange/exchange.js';
+import { newExchange, validateExchangeType } from './exchange/types.js';
+import type { DeathReason, Message } from './message.js';
+import {
+  PolicySet,
+  applyExchangePolicy,
+  makePolicy,
+  type Policy,
+  type PolicyInput,
+  type PolicyTarget,
+} from './policy.js';
 import type { Owner } from './queue/consumer.js';
-import { Queue, addQueueStats, newQueueStats } from './queue/queue.js';
-import { PolicySet, makePolicy, type Policy, type PolicyInput, type PolicyTarget } from './policy.js';
-import { checkQueueArgsEquivalence, checkExchangeArgsEquivalence, validateQueueArgs } from './arguments.js';
 import { deadLetter } from './queue/dead-letter.js';
 import { validatePolicyDefinition } from './queue/policy-definitions.js';
+import { Queue } from './queue/queue.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './queue/settings.js';
 import { StreamQueue } from './queue/stream/stream-queue.js';
-import type { DeathReason } from './queue/dead-letter.js';
-
-export interface ExchangeDeclare {
-  type: string;
-  durable: boolean;
-  autoDelete: boolean;
-  internal: boolean;
-  args: Record<string, unknown>;
-  /** Wire type name per argument ('signedint', 'longstr', …), when the protocol has them. */
-  argTypes?: Record<string, string>;
-}
-
-export interface QueueDeclare {
-  durable: boolean;
-  exclusive: boolean;
-  autoDelete: boolean;
-  args: Record<string, unknown>;
-  /** Wire type name per argument ('signedint', 'longstr', …), when the protocol has them. */
-  argTypes?: Record<string, string>;
-}
-
-/**
- * What changed, for the frequent definitions (queues, exchanges, bindings): storage appends it to a journal
- * instead of rewriting every definition (100,000 queues: O(n) per declare otherwise).
- */
-export type DefinitionChange =
-  | { readonly op: 'add-queue' | 'delete-queue'; readonly queue: Queue }
-  | { readonly op: 'add-exchange' | 'delete-exchange'; readonly exchange: Exchange }
-  | { readonly op: 'add-binding' | 'delete-binding'; readonly binding: Binding };
+import { routeFrom } from './route.js';
+import { addMessageStats, newMessageStats } from './stats.js';
 
 /** Observes definition changes (durable storage subscribes to persist them). */
 export interface DefinitionListener {
@@ -67,15 +37,6 @@ export interface DefinitionListener {
   /** A queue was created (storage attaches message storage to durable ones). */
   queueCreated?(q: Queue): void;
 }
-
-const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof DirectExchange>) => Exchange> = {
-  direct: DirectExchange,
-  fanout: FanoutExchange,
-  topic: TopicExchange,
-  headers: HeadersExchange,
-  'x-delayed-message': DelayedExchange,
-  'x-message-deduplication': DeduplicationExchange,
-};
 
 export class VHost {
   readonly exchanges = new Map<string, Exchange>();
@@ -91,17 +52,10 @@ export class VHost {
   dedupStore: DedupStore | null = null;
   /** Set by route() when the exchange dropped the message as a duplicate (x-message-deduplication). */
   duplicate = false;
-  /**
-   * The channel-side message_stats of this vhost as RabbitMQ counts them (messages published, confirms,
-   * mandatory returns, unroutable drops); the delivery side is summed from its queues. Bumped in place by
-   * the front ends, sampled by the management timer.
-   */
+  /** Channel-side message_stats (publish, confirm, returns, unroutable drops; core/stats.ts); the front ends bump them. */
   readonly stats = { publish: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
-  /**
-   * The counters of this vhost's deleted queues, so its (and the node's) message_stats never go backwards
-   * when a queue goes, as RabbitMQ's do not: folded in once, at deletion.
-   */
-  readonly retiredQueueStats = newQueueStats();
+  /** Its deleted queues' counters, so its and the node's message_stats never go backwards (as RabbitMQ's). */
+  readonly retiredQueueStats = newMessageStats();
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
 
@@ -146,27 +100,16 @@ export class VHost {
     if (name.startsWith('amq.') && !existing) {
       throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
     }
-    if (!(d.type in EXCHANGE_TYPES)) {
-      throw commandInvalid(`unknown exchange type '${d.type}'`);
-    }
-    if (d.type === 'x-delayed-message' && !existing) validateDelayedArgs(d.args);
-    if (d.type === 'x-message-deduplication' && !existing) validateDeduplicationArgs(d.args);
+    validateExchangeType(d, existing !== undefined);
     if (existing) {
-      const r = rs('exchange', name, this.name);
-      if (existing.type !== d.type) throw inequivalent('type', r, `'${d.type}'`, `'${existing.type}'`);
-      if (existing.durable !== d.durable) throw inequivalent('durable', r, `'${d.durable}'`, `'${existing.durable}'`);
-      if (existing.autoDelete !== d.autoDelete)
-        throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
-      if (existing.internal !== d.internal)
-        throw inequivalent('internal', r, `'${d.internal}'`, `'${existing.internal}'`);
-      checkExchangeArgsEquivalence(existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
+      checkExchangeEquivalent(existing, d, rs('exchange', name, this.name));
       return existing;
     }
     const x = this.addExchange(name, d.type, d.durable, d.autoDelete, d.internal, d.args);
     x.argTypes = d.argTypes ?? {};
     const keep = !(x instanceof DeduplicationExchange) || x.persistentCache;
     if (x.dedup !== null && d.durable && keep) x.dedup.store = this.dedupStore;
-    this.applyExchangePolicy(x);
+    applyExchangePolicy(x, this.policies);
     if (d.durable) this.changed({ op: 'add-exchange', exchange: x });
     return x;
   }
@@ -190,8 +133,7 @@ export class VHost {
     internal: boolean,
     args: Record<string, unknown>,
   ): Exchange {
-    const X = EXCHANGE_TYPES[type]!;
-    const x = new X(name, this.name, durable, autoDelete, internal, args);
+    const x = newExchange(name, type, this.name, durable, autoDelete, internal, args);
     if (x instanceof DelayedExchange) x.host = this;
     this.exchanges.set(name, x);
     return x;
@@ -287,13 +229,7 @@ export class VHost {
     const existing = this.queues.get(name);
     if (existing) {
       this.checkExclusive(existing, owner);
-      const r = rs('queue', name, this.name);
-      if (existing.durable !== d.durable) throw inequivalent('durable', r, `'${d.durable}'`, `'${existing.durable}'`);
-      if (existing.autoDelete !== d.autoDelete)
-        throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
-      if ((existing.exclusiveOwner !== null) !== d.exclusive)
-        throw inequivalent('exclusive', r, `'${d.exclusive}'`, `'${existing.exclusiveOwner !== null}'`);
-      checkQueueArgsEquivalence(existing.type, existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
+      checkQueueEquivalent(existing, d, rs('queue', name, this.name));
       existing.used();
       return existing;
     }
@@ -344,7 +280,7 @@ export class VHost {
     }
     q.bindings.clear();
     q.markDeleted();
-    addQueueStats(this.retiredQueueStats, q.stats);
+    addMessageStats(this.retiredQueueStats, q.stats);
     if (q.dedup?.store) q.dedup.store.drop(q.dedup.owner);
     for (const x of sources) this.maybeAutoDeleteExchange(x);
     if (q.durable && q.exclusiveOwner === null) this.changed({ op: 'delete-queue', queue: q });
@@ -353,55 +289,41 @@ export class VHost {
   // ---- bindings --------------------------------------------------------------------------------
 
   bindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
-    const q = this.getQueueFor(queue, owner);
-    const x = this.bindableSource(exchange);
-    validateBinding(x, args);
-    const b = x.bind(q, key, args);
-    if (b) {
-      q.bindings.add(b);
-      if (q.durable && x.durable) this.changed({ op: 'add-binding', binding: b });
-    }
+    this.bind(this.getQueueFor(queue, owner), this.bindable(exchange), key, args);
   }
 
   unbindQueue(queue: string, exchange: string, key: string, args: Record<string, unknown>, owner: Owner | null): void {
-    const q = this.getQueueFor(queue, owner);
-    const x = this.bindableSource(exchange);
-    const b = x.unbind(q, key, args);
-    if (b) {
-      q.bindings.delete(b);
-      this.maybeAutoDeleteExchange(x);
-      if (q.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
-    }
+    this.unbind(this.getQueueFor(queue, owner), this.bindable(exchange), key, args);
   }
 
   bindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
-    const d = this.bindableDestination(destination);
-    const x = this.bindableSource(source);
-    validateBinding(x, args);
-    const b = x.bind(d, key, args);
-    if (b) {
-      d.incoming.add(b);
-      if (d.durable && x.durable) this.changed({ op: 'add-binding', binding: b });
-    }
+    this.bind(this.bindable(destination), this.bindable(source), key, args);
   }
 
   unbindExchange(destination: string, source: string, key: string, args: Record<string, unknown>): void {
-    const d = this.bindableDestination(destination);
-    const x = this.bindableSource(source);
+    this.unbind(this.bindable(destination), this.bindable(source), key, args);
+  }
+
+  private bind(d: Queue | Exchange, x: Exchange, key: string, args: Record<string, unknown>): void {
+    validateBinding(x, args);
+    const b = x.bind(d, key, args);
+    if (b === null) return;
+    if (d.kind === 'queue') d.bindings.add(b);
+    else d.incoming.add(b);
+    if (d.durable && x.durable) this.changed({ op: 'add-binding', binding: b });
+  }
+
+  private unbind(d: Queue | Exchange, x: Exchange, key: string, args: Record<string, unknown>): void {
     const b = x.unbind(d, key, args);
-    if (b) {
-      d.incoming.delete(b);
-      this.maybeAutoDeleteExchange(x);
-      if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
-    }
+    if (b === null) return;
+    if (d.kind === 'queue') d.bindings.delete(b);
+    else d.incoming.delete(b);
+    this.maybeAutoDeleteExchange(x);
+    if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
   }
 
-  private bindableSource(name: string): Exchange {
-    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
-    return this.getExchange(name);
-  }
-
-  private bindableDestination(name: string): Exchange {
+  /** The default exchange takes no explicit bindings, as source or destination. */
+  private bindable(name: string): Exchange {
     if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
     return this.getExchange(name);
   }
@@ -428,38 +350,8 @@ export class VHost {
       for (const q of this.queues.values()) q.routeMark = 0;
       for (const e of this.exchanges.values()) e.routeMark = 0;
     }
-    this.routeFrom(x, msg, out, gen);
+    routeFrom(x, msg, out, gen, this.scratch, this.exchanges);
     return out;
-  }
-
-  private routeFrom(x: Exchange, msg: Message, out: Queue[], gen: number): number {
-    x.routeMark = gen;
-    const dests = this.scratch;
-    const base = dests.length;
-    x.route(msg, dests);
-    if (msg.cc !== null || msg.bcc !== null) x.routeExtra(msg, dests);
-    let added = 0;
-    // destinations appended by this exchange occupy dests[base..); nested routing appends past them
-    const end = dests.length;
-    for (let i = base; i < end; i++) {
-      const d = dests[i]!;
-      if (d.kind === 'queue') {
-        if (d.routeMark !== gen) {
-          d.routeMark = gen;
-          out.push(d);
-          added++;
-        }
-      } else if (d.routeMark !== gen) {
-        added += this.routeFrom(d, msg, out, gen);
-      }
-    }
-    while (dests.length > base) dests.pop();
-    // a delayed exchange holding the message routed it nowhere yet: that is not "unroutable"
-    if (added === 0 && x.alternateExchange !== null && !(x instanceof DelayedExchange && x.held === msg)) {
-      const ae = this.exchanges.get(x.alternateExchange);
-      if (ae && ae.routeMark !== gen) added += this.routeFrom(ae, msg, out, gen);
-    }
-    return added;
   }
 
   /** A delayed exchange's message is due: route it by the underlying type and enqueue it. */
@@ -500,35 +392,10 @@ export class VHost {
   /** Re-resolve every queue's settings and every exchange's alternate exchange (rabbit_policy:update_policies). */
   private applyPolicies(): void {
     for (const q of this.queues.values()) q.applySettings(this.queueSettings(q.name, q.type, q.args));
-    for (const x of this.exchanges.values()) this.applyExchangePolicy(x);
-  }
-
-  /** alternate-exchange: the argument wins over a policy (rabbit_exchange:alternate_exchange_value/2). */
-  private applyExchangePolicy(x: Exchange): void {
-    if (x.name === '' || x.name.startsWith('amq.')) return;
-    const arg = x.args['alternate-exchange'];
-    if (typeof arg === 'string') return;
-    const ae = this.policies.match({ name: x.name, kind: 'exchange' })?.definition['alternate-exchange'];
-    x.alternateExchange = typeof ae === 'string' ? ae : null;
+    for (const x of this.exchanges.values()) applyExchangePolicy(x, this.policies);
   }
 
   private changed(change?: DefinitionChange): void {
     this.listener?.changed(this, change);
   }
-}
-
-/** rabbit_exchange_type_headers:validate_binding/2: x-match must be one of the four modes. */
-function validateBinding(x: Exchange, args: Record<string, unknown>): void {
-  if (x.type !== 'headers' || !('x-match' in args)) return;
-  const m = args['x-match'];
-  if (m === 'all' || m === 'any' || m === 'all-with-x' || m === 'any-with-x') return;
-  throw preconditionFailed(
-    `Invalid x-match field value <<"${String(m)}">>; expected all, any, all-with-x, or any-with-x`,
-  );
-}
-
-function inequivalent(key: string, resource: string, received: string, current: string): BrokerError {
-  return preconditionFailed(
-    `inequivalent arg '${key}' for ${resource}: received ${received} but current is ${current}`,
-  );
 }

@@ -27,12 +27,7 @@ const QUEUE_METRICS: [string, string, string, (q: Queue) => number][] = [
     (q) => q.messageCount + q.unackedCount,
   ],
   ['queue_consumers', 'gauge', 'Consumers on a queue', (q) => q.consumerCount],
-  [
-    'queue_messages_published_total',
-    'counter',
-    'Total number of messages published to queues',
-    (q) => q.stats.published,
-  ],
+  ['queue_messages_published_total', 'counter', 'Total number of messages published to queues', (q) => q.stats.publish],
 ];
 
 // rabbit_prometheus_collector's channel and connection metrics: summed over the open channels and

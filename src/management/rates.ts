@@ -4,9 +4,10 @@
 // last tick into per-second rates. A vhost's (and the node's) queue counters are its live queues' plus those
 // of its deleted queues (VHost.retiredQueueStats), so they never go backwards. A short history of node rates
 // feeds the UI's charts.
-import type { Broker, ChannelStats, ClientConnection } from '../core/broker.js';
+import type { Broker, ClientConnection } from '../core/broker.js';
 import type { Exchange } from '../core/exchange/exchange.js';
-import type { Queue, QueueStats } from '../core/queue/queue.js';
+import type { Queue } from '../core/queue/queue.js';
+import type { ChannelStats, MessageStats } from '../core/stats.js';
 import type { VHost } from '../core/vhost.js';
 
 /**
@@ -49,39 +50,13 @@ export const OCTET_KEYS = ['recv_oct', 'send_oct'] as const;
 export type OctetCounters = Record<(typeof OCTET_KEYS)[number], number>;
 
 export function queueCounters(q: Queue): Counters {
-  return statsCounters(q.stats);
+  return messageCounters(q.stats);
 }
 
-function statsCounters(s: QueueStats): Counters {
-  return {
-    publish: s.published,
-    deliver: s.deliver,
-    deliver_no_ack: s.deliverNoAck,
-    get: s.get,
-    get_no_ack: s.getNoAck,
-    get_empty: s.getEmpty,
-    deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
-    ack: s.acked,
-    redeliver: s.redelivered,
-  };
-}
-
-/** A vhost's queue counters: its live queues' and its deleted queues'. */
-export function vhostQueueCounters(v: VHost): Counters {
-  const t = statsCounters(v.retiredQueueStats);
-  for (const q of v.queues.values()) {
-    const c = queueCounters(q);
-    for (const k of KEYS) t[k] += c[k];
-  }
-  return t;
-}
-
-export function channelCounters(s: ChannelStats): ChannelCounters {
+/** The one mapping of the core's MessageStats (core/stats.ts) to message_stats keys (queues and channels). */
+function messageCounters(s: MessageStats): Counters {
   return {
     publish: s.publish,
-    confirm: s.confirm,
-    return_unroutable: s.returnUnroutable,
-    drop_unroutable: s.dropUnroutable,
     deliver: s.deliver,
     deliver_no_ack: s.deliverNoAck,
     get: s.get,
@@ -90,6 +65,26 @@ export function channelCounters(s: ChannelStats): ChannelCounters {
     deliver_get: s.deliver + s.deliverNoAck + s.get + s.getNoAck,
     ack: s.ack,
     redeliver: s.redeliver,
+  };
+}
+
+/** A vhost's queue counters: its live queues' and its deleted queues'. */
+export function vhostQueueCounters(v: VHost): Counters {
+  const t = messageCounters(v.retiredQueueStats);
+  for (const q of v.queues.values()) {
+    const c = queueCounters(q);
+    for (const k of KEYS) t[k] += c[k];
+  }
+  return t;
+}
+
+/** A channel's: its deliveries as a queue's, and its publish side. */
+export function channelCounters(s: ChannelStats): ChannelCounters {
+  return {
+    ...messageCounters(s),
+    confirm: s.confirm,
+    return_unroutable: s.returnUnroutable,
+    drop_unroutable: s.dropUnroutable,
   };
 }
 

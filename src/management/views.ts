@@ -3,10 +3,10 @@
 // Fields RabbitMQ derives from Erlang internals (garbage_collection, reductions) are left out.
 import { effectiveDefinition } from '../core/queue/settings.js';
 import type { Broker, ClientConnection, ChannelInfo } from '../core/broker.js';
-import type { Binding } from '../core/binding.js';
+import type { Binding } from '../core/exchange/exchange.js';
 import type { Exchange } from '../core/exchange/exchange.js';
 import type { Queue } from '../core/queue/queue.js';
-import type { Consumer } from '../core/queue/consumer.js';
+import type { Consumer } from '../core/queue/queue.js';
 import type { Policy } from '../core/policy.js';
 import type { VHost } from '../core/vhost.js';
 import type { User } from '../core/auth/users.js';

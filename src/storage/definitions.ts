@@ -2,7 +2,7 @@
 // bindings): what the file store persists, and later what the management API exports and imports.
 import type { Broker } from '../core/broker.js';
 import { argsKey } from '../core/binding.js';
-import type { DefinitionChange } from '../core/vhost.js';
+import type { DefinitionChange } from '../core/declare.js';
 import type { Policy, PolicyInput } from '../core/policy.js';
 import { DEFAULT_HASHING } from '../core/auth/password.js';
 import { VERSION } from '../version.js';

@@ -4,7 +4,7 @@
 // write<Class><Method>(w, channel, ...args) writing a complete frame with reserved fields zero/empty.
 /* eslint-disable */
 import type { Writer } from '../buffer/writer.js';
-import type { FieldTable } from './field-table.js';
+import { encodeTable, type FieldTable } from './field-table.js';
 import {
   abort,
   bad,
@@ -2161,7 +2161,7 @@ export function writeConnectionStart(
   try {
     w.u8(versionMajor);
     w.u8(versionMinor);
-    w.table(serverProperties);
+    encodeTable(w, serverProperties);
     w.longstr(mechanisms);
     w.longstr(locales);
   } catch (e) {
@@ -2182,7 +2182,7 @@ export function writeConnectionStartOk(
 ): void {
   const f = begin(w, channel, 0x000a000b);
   try {
-    w.table(clientProperties);
+    encodeTable(w, clientProperties);
     w.shortstr(mechanism);
     w.longstr(response);
     w.shortstr(locale);
@@ -2446,7 +2446,7 @@ export function writeExchangeDeclare(
     w.shortstr(exchange);
     w.shortstr(type);
     w.u8((passive ? 1 : 0) | (durable ? 2 : 0) | (autoDelete ? 4 : 0) | (internal ? 8 : 0) | (nowait ? 16 : 0));
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;
@@ -2511,7 +2511,7 @@ export function writeExchangeBind(
     w.shortstr(source);
     w.shortstr(routingKey);
     w.u8(nowait ? 1 : 0);
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;
@@ -2546,7 +2546,7 @@ export function writeExchangeUnbind(
     w.shortstr(source);
     w.shortstr(routingKey);
     w.u8(nowait ? 1 : 0);
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;
@@ -2581,7 +2581,7 @@ export function writeQueueDeclare(
     w.u16(0);
     w.shortstr(queue);
     w.u8((passive ? 1 : 0) | (durable ? 2 : 0) | (exclusive ? 4 : 0) | (autoDelete ? 8 : 0) | (nowait ? 16 : 0));
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;
@@ -2626,7 +2626,7 @@ export function writeQueueBind(
     w.shortstr(exchange);
     w.shortstr(routingKey);
     w.u8(nowait ? 1 : 0);
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;
@@ -2659,7 +2659,7 @@ export function writeQueueUnbind(
     w.shortstr(queue);
     w.shortstr(exchange);
     w.shortstr(routingKey);
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;
@@ -2782,7 +2782,7 @@ export function writeBasicConsume(
     w.shortstr(queue);
     w.shortstr(consumerTag);
     w.u8((noLocal ? 1 : 0) | (noAck ? 2 : 0) | (exclusive ? 4 : 0) | (nowait ? 8 : 0));
-    w.table(args);
+    encodeTable(w, args);
   } catch (e) {
     abort(w, f);
     throw e;

@@ -2,9 +2,9 @@
 // take() hands them out as a view and never writes over a view it handed out (it moves on, or allocates a fresh
 // buffer when little room is left). Growing copies only the pending bytes. u64/i64 take JS numbers and are
 // written as two u32s (exact up to 2^53; no BigInt). Strings are UTF-8; a shortstr over 255 bytes is a
-// CodecError (amqp0-9-1 §4.2.5.3: short strings are at most 255 octets).
+// CodecError (amqp0-9-1 §4.2.5.3: short strings are at most 255 octets). Field tables are written by
+// field-table.ts's encodeTable(w, t) onto a Writer: the writer knows bytes, not AMQP's typed values.
 import { CodecError } from '../amqp/errors.js';
-import { encodeTable, type FieldTable } from '../amqp/field-table.js';
 
 /** take() starts a fresh buffer when less than this is left. */
 const MIN_ROOM = 4096;
@@ -206,11 +206,6 @@ export class Writer {
     this.ensure(n);
     b.copy(this.buf, this.pos, 0, n);
     this.pos += n;
-  }
-
-  /** u32 length + entries (amqp0-9-1 §4.2.1 field-table). */
-  table(t: FieldTable): void {
-    encodeTable(this, t);
   }
 }
 

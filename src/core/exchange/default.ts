@@ -1,9 +1,8 @@
 // The default exchange (""): every queue is implicitly bound to it with its own name as key
 // (amqp0-9-1.xml exchange "default-exchange" rule). It cannot be bound, unbound or deleted.
-import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
 import type { Queue } from '../queue/queue.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type Binding, type Destination } from './exchange.js';
 
 export class DefaultExchange extends Exchange {
   readonly type = 'direct';

@@ -6,11 +6,10 @@
 // pending messages share one heap and one timer. When the exchange is durable they are written to the
 // vhost's DelayedStore and come back after a restart.
 import { TimerHeap } from '../../util/timer-heap.js';
-import type { Binding, Destination } from '../binding.js';
 import { preconditionFailed } from '../errors.js';
 import { Message } from '../message.js';
 import { DirectExchange } from './direct.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type Binding, type Destination } from './exchange.js';
 import { FanoutExchange } from './fanout.js';
 import { HeadersExchange } from './headers.js';
 import { TopicExchange } from './topic.js';

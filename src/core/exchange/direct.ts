@@ -1,8 +1,7 @@
 // Direct exchange: routes to bindings whose key equals the routing key. One map lookup per message; a miss
 // creates nothing (LavinMQ direct.cr).
-import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
-import { DestinationCounts, Exchange } from './exchange.js';
+import { DestinationCounts, Exchange, type Binding, type Destination } from './exchange.js';
 
 export class DirectExchange extends Exchange {
   readonly type = 'direct';

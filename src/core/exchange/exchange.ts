@@ -1,10 +1,38 @@
 // The exchange base: identity, flags, the binding set, and the contract of a type's routing index.
 // Each type (one file each) keeps its own index for routing without scanning every binding per message.
-import { Binding, bindingId, type Destination } from '../binding.js';
+// The exchange layer sits below the queue: a queue destination is the QueueDestination interface it declares
+// (Queue implements it), so this file never imports the queue.
+import { bindingId } from '../binding.js';
 import type { Message } from '../message.js';
 import { DedupCache, dedupOptions, type DedupOptions } from '../dedup.js';
 
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | string;
+
+/** A queue as a binding's destination: what exchanges, bindings and their listings use of it. */
+export interface QueueDestination {
+  readonly kind: 'queue';
+  readonly name: string;
+  readonly durable: boolean;
+  /** Bindings with this queue as destination (for cleanup and listing). */
+  readonly bindings: Set<Binding>;
+  /** VHost.route's mark: the routing generation that last reached this queue. */
+  routeMark: number;
+}
+
+export type Destination = QueueDestination | Exchange;
+
+/** A binding: source exchange -> destination (queue or exchange) with a routing key and arguments. */
+export class Binding {
+  readonly id: string;
+  constructor(
+    readonly source: Exchange,
+    readonly destination: Destination,
+    readonly routingKey: string,
+    readonly args: Record<string, unknown>,
+  ) {
+    this.id = bindingId(destination, routingKey, args);
+  }
+}
 
 export abstract class Exchange {
   readonly kind = 'exchange' as const;

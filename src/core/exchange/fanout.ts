@@ -1,7 +1,6 @@
 // Fanout exchange: every bound destination gets a copy, whatever the routing key.
-import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
-import { DestinationCounts, Exchange, type ExchangeType } from './exchange.js';
+import { DestinationCounts, Exchange, type ExchangeType, type Binding, type Destination } from './exchange.js';
 
 export class FanoutExchange extends Exchange {
   // widened so the deduplication exchange (a fanout with a cache) can extend it with its own type

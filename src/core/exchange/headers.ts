@@ -4,9 +4,8 @@
 // Routing scans the bindings, as RabbitMQ does: header matching has no index to speak of. Each binding's
 // arguments are compiled once (mode, and the keys and values to compare), so a publish costs no
 // Object.keys() or mode parsing per binding.
-import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type Binding, type Destination } from './exchange.js';
 
 type Mode = 'all' | 'any' | 'all-with-x' | 'any-with-x';
 

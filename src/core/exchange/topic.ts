@@ -4,9 +4,8 @@
 // caller's array (the vhost drops duplicates with its generation marks) and caches a deduplicated copy
 // (a linear scan, no Set for the usual few destinations): with more distinct keys than the cache holds
 // (device ids in the key, MQTT topics), every publish is a miss, so the miss path must stay cheap.
-import type { Binding, Destination } from '../binding.js';
 import type { Message } from '../message.js';
-import { DestinationCounts, Exchange } from './exchange.js';
+import { DestinationCounts, Exchange, type Binding, type Destination } from './exchange.js';
 
 class TrieNode {
   readonly children = new Map<string, TrieNode>();

@@ -5,11 +5,9 @@
 // DLX drops the message, as in RabbitMQ. Cycles are cut as RabbitMQ cuts them: a message reaching a queue
 // it already died in is dropped unless some death in that cycle was a rejection (a client's decision).
 import { roughNow } from '../../util/rough-clock.js';
-import { Message, type DeathEvent } from '../message.js';
+import { Message, type DeathEvent, type DeathReason } from '../message.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Queue } from './queue.js';
-
-export type DeathReason = DeathEvent['reason'];
 
 /** What dead-lettering needs of the vhost: exchange lookup and routing. */
 export interface DeadLetterRouter {

@@ -1,24 +1,18 @@
 // A queue: ready messages in order, the consumers, and round-robin dispatch that respects each consumer's
 // capacity. Unacked deliveries are tracked by the front end (per channel); the queue only counts them and
-// takes them back (ack, requeue, reject). The queue features hook in here and live in their own files:
-// settings.ts (arguments + policies), ttl.ts, limits.ts, dead-letter.ts (via the callbacks), priority.ts,
-// single-active.ts, and delivery limits / requeue delays (below, small).
+// takes them back (ack, requeue, reject). This file is the hot path (enqueue, dispatch, get, ack) and flow
+// control; the state and the operations off that path are in queue-state.ts (settings, storage, expiry,
+// requeue, purge). The queue features live in their own files: settings.ts (arguments + policies), ttl.ts,
+// limits.ts, dead-letter.ts (via the callbacks), priority.ts, single-active.ts.
 import { roughNow } from '../../util/rough-clock.js';
+import type { Binding, QueueDestination } from '../exchange/exchange.js';
+import { QueuedMessage, type DeathReason, type Message } from '../message.js';
+import type { ConsumerInfo, Owner } from './consumer.js';
+import { wouldOverflow } from './limits.js';
+import { QueueState } from './queue-state.js';
 import { PagedReady } from './ready-list.js';
-import type { QueueBacking } from './backing.js';
-import { TimerHeap } from '../../util/timer-heap.js';
-import type { Exchange } from '../exchange/exchange.js';
-import type { Binding } from '../binding.js';
-import { QueuedMessage, type Message } from '../message.js';
-import type { Consumer, FlowControlled, Owner } from './consumer.js';
-import type { DeathReason } from './dead-letter.js';
-import { hasLimit, overLimit, wouldOverflow } from './limits.js';
-import { PriorityReady } from './priority.js';
-import { FifoReady, type ReadyList } from './ready.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
-import { ActiveConsumer } from './single-active.js';
-import { expiryOf, OneTimer } from './ttl.js';
-import { DedupCache, dedupOptions } from '../dedup.js';
+import { expiryOf } from './ttl.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
 const DISPATCH_BUDGET = 4096;
@@ -35,6 +29,33 @@ const FLOW_LOW = 5000;
 const FLOW_HIGH_BYTES = 16 * 1024 * 1024;
 const FLOW_LOW_BYTES = 4 * 1024 * 1024;
 
+/**
+ * What the queue needs of a consumer. Front ends implement it (an AMQP basic.consume, an MQTT subscription, a
+ * STOMP SUBSCRIBE); the queue only asks "can you take this now?" and hands it over.
+ */
+export interface Consumer {
+  readonly tag: string;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  /** x-priority consumer argument; higher is served first (RabbitMQ consumer priorities). */
+  readonly priority: number;
+  /** Prefetch, flow, socket room, no_local: may this consumer be sent `entry` right now? */
+  canTake(entry: QueuedMessage): boolean;
+  /** Will this consumer never take `entry`, whatever its credit? (AMQP no_local: published on its connection.) */
+  excludes(entry: QueuedMessage): boolean;
+  /** Hand over the message. For noAck consumers the queue forgets it; else it counts as unacked. */
+  deliver(entry: QueuedMessage, queue: Queue): void;
+  /** The queue was deleted under the consumer (AMQP: server-sent basic.cancel). */
+  cancelByServer(queue: Queue): void;
+  /** Where the consumer lives, for management (GET /api/consumers). */
+  describe?(): ConsumerInfo;
+}
+
+/** A publisher that a queue's flow control can pause (AMQP: the connection stops reading its socket). */
+export interface FlowControlled {
+  flowResume(q: Queue): void;
+}
+
 export interface QueueCallbacks {
   /** The queue wants to be deleted (auto-delete: its last consumer went; x-expires: unused too long). */
   autoDelete(q: Queue): void;
@@ -42,164 +63,34 @@ export interface QueueCallbacks {
   deadLetter(q: Queue, m: Message, reason: DeathReason): void;
 }
 
-/** Requeues waiting out their x-requeue-delay, all queues on one timer. */
-const delayedRequeues = new TimerHeap<QueuedMessage>((e) => e.delayedIn?.requeueNow(e));
-
-/** A queue's delivery counters (see Queue.stats). */
-export interface QueueStats {
-  published: number;
-  deliver: number;
-  deliverNoAck: number;
-  get: number;
-  getNoAck: number;
-  getEmpty: number;
-  acked: number;
-  redelivered: number;
-}
-
-export function newQueueStats(): QueueStats {
-  return { published: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, getEmpty: 0, acked: 0, redelivered: 0 };
-}
-
-/** Add `from` into `into` (a deleted queue's counters kept by its vhost). */
-export function addQueueStats(into: QueueStats, from: QueueStats): void {
-  into.published += from.published;
-  into.deliver += from.deliver;
-  into.deliverNoAck += from.deliverNoAck;
-  into.get += from.get;
-  into.getNoAck += from.getNoAck;
-  into.getEmpty += from.getEmpty;
-  into.acked += from.acked;
-  into.redelivered += from.redelivered;
-}
-export class Queue {
+export class Queue extends QueueState<Consumer> implements QueueDestination {
   readonly kind = 'queue' as const;
-  ready: ReadyList;
-  /** Effective settings: x-arguments combined with policies (settings.ts). */
-  settings: QueueSettings;
-  readonly consumers: Consumer[] = [];
   /** Bindings with this queue as destination (for cleanup and listing). */
   readonly bindings = new Set<Binding>();
-  unackedCount = 0;
-  /** Wire type names of the arguments (for RabbitMQ's error texts). */
-  argTypes: Record<string, string> = {};
-  deleted = false;
-  readonly createdAt = roughNow();
-  /** Counters for management and metrics: plain numbers bumped in place. */
-  /**
-   * What management's message_stats and Prometheus report for this queue, split as RabbitMQ splits them
-   * (rabbit_mgmt_format / rabbit_core_metrics): consumer deliveries with and without ack, basic.get with and
-   * without ack, basic.get on an empty queue, acks, and deliveries of redelivered messages. Plain integers
-   * bumped in place (no allocation per message); the management timer samples them into rates.
-   */
-  readonly stats: QueueStats = newQueueStats();
   /** VHost.route's mark: the routing generation that last reached this queue (each queue gets one copy). */
   routeMark = 0;
-
   /** Publishers paused by this queue's flow control. */
   private readonly blockedPublishers = new Set<FlowControlled>();
-  private seq = 0;
-  /** Message storage of a durable queue on a file store (see backing.ts), else null. */
-  private backing: QueueBacking | null = null;
   private rr = 0;
   private mixedPriorities = false;
   private hadConsumers = false;
   private dispatching = false;
   private dispatchAgain = false;
   private scheduled = false;
-  /** Head-of-queue expiry: the one TTL timer of this queue (ttl.ts). */
-  private readonly ttlTimer = new OneTimer(() => this.expireHead(Date.now()));
-  /** x-expires: deletes the queue when unused for that long. */
-  private readonly unusedTimer = new OneTimer(() => this.expireQueue());
-  private readonly sac: ActiveConsumer | null;
-  /** Messages waiting out a requeue delay. */
-  private delayedCount = 0;
-  /** x-message-deduplication on this queue, else null. */
-  readonly dedup: DedupCache | null;
 
   constructor(
-    readonly name: string,
-    readonly vhost: string,
-    readonly durable: boolean,
+    name: string,
+    vhost: string,
+    durable: boolean,
     /** The owning connection of an exclusive queue, else null. */
-    readonly exclusiveOwner: Owner | null,
-    readonly autoDelete: boolean,
-    readonly args: Record<string, unknown>,
-    readonly type: QueueType,
+    exclusiveOwner: Owner | null,
+    autoDelete: boolean,
+    args: Record<string, unknown>,
+    type: QueueType,
     private readonly callbacks: QueueCallbacks,
     settings: QueueSettings = resolveQueueSettings(type, args, null, null),
   ) {
-    this.settings = settings;
-    this.ready = settings.maxPriority > 0 ? new PriorityReady(settings.maxPriority) : new FifoReady();
-    this.sac = settings.singleActiveConsumer ? new ActiveConsumer() : null;
-    const d = dedupOptions(args);
-    this.dedup = d === null ? null : new DedupCache(`${vhost}\u0000queue\u0000${name}`, d);
-    this.used();
-  }
-
-  get messageCount(): number {
-    return this.ready.length;
-  }
-
-  /** Policies changed: take the new settings, enforce new limits, re-arm x-expires (priority/SAC stay). */
-  applySettings(s: QueueSettings): void {
-    const old = this.settings;
-    this.settings = { ...s, maxPriority: old.maxPriority, singleActiveConsumer: old.singleActiveConsumer };
-    if (s.expires !== old.expires) this.used();
-    this.enforceLimits();
-  }
-
-  get consumerCount(): number {
-    return this.consumers.length;
-  }
-
-  /** With x-single-active-consumer: the consumer receiving messages (management's single_active_consumer_tag). */
-  get activeConsumer(): Consumer | null {
-    return this.sac?.active ?? null;
-  }
-
-  /** The exclusive consumer, if one holds the queue. */
-  get exclusiveConsumer(): Consumer | null {
-    return this.consumers.length === 1 && this.consumers[0]!.exclusive ? this.consumers[0]! : null;
-  }
-
-  /** Attach message storage; `nextSeq` continues after the recovered messages (storage wiring only). */
-  attachBacking(b: QueueBacking, nextSeq: number): void {
-    this.backing = b;
-    if (nextSeq > this.seq) this.seq = nextSeq;
-    // a FIFO queue pages its backlog to disk; a priority queue keeps its levels in memory (still logged)
-    if (this.ready instanceof FifoReady && this.ready.length === 0) {
-      const paged = new PagedReady(b);
-      // messages read back from disk get their expiry again (from their publish time, as at enqueue)
-      paged.onPageIn = (e) => {
-        const s = this.settings;
-        if (s.messageTtl >= 0 || e.msg.ttl >= 0) e.expiresAt = expiryOf(e.msg.timestamp, s.messageTtl, e.msg.ttl);
-      };
-      // a batch read off the event loop arrived: expire what expired meanwhile, deliver the rest
-      paged.onRefilled = () => {
-        if (this.deleted) return;
-        this.expireHead(Date.now());
-        if (this.consumers.length !== 0) this.dispatch();
-      };
-      this.ready = paged;
-    }
-    if (b.tailLength === 0) return;
-    // recovered messages: once storage is up (next turn), load a priority queue's into its levels and
-    // expire what has expired meanwhile
-    setImmediate(() => {
-      if (this.deleted) return;
-      if (!(this.ready instanceof PagedReady)) {
-        for (let es = b.pageIn(4096); es.length !== 0; es = b.pageIn(4096)) {
-          for (const e of es) {
-            const s = this.settings;
-            if (s.messageTtl >= 0 || e.msg.ttl >= 0) e.expiresAt = expiryOf(e.msg.timestamp, s.messageTtl, e.msg.ttl);
-            this.ready.push(e);
-          }
-        }
-      }
-      this.expireHead(Date.now());
-      if (this.consumers.length !== 0) this.dispatch();
-    });
+    super(name, vhost, durable, exclusiveOwner, autoDelete, args, type, settings);
   }
 
   /**
@@ -216,7 +107,7 @@ export class Queue {
       if (s.overflow === 'reject-publish-dlx') this.deadLetter(msg, 'maxlen');
       return false;
     }
-    this.stats.published++;
+    this.stats.publish++;
     const e = new QueuedMessage(msg, this.seq++);
     if (s.messageTtl >= 0 || msg.ttl >= 0) e.expiresAt = expiryOf(msg.timestamp, s.messageTtl, msg.ttl);
     if (this.backing !== null) this.backing.enqueued(e);
@@ -226,8 +117,6 @@ export class Queue {
     if (e.expiresAt !== 0) this.expireHead(roughNow());
     return true;
   }
-
-  // ---- TTL, limits, expiry, dead-lettering ------------------------------------------------------
 
   /** Drop expired messages at the head (RabbitMQ expires at the head only), then arm for the next. */
   expireHead(now: number): void {
@@ -243,44 +132,13 @@ export class Queue {
     if (this.blockedPublishers.size !== 0 && this.caughtUp) this.releasePublishers();
   }
 
-  /** drop-head: remove the oldest ready messages while over x-max-length / x-max-length-bytes. */
-  private enforceLimits(): void {
-    const s = this.settings;
-    if (!hasLimit(s)) return;
-    if (s.overflow === 'drop-head') {
-      while (overLimit(s, this.ready)) {
-        const h = this.ready.shift()!;
-        this.gone(h);
-        this.deadLetter(h.msg, 'maxlen');
-      }
-    }
-    if (this.ready.headExpiry() === 0) this.ttlTimer.cancel();
-  }
-
-  private deadLetter(m: Message, reason: DeathReason): void {
+  protected deadLetter(m: Message, reason: DeathReason): void {
     if (this.settings.deadLetterExchange !== null) this.callbacks.deadLetter(this, m, reason);
   }
 
-  /** x-expires: the queue was used (declared, basic.get, consumer gone); restart the unused clock. */
-  used(): void {
-    const x = this.settings.expires;
-    if (x < 0 || this.deleted) return this.unusedTimer.cancel();
-    if (this.consumers.length === 0) this.unusedTimer.resetAt(Date.now() + x);
-  }
-
-  private expireQueue(): void {
+  protected expireQueue(): void {
     if (this.deleted || this.consumers.length !== 0) return;
     this.callbacks.autoDelete(this);
-  }
-
-  /**
-   * The properties to deliver `entry` with: a quorum queue's deliveries carry x-delivery-count, the returns
-   * so far (RabbitMQ 3.10 sends 0 on the first delivery too).
-   */
-  propsFor(entry: QueuedMessage): Buffer {
-    const m = entry.msg;
-    if (this.type !== 'quorum') return m.props;
-    return m.format.withIntHeader(m.props, 'x-delivery-count', entry.deliveryCount - 1);
   }
 
   /** Too far behind its consumers: publishers should pause (see FLOW_HIGH). */
@@ -298,7 +156,7 @@ export class Queue {
     this.blockedPublishers.add(p);
   }
 
-  private releasePublishers(): void {
+  protected releasePublishers(): void {
     if (this.blockedPublishers.size === 0) return;
     const ps = [...this.blockedPublishers];
     this.blockedPublishers.clear();
@@ -329,7 +187,7 @@ export class Queue {
       this.unackedCount++;
     }
     // RabbitMQ's redeliver: deliveries of a message already delivered once (the redelivered flag)
-    if (e.redelivered) s.redelivered++;
+    if (e.redelivered) s.redeliver++;
     if (this.backing !== null) this.backingDelivered(e, noAck);
     if (noAck && this.dedup !== null) this.dedup.forget(e.msg);
     return e;
@@ -339,7 +197,7 @@ export class Queue {
     this.gone(entry);
     if (this.deleted) return;
     this.unackedCount--;
-    this.stats.acked++;
+    this.stats.ack++;
   }
 
   /** Rejected or nacked without requeue: dead-lettered with reason `rejected` when there is a DLX. */
@@ -348,92 +206,6 @@ export class Queue {
     if (this.deleted) return;
     this.unackedCount--;
     this.deadLetter(entry.msg, 'rejected');
-  }
-
-  private backingDelivered(e: QueuedMessage, noAck: boolean): void {
-    if (noAck) this.backing!.removed(e);
-    else if (e.deliveryCount === 0 && !e.redelivered) this.backing!.delivered(e);
-  }
-
-  /**
-   * `e` left the queue for good (acked, rejected, expired, dropped, dead-lettered, delivered with no-ack): its
-   * log record is dead, and its deduplication key is free again (the plugin's queue-level deduplication
-   * holds a key only while its message is in the queue, ready or unacked).
-   */
-  private gone(e: QueuedMessage): void {
-    if (this.backing !== null) this.backing.removed(e);
-    if (this.dedup !== null) this.dedup.forget(e.msg);
-  }
-
-  /**
-   * Return unacked messages to the queue at their original positions, marked redelivered
-   * (amqp0-9-1.xml basic.reject / basic.recover; RabbitMQ keeps the original order since 2.7).
-   * `byClient`: a nack/reject with requeue=true, which x-requeue-delay holds back; returns because a
-   * channel closed or recovered come back at once. Every return counts towards x-delivery-limit.
-   */
-  requeue(entries: QueuedMessage[], byClient = false): void {
-    if (this.deleted || entries.length === 0) return;
-    this.unackedCount -= entries.length;
-    if (entries.length > 1) entries.sort((a, b) => b.seq - a.seq);
-    const s = this.settings;
-    const now = Date.now();
-    let back = 0;
-    for (const e of entries) {
-      e.redelivered = true;
-      // x-delivery-limit (quorum queues; classic too in Warren): over the limit it is dead-lettered
-      if (s.deliveryLimit >= 0 && e.deliveryCount > s.deliveryLimit) {
-        // gone for good: its log record too (else a restart would bring back a dead-lettered message)
-        this.gone(e);
-        this.deadLetter(e.msg, 'delivery_limit');
-        continue;
-      }
-      const rd = s.requeueDelay;
-      // only a consumer's nack/reject waits; a consumer that went away hands its messages back at once
-      if (rd !== null && byClient) {
-        // x-requeue-delay: back after base * factor^(deliveries-1), capped at max
-        const delay = Math.min(rd.base * Math.pow(rd.factor, Math.max(0, e.deliveryCount - 1)), rd.max);
-        e.delayedIn = this;
-        this.delayedCount++;
-        delayedRequeues.schedule(now + delay, e);
-        continue;
-      }
-      this.ready.insertBySeq(e);
-      back++;
-    }
-    if (back === 0) return;
-    if (this.ready.headExpiry() !== 0) this.expireHead(now);
-    this.dispatch();
-  }
-
-  /** A delayed requeue is due. */
-  requeueNow(e: QueuedMessage): void {
-    e.delayedIn = null;
-    this.delayedCount--;
-    if (this.deleted) return;
-    this.ready.insertBySeq(e);
-    if (this.ready.headExpiry() !== 0) this.expireHead(Date.now());
-    this.dispatch();
-  }
-
-  /** Messages waiting out a requeue delay (neither ready nor unacked). */
-  get delayedRequeueCount(): number {
-    return this.delayedCount;
-  }
-
-  /** Drop all ready messages; returns how many. Unacked ones stay (amqp0-9-1.xml queue.purge). */
-  purge(): number {
-    const b = this.backing;
-    const n = this.ready.length;
-    // as the plugin, purge forgets every deduplication key (unacked messages' too)
-    this.dedup?.clear();
-    if (b !== null && this.ready instanceof PagedReady) this.ready.clearWith((e) => b.removed(e));
-    else {
-      if (b !== null) for (const e of this.ready) b.removed(e);
-      this.ready.clear();
-    }
-    this.ttlTimer.cancel();
-    this.releasePublishers();
-    return n;
   }
 
   addConsumer(c: Consumer): void {
@@ -514,7 +286,7 @@ export class Queue {
             stats.deliver++;
             this.unackedCount++;
           }
-          if (entry.redelivered) stats.redelivered++;
+          if (entry.redelivered) stats.redeliver++;
           c.deliver(entry, this);
         }
       } while (this.dispatchAgain);
@@ -543,11 +315,6 @@ export class Queue {
         this.ready.clear();
       }
     }
-  }
-
-  /** Exchanges bound to this queue (for listing). */
-  boundExchanges(): Exchange[] {
-    return [...this.bindings].map((b) => b.source);
   }
 
   private allExclude(entry: QueuedMessage): boolean {

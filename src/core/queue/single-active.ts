@@ -2,9 +2,8 @@
 // of the consumers on the queue only one receives messages, the first to have subscribed; when it goes,
 // the next in subscription order takes over (classic queues in RabbitMQ 3.10 ignore consumer priorities
 // for this choice). The others stay subscribed and wait.
-import type { Consumer } from './consumer.js';
-
-export class ActiveConsumer {
+/** Generic over the consumer type, so this file needs nothing of the queue that owns it. */
+export class ActiveConsumer<Consumer> {
   /** Consumers in subscription order. */
   private readonly order: Consumer[] = [];
 

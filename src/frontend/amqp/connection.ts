@@ -13,7 +13,7 @@ import type { ChannelInfo } from '../../core/broker.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
 import type { Queue } from '../../core/queue/queue.js';
-import type { FlowControlled } from '../../core/queue/consumer.js';
+import type { FlowControlled } from '../../core/queue/queue.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { readIntoSharedBuffer } from '../net/shared-read.js';
 import type { FrontEndConnection } from '../net/front-end-server.js';

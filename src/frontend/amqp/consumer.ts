@@ -2,7 +2,8 @@
 // now (prefetch count and size, per consumer and per channel; channel.flow; output room; no_local) and
 // writes the basic.deliver when handed one.
 import type { QueuedMessage } from '../../core/message.js';
-import type { Consumer, ConsumerInfo } from '../../core/queue/consumer.js';
+import type { ConsumerInfo } from '../../core/queue/consumer.js';
+import type { Consumer } from '../../core/queue/queue.js';
 import type { Queue } from '../../core/queue/queue.js';
 import type { ChannelContext } from './context.js';
 

@@ -236,7 +236,7 @@ export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
           st.deliver++;
           st.redeliver++;
           d.queue.stats.deliver++;
-          d.queue.stats.redelivered++;
+          d.queue.stats.redeliver++;
           const tag = ++this.nextTag;
           this.writeDeliver(c.tag, tag, true, d.entry.msg);
           this.track(new Delivery(tag, d.entry, d.queue, c, d.size, roughNow()));

@@ -8,7 +8,7 @@
 //
 // Deliveries pay nothing for it unless a subscription has an identifier or Retain As Published (`special`
 // is null otherwise); publishes only when one has No Local.
-import type { Binding } from '../../core/binding.js';
+import type { Binding } from '../../core/exchange/exchange.js';
 import { splitWords } from '../../core/exchange/topic.js';
 import { bindingKeyMatches } from './topics.js';
 

@@ -8,7 +8,7 @@
 // (`onChunk`), its session state and its handlers; see ARCHITECTURE.md "Adding a protocol front end".
 // The AMQP connection keeps its own reader (shared read buffer, yields inside a read, channel.flow).
 import type { Duplex } from 'node:stream';
-import type { FlowControlled } from '../../core/queue/consumer.js';
+import type { FlowControlled } from '../../core/queue/queue.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { roughNow } from '../../util/rough-clock.js';
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';

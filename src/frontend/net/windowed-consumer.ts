@@ -5,7 +5,7 @@
 // a PUBACK / ACK or the socket's 'drain' frees some. (AMQP's consumer has its own: prefetch size, global
 // qos, channel.flow, no_local.)
 import type { QueuedMessage } from '../../core/message.js';
-import type { Consumer } from '../../core/queue/consumer.js';
+import type { Consumer } from '../../core/queue/queue.js';
 import type { Queue } from '../../core/queue/queue.js';
 
 export abstract class WindowedConsumer implements Consumer {

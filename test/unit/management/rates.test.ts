@@ -11,7 +11,7 @@ test('rates and totals from queue counters', () => {
   const q = v.declareQueue('r', { durable: false, exclusive: false, autoDelete: false, args: {} }, null);
   const s = new RateSampler(b);
   s.tick(1000);
-  q.stats.published += 50;
+  q.stats.publish += 50;
   v.stats.publish += 50; // what channels published (the node's publish rate)
   q.stats.deliver += 15;
   q.stats.getNoAck += 5;

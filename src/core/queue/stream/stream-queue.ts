@@ -5,8 +5,8 @@
 // Retention (x-max-length-bytes, x-max-age) deletes whole segments (storage).
 import { notImplemented, rs } from '../../errors.js';
 import { QueuedMessage, type Message } from '../../message.js';
-import type { Consumer, Owner } from '../consumer.js';
-import { Queue, type QueueCallbacks } from '../queue.js';
+import type { Owner } from '../consumer.js';
+import { Queue, type Consumer, type QueueCallbacks } from '../queue.js';
 import type { QueueSettings } from '../settings.js';
 import type { OffsetSpec, StreamBacking, StreamReader } from './backing.js';
 
@@ -68,7 +68,7 @@ export class StreamQueue extends Queue {
     const b = this.stream;
     if (this.deleted || b === null) return false;
     b.appendMessage(msg);
-    this.stats.published++;
+    this.stats.publish++;
     return true;
   }
 
@@ -161,7 +161,7 @@ export class StreamQueue extends Queue {
   override ack(_entry: QueuedMessage): void {
     if (this.deleted) return;
     this.unackedCount--;
-    this.stats.acked++;
+    this.stats.ack++;
   }
 
   override discard(_entry: QueuedMessage): void {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writer } from '../../../../src/codec/buffer/writer.js';
-import { Timestamp, Typed, type FieldTable } from '../../../../src/codec/amqp/field-table.js';
+import { encodeTable, Timestamp, Typed, type FieldTable } from '../../../../src/codec/amqp/field-table.js';
 import {
   Amqp10Message,
   amqp,
@@ -37,7 +37,7 @@ function convert(props: Partial<Basic091>, headers: FieldTable | null, body: Buf
   let h: { buf: Buffer; start: number; end: number } | null = null;
   if (headers !== null) {
     const hw = new Writer(256);
-    hw.table(headers);
+    encodeTable(hw, headers);
     const buf = hw.take()!;
     h = { buf, start: 4, end: buf.length };
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from '../../../../src/core/queue/queue.js';
-import type { Consumer } from '../../../../src/core/queue/consumer.js';
+import type { Consumer } from '../../../../src/core/queue/queue.js';
 import type { QueuedMessage } from '../../../../src/core/message.js';
 import { msg } from '../helpers.js';
 

@@ -2,7 +2,7 @@
 // match (identifiers, Retain As Published), No Local, and the topic-exchange key matcher behind them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Binding } from '../../../../src/core/binding.js';
+import type { Binding } from '../../../../src/core/exchange/exchange.js';
 import {
   bindingArgs,
   onlyNoLocal,

@@ -1,0 +1,28 @@
+// The options every warrenctl command takes (parsed by ctl.ts from rabbitmqctl's flags) and its output sink.
+import type { CtlClient } from './ctl-client.js';
+
+export interface CtlOptions {
+  vhost: string;
+  quiet: boolean;
+  formatter: 'table' | 'json';
+  tableHeaders: boolean;
+  priority?: string;
+  applyTo?: string;
+  description?: string;
+  tags?: string;
+  defaultQueueType?: string;
+  ifEmpty?: boolean;
+  ifUnused?: boolean;
+  toExchange?: string;
+  routingKey?: string;
+  /** list_user_limits --user (rabbitmqctl's default: guest). */
+  user?: string;
+}
+
+export interface Io {
+  out(s: string): void;
+}
+
+export type Row = Record<string, unknown>;
+
+export type CtlCommand = (c: CtlClient, args: string[], o: CtlOptions, io: Io) => Promise<void>;
