@@ -237,21 +237,12 @@ export class VHost {
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     this.checkQueueLimit(name);
     const type = validateQueueArgs(name, this.name, d);
-    const settings = this.queueSettings(name, type, d.args);
+    const s = this.queueSettings(name, type, d.args);
+    const [v, cb, x] = [this.name, this.queueCallbacks, d.exclusive ? owner : null];
     const q =
       type === 'stream'
-        ? new StreamQueue(name, this.name, d.args, this.queueCallbacks, settings)
-        : new Queue(
-            name,
-            this.name,
-            d.durable,
-            d.exclusive ? owner : null,
-            d.autoDelete,
-            d.args,
-            type,
-            this.queueCallbacks,
-            settings,
-          );
+        ? new StreamQueue(name, v, d.args, cb, s)
+        : new Queue(name, v, d.durable, x, d.autoDelete, d.args, type, cb, s);
     q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });
