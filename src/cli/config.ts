@@ -116,6 +116,7 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.advertiseRabbitmq !== undefined) o.advertiseRabbitmq = c.advertiseRabbitmq;
   if (c.mqttTopicAliasMaximum !== undefined) o.mqttTopicAliasMaximum = c.mqttTopicAliasMaximum;
   if (c.diskFreeLimit !== undefined) o.diskFreeLimit = String(c.diskFreeLimit);
+  if (c.diskFreeLimitRelative !== undefined) o.diskFreeLimitRelative = c.diskFreeLimitRelative;
   if (c.segmentSize !== undefined) o.segmentSize = String(c.segmentSize);
   if (c.vmMemoryHighWatermark !== undefined) o.vmMemoryHighWatermark = c.vmMemoryHighWatermark;
   if (c.vmMemoryHighWatermarkAbsolute !== undefined) {

@@ -123,6 +123,12 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
         const s = this.settings;
         if (s.messageTtl >= 0 || e.msg.ttl >= 0) e.expiresAt = expiryOf(e.msg.timestamp, s.messageTtl, e.msg.ttl);
       };
+      // a batch read off the event loop arrived: expire what expired meanwhile, deliver the rest
+      paged.onRefilled = () => {
+        if (this.deleted) return;
+        this.expireHead(Date.now());
+        if (this.consumers.length !== 0) this.dispatch();
+      };
       this.ready = paged;
     }
     if (b.tailLength === 0) return;
