@@ -1,9 +1,9 @@
 // Queue and exchange arguments: which ones take part in RabbitMQ's equivalence check on redeclare, the
 // texts of its 406 replies, and the validation of x-queue-type and of each argument's value. (What the
 // arguments do lives in src/core/queue/: settings.ts resolves them with policies.)
-import { notImplemented, preconditionFailed } from './errors.js';
+import { preconditionFailed } from './errors.js';
 import type { QueueDeclare } from './declare.js';
-import { parseRequeueDelay } from './queue/settings.js';
+import { parseMaxAge, parseRequeueDelay, type QueueType } from './queue/settings.js';
 
 // rabbit_classic_queue / rabbit_quorum_queue capabilities(): the arguments compared on redeclare.
 const CLASSIC_EQUIVALENCE: string[] = [
@@ -36,6 +36,15 @@ const QUORUM_EQUIVALENCE: string[] = [
   'x-quorum-initial-group-size',
   'x-delivery-limit',
   'x-message-ttl',
+];
+// rabbit_stream_queue capabilities()
+const STREAM_EQUIVALENCE: string[] = [
+  'x-max-length-bytes',
+  'x-queue-type',
+  'x-max-age',
+  'x-stream-max-segment-size-bytes',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
 ];
 const EXCHANGE_EQUIVALENCE = ['alternate-exchange'];
 
@@ -88,14 +97,14 @@ function checkEquivalence(
 }
 
 export function checkQueueArgsEquivalence(
-  type: 'classic' | 'quorum',
+  type: QueueType,
   current: Record<string, unknown>,
   currentTypes: Record<string, string>,
   received: Record<string, unknown>,
   receivedTypes: Record<string, string>,
   resource: string,
 ): void {
-  const keys = type === 'quorum' ? QUORUM_EQUIVALENCE : CLASSIC_EQUIVALENCE;
+  const keys = type === 'quorum' ? QUORUM_EQUIVALENCE : type === 'stream' ? STREAM_EQUIVALENCE : CLASSIC_EQUIVALENCE;
   checkEquivalence(keys, current, currentTypes, received, receivedTypes, resource);
 }
 
@@ -164,6 +173,11 @@ const QUEUE_ARG_CHECKS: Record<string, Check> = {
         : `"unsupported queue type '${String(v)}'"`,
 };
 
+// rabbit_amqqueue:check_max_age_arg/2, check_non_neg_int_arg for the segment size
+QUEUE_ARG_CHECKS['x-max-age'] = (v, t) =>
+  t !== 'longstr' ? `{unacceptable_type,${t}}` : parseMaxAge(v) < 0 ? 'invalid_max_age' : null;
+QUEUE_ARG_CHECKS['x-stream-max-segment-size-bytes'] = nonNegInt;
+
 // Warren's own queue arguments (not in RabbitMQ 3.10): checked the same way
 QUEUE_ARG_CHECKS['x-consumer-timeout'] = nonNegInt;
 QUEUE_ARG_CHECKS['x-requeue-delay'] = (v, t) =>
@@ -178,12 +192,22 @@ QUEUE_ARG_CHECKS['x-requeue-delay'] = (v, t) =>
  * (not in its capabilities' queue_arguments) is refused: "invalid arg 'x-max-priority' for queue 'q' in
  * vhost '/' of queue type rabbit_quorum_queue". Warren also supports x-delivery-limit on classic queues.
  */
-const KNOWN_QUEUE_ARGS = new Set([...CLASSIC_EQUIVALENCE, ...QUORUM_EQUIVALENCE]);
+const KNOWN_QUEUE_ARGS = new Set([...CLASSIC_EQUIVALENCE, ...QUORUM_EQUIVALENCE, ...STREAM_EQUIVALENCE]);
 const CLASSIC_SUPPORTED = new Set([...CLASSIC_EQUIVALENCE, 'x-delivery-limit']);
 const QUORUM_SUPPORTED = new Set(QUORUM_EQUIVALENCE);
+/** rabbit_stream_queue capabilities(): the queue arguments a stream takes. */
+const STREAM_SUPPORTED = new Set([
+  'x-max-length-bytes',
+  'x-max-age',
+  'x-stream-max-segment-size-bytes',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
+  'x-stream-filter-size-bytes',
+]);
+const STREAM_REFUSED = new Set([...KNOWN_QUEUE_ARGS].filter((k) => !STREAM_SUPPORTED.has(k) && k !== 'x-queue-type'));
 
 /** Validate a new queue's x-queue-type and the properties it allows; returns the type. */
-export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare): 'classic' | 'quorum' {
+export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare): QueueType {
   const r = `queue '${name}' in vhost '${vhost}'`;
   const types = d.argTypes ?? {};
   const t = d.args['x-queue-type'];
@@ -212,6 +236,15 @@ export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare):
     if (d.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${r}`);
     return 'quorum';
   }
-  if (t === 'stream') throw notImplemented(`queue type 'stream' is not supported by Warren yet (${r})`);
+  if (t === 'stream') {
+    for (const k of Object.keys(d.args)) {
+      if (STREAM_REFUSED.has(k))
+        throw preconditionFailed(`invalid arg '${k}' for ${r} of queue type rabbit_stream_queue`);
+    }
+    if (!d.durable) throw preconditionFailed(`invalid property 'non-durable' for ${r}`);
+    if (d.exclusive) throw preconditionFailed(`invalid property 'exclusive-owner' for ${r}`);
+    if (d.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${r}`);
+    return 'stream';
+  }
   return 'classic';
 }

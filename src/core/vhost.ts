@@ -25,7 +25,8 @@ import type { Owner } from './queue/consumer.js';
 import { deadLetter } from './queue/dead-letter.js';
 import { validatePolicyDefinition } from './queue/policy-definitions.js';
 import { Queue } from './queue/queue.js';
-import { resolveQueueSettings, type QueueSettings } from './queue/settings.js';
+import { resolveQueueSettings, type QueueSettings, type QueueType } from './queue/settings.js';
+import { StreamQueue } from './queue/stream/stream-queue.js';
 import { routeFrom } from './route.js';
 import { addMessageStats, newMessageStats } from './stats.js';
 
@@ -202,7 +203,7 @@ export class VHost {
     },
   };
 
-  private queueSettings(name: string, type: 'classic' | 'quorum', args: Record<string, unknown>): QueueSettings {
+  private queueSettings(name: string, type: QueueType, args: Record<string, unknown>): QueueSettings {
     const { policy, operatorPolicy } = this.effectivePolicies({ name, kind: 'queue', queueType: type });
     return resolveQueueSettings(type, args, policy, operatorPolicy);
   }
@@ -236,17 +237,12 @@ export class VHost {
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     this.checkQueueLimit(name);
     const type = validateQueueArgs(name, this.name, d);
-    const q = new Queue(
-      name,
-      this.name,
-      d.durable,
-      d.exclusive ? owner : null,
-      d.autoDelete,
-      d.args,
-      type,
-      this.queueCallbacks,
-      this.queueSettings(name, type, d.args),
-    );
+    const s = this.queueSettings(name, type, d.args);
+    const [v, cb, x] = [this.name, this.queueCallbacks, d.exclusive ? owner : null];
+    const q =
+      type === 'stream'
+        ? new StreamQueue(name, v, d.args, cb, s)
+        : new Queue(name, v, d.durable, x, d.autoDelete, d.args, type, cb, s);
     q.argTypes = d.argTypes ?? {};
     this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });

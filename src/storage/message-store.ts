@@ -80,7 +80,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     const queues = new Map<number, Queue>();
     for (const v of broker.vhosts.values()) {
       for (const q of v.queues.values()) {
-        if (!q.durable || q.exclusiveOwner !== null) continue;
+        if (!q.durable || q.exclusiveOwner !== null || q.type === 'stream') continue;
         const id = this.ids.get(v.name, q.name);
         if (id !== undefined) queues.set(id, q);
       }
@@ -99,7 +99,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     // durable queues restored from definitions that never had an id (never held a message) get one now
     for (const v of broker.vhosts.values()) {
       for (const q of v.queues.values()) {
-        if (q.durable && q.exclusiveOwner === null && !this.ids.has(v.name, q.name)) this.attach(q);
+        if (!q.durable || q.exclusiveOwner !== null || q.type === 'stream') continue;
+        if (!this.ids.has(v.name, q.name)) this.attach(q);
       }
     }
     // segments with nothing live go now; the rest may be worth compacting
@@ -221,10 +222,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     log.schedule();
   }
 
-  /**
-   * A REF to the PUBLISH at bodyOff of the current segment (never rolls: a REF and its PUBLISH share a
-   * segment, which lives as long as any holder does).
-   */
+  /** A REF to the PUBLISH at bodyOff of the current segment (never rolls: a REF shares its PUBLISH's segment). */
   appendRef(queue: number, seq: number, bodyOff: number, bodyLen: number, owner: number): void {
     const log = this.log;
     log.buf.ref(queue, seq, true, bodyOff, bodyLen, owner);
@@ -339,6 +337,12 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
 
   readFailed(err: Error): void {
     this.logger.error({ err }, 'could not read messages from disk; the queue stalls until it can');
+  }
+
+  /** A stream append must be durable before the next confirm (beforeSync waits for it): a new ticket. */
+  touch(): void {
+    this.log.bufTicket = ++this.appended;
+    this.log.schedule();
   }
 
   whenDurable(fn: () => void): void {

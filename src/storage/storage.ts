@@ -4,6 +4,8 @@
 // commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Broker } from '../core/broker.js';
 import type { ContentFormat } from '../core/message.js';
 import type { ResolvedOptions } from '../options.js';
@@ -14,6 +16,8 @@ import { FileDedupStore } from './dedup-store.js';
 import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
 import { DiskMonitor } from './disk-monitor.js';
+import { StreamQueue } from '../core/queue/stream/stream-queue.js';
+import { StreamStore } from './streams/stream-store.js';
 
 export interface Storage {
   /** Recreate users, vhosts and durable definitions (or the defaults on an empty store). */
@@ -36,7 +40,7 @@ export async function openStorage(
   log: Logger,
   formats: Map<string, ContentFormat>,
 ): Promise<Storage> {
-  return o.storage === 'memory' ? new MemoryStorage() : FileStorage.open(o.dataDir, log, formats);
+  return o.storage === 'memory' ? new MemoryStorage(log) : FileStorage.open(o.dataDir, log, formats);
 }
 
 function createDefaults(broker: Broker, o: ResolvedOptions): void {
@@ -47,11 +51,43 @@ function createDefaults(broker: Broker, o: ResolvedOptions): void {
   }
 }
 
+function both(a: Promise<void> | null, b: Promise<void> | null): Promise<void> | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Promise.all([a, b]).then(() => {});
+}
+
+/**
+ * In-memory storage: stream queues still need a log (they are logs), kept in a temporary directory that
+ * goes at close.
+ */
 class MemoryStorage implements Storage {
+  private streams: StreamStore | null = null;
+  private tmp: string | null = null;
+
+  constructor(private readonly log: Logger) {}
+
   async restore(broker: Broker, o: ResolvedOptions): Promise<void> {
     createDefaults(broker, o);
+    broker.onQueueCreated = (q) => {
+      if (!(q instanceof StreamQueue)) return;
+      if (this.streams === null) {
+        this.tmp = mkdtempSync(join(tmpdir(), 'warren-streams-'));
+        this.streams = new StreamStore(
+          this.tmp,
+          this.log,
+          () => {},
+          () => {},
+        );
+      }
+      this.streams.attach(q);
+    };
   }
-  async close(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.streams?.close();
+    if (this.tmp !== null) rmSync(this.tmp, { recursive: true, force: true });
+  }
 }
 
 export class FileStorage implements Storage {
@@ -61,6 +97,7 @@ export class FileStorage implements Storage {
   store: FileMessageStore | null = null;
   private monitor: DiskMonitor | null = null;
   private dedup: FileDedupStore | null = null;
+  private streams: StreamStore | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -117,7 +154,7 @@ export class FileStorage implements Storage {
       this.log,
       this.formats,
       {
-        beforeSync: () => this.flushIfDirty(),
+        beforeSync: () => both(this.flushIfDirty(), this.streams?.beforeSync() ?? null),
         ioFailure: (err) => {
           ioFailed = err !== null;
           broker.alarms.set('disk', ioFailed || (this.monitor?.low ?? false));
@@ -127,6 +164,14 @@ export class FileStorage implements Storage {
     );
     this.store = store;
     broker.store = store;
+    const streams = new StreamStore(
+      join(this.dir, 'streams'),
+      this.log,
+      () => store.touch(),
+      (err) => broker.alarms.set('disk', err !== null || (this.monitor?.low ?? false)),
+    );
+    this.streams = streams;
+    streams.restore(broker);
     const r = store.recovery;
     this.log.info(
       { queues: r.queues, messages: r.messages, segments: r.segments, tornBytes: r.tornBytes, ms: r.ms },
@@ -134,7 +179,8 @@ export class FileStorage implements Storage {
     );
     // durable queues declared from now on get message storage (every vhost reports through the broker)
     broker.onQueueCreated = (q) => {
-      if (q.durable && q.exclusiveOwner === null) store.attach(q);
+      if (q instanceof StreamQueue) streams.attach(q);
+      else if (q.durable && q.exclusiveOwner === null) store.attach(q);
     };
     // an empty directory gets its snapshot (the default user and vhost) before anything is journaled after
     // it; a replayed journal is folded into a fresh snapshot soon
@@ -185,6 +231,7 @@ export class FileStorage implements Storage {
     if (f !== null && (f.journaled !== 0 || snapshotDue)) f.requestSnapshot();
     await f?.close().catch(() => {});
     this.delayed?.close();
+    this.streams?.close();
     await this.store?.close();
     this.dedup?.close();
   }

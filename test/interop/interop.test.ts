@@ -234,6 +234,7 @@ function go(scenario: string, title: string, opts: { skip?: string | false; brok
 
 describe('interop: pika, amqp091-go and amqp-tools clients', { concurrency: 4 }, () => {
   python('workqueue.py', 'pika work queue: durable, persistent, prefetch 1, redelivery after close/SIGKILL (004, 003)');
+  python('streams.py', 'pika stream queue: declare rules, x-stream-offset first/numeric, non-destructive, 406/540');
   python('pubsub.py', 'pika pub/sub: fanout logs exchange, exclusive amq.gen queues, every subscriber gets all (004)');
   python('fastapi_flows.py', 'pika FastAPI guide: per-service queues, notifications, heartbeat=600, nack (003)');
   python('fastapi_flows.py', 'pika FastAPI guide: dead-letter exchange for nacked and expired tasks (003)', {

@@ -14,7 +14,7 @@ import { hasLimit, overLimit } from './limits.js';
 import { PriorityReady } from './priority.js';
 import { PagedReady } from './ready-list.js';
 import { FifoReady, type ReadyList } from './ready.js';
-import { resolveQueueSettings, type QueueSettings } from './settings.js';
+import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { ActiveConsumer } from './single-active.js';
 import { expiryOf, OneTimer } from './ttl.js';
 
@@ -80,7 +80,7 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
     readonly exclusiveOwner: Owner | null,
     readonly autoDelete: boolean,
     readonly args: Record<string, unknown>,
-    readonly type: 'classic' | 'quorum',
+    readonly type: QueueType,
     settings: QueueSettings = resolveQueueSettings(type, args, null, null),
   ) {
     this.settings = settings;

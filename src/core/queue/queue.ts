@@ -11,7 +11,7 @@ import type { ConsumerInfo, Owner } from './consumer.js';
 import { wouldOverflow } from './limits.js';
 import { QueueState } from './queue-state.js';
 import { PagedReady } from './ready-list.js';
-import { resolveQueueSettings, type QueueSettings } from './settings.js';
+import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { expiryOf, OneTimer } from './ttl.js';
 
 /** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
@@ -86,7 +86,7 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
     exclusiveOwner: Owner | null,
     autoDelete: boolean,
     args: Record<string, unknown>,
-    type: 'classic' | 'quorum',
+    type: QueueType,
     private readonly callbacks: QueueCallbacks,
     settings: QueueSettings = resolveQueueSettings(type, args, null, null),
   ) {

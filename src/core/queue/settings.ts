@@ -4,6 +4,9 @@
 // rabbit_policies:merge_policy_value/3). Re-resolved whenever a policy of the vhost changes.
 import type { Policy } from '../policy.js';
 
+/** The queue types (x-queue-type). */
+export type QueueType = 'classic' | 'quorum' | 'stream';
+
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 
 /** Requeue backoff (Warren's x-requeue-delay): delay = min(base * factor^(deliveries-1), max). */
@@ -33,6 +36,10 @@ export interface QueueSettings {
   /** ms; -1 = the broker's consumer_timeout */
   consumerTimeout: number;
   requeueDelay: RequeueDelay | null;
+  /** Streams: x-max-age / max-age in ms; -1 = none. */
+  maxAge: number;
+  /** Streams: x-stream-max-segment-size-bytes / stream-max-segment-size-bytes (RabbitMQ's default 500 MB). */
+  streamMaxSegmentSize: number;
 }
 
 /** How a policy value and an x-argument of the same key combine (the resolver RabbitMQ passes per key). */
@@ -52,6 +59,9 @@ const KEYS: Record<string, Resolve> = {
   'dead-letter-exchange': 'arg',
   'dead-letter-routing-key': 'arg',
   'requeue-delay': 'arg',
+  // rabbit_stream_queue: the argument wins over the policy for max-age and the segment size
+  'max-age': 'arg',
+  'stream-max-segment-size-bytes': 'arg',
 };
 
 /**
@@ -126,13 +136,14 @@ export function parseRequeueDelay(v: unknown): RequeueDelay | null {
 }
 
 export function resolveQueueSettings(
-  type: 'classic' | 'quorum',
+  type: QueueType,
   args: Record<string, unknown>,
   policy: Policy | null,
   operator: Policy | null,
 ): QueueSettings {
   // the common case (no arguments, no policy): one shared, frozen object, not one per queue
   if (policy === null && operator === null && isEmpty(args)) {
+    if (type === 'stream') return (DEFAULT_STREAM ??= defaults('stream'));
     return type === 'quorum' ? (DEFAULT_QUORUM ??= defaults('quorum')) : (DEFAULT_CLASSIC ??= defaults('classic'));
   }
   return resolve(type, args, policy, operator);
@@ -140,8 +151,9 @@ export function resolveQueueSettings(
 
 let DEFAULT_CLASSIC: QueueSettings | null = null;
 let DEFAULT_QUORUM: QueueSettings | null = null;
+let DEFAULT_STREAM: QueueSettings | null = null;
 
-function defaults(type: 'classic' | 'quorum'): QueueSettings {
+function defaults(type: QueueType): QueueSettings {
   return Object.freeze(resolve(type, {}, null, null));
 }
 
@@ -151,7 +163,7 @@ function isEmpty(o: Record<string, unknown>): boolean {
 }
 
 function resolve(
-  type: 'classic' | 'quorum',
+  type: QueueType,
   args: Record<string, unknown>,
   policy: Policy | null,
   operator: Policy | null,
@@ -170,9 +182,26 @@ function resolve(
     deadLetterRoutingKey: str(l('dead-letter-routing-key')),
     deliveryLimit: num(l('delivery-limit')),
     // quorum queues have no priorities (RabbitMQ 3.10 ignores x-max-priority for them)
-    maxPriority: type === 'quorum' ? 0 : Math.min(num(mp), 255) > 0 ? Math.min(num(mp), 255) : 0,
+    maxPriority: type !== 'classic' ? 0 : Math.min(num(mp), 255) > 0 ? Math.min(num(mp), 255) : 0,
     singleActiveConsumer: sac === true,
     consumerTimeout: num(l('consumer-timeout')),
     requeueDelay: parseRequeueDelay(l('requeue-delay')),
+    maxAge: type === 'stream' ? parseMaxAge(l('max-age')) : -1,
+    streamMaxSegmentSize:
+      num(l('stream-max-segment-size-bytes')) > 0 ? num(l('stream-max-segment-size-bytes')) : 500_000_000,
   };
+}
+
+const AGE_UNITS: Record<string, number> = { Y: 365 * 86400e3, M: 30 * 86400e3, D: 86400e3, h: 3600e3, m: 60e3, s: 1e3 };
+
+/**
+ * rabbit_amqqueue:check_max_age/1: a positive integer followed by Y, M, D, h, m or s ("7D", "1h"); ms, or
+ * -1 when absent or invalid (declare refuses invalid ones first: arguments.ts).
+ */
+export function parseMaxAge(v: unknown): number {
+  const t = str(v);
+  if (t === null) return -1;
+  const m = /^(\d+)([YMDhms])$/.exec(t);
+  if (m === null) return -1;
+  return Number(m[1]) * AGE_UNITS[m[2]!]!;
 }

@@ -90,9 +90,11 @@ export class SegmentLog {
     private readonly events: LogEvents,
     /** Target size of a segment file (tests make it small to exercise rollover and reclaiming). */
     private readonly segmentSize: number,
+    /** The oldest segment of the log already on disk that `deleteBefore`/`segmentsInfo` cover (a stream's). */
+    oldestSeg = firstSeg,
   ) {
     this.segNo = firstSeg;
-    this.firstSeg = firstSeg;
+    this.firstSeg = oldestSeg;
     this.fd = this.create(firstSeg);
     this.syncedPosition = { seg: firstSeg, off: this.fileSize };
     this.writtenPosition = this.syncedPosition;
@@ -210,7 +212,12 @@ export class SegmentLog {
   /** Write the buffer to the file; false (and the bytes kept) when the write fails. */
   writeOut(): boolean {
     const b = this.buf;
-    if (b.pos === 0) return true;
+    if (b.pos === 0) {
+      // nothing buffered: every ticket taken so far is written (a ticket without bytes of its own, such as a
+      // stream append that another log holds, still gets its fsync: see FileMessageStore.touch)
+      this.writtenTicket = this.bufTicket;
+      return true;
+    }
     let done = 0;
     try {
       while (done < b.pos) done += writeSync(this.fd, b.buf, done, b.pos - done);

@@ -13,6 +13,9 @@ import {
 import { rs } from '../../../core/errors.js';
 import type { AmqpChannel } from '../channel.js';
 import { AmqpConsumer } from '../consumer.js';
+import { StreamQueue } from '../../../core/queue/stream/stream-queue.js';
+import { parseOffsetSpec } from '../stream-offset.js';
+import type { OffsetSpec } from '../../../core/queue/stream/backing.js';
 import { REPLY_TO_QUEUE } from '../direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from '../errors.js';
 
@@ -59,13 +62,36 @@ export function basicConsume(ch: AmqpChannel, m: BasicConsume): void {
   if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
     throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
   }
+  const spec = q instanceof StreamQueue ? streamConsumeChecks(ch, q, m) : null;
   const p = m.arguments['x-priority'];
   const priority = typeof p === 'number' ? p : 0;
   const c = new AmqpConsumer(tag, ch, d, q, m.noAck, m.exclusive, priority, m.noLocal, d.prefetchCount, d.prefetchSize);
   d.consumers.set(tag, c);
+  if (spec !== null) (q as StreamQueue).startAt(c, spec);
   // consume-ok goes before the first delivery (amqp0-9-1.xml basic.consume-ok)
   if (!m.nowait) writeBasicConsumeOk(ch.conn.out, ch.id, tag);
   q.addConsumer(c);
+}
+
+/**
+ * What rabbit_stream_queue:consume/3 requires of a 0-9-1 consumer (replies as the anchor RabbitMQ gives them):
+ * manual acks (540), a prefetch (406), and a valid x-stream-offset (Warren: 406, see stream-offset.ts).
+ */
+function streamConsumeChecks(ch: AmqpChannel, q: StreamQueue, m: BasicConsume): OffsetSpec {
+  const r = rs('queue', q.name, q.vhost);
+  if (m.noAck) {
+    throw connectionError(
+      ConnectionReplyCode.NOT_IMPLEMENTED,
+      `automatic acknowledgement not supported by stream queues ${r}`,
+    );
+  }
+  const d = ch.deliveries;
+  if (d.prefetchCount === 0 && d.globalPrefetchCount === 0) {
+    throw channelError(406, `consumer prefetch count is not set for '${r}'`);
+  }
+  const spec = parseOffsetSpec(m.arguments['x-stream-offset']);
+  if (spec === null) throw channelError(406, `invalid x-stream-offset for ${r}`);
+  return spec;
 }
 
 /** https://www.rabbitmq.com/docs/direct-reply-to: a no-ack consumer of amq.rabbitmq.reply-to. */

@@ -1,0 +1,208 @@
+// A stream queue (x-queue-type: stream, https://www.rabbitmq.com/docs/streams): an append-only log with
+// offsets. Publishing appends (storage writes one osiris chunk per turn); consuming is non-destructive: each
+// consumer reads from its own offset (x-stream-offset) and follows the tail. Over AMQP 0-9-1 a consumer needs
+// manual acks and a prefetch (the front end refuses others as RabbitMQ does); acks only give credit back.
+// Retention (x-max-length-bytes, x-max-age) deletes whole segments (storage).
+import { notImplemented, rs } from '../../errors.js';
+import { QueuedMessage, type Message } from '../../message.js';
+import type { Owner } from '../consumer.js';
+import { Queue, type Consumer, type QueueCallbacks } from '../queue.js';
+import type { QueueSettings } from '../settings.js';
+import type { OffsetSpec, StreamBacking, StreamReader } from './backing.js';
+
+/** Messages handed to one consumer per dispatch turn before yielding to the event loop. */
+const BUDGET = 4096;
+
+/** One consumer's place in the stream. */
+class Cursor {
+  /** The next message, built, waiting for the consumer's credit. */
+  head: QueuedMessage | null = null;
+  reading = false;
+  closed = false;
+  constructor(readonly reader: StreamReader) {}
+}
+
+export class StreamQueue extends Queue {
+  private stream: StreamBacking | null = null;
+  private readonly cursors = new Map<Consumer, Cursor>();
+  private readonly specs = new Map<Consumer, OffsetSpec>();
+
+  constructor(
+    name: string,
+    vhost: string,
+    args: Record<string, unknown>,
+    callbacks: QueueCallbacks,
+    settings: QueueSettings,
+    owner: Owner | null = null,
+  ) {
+    super(name, vhost, true, owner, false, args, 'stream', callbacks, settings);
+  }
+
+  /** Storage attaches the log (at declare, or at boot for a recovered stream). */
+  attachStream(b: StreamBacking): void {
+    this.stream = b;
+    this.configureStream();
+  }
+
+  get streamBacking(): StreamBacking | null {
+    return this.stream;
+  }
+
+  override get messageCount(): number {
+    const b = this.stream;
+    return b === null ? 0 : b.nextOffset - b.firstOffset;
+  }
+
+  override applySettings(s: QueueSettings): void {
+    super.applySettings(s);
+    this.configureStream();
+  }
+
+  private configureStream(): void {
+    const s = this.settings;
+    this.stream?.configure(s.maxLengthBytes, s.maxAge, s.streamMaxSegmentSize);
+  }
+
+  /** Hot path: append (converted to AMQP 1.0 once); the chunk is written and fsynced by storage. */
+  override enqueue(msg: Message): boolean {
+    const b = this.stream;
+    if (this.deleted || b === null) return false;
+    b.appendMessage(msg);
+    this.stats.publish++;
+    return true;
+  }
+
+  /** Where the next consumer added starts (basic.consume's x-stream-offset); "next" when not given. */
+  startAt(c: Consumer, spec: OffsetSpec): void {
+    this.specs.set(c, spec);
+  }
+
+  override addConsumer(c: Consumer): void {
+    const b = this.stream;
+    const spec = this.specs.get(c) ?? { kind: 'next' };
+    this.specs.delete(c);
+    if (b !== null) {
+      this.cursors.set(c, new Cursor(b.reader(startOffset(b, spec), this.name)));
+    }
+    super.addConsumer(c);
+  }
+
+  override removeConsumer(c: Consumer): void {
+    this.closeCursor(c);
+    super.removeConsumer(c);
+  }
+
+  private closeCursor(c: Consumer): void {
+    const cur = this.cursors.get(c);
+    if (cur === undefined) return;
+    cur.closed = true;
+    cur.reader.close();
+    this.cursors.delete(c);
+  }
+
+  override dispatch(): void {
+    if (this.deleted) return;
+    for (const [c, cur] of this.cursors) this.pump(c, cur);
+  }
+
+  /** Deliver to `c` while it has credit; read the next chunks when its buffered ones are done. */
+  private pump(c: Consumer, cur: Cursor): void {
+    let budget = BUDGET;
+    for (;;) {
+      if (cur.head === null && !this.advance(cur)) return;
+      const e = cur.head!;
+      if (!c.canTake(e)) return;
+      if (budget-- === 0) {
+        setImmediate(() => {
+          if (!cur.closed) this.pump(c, cur);
+        });
+        return;
+      }
+      cur.head = null;
+      e.deliveryCount = 1;
+      this.stats.deliver++;
+      this.unackedCount++;
+      c.deliver(e, this);
+      if (cur.closed) return;
+    }
+  }
+
+  /** Take the next message into cur.head; false when a read is needed (started here). */
+  private advance(cur: Cursor): boolean {
+    const m = cur.reader.take();
+    if (m !== null) {
+      cur.head = new QueuedMessage(m, cur.reader.offset);
+      return true;
+    }
+    if (!cur.reading) this.read(cur);
+    return false;
+  }
+
+  private read(cur: Cursor): void {
+    cur.reading = true;
+    cur.reader.fill().then(
+      (more) => {
+        cur.reading = false;
+        if (!more || cur.closed || this.deleted) return;
+        for (const [c, x] of this.cursors) if (x === cur) this.pump(c, cur);
+      },
+      () => {
+        // the reader failed (its segment deleted under it): it moved on; try again shortly
+        cur.reading = false;
+        setTimeout(() => {
+          if (!cur.closed && !this.deleted) this.dispatch();
+        }, 10).unref();
+      },
+    );
+  }
+
+  // ---- acks give credit back; nothing leaves the stream ------------------------------------------
+
+  override ack(_entry: QueuedMessage): void {
+    if (this.deleted) return;
+    this.unackedCount--;
+    this.stats.ack++;
+  }
+
+  override discard(_entry: QueuedMessage): void {
+    if (!this.deleted) this.unackedCount--;
+  }
+
+  /** A nack/reject with requeue or a closed channel: the message stays in the stream anyway. */
+  override requeue(entries: QueuedMessage[]): void {
+    if (this.deleted || entries.length === 0) return;
+    this.unackedCount -= entries.length;
+    this.dispatch();
+  }
+
+  // RabbitMQ 3.10-3.13 (rabbit_stream_queue): 540 NOT_IMPLEMENTED, a connection error
+  override get(_noAck: boolean): QueuedMessage | null {
+    throw notImplemented(`basic.get not supported by stream queues ${rs('queue', this.name, this.vhost)}`);
+  }
+
+  override purge(): number {
+    throw notImplemented(`queue.purge not supported by stream queues ${rs('queue', this.name, this.vhost)}`);
+  }
+
+  override markDeleted(): void {
+    for (const c of [...this.cursors.keys()]) this.closeCursor(c);
+    super.markDeleted();
+    this.stream?.deleted();
+  }
+}
+
+/** The first offset a consumer with `spec` gets. */
+export function startOffset(b: StreamBacking, spec: OffsetSpec): number {
+  switch (spec.kind) {
+    case 'first':
+      return b.firstOffset;
+    case 'last':
+      return b.lastChunkId;
+    case 'next':
+      return b.nextOffset;
+    case 'offset':
+      return Math.min(Math.max(spec.offset, b.firstOffset), b.nextOffset);
+    case 'timestamp':
+      return b.offsetForTimestamp(spec.ms);
+  }
+}

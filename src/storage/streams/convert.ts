@@ -1,0 +1,73 @@
+// Messages in and out of a stream for the core's protocols. A stream stores AMQP 1.0 messages (as RabbitMQ
+// 3.13 does): a message published over 0-9-1, MQTT or STOMP is converted once, at append, with RabbitMQ's
+// mc_amqpl mapping (codec/amqp10/from-amqp091.ts; MQTT/STOMP go through their 0-9-1 properties, as
+// RabbitMQ's plugins map them); a 0-9-1 consumer gets it back with to-amqp091.ts plus x-stream-offset.
+import { decodeProperties, encodeProperties, BasicProperties } from '../../codec/amqp/properties.js';
+import { Writer } from '../../codec/buffer/writer.js';
+import { amqp091ToAmqp10 } from '../../codec/amqp10/from-amqp091.js';
+import { Amqp10Message } from '../../codec/amqp10/message.js';
+import { amqp10ToAmqp091 } from '../../codec/amqp10/to-amqp091.js';
+import { mapGet } from '../../codec/amqp10/types.js';
+import { formatByName } from '../../core/formats.js';
+import { Message, type ContentFormat } from '../../core/message.js';
+
+const AMQP091 = 'amqp-0-9-1';
+const w = new Writer(65536);
+
+function amqpFormat(): ContentFormat {
+  const f = formatByName(AMQP091);
+  if (f === undefined) throw new Error('the AMQP 0-9-1 content format is not registered');
+  return f;
+}
+
+/** Where the headers table of a 0-9-1 content header (from the property flags on) lies, or null. */
+function headersSpan(props: Buffer): { buf: Buffer; start: number; end: number } | null {
+  if (props.length < 2) return null;
+  const flags = (props[0]! << 8) | props[1]!;
+  if ((flags & (1 << 13)) === 0) return null;
+  let p = 2;
+  // property flags may continue (bit 0); basic has 14 properties, so at most one more word
+  while ((props[p - 1]! & 1) !== 0) p += 2;
+  if ((flags & (1 << 15)) !== 0) p += 1 + props[p]!;
+  if ((flags & (1 << 14)) !== 0) p += 1 + props[p]!;
+  const n = props.readUInt32BE(p);
+  return { buf: props, start: p + 4, end: p + 4 + n };
+}
+
+/** The AMQP 1.0 encoding of `m` (a view valid until the next call). */
+export function toStreamMessage(m: Message): Buffer {
+  const props = m.format.name === AMQP091 ? m.props : amqpFormat().fromCommon(m.format.toCommon(m.props));
+  const p = decodeProperties(props, 0, props.length);
+  amqp091ToAmqp10(w, p, headersSpan(props), m.body, { exchange: m.exchange, routingKey: m.routingKey });
+  return w.take() ?? Buffer.alloc(0);
+}
+
+/** A stored message as a core Message for a 0-9-1 consumer, with its x-stream-offset header. */
+export function fromStreamMessage(bytes: Buffer, offset: number, timestamp: number, queueName: string): Message {
+  const a = new Amqp10Message(bytes);
+  const r = amqp10ToAmqp091(a, { streamOffset: offset });
+  const bp = new BasicProperties();
+  bp.contentType = r.contentType;
+  bp.contentEncoding = r.contentEncoding;
+  bp.headers = r.headers;
+  bp.deliveryMode = r.deliveryMode;
+  bp.priority = r.priority;
+  bp.correlationId = r.correlationId;
+  bp.replyTo = r.replyTo;
+  bp.expiration = r.expiration;
+  bp.messageId = r.messageId;
+  bp.timestamp = r.timestamp;
+  bp.type = r.type;
+  bp.userId = r.userId;
+  bp.appId = r.appId;
+  encodeProperties(w, bp);
+  const props = Buffer.from(w.take() ?? Buffer.alloc(2));
+  // the exchange and routing key it was published with (RabbitMQ delivers them), else "" and the stream
+  const ma = a.messageAnnotations;
+  const x = mapGet(ma, 'x-exchange');
+  const rk = mapGet(ma, 'x-routing-key');
+  const exchange = x !== undefined && typeof x.value === 'string' ? x.value : '';
+  const routingKey = rk !== undefined && typeof rk.value === 'string' ? rk.value : queueName;
+  // expiration is not applied on a stream: passed as null so the core never expires it
+  return new Message(amqpFormat(), exchange, routingKey, props, r.body, r.deliveryMode === 2, 0, null, timestamp, 0);
+}

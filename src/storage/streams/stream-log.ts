@@ -1,0 +1,345 @@
+// One stream queue's storage: its own SegmentLog (log/segment-log.ts, the log the message store uses too)
+// in the stream's directory, one record per osiris chunk (codec/stream/chunk.ts, the bytes a Deliver sends),
+// and an in-memory chunk index (first offset, segment, position, timestamp) rebuilt at open by scanning the
+// segments' record headers. Messages appended during an event-loop turn become one chunk at the end of the
+// turn. Retention deletes whole segments, oldest first, never the one being written.
+import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHUNK_HEADER_SIZE, ChunkBuilder, ChunkEntryReader, readChunkHeader } from '../../codec/stream/chunk.js';
+import type { StreamBacking, StreamReader } from '../../core/queue/stream/backing.js';
+import type { Message } from '../../core/message.js';
+import { fromStreamMessage, toStreamMessage } from './convert.js';
+import { LogCursor } from '../log/cursor.js';
+import { FRAME_HEADER, frameAt } from '../log/record.js';
+import { MAGIC, SegmentLog, type LogEvents, type LogPosition } from '../log/segment-log.js';
+import { now } from '../../util/clock.js';
+
+/** A chunk is cut before the end of the turn once its data reaches this. */
+const CHUNK_MAX_DATA = 1024 * 1024;
+const MAX_ENTRIES = 65535;
+
+export interface StreamLogHooks {
+  /** Something was appended: the broker's confirms wait for the next fsync (storage/streams/stream-store.ts). */
+  appended(): void;
+  failure(err: Error | null): void;
+  /** The stream was deleted (its files are the store's to remove). */
+  deleted(): void;
+}
+
+function before(a: LogPosition, b: LogPosition): boolean {
+  return a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
+}
+
+export class FileStreamLog implements StreamBacking, LogEvents {
+  private readonly log: SegmentLog;
+  // the chunk index, oldest first: first offset, record position, timestamp
+  private ids: number[] = [];
+  private segs: number[] = [];
+  private offs: number[] = [];
+  private tss: number[] = [];
+  firstOffset = 0;
+  nextOffset = 0;
+  private readonly builder = new ChunkBuilder();
+  /** First offset of the chunk being built, -1 when none. */
+  private pendingFirst = -1;
+  private maxBytes = -1;
+  private maxAge = -1;
+  private lastSeg: number;
+  private readonly ageTimer: NodeJS.Timeout;
+  private gone = false;
+  private readonly syncWaits: { at: LogPosition; resolve: () => void }[] = [];
+
+  constructor(
+    readonly dir: string,
+    segmentSize: number,
+    private readonly hooks: StreamLogHooks,
+  ) {
+    const names = readdirSync(dir)
+      .filter((n) => /^\d{8}\.seg$/.test(n))
+      .sort();
+    let oldest = -1;
+    let last = -1;
+    for (const n of names) {
+      const seg = Number(n.slice(0, 8));
+      if (oldest < 0) oldest = seg;
+      last = seg;
+      this.scan(seg, join(dir, n));
+    }
+    this.log = new SegmentLog(dir, last + 1, this, segmentSize, oldest < 0 ? last + 1 : oldest);
+    this.lastSeg = this.log.segNo;
+    this.firstOffset = this.ids.length === 0 ? this.nextOffset : this.ids[0]!;
+    this.log.onSyncedPosition((p) => this.synced(p));
+    // x-max-age is checked once a minute too (a quiet stream still ages)
+    this.ageTimer = setInterval(() => this.retain(), 60_000);
+    this.ageTimer.unref();
+  }
+
+  /** Index one segment's chunks; a torn tail (a crash mid-write) is cut off. */
+  private scan(seg: number, path: string): void {
+    const fd = openSync(path, 'r+');
+    try {
+      const size = fstatSync(fd).size;
+      const head = Buffer.allocUnsafe(FRAME_HEADER + CHUNK_HEADER_SIZE);
+      let off = MAGIC.length;
+      while (off + head.length <= size) {
+        readSync(fd, head, 0, head.length, off);
+        const len = head.readUInt32LE(0);
+        if (len < CHUNK_HEADER_SIZE || off + FRAME_HEADER + len > size) break;
+        // the newest record of the newest segment may be torn: check its CRC
+        if (off + FRAME_HEADER + len === size) {
+          const whole = Buffer.allocUnsafe(FRAME_HEADER + len);
+          readSync(fd, whole, 0, whole.length, off);
+          if (frameAt(whole, 0, whole.length, true, CHUNK_HEADER_SIZE) < 0) break;
+        }
+        const h = readChunkHeader(head, FRAME_HEADER);
+        this.index(h.chunkId, seg, off, h.timestamp);
+        this.nextOffset = h.chunkId + h.numRecords;
+        off += FRAME_HEADER + len;
+      }
+      if (off < size && size > MAGIC.length) ftruncateSync(fd, off);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private index(chunkId: number, seg: number, off: number, ts: number): void {
+    this.ids.push(chunkId);
+    this.segs.push(seg);
+    this.offs.push(off);
+    this.tss.push(ts);
+  }
+
+  get lastChunkId(): number {
+    if (this.pendingFirst >= 0) return this.pendingFirst;
+    return this.ids.length === 0 ? this.nextOffset : this.ids[this.ids.length - 1]!;
+  }
+
+  get segments(): number {
+    return this.log.segmentsInfo().length;
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (const s of this.log.segmentsInfo()) n += s.size;
+    return n;
+  }
+
+  appendMessage(m: Message): number {
+    const bytes = toStreamMessage(m);
+    return this.append(bytes, 0, bytes.length, null);
+  }
+
+  /** Add one AMQP 1.0 encoded message (bytes [start, end)); returns its offset. */
+  append(src: Buffer, start: number, end: number, filterValue: Buffer | null): number {
+    if (this.pendingFirst < 0) {
+      this.pendingFirst = this.nextOffset;
+      setImmediate(() => this.flush());
+    }
+    this.builder.addMessage(src, start, end, filterValue);
+    const offset = this.nextOffset++;
+    if (this.builder.dataLength >= CHUNK_MAX_DATA || this.builder.numEntries === MAX_ENTRIES) this.flush();
+    this.hooks.appended();
+    return offset;
+  }
+
+  /** The chunk being built goes to the log (written at the end of the turn, fsynced by group commit). */
+  flush(): void {
+    if (this.pendingFirst < 0 || this.gone) return;
+    const ts = now();
+    const chunkId = this.pendingFirst;
+    const chunk = this.builder.finish({ chunkId, epoch: 1, timestamp: ts });
+    this.pendingFirst = -1;
+    const at = this.log.append(chunk);
+    this.index(chunkId, at.seg, at.off, ts);
+    if (this.log.segNo !== this.lastSeg) {
+      this.lastSeg = this.log.segNo;
+      this.retain();
+    }
+  }
+
+  /** Everything appended so far is on disk (flushes the chunk being built): for publisher confirms. */
+  durable(): Promise<void> | null {
+    if (this.gone) return null;
+    this.flush();
+    const log = this.log;
+    if (log.bufTicket === log.syncedTicket) return null;
+    log.writeOut();
+    const at = { seg: log.segNo, off: log.fileSize };
+    if (!before(log.syncedPosition, at)) return null;
+    const p = new Promise<void>((resolve) => this.syncWaits.push({ at, resolve }));
+    log.sync();
+    return p;
+  }
+
+  private synced(p: LogPosition): void {
+    const w = this.syncWaits;
+    let i = 0;
+    while (i < w.length && !before(p, w[i]!.at)) w[i++]!.resolve();
+    if (i > 0) w.splice(0, i);
+  }
+
+  private find(offset: number): number {
+    // the last chunk whose first offset is <= offset
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    let r = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ids[mid]! <= offset) {
+        r = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return r;
+  }
+
+  chunkStartFor(offset: number): number {
+    const i = this.find(offset);
+    return i < 0 ? this.firstOffset : this.ids[i]!;
+  }
+
+  offsetForTimestamp(ms: number): number {
+    for (let i = 0; i < this.tss.length; i++) if (this.tss[i]! >= ms) return this.ids[i]!;
+    return this.pendingFirst >= 0 ? this.pendingFirst : this.nextOffset;
+  }
+
+  reader(offset: number, queueName: string): StreamReader {
+    const i = this.find(offset);
+    // past the last written chunk: from the end of the log (what is being built is appended there)
+    const pos =
+      i >= 0 && (this.pendingFirst < 0 || this.ids[i]! < this.pendingFirst) && offset < this.nextOffset
+        ? { seg: this.segs[i]!, off: this.offs[i]! }
+        : { seg: this.log.segNo, off: this.log.nextOff };
+    if (i < 0 && this.ids.length !== 0 && offset < this.ids[0]!) {
+      pos.seg = this.segs[0]!;
+      pos.off = this.offs[0]!;
+    }
+    return new ChunkReader(this, new LogCursor(this.log, pos), offset, queueName);
+  }
+
+  /** The position of the oldest kept chunk (a reader whose segment was deleted moves there). */
+  oldestPosition(): LogPosition {
+    return this.ids.length === 0
+      ? { seg: this.log.segNo, off: this.log.nextOff }
+      : { seg: this.segs[0]!, off: this.offs[0]! };
+  }
+
+  configure(maxBytes: number, maxAgeMs: number, _maxSegmentSize: number): void {
+    this.maxBytes = maxBytes;
+    this.maxAge = maxAgeMs;
+    this.retain();
+  }
+
+  /** Retention: delete the oldest whole segments while over x-max-length-bytes or older than x-max-age. */
+  retain(): void {
+    if (this.gone || (this.maxBytes < 0 && this.maxAge < 0)) return;
+    const info = this.log.segmentsInfo();
+    let total = 0;
+    for (const s of info) total += s.size;
+    const wallNow = Date.now(); // compared with file mtimes: wall time, not the virtual clock
+    let upTo = -1;
+    for (let i = 0; i < info.length - 1; i++) {
+      const s = info[i]!;
+      const overSize = this.maxBytes >= 0 && total > this.maxBytes;
+      const tooOld = this.maxAge >= 0 && s.mtimeMs < wallNow - this.maxAge;
+      if (!overSize && !tooOld) break;
+      total -= s.size;
+      upTo = s.seg + 1;
+    }
+    if (upTo < 0) return;
+    this.log.deleteBefore(upTo);
+    let k = 0;
+    while (k < this.segs.length && this.segs[k]! < upTo) k++;
+    if (k === 0) return;
+    this.ids.splice(0, k);
+    this.segs.splice(0, k);
+    this.offs.splice(0, k);
+    this.tss.splice(0, k);
+    this.firstOffset =
+      this.ids.length === 0 ? (this.pendingFirst >= 0 ? this.pendingFirst : this.nextOffset) : this.ids[0]!;
+  }
+
+  deleted(): void {
+    this.close();
+    this.hooks.deleted();
+  }
+
+  close(): void {
+    if (this.gone) return;
+    this.flush();
+    this.gone = true;
+    clearInterval(this.ageTimer);
+    this.log.closeSync();
+    for (const w of this.syncWaits.splice(0)) w.resolve();
+  }
+
+  // ---- LogEvents -----------------------------------------------------------------------------------
+  onSynced(): void {}
+  sealed(): void {}
+  failure(err: Error | null): void {
+    this.hooks.failure(err);
+  }
+  beforeSync(): null {
+    return null;
+  }
+}
+
+/**
+ * A reader for the core's consumers: whole stored chunks from a LogCursor, walked entry by entry; messages
+ * before `start` are skipped (a reader starts at the chunk holding it). A reader whose segment retention
+ * deleted moves to the oldest chunk kept.
+ */
+class ChunkReader implements StreamReader {
+  private chunks: Buffer[] = [];
+  private ci = 0;
+  private entries: ChunkEntryReader | null = null;
+  /** Offset of the next entry of the current chunk. */
+  private next = 0;
+  private ts = 0;
+  offset = -1;
+
+  constructor(
+    private readonly stream: FileStreamLog,
+    private readonly cursor: LogCursor,
+    private readonly start: number,
+    private readonly queueName: string,
+  ) {}
+
+  take(): Message | null {
+    for (;;) {
+      const r = this.entries;
+      if (r !== null && r.next()) {
+        const offset = this.next;
+        this.next += r.records;
+        // sub-batches (compressed, from stream clients) are not expanded for the core's consumers yet
+        if (r.subBatch || offset < this.start) continue;
+        this.offset = offset;
+        return fromStreamMessage(r.buf.subarray(r.start, r.end), offset, this.ts, this.queueName);
+      }
+      this.entries = null;
+      if (this.ci >= this.chunks.length) return null;
+      const chunk = this.chunks[this.ci++]!;
+      const h = readChunkHeader(chunk);
+      const dataStart = CHUNK_HEADER_SIZE + h.bloomSize;
+      this.entries = new ChunkEntryReader(chunk, dataStart, dataStart + h.dataLength);
+      this.next = h.chunkId;
+      this.ts = h.timestamp;
+    }
+  }
+
+  async fill(): Promise<boolean> {
+    try {
+      const recs = await this.cursor.next(1024 * 1024);
+      this.chunks = recs.map((r) => r.payload);
+      this.ci = 0;
+      return recs.length !== 0;
+    } catch (e) {
+      this.cursor.pos = this.stream.oldestPosition();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.cursor.close();
+  }
+}
