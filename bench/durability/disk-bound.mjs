@@ -33,7 +33,11 @@ const bound = LIVE + 3 * segBytes;
 function dirBytes() {
   let n = 0;
   const d = join(dir, 'messages');
-  for (const f of readdirSync(d)) if (/\.(seg|idx)$/.test(f)) n += statSync(join(d, f)).size;
+  for (const f of readdirSync(d)) {
+    if (!/\.(seg|idx)$/.test(f)) continue;
+    // compaction may delete a segment between the listing and the stat: it no longer counts
+    n += statSync(join(d, f), { throwIfNoEntry: false })?.size ?? 0;
+  }
   return n;
 }
 
