@@ -23,7 +23,7 @@ const segBytes = () => {
   const d = join(dir, 'messages');
   return readdirSync(d)
     .filter((f) => f.endsWith('.seg'))
-    .reduce((n, f) => n + statSync(join(d, f)).size, 0);
+    .reduce((n, f) => n + (statSync(join(d, f), { throwIfNoEntry: false })?.size ?? 0), 0);
 };
 const ioWrites = (pid) => Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1]);
 

@@ -20,7 +20,7 @@ function start(dir: string): Promise<WarrenChild> {
 const segBytes = (dir: string): number =>
   readdirSync(join(dir, 'messages'))
     .filter((f) => f.endsWith('.seg'))
-    .reduce((n, f) => n + statSync(join(dir, 'messages', f)).size, 0);
+    .reduce((n, f) => n + (statSync(join(dir, 'messages', f), { throwIfNoEntry: false })?.size ?? 0), 0);
 
 test('compaction moves live messages (unacked, ready, paged) without losing one or bringing back an ack', async () => {
   const dir = tempDir('warren-compact-');

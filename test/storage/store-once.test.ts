@@ -27,7 +27,7 @@ function start(dir: string): Promise<WarrenChild> {
 const segBytes = (dir: string): number =>
   readdirSync(join(dir, 'messages'))
     .filter((f) => f.endsWith('.seg'))
-    .reduce((n, f) => n + statSync(join(dir, 'messages', f)).size, 0);
+    .reduce((n, f) => n + (statSync(join(dir, 'messages', f), { throwIfNoEntry: false })?.size ?? 0), 0);
 
 const body = (i: number): Buffer => {
   const b = Buffer.alloc(2048, i % 251);
