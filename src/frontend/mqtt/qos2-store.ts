@@ -8,7 +8,7 @@
 // directory (temp file, fsync, rename; coalesced), and a PUBREC waits until the write that holds its id
 // is on disk, so a broker restart between PUBREC and PUBREL cannot route a re-sent PUBLISH twice. The
 // file is small: a few ids per session with QoS 2 traffic in flight.
-import { open, readFile, rename } from 'node:fs/promises';
+import { readJsonFile, writeJsonFile } from '../../util/json-file.js';
 import { join } from 'node:path';
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
@@ -120,8 +120,8 @@ export class FileQos2Store extends Qos2Store {
 
   static async open(dataDir: string, log: Logger): Promise<FileQos2Store> {
     const s = new FileQos2Store(join(dataDir, 'mqtt_qos2.json'), log);
-    try {
-      const data = JSON.parse(await readFile(s.file, 'utf8')) as StoredFile;
+    const data = await readJsonFile<StoredFile>(s.file);
+    if (data !== null) {
       for (const [key, v] of Object.entries(data.sessions)) {
         const st = new Qos2State();
         for (const id of v.in) st.incoming.add(id);
@@ -129,8 +129,6 @@ export class FileQos2Store extends Qos2Store {
         st.expiresAt = v.expiresAt ?? Infinity;
         s.sessions.set(key, st);
       }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     return s;
   }
@@ -160,13 +158,8 @@ export class FileQos2Store extends Qos2Store {
         expiresAt: st.expiresAt === Infinity ? null : st.expiresAt,
       };
     }
-    const tmp = this.file + '.tmp';
     try {
-      const fh = await open(tmp, 'w');
-      await fh.writeFile(JSON.stringify(data));
-      await fh.sync();
-      await fh.close();
-      await rename(tmp, this.file);
+      await writeJsonFile(this.file, data);
     } catch (e) {
       this.log.error({ err: e }, 'could not write MQTT QoS 2 session state');
     }

@@ -3,7 +3,7 @@
 // (rabbit_mqtt_retained_msg_store_dets, on disk by default); Warren keeps them behind this interface:
 // memory for storage:'memory', a JSON file in the data directory for storage:'file' (written like
 // definitions.json: temp file, fsync, rename, coalesced over 50 ms).
-import { open, readFile, rename } from 'node:fs/promises';
+import { readJsonFile, writeJsonFile } from '../../util/json-file.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 
@@ -65,8 +65,8 @@ export class FileRetainedStore extends MemoryRetainedStore {
 
   static async open(dataDir: string, log: Logger): Promise<FileRetainedStore> {
     const s = new FileRetainedStore(join(dataDir, 'mqtt_retained.json'), log);
-    try {
-      const data = JSON.parse(await readFile(s.file, 'utf8')) as StoredFile;
+    const data = await readJsonFile<StoredFile>(s.file);
+    if (data !== null) {
       for (const [vhost, list] of Object.entries(data.vhosts)) {
         const m = new Map<string, RetainedMessage>();
         for (const r of list) {
@@ -80,8 +80,6 @@ export class FileRetainedStore extends MemoryRetainedStore {
         }
         s.byVhost.set(vhost, m);
       }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     return s;
   }
@@ -107,13 +105,8 @@ export class FileRetainedStore extends MemoryRetainedStore {
         storedAt: r.storedAt,
       }));
     }
-    const tmp = this.file + '.tmp';
     try {
-      const fh = await open(tmp, 'w');
-      await fh.writeFile(JSON.stringify(data));
-      await fh.sync();
-      await fh.close();
-      await rename(tmp, this.file);
+      await writeJsonFile(this.file, data);
     } catch (e) {
       this.log.error({ err: e }, 'could not write retained messages');
     }
