@@ -115,7 +115,7 @@ function refresh(s: StreamSession, corr: number, req: LoginRequest): void {
 const negotiate = (server: number, client: number): number =>
   server === 0 ? client : client === 0 ? server : Math.min(server, client);
 
-export function handleTune(s: StreamSession, f: FrameFields<'TuneResponse'>): void {
+export function handleTune(s: StreamSession, f: FrameFields<'TuneResponse'> | FrameFields<'TuneRequest'>): void {
   if (s.phase !== 'authenticated') throw new StreamError(ResponseCode.UnknownFrame, 'Tune out of order');
   s.setFrameMax(negotiate(DEFAULT_FRAME_MAX, f.frameMax));
   s.heartbeat = negotiate(DEFAULT_HEARTBEAT, f.heartbeat);

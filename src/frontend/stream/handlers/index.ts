@@ -43,6 +43,8 @@ function handshake(s: StreamSession, f: StreamFrame): void {
       if (s.phase !== 'sasl') throw unexpected(f);
       return handleSaslAuthenticate(s, f);
     case 'TuneResponse':
+    case 'TuneRequest':
+      // clients answer with either key (rabbit_stream_core parses both as tune)
       return handleTune(s, f);
     case 'OpenRequest':
       return handleOpen(s, f);
@@ -111,6 +113,7 @@ export function dispatchFrame(s: StreamSession, f: StreamFrame): void {
     case 'PeerPropertiesRequest':
     case 'OpenRequest':
     case 'TuneResponse':
+    case 'TuneRequest':
       throw unexpected(f);
     default:
       // a response or server-only frame from the client
