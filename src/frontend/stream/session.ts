@@ -11,6 +11,7 @@ import { encodeFrame, type FrameFields, type FrameName } from '../../codec/strea
 import { METADATA_UPDATE_STREAM_NOT_AVAILABLE, ResponseCode } from '../../codec/stream/constants.js';
 import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
 import { StreamConnection } from '../net/stream-connection.js';
+import type { StreamConsumerView, StreamPublisherView } from '../../core/stream-views.js';
 import type { StreamServerContext } from './context.js';
 import { streamDoesNotExist } from './errors.js';
 import type { StreamPublisher } from './publisher.js';
@@ -155,6 +156,33 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
     this.subscriptions.clear();
     if (this.phase === 'open') this.server.broker.unregister(this);
     this.server.broker.auth.unwatch(this);
+  }
+
+  // ---- management (management/api/stream.ts) -----------------------------------------------------
+
+  streamPublishers(): StreamPublisherView[] {
+    return [...this.publishers.values()].map((p) => ({
+      publisherId: p.id,
+      reference: p.reference,
+      stream: p.streamName,
+      published: p.published,
+      confirmed: p.confirmed,
+      errored: p.errored,
+    }));
+  }
+
+  streamConsumers(): StreamConsumerView[] {
+    return [...this.subscriptions.values()].map((k) => ({
+      subscriptionId: k.id,
+      stream: k.queue.name,
+      credits: k.credit,
+      consumed: k.messages,
+      offset: Math.max(0, k.offset),
+      offsetLag: k.lag,
+      properties: k.properties,
+      active: k.active,
+      singleActive: k.sacKey !== null,
+    }));
   }
 
   // ---- streams -----------------------------------------------------------------------------------

@@ -7,20 +7,21 @@
 import { ResponseCode } from '../../../codec/stream/constants.js';
 import { PublishReader } from '../../../codec/stream/publish-reader.js';
 import { BrokerError } from '../../../core/errors.js';
+import type { StreamPublisher } from '../publisher.js';
 import type { StreamSession } from '../session.js';
 
 export function handlePublish(s: StreamSession, buf: Buffer, start: number, end: number): void {
   const r = new PublishReader(buf, start, end);
   const p = s.publishers.get(r.publisherId);
-  if (p === undefined) return publishError(s, r, ResponseCode.PublisherDoesNotExist);
+  if (p === undefined) return publishError(s, r, ResponseCode.PublisherDoesNotExist, null);
   try {
     s.access!.check('queue', p.streamName, 'write');
   } catch (e) {
     if (!(e instanceof BrokerError)) throw e;
-    return publishError(s, r, ResponseCode.AccessRefused);
+    return publishError(s, r, ResponseCode.AccessRefused, p);
   }
   const b = p.queue.streamBacking;
-  if (b === null || p.queue.deleted) return publishError(s, r, ResponseCode.StreamDoesNotExist);
+  if (b === null || p.queue.deleted) return publishError(s, r, ResponseCode.StreamDoesNotExist, p);
   s.blockIfAlarmed();
   const ref = p.reference;
   let seq = ref === null ? -1 : b.publisherSequence(ref);
@@ -50,9 +51,10 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
   p.queue.stats.publish += n;
 }
 
-function publishError(s: StreamSession, r: PublishReader, code: number): void {
+function publishError(s: StreamSession, r: PublishReader, code: number, p: StreamPublisher | null): void {
   const errors: Array<{ publishingId: number; code: number }> = [];
   while (r.next()) errors.push({ publishingId: r.publishingId, code });
   s.counters.errored += errors.length;
+  if (p !== null) p.errored += errors.length;
   s.send('PublishError', { publisherId: r.publisherId, errors });
 }

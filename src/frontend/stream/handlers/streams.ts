@@ -39,7 +39,8 @@ export function streamArguments(args: Record<string, string>): Record<string, un
 /** Declares stream `name` (used by Create and by super streams' partitions). */
 export function createStream(s: StreamSession, name: string, args: Record<string, string>): void {
   const v = s.v!;
-  if (name === '' || name.length > 255) throw preconditionFailed('invalid stream name');
+  // rabbit_stream_utils:enforce_correct_name: empty and amq.* names are refused
+  if (name === '' || name.length > 255 || name.startsWith('amq.')) throw preconditionFailed('invalid stream name');
   s.access!.check('queue', name, 'configure');
   if (v.queues.has(name)) throw new StreamError(ResponseCode.StreamAlreadyExists);
   v.declareQueue(name, { durable: true, exclusive: false, autoDelete: false, args: streamArguments(args) }, null);
