@@ -133,7 +133,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let prometheusPort: number | null = null;
   let prometheusTlsPort: number | null = null;
   const ports: Record<
-    'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'stream' | 'streams' | 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
+    | 'mqtt'
+    | 'mqtts'
+    | 'stomp'
+    | 'stomps'
+    | 'stream'
+    | 'streams'
+    | 'webMqtt'
+    | 'webStomp'
+    | 'webMqttTls'
+    | 'webStompTls',
     number | null
   > = {
     mqtt: null,

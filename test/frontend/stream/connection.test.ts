@@ -56,7 +56,11 @@ test('the handshake: server version 3.13 (filtering and v2 frames on), advertise
     const mech = raw.frames.find((f) => f.name === 'SaslHandshakeResponse');
     assert.ok(mech && mech.name === 'SaslHandshakeResponse');
     assert.deepEqual(mech.mechanisms, ['AMQPLAIN', 'PLAIN']);
-    const versions = await raw.request('ExchangeCommandVersionsRequest', { commands: [] }, 'ExchangeCommandVersionsResponse');
+    const versions = await raw.request(
+      'ExchangeCommandVersionsRequest',
+      { commands: [] },
+      'ExchangeCommandVersionsResponse',
+    );
     assert.deepEqual(
       versions.commands.find((c) => c.key === 0x0008),
       { key: 0x0008, minVersion: 1, maxVersion: 2 },

@@ -39,7 +39,11 @@ test('response codes: missing stream, ids in use, unknown ids, existing stream, 
     assert.equal(await code(sub(1, 'e1')), 3);
     assert.equal(await code(c.request('UnsubscribeRequest', { subscriptionId: 9 }, 'UnsubscribeResponse')), 4);
     const decl = (id: number, ref: string | null, stream: string) =>
-      c.request('DeclarePublisherRequest', { publisherId: id, publisherReference: ref, stream }, 'DeclarePublisherResponse');
+      c.request(
+        'DeclarePublisherRequest',
+        { publisherId: id, publisherReference: ref, stream },
+        'DeclarePublisherResponse',
+      );
     assert.equal(await code(decl(1, 'r', 'nope')), 2);
     assert.equal(await code(decl(1, 'r', 'e1')), 1);
     assert.equal(await code(decl(2, 'r', 'e1')), 17, 'reference in use');
@@ -80,7 +84,11 @@ test('metadata, stream stats, and a MetadataUpdate to publishers and consumers w
     ]);
     const none = await c.request('MetadataRequest', { streams: ['nope'] }, 'MetadataResponse');
     assert.deepEqual(none.brokers, []);
-    await c.request('DeclarePublisherRequest', { publisherId: 1, publisherReference: null, stream: 'md' }, 'DeclarePublisherResponse');
+    await c.request(
+      'DeclarePublisherRequest',
+      { publisherId: 1, publisherReference: null, stream: 'md' },
+      'DeclarePublisherResponse',
+    );
     c.send('Publish', { publisherId: 1, messages: [{ publishingId: 1, message: MSG }] });
     await c.waitFor('PublishConfirm');
     const stats = await c.request('StreamStatsRequest', { stream: 'md' }, 'StreamStatsResponse');
@@ -137,13 +145,18 @@ test('permissions: write to publish, read to subscribe, configure to create and 
   const c = await RawClient.connect(t.port);
   try {
     await admin.open();
-    for (const s of ['ro-1', 'wo-1']) await admin.request('CreateRequest', { stream: s, arguments: {} }, 'CreateResponse');
+    for (const s of ['ro-1', 'wo-1'])
+      await admin.request('CreateRequest', { stream: s, arguments: {} }, 'CreateResponse');
     await c.open('limited', 'pw');
     const code = async (p: Promise<{ responseCode: number }>) => (await p).responseCode;
     assert.equal(await code(c.request('CreateRequest', { stream: 'x', arguments: {} }, 'CreateResponse')), 16);
     assert.equal(await code(c.request('DeleteRequest', { stream: 'ro-1' }, 'DeleteResponse')), 16);
     const decl = (id: number, stream: string) =>
-      c.request('DeclarePublisherRequest', { publisherId: id, publisherReference: null, stream }, 'DeclarePublisherResponse');
+      c.request(
+        'DeclarePublisherRequest',
+        { publisherId: id, publisherReference: null, stream },
+        'DeclarePublisherResponse',
+      );
     assert.equal(await code(decl(1, 'ro-1')), 16);
     assert.equal(await code(decl(1, 'wo-1')), 1);
     const sub = (id: number, stream: string) =>

@@ -55,10 +55,7 @@ export async function startStreamBroker(options: BrokerOptions = {}): Promise<St
   return t;
 }
 
-export function connectClient(
-  t: StreamTestBroker,
-  extra: Partial<rs.ClientParams> = {},
-): Promise<rs.Client> {
+export function connectClient(t: StreamTestBroker, extra: Partial<rs.ClientParams> = {}): Promise<rs.Client> {
   return rs.connect(
     {
       hostname: '127.0.0.1',
@@ -129,8 +126,7 @@ export class RawClient {
     await until(
       () => {
         found = this.frames.find((f) => f.name === name && pred(f as Extract<StreamFrame, { name: N }>)) as
-          | Extract<StreamFrame, { name: N }>
-          | undefined;
+          Extract<StreamFrame, { name: N }> | undefined;
         return found !== undefined;
       },
       ms,

@@ -15,21 +15,10 @@ import {
 import { handleQueryOffset, handleStoreOffset } from './offsets.js';
 import { handleDeclarePublisher, handleDeletePublisher, handleQueryPublisherSequence } from './publishers.js';
 import { handleCreate, handleDelete, handleMetadata, handleStreamStats } from './streams.js';
-import {
-  handleConsumerUpdateResponse,
-  handleCredit,
-  handleSubscribe,
-  handleUnsubscribe,
-} from './subscribe.js';
-import {
-  handleCreateSuperStream,
-  handleDeleteSuperStream,
-  handlePartitions,
-  handleRoute,
-} from './super-streams.js';
+import { handleConsumerUpdateResponse, handleCredit, handleSubscribe, handleUnsubscribe } from './subscribe.js';
+import { handleCreateSuperStream, handleDeleteSuperStream, handlePartitions, handleRoute } from './super-streams.js';
 
-const unexpected = (f: StreamFrame): StreamError =>
-  new StreamError(ResponseCode.UnknownFrame, `unexpected ${f.name}`);
+const unexpected = (f: StreamFrame): StreamError => new StreamError(ResponseCode.UnknownFrame, `unexpected ${f.name}`);
 
 function handshake(s: StreamSession, f: StreamFrame): void {
   switch (f.name) {
