@@ -165,20 +165,17 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     const size = log.nextOff;
     log.roll();
     if (log.segNo === before) return;
-    this.seg(before).size = size;
+    const state = this.seg(before);
+    state.size = size;
     this.segs.set(log.segNo, new SegState());
     // the index is written on the thread pool (it can be tens of MB): until it is renamed into place,
     // compaction and recovery scan the segment instead, as they do for a missing index
     const idx = this.index.take();
-    const state = this.seg(before);
     state.idxSize = idx.bytes;
     const path = join(this.dir, indexName(before));
     writeIndex(path, idx.parts, (err) => {
-      if (err !== null) {
-        this.logger.warn({ err }, 'could not write segment index (compaction and recovery will scan the segment)');
-      } else if (state.gone) {
-        unlink(path, () => undefined); // the segment went while its index was being written
-      }
+      if (err !== null) this.logger.warn({ err }, 'could not write segment index (recovery will scan the segment)');
+      else if (state.gone) unlink(path, () => undefined); // the segment went while its index was being written
     });
   }
 
