@@ -3,6 +3,7 @@
 // BrokerErrors map onto those codes as rabbit_stream_reader maps rabbit_stream_manager's errors.
 import { ResponseCode } from '../../codec/stream/constants.js';
 import { BrokerError } from '../../core/errors.js';
+import { StreamManagerError } from '../../core/super-stream.js';
 
 export class StreamError extends Error {
   constructor(
@@ -20,6 +21,21 @@ export const preconditionFailed = (why = ''): StreamError => new StreamError(Res
 /** The response code for an error thrown by a handler. */
 export function responseCodeOf(e: unknown): number | null {
   if (e instanceof StreamError) return e.code;
+  if (e instanceof StreamManagerError) {
+    // rabbit_stream_reader's answers to rabbit_stream_manager's errors
+    switch (e.reason) {
+      case 'validation_failed':
+      case 'binding_invalid':
+        return ResponseCode.PreconditionFailed;
+      case 'reference_already_exists':
+        return ResponseCode.StreamAlreadyExists;
+      case 'reference_not_found':
+      case 'stream_not_found':
+        return ResponseCode.StreamDoesNotExist;
+      default:
+        return ResponseCode.InternalError;
+    }
+  }
   if (e instanceof BrokerError) {
     switch (e.kind) {
       case 'ACCESS_REFUSED':

@@ -92,7 +92,7 @@ test('metadata, stream stats, and a MetadataUpdate to publishers and consumers w
     c.send('Publish', { publisherId: 1, messages: [{ publishingId: 1, message: MSG }] });
     await c.waitFor('PublishConfirm');
     const stats = await c.request('StreamStatsRequest', { stream: 'md' }, 'StreamStatsResponse');
-    assert.deepEqual(stats.stats, { first_chunk_id: 0, committed_chunk_id: 0 });
+    assert.deepEqual(stats.stats, { first_chunk_id: 0, last_chunk_id: 0, committed_chunk_id: 0 });
     await other.request(
       'SubscribeRequest',
       { subscriptionId: 4, stream: 'md', offsetSpec: { type: 'first' }, credit: 10, properties: {} },

@@ -1,7 +1,7 @@
 // Create, Delete, Metadata and StreamStats (PROTOCOL.adoc). Create declares a durable stream queue (configure
-// permission) with the client's arguments mapped as rabbit_stream_manager maps them (max-length-bytes,
-// max-age, stream-max-segment-size-bytes, …  → x-* queue arguments; a value the queue refuses is
-// PreconditionFailed); any existing queue of that name is StreamAlreadyExists. Delete (configure permission)
+// permission) through core/super-stream.ts createStream, rabbit_stream_manager's: the client's arguments
+// (max-length-bytes, max-age, …) become x-* queue arguments, a refused value or name (amq.*) is
+// PreconditionFailed, any existing queue of that name StreamAlreadyExists. Delete (configure permission)
 // deletes the queue: every connection with a publisher or subscription on it gets a MetadataUpdate. Metadata
 // names this node (at the advertised host and port) as every stream's leader; a missing stream has code
 // StreamDoesNotExist and no leader (0xffff).
@@ -9,45 +9,12 @@ import type { FrameFields } from '../../../codec/stream/commands.js';
 import { ResponseCode } from '../../../codec/stream/constants.js';
 import type { StreamMetadata } from '../../../codec/stream/schema.js';
 import { StreamQueue } from '../../../core/queue/stream/stream-queue.js';
-import { preconditionFailed, StreamError } from '../errors.js';
+import { createStream } from '../../../core/super-stream.js';
 import type { StreamSession } from '../session.js';
 
-/** Create's argument keys → queue arguments (rabbit_stream_manager stream_queue_arguments/2). */
-const NUMERIC: Record<string, string> = {
-  'max-length-bytes': 'x-max-length-bytes',
-  'stream-max-segment-size-bytes': 'x-stream-max-segment-size-bytes',
-  'initial-cluster-size': 'x-initial-cluster-size',
-  'stream-filter-size-bytes': 'x-stream-filter-size-bytes',
-};
-const TEXT: Record<string, string> = {
-  'max-age': 'x-max-age',
-  'queue-leader-locator': 'x-queue-leader-locator',
-};
-
-export function streamArguments(args: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = { 'x-queue-type': 'stream' };
-  for (const [k, v] of Object.entries(args)) {
-    const n = NUMERIC[k];
-    if (n !== undefined) {
-      if (!/^\d+$/.test(v)) throw preconditionFailed(`invalid ${k}: ${v}`);
-      out[n] = Number(v);
-    } else if (TEXT[k] !== undefined) out[TEXT[k]] = v;
-  }
-  return out;
-}
-
-/** Declares stream `name` (used by Create and by super streams' partitions). */
-export function createStream(s: StreamSession, name: string, args: Record<string, string>): void {
-  const v = s.v!;
-  // rabbit_stream_utils:enforce_correct_name: empty and amq.* names are refused
-  if (name === '' || name.length > 255 || name.startsWith('amq.')) throw preconditionFailed('invalid stream name');
-  s.access!.check('queue', name, 'configure');
-  if (v.queues.has(name)) throw new StreamError(ResponseCode.StreamAlreadyExists);
-  v.declareQueue(name, { durable: true, exclusive: false, autoDelete: false, args: streamArguments(args) }, null);
-}
-
 export function handleCreate(s: StreamSession, f: FrameFields<'CreateRequest'>): void {
-  createStream(s, f.stream, f.arguments);
+  s.access!.check('queue', f.stream, 'configure');
+  createStream(s.v!, f.stream, f.arguments);
   s.send('CreateResponse', { correlationId: f.correlationId, responseCode: ResponseCode.OK });
 }
 
@@ -94,6 +61,8 @@ export function handleStreamStats(s: StreamSession, f: FrameFields<'StreamStatsR
     responseCode: ResponseCode.OK,
     stats: {
       first_chunk_id: empty ? -1 : b.chunkStartFor(b.firstOffset),
+      // one node: the last chunk written is committed as soon as it is written
+      last_chunk_id: b.committedChunkId,
       committed_chunk_id: b.committedChunkId,
     },
   });
