@@ -9,7 +9,7 @@
 // commit), and a queue's backlog costs ~21 bytes of memory a message. A segment is deleted once none of
 // its messages is live and no older segment on disk needs its REMOVE records; compaction
 // (messages/compactor.ts) copies live records forward so that disk stays bounded by live data.
-import { closeSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import { QueuedMessage, type ContentFormat } from '../core/message.js';
@@ -27,6 +27,8 @@ import { FileQueueBacking, type BackingStore } from './messages/queue-backing.js
 import { indexName, recover, type RecoveryStats } from './messages/recovery.js';
 import { SegState } from './messages/seg-state.js';
 import { QueueIds } from './queue-ids.js';
+import { unlinkFile, writeWholeFile } from '../util/file-events.js';
+import { Confirms } from './confirm-gate.js';
 
 export type { RecoveryStats } from './messages/recovery.js';
 export { FileQueueBacking } from './messages/queue-backing.js';
@@ -42,7 +44,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   appended = 0;
   diskWrites = 0;
   diskReads = 0;
-  private readonly waiters = new Set<SyncWaiter>();
+  readonly confirms = new Confirms();
   readonly segs = new Map<number, SegState>();
   readonly backings = new Map<number, FileQueueBacking>();
   private readonly ids: QueueIds;
@@ -121,8 +123,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     return new FileMessageStore(dir, logger, formats, hooks, segmentSize, broker);
   }
 
+  /** Confirms may go out up to this ticket: fsynced here (and on followers: `confirms.gate`). */
   get synced(): number {
-    return this.log.syncedTicket;
+    return this.confirms.confirmed;
   }
 
   get headSeg(): number {
@@ -130,7 +133,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   }
 
   addSyncWaiter(w: SyncWaiter): void {
-    this.waiters.add(w);
+    this.confirms.waiters.add(w);
   }
 
   // ---- queue ids -------------------------------------------------------------------------------
@@ -170,7 +173,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     try {
       const idx = this.index.take();
       this.seg(before).idxSize = idx.length;
-      writeFileSync(join(this.dir, indexName(before)), idx);
+      writeWholeFile(join(this.dir, indexName(before)), idx);
     } catch (e) {
       this.logger.warn({ err: e }, 'could not write segment index (compaction and recovery will scan the segment)');
     }
@@ -316,12 +319,12 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
       s.readFd = -1;
     }
     try {
-      unlinkSync(join(this.dir, segmentName(seg)));
+      unlinkFile(join(this.dir, segmentName(seg)));
     } catch (e) {
       this.logger.warn({ err: e, seg }, 'could not delete segment');
     }
     try {
-      unlinkSync(join(this.dir, indexName(seg)));
+      unlinkFile(join(this.dir, indexName(seg)));
     } catch {
       /* never written (recovered segment, or write failed) */
     }
@@ -348,19 +351,13 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   whenDurable(fn: () => void): void {
     const t = (this.log.bufTicket = ++this.appended);
     this.log.schedule();
-    this.waiters.add({
-      synced(ticket: number): boolean {
-        if (ticket < t) return true;
-        fn();
-        return false;
-      },
-    });
+    this.confirms.after(t, fn);
   }
 
   // ---- group commit events ---------------------------------------------------------------------
 
   onSynced(ticket: number): void {
-    for (const w of this.waiters) if (!w.synced(ticket)) this.waiters.delete(w);
+    this.confirms.synced(ticket);
   }
 
   sealed(seg: number): void {

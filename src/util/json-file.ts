@@ -1,5 +1,6 @@
 // A small JSON state file (MQTT retained messages, QoS 2 session state): read at start, replaced whole.
 import { open, readFile, rename } from 'node:fs/promises';
+import { fileEvents, fileChanged } from './file-events.js';
 
 /** The file's JSON, or null when there is none yet. */
 export async function readJsonFile<T>(file: string): Promise<T | null> {
@@ -22,4 +23,5 @@ export async function writeJsonFile(file: string, data: unknown): Promise<void> 
     await fh.close();
   }
   await rename(tmp, file);
+  if (fileEvents.active) fileChanged(file);
 }
