@@ -13,6 +13,11 @@ export interface FileObserver {
   changed(path: string): void;
   /** `path` (a file, or a directory with everything in it) was deleted. */
   removed(path: string): void;
+  /**
+   * Resolves once every change reported so far is durable where the observer copies it (a cluster's
+   * followers); null when nothing needs to wait. For state files whose write an acknowledgement waits for.
+   */
+  replicated(): Promise<void> | null;
 }
 
 interface Watch {
@@ -56,6 +61,12 @@ export function fileChanged(path: string): void {
 export function fileRemoved(path: string): void {
   const w = find(path);
   if (w !== null) w.observer.removed(resolve(path));
+}
+
+/** Waits until the changes reported so far under `path`'s directory are copied (see FileObserver). */
+export function fileReplicated(path: string): Promise<void> | null {
+  const w = find(path);
+  return w === null ? null : w.observer.replicated();
 }
 
 /** unlinkSync, reported. */

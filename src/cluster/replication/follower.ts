@@ -113,6 +113,7 @@ export class ReplicationFollower extends EventEmitter {
 
   private async hello(socket: Socket, nonce: Buffer): Promise<void> {
     const files = await manifest(this.o.dataDir);
+    if (this.closed || socket.destroyed) return;
     this.files = new FollowerFiles(
       this.o.dataDir,
       (seq) => {

@@ -28,6 +28,8 @@ export class LeaderFiles implements FileObserver {
     /** Each action, encoded, with its seq; `wanted()` false skips the encoding (no follower attached). */
     private readonly emit: (frame: Buffer, seq: number) => void,
     private readonly wanted: () => boolean,
+    /** The confirm gate's wait for the actions so far (FileObserver.replicated). */
+    readonly replicated: () => Promise<void> | null,
   ) {}
 
   private rel(path: string): string {

@@ -75,7 +75,8 @@ export class FollowerSession {
   private marks: number[] = [];
   private pending: Buffer[] | null = null;
   private readonly nonce = randomBytes(32);
-  private readonly reader = new FrameReader();
+  /** Frames from a follower are small (acks; the manifest); one not yet authenticated sends little. */
+  private readonly reader = new FrameReader(64 * 1024 * 1024);
 
   constructor(
     readonly socket: Socket,
@@ -155,19 +156,27 @@ export class FollowerSession {
     let h: Hello;
     try {
       h = JSON.parse(body.toString('utf8')) as Hello;
+      if (!Array.isArray(h.files) || typeof h.proof !== 'string') throw new Error('bad hello');
     } catch {
       return this.refuse('bad hello');
     }
     const want = Buffer.from(proof(this.host.secret, this.nonce), 'hex');
-    const got = Buffer.from(typeof h.proof === 'string' ? h.proof : '', 'hex');
+    const got = Buffer.from(h.proof, 'hex');
     if (got.length !== want.length || !timingSafeEqual(got, want)) return this.refuse('bad cluster secret');
+    const theirs = new Map<string, ManifestEntry>();
+    for (const e of h.files) {
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number' || typeof e[2] !== 'string') {
+        return this.refuse('bad manifest');
+      }
+      theirs.set(e[0], e);
+    }
     this.name = String(h.node);
     this.state = 'syncing';
     this.pending = [];
     this.syncSeq = this.host.seq;
     this.bytesAtSync = this.ackedBytes = this.host.bytes;
     this.host.joined(this);
-    this.initialSync(new Map(h.files.map((e) => [e[0], e]))).catch((e: unknown) => {
+    this.initialSync(theirs).catch((e: unknown) => {
       this.host.logger.warn({ err: e, follower: this.name }, 'replication: initial sync failed');
       this.socket.destroy();
     });
@@ -182,9 +191,23 @@ export class FollowerSession {
     const dir = this.host.dir;
     const mine = await listFiles(dir);
     const have = new Set(mine);
+    // what the follower has and the leader does not: the whole directory when the leader has none (a
+    // deleted stream), else the file
+    const gone = new Set<string>();
     for (const rel of theirs.keys()) {
       localPath(dir, rel); // refuses a path outside the directory
-      if (!have.has(rel)) this.socket.write(encodeAction(T_REMOVE, 0, 0, rel, null));
+      if (have.has(rel)) continue;
+      const parts = rel.split('/');
+      let top = rel;
+      for (let i = 1; i < parts.length; i++) {
+        const d = parts.slice(0, i).join('/');
+        if (!(await exists(join(dir, d)))) {
+          top = d;
+          break;
+        }
+      }
+      if (!gone.has(top)) this.socket.write(encodeAction(T_REMOVE, 0, 0, top, null));
+      gone.add(top);
     }
     for (const rel of mine) this.syncRemaining += await sizeOf(join(dir, rel));
     for (const rel of mine) {
@@ -245,6 +268,15 @@ export class FollowerSession {
     this.state = 'closed';
     this.pending = null;
     if (was !== 'auth') this.host.left(this);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

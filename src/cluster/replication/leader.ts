@@ -77,6 +77,7 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
         for (const s of this.sessions) s.action(frame, seq);
       },
       () => this.sessions.size !== 0,
+      () => this.replicated(),
     );
     this.stopObserving = observeFiles(this.dir, this.files);
     store.confirms.gate = this;
@@ -135,7 +136,24 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
     this.check();
   }
 
+  /** Resolves once `required` followers have every action so far (state files a reply waits for). */
+  private replicated(): Promise<void> | null {
+    if (this.required === 0) return null;
+    return new Promise((resolve) => {
+      this.waits.push({ seq: this.files.seq, resolve });
+      this.check();
+    });
+  }
+
+  private waits: { seq: number; resolve: () => void }[] = [];
+
   private check(): void {
+    if (this.waits.length !== 0) {
+      const w = this.waits;
+      let i = 0;
+      while (i < w.length && (this.required === 0 || this.count(w[i]!.seq) >= this.required)) w[i++]!.resolve();
+      if (i !== 0) this.waits = w.slice(i);
+    }
     const h = this.held;
     const release = this.release;
     if (release === null) return;

@@ -102,6 +102,8 @@ export function encodeSeq(type: number, seq: number): Buffer {
 export class FrameReader {
   private buf: Buffer = Buffer.alloc(0);
 
+  constructor(private readonly max = MAX_FRAME) {}
+
   /** The complete bodies in what has arrived so far; throws on a damaged frame. */
   push(chunk: Buffer): Buffer[] {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
@@ -109,7 +111,7 @@ export class FrameReader {
     let at = 0;
     while (this.buf.length - at >= HEADER) {
       const len = this.buf.readUInt32LE(at);
-      if (len === 0 || len > MAX_FRAME) throw new Error(`replication frame of ${len} bytes`);
+      if (len === 0 || len > this.max) throw new Error(`replication frame of ${len} bytes`);
       if (this.buf.length - at < HEADER + len) break;
       const body = this.buf.subarray(at + HEADER, at + HEADER + len);
       if (crc32(body) !== this.buf.readUInt32LE(at + 4)) throw new Error('replication frame with a bad CRC');

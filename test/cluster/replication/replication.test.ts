@@ -104,6 +104,29 @@ test('confirms wait for requiredAcks followers; the count changes at run time; a
   }
 });
 
+test('an MQTT QoS 2 PUBREC waits for the followers to have the session state file', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a, { mqttPort: 0 });
+  const l = await startReplicationLeader(broker, { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 }, quiet);
+  const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, { clientId: 'q2', clean: false });
+  let f: ReplicationFollower | null = null;
+  try {
+    const sent = m.publishAsync('t/x', 'once', { qos: 2 });
+    assert.equal(await within(sent, 500), false);
+    f = follow(b, l);
+    assert.equal(await within(sent, 5000), true);
+    assert.ok(readdirSync(b).includes('mqtt_qos2.json'));
+  } finally {
+    await m.endAsync();
+    await f?.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
 test('the follower directory is byte-identical (messages, streams, definitions, MQTT state) and resumes after a reconnect', async () => {
   const a = tempDir('warren-repl-a-');
   const b = tempDir('warren-repl-b-');
