@@ -3,7 +3,6 @@
 // reports each change at the place it makes it; nothing is reported, and a write costs one boolean test,
 // while no one observes (a single node). Observers are per directory, so several brokers in one process
 // (tests) each have their own.
-import { unlinkSync, writeFileSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 
 export interface FileObserver {
@@ -69,14 +68,7 @@ export function fileReplicated(path: string): Promise<void> | null {
   return w === null ? null : w.observer.replicated();
 }
 
-/** unlinkSync, reported. */
-export function unlinkFile(path: string): void {
-  unlinkSync(path);
-  if (fileEvents.active) fileRemoved(path);
-}
-
-/** writeFileSync of a whole new file, reported. */
-export function writeWholeFile(path: string, data: Buffer | string): void {
-  writeFileSync(path, data);
-  if (fileEvents.active) fileChanged(path);
+/** Report removals (made by the caller, maybe still on the thread pool). */
+export function reportRemoved(...paths: string[]): void {
+  for (const p of paths) fileRemoved(p);
 }

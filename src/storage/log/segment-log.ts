@@ -24,7 +24,7 @@ import {
   open as openCb,
 } from 'node:fs';
 import { join } from 'node:path';
-import { statSync, unlinkSync } from 'node:fs';
+import { statSync, unlink } from 'node:fs';
 import { RecordBuffer, frameAt } from './record.js';
 import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
@@ -157,18 +157,17 @@ export class SegmentLog {
     return out;
   }
 
-  /** Delete every whole segment before `seg` (never the current one); returns how many went. */
+  /**
+   * Delete every whole segment before `seg` (never the current one); returns how many go. The unlinks run on
+   * the thread pool (a big file's takes milliseconds); segment numbers are never reused.
+   */
   deleteBefore(seg: number): number {
     let n = 0;
     const end = Math.min(seg, this.segNo);
     for (; this.firstSeg < end; this.firstSeg++) {
-      try {
-        unlinkSync(join(this.dir, segmentName(this.firstSeg)));
-        if (fileEvents.active) fileRemoved(join(this.dir, segmentName(this.firstSeg)));
-        n++;
-      } catch {
-        /* gone already */
-      }
+      unlink(join(this.dir, segmentName(this.firstSeg)), () => undefined); // an error: gone already
+      if (fileEvents.active) fileRemoved(join(this.dir, segmentName(this.firstSeg)));
+      n++;
     }
     return n;
   }

@@ -108,7 +108,11 @@ test('an MQTT QoS 2 PUBREC waits for the followers to have the session state fil
   const a = tempDir('warren-repl-a-');
   const b = tempDir('warren-repl-b-');
   const broker = await leaderBroker(a, { mqttPort: 0 });
-  const l = await startReplicationLeader(broker, { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 }, quiet);
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
   const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, { clientId: 'q2', clean: false });
   let f: ReplicationFollower | null = null;
   try {
@@ -154,6 +158,8 @@ test('the follower directory is byte-identical (messages, streams, definitions, 
     await m.publishAsync('t/retained', 'kept', { qos: 1, retain: true });
     await m.publishAsync('t/q2', 'x', { qos: 2 });
     await m.endAsync();
+    // the retained store writes its file a little after the PUBACK (coalesced)
+    await eventually(() => readdirSync(a).includes('mqtt_retained.json'));
     await sameFiles(a, b, l, f);
     assert.ok(readdirSync(join(b, 'messages')).filter((n) => n.endsWith('.seg')).length > 3);
     for (const n of ['mqtt_retained.json', 'mqtt_qos2.json', 'definitions.json', 'format_version']) {
