@@ -5,10 +5,12 @@
 // turn. Retention deletes whole segments, oldest first, never the one being written.
 import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHUNK_HEADER_SIZE, ChunkBuilder, ChunkEntryReader, readChunkHeader } from '../../codec/stream/chunk.js';
-import type { StreamBacking, StreamReader } from '../../core/queue/stream/backing.js';
+import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
+import { DEFAULT_FILTER_SIZE } from '../../codec/stream/bloom.js';
+import type { StreamBacking, StreamFilter, StreamReader } from '../../core/queue/stream/backing.js';
 import type { Message } from '../../core/message.js';
-import { fromStreamMessage, toStreamMessage } from './convert.js';
+import { filterValueOf, toStreamMessage } from './convert.js';
+import { ChunkReader, chunkFilter } from './chunk-reader.js';
 import { LogCursor } from '../log/cursor.js';
 import { FRAME_HEADER, frameAt } from '../log/record.js';
 import { MAGIC, SegmentLog, type LogEvents, type LogPosition } from '../log/segment-log.js';
@@ -39,7 +41,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private tss: number[] = [];
   firstOffset = 0;
   nextOffset = 0;
-  private readonly builder = new ChunkBuilder();
+  private readonly builder: ChunkBuilder;
   /** First offset of the chunk being built, -1 when none. */
   private pendingFirst = -1;
   private maxBytes = -1;
@@ -53,7 +55,10 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     readonly dir: string,
     segmentSize: number,
     private readonly hooks: StreamLogHooks,
+    /** x-stream-filter-size-bytes: the bloom filter's size in each chunk (16..255). */
+    filterSize = DEFAULT_FILTER_SIZE,
   ) {
+    this.builder = new ChunkBuilder(filterSize);
     const names = readdirSync(dir)
       .filter((n) => /^\d{8}\.seg$/.test(n))
       .sort();
@@ -125,8 +130,10 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
 
   appendMessage(m: Message): number {
+    // the filter value first: toStreamMessage's result is a view into a shared writer
+    const filterValue = filterValueOf(m);
     const bytes = toStreamMessage(m);
-    return this.append(bytes, 0, bytes.length, null);
+    return this.append(bytes, 0, bytes.length, filterValue);
   }
 
   /** Add one AMQP 1.0 encoded message (bytes [start, end)); returns its offset. */
@@ -137,6 +144,23 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     }
     this.builder.addMessage(src, start, end, filterValue);
     const offset = this.nextOffset++;
+    if (this.builder.dataLength >= CHUNK_MAX_DATA || this.builder.numEntries === MAX_ENTRIES) this.flush();
+    this.hooks.appended();
+    return offset;
+  }
+
+  /**
+   * Add a sub-batch as a Stream protocol publisher sent it (`body` holds `numRecords` records, compressed
+   * with `compression`); returns the offset of its first record.
+   */
+  appendSubBatch(compression: number, numRecords: number, uncompressedLength: number, body: Buffer): number {
+    if (this.pendingFirst < 0) {
+      this.pendingFirst = this.nextOffset;
+      setImmediate(() => this.flush());
+    }
+    this.builder.addSubBatch(compression, numRecords, uncompressedLength, body);
+    const offset = this.nextOffset;
+    this.nextOffset += numRecords;
     if (this.builder.dataLength >= CHUNK_MAX_DATA || this.builder.numEntries === MAX_ENTRIES) this.flush();
     this.hooks.appended();
     return offset;
@@ -203,7 +227,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     return this.pendingFirst >= 0 ? this.pendingFirst : this.nextOffset;
   }
 
-  reader(offset: number, queueName: string): StreamReader {
+  reader(offset: number, queueName: string, filter: StreamFilter | null = null): StreamReader {
     const i = this.find(offset);
     // past the last written chunk: from the end of the log (what is being built is appended there)
     const pos =
@@ -214,7 +238,11 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       pos.seg = this.segs[0]!;
       pos.off = this.offs[0]!;
     }
-    return new ChunkReader(this, new LogCursor(this.log, pos), offset, queueName);
+    return new ChunkReader(() => this.oldestPosition(), new LogCursor(this.log, pos), offset, queueName, filter);
+  }
+
+  chunkFilter(filter: StreamFilter): (storedChunk: Buffer) => boolean {
+    return chunkFilter(filter);
   }
 
   /** The position of the oldest kept chunk (a reader whose segment was deleted moves there). */
@@ -281,65 +309,5 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
   beforeSync(): null {
     return null;
-  }
-}
-
-/**
- * A reader for the core's consumers: whole stored chunks from a LogCursor, walked entry by entry; messages
- * before `start` are skipped (a reader starts at the chunk holding it). A reader whose segment retention
- * deleted moves to the oldest chunk kept.
- */
-class ChunkReader implements StreamReader {
-  private chunks: Buffer[] = [];
-  private ci = 0;
-  private entries: ChunkEntryReader | null = null;
-  /** Offset of the next entry of the current chunk. */
-  private next = 0;
-  private ts = 0;
-  offset = -1;
-
-  constructor(
-    private readonly stream: FileStreamLog,
-    private readonly cursor: LogCursor,
-    private readonly start: number,
-    private readonly queueName: string,
-  ) {}
-
-  take(): Message | null {
-    for (;;) {
-      const r = this.entries;
-      if (r !== null && r.next()) {
-        const offset = this.next;
-        this.next += r.records;
-        // sub-batches (compressed, from stream clients) are not expanded for the core's consumers yet
-        if (r.subBatch || offset < this.start) continue;
-        this.offset = offset;
-        return fromStreamMessage(r.buf.subarray(r.start, r.end), offset, this.ts, this.queueName);
-      }
-      this.entries = null;
-      if (this.ci >= this.chunks.length) return null;
-      const chunk = this.chunks[this.ci++]!;
-      const h = readChunkHeader(chunk);
-      const dataStart = CHUNK_HEADER_SIZE + h.bloomSize;
-      this.entries = new ChunkEntryReader(chunk, dataStart, dataStart + h.dataLength);
-      this.next = h.chunkId;
-      this.ts = h.timestamp;
-    }
-  }
-
-  async fill(): Promise<boolean> {
-    try {
-      const recs = await this.cursor.next(1024 * 1024);
-      this.chunks = recs.map((r) => r.payload);
-      this.ci = 0;
-      return recs.length !== 0;
-    } catch (e) {
-      this.cursor.pos = this.stream.oldestPosition();
-      throw e;
-    }
-  }
-
-  close(): void {
-    this.cursor.close();
   }
 }

@@ -8,7 +8,7 @@ import { QueuedMessage, type Message } from '../../message.js';
 import type { Owner } from '../consumer.js';
 import { Queue, type Consumer, type QueueCallbacks } from '../queue.js';
 import type { QueueSettings } from '../settings.js';
-import type { OffsetSpec, StreamBacking, StreamReader } from './backing.js';
+import type { OffsetSpec, StreamBacking, StreamFilter, StreamReader } from './backing.js';
 
 /** Messages handed to one consumer per dispatch turn before yielding to the event loop. */
 const BUDGET = 4096;
@@ -25,7 +25,7 @@ class Cursor {
 export class StreamQueue extends Queue {
   private stream: StreamBacking | null = null;
   private readonly cursors = new Map<Consumer, Cursor>();
-  private readonly specs = new Map<Consumer, OffsetSpec>();
+  private readonly specs = new Map<Consumer, { spec: OffsetSpec; filter: StreamFilter | null }>();
 
   constructor(
     name: string,
@@ -72,17 +72,21 @@ export class StreamQueue extends Queue {
     return true;
   }
 
-  /** Where the next consumer added starts (basic.consume's x-stream-offset); "next" when not given. */
-  startAt(c: Consumer, spec: OffsetSpec): void {
-    this.specs.set(c, spec);
+  /**
+   * Where the consumer `c`, added next, starts (basic.consume's x-stream-offset; "next" when not given) and
+   * what it filters on (x-stream-filter, x-stream-match-unfiltered).
+   */
+  startAt(c: Consumer, spec: OffsetSpec, filter: StreamFilter | null = null): void {
+    this.specs.set(c, { spec, filter });
   }
 
   override addConsumer(c: Consumer): void {
     const b = this.stream;
-    const spec = this.specs.get(c) ?? { kind: 'next' };
+    const s = this.specs.get(c);
     this.specs.delete(c);
     if (b !== null) {
-      this.cursors.set(c, new Cursor(b.reader(startOffset(b, spec), this.name)));
+      const spec = s?.spec ?? { kind: 'next' };
+      this.cursors.set(c, new Cursor(b.reader(startOffset(b, spec), this.name, s?.filter ?? null)));
     }
     super.addConsumer(c);
   }
