@@ -252,7 +252,9 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       : { seg: this.segs[0]!, off: this.offs[0]! };
   }
 
-  configure(maxBytes: number, maxAgeMs: number, _maxSegmentSize: number): void {
+  configure(maxBytes: number, maxAgeMs: number, maxSegmentSize: number): void {
+    // a new segment size applies from the current segment's rollover on (a smaller one rolls at the next append)
+    if (maxSegmentSize > 0) this.log.segmentSize = maxSegmentSize;
     this.maxBytes = maxBytes;
     this.maxAge = maxAgeMs;
     this.retain();
