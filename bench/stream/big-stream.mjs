@@ -13,6 +13,7 @@ import amqp from 'amqplib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
 import { startServer, rss } from '../durability/lib.mjs';
 
 const args = process.argv.slice(2);

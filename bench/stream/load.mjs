@@ -36,7 +36,6 @@ const PASS = opt('--password', 'guest');
 
 const KEY = { DeclarePublisher: 1, Publish: 2, PublishConfirm: 3, PublishError: 4, Deliver: 8, Credit: 9, Tune: 0x14 };
 const KEY_HEARTBEAT = 0x17;
-const KEY_CLOSE = 0x16;
 
 /** A connection: request/response by correlation id, and hooks for the hot frames. */
 class Conn {
