@@ -17,7 +17,8 @@ import type { StreamFilter, StreamReader } from '../../core/queue/stream/backing
 import type { Message } from '../../core/message.js';
 import type { LogCursor } from '../log/cursor.js';
 import type { LogPosition } from '../log/segment-log.js';
-import { fromStreamMessage, storedFilterValue } from './convert.js';
+import { storedFilterValue } from './convert.js';
+import { StreamConverter } from './fast-convert.js';
 
 /** Bytes a reader asks its cursor for per read. */
 const READ_BYTES = 1024 * 1024;
@@ -45,17 +46,19 @@ export class ChunkReader implements StreamReader {
   private readonly matcher: BloomMatcher | null;
   private readonly wanted: Set<string> | null;
   private readonly matchUnfiltered: boolean;
+  private readonly conv: StreamConverter;
 
   constructor(
     private readonly oldest: () => LogPosition,
     private readonly cursor: LogCursor,
     private readonly start: number,
-    private readonly queueName: string,
+    queueName: string,
     filter: StreamFilter | null,
   ) {
     this.matcher = filter === null ? null : new BloomMatcher(filter.values, filter.matchUnfiltered);
     this.wanted = filter === null ? null : new Set(filter.values);
     this.matchUnfiltered = filter?.matchUnfiltered ?? false;
+    this.conv = new StreamConverter(queueName);
   }
 
   take(): Message | null {
@@ -119,12 +122,12 @@ export class ChunkReader implements StreamReader {
     if (offset < this.start) return null;
     const bytes = buf.subarray(start, end);
     let m: Message;
-    if (this.wanted === null) m = fromStreamMessage(bytes, offset, this.ts, this.queueName);
+    if (this.wanted === null) m = this.conv.convert(bytes, offset, this.ts);
     else {
       const a = new Amqp10Message(bytes);
       const f = storedFilterValue(a);
       if (f.value !== null ? !this.wanted.has(f.value) : f.converted && !this.matchUnfiltered) return null;
-      m = fromStreamMessage(a, offset, this.ts, this.queueName);
+      m = this.conv.convert(bytes, offset, this.ts, a);
     }
     this.offset = offset;
     return m;
