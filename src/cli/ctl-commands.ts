@@ -13,6 +13,7 @@ import {
   EX_USAGE,
 } from './ctl-client.js';
 import { cell, registerLists } from './ctl-lists.js';
+import { STREAM_COMMANDS } from './ctl-streams.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
 
 /** rabbitmqctl's refusal for a user that does not exist: {:no_such_user, "name"}, exit 69. */
@@ -392,3 +393,4 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 registerLists(COMMANDS);
+Object.assign(COMMANDS, STREAM_COMMANDS);

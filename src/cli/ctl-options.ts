@@ -17,6 +17,20 @@ export interface CtlOptions {
   routingKey?: string;
   /** list_user_limits --user (rabbitmqctl's default: guest). */
   user?: string;
+  /** add_super_stream's stream options. */
+  streams?: StreamCtlOptions;
+}
+
+/** The stream options of add_super_stream (rabbitmq-streams' switches). */
+export interface StreamCtlOptions {
+  partitions?: string;
+  bindingKeys?: string;
+  routingKeys?: string;
+  maxLengthBytes?: string;
+  maxAge?: string;
+  streamMaxSegmentSizeBytes?: string;
+  leaderLocator?: string;
+  initialClusterSize?: string;
 }
 
 export interface Io {

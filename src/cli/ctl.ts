@@ -31,6 +31,14 @@ export function buildCtl(name = 'ctl'): Command {
     .option('--to-exchange <x>', 'redrive_queue: republish to this exchange instead of the x-death origin')
     .option('--routing-key <key>', 'redrive_queue: with this routing key')
     .option('--user <user>', 'list_user_limits: the user (default guest)')
+    .option('--partitions <n>', 'add_super_stream: number of partitions (default 3)')
+    .option('--binding-keys <keys>', 'add_super_stream: comma-separated binding keys')
+    .option('--routing-keys <keys>', 'add_super_stream: old name of --binding-keys')
+    .option('--max-length-bytes <size>', 'add_super_stream: partition retention, e.g. 20gb')
+    .option('--max-age <duration>', 'add_super_stream: partition retention, ISO 8601, e.g. P5DT8H')
+    .option('--stream-max-segment-size-bytes <size>', 'add_super_stream: segment size, e.g. 500mb')
+    .option('--leader-locator <l>', 'add_super_stream: client-local or balanced')
+    .option('--initial-cluster-size <n>', 'add_super_stream: initial cluster size')
     .allowExcessArguments(true);
 }
 
@@ -69,6 +77,16 @@ export async function runCtl(
       toExchange: f['toExchange'] as string | undefined,
       routingKey: f['routingKey'] as string | undefined,
       user: f['user'] as string | undefined,
+      streams: {
+        partitions: f['partitions'] as string | undefined,
+        bindingKeys: f['bindingKeys'] as string | undefined,
+        routingKeys: f['routingKeys'] as string | undefined,
+        maxLengthBytes: f['maxLengthBytes'] as string | undefined,
+        maxAge: f['maxAge'] as string | undefined,
+        streamMaxSegmentSizeBytes: f['streamMaxSegmentSizeBytes'] as string | undefined,
+        leaderLocator: f['leaderLocator'] as string | undefined,
+        initialClusterSize: f['initialClusterSize'] as string | undefined,
+      },
     };
     const client = new CtlClient({
       url: String(f['url']),

@@ -244,6 +244,10 @@ export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare):
     if (!d.durable) throw preconditionFailed(`invalid property 'non-durable' for ${r}`);
     if (d.exclusive) throw preconditionFailed(`invalid property 'exclusive-owner' for ${r}`);
     if (d.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${r}`);
+    // rabbit_stream_queue:check_filter_size/1 (its text has two spaces)
+    const fs = d.args['x-stream-filter-size-bytes'];
+    if (fs !== undefined && (typeof fs !== 'number' || fs < 16 || fs > 255))
+      throw preconditionFailed('Invalid value for  x-stream-filter-size-bytes');
     return 'stream';
   }
   return 'classic';

@@ -11,26 +11,31 @@ import { RABBITMQ_COMPAT_VERSION } from '../frontend/amqp/server-properties.js';
 import { VERSION } from '../version.js';
 import type { Management } from './context.js';
 import type { Queue } from '../core/queue/queue.js';
+import { StreamQueue } from '../core/queue/stream/stream-queue.js';
+import { STREAM_METRICS, unackedShown } from './stream-stats.js';
 import type { ChannelInfo, ClientConnection } from '../core/broker.js';
 import { connectionName } from './views.js';
 
-const QUEUE_METRICS: [string, string, string, (q: Queue) => number][] = [
+type QueueMetric = [string, string, string, (q: Queue) => number];
+const QUEUE_METRICS: QueueMetric[] = [
   ['queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
   [
     'queue_messages_unacked',
     'gauge',
     'Messages delivered to consumers but not yet acknowledged',
-    (q) => q.unackedCount,
+    (q) => unackedShown(q),
   ],
   [
     'queue_messages',
     'gauge',
     'Sum of ready and unacknowledged messages - total queue depth',
-    (q) => q.messageCount + q.unackedCount,
+    (q) => q.messageCount + unackedShown(q),
   ],
   ['queue_consumers', 'gauge', 'Consumers on a queue', (q) => q.consumerCount],
   ['queue_messages_published_total', 'counter', 'Total number of messages published to queues', (q) => q.stats.publish],
 ];
+
+const ALL_QUEUE_METRICS = [...QUEUE_METRICS, ...(STREAM_METRICS as unknown as QueueMetric[])];
 
 // rabbit_prometheus_collector's channel and connection metrics: summed over the open channels and
 // connections in /metrics (as RabbitMQ: a closed channel's counts leave the sum), one series per channel or
@@ -143,7 +148,8 @@ const CONNECTION_METRICS: [string, string, string, (c: ClientConnection) => numb
 const DETAILED_FAMILIES: Record<string, string[]> = {
   queue_coarse_metrics: ['queue_messages_ready', 'queue_messages_unacked', 'queue_messages'],
   queue_consumer_count: ['queue_consumers'],
-  queue_metrics: ['queue_messages_published_total'],
+  queue_metrics: ['queue_messages_published_total', 'stream_segments'],
+  stream_consumer_metrics: ['stream_consumer_max_offset_lag'],
 };
 
 function esc(s: string): string {
@@ -180,10 +186,13 @@ export function renderMetrics(
     const families = query?.getAll('family') ?? [];
     for (const f of families) {
       for (const name of DETAILED_FAMILIES[f] ?? []) {
-        const [, type, help, fn] = QUEUE_METRICS.find((x) => x[0] === name)!;
+        const [, type, help, fn] = ALL_QUEUE_METRICS.find((x) => x[0] === name)!;
         const full = `rabbitmq_detailed_${name}`;
         o.metric(full, type, help);
-        for (const q of queues) o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
+        for (const q of queues) {
+          if (name.startsWith('stream_') && !(q instanceof StreamQueue)) continue;
+          o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
+        }
       }
     }
     return o.toString();
@@ -323,15 +332,22 @@ export function renderMetrics(
       for (const c of conns) o.value(full, fn(c), `connection="${esc(connectionName(c))}"`);
     }
   }
-  for (const [name, type, help, fn] of QUEUE_METRICS) {
-    const full = `rabbitmq_${name}`;
-    o.metric(full, type, help);
-    if (mode === 'aggregated') {
-      let sum = 0;
-      for (const q of queues) sum += fn(q);
-      o.value(full, sum);
-    } else {
-      for (const q of queues) o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
+  const streams = queues.filter((q): q is StreamQueue => q instanceof StreamQueue);
+  for (const [list, metrics] of [
+    [queues, QUEUE_METRICS],
+    [streams, STREAM_METRICS],
+  ] as [Queue[], typeof QUEUE_METRICS][]) {
+    for (const [name, type, help, fn] of metrics) {
+      const full = `rabbitmq_${name}`;
+      o.metric(full, type, help);
+      if (mode === 'aggregated') {
+        // RabbitMQ's aggregation sums; a lag is a maximum
+        let sum = 0;
+        for (const q of list) sum = name.endsWith('_lag') ? Math.max(sum, fn(q)) : sum + fn(q);
+        o.value(full, sum);
+      } else {
+        for (const q of list) o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
+      }
     }
   }
   return o.toString();

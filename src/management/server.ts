@@ -24,6 +24,7 @@ import { registerUserLimits } from './api/user-limits.js';
 import { registerPolicies } from './api/policies.js';
 import { registerDefinitions } from './api/definitions.js';
 import { registerBrowse } from './api/browse.js';
+import { registerSuperStreams } from './api/super-streams.js';
 
 const MAX_BODY = 20 * 1024 * 1024;
 const UI_DIR = fileURLToPath(new URL('../../../src/management/ui/', import.meta.url));
@@ -45,6 +46,7 @@ export function buildRouter(): Router {
   registerPolicies(r);
   registerDefinitions(r);
   registerBrowse(r);
+  registerSuperStreams(r);
   return r;
 }
 

@@ -5,6 +5,8 @@ import { effectiveDefinition } from '../core/queue/settings.js';
 import type { Broker, ClientConnection, ChannelInfo } from '../core/broker.js';
 import type { Binding } from '../core/exchange/exchange.js';
 import type { Exchange } from '../core/exchange/exchange.js';
+import { StreamQueue } from '../core/queue/stream/stream-queue.js';
+import { streamQueueFields, unackedShown } from './stream-stats.js';
 import type { Queue } from '../core/queue/queue.js';
 import type { Consumer } from '../core/queue/queue.js';
 import type { Policy } from '../core/policy.js';
@@ -68,7 +70,7 @@ const anyNonZero = (o: Record<string, number>): boolean => {
 
 export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler): Json {
   const ready = q.messageCount;
-  const unacked = q.unackedCount;
+  const unacked = unackedShown(q);
   const r = rates.queue(q);
   const pol = v.effectivePolicies({ name: q.name, kind: 'queue', queueType: q.type });
   const exclusiveConsumer = q.exclusiveConsumer;
@@ -99,6 +101,7 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     type: q.type,
     vhost: q.vhost,
   };
+  if (q instanceof StreamQueue) Object.assign(j, streamQueueFields(q, node));
   // RabbitMQ shows no message_stats on a queue nothing has happened to yet
   const c = queueCounters(q);
   if (anyNonZero(c)) j['message_stats'] = messageStats(c, r ? r.rates : zeroCounters());

@@ -89,8 +89,11 @@ export class SegmentLog {
     readonly dir: string,
     firstSeg: number,
     private readonly events: LogEvents,
-    /** Target size of a segment file (tests make it small to exercise rollover and reclaiming). */
-    private readonly segmentSize: number,
+    /**
+     * Target size of a segment file (tests make it small to exercise rollover and reclaiming); a stream's
+     * changes with its policy (x-stream-max-segment-size-bytes), from the next rollover on.
+     */
+    public segmentSize: number,
     /** The oldest segment of the log already on disk that `deleteBefore`/`segmentsInfo` cover (a stream's). */
     oldestSeg = firstSeg,
   ) {

@@ -4,7 +4,7 @@
 // RabbitMQ's plugins map them); a 0-9-1 consumer gets it back with to-amqp091.ts plus x-stream-offset.
 import { decodeProperties, encodeProperties, BasicProperties } from '../../codec/amqp/properties.js';
 import { Writer } from '../../codec/buffer/writer.js';
-import { amqp091ToAmqp10 } from '../../codec/amqp10/from-amqp091.js';
+import { amqp091ToAmqp10, isShortstr } from '../../codec/amqp10/from-amqp091.js';
 import { Amqp10Message } from '../../codec/amqp10/message.js';
 import { amqp10ToAmqp091 } from '../../codec/amqp10/to-amqp091.js';
 import { mapGet } from '../../codec/amqp10/types.js';
@@ -34,6 +34,77 @@ function headersSpan(props: Buffer): { buf: Buffer; start: number; end: number }
   return { buf: props, start: p + 4, end: p + 4 + n };
 }
 
+const FILTER_KEY = Buffer.from('\u0015x-stream-filter-value', 'latin1');
+/** Sizes of fixed-size 0-9-1 field values by type octet (field-table.ts), for stepping over them. */
+const FIXED: Record<number, number> = {};
+for (const [t, n] of [
+  ['t', 1],
+  ['b', 1],
+  ['B', 1],
+  ['s', 2],
+  ['u', 2],
+  ['I', 4],
+  ['i', 4],
+  ['f', 4],
+  ['l', 8],
+  ['L', 8],
+  ['d', 8],
+  ['T', 8],
+  ['D', 5],
+  ['V', 0],
+] as const)
+  FIXED[t.charCodeAt(0)] = n;
+
+/**
+ * The `x-stream-filter-value` header of a 0-9-1 message (a longstr; RabbitMQ 3.13 takes a utf8 one, mc:x_header),
+ * read from the raw header table: no table decode per publish, and a quick byte search first.
+ */
+export function filterValueOf(m: Message): Buffer | null {
+  const props = m.format.name === AMQP091 ? m.props : null;
+  if (props === null) {
+    const h = m.format.decodeHeaders(m.props)?.['x-stream-filter-value'];
+    return typeof h === 'string' && h !== '' ? Buffer.from(h) : null;
+  }
+  const span = headersSpan(props);
+  if (span === null) return null;
+  const b = span.buf;
+  if (b.indexOf(FILTER_KEY, span.start) < 0) return null;
+  let p = span.start;
+  while (p < span.end) {
+    const klen = b[p]!;
+    const isFilter = klen === 21 && b.compare(FILTER_KEY, 0, 22, p, p + 22) === 0;
+    p += 1 + klen;
+    const t = b[p++]!;
+    const fixed = FIXED[t];
+    let len: number;
+    if (fixed !== undefined) len = fixed;
+    else if (t === 0x53 /* S */ || t === 0x78 /* x */ || t === 0x46 /* F */ || t === 0x41 /* A */) {
+      len = 4 + b.readUInt32BE(p);
+    } else return null; // a type this walk does not know: no filter value
+    if (isFilter) {
+      // as mc_amqpl converts it: a string (utf8, at most 255 bytes) is a filter value, a binary is not
+      const v = b.subarray(p + 4, p + len);
+      return t === 0x53 && v.length > 0 && isShortstr(v) ? v : null;
+    }
+    p += len;
+  }
+  return null;
+}
+
+/**
+ * What a filtering reader needs of a stored message: whether the broker converted it (it has the x-exchange
+ * annotation convert.ts writes, so a missing filter value means "published without one") and its
+ * x-stream-filter-value annotation.
+ */
+export function storedFilterValue(a: Amqp10Message): { converted: boolean; value: string | null } {
+  const ma = a.messageAnnotations;
+  const v = mapGet(ma, 'x-stream-filter-value');
+  return {
+    converted: mapGet(ma, 'x-exchange') !== undefined,
+    value: v !== undefined && (v.type === 'string' || v.type === 'symbol') ? v.value : null,
+  };
+}
+
 /** The AMQP 1.0 encoding of `m` (a view valid until the next call). */
 export function toStreamMessage(m: Message): Buffer {
   const props = m.format.name === AMQP091 ? m.props : amqpFormat().fromCommon(m.format.toCommon(m.props));
@@ -43,8 +114,13 @@ export function toStreamMessage(m: Message): Buffer {
 }
 
 /** A stored message as a core Message for a 0-9-1 consumer, with its x-stream-offset header. */
-export function fromStreamMessage(bytes: Buffer, offset: number, timestamp: number, queueName: string): Message {
-  const a = new Amqp10Message(bytes);
+export function fromStreamMessage(
+  bytes: Buffer | Amqp10Message,
+  offset: number,
+  timestamp: number,
+  queueName: string,
+): Message {
+  const a = bytes instanceof Amqp10Message ? bytes : new Amqp10Message(bytes);
   const r = amqp10ToAmqp091(a, { streamOffset: offset });
   const bp = new BasicProperties();
   bp.contentType = r.contentType;

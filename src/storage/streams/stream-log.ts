@@ -6,10 +6,13 @@
 import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
-import type { StreamBacking, StreamChunkReader, StreamReader } from '../../core/queue/stream/backing.js';
+import { DEFAULT_FILTER_SIZE } from '../../codec/stream/bloom.js';
+import type { StreamBacking, StreamChunkReader, StreamFilter, StreamReader } from '../../core/queue/stream/backing.js';
 import type { Message } from '../../core/message.js';
-import { toStreamMessage } from './convert.js';
-import { ChunkReader, RawChunkReader } from './readers.js';
+import { filterValueOf, toStreamMessage } from './convert.js';
+import { ChunkReader, chunkFilter } from './chunk-reader.js';
+import { ChunkIndex } from './chunk-index.js';
+import { RawChunkReader } from './raw-chunk-reader.js';
 import { StreamTrackingState } from './tracking.js';
 import { LogCursor } from '../log/cursor.js';
 import { FRAME_HEADER, frameAt } from '../log/record.js';
@@ -34,14 +37,13 @@ function before(a: LogPosition, b: LogPosition): boolean {
 
 export class FileStreamLog implements StreamBacking, LogEvents {
   private readonly log: SegmentLog;
-  // the chunk index, oldest first: first offset, record position, timestamp
-  private ids: number[] = [];
-  private segs: number[] = [];
-  private offs: number[] = [];
-  private tss: number[] = [];
+  /** The sparse chunk index (chunk-index.ts), oldest first. */
+  readonly index = new ChunkIndex();
+  /** First offset of the last chunk written, -1 when none. */
+  private lastId = -1;
   firstOffset = 0;
   nextOffset = 0;
-  private readonly builder = new ChunkBuilder();
+  private readonly builder: ChunkBuilder;
   /** First offset of the chunk being built, -1 when none. */
   private pendingFirst = -1;
   private maxBytes = -1;
@@ -56,7 +58,10 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     readonly dir: string,
     segmentSize: number,
     private readonly hooks: StreamLogHooks,
+    /** x-stream-filter-size-bytes: the bloom filter's size in each chunk (16..255). */
+    filterSize = DEFAULT_FILTER_SIZE,
   ) {
+    this.builder = new ChunkBuilder(filterSize);
     this.tracking = new StreamTrackingState(dir);
     const names = readdirSync(dir)
       .filter((n) => /^\d{8}\.seg$/.test(n))
@@ -71,7 +76,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     }
     this.log = new SegmentLog(dir, last + 1, this, segmentSize, oldest < 0 ? last + 1 : oldest);
     this.lastSeg = this.log.segNo;
-    this.firstOffset = this.ids.length === 0 ? this.nextOffset : this.ids[0]!;
+    this.firstOffset = this.index.length === 0 ? this.nextOffset : this.index.id(0);
     this.log.onSyncedPosition((p) => this.synced(p));
     // x-max-age is checked once a minute too (a quiet stream still ages)
     this.ageTimer = setInterval(() => this.retain(), 60_000);
@@ -103,7 +108,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
           readSync(fd, t, 0, t.length, at);
           this.tracking.readTrailer(t);
         }
-        this.index(h.chunkId, seg, off, h.timestamp);
+        this.indexChunk(h.chunkId, seg, off, h.timestamp);
         this.nextOffset = h.chunkId + h.numRecords;
         off += FRAME_HEADER + len;
       }
@@ -113,16 +118,14 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     }
   }
 
-  private index(chunkId: number, seg: number, off: number, ts: number): void {
-    this.ids.push(chunkId);
-    this.segs.push(seg);
-    this.offs.push(off);
-    this.tss.push(ts);
+  private indexChunk(chunkId: number, seg: number, off: number, ts: number): void {
+    this.index.add(chunkId, seg, off, ts);
+    this.lastId = chunkId;
   }
 
   get lastChunkId(): number {
     if (this.pendingFirst >= 0) return this.pendingFirst;
-    return this.ids.length === 0 ? this.nextOffset : this.ids[this.ids.length - 1]!;
+    return this.lastId < 0 || this.lastId < this.firstOffset ? this.nextOffset : this.lastId;
   }
 
   get segments(): number {
@@ -136,10 +139,13 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
 
   appendMessage(m: Message): number {
+    // the filter value first: toStreamMessage's result is a view into a shared writer
+    const filterValue = filterValueOf(m);
     const bytes = toStreamMessage(m);
-    return this.append(bytes, 0, bytes.length, null);
+    return this.append(bytes, 0, bytes.length, filterValue);
   }
 
+  /** A Stream protocol publish: the AMQP 1.0 message as the client encoded it. */
   appendRaw(src: Buffer, start: number, end: number, filterValue: Buffer | null): number {
     return this.append(src, start, end, filterValue);
   }
@@ -153,11 +159,15 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     return offset;
   }
 
-  appendSubBatch(compression: number, records: number, uncompressedLength: number, body: Buffer): number {
+  /**
+   * Add a sub-batch as a Stream protocol publisher sent it (`body` holds `numRecords` records, compressed
+   * with `compression`); returns the offset of its first record.
+   */
+  appendSubBatch(compression: number, numRecords: number, uncompressedLength: number, body: Buffer): number {
     this.startChunk();
-    this.builder.addSubBatch(compression, records, uncompressedLength, body);
+    this.builder.addSubBatch(compression, numRecords, uncompressedLength, body);
     const offset = this.nextOffset;
-    this.nextOffset += records;
+    this.nextOffset += numRecords;
     this.endAppend();
     return offset;
   }
@@ -175,7 +185,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
 
   get committedChunkId(): number {
-    return this.ids.length === 0 ? -1 : this.ids[this.ids.length - 1]!;
+    return this.lastId;
   }
 
   publisherSequence(reference: string): number {
@@ -203,7 +213,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     const chunk = this.builder.finish({ chunkId, epoch: 1, timestamp: ts, ...(trailer ? { trailer } : {}) });
     this.pendingFirst = -1;
     const at = this.log.append(chunk);
-    this.index(chunkId, at.seg, at.off, ts);
+    this.indexChunk(chunkId, at.seg, at.off, ts);
     if (this.log.segNo !== this.lastSeg) {
       this.lastSeg = this.log.segNo;
       // the next chunk is the new segment's first after this one: it carries every sequence
@@ -233,62 +243,106 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     if (i > 0) w.splice(0, i);
   }
 
-  private find(offset: number): number {
-    // the last chunk whose first offset is <= offset
-    let lo = 0;
-    let hi = this.ids.length - 1;
-    let r = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ids[mid]! <= offset) {
-        r = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return r;
-  }
-
-  chunkStartFor(offset: number): number {
-    const i = this.find(offset);
-    return i < 0 ? this.firstOffset : this.ids[i]!;
-  }
-
-  offsetForTimestamp(ms: number): number {
-    for (let i = 0; i < this.tss.length; i++) if (this.tss[i]! >= ms) return this.ids[i]!;
+  /** The offsets written to the log (the chunk being built excluded) end before this. */
+  private get writtenEnd(): number {
     return this.pendingFirst >= 0 ? this.pendingFirst : this.nextOffset;
   }
 
-  reader(offset: number, queueName: string): StreamReader {
-    return new ChunkReader(this, new LogCursor(this.log, this.positionFor(offset)), offset, queueName);
+  /**
+   * Walk the chunk headers of index span `i` (from entry i to the next entry of its segment, or the end of
+   * the segment) until `visit` returns true; returns whether it did.
+   */
+  private scanSpan(i: number, visit: (id: number, records: number, ts: number) => boolean): boolean {
+    const ix = this.index;
+    const seg = ix.seg(i);
+    const from = ix.off(i);
+    if (seg === this.log.segNo) this.log.writeOut();
+    const path = join(this.dir, `${String(seg).padStart(8, '0')}.seg`);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false; // deleted by retention meanwhile
+    }
+    try {
+      const to = i + 1 < ix.length && ix.seg(i + 1) === seg ? ix.off(i + 1) : fstatSync(fd).size;
+      const b = Buffer.allocUnsafe(Math.max(0, to - from));
+      let got = 0;
+      while (got < b.length) {
+        const r = readSync(fd, b, got, b.length - got, from + got);
+        if (r === 0) break;
+        got += r;
+      }
+      let p = 0;
+      while (p + FRAME_HEADER + CHUNK_HEADER_SIZE <= got) {
+        const len = b.readUInt32LE(p);
+        const h = readChunkHeader(b, p + FRAME_HEADER);
+        if (visit(h.chunkId, h.numRecords, h.timestamp)) return true;
+        p += FRAME_HEADER + len;
+      }
+      return false;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  chunkStartFor(offset: number): number {
+    if (offset >= this.writtenEnd) return this.lastChunkId;
+    const i = this.index.find(offset);
+    if (i < 0) return this.firstOffset;
+    let start = this.index.id(i);
+    this.scanSpan(i, (id, n) => {
+      if (id > offset) return true;
+      start = id;
+      return id + n > offset;
+    });
+    return start;
+  }
+
+  offsetForTimestamp(ms: number): number {
+    const ix = this.index;
+    const j = ix.findTs(ms);
+    // the first chunk at or after ms is in the span before entry j, or is entry j itself
+    let found = -1;
+    if (j > 0) this.scanSpan(j - 1, (id, _n, ts) => (ts >= ms ? ((found = id), true) : false));
+    if (found >= 0) return found;
+    if (j < ix.length) return ix.id(j);
+    return this.writtenEnd;
+  }
+
+  reader(offset: number, queueName: string, filter: StreamFilter | null = null): StreamReader {
+    const pos = this.positionFor(offset);
+    return new ChunkReader(() => this.oldestPosition(), new LogCursor(this.log, pos), offset, queueName, filter);
   }
 
   chunkReader(offset: number): StreamChunkReader {
-    return new RawChunkReader(this, new LogCursor(this.log, this.positionFor(offset)));
+    return new RawChunkReader(() => this.oldestPosition(), new LogCursor(this.log, this.positionFor(offset)));
   }
 
-  /** Where a reader from `offset` starts: the chunk holding it, or the end of the log. */
+  /** Where a reader from `offset` starts: the index entry at or before it; past the written chunks, the end. */
   private positionFor(offset: number): LogPosition {
-    const i = this.find(offset);
-    // past the last written chunk: from the end of the log (what is being built is appended there)
-    const pos =
-      i >= 0 && (this.pendingFirst < 0 || this.ids[i]! < this.pendingFirst) && offset < this.nextOffset
-        ? { seg: this.segs[i]!, off: this.offs[i]! }
-        : { seg: this.log.segNo, off: this.log.nextOff };
-    if (i < 0 && this.ids.length !== 0 && offset < this.ids[0]!) {
-      pos.seg = this.segs[0]!;
-      pos.off = this.offs[0]!;
-    }
-    return pos;
+    const i = this.index.find(offset);
+    return offset >= this.writtenEnd || this.index.length === 0
+      ? { seg: this.log.segNo, off: this.log.nextOff }
+      : i < 0
+        ? this.oldestPosition()
+        : { seg: this.index.seg(i), off: this.index.off(i) };
+  }
+
+  chunkFilter(filter: StreamFilter): (storedChunk: Buffer) => boolean {
+    return chunkFilter(filter);
   }
 
   /** The position of the oldest kept chunk (a reader whose segment was deleted moves there). */
   oldestPosition(): LogPosition {
-    return this.ids.length === 0
+    return this.index.length === 0
       ? { seg: this.log.segNo, off: this.log.nextOff }
-      : { seg: this.segs[0]!, off: this.offs[0]! };
+      : { seg: this.index.seg(0), off: this.index.off(0) };
   }
 
-  configure(maxBytes: number, maxAgeMs: number, _maxSegmentSize: number): void {
+  configure(maxBytes: number, maxAgeMs: number, maxSegmentSize: number): void {
+    // a new segment size applies from the current segment's rollover on (a smaller one rolls at the next append)
+    if (maxSegmentSize > 0) this.log.segmentSize = maxSegmentSize;
     this.maxBytes = maxBytes;
     this.maxAge = maxAgeMs;
     this.retain();
@@ -312,15 +366,8 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     }
     if (upTo < 0) return;
     this.log.deleteBefore(upTo);
-    let k = 0;
-    while (k < this.segs.length && this.segs[k]! < upTo) k++;
-    if (k === 0) return;
-    this.ids.splice(0, k);
-    this.segs.splice(0, k);
-    this.offs.splice(0, k);
-    this.tss.splice(0, k);
-    this.firstOffset =
-      this.ids.length === 0 ? (this.pendingFirst >= 0 ? this.pendingFirst : this.nextOffset) : this.ids[0]!;
+    this.index.dropBefore(upTo);
+    this.firstOffset = this.index.length === 0 ? this.writtenEnd : this.index.id(0);
   }
 
   deleted(): void {

@@ -38,22 +38,28 @@ export class StreamStore {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'name'), JSON.stringify({ vhost: q.vhost, name: q.name }));
     if (fileEvents.active) fileChanged(join(dir, 'name'));
-    const log: FileStreamLog = new FileStreamLog(dir, q.settings.streamMaxSegmentSize, {
-      appended: () => {
-        this.dirty.add(log);
-        this.appended();
+    const fs = q.args['x-stream-filter-size-bytes'];
+    const log: FileStreamLog = new FileStreamLog(
+      dir,
+      q.settings.streamMaxSegmentSize,
+      {
+        appended: () => {
+          this.dirty.add(log);
+          this.appended();
+        },
+        failure: (err) => {
+          if (err) this.logger.error({ err, queue: q.name }, 'stream write failed');
+          this.ioFailure(err);
+        },
+        deleted: () => {
+          this.logs.delete(log);
+          this.dirty.delete(log);
+          rmSync(dir, { recursive: true, force: true });
+          if (fileEvents.active) fileRemoved(dir);
+        },
       },
-      failure: (err) => {
-        if (err) this.logger.error({ err, queue: q.name }, 'stream write failed');
-        this.ioFailure(err);
-      },
-      deleted: () => {
-        this.logs.delete(log);
-        this.dirty.delete(log);
-        rmSync(dir, { recursive: true, force: true });
-        if (fileEvents.active) fileRemoved(dir);
-      },
-    });
+      typeof fs === 'number' ? fs : undefined,
+    );
     this.logs.add(log);
     q.attachStream(log);
   }

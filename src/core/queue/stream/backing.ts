@@ -13,6 +13,19 @@ export type OffsetSpec =
   | { kind: 'offset'; offset: number }
   | { kind: 'timestamp'; ms: number };
 
+/**
+ * A consumer's filter (RabbitMQ 3.13 stream filtering, https://www.rabbitmq.com/docs/stream-filtering): over
+ * 0-9-1 the consume arguments `x-stream-filter` (a string or an array of strings) and
+ * `x-stream-match-unfiltered`; over the Stream protocol the subscribe properties `filter.N` and
+ * `match-unfiltered`. Publishers give each message a filter value (0-9-1: the `x-stream-filter-value` header;
+ * Stream protocol: Publish v2); each chunk stores a bloom filter of its values.
+ */
+export interface StreamFilter {
+  values: string[];
+  /** Also deliver messages published without a filter value. */
+  matchUnfiltered: boolean;
+}
+
 /** A reader at its own position in the stream, handing out one message at a time. */
 export interface StreamReader {
   /** The next message read (a core Message for the core's protocols), or null when `fill` is needed. */
@@ -74,8 +87,21 @@ export interface StreamBacking extends StreamTracking {
   chunkStartFor(offset: number): number;
   /** The first offset of the first chunk written at or after `ms` (epoch ms), or nextOffset. */
   offsetForTimestamp(ms: number): number;
-  /** A reader handing out the messages from `offset` on (`queueName`: the routing key of stream-native ones). */
-  reader(offset: number, queueName: string): StreamReader;
+  /**
+   * A reader handing out the messages from `offset` on (`queueName`: the routing key of stream-native ones).
+   * With a filter, chunks whose bloom filter cannot hold a wanted value are skipped whole (as osiris does),
+   * and within a chunk a message is skipped when its filter value is known and not wanted: a message stored
+   * by the broker from 0-9-1/MQTT/STOMP carries its value (or its absence) in its x-stream-filter-value
+   * annotation; a Stream protocol message's value is not in the message, so one in a matching chunk is
+   * handed out (the client filters too, as RabbitMQ requires of stream clients).
+   */
+  reader(offset: number, queueName: string, filter?: StreamFilter | null): StreamReader;
+  /**
+   * For readers that take whole stored chunks (the Stream protocol sends them as they are): a test of a
+   * stored chunk (header, bloom, data, trailer: one LogRecord payload) against `filter`; false means no
+   * entry of that chunk can match, so it is skipped (osiris_bloom:is_match). Compile once per subscription.
+   */
+  chunkFilter(filter: StreamFilter): (storedChunk: Buffer) => boolean;
   /** Settings changed (retention, segment size): apply them. */
   configure(maxBytes: number, maxAgeMs: number, maxSegmentSize: number): void;
   /** The queue was deleted: its files go. */

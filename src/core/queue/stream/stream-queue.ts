@@ -8,7 +8,7 @@ import { QueuedMessage, type Message } from '../../message.js';
 import type { Owner } from '../consumer.js';
 import { Queue, type Consumer, type QueueCallbacks } from '../queue.js';
 import type { QueueSettings } from '../settings.js';
-import type { OffsetSpec, StreamBacking, StreamReader } from './backing.js';
+import type { OffsetSpec, StreamBacking, StreamFilter, StreamReader } from './backing.js';
 
 /** Messages handed to one consumer per dispatch turn before yielding to the event loop. */
 const BUDGET = 4096;
@@ -19,7 +19,21 @@ class Cursor {
   head: QueuedMessage | null = null;
   reading = false;
   closed = false;
-  constructor(readonly reader: StreamReader) {}
+  /** The offset of the last message delivered (start - 1 before the first). */
+  delivered: number;
+  constructor(
+    readonly reader: StreamReader,
+    /** The first offset it reads. */
+    readonly start: number,
+  ) {
+    this.delivered = start - 1;
+  }
+}
+
+/** Something reading the stream at an offset (a Stream protocol subscription), for lag and reader counts. */
+export interface OffsetHolder {
+  /** The offset of the last message handed out, or the start offset - 1 before the first. */
+  readonly offset: number;
 }
 
 /** A Stream protocol publisher or subscription on the stream: told when it is deleted (MetadataUpdate). */
@@ -32,7 +46,7 @@ export class StreamQueue extends Queue {
   /** Stream protocol publishers and subscriptions (they read chunks themselves, not as core consumers). */
   readonly watchers = new Set<StreamWatcher>();
   private readonly cursors = new Map<Consumer, Cursor>();
-  private readonly specs = new Map<Consumer, OffsetSpec>();
+  private readonly specs = new Map<Consumer, { spec: OffsetSpec; filter: StreamFilter | null }>();
 
   constructor(
     name: string,
@@ -53,6 +67,36 @@ export class StreamQueue extends Queue {
 
   get streamBacking(): StreamBacking | null {
     return this.stream;
+  }
+
+  /**
+   * Readers other than this queue's consumers (the Stream protocol front end adds its subscriptions and
+   * removes them on unsubscribe), counted in `readers` and `maxOffsetLag`.
+   */
+  readonly externalReaders = new Set<OffsetHolder>();
+
+  /** The offset of the last message written (RabbitMQ's committed_offset), -1 when empty. */
+  get committedOffset(): number {
+    return (this.stream?.nextOffset ?? 0) - 1;
+  }
+
+  /** Readers of the stream: this queue's consumers and the external ones (management's "readers"). */
+  get readerCount(): number {
+    return this.cursors.size + this.externalReaders.size;
+  }
+
+  /**
+   * The largest lag among the readers: committed offset minus the reader's last offset
+   * (rabbitmq_stream_consumer_max_offset_lag; 0 with no reader).
+   */
+  maxOffsetLag(): number {
+    const committed = this.committedOffset;
+    let max = 0;
+    for (const cur of this.cursors.values()) {
+      if (committed - cur.delivered > max) max = committed - cur.delivered;
+    }
+    for (const r of this.externalReaders) if (committed - r.offset > max) max = committed - r.offset;
+    return max;
   }
 
   override get messageCount(): number {
@@ -79,17 +123,21 @@ export class StreamQueue extends Queue {
     return true;
   }
 
-  /** Where the next consumer added starts (basic.consume's x-stream-offset); "next" when not given. */
-  startAt(c: Consumer, spec: OffsetSpec): void {
-    this.specs.set(c, spec);
+  /**
+   * Where the consumer `c`, added next, starts (basic.consume's x-stream-offset; "next" when not given) and
+   * what it filters on (x-stream-filter, x-stream-match-unfiltered).
+   */
+  startAt(c: Consumer, spec: OffsetSpec, filter: StreamFilter | null = null): void {
+    this.specs.set(c, { spec, filter });
   }
 
   override addConsumer(c: Consumer): void {
     const b = this.stream;
-    const spec = this.specs.get(c) ?? { kind: 'next' };
+    const s = this.specs.get(c);
     this.specs.delete(c);
     if (b !== null) {
-      this.cursors.set(c, new Cursor(b.reader(startOffset(b, spec), this.name)));
+      const start = startOffset(b, s?.spec ?? { kind: 'next' });
+      this.cursors.set(c, new Cursor(b.reader(start, this.name, s?.filter ?? null), start));
     }
     super.addConsumer(c);
   }
@@ -126,6 +174,7 @@ export class StreamQueue extends Queue {
         return;
       }
       cur.head = null;
+      cur.delivered = e.seq;
       e.deliveryCount = 1;
       this.stats.deliver++;
       this.unackedCount++;

@@ -15,6 +15,7 @@ import type { AmqpChannel } from '../channel.js';
 import { AmqpConsumer } from '../consumer.js';
 import { StreamQueue } from '../../../core/queue/stream/stream-queue.js';
 import { parseOffsetSpec } from '../stream-offset.js';
+import { parseStreamFilter } from '../stream-filter.js';
 import type { OffsetSpec } from '../../../core/queue/stream/backing.js';
 import { REPLY_TO_QUEUE } from '../direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from '../errors.js';
@@ -67,7 +68,7 @@ export function basicConsume(ch: AmqpChannel, m: BasicConsume): void {
   const priority = typeof p === 'number' ? p : 0;
   const c = new AmqpConsumer(tag, ch, d, q, m.noAck, m.exclusive, priority, m.noLocal, d.prefetchCount, d.prefetchSize);
   d.consumers.set(tag, c);
-  if (spec !== null) (q as StreamQueue).startAt(c, spec);
+  if (spec !== null) (q as StreamQueue).startAt(c, spec, parseStreamFilter(m.arguments));
   // consume-ok goes before the first delivery (amqp0-9-1.xml basic.consume-ok)
   if (!m.nowait) writeBasicConsumeOk(ch.conn.out, ch.id, tag);
   q.addConsumer(c);

@@ -1,0 +1,157 @@
+// `warrenctl add_super_stream` / `delete_super_stream` as `rabbitmq-streams` (options, validation texts,
+// output, exit codes), through the management API's /api/stream/super-streams; a message published to the
+// super stream's exchange over AMQP lands in the partition its routing key is bound to.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'amqplib';
+import { startApi, type Api } from '../management/helpers.js';
+import { eventually } from '../helpers/broker.js';
+import { parseDurationSeconds, parseInformationUnit, superStreamBody } from '../../src/cli/ctl-streams.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+let api: Api;
+
+before(async () => {
+  api = await startApi();
+});
+after(async () => {
+  await api.b.close();
+});
+
+function ctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/warrenctl'), '--url', api.base, ...args],
+      { encoding: 'utf8' },
+      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
+    );
+  });
+}
+
+test('option parsing as AddSuperStreamCommand: information units, ISO 8601 durations, exclusive options', () => {
+  assert.equal(parseInformationUnit('20gb'), 20e9);
+  assert.equal(parseInformationUnit('500mb'), 500e6);
+  assert.equal(parseInformationUnit('1GiB'), 1024 ** 3);
+  assert.equal(parseInformationUnit('7'), 7);
+  assert.equal(parseInformationUnit('7tb'), null);
+  assert.equal(parseDurationSeconds('PT10M30S'), 630);
+  assert.equal(parseDurationSeconds('P5DT8H'), 5 * 86400 + 8 * 3600);
+  assert.equal(parseDurationSeconds('P1Y2M'), 365 * 86400 + 60 * 86400);
+  assert.equal(parseDurationSeconds('10m'), null);
+  assert.equal(parseDurationSeconds('P'), null);
+  assert.deepEqual(superStreamBody({}), { partitions: 3, arguments: {} });
+  assert.deepEqual(superStreamBody({ routingKeys: 'a,b', maxAge: 'PT1H', maxLengthBytes: '1kb' }), {
+    'binding-keys': 'a,b',
+    arguments: { 'max-age': '3600s', 'max-length-bytes': '1000' },
+  });
+  assert.throws(() => superStreamBody({ partitions: '2', bindingKeys: 'a' }), {
+    message: 'Specify --partitions or --binding-keys, not both.',
+  });
+  assert.throws(() => superStreamBody({ partitions: '0' }), { message: 'The partition number must be greater than 0' });
+  assert.throws(() => superStreamBody({ leaderLocator: 'x' }), {
+    message: 'Invalid value for --leader-locator, valid values are client-local, balanced.',
+  });
+});
+
+test('add_super_stream --partitions, route over AMQP, delete_super_stream', async () => {
+  const add = await ctl('add_super_stream', 'orders', '--partitions', '2', '--max-length-bytes', '1mb');
+  assert.deepEqual(add, {
+    code: 0,
+    out: 'Adding a super stream...\nSuper stream orders has been created\n',
+    err: '',
+  });
+  const x = (await api.get('/api/exchanges/%2F/orders')) as Record<string, unknown>;
+  assert.equal(x['type'], 'direct');
+  assert.deepEqual(x['arguments'], { 'x-super-stream': true });
+  const q = (await api.get('/api/queues/%2F/orders-1')) as Record<string, unknown>;
+  assert.equal(q['type'], 'stream');
+  assert.equal((q['arguments'] as Record<string, unknown>)['x-max-length-bytes'], 1_000_000);
+  const bindings = (await api.get('/api/exchanges/%2F/orders/bindings/source')) as Record<string, unknown>[];
+  assert.deepEqual(
+    bindings.map((b) => [b['destination'], b['routing_key'], b['arguments']]),
+    [
+      ['orders-0', '0', { 'x-stream-partition-order': 0 }],
+      ['orders-1', '1', { 'x-stream-partition-order': 1 }],
+    ],
+  );
+  const list = (await api.get('/api/stream/super-streams/%2F')) as Record<string, unknown>[];
+  assert.deepEqual(
+    list.map((s) => [s['name'], s['partition_count']]),
+    [['orders', 2]],
+  );
+
+  const conn = await connect(`amqp://guest:guest@127.0.0.1:${api.b.amqpPort}`);
+  const ch = await conn.createConfirmChannel();
+  ch.publish('orders', '1', Buffer.from('to partition 1'));
+  await ch.waitForConfirms();
+  await conn.close();
+  await eventually(async () => {
+    const p1 = (await api.get('/api/queues/%2F/orders-1')) as Record<string, unknown>;
+    const p0 = (await api.get('/api/queues/%2F/orders-0')) as Record<string, unknown>;
+    assert.deepEqual([p0['messages'], p1['messages']], [0, 1]);
+    return true;
+  });
+
+  const dup = await ctl('-q', 'add_super_stream', 'orders');
+  assert.equal(dup.code, 70);
+  assert.equal(dup.err, 'Error: {reference_already_exists,"there is already an exchange named orders"}\n');
+
+  assert.deepEqual(await ctl('delete_super_stream', 'orders'), {
+    code: 0,
+    out: 'Deleting a super stream...\nSuper stream orders has been deleted\n',
+    err: '',
+  });
+  assert.equal((await api.req('GET', '/api/exchanges/%2F/orders')).status, 404);
+  assert.equal((await api.req('GET', '/api/queues/%2F/orders-0')).status, 404);
+  const gone = await ctl('-q', 'delete_super_stream', 'orders');
+  assert.deepEqual([gone.code, gone.err], [70, 'Error: stream_not_found\n']);
+});
+
+test('add_super_stream --binding-keys, -p vhost; usage errors exit 64', async () => {
+  assert.equal((await api.req('PUT', '/api/vhosts/ss')).status, 201);
+  const add = await ctl('-q', 'add_super_stream', 'cities', '-p', 'ss', '--binding-keys', 'paris, berlin');
+  assert.deepEqual([add.code, add.out], [0, 'Super stream cities has been created\n']);
+  const list = (await api.get('/api/stream/super-streams/ss')) as Record<string, unknown>[];
+  assert.deepEqual(
+    (list[0]!['partitions'] as Record<string, unknown>[]).map((p) => [p['name'], p['routing_key'], p['order']]),
+    [
+      ['cities-paris', 'paris', 0],
+      ['cities-berlin', 'berlin', 1],
+    ],
+  );
+  const both = await ctl('add_super_stream', 'x', '--partitions', '2', '--binding-keys', 'a');
+  assert.deepEqual([both.code, both.err], [64, 'Error: Specify --partitions or --binding-keys, not both.\n']);
+  const none = await ctl('add_super_stream');
+  assert.equal(none.code, 64);
+  const badAge = await ctl('add_super_stream', 'y', '--max-age', '1h');
+  assert.equal(badAge.code, 64);
+  assert.match(badAge.err, /Invalid value for --max-age/);
+});
+
+test('PUT /api/stream/super-streams: bad requests and permissions as rabbit_stream_super_stream_mgmt', async () => {
+  const put = (body: unknown, auth?: string) => api.req('PUT', '/api/stream/super-streams/%2F/s', body, auth);
+  assert.deepEqual((await put({})).json, { error: 'bad_request', reason: 'Must specify partitions or binding keys' });
+  assert.equal(
+    ((await put({ partitions: 2, 'binding-keys': 'a' })).json as Record<string, unknown>)['reason'],
+    'Specify partitions or binding keys, not both',
+  );
+  assert.equal(
+    ((await put({ partitions: 'many' })).json as Record<string, unknown>)['reason'],
+    'The partitions must be a number',
+  );
+  assert.equal((await put({ partitions: 2, arguments: { 'max-age': 'bogus' } })).status, 400);
+  assert.equal((await api.req('GET', '/api/exchanges/%2F/s')).status, 404, 'rolled back');
+  // a user allowed to configure only "s" itself is refused for the partitions
+  assert.equal((await api.req('PUT', '/api/users/ssu', { password: 'p', tags: 'management' })).status, 201);
+  await api.req('PUT', '/api/permissions/%2F/ssu', { configure: '^s$', write: '.*', read: '.*' });
+  const refused = await put({ partitions: 1 }, 'ssu:p');
+  assert.equal(refused.status, 401);
+  await api.req('PUT', '/api/permissions/%2F/ssu', { configure: '^s', write: '.*', read: '.*' });
+  assert.equal((await put({ partitions: 1 }, 'ssu:p')).status, 204);
+  assert.equal((await api.req('DELETE', '/api/stream/super-streams/%2F/s', undefined, 'ssu:p')).status, 204);
+  assert.equal((await api.req('DELETE', '/api/stream/super-streams/%2F/s')).status, 404);
+});
