@@ -145,6 +145,12 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.prometheusTlsPort !== undefined) o.prometheusTlsPort = c.prometheusTlsPort;
   authBrokerOptions(c, o);
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
+  if (c.etcd !== undefined && c.etcd.length > 0) o.etcd = c.etcd;
+  if (c.nodeName !== undefined) o.nodeName = c.nodeName;
+  if (c.clusterPort !== undefined) o.clusterPort = c.clusterPort;
+  if (c.clusterName !== undefined) o.clusterName = c.clusterName;
+  if (c.clusterLeaseTtl !== undefined) o.clusterLeaseTtl = c.clusterLeaseTtl;
+  if (c.clusterAdvertiseHost !== undefined) o.clusterAdvertiseHost = c.clusterAdvertiseHost;
   if (c.loopbackUsers !== undefined) {
     o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;
   }

@@ -2,6 +2,8 @@
 // environment and flags (later wins), starts the broker, and shuts down cleanly on SIGINT/SIGTERM.
 import { Command, Option } from 'commander';
 import { startBroker } from '../server.js';
+import { startCluster } from '../cluster/start.js';
+import { clusterReplication } from '../cluster/replication-link.js';
 import { VERSION } from '../version.js';
 import { runCtl } from './ctl.js';
 import {
@@ -51,7 +53,9 @@ export async function runServer(flags: Record<string, string | boolean | undefin
     const v = flags[camel];
     if (v !== undefined) (merged as Record<string, unknown>)[spec.key] = parseValue(spec, v);
   }
-  const running = await startBroker(toBrokerOptions(merged));
+  const options = toBrokerOptions(merged);
+  // with --etcd this process is a node of a cluster (src/cluster/): it runs a broker only while it leads
+  const running = options.etcd ? await startCluster(options, clusterReplication) : await startBroker(options);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
