@@ -13,6 +13,7 @@ import {
   EX_USAGE,
 } from './ctl-client.js';
 import { cell, registerLists } from './ctl-lists.js';
+import { registerCluster } from './ctl-cluster.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
 
 /** rabbitmqctl's refusal for a user that does not exist: {:no_such_user, "name"}, exit 69. */
@@ -55,7 +56,7 @@ export const COMMANDS: Record<string, Command> = {
     need(args, 0);
     const ov = await c.get<Row>('/api/overview');
     const nodes = await c.get<Row[]>('/api/nodes');
-    const n = nodes[0] ?? {};
+    const n = nodes.find((x) => x['name'] === ov['node']) ?? nodes[0] ?? {};
     const wm = await c.get<Row>(`/api/nodes/${enc(String(n['name']))}/vm-memory-high-watermark`);
     if (o.formatter === 'json') {
       // rabbitmqctl status --formatter json's names for these
@@ -392,3 +393,4 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 registerLists(COMMANDS);
+registerCluster(COMMANDS);

@@ -6,39 +6,16 @@ import { listenAll } from '../frontend/net/listener.js';
 import { RABBITMQ_COMPAT_VERSION } from '../frontend/amqp/server-properties.js';
 import { VERSION } from '../version.js';
 import type { ClusterInfo } from '../core/cluster-info.js';
+import { clusterGauges, identityLine } from '../management/cluster-metrics.js';
 
-const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-/** The cluster part of /metrics (both roles): node identity, role, in-sync state, running nodes. */
-export function clusterMetrics(info: ClusterInfo, piped: number | null): string {
-  const me = info.nodes().find((n) => n.name === info.nodeName);
-  const nodes = info.nodes();
-  const lines = [
-    '# TYPE rabbitmq_build_info untyped',
-    `rabbitmq_build_info{rabbitmq_version="${RABBITMQ_COMPAT_VERSION}",warren_version="${VERSION}",erlang_version="${process.version}"} 1`,
-    '# TYPE rabbitmq_identity_info untyped',
-    `rabbitmq_identity_info{rabbitmq_node="${esc(info.nodeName)}",rabbitmq_cluster="${esc(info.clusterName)}",rabbitmq_cluster_permanent_id="warren-${esc(info.clusterName)}"} 1`,
-    '# HELP warren_cluster_leader 1 on the leader, 0 on a follower',
-    '# TYPE warren_cluster_leader gauge',
-    `warren_cluster_leader ${me?.role === 'leader' ? 1 : 0}`,
-    '# HELP warren_cluster_in_sync 1 while this node is in the in-sync set (may become leader)',
-    '# TYPE warren_cluster_in_sync gauge',
-    `warren_cluster_in_sync ${me?.inSync ? 1 : 0}`,
-    '# HELP warren_cluster_nodes_running Nodes of the cluster whose etcd lease is alive',
-    '# TYPE warren_cluster_nodes_running gauge',
-    `warren_cluster_nodes_running ${nodes.filter((n) => n.running).length}`,
-    '# HELP warren_cluster_nodes Nodes known to the cluster',
-    '# TYPE warren_cluster_nodes gauge',
-    `warren_cluster_nodes ${nodes.length}`,
-  ];
-  if (piped !== null) {
-    lines.push(
-      '# HELP warren_cluster_proxied_connections_total Client connections piped to the leader',
-      '# TYPE warren_cluster_proxied_connections_total counter',
-      `warren_cluster_proxied_connections_total ${piped}`,
-    );
-  }
-  return lines.join('\n') + '\n';
+/** A follower's whole /metrics. */
+export function followerMetrics(info: ClusterInfo, piped: number): string {
+  return (
+    '# TYPE rabbitmq_build_info untyped\n' +
+    `rabbitmq_build_info{rabbitmq_version="${RABBITMQ_COMPAT_VERSION}",warren_version="${VERSION}",erlang_version="${process.version}"} 1\n` +
+    identityLine(info.nodeName, info.clusterName) +
+    clusterGauges(info, piped)
+  );
 }
 
 export async function startFollowerMetrics(
@@ -53,7 +30,7 @@ export async function startFollowerMetrics(
         res.writeHead(404).end();
         return;
       }
-      const body = clusterMetrics(info, piped());
+      const body = followerMetrics(info, piped());
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(body);
     }),

@@ -13,6 +13,7 @@ import type { Management } from './context.js';
 import type { Queue } from '../core/queue/queue.js';
 import type { ChannelInfo, ClientConnection } from '../core/broker.js';
 import { connectionName } from './views.js';
+import { clusterGauges, identityLine } from './cluster-metrics.js';
 
 const QUEUE_METRICS: [string, string, string, (q: Queue) => number][] = [
   ['queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
@@ -158,6 +159,9 @@ class Out {
   value(name: string, v: number, labels?: string): void {
     this.parts.push(labels ? `${name}{${labels}} ${v}\n` : `${name} ${v}\n`);
   }
+  raw(text: string): void {
+    this.parts.push(text);
+  }
   toString(): string {
     return this.parts.join('');
   }
@@ -201,12 +205,7 @@ export function renderMetrics(
     1,
     `rabbitmq_version="${RABBITMQ_COMPAT_VERSION}",prometheus_plugin_version="${RABBITMQ_COMPAT_VERSION}",prometheus_client_version="warren",erlang_version="${process.version}",warren_version="${VERSION}"`,
   );
-  o.metric('rabbitmq_identity_info', 'untyped', 'RabbitMQ node & cluster identity info');
-  o.value(
-    'rabbitmq_identity_info',
-    1,
-    `rabbitmq_node="${esc(b.nodeName)}",rabbitmq_cluster="${esc(b.nodeName)}",rabbitmq_cluster_permanent_id="warren-${esc(b.nodeName)}"`,
-  );
+  o.raw(identityLine(b.nodeName, b.clusterName));
   const gauge = (name: string, help: string, v: number) => {
     o.metric(name, 'gauge', help);
     o.value(name, v);
@@ -334,6 +333,7 @@ export function renderMetrics(
       for (const q of queues) o.value(full, fn(q), `vhost="${esc(q.vhost)}",queue="${esc(q.name)}"`);
     }
   }
+  if (m.cluster !== null) o.raw(clusterGauges(m.cluster, null));
   return o.toString();
 }
 

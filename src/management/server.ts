@@ -16,6 +16,7 @@ import { AuthzPending } from '../core/auth/authz.js';
 import { HttpError, type Ctx, type Management } from './context.js';
 import { Router } from './router.js';
 import { registerOverview } from './api/overview.js';
+import { registerCluster } from './api/cluster.js';
 import { registerObjects } from './api/objects.js';
 import { registerConnections } from './api/connections.js';
 import { registerAccess } from './api/access.js';
@@ -36,6 +37,7 @@ const MIME: Record<string, string> = {
 export function buildRouter(): Router {
   const r = new Router();
   registerOverview(r);
+  registerCluster(r);
   registerObjects(r);
   registerConnections(r);
   registerUserLimits(r);
