@@ -2,8 +2,6 @@
 // environment and flags (later wins), starts the broker, and shuts down cleanly on SIGINT/SIGTERM.
 import { Command, Option } from 'commander';
 import { startBroker } from '../server.js';
-import { startCluster } from '../cluster/start.js';
-import { clusterReplication } from '../cluster/replication-link.js';
 import { VERSION } from '../version.js';
 import { runCtl } from './ctl.js';
 import {
@@ -55,7 +53,10 @@ export async function runServer(flags: Record<string, string | boolean | undefin
   }
   const options = toBrokerOptions(merged);
   // with --etcd this process is a node of a cluster (src/cluster/): it runs a broker only while it leads
-  const running = options.etcd ? await startCluster(options, clusterReplication) : await startBroker(options);
+  // (loaded only then: the etcd client and gRPC take half a second to import)
+  const running = options.etcd
+    ? await (await import('../cluster/start.js')).startCluster(options)
+    : await startBroker(options);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

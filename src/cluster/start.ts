@@ -10,7 +10,7 @@ import { ClusterKeys, clusterConfig } from './config.js';
 import { ClusterState } from './state.js';
 import { makeClusterInfo } from './info.js';
 import { ClusterNode, PROXIED, type Role } from './node.js';
-import { noReplication, type Replication } from './replication-link.js';
+import { clusterReplication, type Replication } from './replication-link.js';
 import type { ClusterInfo } from '../core/cluster-info.js';
 
 export interface RunningClusterNode {
@@ -28,7 +28,7 @@ export interface RunningClusterNode {
 
 export async function startCluster(
   options: BrokerOptions,
-  replication: Replication = noReplication,
+  replication: Replication = clusterReplication,
 ): Promise<RunningClusterNode> {
   const cfg = clusterConfig(options);
   if (cfg === null) throw new Error('startCluster needs etcd endpoints (the etcd option)');
