@@ -24,7 +24,7 @@ import {
   open as openCb,
 } from 'node:fs';
 import { join } from 'node:path';
-import { statSync, unlinkSync } from 'node:fs';
+import { statSync, unlink } from 'node:fs';
 import { RecordBuffer, frameAt } from './record.js';
 
 /** A record's place in the log: its segment and its byte offset there. Ordered by (seg, off). */
@@ -156,17 +156,16 @@ export class SegmentLog {
     return out;
   }
 
-  /** Delete every whole segment before `seg` (never the current one); returns how many went. */
+  /**
+   * Delete every whole segment before `seg` (never the current one); returns how many go. The unlinks run on
+   * the thread pool (a big file's takes milliseconds); segment numbers are never reused.
+   */
   deleteBefore(seg: number): number {
     let n = 0;
     const end = Math.min(seg, this.segNo);
     for (; this.firstSeg < end; this.firstSeg++) {
-      try {
-        unlinkSync(join(this.dir, segmentName(this.firstSeg)));
-        n++;
-      } catch {
-        /* gone already */
-      }
+      unlink(join(this.dir, segmentName(this.firstSeg)), () => undefined); // an error: gone already
+      n++;
     }
     return n;
   }
