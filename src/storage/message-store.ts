@@ -27,6 +27,8 @@ import { FileQueueBacking, type BackingStore } from './messages/queue-backing.js
 import { indexName, recover, type RecoveryStats } from './messages/recovery.js';
 import { SegState } from './messages/seg-state.js';
 import { QueueIds } from './queue-ids.js';
+import { fileEvents, fileChanged, reportRemoved } from '../util/file-events.js';
+import { Confirms } from './confirm-gate.js';
 
 export type { RecoveryStats } from './messages/recovery.js';
 export { FileQueueBacking } from './messages/queue-backing.js';
@@ -42,7 +44,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   appended = 0;
   diskWrites = 0;
   diskReads = 0;
-  private readonly waiters = new Set<SyncWaiter>();
+  readonly confirms = new Confirms();
   readonly segs = new Map<number, SegState>();
   readonly backings = new Map<number, FileQueueBacking>();
   private readonly ids: QueueIds;
@@ -121,8 +123,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     return new FileMessageStore(dir, logger, formats, hooks, segmentSize, broker);
   }
 
+  /** Confirms may go out up to this ticket: fsynced here (and on followers: `confirms.gate`). */
   get synced(): number {
-    return this.log.syncedTicket;
+    return this.confirms.confirmed;
   }
 
   get headSeg(): number {
@@ -130,7 +133,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   }
 
   addSyncWaiter(w: SyncWaiter): void {
-    this.waiters.add(w);
+    this.confirms.waiters.add(w);
   }
 
   // ---- queue ids -------------------------------------------------------------------------------
@@ -175,7 +178,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     const path = join(this.dir, indexName(before));
     writeIndex(path, idx.parts, (err) => {
       if (err !== null) this.logger.warn({ err }, 'could not write segment index (recovery will scan the segment)');
-      else if (state.gone) unlink(path, () => undefined); // the segment went while its index was being written
+      else if (state.gone)
+        unlink(path, () => undefined); // the segment went while its index was being written
+      else if (fileEvents.active) fileChanged(path);
     });
   }
 
@@ -324,6 +329,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
       if (err) this.logger.warn({ err, seg }, 'could not delete segment');
     });
     unlink(join(this.dir, indexName(seg)), () => undefined); // never written (recovered segment, or write failed)
+    if (fileEvents.active) reportRemoved(join(this.dir, segmentName(seg)), join(this.dir, indexName(seg)));
     // younger segments kept only for this one's sake may go now
     for (const [n, o] of this.segs) if (o.live === 0 && o.refs !== null && o.refs.has(seg)) this.tryDelete(n);
   }
@@ -347,19 +353,13 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   whenDurable(fn: () => void): void {
     const t = (this.log.bufTicket = ++this.appended);
     this.log.schedule();
-    this.waiters.add({
-      synced(ticket: number): boolean {
-        if (ticket < t) return true;
-        fn();
-        return false;
-      },
-    });
+    this.confirms.after(t, fn);
   }
 
   // ---- group commit events ---------------------------------------------------------------------
 
   onSynced(ticket: number): void {
-    for (const w of this.waiters) if (!w.synced(ticket)) this.waiters.delete(w);
+    this.confirms.synced(ticket);
   }
 
   sealed(seg: number): void {

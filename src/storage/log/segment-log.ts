@@ -26,6 +26,7 @@ import {
 import { join } from 'node:path';
 import { statSync, unlink } from 'node:fs';
 import { RecordBuffer, frameAt } from './record.js';
+import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
 /** A record's place in the log: its segment and its byte offset there. Ordered by (seg, off). */
 export interface LogPosition {
@@ -165,6 +166,7 @@ export class SegmentLog {
     const end = Math.min(seg, this.segNo);
     for (; this.firstSeg < end; this.firstSeg++) {
       unlink(join(this.dir, segmentName(this.firstSeg)), () => undefined); // an error: gone already
+      if (fileEvents.active) fileRemoved(join(this.dir, segmentName(this.firstSeg)));
       n++;
     }
     return n;
@@ -178,6 +180,7 @@ export class SegmentLog {
   private create(n: number): number {
     const fd = openSync(join(this.dir, segmentName(n)), 'w+');
     writeSync(fd, MAGIC);
+    if (fileEvents.active) fileWritten(join(this.dir, segmentName(n)), 0, MAGIC, 0, MAGIC.length);
     this.fileSize = MAGIC.length;
     this.dirDirty = true;
     return fd;
@@ -223,6 +226,7 @@ export class SegmentLog {
     } catch (e) {
       // keep what was not written; what was written stays part of the file
       if (done > 0) {
+        if (fileEvents.active) fileWritten(join(this.dir, segmentName(this.segNo)), this.fileSize, b.buf, 0, done);
         b.buf.copy(b.buf, 0, done, b.pos);
         b.pos -= done;
         this.fileSize += done;
@@ -230,6 +234,7 @@ export class SegmentLog {
       this.fail(e as Error);
       return false;
     }
+    if (fileEvents.active) fileWritten(join(this.dir, segmentName(this.segNo)), this.fileSize, b.buf, 0, done);
     this.fileSize += done;
     b.pos = 0;
     this.writtenTicket = this.bufTicket;
