@@ -129,6 +129,11 @@ export interface BrokerOptions {
   clusterName?: string | null;
   /** Seconds a node's etcd lease lives without a keepalive (leader loss → failover). Default 3. */
   clusterLeaseTtl?: number;
+  /**
+   * The nodes' shared secret for log shipping (RabbitMQ's Erlang cookie). Default: WARREN_CLUSTER_SECRET,
+   * else ~/.warren.cookie, else one the cluster keeps in etcd.
+   */
+  clusterSecret?: string | null;
   /** Host the other nodes and proxies reach this node at. Default the host name. */
   clusterAdvertiseHost?: string | null;
   /** Set by the cluster layer for the broker it starts: what management and ctl show of the cluster. */

@@ -8,6 +8,7 @@
 // failover p99 < 5 s. Exit 1 when a check fails.
 //   node bench/cluster/chaos.mjs [--rounds 200] [--lease-ttl 2] [--seed N] [--json]   (after npm run build)
 import { connect } from 'amqplib';
+import { writeFileSync } from 'node:fs';
 import { startTestCluster, sleep } from '../../dist/test/helpers/cluster/cluster.js';
 
 const arg = (name, dflt) => {
@@ -28,6 +29,7 @@ function random() {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 const startSeed = seed;
+if (!JSON_OUT) console.log(`chaos: ${ROUNDS} rounds, seed ${startSeed}, lease TTL ${TTL} s`);
 const log = (...a) => {
   if (!JSON_OUT) console.log(new Date().toISOString().slice(11, 23), ...a);
 };
@@ -196,6 +198,19 @@ try {
   }
   // the plain closing line CI reads
   console.log(`chaos: ${checks.filter(([, p]) => p).length} passed, ${checks.filter(([, p]) => !p).length} failed`);
+} catch (e) {
+  // what each node said last, to see why
+  const logDir = process.env['CHAOS_LOGS'];
+  for (const n of cluster.nodes) {
+    if (logDir) writeFileSync(`${logDir}/${n.name}.log`, n.output());
+    const answers = await fetch(`http://127.0.0.1:${n.ports.prometheus}/metrics`, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.status)
+      .catch((e) => e.name);
+    console.error(`${n.name}: pid ${n.proc?.pid} /metrics: ${answers}`);
+    console.error(`--- ${n.name} (${n.running ? 'running' : 'down'})`);
+    console.error(n.output().split('\n').slice(-25).join('\n'));
+  }
+  throw e;
 } finally {
   await cluster.close();
 }

@@ -64,6 +64,7 @@ export interface FlatConfig extends AuthFlatConfig {
   clusterName?: string;
   clusterLeaseTtl?: number;
   clusterAdvertiseHost?: string;
+  clusterSecret?: string;
 }
 
 export const SERVER_OPTIONS: OptionSpec[] = [
@@ -321,6 +322,12 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'int',
     help: "seconds a node's etcd lease outlives its last keepalive (failover takes about this)",
     defaultText: '3',
+  },
+  {
+    flag: 'cluster-secret',
+    key: 'clusterSecret',
+    kind: 'string',
+    help: "the nodes' shared secret for log shipping (as the Erlang cookie; else ~/.warren.cookie, else etcd's)",
   },
   {
     flag: 'cluster-advertise-host',

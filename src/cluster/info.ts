@@ -1,15 +1,15 @@
 // ClusterInfo (core/cluster-info.ts) from the mirrored etcd state: what /api/nodes, the queues' members
 // and `warren ctl cluster_status` show.
-import type { Etcd3 } from 'etcd3';
 import type { ClusterInfo, ClusterNodeInfo } from '../core/cluster-info.js';
 import type { ClusterKeys } from './config.js';
 import type { ClusterState } from './state.js';
+import type { EtcdLink } from './etcd-link.js';
 
 /** forget_cluster_node on a node that is running (rabbitmqctl refuses it too). */
 export class NodeRunningError extends Error {}
 
 export function makeClusterInfo(
-  client: Etcd3,
+  etcd: EtcdLink,
   keys: ClusterKeys,
   state: ClusterState,
   clusterName: string,
@@ -41,7 +41,7 @@ export function makeClusterInfo(
     async forget(name: string): Promise<void> {
       if (state.members.has(name)) throw new NodeRunningError(`node ${name} is running`);
       if (!state.nodes.has(name)) throw new Error(`node ${name} is not a member of the cluster`);
-      await client.delete().key(keys.node(name)).exec();
+      await etcd.client.delete().key(keys.node(name)).exec();
       await state.until(() => !state.nodes.has(name), 5000);
     },
   };

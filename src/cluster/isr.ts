@@ -13,6 +13,8 @@ import type { ClusterState } from './state.js';
 
 export class InSyncSet {
   private readonly set = new Set<string>();
+  /** Followers log shipping reports in sync (they re-enter the set when their membership comes back). */
+  private readonly replicated = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly offState: () => void;
@@ -40,7 +42,15 @@ export class InSyncSet {
     }
     this.link.setRequiredAcks(this.requiredAcks());
     await this.write();
-    this.link.onFollower((name, inSync) => (inSync ? this.add(name) : this.remove(name)));
+    this.link.onFollower((name, inSync) => {
+      if (inSync) {
+        this.replicated.add(name);
+        this.add(name);
+      } else {
+        this.replicated.delete(name);
+        this.remove(name);
+      }
+    });
   }
 
   members(): string[] {
@@ -62,7 +72,10 @@ export class InSyncSet {
   private membersChanged(): void {
     if (this.stopped) return;
     for (const name of this.set) if (name !== this.me && !this.state.members.has(name)) this.remove(name);
-    if (!this.shipsData) for (const name of this.state.members.keys()) if (!this.set.has(name)) this.add(name);
+    // a member back (a new lease) that never stopped replicating: in sync again
+    for (const name of this.state.members.keys()) {
+      if (!this.set.has(name) && (!this.shipsData || this.replicated.has(name))) this.add(name);
+    }
   }
 
   private add(name: string): void {

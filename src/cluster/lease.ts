@@ -4,7 +4,10 @@
 // deadline, the send time of the last keepalive etcd answered + the TTL it granted (etcd starts the TTL when
 // it receives the keepalive, later than we sent it, so the local deadline is never late), and `valid()`
 // answers from the clock alone; the confirm path asks it synchronously. A watchdog turns a passed deadline
-// into `onLost` within 50 ms of running again.
+// into `onLost` within 50 ms of running again, on the leader (`strict`).
+// Keepalives are one request each (etcd3's keepaliveOnce), every third of the TTL, each with its own send
+// time: a long-lived keepalive stream that stops answering (seen after SIGSTOP/SIGCONT under load) cannot
+// then leave the lease unrenewed without an error, and no answer is ever matched to the wrong request.
 import { performance } from 'node:perf_hooks';
 import type { Etcd3, Lease } from 'etcd3';
 
@@ -14,37 +17,42 @@ const MARGIN_MS = 250;
 export class NodeLease {
   private readonly lease: Lease;
   private deadline = 0;
-  private readonly fired: number[] = [];
   private lost = false;
   private readonly watchdog: NodeJS.Timeout;
+  private keepalive: NodeJS.Timeout | null = null;
+  private inFlight = false;
   /** The lease id as etcd gave it (decimal string), once granted. */
   id = '';
+  /**
+   * A leader's lease: a passed deadline is a loss at once (it must stop confirming). A follower only stops
+   * campaigning while its deadline has passed (a busy event loop, a slow etcd) and starts over only when
+   * etcd says the lease is gone.
+   */
+  strict = false;
 
   constructor(
     client: Etcd3,
     readonly ttl: number,
     private readonly onLost: (why: string) => void,
   ) {
-    this.lease = client.lease(ttl, { autoKeepAlive: true });
-    this.lease.on('keepaliveFired', () => this.fired.push(performance.now()));
-    this.lease.on('keepaliveSucceeded', (res) => {
-      const at = this.fired.shift() ?? performance.now();
-      const granted = Number(res.TTL);
-      if (granted > 0) this.deadline = Math.max(this.deadline, at + granted * 1000);
-    });
-    this.lease.on('keepaliveFailed', () => this.fired.shift());
+    this.lease = client.lease(ttl, { autoKeepAlive: false });
     this.lease.on('lost', (e: Error) => this.loseWith(`etcd: ${e.message}`));
     this.watchdog = setInterval(() => {
-      if (!this.lost && this.deadline > 0 && !this.valid()) this.loseWith('lease deadline passed without keepalive');
+      if (this.lost || this.deadline === 0 || this.valid()) return;
+      // past the deadline without an answer for a whole TTL: etcd has expired it, whatever the role
+      if (this.strict || performance.now() > this.deadline + this.ttl * 1000) {
+        this.loseWith('lease deadline passed without keepalive');
+      }
     }, 50);
     this.watchdog.unref();
   }
 
-  /** Grant the lease (before anything is put under it). */
+  /** Grant the lease (before anything is put under it), then keep it alive. */
   async grant(): Promise<string> {
     const sent = performance.now();
     this.id = await this.lease.grant();
     this.deadline = sent + this.ttl * 1000;
+    this.keepalive = setInterval(() => this.renew(), (this.ttl * 1000) / 3);
     return this.id;
   }
 
@@ -71,8 +79,30 @@ export class NodeLease {
     this.lease.release();
   }
 
+  private renew(): void {
+    if (this.inFlight || this.lost) return;
+    this.inFlight = true;
+    const sent = performance.now();
+    const timeout = setTimeout(() => (this.inFlight = false), this.ttl * 1000);
+    this.lease.keepaliveOnce().then(
+      (res) => {
+        clearTimeout(timeout);
+        this.inFlight = false;
+        const granted = Number(res.TTL);
+        if (granted > 0) this.deadline = Math.max(this.deadline, sent + granted * 1000);
+      },
+      () => {
+        // an expired lease also comes as 'lost'; anything else: the next tick tries again
+        clearTimeout(timeout);
+        this.inFlight = false;
+      },
+    );
+  }
+
   private stop(): void {
     clearInterval(this.watchdog);
+    if (this.keepalive !== null) clearInterval(this.keepalive);
+    this.keepalive = null;
   }
 
   private loseWith(why: string): void {

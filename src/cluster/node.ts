@@ -3,7 +3,6 @@
 // directory. Every change of role goes through one chain (`transition`), so promotion and demotion never
 // interleave. See ARCHITECTURE.md "Cluster".
 import { performance } from 'node:perf_hooks';
-import type { Etcd3 } from 'etcd3';
 import { startBroker, type RunningBroker } from '../server.js';
 import type { BrokerOptions } from '../options.js';
 import type { ClusterInfo } from '../core/cluster-info.js';
@@ -11,6 +10,7 @@ import type { Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import type { ClusterConfig, ClusterKeys } from './config.js';
 import { NodeLease } from './lease.js';
+import { within, type EtcdLink } from './etcd-link.js';
 import { ClusterState, type MemberRecord } from './state.js';
 import { ClientProxy } from './proxy.js';
 import { DefinitionsMirror, importMirrored } from './definitions-mirror.js';
@@ -59,7 +59,7 @@ export class ClusterNode {
   constructor(
     private readonly cfg: ClusterConfig,
     private readonly keys: ClusterKeys,
-    private readonly client: Etcd3,
+    private readonly etcd: EtcdLink,
     readonly state: ClusterState,
     readonly info: ClusterInfo,
     /** startBroker's options, every port fixed (start.ts picked the free ones). */
@@ -100,20 +100,36 @@ export class ClusterNode {
   }
 
   /** A new lease, this node's member record under it, then follow and campaign. */
-  private async join(): Promise<void> {
-    await this.register();
+  private async join(fresh = false): Promise<void> {
+    await this.register(fresh);
     if (this.stopping) return;
     await this.startFollower();
     void this.campaign();
   }
 
-  /** A new lease and this node's member record under it (retried until etcd answers). */
-  private async register(): Promise<void> {
+  /** The current etcd client (replaced after a lost lease, etcd-link.ts). */
+  private get client() {
+    return this.etcd.client;
+  }
+
+  /**
+   * A new lease and this node's member record under it (retried until etcd answers). `fresh`: after a lost
+   * lease or a failure, on a new etcd client with the state read again.
+   */
+  private async register(fresh = false): Promise<void> {
+    const ms = this.cfg.leaseTtl * 1000;
     for (let wait = 100; !this.stopping; wait = Math.min(wait * 2, 2000)) {
+      let lease: NodeLease | null = null;
       try {
-        const lease = new NodeLease(this.client, this.cfg.leaseTtl, (why) => this.leaseLost(lease, why));
-        await lease.grant();
-        this.lease = lease;
+        if (fresh) {
+          this.etcd.renew();
+          await within(this.state.start(), ms, 'watch');
+        }
+        fresh = true;
+        const l = new NodeLease(this.client, this.cfg.leaseTtl, (why) => this.leaseLost(l, why));
+        lease = l;
+        await within(l.grant(), ms, 'lease grant');
+        this.lease = l;
         const rec: MemberRecord = {
           name: this.name,
           host: this.cfg.advertiseHost,
@@ -122,10 +138,16 @@ export class ClusterNode {
           version: VERSION,
           startedAt: Date.now(),
         };
-        await this.client.put(this.keys.member(this.name)).value(JSON.stringify(rec)).lease(lease.id).exec();
-        await this.client.put(this.keys.node(this.name)).value(this.name).exec();
+        await within(
+          this.client.put(this.keys.member(this.name)).value(JSON.stringify(rec)).lease(l.id).exec(),
+          ms,
+          'member record',
+        );
+        await within(this.client.put(this.keys.node(this.name)).value(this.name).exec(), ms, 'node record');
         break;
       } catch (e) {
+        lease?.release();
+        if (this.lease === lease) this.lease = null;
         this.log.warn(`cluster: cannot join through etcd (${(e as Error).message}), retrying`);
         await new Promise((r) => setTimeout(r, wait));
       }
@@ -232,6 +254,7 @@ export class ClusterNode {
 
   private async promote(lease: NodeLease, epoch: number): Promise<void> {
     if (this.lease !== lease || !lease.valid() || this.stopping) return;
+    lease.strict = true;
     const t0 = performance.now();
     this.log.info(`cluster: ${this.name} won the election (epoch ${epoch})`);
     await this.stopFollower();
@@ -305,10 +328,10 @@ export class ClusterNode {
     void this.transition(async () => {
       if (this.role === 'leader') {
         await this.stopLeader();
-        await this.join();
+        await this.join(true);
       } else {
         // a follower keeps piping clients; it only needs a lease again to be seen and to campaign
-        await this.register();
+        await this.register(true);
         if (!this.stopping) void this.campaign();
       }
     });

@@ -60,6 +60,3 @@ export const noReplication: Replication = {
     return Promise.resolve({ close: () => Promise.resolve() });
   },
 };
-
-/** What `warren server --etcd` runs with. */
-export const clusterReplication: Replication = noReplication;

@@ -1,16 +1,17 @@
 // startCluster(): a Warren node in a cluster (`warren server --etcd …`). Every port is fixed before the
 // node starts (a 0 becomes a free port now), because the same ports are served by the proxy while the node
 // follows and by the broker while it leads.
-import { Etcd3 } from 'etcd3';
 import { createServer } from 'node:net';
 import type { BrokerOptions } from '../options.js';
 import type { RunningBroker } from '../server.js';
 import { createLogger } from '../util/logger.js';
 import { ClusterKeys, clusterConfig } from './config.js';
+import { EtcdLink } from './etcd-link.js';
 import { ClusterState } from './state.js';
 import { makeClusterInfo } from './info.js';
 import { ClusterNode, PROXIED, type Role } from './node.js';
-import { clusterReplication, type Replication } from './replication-link.js';
+import type { Replication } from './replication-link.js';
+import { logShipping, resolveSecret } from './log-shipping.js';
 import type { ClusterInfo } from '../core/cluster-info.js';
 
 export interface RunningClusterNode {
@@ -26,10 +27,7 @@ export interface RunningClusterNode {
   close(): Promise<void>;
 }
 
-export async function startCluster(
-  options: BrokerOptions,
-  replication: Replication = clusterReplication,
-): Promise<RunningClusterNode> {
+export async function startCluster(options: BrokerOptions, replication?: Replication): Promise<RunningClusterNode> {
   const cfg = clusterConfig(options);
   if (cfg === null) throw new Error('startCluster needs etcd endpoints (the etcd option)');
   const log = createLogger(options.logLevel ?? 'info');
@@ -47,15 +45,22 @@ export async function startCluster(
     ports['prometheus'] = opts.prometheusPort;
   }
   ports['cluster'] = cfg.clusterPort === 0 ? await freePort(host) : cfg.clusterPort;
-  const client = new Etcd3({ hosts: cfg.endpoints, dialTimeout: 3000 });
+  const etcd = new EtcdLink(cfg.endpoints);
   const keys = new ClusterKeys(cfg.clusterName);
-  const state = new ClusterState(client, keys);
-  const info = makeClusterInfo(client, keys, state, cfg.clusterName, cfg.nodeName);
-  const node = new ClusterNode(cfg, keys, client, state, info, opts, ports, replication, log);
+  let shipping: Replication;
+  try {
+    shipping = replication ?? logShipping(await resolveSecret(options.clusterSecret ?? undefined, etcd.client, keys));
+  } catch (e) {
+    etcd.close();
+    throw e;
+  }
+  const state = new ClusterState(etcd, keys);
+  const info = makeClusterInfo(etcd, keys, state, cfg.clusterName, cfg.nodeName);
+  const node = new ClusterNode(cfg, keys, etcd, state, info, opts, ports, shipping, log);
   try {
     await node.start();
   } catch (e) {
-    client.close();
+    etcd.close();
     throw e;
   }
   log.info(`cluster: ${cfg.nodeName} joined cluster ${cfg.clusterName} through ${cfg.endpoints.join(', ')}`);
@@ -68,7 +73,7 @@ export async function startCluster(
     info,
     node,
     close() {
-      closing ??= node.stop().finally(() => client.close());
+      closing ??= node.stop().finally(() => etcd.close());
       return closing;
     },
   };

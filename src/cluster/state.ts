@@ -1,7 +1,8 @@
 // What etcd holds about the cluster, mirrored in memory: one range read of the prefix, then one watch from
 // the next revision, so every node sees the same sequence of changes (etcd's revisions order them).
-import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import type { IKeyValue, Watcher } from 'etcd3';
 import type { ClusterKeys } from './config.js';
+import type { EtcdLink } from './etcd-link.js';
 
 /** A node's `members/<node>` record: how to reach it, while its lease lives. */
 export interface MemberRecord {
@@ -33,20 +34,31 @@ export class ClusterState {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly client: Etcd3,
+    private readonly etcd: EtcdLink,
     private readonly keys: ClusterKeys,
   ) {}
 
+  /** Read the prefix and watch it from the next revision (again: after a new client, everything re-read). */
   async start(): Promise<void> {
-    const res = await this.client.getAll().prefix(this.keys.prefix).exec();
+    await this.watcher?.cancel().catch(() => undefined);
+    this.watcher = null;
+    const client = this.etcd.client;
+    const res = await client.getAll().prefix(this.keys.prefix).exec();
+    this.members.clear();
+    this.nodes.clear();
+    this.leader = null;
+    this.isr = null;
+    this.definitions = null;
     for (const kv of res.kvs) this.apply(kv, false);
     const rev = BigInt(res.header.revision) + 1n;
-    this.watcher = await this.client.watch().prefix(this.keys.prefix).startRevision(rev.toString()).create();
-    this.watcher.on('put', (kv) => {
+    const watcher = await client.watch().prefix(this.keys.prefix).startRevision(rev.toString()).create();
+    this.watcher = watcher;
+    this.changed();
+    watcher.on('put', (kv) => {
       this.apply(kv, false);
       this.changed();
     });
-    this.watcher.on('delete', (kv) => {
+    watcher.on('delete', (kv) => {
       this.apply(kv, true);
       this.changed();
     });
