@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global fetch, AbortSignal */
 // Chaos rounds on a 3-node Warren cluster (issue 14): a real etcd and three `warren server --etcd` nodes
 // (test/helpers/cluster), a publisher with confirms and a consumer with acks on every node (amqplib, each
 // reconnecting through the list of nodes as users configure a cluster, heartbeat 1 s). Each round: traffic,
