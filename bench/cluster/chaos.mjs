@@ -2,7 +2,7 @@
 /* global fetch, AbortSignal */
 // Chaos rounds on a 3-node Warren cluster (issue 14): a real etcd and three `warren server --etcd` nodes
 // (test/helpers/cluster), a publisher with confirms and a consumer with acks on every node (amqplib, each
-// reconnecting through the list of nodes as users configure a cluster, heartbeat 1 s). Each round: traffic,
+// reconnecting through the list of nodes as users configure a cluster; heartbeat 1 s, connection timeout 1 s). Each round: traffic,
 // then kill -9 or SIGSTOP a random node (the leader half the time), measure how long until every publisher
 // has a confirm again, bring the node back (restart or SIGCONT) and wait until it is in sync. At the end
 // everything is drained and checked: 0 confirmed messages lost, nothing delivered that was never published,
@@ -58,7 +58,7 @@ class Client {
     while (!this.stopped) {
       const url = this.urls[this.i % this.urls.length] + '?heartbeat=1';
       try {
-        this.conn = await connect(url, { timeout: 2000 });
+        this.conn = await connect(url, { timeout: 1000 });
         const closed = new Promise((r) => {
           this.conn.on('close', r);
           this.conn.on('error', () => {});

@@ -83,7 +83,13 @@ export class ClusterNode {
     this.stopping = true;
     this.state.poke();
     await this.transition(async () => {
-      if (this.role === 'leader') await this.stopLeader();
+      if (this.role === 'leader') {
+        // confirm nothing more, and let a follower take over while the broker closes (a rolling restart
+        // costs one election, not an election after a TTL)
+        this.leaderLink?.setRequiredAcks(Infinity);
+        await this.lease?.revoke();
+        await this.stopLeader();
+      }
       await this.stopFollower();
       await this.lease?.revoke();
       this.role = 'stopped';
