@@ -5,3 +5,17 @@ export type { MemoryMonitor, MemoryWatermark, MemoryStrategy } from './core/memo
 export type { VirtualClock } from './util/clock.js';
 export type { Faults, DropOptions } from './controls/faults.js';
 export type { QueueInspection, InspectedMessage } from './controls/inspect.js';
+
+import type { BrokerOptions as ClusterNodeOptions } from './options.js';
+import type { RunningClusterNode } from './cluster/start.js';
+export type { RunningClusterNode };
+export type { ClusterInfo, ClusterNodeInfo } from './core/cluster-info.js';
+
+/**
+ * A node of a Warren cluster (issue 14): startBroker's options plus `etcd`, `nodeName`, `clusterPort`, …
+ * It runs a broker on the data directory while it leads and pipes clients to the leader while it follows.
+ * (The etcd client is loaded only here.)
+ */
+export async function startCluster(options: ClusterNodeOptions): Promise<RunningClusterNode> {
+  return (await import('./cluster/start.js')).startCluster(options);
+}

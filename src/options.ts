@@ -7,6 +7,7 @@ import type { OAuth2Options } from './core/auth/oauth2.js';
 import type { HttpAuthOptions } from './core/auth/http.js';
 import { DEFAULT_CERT_LOGIN, type CertLoginOptions } from './core/auth/cert-login.js';
 import type { LogLevel } from './util/logger.js';
+import type { ClusterInfo } from './core/cluster-info.js';
 
 export type { LogLevel };
 
@@ -115,6 +116,28 @@ export interface BrokerOptions {
   prometheusPort?: number | null;
   /** RabbitMQ definitions.json imported at every boot (RabbitMQ's load_definitions). Default none. */
   loadDefinitions?: string | null;
+  /**
+   * Cluster (issue 14, `startCluster` in src/cluster/): etcd client URLs. Without them Warren is one node and
+   * nothing of the cluster starts; `startBroker` itself ignores the cluster options except the names.
+   */
+  etcd?: string | string[] | null;
+  /** This node's name (`warren@NAME`; a name with `@` is taken as it is). Default `warren@<hostname>`. */
+  nodeName?: string | null;
+  /** Inter-node port (log shipping). Default 25672 (RabbitMQ's inter-node port); 0 picks a free one. */
+  clusterPort?: number | null;
+  /** The cluster's name: its etcd key prefix `warren/<name>/` and RabbitMQ's cluster_name. Default `warren`. */
+  clusterName?: string | null;
+  /** Seconds a node's etcd lease lives without a keepalive (leader loss → failover). Default 3. */
+  clusterLeaseTtl?: number;
+  /**
+   * The nodes' shared secret for log shipping (RabbitMQ's Erlang cookie). Default: WARREN_CLUSTER_SECRET,
+   * else ~/.warren.cookie, else one the cluster keeps in etcd.
+   */
+  clusterSecret?: string | null;
+  /** Host the other nodes and proxies reach this node at. Default the host name. */
+  clusterAdvertiseHost?: string | null;
+  /** Set by the cluster layer for the broker it starts: what management and ctl show of the cluster. */
+  clusterInfo?: ClusterInfo | null;
   /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */
   statsInterval?: number;
   /**
@@ -219,6 +242,10 @@ export interface ResolvedOptions {
   managementTlsPort: number | null;
   prometheusPort: number | null;
   loadDefinitions: string | null;
+  /** `warren@NAME` when nodeName was given (else the broker uses `warren@<hostname>`). */
+  nodeName: string | null;
+  clusterName: string | null;
+  clusterInfo: ClusterInfo | null;
   statsInterval: number;
   mqttPort: number | null;
   mqttsPort: number | null;
@@ -280,6 +307,9 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     managementTlsPort: o.managementTlsPort ?? null,
     prometheusPort: o.prometheusPort ?? null,
     loadDefinitions: o.loadDefinitions ?? null,
+    nodeName: o.nodeName ? fullNodeName(o.nodeName) : null,
+    clusterName: o.clusterName ?? null,
+    clusterInfo: o.clusterInfo ?? null,
     statsInterval: o.statsInterval ?? 5000,
     mqttPort: o.mqttPort ?? null,
     mqttsPort: o.mqttsPort ?? null,
@@ -340,6 +370,11 @@ function memoryStrategy(s: string | undefined): MemoryStrategy {
     throw new Error(`vmMemoryCalculationStrategy: expected allocated or rss, got '${s}'`);
   }
   return s;
+}
+
+/** RabbitMQ's node names are `prefix@host`: a bare name becomes `warren@NAME`. */
+export function fullNodeName(name: string): string {
+  return name.includes('@') ? name : `warren@${name}`;
 }
 
 function guest(): { name: string; password: string } {

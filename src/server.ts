@@ -78,7 +78,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   // first, so that every timer the broker sets is on it (util/clock.ts)
   const clock = o.clock === 'virtual' ? useVirtualClock() : null;
   const log: Logger = createLogger(o.logLevel);
-  const broker = new Broker({ loopbackUsers: o.loopbackUsers });
+  const broker = new Broker({
+    loopbackUsers: o.loopbackUsers,
+    ...(o.nodeName !== null ? { nodeName: o.nodeName } : {}),
+    ...(o.clusterName !== null ? { clusterName: o.clusterName } : {}),
+  });
   // auth_backends: internal, oauth2, http, cache, in order (core/auth/chain.ts)
   broker.auth.chain = buildChain(broker.users, o);
   broker.auth.log = (msg) => log.warn(msg);
@@ -127,6 +131,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     memory,
     ports: { amqp: null, amqps: null, management: null, prometheus: null, others: [] },
     nodeName: broker.nodeName,
+    cluster: o.clusterInfo,
   };
   let managementPort: number | null = null;
   let managementTlsPort: number | null = null;

@@ -152,6 +152,13 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
   if (c.streamAdvertisedHost !== undefined) o.streamAdvertisedHost = c.streamAdvertisedHost;
   if (c.streamAdvertisedPort !== undefined) o.streamAdvertisedPort = c.streamAdvertisedPort;
+  if (c.etcd !== undefined && c.etcd.length > 0) o.etcd = c.etcd;
+  if (c.nodeName !== undefined) o.nodeName = c.nodeName;
+  if (c.clusterPort !== undefined) o.clusterPort = c.clusterPort;
+  if (c.clusterName !== undefined) o.clusterName = c.clusterName;
+  if (c.clusterLeaseTtl !== undefined) o.clusterLeaseTtl = c.clusterLeaseTtl;
+  if (c.clusterAdvertiseHost !== undefined) o.clusterAdvertiseHost = c.clusterAdvertiseHost;
+  if (c.clusterSecret !== undefined) o.clusterSecret = c.clusterSecret;
   if (c.loopbackUsers !== undefined) {
     o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;
   }

@@ -14,6 +14,7 @@ import {
 } from './ctl-client.js';
 import { cell, registerLists } from './ctl-lists.js';
 import { STREAM_COMMANDS } from './ctl-streams.js';
+import { registerCluster } from './ctl-cluster.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
 
 /** rabbitmqctl's refusal for a user that does not exist: {:no_such_user, "name"}, exit 69. */
@@ -56,7 +57,7 @@ export const COMMANDS: Record<string, Command> = {
     need(args, 0);
     const ov = await c.get<Row>('/api/overview');
     const nodes = await c.get<Row[]>('/api/nodes');
-    const n = nodes[0] ?? {};
+    const n = nodes.find((x) => x['name'] === ov['node']) ?? nodes[0] ?? {};
     const wm = await c.get<Row>(`/api/nodes/${enc(String(n['name']))}/vm-memory-high-watermark`);
     if (o.formatter === 'json') {
       // rabbitmqctl status --formatter json's names for these
@@ -394,3 +395,4 @@ export const COMMANDS: Record<string, Command> = {
 
 registerLists(COMMANDS);
 Object.assign(COMMANDS, STREAM_COMMANDS);
+registerCluster(COMMANDS);

@@ -51,7 +51,12 @@ export async function runServer(flags: Record<string, string | boolean | undefin
     const v = flags[camel];
     if (v !== undefined) (merged as Record<string, unknown>)[spec.key] = parseValue(spec, v);
   }
-  const running = await startBroker(toBrokerOptions(merged));
+  const options = toBrokerOptions(merged);
+  // with --etcd this process is a node of a cluster (src/cluster/): it runs a broker only while it leads
+  // (loaded only then: the etcd client and gRPC take half a second to import)
+  const running = options.etcd
+    ? await (await import('../cluster/start.js')).startCluster(options)
+    : await startBroker(options);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

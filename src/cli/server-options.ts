@@ -62,6 +62,13 @@ export interface FlatConfig extends AuthFlatConfig {
   mqttTopicAliasMaximum?: number;
   prometheusTlsPort?: number | null;
   mqttQos2?: string;
+  etcd?: string[];
+  nodeName?: string;
+  clusterPort?: number | null;
+  clusterName?: string;
+  clusterLeaseTtl?: number;
+  clusterAdvertiseHost?: string;
+  clusterSecret?: string;
 }
 
 export const SERVER_OPTIONS: OptionSpec[] = [
@@ -324,5 +331,43 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'loadDefinitions',
     kind: 'string',
     help: "RabbitMQ definitions.json to import at boot (RabbitMQ's load_definitions)",
+  },
+  // the cluster (issue 14): without --etcd none of these does anything
+  { flag: 'etcd', key: 'etcd', kind: 'list', help: 'etcd client URLs, comma-separated: run as a node of a cluster' },
+  { flag: 'node-name', key: 'nodeName', kind: 'string', help: 'this node (warren@NAME)', defaultText: 'host name' },
+  {
+    flag: 'cluster-port',
+    key: 'clusterPort',
+    kind: 'port',
+    help: 'inter-node (replication) port',
+    defaultText: '25672',
+  },
+  {
+    flag: 'cluster-name',
+    key: 'clusterName',
+    kind: 'string',
+    help: "the cluster's name (its etcd prefix warren/NAME/, RabbitMQ's cluster_name)",
+    defaultText: 'warren',
+    rabbitmqKey: 'cluster_name',
+  },
+  {
+    flag: 'cluster-lease-ttl',
+    key: 'clusterLeaseTtl',
+    kind: 'int',
+    help: "seconds a node's etcd lease outlives its last keepalive (failover takes about this)",
+    defaultText: '3',
+  },
+  {
+    flag: 'cluster-secret',
+    key: 'clusterSecret',
+    kind: 'string',
+    help: "the nodes' shared secret for log shipping (as the Erlang cookie; else ~/.warren.cookie, else etcd's)",
+  },
+  {
+    flag: 'cluster-advertise-host',
+    key: 'clusterAdvertiseHost',
+    kind: 'string',
+    help: 'host the other nodes reach this one at',
+    defaultText: 'host name',
   },
 ];

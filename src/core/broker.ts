@@ -67,6 +67,10 @@ export interface ClientConnection {
 
 export interface BrokerConfig {
   loopbackUsers: string[];
+  /** The node's name (`warren@NAME`); default `warren@<hostname>`. */
+  nodeName?: string;
+  /** The cluster's name (RabbitMQ cluster_name); default the node name. */
+  clusterName?: string;
 }
 
 /** Vhost metadata and limits (rabbitmqctl add_vhost --description/--tags, set_vhost_limits). */
@@ -98,7 +102,9 @@ export class Broker {
    */
   readonly stats = { confirm: 0, returnUnroutable: 0, dropUnroutable: 0, receivedConfirm: 0 };
   /** RabbitMQ-style node name, shown by management and metrics. */
-  readonly nodeName = `warren@${hostname()}`;
+  readonly nodeName: string;
+  /** RabbitMQ's cluster_name: the node's own name on a single node, `--cluster-name` in a cluster. */
+  readonly clusterName: string;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */
   onDefinitionsChanged: ((vhost?: VHost, change?: DefinitionChange) => void) | null = null;
   /** Called when any vhost creates a queue (the file store attaches message storage to durable ones). */
@@ -106,6 +112,8 @@ export class Broker {
   private nextConnectionId = 1;
 
   constructor(readonly config: BrokerConfig) {
+    this.nodeName = config.nodeName ?? `warren@${hostname()}`;
+    this.clusterName = config.clusterName ?? this.nodeName;
     this.users.onChange = () => this.definitionsChanged();
   }
 

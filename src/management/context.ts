@@ -6,6 +6,7 @@ import type { User } from '../core/auth/users.js';
 import type { RateSampler } from './rates.js';
 import type { ResolvedOptions } from '../options.js';
 import type { MemoryMonitor } from '../core/memory-monitor.js';
+import type { ClusterInfo } from '../core/cluster-info.js';
 
 /** An HTTP answer with RabbitMQ's body, thrown by handlers and turned into the response by the server. */
 export class HttpError extends Error {
@@ -39,6 +40,8 @@ export interface Management {
   };
   /** Listener of the management UI/API (for close()). */
   nodeName: string;
+  /** The cluster this node belongs to (issue 14), null on a single node. */
+  cluster: ClusterInfo | null;
 }
 
 export interface Ctx {

@@ -15,6 +15,7 @@ import { StreamQueue } from '../core/queue/stream/stream-queue.js';
 import { STREAM_METRICS, unackedShown } from './stream-stats.js';
 import type { ChannelInfo, ClientConnection } from '../core/broker.js';
 import { connectionName } from './views.js';
+import { clusterGauges, identityLine } from './cluster-metrics.js';
 
 type QueueMetric = [string, string, string, (q: Queue) => number];
 const QUEUE_METRICS: QueueMetric[] = [
@@ -164,6 +165,9 @@ class Out {
   value(name: string, v: number, labels?: string): void {
     this.parts.push(labels ? `${name}{${labels}} ${v}\n` : `${name} ${v}\n`);
   }
+  raw(text: string): void {
+    this.parts.push(text);
+  }
   toString(): string {
     return this.parts.join('');
   }
@@ -210,12 +214,7 @@ export function renderMetrics(
     1,
     `rabbitmq_version="${RABBITMQ_COMPAT_VERSION}",prometheus_plugin_version="${RABBITMQ_COMPAT_VERSION}",prometheus_client_version="warren",erlang_version="${process.version}",warren_version="${VERSION}"`,
   );
-  o.metric('rabbitmq_identity_info', 'untyped', 'RabbitMQ node & cluster identity info');
-  o.value(
-    'rabbitmq_identity_info',
-    1,
-    `rabbitmq_node="${esc(b.nodeName)}",rabbitmq_cluster="${esc(b.nodeName)}",rabbitmq_cluster_permanent_id="warren-${esc(b.nodeName)}"`,
-  );
+  o.raw(identityLine(b.nodeName, b.clusterName));
   const gauge = (name: string, help: string, v: number) => {
     o.metric(name, 'gauge', help);
     o.value(name, v);
@@ -350,6 +349,7 @@ export function renderMetrics(
       }
     }
   }
+  if (m.cluster !== null) o.raw(clusterGauges(m.cluster, null));
   return o.toString();
 }
 

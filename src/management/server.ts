@@ -16,6 +16,7 @@ import { AuthzPending } from '../core/auth/authz.js';
 import { HttpError, type Ctx, type Management } from './context.js';
 import { Router } from './router.js';
 import { registerOverview } from './api/overview.js';
+import { registerCluster } from './api/cluster.js';
 import { registerObjects } from './api/objects.js';
 import { registerConnections } from './api/connections.js';
 import { registerStream } from './api/stream.js';
@@ -38,6 +39,7 @@ const MIME: Record<string, string> = {
 export function buildRouter(): Router {
   const r = new Router();
   registerOverview(r);
+  registerCluster(r);
   registerObjects(r);
   registerConnections(r);
   registerStream(r);

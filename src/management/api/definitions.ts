@@ -28,7 +28,7 @@ export function httpExport(c: Ctx, vhost?: string): Record<string, unknown> {
       permissions: d.permissions,
       topic_permissions: d.topic_permissions,
       parameters: d.parameters,
-      global_parameters: [{ name: 'cluster_name', value: c.m.broker.nodeName }],
+      global_parameters: [{ name: 'cluster_name', value: c.m.broker.clusterName }],
       policies: d.policies,
       queues: d.queues,
       exchanges: d.exchanges,

@@ -1,6 +1,7 @@
 // /api/exchanges, /api/queues, /api/bindings: list, show, declare (PUT), delete, bindings, publish and
 // get, purge — through the same core calls and permission checks AMQP uses, with RabbitMQ's statuses
 // (201 created, 204 exists/deleted, 400 bad_request with the core's text, 404 Object Not Found).
+import { queueMembers } from './cluster.js';
 import { Queue } from '../../core/queue/queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx } from '../context.js';
@@ -59,8 +60,12 @@ export function exchangeName(name: string): string {
 function listQueues(c: Ctx): void {
   const node = c.m.broker.nodeName;
   const items: Json[] = [];
+  const members = queueMembers(c.m.cluster);
   for (const v of vhostsOf(c, c.params['vhost'])) {
-    for (const q of v.queues.values()) items.push(queueJson(q, v, node, c.m.rates));
+    for (const q of v.queues.values()) {
+      const j = queueJson(q, v, node, c.m.rates);
+      items.push(members === null ? j : Object.assign(j, members));
+    }
   }
   sendJson(c, 200, listResult(c, items));
 }
@@ -86,6 +91,8 @@ export function registerObjects(r: Router): void {
   r.on('GET', '/api/queues/:vhost/:name', (c) => {
     const { v, q } = getQueue(c);
     const j = queueJson(q, v, c.m.broker.nodeName, c.m.rates);
+    const members = queueMembers(c.m.cluster);
+    if (members !== null) Object.assign(j, members);
     j['consumer_details'] = q.consumers.map((k) => consumerJson(c.m.broker, q, k, c.m.broker.nodeName));
     j['incoming'] = [];
     j['deliveries'] = [];

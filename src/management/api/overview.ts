@@ -10,6 +10,7 @@ import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
 import type { Router } from '../router.js';
 import { messageStats, nodeMessageStats } from '../views.js';
 import { makeMessage } from '../amqp-content.js';
+import { nodeList, otherNode } from './cluster.js';
 
 const EXCHANGE_TYPES = [
   ...['direct', 'fanout', 'headers', 'topic'].map((name) => ({
@@ -63,7 +64,7 @@ function overview(c: Ctx): void {
     product_version: VERSION,
     product_name: 'Warren',
     rabbitmq_version: RABBITMQ_COMPAT_VERSION,
-    cluster_name: b.nodeName,
+    cluster_name: b.clusterName,
     erlang_version: process.version,
     erlang_full_version: `Node.js ${process.version}`,
     release_series_support_status: 'supported',
@@ -174,15 +175,23 @@ const ok = (c: Ctx) => sendJson(c, 200, { status: 'ok' });
 
 export function registerOverview(r: Router): void {
   r.on('GET', '/api/overview', overview);
-  r.on('GET', '/api/cluster-name', (c) => sendJson(c, 200, { name: c.m.broker.nodeName }));
+  r.on('GET', '/api/cluster-name', (c) => sendJson(c, 200, { name: c.m.broker.clusterName }));
   r.on('GET', '/api/nodes', (c) => {
     requireLevel(c, 'monitoring');
-    sendJson(c, 200, [node(c)]);
+    sendJson(c, 200, nodeList(c, node(c)));
   });
   r.on('GET', '/api/nodes/:node', (c) => {
     requireLevel(c, 'monitoring');
-    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
-    sendJson(c, 200, node(c));
+    const name = c.params['node']!;
+    if (name === c.m.broker.nodeName)
+      return sendJson(
+        c,
+        200,
+        nodeList(c, node(c)).find((n) => n['name'] === name),
+      );
+    const other = otherNode(c, name);
+    if (other === null) throw notFound();
+    sendJson(c, 200, other);
   });
   // Warren's own (RabbitMQ sets it with rabbitmqctl set_vm_memory_high_watermark, over Erlang
   // distribution): GET the setting and its value in bytes, PUT {"relative": 0.6} or {"absolute": "2GB"}

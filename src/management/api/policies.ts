@@ -110,6 +110,6 @@ export function registerPolicies(r: Router): void {
   });
   r.on('GET', '/api/global-parameters', (c) => {
     requireLevel(c, 'administrator');
-    sendJson(c, 200, [{ name: 'cluster_name', value: c.m.broker.nodeName }]);
+    sendJson(c, 200, [{ name: 'cluster_name', value: c.m.broker.clusterName }]);
   });
 }

@@ -1,0 +1,55 @@
+// Shared by the cluster tests: management requests to a node, warrenctl against a node, AMQP with retries.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type ChannelModel } from 'amqplib';
+import type { TestNode } from '../helpers/cluster/cluster.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+
+export async function api<T = unknown>(
+  n: TestNode,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; body: T }> {
+  const r = await fetch(`http://127.0.0.1:${n.ports.management}${path}`, {
+    method,
+    headers: { authorization: AUTH },
+    signal: AbortSignal.timeout(10000),
+  });
+  const text = await r.text();
+  return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function metrics(n: TestNode): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${n.ports.prometheus}/metrics`, { signal: AbortSignal.timeout(10000) });
+  return r.text();
+}
+
+export function ctl(n: TestNode, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/warrenctl'), '--url', `http://127.0.0.1:${n.ports.management}`, ...args],
+      { encoding: 'utf8' },
+      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
+    );
+  });
+}
+
+/** Connect to the first of `urls` that accepts, trying them in turn until `timeoutMs` (a client's host list). */
+export async function connectAny(urls: string[], timeoutMs = 10000): Promise<{ conn: ChannelModel; url: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; ; i++) {
+    const url = urls[i % urls.length]!;
+    try {
+      const conn = await connect(url);
+      conn.on('error', () => {}); // a node going away: the test sees 'close'
+      return { conn, url };
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
