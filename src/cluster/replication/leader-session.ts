@@ -38,6 +38,8 @@ export interface SessionHost {
   readonly dir: string;
   readonly secret: string;
   readonly logger: Logger;
+  /** A path reported removed (its unlink may not have finished). */
+  isGone(path: string): boolean;
   /** Seq and byte count of the last action. */
   readonly seq: number;
   readonly bytes: number;
@@ -189,7 +191,7 @@ export class FollowerSession {
 
   private async initialSync(theirs: Map<string, ManifestEntry>): Promise<void> {
     const dir = this.host.dir;
-    const mine = await listFiles(dir);
+    const mine = (await listFiles(dir)).filter((rel) => !this.host.isGone(join(dir, rel)));
     const have = new Set(mine);
     // what the follower has and the leader does not: the whole directory when the leader has none (a
     // deleted stream), else the file
@@ -212,6 +214,7 @@ export class FollowerSession {
     for (const rel of mine) this.syncRemaining += await sizeOf(join(dir, rel));
     for (const rel of mine) {
       if (this.state !== 'syncing') return;
+      if (this.host.isGone(join(dir, rel))) continue;
       let fh: FileHandle;
       try {
         fh = await open(join(dir, rel), 'r');

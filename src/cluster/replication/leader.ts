@@ -105,6 +105,10 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
     return l;
   }
 
+  isGone(path: string): boolean {
+    return this.files.isGone(path);
+  }
+
   get seq(): number {
     return this.files.seq;
   }
