@@ -138,16 +138,18 @@ export class FollowerSession {
   }
 
   private ack(seq: number): void {
-    if (seq <= this.acked) return;
-    this.acked = seq;
-    const m = this.marks;
-    let i = 0;
-    while (i < m.length && m[i]! <= seq) {
-      this.ackedBytes = m[i + 1]!;
-      i += 2;
-    }
-    if (i !== 0) this.marks = m.slice(i);
-    if (!this.inSync && this.syncSeq >= 0 && seq >= this.syncSeq) {
+    if (seq > this.acked) {
+      this.acked = seq;
+      const m = this.marks;
+      let i = 0;
+      while (i < m.length && m[i]! <= seq) {
+        this.ackedBytes = m[i + 1]!;
+        i += 2;
+      }
+      if (i !== 0) this.marks = m.slice(i);
+    } else if (this.inSync || this.syncSeq < 0 || seq < this.syncSeq) return;
+    // (an ack of seq 0 ends the initial sync of a leader that has written nothing yet)
+    if (!this.inSync && this.syncSeq >= 0 && seq >= this.syncSeq && this.state === 'live') {
       this.inSync = true;
       if (this.marks.length === 0) this.ackedBytes = this.host.bytes;
     }
