@@ -7,11 +7,13 @@ import type { SyncWaiter } from '../core/queue/backing.js';
 export interface ConfirmGate {
   /** Acknowledgements from followers a confirm waits for besides the local fsync; 0 on a single node. */
   readonly required: number;
+  /** A mark covering every change to the data directory so far (taken as an fsync starts). */
+  mark(): number;
   /**
    * Everything up to `ticket` is fsynced here: call `release(ticket)` once `required` followers have
-   * everything written so far on disk too (releases come in ticket order).
+   * everything up to `mark` on disk too (releases come in ticket order).
    */
-  hold(ticket: number, release: (ticket: number) => void): void;
+  hold(ticket: number, mark: number, release: (ticket: number) => void): void;
 }
 
 /** Who waits for durability (publisher confirms, tx.commit-ok, compaction) and the gate between. */
@@ -22,9 +24,23 @@ export class Confirms {
   confirmed = 0;
   readonly waiters = new Set<SyncWaiter>();
 
+  /** The gate's mark when the fsync in flight started (-1: none taken; the gate's mark now then). */
+  private startMark = -1;
+
+  /**
+   * An fsync starts: what followers must have for its confirms is what was written before it, not what
+   * is written while it runs (that would make every confirm wait for the next batch's replication too).
+   */
+  starting(): void {
+    if (this.gate !== null) this.startMark = this.gate.mark();
+  }
+
   /** The log fsynced everything up to `ticket`. */
   synced(ticket: number): void {
-    if (this.gate !== null && this.gate.required !== 0) this.gate.hold(ticket, this.release);
+    const g = this.gate;
+    const mark = this.startMark;
+    this.startMark = -1;
+    if (g !== null && g.required !== 0) g.hold(ticket, mark < 0 ? g.mark() : mark, this.release);
     else this.release(ticket);
   }
 

@@ -358,9 +358,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
 
   // ---- group commit events ---------------------------------------------------------------------
 
-  onSynced(ticket: number): void {
-    this.confirms.synced(ticket);
-  }
+  readonly onSyncStart = (): void => this.confirms.starting();
+  readonly onSynced = (ticket: number): void => this.confirms.synced(ticket);
 
   sealed(seg: number): void {
     const s = this.segs.get(seg);

@@ -35,6 +35,10 @@ export class FollowerFiles {
   applied = 0;
   /** Every action up to this seq is fsynced. */
   durable = 0;
+  /** Actions applied (initial-sync ones, seq 0, included), and how many the last finished round covers. */
+  private ops = 0;
+  private durableOps = 0;
+  private reachedOps = -1;
   private readonly fds = new Map<string, number>();
   private dirty = new Set<string>();
   private dirtyDirs = new Set<string>();
@@ -53,6 +57,7 @@ export class FollowerFiles {
 
   apply(a: Action): void {
     if (this.stopped) return;
+    this.ops++;
     const path = localPath(this.dir, a.path);
     switch (a.type) {
       case T_WRITE: {
@@ -103,13 +108,21 @@ export class FollowerFiles {
   /** The leader says everything up to `seq` has been sent (end of the initial sync). */
   reached(seq: number): void {
     if (seq > this.applied) this.applied = seq;
+    this.reachedOps = ++this.ops;
+  }
+
+  /** Everything of the initial sync is fsynced (what an acknowledgement of its seq must mean). */
+  get syncDurable(): boolean {
+    return this.reachedOps >= 0 && this.durableOps >= this.reachedOps;
   }
 
   /** After a batch of actions: fsync them (group commit), then report the seq durable. */
   sync(): void {
     if (this.syncing || this.stopped) return;
     if (this.dirty.size === 0 && this.dirtyDirs.size === 0) {
-      if (this.applied > this.durable) {
+      const more = this.ops > this.durableOps;
+      this.durableOps = this.ops;
+      if (this.applied > this.durable || more) {
         this.durable = this.applied;
         this.onDurable(this.durable);
       }
@@ -117,6 +130,7 @@ export class FollowerFiles {
     }
     this.syncing = true;
     const target = this.applied;
+    const ops = this.ops;
     const fds: number[] = [];
     for (const p of this.dirty) fds.push(this.fds.get(p)!);
     const dirs = [...this.dirtyDirs];
@@ -131,6 +145,7 @@ export class FollowerFiles {
       if (this.stopped) return this.trim();
       if (error !== null) return this.onError(error);
       if (target > this.durable) this.durable = target;
+      this.durableOps = ops;
       this.onDurable(this.durable);
       this.trim();
       this.sync();

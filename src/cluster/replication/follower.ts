@@ -117,7 +117,8 @@ export class ReplicationFollower extends EventEmitter {
     this.files = new FollowerFiles(
       this.o.dataDir,
       (seq) => {
-        if (socket.destroyed) return;
+        // nothing is acknowledged before the whole initial sync is on disk
+        if (socket.destroyed || this.files?.syncDurable !== true) return;
         socket.write(encodeSeq(T_ACK, seq));
         if (!this.inSync && this.syncSeq >= 0 && seq >= this.syncSeq) {
           this.inSync = true;
@@ -150,7 +151,9 @@ export class ReplicationFollower extends EventEmitter {
       return false;
     }
     if (t === T_PING) {
-      if (files !== null) socket.write(encodeSeq(T_ACK, files.durable));
+      // an ACK only once the initial sync has ended (SYNCED applied); before, a PING back says we are alive
+      if (files !== null && files.syncDurable) socket.write(encodeSeq(T_ACK, files.durable));
+      else socket.write(encodeSeq(T_PING, 0));
       return true;
     }
     if (files === null) {

@@ -22,6 +22,17 @@ export class LeaderFiles implements FileObserver {
   /** Bytes of all actions so far (followers' lag is measured against it). */
   bytes = 0;
   private readonly known = new Map<string, Known>();
+  /**
+   * Paths reported removed, with when: storage unlinks on the thread pool after reporting, so for a moment
+   * a removed file is still listed; an initial sync must not send it back (a deleted segment brought back
+   * on a follower could bring back acked messages).
+   */
+  private readonly gone = new Map<string, number>();
+
+  /** Reported removed (its unlink may still be running). */
+  isGone(path: string): boolean {
+    return this.gone.has(path);
+  }
 
   constructor(
     private readonly dir: string,
@@ -45,6 +56,7 @@ export class LeaderFiles implements FileObserver {
   }
 
   written(path: string, off: number, data: Buffer, start: number, end: number): void {
+    if (this.gone.size !== 0) this.gone.delete(path);
     const k = this.known.get(path);
     if (k === undefined) this.known.set(path, { ino: -1, size: off + end - start });
     else if (off + end - start > k.size) k.size = off + end - start;
@@ -52,6 +64,7 @@ export class LeaderFiles implements FileObserver {
   }
 
   changed(path: string): void {
+    if (this.gone.size !== 0) this.gone.delete(path);
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -88,6 +101,9 @@ export class LeaderFiles implements FileObserver {
   removed(path: string): void {
     const prefix = path + sep;
     for (const p of this.known.keys()) if (p === path || p.startsWith(prefix)) this.known.delete(p);
+    const now = Date.now();
+    if (this.gone.size > 1000) for (const [p, t] of this.gone) if (now - t > 60_000) this.gone.delete(p);
+    this.gone.set(path, now);
     this.send(T_REMOVE, path, 0, null);
   }
 }

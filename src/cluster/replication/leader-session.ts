@@ -38,6 +38,8 @@ export interface SessionHost {
   readonly dir: string;
   readonly secret: string;
   readonly logger: Logger;
+  /** A path reported removed (its unlink may not have finished). */
+  isGone(path: string): boolean;
   /** Seq and byte count of the last action. */
   readonly seq: number;
   readonly bytes: number;
@@ -136,16 +138,18 @@ export class FollowerSession {
   }
 
   private ack(seq: number): void {
-    if (seq <= this.acked) return;
-    this.acked = seq;
-    const m = this.marks;
-    let i = 0;
-    while (i < m.length && m[i]! <= seq) {
-      this.ackedBytes = m[i + 1]!;
-      i += 2;
-    }
-    if (i !== 0) this.marks = m.slice(i);
-    if (!this.inSync && this.syncSeq >= 0 && seq >= this.syncSeq) {
+    if (seq > this.acked) {
+      this.acked = seq;
+      const m = this.marks;
+      let i = 0;
+      while (i < m.length && m[i]! <= seq) {
+        this.ackedBytes = m[i + 1]!;
+        i += 2;
+      }
+      if (i !== 0) this.marks = m.slice(i);
+    } else if (this.inSync || this.syncSeq < 0 || seq < this.syncSeq) return;
+    // (an ack of seq 0 ends the initial sync of a leader that has written nothing yet)
+    if (!this.inSync && this.syncSeq >= 0 && seq >= this.syncSeq && this.state === 'live') {
       this.inSync = true;
       if (this.marks.length === 0) this.ackedBytes = this.host.bytes;
     }
@@ -189,7 +193,7 @@ export class FollowerSession {
 
   private async initialSync(theirs: Map<string, ManifestEntry>): Promise<void> {
     const dir = this.host.dir;
-    const mine = await listFiles(dir);
+    const mine = (await listFiles(dir)).filter((rel) => !this.host.isGone(join(dir, rel)));
     const have = new Set(mine);
     // what the follower has and the leader does not: the whole directory when the leader has none (a
     // deleted stream), else the file
@@ -212,6 +216,7 @@ export class FollowerSession {
     for (const rel of mine) this.syncRemaining += await sizeOf(join(dir, rel));
     for (const rel of mine) {
       if (this.state !== 'syncing') return;
+      if (this.host.isGone(join(dir, rel))) continue;
       let fh: FileHandle;
       try {
         fh = await open(join(dir, rel), 'r');

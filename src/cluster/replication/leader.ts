@@ -105,6 +105,10 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
     return l;
   }
 
+  isGone(path: string): boolean {
+    return this.files.isGone(path);
+  }
+
   get seq(): number {
     return this.files.seq;
   }
@@ -130,9 +134,13 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
 
   // ---- ConfirmGate ---------------------------------------------------------------------------------
 
-  hold(ticket: number, release: (ticket: number) => void): void {
+  mark(): number {
+    return this.files.seq;
+  }
+
+  hold(ticket: number, mark: number, release: (ticket: number) => void): void {
     this.release = release;
-    this.held.push(ticket, this.files.seq);
+    this.held.push(ticket, mark);
     this.check();
   }
 

@@ -47,6 +47,8 @@ export function segmentName(n: number): string {
 export interface LogEvents {
   /** Everything up to `ticket` is durable. */
   onSynced(ticket: number): void;
+  /** An fsync starts: it covers everything written so far (the confirm gate takes its mark here). */
+  onSyncStart?(): void;
   /** Segment `seg` was sealed (the store may delete it once nothing in it is live). */
   sealed(seg: number): void;
   /** A write or fsync failed (disk full, I/O error); `null` when writes work again. */
@@ -273,6 +275,7 @@ export class SegmentLog {
   }
 
   private syncFiles(ticket: number, position: LogPosition): void {
+    this.events.onSyncStart?.();
     const sealed = this.sealing;
     this.sealing = [];
     const fds = [this.fd, ...sealed.map((s) => s.fd)];

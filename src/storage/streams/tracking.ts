@@ -11,6 +11,7 @@
 //   messages), never corrupt them.
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileEvents, fileChanged } from '../../util/file-events.js';
 
 const TRK_SEQUENCE = 0;
 const TWO_32 = 4294967296;
@@ -122,6 +123,7 @@ export class StreamTrackingState {
         closeSync(fd);
       }
       renameSync(tmp, this.offsetsFile);
+      if (fileEvents.active) fileChanged(this.offsetsFile);
     } catch {
       /* the directory went (stream deleted) */
     }

@@ -294,3 +294,28 @@ test('compaction on the leader while a follower is attached: the follower ends w
     rmSync(b, { recursive: true, force: true });
   }
 });
+
+test('a follower of a leader that has written nothing since it started is in sync, both sides', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a);
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  const inSync = new Promise((r) => l.once('follower-in-sync', r));
+  const f = follow(b, l);
+  try {
+    await new Promise((r) => f.once('synced', r));
+    assert.equal(await within(inSync, 5000), true);
+    assert.equal(f.synced, true);
+    await sameFiles(a, b, l, f);
+  } finally {
+    await f.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
