@@ -1,7 +1,8 @@
 // A SEND's RECEIPT is the STOMP form of a publisher confirm: RabbitMQ's STOMP adapter sends it once the
 // message is confirmed, so a receipted persistent message on a durable queue is on disk when the client
-// hears of it. Found by the soak (bench/soak/): Warren sent it as soon as the message was routed, before
-// the message store had even written it, so a kill -9 right after could lose a receipted message.
+// hears of it. Found while building the soak (bench/soak/ counts a RECEIPT as a confirm): Warren sent it as
+// soon as the message was routed, before the message store had even written it, so a kill -9 right after
+// could lose a receipted message.
 // Here the file store's fsync notifications are held back to see what waits for them.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';

@@ -24,7 +24,11 @@ class FakeStore implements MessageStore {
 test('a receipt for a stored message waits for the fsync; the ones after it wait in order', () => {
   const store = new FakeStore();
   const sent: string[] = [];
-  const g = new ReceiptGate(store, (id) => sent.push(id), () => false);
+  const g = new ReceiptGate(
+    store,
+    (id) => sent.push(id),
+    () => false,
+  );
   g.send('a', 0); // nothing stored (transient, or no durable queue): at once
   assert.deepEqual(sent, ['a']);
   g.send('b', ++store.appended);
@@ -48,12 +52,20 @@ test('a receipt for a stored message waits for the fsync; the ones after it wait
 
 test('without a file store nothing waits; a closed connection drops what waits', () => {
   const sent: string[] = [];
-  const g = new ReceiptGate(null, (id) => sent.push(id), () => false);
+  const g = new ReceiptGate(
+    null,
+    (id) => sent.push(id),
+    () => false,
+  );
   g.send('a', 5);
   assert.deepEqual(sent, ['a']);
   const store = new FakeStore();
   let ended = false;
-  const g2 = new ReceiptGate(store, (id) => sent.push(id), () => ended);
+  const g2 = new ReceiptGate(
+    store,
+    (id) => sent.push(id),
+    () => ended,
+  );
   g2.send('b', ++store.appended);
   ended = true;
   store.fsync(1);
