@@ -154,7 +154,11 @@ export class FileStorage implements Storage {
       this.log,
       this.formats,
       {
-        beforeSync: () => both(this.flushIfDirty(), this.streams?.beforeSync() ?? null),
+        beforeSync: () => {
+          // delayed messages whose confirms wait for this fsync (delayed-store.ts)
+          this.delayed?.flush();
+          return both(this.flushIfDirty(), this.streams?.beforeSync() ?? null);
+        },
         ioFailure: (err) => {
           ioFailed = err !== null;
           broker.alarms.set('disk', ioFailed || (this.monitor?.low ?? false));
@@ -164,6 +168,7 @@ export class FileStorage implements Storage {
     );
     this.store = store;
     broker.store = store;
+    if (this.delayed) this.delayed.touch = () => store.touch();
     const streams = new StreamStore(
       join(this.dir, 'streams'),
       this.log,
