@@ -5,6 +5,7 @@
 // mid-write) is skipped.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { Logger } from '../util/logger.js';
+import { fileEvents, fileChanged } from '../util/file-events.js';
 
 export class AppendLog {
   private fd: number;
@@ -50,6 +51,7 @@ export class AppendLog {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, file);
+    if (fileEvents.active) fileChanged(file);
     return new AppendLog(file, log);
   }
 
@@ -73,6 +75,7 @@ export class AppendLog {
     this.pending = [];
     try {
       writeSync(this.fd, data);
+      if (fileEvents.active) fileChanged(this.file);
       fsyncSync(this.fd);
     } catch (e) {
       this.log.error({ err: e, file: this.file }, 'could not append to the log');
