@@ -4,7 +4,9 @@
 // without that it grew by every delayed message's body for as long as the broker ran, and was read whole
 // at the next start; the soak found it). A publisher confirm (and an MQTT PUBACK, a STOMP RECEIPT) for a
 // message held here waits until its record is on disk: each add takes a message-store ticket (`touch`),
-// and the message store's group commit writes and fsyncs this log first (`flush`, from beforeSync). Small
+// and the message store's group commit writes and fsyncs this log first (`flush`, from beforeSync). A
+// remove record is written only after the fsync that stored the released message in its queues
+// (`afterDurable`): before, it could reach the disk first, and a kill -9 in between lost the message. Small
 // on purpose: the segment log can take these records over later behind the same DelayedStore interface.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +60,8 @@ export class FileDelayedStore implements DelayedStore {
   private logBytes = 0;
   /** Takes a message-store ticket, so confirms wait for the group commit that flushes this log. */
   touch: (() => void) | null = null;
+  /** Runs `fn` after the message store's next fsync (what a released message was routed to is on disk). */
+  afterDurable: ((fn: () => void) => void) | null = null;
 
   private constructor(
     private log: AppendLog,
@@ -120,6 +124,14 @@ export class FileDelayedStore implements DelayedStore {
   }
 
   remove(id: string): void {
+    if (!this.live.has(id)) return;
+    // a released message is routed right after this: its remove record is written only once the queues'
+    // copies are on disk, so a crash in between delivers it again rather than losing it (at least once)
+    if (this.afterDurable !== null) this.afterDurable(() => this.removeNow(id));
+    else this.removeNow(id);
+  }
+
+  private removeNow(id: string): void {
     const n = this.live.get(id);
     if (n === undefined) return;
     this.live.delete(id);

@@ -168,7 +168,10 @@ export class FileStorage implements Storage {
     );
     this.store = store;
     broker.store = store;
-    if (this.delayed) this.delayed.touch = () => store.touch();
+    if (this.delayed) {
+      this.delayed.touch = () => store.touch();
+      this.delayed.afterDurable = (fn) => store.whenDurable(fn);
+    }
     const streams = new StreamStore(
       join(this.dir, 'streams'),
       this.log,

@@ -1,7 +1,9 @@
 // The delayed-message log (storage/delayed-store.ts), found by the soak (bench/soak/): delayed.log grew by
 // every delayed message's body for as long as the broker ran (it was compacted only at start, where it was
-// read whole), and a confirm for a delayed message could come before its record was written. Now the log
-// is compacted while running and a confirm waits for the record's fsync.
+// read whole), a confirm for a delayed message could come before its record was written, and the record
+// of a released message could be removed on disk before the message was stored in its queue (the soak lost
+// 4 confirmed delayed messages at a kill -9 that way). Now the log is compacted while running, a confirm
+// waits for the record's fsync, and the remove record waits for the queue's copy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -74,6 +76,32 @@ test('the confirm of a delayed message waits until its record is on disk', async
     assert.equal(held, false, 'no confirm before the group commit that writes the delayed record');
     await p;
     assert.match(readFileSync(join(dir, 'delayed.log'), 'utf8'), /"op":"add"/);
+    await c.close();
+  } finally {
+    await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a released message's remove record is written only after its queue's copy is on disk", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-delayed-release-'));
+  const b = await start(dir);
+  try {
+    const { c, ch } = await setup(b);
+    await publish(ch, Buffer.from('soon'), 50);
+    const store = b.broker.store as unknown as { onSynced(t: number): void };
+    const orig = store.onSynced;
+    let last = 0;
+    store.onSynced = (t: number) => void (last = Math.max(last, t));
+    try {
+      await eventually(async () => (await ch.checkQueue('dq')).messageCount === 1, 5000);
+      await sleep(200);
+      assert.doesNotMatch(readFileSync(join(dir, 'delayed.log'), 'utf8'), /"op":"del"/, 'removed before stored');
+    } finally {
+      store.onSynced = orig;
+      orig.call(store, last);
+    }
+    await eventually(() => /"op":"del"/.test(readFileSync(join(dir, 'delayed.log'), 'utf8')), 5000);
     await c.close();
   } finally {
     await b.close();
