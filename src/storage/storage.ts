@@ -238,9 +238,10 @@ export class FileStorage implements Storage {
     const f = this.definitions;
     if (f !== null && (f.journaled !== 0 || snapshotDue)) f.requestSnapshot();
     await f?.close().catch(() => {});
-    this.delayed?.close();
     this.streams?.close();
     await this.store?.close();
+    // after the store: its last fsync writes the remove records of delayed messages it stored
+    this.delayed?.close();
     this.dedup?.close();
   }
 }
