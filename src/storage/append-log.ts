@@ -1,7 +1,8 @@
 // A small append-only log of JSON records (one per line) for the file storage's side stores (delayed
 // messages, deduplication caches): appends are coalesced into one write and one fsync per event-loop
 // turn; at start the log is replayed and rewritten with only the live records (write-temp, fsync,
-// rename), so it never grows past one run's churn. A torn last line (a crash mid-write) is skipped.
+// rename); a user may rewrite it while running too (delayed-store.ts). A torn last line (a crash
+// mid-write) is skipped.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { Logger } from '../util/logger.js';
 import { fileEvents, fileChanged } from '../util/file-events.js';
@@ -35,9 +36,18 @@ export class AppendLog {
 
   /** Replace `file` with `records` (compaction), then open it for appends. */
   static rewrite(file: string, records: readonly unknown[], log: Logger): AppendLog {
+    return AppendLog.rewriteLines(
+      file,
+      records.map((r) => JSON.stringify(r)),
+      log,
+    );
+  }
+
+  /** Replace `file` with records already serialised, one a line. */
+  static rewriteLines(file: string, lines: readonly string[], log: Logger): AppendLog {
     const tmp = file + '.tmp';
     const fd = openSync(tmp, 'w');
-    if (records.length !== 0) writeSync(fd, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (lines.length !== 0) writeSync(fd, lines.join('\n') + '\n');
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, file);
@@ -46,7 +56,12 @@ export class AppendLog {
   }
 
   append(record: unknown): void {
-    this.pending.push(JSON.stringify(record));
+    this.appendLine(JSON.stringify(record));
+  }
+
+  /** Append a record already serialised (one line of JSON). */
+  appendLine(line: string): void {
+    this.pending.push(line);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());

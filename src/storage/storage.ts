@@ -154,7 +154,11 @@ export class FileStorage implements Storage {
       this.log,
       this.formats,
       {
-        beforeSync: () => both(this.flushIfDirty(), this.streams?.beforeSync() ?? null),
+        beforeSync: () => {
+          // delayed messages whose confirms wait for this fsync (delayed-store.ts)
+          this.delayed?.flush();
+          return both(this.flushIfDirty(), this.streams?.beforeSync() ?? null);
+        },
         ioFailure: (err) => {
           ioFailed = err !== null;
           broker.alarms.set('disk', ioFailed || (this.monitor?.low ?? false));
@@ -164,6 +168,10 @@ export class FileStorage implements Storage {
     );
     this.store = store;
     broker.store = store;
+    if (this.delayed) {
+      this.delayed.touch = () => store.touch();
+      this.delayed.afterDurable = (fn) => store.whenDurable(fn);
+    }
     const streams = new StreamStore(
       join(this.dir, 'streams'),
       this.log,
@@ -230,9 +238,10 @@ export class FileStorage implements Storage {
     const f = this.definitions;
     if (f !== null && (f.journaled !== 0 || snapshotDue)) f.requestSnapshot();
     await f?.close().catch(() => {});
-    this.delayed?.close();
     this.streams?.close();
     await this.store?.close();
+    // after the store: its last fsync writes the remove records of delayed messages it stored
+    this.delayed?.close();
     this.dedup?.close();
   }
 }

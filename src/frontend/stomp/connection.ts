@@ -73,12 +73,16 @@ export class StompConnection extends StompSession {
       const tx = f.get('transaction');
       if (tx !== undefined && (f.command === 'SEND' || f.command === 'ACK' || f.command === 'NACK')) {
         holdInTransaction(this, f, tx);
-        return this.receipt(f);
+        // a held SEND's RECEIPT comes once COMMIT routed it and it is stored (handleCommit), as RabbitMQ's
+        if (f.command !== 'SEND') this.receipt(f);
+        return;
       }
       switch (f.command) {
-        case 'SEND':
+        case 'SEND': {
+          const before = this.appended;
           handleSend(this, f);
-          break;
+          return this.sendReceipt(f, before);
+        }
         case 'SUBSCRIBE':
           // sends its own RECEIPT, before the first MESSAGE
           return handleSubscribe(this, f);
@@ -94,9 +98,12 @@ export class StompConnection extends StompSession {
         case 'BEGIN':
           handleBegin(this, f);
           break;
-        case 'COMMIT':
+        case 'COMMIT': {
+          // the COMMIT's RECEIPT after those of its SENDs
+          const before = this.appended;
           handleCommit(this, f);
-          break;
+          return this.sendReceipt(f, before);
+        }
         case 'ABORT':
           handleAbort(this, f);
           break;

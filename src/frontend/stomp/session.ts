@@ -15,6 +15,7 @@ import { VHost } from '../../core/vhost.js';
 import { StreamConnection } from '../net/stream-connection.js';
 import { encodeFrame, type StompFrame } from './frame.js';
 import type { StompHeaders } from './format.js';
+import { ReceiptGate } from './receipt-gate.js';
 import { StompSubscription, type StompSubscriptionHost } from './subscription.js';
 
 /** The versions Warren speaks, oldest first (CONNECT accept-version, ERROR's version header). */
@@ -73,6 +74,12 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   readonly txs = new Map<string, TxOp[]>();
   /** /temp-queue/<name> → the server-named queue behind it. */
   private readonly tempQueues = new Map<string, string>();
+  /** SEND receipts wait for the message store's fsync, as RabbitMQ's wait for a publisher confirm. */
+  readonly receipts = new ReceiptGate(
+    this.server.broker.store,
+    (id) => this.send('RECEIPT', [['receipt-id', id]]),
+    () => this.closed,
+  );
 
   /** CONNECTED was sent and the connection is not closing (StompSubscriptionHost). */
   get connected(): boolean {
@@ -148,6 +155,22 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   receipt(f: StompFrame): void {
     const r = f.get('receipt');
     if (r !== undefined) this.send('RECEIPT', [['receipt-id', r]]);
+  }
+
+  /** The message store's last ticket (0 without a file store): taken before routing, for sendReceipt. */
+  get appended(): number {
+    return this.server.broker.store?.appended ?? 0;
+  }
+
+  /**
+   * RECEIPT for a SEND, or a COMMIT, that routed its messages (`before`: `appended` before routing): once
+   * the persistent messages it put on durable queues are fsynced, after earlier SEND receipts.
+   */
+  sendReceipt(f: StompFrame, before: number): void {
+    const r = f.get('receipt');
+    if (r === undefined) return;
+    const store = this.server.broker.store;
+    this.receipts.send(r, store !== null && store.appended !== before ? store.appended : 0);
   }
 
   // ---- queues ----------------------------------------------------------------------------------

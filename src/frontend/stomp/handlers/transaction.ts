@@ -36,8 +36,11 @@ export function handleCommit(s: StompSession, f: StompFrame): void {
   const ops = s.txs.get(tx)!;
   s.txs.delete(tx);
   for (const op of ops) {
-    if (op.kind === 'send') handleSend(s, op.frame);
-    else handleAck(s, op.frame, op.kind === 'ack');
+    if (op.kind === 'send') {
+      const before = s.appended;
+      handleSend(s, op.frame);
+      s.sendReceipt(op.frame, before);
+    } else handleAck(s, op.frame, op.kind === 'ack');
   }
 }
 
