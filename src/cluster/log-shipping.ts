@@ -39,12 +39,13 @@ export function logShipping(secret: string): Replication {
           get required() {
             return inner.required === 0 ? 1 : inner.required;
           },
-          hold(ticket, release) {
+          mark: () => inner.mark(),
+          hold(ticket, mark, release) {
             if (inner.required === 0) {
               if (valid()) release(ticket);
               return;
             }
-            inner.hold(ticket, (t) => {
+            inner.hold(ticket, mark, (t) => {
               if (valid()) release(t);
             });
           },
