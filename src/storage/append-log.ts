@@ -2,7 +2,7 @@
 // messages, deduplication caches): appends are coalesced into one write and one fsync per event-loop
 // turn; at start the log is replayed and rewritten with only the live records (write-temp, fsync,
 // rename), so it never grows past one run's churn. A torn last line (a crash mid-write) is skipped.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from './io.js';
 import type { Logger } from '../util/logger.js';
 
 export class AppendLog {

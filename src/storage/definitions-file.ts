@@ -17,8 +17,8 @@ import {
   readFileSync,
   unlinkSync,
   writeSync,
-} from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+} from './io.js';
+import { openFile as open, rename, unlink } from './io.js';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { applyJournal, type Definitions, type JournalRecord } from './definitions.js';

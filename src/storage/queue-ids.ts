@@ -11,10 +11,10 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  write,
+  writeString,
   writeSync,
-} from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+} from './io.js';
+import { openFile as open, rename } from './io.js';
 import { join } from 'node:path';
 import { syncDir } from './sync-dir.js';
 
@@ -162,7 +162,9 @@ export class QueueIds {
   private async append(lines: string[]): Promise<void> {
     const fd = this.journalFd();
     await new Promise<void>((resolve, reject) =>
-      write(fd, lines.join('\n') + '\n', (e) => (e ? reject(e) : fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve())))),
+      writeString(fd, lines.join('\n') + '\n', (e) =>
+        e ? reject(e) : fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve())),
+      ),
     );
     this.journalLines += lines.length;
   }

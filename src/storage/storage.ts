@@ -2,9 +2,10 @@
 // `file` keeps durable definitions in the data directory, with a format version written from the start,
 // and persistent messages of durable queues in the message store (message-store.ts: segment log, group
 // commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from './io.js';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from './io.js';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Broker } from '../core/broker.js';
 import type { ContentFormat } from '../core/message.js';

@@ -1,5 +1,5 @@
 // A small JSON state file (MQTT retained messages, QoS 2 session state): read at start, replaced whole.
-import { open, readFile, rename } from 'node:fs/promises';
+import { openFile as open, readFile, rename } from '../storage/io.js';
 
 /** The file's JSON, or null when there is none yet. */
 export async function readJsonFile<T>(file: string): Promise<T | null> {

@@ -16,6 +16,7 @@ import { StreamConnection } from '../net/stream-connection.js';
 import { encodeFrame, type StompFrame } from './frame.js';
 import type { StompHeaders } from './format.js';
 import { StompSubscription, type StompSubscriptionHost } from './subscription.js';
+import { ReceiptGate } from './receipt-gate.js';
 
 /** The versions Warren speaks, oldest first (CONNECT accept-version, ERROR's version header). */
 export const VERSIONS = ['1.0', '1.1', '1.2'];
@@ -144,11 +145,21 @@ export abstract class StompSession extends StreamConnection implements ClientCon
     this.send('ERROR', h, body);
   }
 
-  /** RECEIPT for a frame that asked for one. */
+  /** RECEIPT for a frame that asked for one (a SEND's waits for the fsync of what it published: receipt-gate.ts). */
   receipt(f: StompFrame): void {
     const r = f.get('receipt');
-    if (r !== undefined) this.send('RECEIPT', [['receipt-id', r]]);
+    if (r === undefined) return;
+    const store = this.server.broker.store;
+    if (f.command !== 'SEND' || store === null) return this.send('RECEIPT', [['receipt-id', r]]);
+    this.receipts ??= new ReceiptGate(
+      store,
+      (id) => this.send('RECEIPT', [['receipt-id', id]]),
+      () => this.closed,
+    );
+    this.receipts.add(r);
   }
+
+  private receipts: ReceiptGate | null = null;
 
   // ---- queues ----------------------------------------------------------------------------------
 
