@@ -8,6 +8,7 @@ import { rmSync } from './io.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Broker } from '../core/broker.js';
+import { BrokerError } from '../core/errors.js';
 import type { ContentFormat } from '../core/message.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
@@ -143,9 +144,9 @@ export class FileStorage implements Storage {
       try {
         file.append(changeRecord(vhost.name, change));
       } catch (err) {
-        // never fails a declare: the next snapshot carries the change instead
-        this.log.error({ err }, 'could not journal a definition change');
-        this.changed();
+        // the disk did not take it: the change is refused before it is applied (vhost.ts), and the client
+        // gets what RabbitMQ's channel crash gives, connection.close 541 INTERNAL_ERROR
+        throw new BrokerError('INTERNAL_ERROR', `cannot store the definition change: ${(err as Error).message}`);
       }
     };
     let ioFailed = false;

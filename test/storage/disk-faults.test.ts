@@ -262,3 +262,45 @@ test('MQTT QoS 1 and STOMP SEND with receipt: no PUBACK / RECEIPT while the disk
   await stomp.close();
   await b.close();
 });
+
+test('read-only data directory (EROFS through the seam: root ignores chmod): a durable declare is refused with 541, nothing half applied; healed, it works and survives a restart', async () => {
+  const dir = tempDir();
+  let b = await start(dir);
+  let c = await amqp.connect(amqpUrl(b));
+  let ch = await c.createChannel();
+  await ch.assertExchange('df.x', 'direct', { durable: true });
+  b.faults.failDisk('EROFS');
+  // a transient queue needs no disk
+  await ch.assertQueue('df.transient', { durable: false });
+  await ch.bindQueue('df.transient', 'df.x', 'k');
+  const closed = new Promise<string>((r) => c.on('error', (e: Error) => r(e.message)));
+  await assert.rejects(ch.assertQueue('df.durable', { durable: true }));
+  assert.match(
+    await closed,
+    /541 \(INTERNAL-ERROR\) with message "INTERNAL_ERROR - cannot store the definition change: EROFS/,
+  );
+  const v = b.broker.vhosts.get('/')!;
+  assert.equal(v.queues.has('df.durable'), false, 'not half applied');
+  // an exchange and a binding between durable ends: refused the same way, and taken back
+  c = await amqp.connect(amqpUrl(b));
+  ch = await c.createChannel();
+  const closed2 = new Promise<string>((r) => c.on('error', (e: Error) => r(e.message)));
+  await assert.rejects(ch.assertExchange('df.x2', 'fanout', { durable: true }));
+  assert.match(await closed2, /541 \(INTERNAL-ERROR\)/);
+  assert.equal(v.exchanges.has('df.x2'), false);
+  b.faults.healDisk();
+  c = await amqp.connect(amqpUrl(b));
+  ch = await c.createChannel();
+  await ch.assertQueue('df.durable', { durable: true });
+  await ch.bindQueue('df.durable', 'df.x', 'k');
+  await c.close();
+  await b.close();
+  b = await start(dir);
+  c = await amqp.connect(amqpUrl(b));
+  ch = await c.createChannel();
+  await ch.checkQueue('df.durable');
+  const x = b.broker.vhosts.get('/')!.exchanges.get('df.x')!;
+  assert.equal([...x.bindings.values()].filter((bd) => bd.routingKey === 'k').length, 1);
+  await c.close();
+  await b.close();
+});
