@@ -13,6 +13,12 @@ import amqp, { type ConfirmChannel } from 'amqplib';
 import mqtt from 'mqtt';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
 import { eventually, sleep } from '../helpers/broker.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const PYTHON = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
+const PIKA_SCRIPT = fileURLToPath(new URL('../../../test/interop/python/disk_faults_pika.py', import.meta.url));
+const noPika = spawnSync(PYTHON, ['-c', 'import pika'], { stdio: 'ignore' }).status === 0 ? false : 'no pika';
 import { Client } from '@stomp/stompjs';
 import WebSocket from 'ws';
 
@@ -302,5 +308,28 @@ test('read-only data directory (EROFS through the seam: root ignores chmod): a d
   const x = b.broker.vhosts.get('/')!.exchanges.get('df.x')!;
   assert.equal([...x.bindings.values()].filter((bd) => bd.routingKey === 'k').length, 1);
   await c.close();
+  await b.close();
+});
+
+test('pika: blocked "low on disk", the confirm waits for the healed disk', { skip: noPika }, async () => {
+  const b = await start(tempDir());
+  const p = spawn(PYTHON, [PIKA_SCRIPT, String(b.amqpPort)], { timeout: 30000 });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => p.on('exit', r));
+  await eventually(() => out.includes('ready'), 10000).catch(() => assert.fail(out));
+  b.faults.failDisk('ENOSPC');
+  await eventually(() => b.broker.alarms.isRaised('disk'));
+  p.stdin.write('\n');
+  // pika's BlockingConnection runs its blocked callback only after basic_publish returns: the broker says
+  // it meanwhile (the connection is blocked, as /api/connections shows it)
+  await eventually(() => [...b.broker.connections.values()].some((c) => c.blocked));
+  await sleep(700);
+  assert.doesNotMatch(out, /confirmed/, 'no confirm while the disk is full');
+  b.faults.healDisk();
+  assert.equal(await exited, 0, out);
+  assert.match(out, /confirmed\n(.|\n)*blocked: low on disk\n(.|\n)*unblocked/);
+  assert.equal(b.queue('df.pika').length, 1);
   await b.close();
 });
