@@ -44,6 +44,14 @@ export default tseslint.config(
     },
   },
   {
+    // Storage (and util) expose hooks the cluster layer uses (util/file-events.ts, storage/confirm-gate.ts)
+    // and never import it: a single node runs without it.
+    files: ['src/storage/**/*.ts', 'src/util/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/cluster/**', '**/frontend/**'] }],
+    },
+  },
+  {
     // the management UI runs in the browser
     files: ['src/management/ui/*.js'],
     languageOptions: {

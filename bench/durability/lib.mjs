@@ -15,6 +15,8 @@ export async function startServer(dir, extra = []) {
   const child = spawn(
     process.execPath,
     [
+      // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the broker under a script
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
       BIN,
       'server',
       '--amqp-port',

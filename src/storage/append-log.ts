@@ -4,6 +4,7 @@
 // rename), so it never grows past one run's churn. A torn last line (a crash mid-write) is skipped.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from './io.js';
 import type { Logger } from '../util/logger.js';
+import { fileEvents, fileChanged } from '../util/file-events.js';
 
 export class AppendLog {
   private fd: number;
@@ -40,6 +41,7 @@ export class AppendLog {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, file);
+    if (fileEvents.active) fileChanged(file);
     return new AppendLog(file, log);
   }
 
@@ -58,6 +60,7 @@ export class AppendLog {
     this.pending = [];
     try {
       writeSync(this.fd, data);
+      if (fileEvents.active) fileChanged(this.file);
       fsyncSync(this.fd);
     } catch (e) {
       this.log.error({ err: e, file: this.file }, 'could not append to the log');

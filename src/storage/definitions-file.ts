@@ -22,6 +22,7 @@ import { openFile as open, rename, unlink } from './io.js';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { applyJournal, type Definitions, type JournalRecord } from './definitions.js';
+import { fileEvents, fileChanged, fileRemoved } from '../util/file-events.js';
 import { syncDir } from './sync-dir.js';
 
 /** Compact when the journal holds this many records, or as many as the snapshot has objects if more. */
@@ -185,6 +186,7 @@ export class DefinitionsFile {
         syncDir(this.dir);
       }
       writeSync(this.fd, lines.join(''));
+      if (fileEvents.active) fileChanged(this.journal(this.fdGen));
     } catch (e) {
       // the lines stay pending: the next append or flush tries again; waiters learn of it
       if (this.writeError === null) this.log.error({ err: e }, 'could not write the definitions journal');
@@ -294,7 +296,10 @@ export class DefinitionsFile {
     for (const f of readdirSync(this.dir)) {
       const m = /^definitions\.(\d+)\.log$/.exec(f);
       if (m === null || Number(m[1]) >= this.gen) continue;
-      await unlink(join(this.dir, f)).catch(() => {});
+      await unlink(join(this.dir, f)).then(
+        () => (fileEvents.active ? fileRemoved(join(this.dir, f)) : undefined),
+        () => {},
+      );
     }
   }
 
@@ -328,6 +333,7 @@ export class DefinitionsFile {
       await fh.close();
     }
     await rename(tmp, this.file);
+    if (fileEvents.active) fileChanged(this.file);
     syncDir(this.dir);
   }
 }

@@ -133,6 +133,11 @@ export const readSync = ((fd: number, ...rest: unknown[]): number => {
   return (fs.readSync as (fd: number, ...a: unknown[]) => number)(fd, ...rest);
 }) as typeof fs.readSync;
 
+export function writevSync(fd: number, parts: NodeJS.ArrayBufferView[]): number {
+  checkFd('write', fd, 'writev');
+  return fs.writevSync(fd, parts);
+}
+
 export function fsyncSync(fd: number): void {
   checkFd('fsync', fd, 'fsync');
   fs.fsyncSync(fd);
@@ -206,6 +211,12 @@ export function close(fd: number, cb: Done): void {
   fs.close(fd, cb);
 }
 
+export function writev(fd: number, parts: NodeJS.ArrayBufferView[], cb: Done): void {
+  const e = fdError('write', fd, 'writev');
+  if (e !== null) return process.nextTick(cb, e);
+  fs.writev(fd, parts, (err) => cb(err));
+}
+
 export function writeString(fd: number, data: string, cb: Done): void {
   const e = fdError('write', fd, 'write');
   if (e !== null) return process.nextTick(cb, e);
@@ -270,14 +281,24 @@ export async function writeFile(path: fs.PathLike, data: string | Uint8Array): P
   await fsp.writeFile(path, data);
 }
 
-export async function rename(from: fs.PathLike, to: fs.PathLike): Promise<void> {
-  check('write', to, 'rename');
-  await fsp.rename(from, to);
+/** rename(from, to): a promise, or with a callback as node:fs's. */
+export function rename(from: fs.PathLike, to: fs.PathLike): Promise<void>;
+export function rename(from: fs.PathLike, to: fs.PathLike, cb: Done): void;
+export function rename(from: fs.PathLike, to: fs.PathLike, cb?: Done): Promise<void> | void {
+  const e = faults.length === 0 ? null : struck('write', pathOf(to), 'rename');
+  if (cb === undefined) return e !== null ? Promise.reject(e) : fsp.rename(from, to);
+  if (e !== null) return process.nextTick(cb, e);
+  fs.rename(from, to, cb);
 }
 
-export async function unlink(path: fs.PathLike): Promise<void> {
-  check('write', path, 'unlink');
-  await fsp.unlink(path);
+/** unlink(path): a promise, or with a callback as node:fs's. */
+export function unlink(path: fs.PathLike): Promise<void>;
+export function unlink(path: fs.PathLike, cb: Done): void;
+export function unlink(path: fs.PathLike, cb?: Done): Promise<void> | void {
+  const e = faults.length === 0 ? null : struck('write', pathOf(path), 'unlink');
+  if (cb === undefined) return e !== null ? Promise.reject(e) : fsp.unlink(path);
+  if (e !== null) return process.nextTick(cb, e);
+  fs.unlink(path, cb);
 }
 
 export async function mkdir(path: fs.PathLike, options?: fs.MakeDirectoryOptions): Promise<void> {

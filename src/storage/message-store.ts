@@ -9,7 +9,7 @@
 // commit), and a queue's backlog costs ~21 bytes of memory a message. A segment is deleted once none of
 // its messages is live and no older segment on disk needs its REMOVE records; compaction
 // (messages/compactor.ts) copies live records forward so that disk stays bounded by live data.
-import { closeSync, mkdirSync, unlinkSync, writeFileSync } from './io.js';
+import { closeSync, mkdirSync, unlink } from './io.js';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import { QueuedMessage, type ContentFormat } from '../core/message.js';
@@ -18,7 +18,7 @@ import type { Queue } from '../core/queue/queue.js';
 import type { Logger } from '../util/logger.js';
 import { REC_PUBLISH, REC_REF } from './log/record.js';
 import { SegmentLog, segmentName, type LogEvents } from './log/segment-log.js';
-import { IndexBuffer } from './log/segment-index.js';
+import { IndexBuffer, writeIndex } from './log/segment-index.js';
 import { PagedTail, type Moved } from './log/tail.js';
 import { Compactor, type CompactionHost } from './messages/compactor.js';
 import { Forwarding } from './messages/forwarding.js';
@@ -27,6 +27,8 @@ import { FileQueueBacking, type BackingStore } from './messages/queue-backing.js
 import { indexName, recover, type RecoveryStats } from './messages/recovery.js';
 import { SegState } from './messages/seg-state.js';
 import { QueueIds } from './queue-ids.js';
+import { fileEvents, fileChanged, reportRemoved } from '../util/file-events.js';
+import { Confirms } from './confirm-gate.js';
 
 export type { RecoveryStats } from './messages/recovery.js';
 export { FileQueueBacking } from './messages/queue-backing.js';
@@ -42,7 +44,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   appended = 0;
   diskWrites = 0;
   diskReads = 0;
-  private readonly waiters = new Set<SyncWaiter>();
+  readonly confirms = new Confirms();
   readonly segs = new Map<number, SegState>();
   readonly backings = new Map<number, FileQueueBacking>();
   private readonly ids: QueueIds;
@@ -121,8 +123,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     return new FileMessageStore(dir, logger, formats, hooks, segmentSize, broker);
   }
 
+  /** Confirms may go out up to this ticket: fsynced here (and on followers: `confirms.gate`). */
   get synced(): number {
-    return this.log.syncedTicket;
+    return this.confirms.confirmed;
   }
 
   get headSeg(): number {
@@ -130,7 +133,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   }
 
   addSyncWaiter(w: SyncWaiter): void {
-    this.waiters.add(w);
+    this.confirms.waiters.add(w);
   }
 
   // ---- queue ids -------------------------------------------------------------------------------
@@ -165,15 +168,20 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     const size = log.nextOff;
     log.roll();
     if (log.segNo === before) return;
-    this.seg(before).size = size;
+    const state = this.seg(before);
+    state.size = size;
     this.segs.set(log.segNo, new SegState());
-    try {
-      const idx = this.index.take();
-      this.seg(before).idxSize = idx.length;
-      writeFileSync(join(this.dir, indexName(before)), idx);
-    } catch (e) {
-      this.logger.warn({ err: e }, 'could not write segment index (compaction and recovery will scan the segment)');
-    }
+    // the index is written on the thread pool (it can be tens of MB): until it is renamed into place,
+    // compaction and recovery scan the segment instead, as they do for a missing index
+    const idx = this.index.take();
+    state.idxSize = idx.bytes;
+    const path = join(this.dir, indexName(before));
+    writeIndex(path, idx.parts, (err) => {
+      if (err !== null) this.logger.warn({ err }, 'could not write segment index (recovery will scan the segment)');
+      else if (state.gone)
+        unlink(path, () => undefined); // the segment went while its index was being written
+      else if (fileEvents.active) fileChanged(path);
+    });
   }
 
   appendPublish(b: FileQueueBacking, e: QueuedMessage, persistent: boolean): void {
@@ -315,16 +323,13 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
       closeSync(s.readFd);
       s.readFd = -1;
     }
-    try {
-      unlinkSync(join(this.dir, segmentName(seg)));
-    } catch (e) {
-      this.logger.warn({ err: e, seg }, 'could not delete segment');
-    }
-    try {
-      unlinkSync(join(this.dir, indexName(seg)));
-    } catch {
-      /* never written (recovered segment, or write failed) */
-    }
+    // on the thread pool: unlinking a 64 MiB file can take tens of ms (freeing its extents). Segment numbers
+    // are never reused, and a segment a crash leaves behind has no live record: recovery deletes it.
+    unlink(join(this.dir, segmentName(seg)), (err) => {
+      if (err) this.logger.warn({ err, seg }, 'could not delete segment');
+    });
+    unlink(join(this.dir, indexName(seg)), () => undefined); // never written (recovered segment, or write failed)
+    if (fileEvents.active) reportRemoved(join(this.dir, segmentName(seg)), join(this.dir, indexName(seg)));
     // younger segments kept only for this one's sake may go now
     for (const [n, o] of this.segs) if (o.live === 0 && o.refs !== null && o.refs.has(seg)) this.tryDelete(n);
   }
@@ -348,19 +353,13 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   whenDurable(fn: () => void): void {
     const t = (this.log.bufTicket = ++this.appended);
     this.log.schedule();
-    this.waiters.add({
-      synced(ticket: number): boolean {
-        if (ticket < t) return true;
-        fn();
-        return false;
-      },
-    });
+    this.confirms.after(t, fn);
   }
 
   // ---- group commit events ---------------------------------------------------------------------
 
   onSynced(ticket: number): void {
-    for (const w of this.waiters) if (!w.synced(ticket)) this.waiters.delete(w);
+    this.confirms.synced(ticket);
   }
 
   sealed(seg: number): void {

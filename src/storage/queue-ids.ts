@@ -16,6 +16,7 @@ import {
 } from './io.js';
 import { openFile as open, rename } from './io.js';
 import { join } from 'node:path';
+import { fileEvents, fileChanged } from '../util/file-events.js';
 import { syncDir } from './sync-dir.js';
 
 /** Rewrite the snapshot when the journal has this many lines, or as many as there are ids if more. */
@@ -146,6 +147,7 @@ export class QueueIds {
     if (this.pending.length === 0) return;
     const fd = this.journalFd();
     writeSync(fd, this.pending.join('\n') + '\n');
+    if (fileEvents.active) fileChanged(this.journalFile);
     fsyncSync(fd);
     this.journalLines += this.pending.length;
     this.pending = [];
@@ -162,9 +164,11 @@ export class QueueIds {
   private async append(lines: string[]): Promise<void> {
     const fd = this.journalFd();
     await new Promise<void>((resolve, reject) =>
-      writeString(fd, lines.join('\n') + '\n', (e) =>
-        e ? reject(e) : fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve())),
-      ),
+      writeString(fd, lines.join('\n') + '\n', (e) => {
+        if (e) return reject(e);
+        if (fileEvents.active) fileChanged(this.journalFile);
+        fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve()));
+      }),
     );
     this.journalLines += lines.length;
   }
@@ -180,6 +184,7 @@ export class QueueIds {
       closeSync(fd);
     }
     renameSync(tmp, this.snapshotFile);
+    if (fileEvents.active) fileChanged(this.snapshotFile);
     syncDir(this.dir);
     this.truncateJournal();
   }
@@ -188,6 +193,7 @@ export class QueueIds {
     // a crash before this truncation replays the old journal over the new snapshot: harmless, in order
     const fd = this.journalFd();
     ftruncateSync(fd, 0);
+    if (fileEvents.active) fileChanged(this.journalFile);
     fsyncSync(fd);
     this.journalLines = 0;
   }
@@ -204,6 +210,7 @@ export class QueueIds {
       await fh.close();
     }
     await rename(tmp, this.snapshotFile);
+    if (fileEvents.active) fileChanged(this.snapshotFile);
     syncDir(this.dir);
     this.truncateJournal();
   }

@@ -2,24 +2,30 @@
 // referenced segment, without the bodies, so recovery reads ~30 bytes a message instead of the message.
 // Written when the segment is sealed; it is only an accelerator: a missing or damaged index (count or CRC
 // wrong) makes recovery scan the segment itself.
+import { close, closeSync, open, openSync, rename, unlink, writev, writevSync } from '../io.js';
 import { crc32 } from 'node:zlib';
 
 export const IDX_MAGIC = Buffer.from('WRNIDX1\n', 'latin1');
 export const ENTRY = 1 + 4 + 8 + 4 + 4 + 1 + 4;
 const HEADER = IDX_MAGIC.length + 4 + 4;
 
+/** Entries per chunk: ~100 KiB, so no add ever copies what came before (a segment can hold millions). */
+const CHUNK = 4096;
+
 export class IndexBuffer {
-  buf = Buffer.allocUnsafe(64 * 1024);
+  private chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(CHUNK * ENTRY);
+  private at = 0;
   count = 0;
 
   add(type: number, queue: number, seq: number, off: number, len: number, flags: number, ref: number): void {
-    const p = this.count * ENTRY;
-    if (p + ENTRY > this.buf.length) {
-      const nb = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(nb, 0, 0, p);
-      this.buf = nb;
+    if (this.at === CHUNK) {
+      this.chunks.push(this.buf);
+      this.buf = Buffer.allocUnsafe(CHUNK * ENTRY);
+      this.at = 0;
     }
     const b = this.buf;
+    const p = this.at * ENTRY;
     b[p] = type;
     b.writeUInt32LE(queue, p + 1);
     b.writeDoubleLE(seq, p + 5);
@@ -27,21 +33,58 @@ export class IndexBuffer {
     b.writeUInt32LE(len, p + 17);
     b[p + 21] = flags;
     b.writeUInt32LE(ref, p + 22);
+    this.at++;
     this.count++;
   }
 
-  /** The file's bytes; the buffer starts over. */
-  take(): Buffer {
-    const body = this.buf.subarray(0, this.count * ENTRY);
+  /**
+   * The file's bytes as parts (header first, then the entries as they were added: nothing is concatenated,
+   * so sealing a segment of millions of records does not stall the event loop); the buffer starts over.
+   */
+  take(): { parts: Buffer[]; bytes: number } {
+    const body = this.chunks;
+    body.push(this.buf.subarray(0, this.at * ENTRY));
+    let crc = 0;
+    for (const c of body) crc = crc32(c, crc);
     const head = Buffer.allocUnsafe(HEADER);
     IDX_MAGIC.copy(head, 0);
     head.writeUInt32LE(this.count, IDX_MAGIC.length);
-    head.writeUInt32LE(crc32(body), IDX_MAGIC.length + 4);
-    const out = Buffer.concat([head, body]);
+    head.writeUInt32LE(crc, IDX_MAGIC.length + 4);
+    const bytes = HEADER + this.count * ENTRY;
+    this.chunks = [];
+    this.buf = Buffer.allocUnsafe(CHUNK * ENTRY);
+    this.at = 0;
     this.count = 0;
-    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(64 * 1024);
-    return out;
+    return { parts: [head, ...body], bytes };
   }
+}
+
+/** Write an index file now (recovery, before anything is served). */
+export function writeIndexSync(path: string, parts: Buffer[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    writevSync(fd, parts);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write an index file on the thread pool: to a temporary name, renamed when whole, so a reader (recovery,
+ * compaction) sees the old state (no index: it scans) or the whole file, never a part. `done` gets the error.
+ */
+export function writeIndex(path: string, parts: Buffer[], done: (err: Error | null) => void): void {
+  const tmp = `${path}.tmp`;
+  open(tmp, 'w', (err, fd) => {
+    if (err) return done(err);
+    writev(fd, parts, (werr) => {
+      close(fd, (cerr) => {
+        const e = werr ?? cerr;
+        if (e) return unlink(tmp, () => done(e));
+        rename(tmp, path, done);
+      });
+    });
+  });
 }
 
 /** The entries of a valid index file, or null (then the segment is scanned). */

@@ -24,8 +24,9 @@ import {
   open as openCb,
 } from '../io.js';
 import { join } from 'node:path';
-import { statSync, unlinkSync } from '../io.js';
+import { statSync, unlink } from '../io.js';
 import { RecordBuffer, frameAt } from './record.js';
+import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
 /** A record's place in the log: its segment and its byte offset there. Ordered by (seg, off). */
 export interface LogPosition {
@@ -161,17 +162,17 @@ export class SegmentLog {
     return out;
   }
 
-  /** Delete every whole segment before `seg` (never the current one); returns how many went. */
+  /**
+   * Delete every whole segment before `seg` (never the current one); returns how many go. The unlinks run on
+   * the thread pool (a big file's takes milliseconds); segment numbers are never reused.
+   */
   deleteBefore(seg: number): number {
     let n = 0;
     const end = Math.min(seg, this.segNo);
     for (; this.firstSeg < end; this.firstSeg++) {
-      try {
-        unlinkSync(join(this.dir, segmentName(this.firstSeg)));
-        n++;
-      } catch {
-        /* gone already */
-      }
+      unlink(join(this.dir, segmentName(this.firstSeg)), () => undefined); // an error: gone already
+      if (fileEvents.active) fileRemoved(join(this.dir, segmentName(this.firstSeg)));
+      n++;
     }
     return n;
   }
@@ -184,6 +185,7 @@ export class SegmentLog {
   private create(n: number): number {
     const fd = openSync(join(this.dir, segmentName(n)), 'w+');
     writeSync(fd, MAGIC);
+    if (fileEvents.active) fileWritten(join(this.dir, segmentName(n)), 0, MAGIC, 0, MAGIC.length);
     this.fileSize = MAGIC.length;
     this.dirDirty = true;
     return fd;
@@ -229,6 +231,7 @@ export class SegmentLog {
     } catch (e) {
       // keep what was not written; what was written stays part of the file
       if (done > 0) {
+        if (fileEvents.active) fileWritten(join(this.dir, segmentName(this.segNo)), this.fileSize, b.buf, 0, done);
         b.buf.copy(b.buf, 0, done, b.pos);
         b.pos -= done;
         this.fileSize += done;
@@ -236,6 +239,7 @@ export class SegmentLog {
       this.fail(e as Error);
       return false;
     }
+    if (fileEvents.active) fileWritten(join(this.dir, segmentName(this.segNo)), this.fileSize, b.buf, 0, done);
     this.fileSize += done;
     b.pos = 0;
     this.writtenTicket = this.bufTicket;

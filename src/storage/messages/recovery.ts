@@ -5,12 +5,12 @@
 // Compaction copies live records forward and deletes the old segment only once the copies are fsynced; a
 // crash in between leaves two copies of a message (same queue and seq): the newer one is kept, once.
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, statSync } from '../io.js';
-import { writeFileSync } from '../io.js';
+import { unlinkSync } from '../io.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recPersistent, recQueue } from '../log/record.js';
 import { recSeg, recSeq, recType, refLen, refOff, refOwner } from '../log/record.js';
-import { ENTRY, IndexBuffer, readIndex } from '../log/segment-index.js';
+import { ENTRY, IndexBuffer, readIndex, writeIndexSync } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import { PagedTail, T_PERSISTENT, T_REDELIVERED } from '../log/tail.js';
 import { SegState } from './seg-state.js';
@@ -208,8 +208,8 @@ function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<num
   }
   try {
     const idx = index.take();
-    state.idxSize = idx.length;
-    writeFileSync(join(dir, indexName(seg)), idx);
+    state.idxSize = idx.bytes;
+    writeIndexSync(join(dir, indexName(seg)), idx.parts);
   } catch (e) {
     log.warn({ err: e }, 'could not write segment index');
   }
@@ -225,9 +225,15 @@ export interface Recovered {
 /** Read every segment of `dir` for the queues `ids`; fills `segs` (live bits, sizes, refs). */
 export function recover(dir: string, ids: Iterable<number>, segs: Map<number, SegState>, log: Logger): Recovered {
   const t0 = Date.now();
-  const files = readdirSync(dir)
-    .filter((f) => /^\d{8}\.seg$/.test(f))
-    .sort();
+  const all = readdirSync(dir);
+  const files = all.filter((f) => /^\d{8}\.seg$/.test(f)).sort();
+  // an index being written when the process died (.idx.tmp), or left by a segment deleted just before: gone
+  const segNames = new Set(files);
+  for (const f of all) {
+    if (f.endsWith('.idx.tmp') || (/^\d{8}\.idx$/.test(f) && !segNames.has(f.slice(0, 8) + '.seg'))) {
+      unlinkSync(join(dir, f));
+    }
+  }
   const rec = new Map<number, Recovering>();
   for (const id of ids) rec.set(id, new Recovering());
   let last = 0;

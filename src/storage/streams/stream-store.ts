@@ -10,6 +10,7 @@ import type { Broker } from '../../core/broker.js';
 import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
 import type { Logger } from '../../util/logger.js';
 import { syncDir } from '../sync-dir.js';
+import { fileEvents, fileChanged, fileRemoved } from '../../util/file-events.js';
 import { FileStreamLog } from './stream-log.js';
 
 export class StreamStore {
@@ -36,6 +37,7 @@ export class StreamStore {
     const dir = this.dirFor(q.vhost, q.name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'name'), JSON.stringify({ vhost: q.vhost, name: q.name }));
+    if (fileEvents.active) fileChanged(join(dir, 'name'));
     const log: FileStreamLog = new FileStreamLog(dir, q.settings.streamMaxSegmentSize, {
       appended: () => {
         this.dirty.add(log);
@@ -49,6 +51,7 @@ export class StreamStore {
         this.logs.delete(log);
         this.dirty.delete(log);
         rmSync(dir, { recursive: true, force: true });
+        if (fileEvents.active) fileRemoved(dir);
       },
     });
     this.logs.add(log);

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SegmentLog, type LogEvents, type LogPosition } from '../../../src/storage/log/segment-log.js';
@@ -113,6 +114,8 @@ test('retention deletes whole segments before a position; a follower appends the
     assert.ok(n > 0);
     assert.equal(leader.log.segmentsInfo().length, segs - n);
     assert.equal(leader.log.segmentsInfo()[0]!.seg, at[40]!.seg);
+    // the files go on the thread pool
+    for (let i = 0; i < 100 && readdirSync(leader.dir).includes('00000001.seg'); i++) await delay(10);
     assert.ok(!readdirSync(leader.dir).includes('00000001.seg'));
     await assert.rejects(new LogCursor(leader.log, at[0]!).next());
     const r40 = await new LogCursor(leader.log, at[40]!).next();

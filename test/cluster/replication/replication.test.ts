@@ -1,0 +1,296 @@
+// Replication with the leader in this process: the confirm gate (requiredAcks, changed at run time), the
+// shared secret, a follower's directory byte-identical to the leader's (segments, indexes, journals,
+// definitions, stream logs, MQTT state), resuming after a reconnect, a former leader's extra records
+// truncated, and compaction on the leader while a follower is attached.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import mqtt from 'mqtt';
+import { startBroker, type RunningBroker } from '../../../src/index.js';
+import {
+  startReplicationFollower,
+  startReplicationLeader,
+  type Divergence,
+  type ReplicationFollower,
+  type ReplicationLeader,
+} from '../../../src/cluster/replication/index.js';
+import { manifest } from '../../../src/cluster/replication/manifest.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { eventually } from '../../helpers/broker.js';
+import { tempDir } from '../../helpers/warren-child.js';
+
+const SECRET = 'test-cookie';
+const quiet = createLogger('silent');
+
+async function leaderBroker(dir: string, extra: object = {}): Promise<RunningBroker> {
+  return startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'file', dataDir: dir, logLevel: 'warn', ...extra });
+}
+
+function follow(dir: string, l: ReplicationLeader, secret = SECRET): ReplicationFollower {
+  return startReplicationFollower(
+    { dataDir: dir, leader: { host: '127.0.0.1', port: l.port }, secret, nodeName: 'f', retryMs: 100 },
+    quiet,
+  );
+}
+
+/** Both directories hold the same files with the same bytes (once the follower has caught up). */
+async function sameFiles(a: string, b: string, l: ReplicationLeader, f: ReplicationFollower): Promise<void> {
+  await eventually(async () => {
+    if (f.position < l.seq) return false;
+    assert.deepEqual(await manifest(b), await manifest(a));
+    return true;
+  }, 10000);
+}
+
+/** A confirm channel's publish, and whether its confirm came within `ms`. */
+function publish(ch: amqp.ConfirmChannel, q: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    ch.sendToQueue(q, Buffer.from(body), { persistent: true }, (err) => (err ? reject(err) : resolve())),
+  );
+}
+
+const within = (p: Promise<unknown>, ms: number): Promise<boolean> =>
+  Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+test('confirms wait for requiredAcks followers; the count changes at run time; a wrong secret is refused', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a);
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
+  try {
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('q', { durable: true });
+    // no follower: the message is on the leader's disk, but a majority does not have it
+    const first = publish(ch, 'q', 'one');
+    assert.equal(await within(first, 500), false);
+    // a follower with the wrong secret does not count
+    const bad = follow(b, l, 'wrong');
+    const refused = await new Promise<Error>((r) => bad.once('error', r));
+    assert.match(refused.message, /bad cluster secret/);
+    await bad.close();
+    assert.equal(await within(first, 200), false);
+    assert.deepEqual(l.followers(), []);
+    // the follower syncs; the held confirm goes out
+    const f = follow(b, l);
+    const inSync = new Promise((r) => l.once('follower-in-sync', r));
+    assert.equal(await within(first, 5000), true);
+    assert.equal(await inSync, 'f');
+    const [info] = l.followers();
+    assert.equal(info!.name, 'f');
+    assert.equal(info!.inSync, true);
+    await publish(ch, 'q', 'two');
+    // the follower goes: confirms wait again, until the cluster says one node is enough
+    const lost = new Promise((r) => l.once('follower-lost', r));
+    await f.close();
+    assert.equal(await lost, 'f');
+    const third = publish(ch, 'q', 'three');
+    assert.equal(await within(third, 500), false);
+    l.setRequiredAcks(0);
+    assert.equal(await within(third, 2000), true);
+    await publish(ch, 'q', 'four');
+  } finally {
+    await c.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test('an MQTT QoS 2 PUBREC waits for the followers to have the session state file', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a, { mqttPort: 0 });
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, { clientId: 'q2', clean: false });
+  let f: ReplicationFollower | null = null;
+  try {
+    const sent = m.publishAsync('t/x', 'once', { qos: 2 });
+    assert.equal(await within(sent, 500), false);
+    f = follow(b, l);
+    assert.equal(await within(sent, 5000), true);
+    assert.ok(readdirSync(b).includes('mqtt_qos2.json'));
+  } finally {
+    await m.endAsync();
+    await f?.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test('the follower directory is byte-identical (messages, streams, definitions, MQTT state) and resumes after a reconnect', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a, { mqttPort: 0, segmentSize: 64 * 1024 });
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  let f = follow(b, l);
+  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
+  try {
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('q', { durable: true });
+    await ch.assertQueue('s', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await ch.assertExchange('x', 'topic', { durable: true });
+    await ch.bindQueue('q', 'x', 'k.#');
+    for (let i = 0; i < 2000; i++) {
+      ch.publish('x', 'k.1', Buffer.alloc(100, i), { persistent: true });
+      ch.sendToQueue('s', Buffer.alloc(50, i));
+    }
+    await ch.waitForConfirms();
+    // MQTT: a retained message and a persistent session's QoS 2 state (small JSON files replaced whole)
+    const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, { clientId: 'c1', clean: false });
+    await m.publishAsync('t/retained', 'kept', { qos: 1, retain: true });
+    await m.publishAsync('t/q2', 'x', { qos: 2 });
+    await m.endAsync();
+    // the retained store writes its file a little after the PUBACK (coalesced)
+    await eventually(() => readdirSync(a).includes('mqtt_retained.json'));
+    await sameFiles(a, b, l, f);
+    assert.ok(readdirSync(join(b, 'messages')).filter((n) => n.endsWith('.seg')).length > 3);
+    for (const n of ['mqtt_retained.json', 'mqtt_qos2.json', 'definitions.json', 'format_version']) {
+      assert.ok(readdirSync(b).includes(n), n);
+    }
+
+    // away for a while: the leader goes on alone (a 2-node cluster that lost a node is told 0)
+    await f.close();
+    const sealed = readdirSync(join(b, 'messages'))
+      .filter((n) => n.endsWith('.seg'))
+      .sort()
+      .slice(0, -1)
+      .map((n) => [n, statSync(join(b, 'messages', n)).mtimeMs] as const);
+    l.setRequiredAcks(0);
+    for (let i = 0; i < 1000; i++) ch.sendToQueue('q', Buffer.alloc(100, i), { persistent: true });
+    await ch.waitForConfirms();
+    await ch.deleteQueue('s');
+    l.setRequiredAcks(1);
+    const resumed = follow(b, l);
+    f = resumed;
+    await new Promise((r) => resumed.once('synced', r));
+    await sameFiles(a, b, l, f);
+    // it resumed: the segments it had whole were not sent again
+    for (const [n, mtime] of sealed) assert.equal(statSync(join(b, 'messages', n)).mtimeMs, mtime, n);
+  } finally {
+    await c.close();
+    await f.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test("a former leader's records past the new leader's are truncated and reported", async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a);
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  let f = follow(b, l);
+  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
+  try {
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('q', { durable: true });
+    for (let i = 0; i < 100; i++) ch.sendToQueue('q', Buffer.alloc(100, i), { persistent: true });
+    await ch.waitForConfirms();
+    await sameFiles(a, b, l, f);
+    await f.close();
+    // the follower's copy gets records the leader never had (as a leader cut off before replicating them)
+    const seg = readdirSync(join(b, 'messages'))
+      .filter((n) => n.endsWith('.seg'))
+      .sort()
+      .pop()!;
+    const before = statSync(join(b, 'messages', seg)).size;
+    appendFileSync(join(b, 'messages', seg), Buffer.alloc(500, 7));
+    f = follow(b, l);
+    const d = await new Promise<Divergence>((r) => f.once('diverged', r));
+    assert.equal(d.path, `messages/${seg}`);
+    assert.equal(d.had, before + 500);
+    assert.ok(d.leader <= before + 500);
+    await sameFiles(a, b, l, f);
+  } finally {
+    await c.close();
+    await f.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test('compaction on the leader while a follower is attached: the follower ends with the same live data', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a, { segmentSize: 32 * 1024, logLevel: 'info' });
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  const f = follow(b, l);
+  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
+  const segs = (d: string): string[] => readdirSync(join(d, 'messages')).filter((n) => n.endsWith('.seg'));
+  try {
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('keep', { durable: true });
+    await ch.assertQueue('flow', { durable: true });
+    for (let i = 0; i < 300; i++) {
+      const body = Buffer.alloc(64, 1);
+      body.writeUInt32BE(i, 0);
+      ch.sendToQueue('keep', body, { persistent: true });
+      for (let j = 0; j < 5; j++) ch.sendToQueue('flow', Buffer.alloc(300, 2), { persistent: true });
+    }
+    await ch.waitForConfirms();
+    const segsBefore = segs(a).length;
+    const fc = await c.createChannel();
+    await fc.consume('flow', (m) => m && fc.ack(m));
+    await eventually(async () => (await fc.checkQueue('flow')).messageCount === 0, 20000);
+    // keep's records are copied forward and the old segments deleted, on the leader and so on the follower
+    await eventually(() => segs(a).length < segsBefore / 3, 20000);
+    await publish(ch, 'keep', 'after');
+    await sameFiles(a, b, l, f);
+    await f.close();
+    await c.close();
+    await l.close();
+    await broker.close();
+    // the follower's copy, opened as a broker: keep's 300 messages and the last one, in order
+    const nb = await leaderBroker(b, { segmentSize: 32 * 1024 });
+    try {
+      const c2 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${nb.amqpPort}/`);
+      const ch2 = await c2.createChannel();
+      const got: Buffer[] = [];
+      await ch2.consume('keep', (m) => m && got.push(m.content), { noAck: true });
+      await eventually(() => got.length === 301);
+      for (let i = 0; i < 300; i++) assert.equal(got[i]!.readUInt32BE(0), i);
+      assert.equal(got[300]!.toString(), 'after');
+      assert.equal((await ch2.checkQueue('flow')).messageCount, 0);
+      await c2.close();
+    } finally {
+      await nb.close();
+    }
+  } finally {
+    await f.close();
+    await c.close().catch(() => {});
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
