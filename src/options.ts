@@ -128,6 +128,17 @@ export interface BrokerOptions {
   stompPort?: number | null;
   /** STOMP over TLS port (needs `tls`); null disables (default). CLI: 61614 when TLS is configured. */
   stompsPort?: number | null;
+  /** RabbitMQ Stream protocol port; 0 picks a free one; null disables (default). CLI: 5552. */
+  streamPort?: number | null;
+  /** Stream protocol over TLS (needs `tls`); null disables (default). CLI: 5551 when TLS is configured. */
+  streamsPort?: number | null;
+  /**
+   * The host stream clients are told to connect to (Open's reply, Metadata; RabbitMQ stream.advertised_host).
+   * Default: `localhost` on a loopback connection, else the machine's host name.
+   */
+  streamAdvertisedHost?: string | null;
+  /** The port advertised to stream clients (stream.advertised_port). Default: the listener's port. */
+  streamAdvertisedPort?: number | null;
   /** MQTT over WebSocket (path /ws); null disables (default). CLI: 15675. */
   webMqttPort?: number | null;
   /** STOMP over WebSocket (path /ws); null disables (default). CLI: 15674. */
@@ -213,6 +224,10 @@ export interface ResolvedOptions {
   mqttsPort: number | null;
   stompPort: number | null;
   stompsPort: number | null;
+  streamPort: number | null;
+  streamsPort: number | null;
+  streamAdvertisedHost: string | null;
+  streamAdvertisedPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
   webMqttTlsPort: number | null;
@@ -270,6 +285,10 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     mqttsPort: o.mqttsPort ?? null,
     stompPort: o.stompPort ?? null,
     stompsPort: o.stompsPort ?? null,
+    streamPort: o.streamPort ?? null,
+    streamsPort: o.streamsPort ?? null,
+    streamAdvertisedHost: o.streamAdvertisedHost ?? null,
+    streamAdvertisedPort: o.streamAdvertisedPort ?? null,
     webMqttPort: o.webMqttPort ?? null,
     webStompPort: o.webStompPort ?? null,
     webMqttTlsPort: o.webMqttTlsPort ?? null,

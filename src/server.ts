@@ -11,6 +11,7 @@ import { MqttServer } from './frontend/mqtt/server.js';
 import { FileQos2Store, Qos2Store } from './frontend/mqtt/qos2-store.js';
 import { FileRetainedStore, MemoryRetainedStore } from './frontend/mqtt/retained.js';
 import { StompServer } from './frontend/stomp/server.js';
+import { StreamServer } from './frontend/stream/server.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
@@ -49,6 +50,9 @@ export interface RunningBroker {
   stompsPort: number | null;
   webMqttPort: number | null;
   webStompPort: number | null;
+  /** Bound Stream protocol ports (plain, TLS), each null when off. */
+  streamPort: number | null;
+  streamsPort: number | null;
   /** Bound secure WebSocket (wss) ports, null when off. */
   webMqttTlsPort: number | null;
   webStompTlsPort: number | null;
@@ -105,6 +109,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const qos2 = o.storage === 'file' ? await FileQos2Store.open(o.dataDir, log) : new Qos2Store();
   const mqtt = new MqttServer(broker, o, log, retained, qos2);
   const stomp = new StompServer(broker, o, log);
+  const stream = new StreamServer(broker, o, log);
   const listeners: Listening[] = [];
   const httpServers: Server[] = [];
   /** An HTTP listener on every bind address (as the AMQP ones); its servers are closed with the broker. */
@@ -129,13 +134,24 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let prometheusPort: number | null = null;
   let prometheusTlsPort: number | null = null;
   const ports: Record<
-    'mqtt' | 'mqtts' | 'stomp' | 'stomps' | 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
+    | 'mqtt'
+    | 'mqtts'
+    | 'stomp'
+    | 'stomps'
+    | 'stream'
+    | 'streams'
+    | 'webMqtt'
+    | 'webStomp'
+    | 'webMqttTls'
+    | 'webStompTls',
     number | null
   > = {
     mqtt: null,
     mqtts: null,
     stomp: null,
     stomps: null,
+    stream: null,
+    streams: null,
     webMqtt: null,
     webStomp: null,
     webMqttTls: null,
@@ -159,7 +175,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   };
   const amqpSocket = (s: Socket) => amqp.handleSocket(s);
   /** MQTT and STOMP take any byte stream (TCP, TLS, WebSocket), named by its transport. */
-  const streamSocket = (server: MqttServer | StompServer) => (s: Socket, transport: 'tcp' | 'tls') =>
+  const streamSocket = (server: MqttServer | StompServer | StreamServer) => (s: Socket, transport: 'tcp' | 'tls') =>
     server.handleStream(s, s.remoteAddress ?? '', transport);
   const web = async (
     key: 'webMqtt' | 'webStomp' | 'webMqttTls' | 'webStompTls',
@@ -220,6 +236,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     ports.mqtts = await tcp('mqttsPort', o.mqttsPort, 'MQTT over TLS', streamSocket(mqtt), true);
     ports.stomp = await tcp('stompPort', o.stompPort, 'STOMP', streamSocket(stomp), false);
     ports.stomps = await tcp('stompsPort', o.stompsPort, 'STOMP over TLS', streamSocket(stomp), true);
+    ports.stream = await tcp('streamPort', o.streamPort, 'Stream protocol', streamSocket(stream), false);
+    ports.streams = await tcp('streamsPort', o.streamsPort, 'Stream protocol over TLS', streamSocket(stream), true);
     await web('webMqtt', o.webMqttPort, 'Web-MQTT', mqtt, ['mqtt', 'mqttv3.1']);
     await web('webStomp', o.webStompPort, 'Web-STOMP', stomp, ['v12.stomp', 'v11.stomp', 'v10.stomp', 'stomp']);
     await web('webMqttTls', o.webMqttTlsPort, 'Web-MQTT over TLS', mqtt, ['mqtt', 'mqttv3.1'], true);
@@ -237,6 +255,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       mqtts: 'mqtt/ssl',
       stomp: 'stomp',
       stomps: 'stomp/ssl',
+      stream: 'stream',
+      streams: 'stream/ssl',
       webMqtt: 'http/web-mqtt',
       webStomp: 'http/web-stomp',
       webMqttTls: 'https/web-mqtt',
@@ -252,6 +272,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await Promise.all(listeners.map((l) => l.close()));
     await mqtt.close();
     await stomp.close();
+    await stream.close();
     await storage.close();
     if (clock !== null) releaseVirtualClock();
     throw e;
@@ -269,6 +290,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     mqttsPort: ports.mqtts,
     stompPort: ports.stomp,
     stompsPort: ports.stomps,
+    streamPort: ports.stream,
+    streamsPort: ports.streams,
     webMqttPort: ports.webMqtt,
     webStompPort: ports.webStomp,
     webMqttTlsPort: ports.webMqttTls,
@@ -294,7 +317,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         memory.stop();
         const stopped = Promise.all(listeners.map((l) => l.close()));
         await Promise.all(httpServers.map(closeHttp));
-        await Promise.all([amqp.close(), mqtt.close(), stomp.close()]);
+        await Promise.all([amqp.close(), mqtt.close(), stomp.close(), stream.close()]);
         await stopped;
         await storage.close();
         // a disk fault a test left armed ends with its broker (the next broker on the directory starts clean)

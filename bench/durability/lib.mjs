@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/warren', import.meta.url));
 /** The other listeners default to RabbitMQ's ports: off, so this runs next to a RabbitMQ. */
-const OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap((l) => [
+const OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'stream', 'web-mqtt', 'web-stomp'].flatMap((l) => [
   `--${l}-port`,
   'off',
 ]);

@@ -10,15 +10,20 @@ import { authBrokerOptions, foldIndexedKeys } from './auth-config.js';
 export { SERVER_OPTIONS, type FlatConfig, type OptionSpec };
 
 /** MQTT/STOMP listeners: the CLI turns them on at RabbitMQ's ports; 0 or off turns one off (issue #7). */
-const PROTOCOL_PORTS: { key: 'mqttPort' | 'stompPort' | 'webMqttPort' | 'webStompPort'; port: number }[] = [
+const PROTOCOL_PORTS: {
+  key: 'mqttPort' | 'stompPort' | 'streamPort' | 'webMqttPort' | 'webStompPort';
+  port: number;
+}[] = [
   { key: 'mqttPort', port: 1883 },
   { key: 'stompPort', port: 61613 },
+  { key: 'streamPort', port: 5552 },
   { key: 'webMqttPort', port: 15675 },
   { key: 'webStompPort', port: 15674 },
 ];
-const PROTOCOL_TLS_PORTS: { key: 'mqttsPort' | 'stompsPort'; port: number }[] = [
+const PROTOCOL_TLS_PORTS: { key: 'mqttsPort' | 'stompsPort' | 'streamsPort'; port: number }[] = [
   { key: 'mqttsPort', port: 8883 },
   { key: 'stompsPort', port: 61614 },
+  { key: 'streamsPort', port: 5551 },
 ];
 
 export function envName(flag: string): string {
@@ -145,6 +150,8 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.prometheusTlsPort !== undefined) o.prometheusTlsPort = c.prometheusTlsPort;
   authBrokerOptions(c, o);
   if (c.loadDefinitions !== undefined) o.loadDefinitions = c.loadDefinitions;
+  if (c.streamAdvertisedHost !== undefined) o.streamAdvertisedHost = c.streamAdvertisedHost;
+  if (c.streamAdvertisedPort !== undefined) o.streamAdvertisedPort = c.streamAdvertisedPort;
   if (c.loopbackUsers !== undefined) {
     o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;
   }

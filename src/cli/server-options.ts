@@ -51,6 +51,10 @@ export interface FlatConfig extends AuthFlatConfig {
   mqttsPort?: number | null;
   stompPort?: number | null;
   stompsPort?: number | null;
+  streamPort?: number | null;
+  streamsPort?: number | null;
+  streamAdvertisedHost?: string;
+  streamAdvertisedPort?: number | null;
   webMqttPort?: number | null;
   webStompPort?: number | null;
   webMqttTlsPort?: number | null;
@@ -144,6 +148,36 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'port',
     help: 'STOMP over TLS port (0 or off: none)',
     defaultText: '61614 with TLS',
+  },
+  {
+    flag: 'stream-port',
+    key: 'streamPort',
+    kind: 'port',
+    help: 'RabbitMQ Stream protocol port (0 or off: none)',
+    defaultText: '5552',
+    rabbitmqKey: 'stream.listeners.tcp.default',
+  },
+  {
+    flag: 'streams-port',
+    key: 'streamsPort',
+    kind: 'port',
+    help: 'Stream protocol over TLS port (0 or off: none)',
+    defaultText: '5551 with TLS',
+    rabbitmqKey: 'stream.listeners.ssl.default',
+  },
+  {
+    flag: 'stream-advertised-host',
+    key: 'streamAdvertisedHost',
+    kind: 'string',
+    help: 'host stream clients are told to connect to (default: localhost on loopback, else the host name)',
+    rabbitmqKey: 'stream.advertised_host',
+  },
+  {
+    flag: 'stream-advertised-port',
+    key: 'streamAdvertisedPort',
+    kind: 'port',
+    help: 'port stream clients are told to connect to (default: the listener port)',
+    rabbitmqKey: 'stream.advertised_port',
   },
   {
     flag: 'web-mqtt-port',

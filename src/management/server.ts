@@ -18,6 +18,7 @@ import { Router } from './router.js';
 import { registerOverview } from './api/overview.js';
 import { registerObjects } from './api/objects.js';
 import { registerConnections } from './api/connections.js';
+import { registerStream } from './api/stream.js';
 import { registerAccess } from './api/access.js';
 import { registerUserLimits } from './api/user-limits.js';
 import { registerPolicies } from './api/policies.js';
@@ -38,6 +39,7 @@ export function buildRouter(): Router {
   registerOverview(r);
   registerObjects(r);
   registerConnections(r);
+  registerStream(r);
   registerUserLimits(r);
   registerAccess(r);
   registerPolicies(r);

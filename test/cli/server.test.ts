@@ -20,6 +20,7 @@ function startServer(args: string[], env: Record<string, string> = {}): Promise<
       WARREN_PROMETHEUS_PORT: '0',
       WARREN_MQTT_PORT: '0',
       WARREN_STOMP_PORT: '0',
+      WARREN_STREAM_PORT: '0',
       WARREN_WEB_MQTT_PORT: '0',
       WARREN_WEB_STOMP_PORT: '0',
       ...env,
@@ -45,6 +46,10 @@ test('--help lists every server option with its WARREN_* variable', () => {
     '--mqtts-port',
     '--stomp-port',
     '--stomps-port',
+    '--stream-port',
+    '--streams-port',
+    '--stream-advertised-host',
+    '--stream-advertised-port',
     '--web-mqtt-port',
     '--web-stomp-port',
     '--management-port',
@@ -157,6 +162,7 @@ test('--mqtt-port and --stomp-port start those listeners; 0 turns them off', asy
   }
   assert.match(s.stderr(), new RegExp(`MQTT listening on [^"]* port ${free}`));
   assert.doesNotMatch(s.stderr(), /STOMP listening/);
+  assert.doesNotMatch(s.stderr(), /Stream protocol listening/);
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${free}`, {
     ...MQTT_GUEST,
   });

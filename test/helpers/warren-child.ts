@@ -10,9 +10,15 @@ import { fileURLToPath } from 'node:url';
 export const WARREN_BIN = fileURLToPath(new URL('../../../bin/warren', import.meta.url));
 
 /** The listeners other than AMQP default to RabbitMQ's ports (held by the RabbitMQ anchor here): off. */
-export const OTHER_LISTENERS_OFF = ['management', 'prometheus', 'mqtt', 'stomp', 'web-mqtt', 'web-stomp'].flatMap(
-  (l) => [`--${l}-port`, 'off'],
-);
+export const OTHER_LISTENERS_OFF = [
+  'management',
+  'prometheus',
+  'mqtt',
+  'stomp',
+  'stream',
+  'web-mqtt',
+  'web-stomp',
+].flatMap((l) => [`--${l}-port`, 'off']);
 
 export interface WarrenChild {
   child: ChildProcess;

@@ -159,13 +159,14 @@ export const FRAMES = {
   StreamStatsResponse: res(Command.StreamStats, [CORR, CODE, ['stats', 'stats']] as const),
   CreateSuperStreamRequest: req(Command.CreateSuperStream, [
     CORR,
-    ['name', 'string'],
+    ['superStream', 'string'],
     ['partitions', 'strings'],
     ['bindingKeys', 'strings'],
     ['arguments', 'props'],
   ] as const),
   CreateSuperStreamResponse: std(Command.CreateSuperStream),
-  DeleteSuperStreamRequest: req(Command.DeleteSuperStream, [CORR, ['name', 'string']] as const),
+  // the super stream's field is not called `name`: that is the decoded frame's own key
+  DeleteSuperStreamRequest: req(Command.DeleteSuperStream, [CORR, ['superStream', 'string']] as const),
   DeleteSuperStreamResponse: std(Command.DeleteSuperStream),
 } as const satisfies Record<string, Def>;
 

@@ -17,6 +17,14 @@ export class PublishReader {
   filterEnd = -1;
   messageStart = 0;
   messageEnd = 0;
+  /**
+   * The current entry is a sub-batch (rabbit_stream_core parse_publish_messages: 1:1 CompressionType:3
+   * Unused:4 MessageCount:16 UncompressedLength:32 Length:32 Batch): [messageStart, messageEnd) is the batch.
+   */
+  subBatch = false;
+  compression = 0;
+  records = 1;
+  uncompressedLength = 0;
   private p: number;
   private read = 0;
 
@@ -64,6 +72,23 @@ export class PublishReader {
       }
     }
     if (p + 4 > this.end) throw new StreamCodecError('truncated Publish');
+    if ((b[p]! & 0x80) !== 0) {
+      if (p + 11 > this.end) throw new StreamCodecError('truncated Publish');
+      this.subBatch = true;
+      this.compression = (b[p]! >>> 4) & 7;
+      this.records = b.readUInt16BE(p + 1);
+      this.uncompressedLength = b.readUInt32BE(p + 3);
+      const len = b.readUInt32BE(p + 7);
+      p += 11;
+      if (p + len > this.end) throw new StreamCodecError('truncated Publish');
+      this.messageStart = p;
+      this.messageEnd = p + len;
+      this.p = p + len;
+      this.read++;
+      return true;
+    }
+    this.subBatch = false;
+    this.records = 1;
     const n = b.readUInt32BE(p);
     p += 4;
     if (p + n > this.end) throw new StreamCodecError('truncated Publish');

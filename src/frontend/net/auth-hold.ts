@@ -14,6 +14,11 @@ export class AuthHold<T> {
     private readonly reading: (on: boolean) => void,
   ) {}
 
+  /** Something is held (the caller copies an item that is a view before queueing it). */
+  get holding(): boolean {
+    return this.held !== null;
+  }
+
   /** Hold `item` if something is waiting (the caller then does nothing more with it). */
   queue(item: T): boolean {
     if (this.held === null) return false;

@@ -5,10 +5,12 @@
 // turn. Retention deletes whole segments, oldest first, never the one being written.
 import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from '../io.js';
 import { join } from 'node:path';
-import { CHUNK_HEADER_SIZE, ChunkBuilder, ChunkEntryReader, readChunkHeader } from '../../codec/stream/chunk.js';
-import type { StreamBacking, StreamReader } from '../../core/queue/stream/backing.js';
+import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
+import type { StreamBacking, StreamChunkReader, StreamReader } from '../../core/queue/stream/backing.js';
 import type { Message } from '../../core/message.js';
-import { fromStreamMessage, toStreamMessage } from './convert.js';
+import { toStreamMessage } from './convert.js';
+import { ChunkReader, RawChunkReader } from './readers.js';
+import { StreamTrackingState } from './tracking.js';
 import { LogCursor } from '../log/cursor.js';
 import { FRAME_HEADER, frameAt } from '../log/record.js';
 import { MAGIC, SegmentLog, type LogEvents, type LogPosition } from '../log/segment-log.js';
@@ -48,12 +50,14 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private readonly ageTimer: NodeJS.Timeout;
   private gone = false;
   private readonly syncWaits: { at: LogPosition; resolve: () => void }[] = [];
+  private readonly tracking: StreamTrackingState;
 
   constructor(
     readonly dir: string,
     segmentSize: number,
     private readonly hooks: StreamLogHooks,
   ) {
+    this.tracking = new StreamTrackingState(dir);
     const names = readdirSync(dir)
       .filter((n) => /^\d{8}\.seg$/.test(n))
       .sort();
@@ -92,6 +96,13 @@ export class FileStreamLog implements StreamBacking, LogEvents {
           if (frameAt(whole, 0, whole.length, true, CHUNK_HEADER_SIZE) < 0) break;
         }
         const h = readChunkHeader(head, FRAME_HEADER);
+        if (h.trailerLength > 0) {
+          // writer tracking (deduplication): the publishers' sequences this chunk recorded (tracking.ts)
+          const t = Buffer.allocUnsafe(h.trailerLength);
+          const at = off + FRAME_HEADER + CHUNK_HEADER_SIZE + h.bloomSize + h.dataLength;
+          readSync(fd, t, 0, t.length, at);
+          this.tracking.readTrailer(t);
+        }
         this.index(h.chunkId, seg, off, h.timestamp);
         this.nextOffset = h.chunkId + h.numRecords;
         off += FRAME_HEADER + len;
@@ -129,17 +140,58 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     return this.append(bytes, 0, bytes.length, null);
   }
 
+  appendRaw(src: Buffer, start: number, end: number, filterValue: Buffer | null): number {
+    return this.append(src, start, end, filterValue);
+  }
+
   /** Add one AMQP 1.0 encoded message (bytes [start, end)); returns its offset. */
   append(src: Buffer, start: number, end: number, filterValue: Buffer | null): number {
+    this.startChunk();
+    this.builder.addMessage(src, start, end, filterValue);
+    const offset = this.nextOffset++;
+    this.endAppend();
+    return offset;
+  }
+
+  appendSubBatch(compression: number, records: number, uncompressedLength: number, body: Buffer): number {
+    this.startChunk();
+    this.builder.addSubBatch(compression, records, uncompressedLength, body);
+    const offset = this.nextOffset;
+    this.nextOffset += records;
+    this.endAppend();
+    return offset;
+  }
+
+  private startChunk(): void {
     if (this.pendingFirst < 0) {
       this.pendingFirst = this.nextOffset;
       setImmediate(() => this.flush());
     }
-    this.builder.addMessage(src, start, end, filterValue);
-    const offset = this.nextOffset++;
+  }
+
+  private endAppend(): void {
     if (this.builder.dataLength >= CHUNK_MAX_DATA || this.builder.numEntries === MAX_ENTRIES) this.flush();
     this.hooks.appended();
-    return offset;
+  }
+
+  get committedChunkId(): number {
+    return this.ids.length === 0 ? -1 : this.ids[this.ids.length - 1]!;
+  }
+
+  publisherSequence(reference: string): number {
+    return this.tracking.publisherSequence(reference);
+  }
+
+  setPublisherSequence(reference: string, publishingId: number): void {
+    this.tracking.setPublisherSequence(reference, publishingId);
+  }
+
+  storedOffset(reference: string): number | undefined {
+    return this.tracking.storedOffset(reference);
+  }
+
+  storeOffset(reference: string, offset: number): void {
+    this.tracking.storeOffset(reference, offset);
   }
 
   /** The chunk being built goes to the log (written at the end of the turn, fsynced by group commit). */
@@ -147,12 +199,15 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     if (this.pendingFirst < 0 || this.gone) return;
     const ts = now();
     const chunkId = this.pendingFirst;
-    const chunk = this.builder.finish({ chunkId, epoch: 1, timestamp: ts });
+    const trailer = this.tracking.takeTrailer(chunkId);
+    const chunk = this.builder.finish({ chunkId, epoch: 1, timestamp: ts, ...(trailer ? { trailer } : {}) });
     this.pendingFirst = -1;
     const at = this.log.append(chunk);
     this.index(chunkId, at.seg, at.off, ts);
     if (this.log.segNo !== this.lastSeg) {
       this.lastSeg = this.log.segNo;
+      // the next chunk is the new segment's first after this one: it carries every sequence
+      this.tracking.snapshotNext();
       this.retain();
     }
   }
@@ -204,6 +259,15 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
 
   reader(offset: number, queueName: string): StreamReader {
+    return new ChunkReader(this, new LogCursor(this.log, this.positionFor(offset)), offset, queueName);
+  }
+
+  chunkReader(offset: number): StreamChunkReader {
+    return new RawChunkReader(this, new LogCursor(this.log, this.positionFor(offset)));
+  }
+
+  /** Where a reader from `offset` starts: the chunk holding it, or the end of the log. */
+  private positionFor(offset: number): LogPosition {
     const i = this.find(offset);
     // past the last written chunk: from the end of the log (what is being built is appended there)
     const pos =
@@ -214,7 +278,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       pos.seg = this.segs[0]!;
       pos.off = this.offs[0]!;
     }
-    return new ChunkReader(this, new LogCursor(this.log, pos), offset, queueName);
+    return pos;
   }
 
   /** The position of the oldest kept chunk (a reader whose segment was deleted moves there). */
@@ -260,6 +324,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
 
   deleted(): void {
+    this.tracking.drop();
     this.close();
     this.hooks.deleted();
   }
@@ -268,6 +333,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     if (this.gone) return;
     this.flush();
     this.gone = true;
+    this.tracking.close();
     clearInterval(this.ageTimer);
     this.log.closeSync();
     for (const w of this.syncWaits.splice(0)) w.resolve();
@@ -281,65 +347,5 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
   beforeSync(): null {
     return null;
-  }
-}
-
-/**
- * A reader for the core's consumers: whole stored chunks from a LogCursor, walked entry by entry; messages
- * before `start` are skipped (a reader starts at the chunk holding it). A reader whose segment retention
- * deleted moves to the oldest chunk kept.
- */
-class ChunkReader implements StreamReader {
-  private chunks: Buffer[] = [];
-  private ci = 0;
-  private entries: ChunkEntryReader | null = null;
-  /** Offset of the next entry of the current chunk. */
-  private next = 0;
-  private ts = 0;
-  offset = -1;
-
-  constructor(
-    private readonly stream: FileStreamLog,
-    private readonly cursor: LogCursor,
-    private readonly start: number,
-    private readonly queueName: string,
-  ) {}
-
-  take(): Message | null {
-    for (;;) {
-      const r = this.entries;
-      if (r !== null && r.next()) {
-        const offset = this.next;
-        this.next += r.records;
-        // sub-batches (compressed, from stream clients) are not expanded for the core's consumers yet
-        if (r.subBatch || offset < this.start) continue;
-        this.offset = offset;
-        return fromStreamMessage(r.buf.subarray(r.start, r.end), offset, this.ts, this.queueName);
-      }
-      this.entries = null;
-      if (this.ci >= this.chunks.length) return null;
-      const chunk = this.chunks[this.ci++]!;
-      const h = readChunkHeader(chunk);
-      const dataStart = CHUNK_HEADER_SIZE + h.bloomSize;
-      this.entries = new ChunkEntryReader(chunk, dataStart, dataStart + h.dataLength);
-      this.next = h.chunkId;
-      this.ts = h.timestamp;
-    }
-  }
-
-  async fill(): Promise<boolean> {
-    try {
-      const recs = await this.cursor.next(1024 * 1024);
-      this.chunks = recs.map((r) => r.payload);
-      this.ci = 0;
-      return recs.length !== 0;
-    } catch (e) {
-      this.cursor.pos = this.stream.oldestPosition();
-      throw e;
-    }
-  }
-
-  close(): void {
-    this.cursor.close();
   }
 }

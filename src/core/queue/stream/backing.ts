@@ -24,7 +24,30 @@ export interface StreamReader {
   close(): void;
 }
 
-export interface StreamBacking {
+/**
+ * A reader of whole stored chunks for the Stream protocol, whose Deliver sends a chunk as stored (header and
+ * data, codec/stream/chunk.ts deliveryParts): no message is decoded. Only user chunks are handed out.
+ */
+export interface StreamChunkReader {
+  /** The next stored chunk (header, bloom filter, data, trailer), a view valid until the next `fill`; or null. */
+  take(): Buffer | null;
+  /** Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading. */
+  fill(): Promise<boolean>;
+  close(): void;
+}
+
+/** What a stream keeps besides messages, as RabbitMQ's osiris does (survives restarts). */
+export interface StreamTracking {
+  /** The last publishing id written by the named publisher (deduplication), 0 when none. */
+  publisherSequence(reference: string): number;
+  /** Record it with the chunk being built (its trailer): it is durable when that chunk is. */
+  setPublisherSequence(reference: string, publishingId: number): void;
+  /** The offset a consumer stored under `reference` (server-side offset tracking), or undefined. */
+  storedOffset(reference: string): number | undefined;
+  storeOffset(reference: string, offset: number): void;
+}
+
+export interface StreamBacking extends StreamTracking {
   /** The first offset still kept (retention moves it on). */
   readonly firstOffset: number;
   /** The offset the next appended message gets. */
@@ -36,6 +59,17 @@ export interface StreamBacking {
   readonly segments: number;
   /** Add a message (stored as AMQP 1.0); returns its offset. Written at the end of the turn. */
   appendMessage(m: Message): number;
+  /**
+   * Add one AMQP 1.0 encoded message as a Stream protocol client sent it (bytes src[start, end), stored as
+   * is) with its filter value (Publish v2); returns its offset. Written at the end of the turn.
+   */
+  appendRaw(src: Buffer, start: number, end: number, filterValue: Buffer | null): number;
+  /** A sub-batch entry as a Stream protocol client sent it (compressed or not); returns its first offset. */
+  appendSubBatch(compression: number, records: number, uncompressedLength: number, body: Buffer): number;
+  /** The id of the last chunk written (Deliver v2's committed chunk id), or -1 when none. */
+  readonly committedChunkId: number;
+  /** A chunk reader from the chunk holding `offset` (the caller skips the entries before it). */
+  chunkReader(offset: number): StreamChunkReader;
   /** The first offset of the chunk holding `offset` (clamped to what is kept). */
   chunkStartFor(offset: number): number;
   /** The first offset of the first chunk written at or after `ms` (epoch ms), or nextOffset. */

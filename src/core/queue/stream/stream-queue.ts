@@ -22,8 +22,15 @@ class Cursor {
   constructor(readonly reader: StreamReader) {}
 }
 
+/** A Stream protocol publisher or subscription on the stream: told when it is deleted (MetadataUpdate). */
+export interface StreamWatcher {
+  streamDeleted(q: StreamQueue): void;
+}
+
 export class StreamQueue extends Queue {
   private stream: StreamBacking | null = null;
+  /** Stream protocol publishers and subscriptions (they read chunks themselves, not as core consumers). */
+  readonly watchers = new Set<StreamWatcher>();
   private readonly cursors = new Map<Consumer, Cursor>();
   private readonly specs = new Map<Consumer, OffsetSpec>();
 
@@ -188,6 +195,8 @@ export class StreamQueue extends Queue {
     for (const c of [...this.cursors.keys()]) this.closeCursor(c);
     super.markDeleted();
     this.stream?.deleted();
+    for (const w of [...this.watchers]) w.streamDeleted(this);
+    this.watchers.clear();
   }
 }
 

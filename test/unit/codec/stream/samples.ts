@@ -99,12 +99,12 @@ export const SAMPLES: Samples = {
   },
   CreateSuperStreamRequest: {
     correlationId: 20,
-    name: 'ss',
+    superStream: 'ss',
     partitions: ['ss-0', 'ss-1'],
     bindingKeys: ['0', '1'],
     arguments: { 'max-age': '1h' },
   },
   CreateSuperStreamResponse: { correlationId: 20, responseCode: 1 },
-  DeleteSuperStreamRequest: { correlationId: 21, name: 'ss' },
+  DeleteSuperStreamRequest: { correlationId: 21, superStream: 'ss' },
   DeleteSuperStreamResponse: { correlationId: 21, responseCode: 1 },
 };

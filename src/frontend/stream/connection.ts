@@ -1,0 +1,123 @@
+// One Stream protocol connection's state machine (PROTOCOL.adoc): bytes → StreamFrameDecoder → one handler per
+// command (handlers/*.ts). The handshake comes first and in order (PeerProperties, SaslHandshake,
+// SaslAuthenticate, Tune, Open); then any command. Publish is read in place (handlers/publish.ts), everything
+// else through the codec's table. The catch boundary answers a failed request with RabbitMQ's response code
+// (errors.ts); a malformed frame closes the connection (Close with the codec's code, as rabbit_stream_reader).
+// Frames are views of the socket's chunk: a frame held while an auth backend answers (HTTP) is copied.
+import type { Duplex } from 'node:stream';
+import { AuthzPending } from '../../core/auth/authz.js';
+import { Command, ResponseCode } from '../../codec/stream/constants.js';
+import { decodeFrame, type StreamFrame } from '../../codec/stream/commands.js';
+import { StreamFrameDecoder, FRAME_TOO_LARGE_REASON } from '../../codec/stream/frame-decoder.js';
+import { StreamCodecError } from '../../codec/stream/wire.js';
+import { AuthHold } from '../net/auth-hold.js';
+import type { StreamServerContext } from './context.js';
+import { responseCodeOf } from './errors.js';
+import { dispatchFrame, errorResponse } from './handlers/index.js';
+import { handlePublish } from './handlers/publish.js';
+import { StreamSession } from './session.js';
+
+export class StreamProtocolConnection extends StreamSession {
+  private readonly decoder: StreamFrameDecoder;
+  private readonly hold: AuthHold<Buffer>;
+
+  constructor(server: StreamServerContext, socket: Duplex, remoteAddress: string, transport: string) {
+    super(server, socket, remoteAddress, transport);
+    this.decoder = new StreamFrameDecoder({ onFrame: (b, s, e) => this.onFrame(b, s, e) });
+    this.hold = new AuthHold<Buffer>(
+      (f) => this.onFrame(f, 0, f.length),
+      (on) => this.gate.authWait(!on),
+    );
+    // as AMQP's handshake_timeout: a socket that never opens does not stay
+    const t = setTimeout(() => {
+      if (this.phase !== 'open' && !this.closed) this.closeNow();
+    }, server.options.handshakeTimeout);
+    t.unref();
+  }
+
+  protected onChunk(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk);
+    } catch (e) {
+      this.onCodecError(e);
+    }
+  }
+
+  /** Tune: frames over the negotiated frame max close the connection (FrameTooLarge). */
+  setFrameMax(n: number): void {
+    this.frameMax = n;
+    this.decoder.maxFrameSize = n;
+  }
+
+  private onFrame(buf: Buffer, start: number, end: number): void {
+    if (this.closed) return;
+    if (this.hold.holding) {
+      this.hold.queue(Buffer.from(buf.subarray(start, end)));
+      return;
+    }
+    const key = buf.readUInt16BE(start);
+    // hot path: Publish is read in place
+    if (key === Command.Publish && this.phase === 'open') {
+      try {
+        handlePublish(this, buf, start, end);
+      } catch (e) {
+        if (e instanceof AuthzPending) this.hold.wait(e, Buffer.from(buf.subarray(start, end)));
+        else this.onCodecError(e);
+      }
+      return;
+    }
+    if (key === Command.Heartbeat) return;
+    let f: StreamFrame;
+    try {
+      f = decodeFrame(buf, start, end);
+    } catch (e) {
+      this.onCodecError(e);
+      return;
+    }
+    try {
+      dispatchFrame(this, f);
+    } catch (e) {
+      if (e instanceof AuthzPending) this.hold.wait(e, Buffer.from(buf.subarray(start, end)));
+      else this.onError(e, f);
+    }
+  }
+
+  // ---- the catch boundary ----------------------------------------------------------------------
+
+  private onCodecError(e: unknown): void {
+    if (e instanceof StreamCodecError) {
+      this.server.log.debug({ err: e.message }, 'stream frame refused');
+      this.closeWith(e.code, e.code === ResponseCode.FrameTooLarge ? FRAME_TOO_LARGE_REASON : e.message);
+      return;
+    }
+    this.server.log.error({ err: e }, 'stream connection error');
+    this.closeWith(ResponseCode.InternalError, 'internal error');
+  }
+
+  private onError(e: unknown, f: StreamFrame): void {
+    const code = responseCodeOf(e);
+    if (code === null) this.server.log.error({ err: e, command: f.name }, 'stream command failed');
+    else this.server.log.debug({ err: (e as Error).message, command: f.name, code }, 'stream command refused');
+    if (!errorResponse(this, f, code ?? ResponseCode.InternalError) || this.phase !== 'open') {
+      // a failed handshake step or a command without a response: the connection ends
+      if (this.phase !== 'open') this.closeNow();
+    }
+  }
+
+  protected onDrain(): void {
+    for (const s of this.subscriptions.values()) {
+      if (s.starved) {
+        s.starved = false;
+        s.pump();
+      }
+    }
+  }
+
+  /** rabbit_heartbeat: a client silent for twice the heartbeat is gone. */
+  protected override onHeartbeatMissed(): void {
+    this.server.log.debug({ user: this.user }, 'stream heartbeat missed');
+    this.closeNow();
+  }
+
+  tick(_now: number): void {}
+}

@@ -1,0 +1,177 @@
+// A subscription on a Stream protocol connection (Subscribe): a chunk reader on its stream from the offset
+// specification, credit counted in chunks (PROTOCOL.adoc "Credit": each Deliver uses one), and each stored
+// chunk sent as it is (Deliver: its 48-byte header and its data, without the bloom filter and trailer, as
+// osiris send_file does; the client skips the messages before the offset it asked for). Filters (filter.N,
+// match-unfiltered) skip whole chunks whose bloom filter cannot match (osiris_bloom); the client filters the
+// messages of the chunks it gets, as with RabbitMQ. A single-active-consumer subscription that is not active
+// reads nothing (sac.ts).
+import { CHUNK_HEADER_SIZE } from '../../codec/stream/chunk.js';
+import type { BloomMatcher } from '../../codec/stream/bloom.js';
+import { writeDeliverPrefix } from '../../codec/stream/deliver.js';
+import type { Writer } from '../../codec/buffer/writer.js';
+import type { StreamChunkReader } from '../../core/queue/stream/backing.js';
+import type { StreamQueue, StreamWatcher } from '../../core/queue/stream/stream-queue.js';
+import { sacKey, type SacMember } from './sac.js';
+
+/** What a subscription needs of its connection. */
+export interface SubscriptionHost {
+  readonly id: number;
+  readonly w: Writer;
+  readonly deliverV2: boolean;
+  readonly counters: { delivered: number };
+  queueWritten(): void;
+  /** Room in the socket's output (StreamConnection.canWrite). */
+  canWrite(): boolean;
+  streamGone(q: StreamQueue): void;
+  /** Tell the client whether the subscription is active (ConsumerUpdate); its answer starts it. */
+  consumerUpdate(sub: StreamSubscription, active: boolean): void;
+}
+
+/** Data at least this long is queued by reference instead of copied into the output. */
+const REF_BYTES = 8192;
+
+export class StreamSubscription implements StreamWatcher, SacMember {
+  credit: number;
+  /** The offset the subscription starts at (chunks before it are skipped whole). */
+  startOffset = 0;
+  /** First offset of the last chunk delivered and its last offset (management's offset and lag). */
+  lastChunkId = -1;
+  offset = -1;
+  chunks = 0;
+  messages = 0;
+  /** Single active consumer: false while another consumer of the group is active (nothing is read). */
+  active = true;
+  private reader: StreamChunkReader | null = null;
+  private reading = false;
+  private closed = false;
+  /** Output had no room: the connection's 'drain' pumps again. */
+  starved = false;
+
+  constructor(
+    readonly id: number,
+    readonly queue: StreamQueue,
+    readonly properties: Record<string, string>,
+    credit: number,
+    readonly filter: BloomMatcher | null,
+    private readonly host: SubscriptionHost,
+  ) {
+    this.credit = credit;
+    queue.watchers.add(this);
+  }
+
+  /** Its single-active-consumer group, or null. */
+  get sacKey(): string | null {
+    const name = this.name;
+    if (this.properties['single-active-consumer'] !== 'true' || name === null) return null;
+    return sacKey(this.queue.vhost, this.queue.name, name);
+  }
+
+  activate(): void {
+    this.host.consumerUpdate(this, true);
+  }
+
+  /** The consumer name (offset tracking reference, SAC group), or null. */
+  get name(): string | null {
+    return this.properties['name'] ?? null;
+  }
+
+  /** Start reading at `offset` (Subscribe, or a ConsumerUpdate answer for a newly active consumer). */
+  start(offset: number): void {
+    this.reader?.close();
+    const b = this.queue.streamBacking;
+    if (b === null || this.closed) return;
+    this.startOffset = offset;
+    this.reader = b.chunkReader(offset);
+    this.reading = false;
+    this.pump();
+  }
+
+  /** Stop reading (an active consumer stepping down, or the end). */
+  stop(): void {
+    this.reader?.close();
+    this.reader = null;
+  }
+
+  addCredit(n: number): void {
+    this.credit = Math.min(this.credit + n, 0xffff);
+    this.pump();
+  }
+
+  /** Deliver chunks while there is credit and output room; read more when the buffered ones are done. */
+  pump(): void {
+    const r = this.reader;
+    if (r === null || this.closed || !this.active) return;
+    const h = this.host;
+    while (this.credit > 0) {
+      if (!h.canWrite()) {
+        this.starved = true;
+        return;
+      }
+      const c = r.take();
+      if (c === null) {
+        if (!this.reading) this.read(r);
+        return;
+      }
+      const bloomSize = c[44]!;
+      const dataStart = CHUNK_HEADER_SIZE + bloomSize;
+      const records = c.readUInt32BE(4);
+      const chunkId = c.readUInt32BE(24) * 4294967296 + c.readUInt32BE(28);
+      // a chunk wholly before the start offset (a reader starts at the chunk holding it) is not sent
+      if (chunkId + records <= this.startOffset && records > 0) continue;
+      if (this.filter !== null && !this.filter.matches(c.subarray(CHUNK_HEADER_SIZE, dataStart))) continue;
+      const dataLength = c.readUInt32BE(36);
+      const w = h.w;
+      writeDeliverPrefix(w, this.id, CHUNK_HEADER_SIZE + dataLength, h.deliverV2 ? this.committed() : undefined);
+      w.bytes(c.subarray(0, CHUNK_HEADER_SIZE));
+      const data = c.subarray(dataStart, dataStart + dataLength);
+      if (dataLength >= REF_BYTES) w.ref(data);
+      else w.bytes(data);
+      h.queueWritten();
+      this.credit--;
+      this.chunks++;
+      this.messages += records;
+      h.counters.delivered += records;
+      this.lastChunkId = chunkId;
+      this.offset = chunkId + records - 1;
+    }
+  }
+
+  private committed(): number {
+    const b = this.queue.streamBacking;
+    return b === null ? 0 : Math.max(0, b.committedChunkId);
+  }
+
+  private read(r: StreamChunkReader): void {
+    this.reading = true;
+    r.fill().then(
+      (more) => {
+        if (this.reader !== r) return;
+        this.reading = false;
+        if (more) this.pump();
+      },
+      () => {
+        // retention deleted the segment under the reader: it moved on; try again shortly
+        if (this.reader !== r) return;
+        this.reading = false;
+        setTimeout(() => this.pump(), 10).unref();
+      },
+    );
+  }
+
+  /** Messages in the stream after what was delivered (management's consumer lag). */
+  get lag(): number {
+    const b = this.queue.streamBacking;
+    if (b === null) return 0;
+    return Math.max(0, b.nextOffset - 1 - Math.max(this.offset, this.startOffset - 1));
+  }
+
+  streamDeleted(q: StreamQueue): void {
+    this.host.streamGone(q);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+    this.queue.watchers.delete(this);
+  }
+}

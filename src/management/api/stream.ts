@@ -1,0 +1,106 @@
+// The stream plugin's management endpoints (rabbitmq_stream_management): /api/stream/connections (with
+// /:vhost and /:vhost/:name), /api/stream/publishers and /api/stream/consumers (with /:vhost), with the
+// fields RabbitMQ returns (checked against the anchor's 3.10 plugin; consumers also carry 3.11+'s `active`
+// and `activity_status` for single active consumers). A Stream protocol connection offers its publishers and
+// consumers through the two methods below (frontend/stream/session.ts); management does not import it.
+import type { ClientConnection } from '../../core/broker.js';
+import type { StreamConsumerView, StreamPublisherView } from '../../core/stream-views.js';
+import { vhostPermitted } from '../../core/auth/permissions.js';
+import { notFound, sendJson, type Ctx } from '../context.js';
+import { hasLevel, vhostParam } from '../auth.js';
+import { listResult } from '../list.js';
+import type { Router } from '../router.js';
+import { connectionJson, connectionName, type Json } from '../views.js';
+
+interface StreamConnectionView extends ClientConnection {
+  streamPublishers(): StreamPublisherView[];
+  streamConsumers(): StreamConsumerView[];
+}
+
+function isStream(c: ClientConnection): c is StreamConnectionView {
+  return c.protocol === 'stream' && typeof (c as Partial<StreamConnectionView>).streamPublishers === 'function';
+}
+
+function streamConnections(c: Ctx): StreamConnectionView[] {
+  const vhost = c.params['vhost'] !== undefined ? vhostParam(c) : undefined;
+  const all = hasLevel(c.user, 'monitoring');
+  const out: StreamConnectionView[] = [];
+  for (const x of c.m.broker.connections.values()) {
+    if (!isStream(x)) continue;
+    if (vhost !== undefined && x.vhost !== vhost) continue;
+    if (!all && x.user !== c.user.name && !vhostPermitted(c.user, x.vhost)) continue;
+    out.push(x);
+  }
+  return out;
+}
+
+function details(x: ClientConnection, node: string): Json {
+  return {
+    name: connectionName(x),
+    node,
+    peer_host: (x.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    peer_port: x.remotePort ?? 0,
+    user: x.user,
+  };
+}
+
+export function registerStream(r: Router): void {
+  const node = (c: Ctx) => c.m.broker.nodeName;
+  const conns = (c: Ctx) =>
+    sendJson(
+      c,
+      200,
+      listResult(
+        c,
+        streamConnections(c).map((x) => connectionJson(x, node(c), c.m.rates, c.m.broker.alarms.blocked)),
+      ),
+    );
+  r.on('GET', '/api/stream/connections', conns);
+  r.on('GET', '/api/stream/connections/:vhost', conns);
+  r.on('GET', '/api/stream/connections/:vhost/:name', (c) => {
+    const x = streamConnections(c).find((y) => connectionName(y) === c.params['name']);
+    if (x === undefined) throw notFound();
+    sendJson(c, 200, connectionJson(x, node(c), c.m.rates, c.m.broker.alarms.blocked));
+  });
+  const publishers = (c: Ctx) => {
+    const items: Json[] = [];
+    for (const x of streamConnections(c)) {
+      for (const p of x.streamPublishers()) {
+        items.push({
+          confirmed: p.confirmed,
+          connection_details: details(x, node(c)),
+          errored: p.errored,
+          published: p.published,
+          publisher_id: p.publisherId,
+          queue: { name: p.stream, vhost: x.vhost },
+          reference: p.reference ?? '',
+        });
+      }
+    }
+    sendJson(c, 200, listResult(c, items));
+  };
+  r.on('GET', '/api/stream/publishers', publishers);
+  r.on('GET', '/api/stream/publishers/:vhost', publishers);
+  const consumers = (c: Ctx) => {
+    const items: Json[] = [];
+    for (const x of streamConnections(c)) {
+      for (const k of x.streamConsumers()) {
+        items.push({
+          active: k.active,
+          activity_status: k.singleActive ? (k.active ? 'single_active' : 'waiting') : 'up',
+          connection_details: details(x, node(c)),
+          consumed: k.consumed,
+          credits: k.credits,
+          offset: k.offset,
+          offset_lag: k.offsetLag,
+          properties: k.properties,
+          queue: { name: k.stream, vhost: x.vhost },
+          subscription_id: k.subscriptionId,
+        });
+      }
+    }
+    sendJson(c, 200, listResult(c, items));
+  };
+  r.on('GET', '/api/stream/consumers', consumers);
+  r.on('GET', '/api/stream/consumers/:vhost', consumers);
+}
