@@ -3,7 +3,7 @@ export { startBroker, type RunningBroker } from './server.js';
 export type { BrokerOptions, TlsOptions, UserDefinition, LogLevel } from './options.js';
 export type { MemoryMonitor, MemoryWatermark, MemoryStrategy } from './core/memory-monitor.js';
 export type { VirtualClock } from './util/clock.js';
-export type { Faults, DropOptions } from './controls/faults.js';
+export type { Faults, DropOptions, DiskFaultOptions, DiskFaultKind, DiskFaultOp } from './controls/faults.js';
 export type { QueueInspection, InspectedMessage } from './controls/inspect.js';
 
 import type { BrokerOptions as ClusterNodeOptions } from './options.js';

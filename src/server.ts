@@ -27,6 +27,7 @@ import { MemoryMonitor } from './core/memory-monitor.js';
 import { buildChain } from './core/auth/chain.js';
 import { releaseVirtualClock, useVirtualClock, type VirtualClock } from './util/clock.js';
 import { makeFaults, type Faults } from './controls/faults.js';
+import { healDisk } from './storage/io.js';
 import { inspectQueue, type QueueInspection } from './controls/inspect.js';
 
 export interface RunningBroker {
@@ -304,10 +305,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     options: o,
     memory,
     clock,
-    faults: makeFaults(broker, (on) => {
-      forcedMemoryAlarm = on;
-      broker.alarms.set('memory', on ?? memory.alarmed);
-    }),
+    faults: makeFaults(
+      broker,
+      (on) => {
+        forcedMemoryAlarm = on;
+        broker.alarms.set('memory', on ?? memory.alarmed);
+      },
+      o.storage === 'file' ? o.dataDir : null,
+    ),
     queue: (name, vhost) => inspectQueue(broker, name, vhost),
     close() {
       closing ??= (async () => {
@@ -320,6 +325,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         await Promise.all([amqp.close(), mqtt.close(), stomp.close(), stream.close()]);
         await stopped;
         await storage.close();
+        // a disk fault a test left armed ends with its broker (the next broker on the directory starts clean)
+        if (o.storage === 'file') healDisk(o.dataDir);
         if (clock !== null) releaseVirtualClock();
         log.info('Warren stopped');
       })();

@@ -5,8 +5,22 @@
 //   setMemoryAlarm: raises or clears the memory alarm as the memory monitor does (publishers are blocked:
 //     AMQP connection.blocked, MQTT and STOMP not read); null hands it back to the monitor.
 //   delay: a queue's deliveries are held back (a message goes out no earlier than ms after it was published).
+//   failDisk / healDisk: the data directory's file calls fail (storage/io.ts, storage's one file-I/O seam)
+//     as a full disk (ENOSPC), a failing one (EIO) or a read-only one (EROFS, EACCES) would make them.
 import type { Broker, ClientConnection } from '../core/broker.js';
 import { connectionName } from '../management/views.js';
+import { failDisk, healDisk, type DiskFaultKind, type DiskFaultOp } from '../storage/io.js';
+
+export type { DiskFaultKind, DiskFaultOp } from '../storage/io.js';
+
+export interface DiskFaultOptions {
+  /**
+   * Which calls fail: 'write' (writes, and creating, renaming or deleting files), 'fsync', 'read', or 'all'
+   * (default), or a list. ENOSPC, EROFS and EACCES never fail reads (a full or read-only disk still
+   * reads); EROFS and EACCES fail writes only (there is then nothing to fsync).
+   */
+  on?: DiskFaultOp | DiskFaultOp[];
+}
 
 export interface DropOptions {
   /** Destroy the socket instead of closing the connection properly. Default false. */
@@ -25,6 +39,16 @@ export interface Faults {
   setMemoryAlarm(on: boolean | null): void;
   /** Hold back deliveries from a queue by `ms` (0 ends it). Throws when the queue does not exist. */
   delay(queue: string, ms: number, vhost?: string): void;
+  /**
+   * Make the data directory's disk fail (until healDisk): every file call of storage (message log, stream
+   * logs, definitions, queue ids, delayed/dedup logs, MQTT state) under it gets `kind` as an error. What
+   * Warren does then: the disk alarm goes up (ENOSPC also reads as no free space), publishers are blocked,
+   * nothing unwritten is confirmed, consumers keep draining; the failed writes are retried, and all is
+   * back by itself once healed. Throws with storage 'memory' (no disk).
+   */
+  failDisk(kind: DiskFaultKind, options?: DiskFaultOptions): void;
+  /** The disk works again (the alarm clears and the retried writes go through within a second). */
+  healDisk(): void;
 }
 
 /** The management name of a connection ("client address:port -> server address:port"). */
@@ -35,8 +59,24 @@ function names(c: ClientConnection): string[] {
   return out;
 }
 
-export function makeFaults(broker: Broker, memoryAlarm: (on: boolean | null) => void): Faults {
+export function makeFaults(
+  broker: Broker,
+  memoryAlarm: (on: boolean | null) => void,
+  /** The data directory, or null with storage 'memory'. */
+  dataDir: string | null,
+): Faults {
+  const disk = (): string => {
+    if (dataDir === null) throw new Error("failDisk: storage is 'memory', there is no disk to fail");
+    return dataDir;
+  };
   return {
+    failDisk(kind, options = {}) {
+      if (!['ENOSPC', 'EIO', 'EROFS', 'EACCES'].includes(kind)) throw new RangeError(`unknown disk fault: ${kind}`);
+      failDisk(disk(), kind, options.on ?? 'all');
+    },
+    healDisk() {
+      healDisk(disk());
+    },
     dropConnection(name, options = {}) {
       const hits = [...broker.connections.values()].filter((c) => names(c).includes(name));
       if (hits.length === 0) throw new Error(`no connection named '${name}'`);

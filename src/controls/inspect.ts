@@ -3,6 +3,7 @@
 import { BasicProperties, decodeProperties } from '../codec/amqp/properties.js';
 import type { Broker } from '../core/broker.js';
 import type { Queue } from '../core/queue/queue.js';
+import { amqpFormat } from '../frontend/amqp/format.js';
 
 /** One message as a test sees it (the shape of amqplib's message: content, properties, headers). */
 export interface InspectedMessage {
@@ -66,7 +67,9 @@ export function inspectQueue(broker: Broker, name: string, vhost = '/'): QueueIn
         const e = q.ready.at(i);
         if (e === undefined) break;
         const m = e.msg;
-        const properties = m.props.length >= 2 ? decodeProperties(m.props, 0, m.props.length) : new BasicProperties();
+        // an MQTT or STOMP message's properties as an AMQP consumer would get them
+        const props = m.propsIn(amqpFormat);
+        const properties = props.length >= 2 ? decodeProperties(props, 0, props.length) : new BasicProperties();
         out.push({
           content: Buffer.from(m.body),
           properties,

@@ -29,3 +29,18 @@ export const userConnectionLimit = (user: string, n: number): BrokerError =>
 
 export const userChannelLimit = (user: string, n: number): BrokerError =>
   notAllowed(`number of channels opened for user '${user}' has reached the maximum allowed user limit of (${n})`);
+
+/**
+ * rabbit_channel check_vhost_queue_limit: a new queue past the vhost's max-queues is refused (406), whether
+ * AMQP, MQTT, STOMP or the management API declares it. Recovery and definitions import do not pass here.
+ */
+export function checkVhostQueueLimit(
+  vhost: string,
+  max: number,
+  queues: ReadonlyMap<string, unknown>,
+  name: string,
+): void {
+  if (max >= 0 && queues.size >= max && !queues.has(name)) {
+    throw preconditionFailed(`cannot declare queue '${name}': queue limit in vhost '${vhost}' (${max}) is reached`);
+  }
+}

@@ -10,7 +10,8 @@ import { validateQueueArgs } from './arguments.js';
 import { DefaultExchange } from './exchange/default.js';
 import { DeduplicationExchange } from './exchange/deduplication.js';
 import { DelayedExchange, type DelayedStore } from './exchange/delayed.js';
-import type { Destination, Exchange } from './exchange/exchange.js';
+import type { Binding, Destination, Exchange } from './exchange/exchange.js';
+import { checkVhostQueueLimit } from './resource-limits.js';
 import { newExchange, validateExchangeType } from './exchange/types.js';
 import type { DeathReason, Message } from './message.js';
 import {
@@ -110,7 +111,7 @@ export class VHost {
     const keep = !(x instanceof DeduplicationExchange) || x.persistentCache;
     if (x.dedup !== null && d.durable && keep) x.dedup.store = this.dedupStore;
     applyExchangePolicy(x, this.policies);
-    if (d.durable) this.changed({ op: 'add-exchange', exchange: x });
+    if (d.durable) this.stored({ op: 'add-exchange', exchange: x }, () => this.exchanges.delete(name));
     return x;
   }
 
@@ -211,18 +212,8 @@ export class VHost {
   /** The vhost's max-queues limit (-1: none); kept by Broker.addVHost from the vhost's limits. */
   maxQueues = -1;
 
-  /**
-   * rabbit_channel check_vhost_queue_limit: a new queue past the vhost's max-queues is refused (406), whether
-   * AMQP, MQTT, STOMP or the management API declares it. Recovery and definitions import do not pass here.
-   */
-  checkQueueLimit(name: string): void {
-    const max = this.maxQueues;
-    if (max >= 0 && this.queues.size >= max && !this.queues.has(name)) {
-      throw preconditionFailed(
-        `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${max}) is reached`,
-      );
-    }
-  }
+  /** rabbit_channel check_vhost_queue_limit (resource-limits.ts). */
+  checkQueueLimit = (name: string): void => checkVhostQueueLimit(this.name, this.maxQueues, this.queues, name);
 
   /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
   declareQueue(name: string, d: QueueDeclare, owner: Owner | null, serverNamed = false): Queue {
@@ -244,8 +235,8 @@ export class VHost {
         ? new StreamQueue(name, v, d.args, cb, s)
         : new Queue(name, v, d.durable, x, d.autoDelete, d.args, type, cb, s);
     q.argTypes = d.argTypes ?? {};
-    this.queues.set(name, q);
     if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });
+    this.queues.set(name, q);
     this.listener?.queueCreated?.(q);
     return q;
   }
@@ -301,16 +292,19 @@ export class VHost {
     validateBinding(x, args);
     const b = x.bind(d, key, args);
     if (b === null) return;
-    if (d.kind === 'queue') d.bindings.add(b);
-    else d.incoming.add(b);
-    if (d.durable && x.durable) this.changed({ op: 'add-binding', binding: b });
+    (d.kind === 'queue' ? d.bindings : d.incoming).add(b);
+    if (d.durable && x.durable) this.stored({ op: 'add-binding', binding: b }, () => this.detach(d, x, key, args));
+  }
+
+  private detach(d: Queue | Exchange, x: Exchange, key: string, args: Record<string, unknown>): Binding | null {
+    const b = x.unbind(d, key, args);
+    if (b !== null) (d.kind === 'queue' ? d.bindings : d.incoming).delete(b);
+    return b;
   }
 
   private unbind(d: Queue | Exchange, x: Exchange, key: string, args: Record<string, unknown>): void {
-    const b = x.unbind(d, key, args);
+    const b = this.detach(d, x, key, args);
     if (b === null) return;
-    if (d.kind === 'queue') d.bindings.delete(b);
-    else d.incoming.delete(b);
     this.maybeAutoDeleteExchange(x);
     if (d.durable && x.durable) this.changed({ op: 'delete-binding', binding: b });
   }
@@ -388,6 +382,15 @@ export class VHost {
   private applyPolicies(): void {
     for (const q of this.queues.values()) q.applySettings(this.queueSettings(q.name, q.type, q.args));
     for (const x of this.exchanges.values()) applyExchangePolicy(x, this.policies);
+  }
+
+  /** A new definition, stored; when storage refuses it (a failed disk), `undo` takes it back: nothing half applied. */
+  private stored(change: DefinitionChange, undo: () => void): void {
+    try {
+      this.changed(change);
+    } catch (e) {
+      throw (undo(), e);
+    }
   }
 
   private changed(change?: DefinitionChange): void {

@@ -3,7 +3,7 @@
 // turn; at start the log is replayed and rewritten with only the live records (write-temp, fsync,
 // rename); a user may rewrite it while running too (delayed-store.ts). A torn last line (a crash
 // mid-write) is skipped.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from './io.js';
 import type { Logger } from '../util/logger.js';
 import { fileEvents, fileChanged } from '../util/file-events.js';
 

@@ -17,8 +17,8 @@ import {
   readFileSync,
   unlinkSync,
   writeSync,
-} from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+} from './io.js';
+import { openFile as open, rename, unlink } from './io.js';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { applyJournal, type Definitions, type JournalRecord } from './definitions.js';
@@ -120,20 +120,29 @@ export class DefinitionsFile {
   }
 
   /**
-   * Append one change. The lines of one socket read (one macrotask) are written with one write(2) in a
-   * microtask, so they are in the OS before the connection's replies go out (its flush runs in a later
-   * setImmediate): a declare-ok'd queue survives kill -9, as one does in RabbitMQ (mnesia writes its log
-   * before the reply). fdatasync follows asynchronously, one for whatever accumulated (group commit), and
-   * is what flush() waits for.
+   * Append one change. The first change of a socket read (one macrotask) is written at once, so that a disk
+   * that cannot take it (full, failing, read-only) throws here and the caller refuses the change before
+   * applying it; the rest of that read's changes are written with one write(2) in a microtask, before the
+   * connection's replies go out (its flush runs in a later setImmediate): a declare-ok'd queue survives
+   * kill -9, as one does in RabbitMQ (mnesia writes its log before the reply). While writes fail, every
+   * change is tried at once (and refused). fdatasync follows asynchronously, one for whatever accumulated
+   * (group commit), and is what flush() waits for.
    */
   append(r: JournalRecord): void {
     this.lines.push(JSON.stringify(r) + '\n');
     this.appended++;
-    this.sinceSnapshot++;
-    if (!this.writeQueued) {
+    if (!this.writeQueued || this.writeError !== null) {
+      this.writeOut();
+      if (this.writeError !== null) {
+        // refused: this line is never written (older pending ones stay, retried)
+        this.lines.pop();
+        this.appended--;
+        throw this.writeError;
+      }
       this.writeQueued = true;
       queueMicrotask(() => this.writeOut());
     }
+    this.sinceSnapshot++;
     if (this.sinceSnapshot >= Math.max(COMPACT_MIN, this.snapshotObjects)) this.requestSnapshot();
   }
 
@@ -150,6 +159,7 @@ export class DefinitionsFile {
 
   private writeQueued = false;
   private writeError: Error | null = null;
+  private retry: NodeJS.Timeout | null = null;
   /** Descriptors of older generations, closed when the syncer is idle. */
   private retired: number[] = [];
   /** Records written to the file (not necessarily synced). */
@@ -179,11 +189,18 @@ export class DefinitionsFile {
       if (fileEvents.active) fileChanged(this.journal(this.fdGen));
     } catch (e) {
       // the lines stay pending: the next append or flush tries again; waiters learn of it
-      this.log.error({ err: e }, 'could not write the definitions journal');
+      if (this.writeError === null) this.log.error({ err: e }, 'could not write the definitions journal');
       this.writeError = e as Error;
       for (const w of this.waiters.splice(0)) w.reject(e as Error);
+      // what was accepted is written once the disk takes it, whether or not anything else comes
+      this.retry ??= setTimeout(() => {
+        this.retry = null;
+        this.writeOut();
+      }, 250);
+      this.retry.unref();
       return;
     }
+    if (this.writeError !== null) this.log.info('definitions journal writes work again');
     this.writeError = null;
     this.lines = [];
     this.written = upTo;
@@ -244,7 +261,8 @@ export class DefinitionsFile {
 
   /** Stop appending: the journal file is closed (after settle). */
   async close(): Promise<void> {
-    await this.settle();
+    if (this.retry !== null) clearTimeout(this.retry);
+    await this.settle().catch((e: unknown) => this.log.error({ err: e }, 'definitions journal not flushed at close'));
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }

@@ -8,7 +8,7 @@
 // remove record is written only after the fsync that stored the released message in its queues
 // (`afterDurable`): before, it could reach the disk first, and a kill -9 in between lost the message. Small
 // on purpose: the segment log can take these records over later behind the same DelayedStore interface.
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './io.js';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import { DelayedExchange, type DelayedRecord, type DelayedStore } from '../core/exchange/delayed.js';

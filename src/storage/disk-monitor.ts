@@ -3,6 +3,7 @@
 // until space is back. https://www.rabbitmq.com/docs/disk-alarms
 import { statfs, statfsSync } from 'node:fs';
 import type { Logger } from '../util/logger.js';
+import { diskFault } from './io.js';
 
 const INTERVAL = 1000;
 
@@ -29,6 +30,8 @@ export class DiskMonitor {
 
   private check(): void {
     if (this.checking) return;
+    // an injected ENOSPC (broker.faults.failDisk) is a full disk: free space reads as none
+    if (diskFault(this.dir) === 'ENOSPC') return this.update(0);
     this.checking = true;
     statfs(this.dir, (err, s) => {
       this.checking = false;

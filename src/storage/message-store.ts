@@ -9,7 +9,7 @@
 // commit), and a queue's backlog costs ~21 bytes of memory a message. A segment is deleted once none of
 // its messages is live and no older segment on disk needs its REMOVE records; compaction
 // (messages/compactor.ts) copies live records forward so that disk stays bounded by live data.
-import { closeSync, mkdirSync, unlink } from 'node:fs';
+import { closeSync, mkdirSync, unlink } from './io.js';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import { QueuedMessage, type ContentFormat } from '../core/message.js';
@@ -341,7 +341,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   }
 
   readFailed(err: Error): void {
-    this.logger.error({ err }, 'could not read messages from disk; the queue stalls until it can');
+    this.logger.error({ err }, 'could not read messages from disk; the queue serves what is in memory and retries');
   }
 
   /** A stream append must be durable before the next confirm (beforeSync waits for it): a new ticket. */

@@ -11,10 +11,10 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  write,
+  writeString,
   writeSync,
-} from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+} from './io.js';
+import { openFile as open, rename } from './io.js';
 import { join } from 'node:path';
 import { fileEvents, fileChanged } from '../util/file-events.js';
 import { syncDir } from './sync-dir.js';
@@ -164,7 +164,7 @@ export class QueueIds {
   private async append(lines: string[]): Promise<void> {
     const fd = this.journalFd();
     await new Promise<void>((resolve, reject) =>
-      write(fd, lines.join('\n') + '\n', (e) => {
+      writeString(fd, lines.join('\n') + '\n', (e) => {
         if (e) return reject(e);
         if (fileEvents.active) fileChanged(this.journalFile);
         fdatasync(fd, (e2) => (e2 ? reject(e2) : resolve()));

@@ -2,11 +2,13 @@
 // `file` keeps durable definitions in the data directory, with a format version written from the start,
 // and persistent messages of durable queues in the message store (message-store.ts: segment log, group
 // commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from './io.js';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from './io.js';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Broker } from '../core/broker.js';
+import { BrokerError } from '../core/errors.js';
 import type { ContentFormat } from '../core/message.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Logger } from '../util/logger.js';
@@ -142,9 +144,9 @@ export class FileStorage implements Storage {
       try {
         file.append(changeRecord(vhost.name, change));
       } catch (err) {
-        // never fails a declare: the next snapshot carries the change instead
-        this.log.error({ err }, 'could not journal a definition change');
-        this.changed();
+        // the disk did not take it: the change is refused before it is applied (vhost.ts), and the client
+        // gets what RabbitMQ's channel crash gives, connection.close 541 INTERNAL_ERROR
+        throw new BrokerError('INTERNAL_ERROR', `cannot store the definition change: ${(err as Error).message}`);
       }
     };
     let ioFailed = false;

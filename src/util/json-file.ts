@@ -1,6 +1,6 @@
 // A small JSON state file (MQTT retained messages, QoS 2 session state): read at start, replaced whole; in
 // a cluster, a write is done once the followers have it too (util/file-events.ts).
-import { open, readFile, rename } from 'node:fs/promises';
+import { openFile as open, readFile, rename } from '../storage/io.js';
 import { fileEvents, fileChanged, fileReplicated } from './file-events.js';
 
 /** The file's JSON, or null when there is none yet. */

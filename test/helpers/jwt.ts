@@ -50,9 +50,10 @@ export interface TokenClaims {
   [claim: string]: unknown;
 }
 
-export function token(key: SigningKey, claims: TokenClaims): string {
+/** A signed token; `nowMs` is the time iat and exp count from (a virtual clock's now in clock tests). */
+export function token(key: SigningKey, claims: TokenClaims, nowMs = Date.now()): string {
   const { expiresIn, ...rest } = claims;
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(nowMs / 1000);
   const payload = { iat: now, exp: now + (expiresIn ?? 3600), ...rest };
   const header = { alg: key.alg, typ: 'JWT', ...(key.kid !== null ? { kid: key.kid } : {}) };
   const h = Buffer.from(JSON.stringify(header)).toString('base64url');

@@ -1,7 +1,7 @@
 // Resource attacks, each bounded by a limit with RabbitMQ's name: clients that never finish the handshake
 // (handshake_timeout, from the accept, however slowly bytes trickle in), an MQTT CONNECT larger than
 // mqtt.max_packet_size_unauthenticated, frames announced larger than frame_max before and after tuning,
-// huge and deeply nested field tables, channel_max churn, max_message_size.
+// huge and deeply nested field tables, channel_max churn, max_message_size, STOMP bodies before CONNECT.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -80,6 +80,24 @@ test('MQTT: a CONNECT announced at 200 MB is closed after max_packet_size_unauth
 test('STOMP: a socket that never sends CONNECT is closed after handshake_timeout', async () => {
   const ms = await closedAfter(short.stompPort!, () => {});
   assert.ok(ms >= 400, `closed after ${ms} ms`);
+});
+
+test('STOMP: a 100 MB body before CONNECT is refused at 64 KiB (an ERROR frame, then the close), not buffered', async () => {
+  let text = '';
+  const ms = await closedAfter(b.stompPort!, (s) => {
+    s.on('data', (d: Buffer) => (text += d.toString()));
+    s.write('SEND\ndestination:/queue/x\ncontent-length:100000000\n\n');
+    s.write(Buffer.alloc(100 * 1024, 0x61));
+  });
+  assert.ok(ms < 5000, `closed after ${ms} ms (the handshake timeout is 10 s)`);
+  assert.match(text, /^ERROR\nmessage:Invalid frame\n/);
+  assert.match(text, /Frame body of 100000000 bytes is too large/);
+  // without a content-length: refused once 64 KiB have come without the NUL
+  const ms2 = await closedAfter(b.stompPort!, (s) => {
+    s.write('SEND\ndestination:/queue/x\n\n');
+    s.write(Buffer.alloc(100 * 1024, 0x61));
+  });
+  assert.ok(ms2 < 5000, `closed after ${ms2} ms`);
 });
 
 test('STOMP: a CONNECT trickled a byte at a time is closed after handshake_timeout', async () => {

@@ -12,6 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import type { AuthnBackend, LoginRequest } from './backend.js';
 import { AuthzPending, type Access, type Authorizer, type ResourceKind, type TopicVariables } from './authz.js';
 import { User } from './users.js';
+import { now } from '../../util/clock.js';
 
 export interface HttpAuthOptions {
   /** auth_http.user_path: login (username, password). */
@@ -98,13 +99,13 @@ export class HttpBackend implements AuthnBackend {
     const key = cacheKey(path, params);
     const e = this.cache.get(key);
     if (e !== undefined) {
-      if (e.expires > Date.now()) return e.answer.startsWith('allow');
+      if (e.expires > now()) return e.answer.startsWith('allow');
       this.cache.delete(key);
     }
     const keep = Math.max(this.ttl, REPLAY_GRACE);
     const p = this.fetchOnce(key, path, params).then(
-      (answer) => this.cache.set(key, { answer, expires: Date.now() + keep }),
-      () => this.cache.set(key, { answer: 'deny', expires: Date.now() + keep }),
+      (answer) => this.cache.set(key, { answer, expires: now() + keep }),
+      () => this.cache.set(key, { answer: 'deny', expires: now() + keep }),
     );
     throw new AuthzPending(p);
   }
@@ -112,9 +113,9 @@ export class HttpBackend implements AuthnBackend {
   private async cached(path: string, params: Record<string, string>): Promise<string> {
     const key = cacheKey(path, params);
     const e = this.cache.get(key);
-    if (e !== undefined && e.expires > Date.now()) return e.answer;
+    if (e !== undefined && e.expires > now()) return e.answer;
     const answer = await this.fetchOnce(key, path, params);
-    if (this.ttl > 0) this.cache.set(key, { answer, expires: Date.now() + this.ttl });
+    if (this.ttl > 0) this.cache.set(key, { answer, expires: now() + this.ttl });
     return answer;
   }
 

@@ -10,6 +10,7 @@ import type { Access, Authorizer, ResourceKind, TopicVariables } from './authz.j
 import { JwtError, parseJwks, parseKey, verifyJwt, type JwtKey } from './jwt.js';
 import { ScopeSet } from './oauth2-scopes.js';
 import { User } from './users.js';
+import { now as clockNow } from '../../util/clock.js';
 
 export interface OAuth2Options {
   /** auth_oauth2.resource_server_id: the scope prefix (with a dot) and the audience tokens must name. */
@@ -93,7 +94,7 @@ export class OAuth2Backend implements AuthnBackend {
     if (typeof exp !== 'number') {
       return `${PREFIX_REFUSED}: Provided JWT token has an invalid exp claim: value is not a number`;
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(clockNow() / 1000);
     if (Math.trunc(exp) <= now) {
       return `${PREFIX_REFUSED}: Provided JWT token has expired at timestamp ${Math.trunc(exp)} (validated at ${now})`;
     }
@@ -167,7 +168,7 @@ class TokenAuthorizer implements Authorizer {
   ) {}
 
   private live(): boolean {
-    return Date.now() < this.expiresAt;
+    return clockNow() < this.expiresAt;
   }
 
   vhost(vhost: string): boolean {

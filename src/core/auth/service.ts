@@ -12,6 +12,7 @@ import type { User } from './users.js';
 import { InternalBackend } from './internal.js';
 import { permitted, topicPermitted } from './permissions.js';
 import type { UserStore } from './users.js';
+import { clearTimer, now, setTimer, type Timer } from '../../util/clock.js';
 
 /** One entry of auth_backends: a backend for both, or an authn backend whose users another authorises. */
 export interface ChainEntry {
@@ -29,14 +30,11 @@ export interface AuthenticatedConnection {
 
 export type LoginResult = User | string;
 
-/** The longest a timer can wait (setTimeout's 2^31-1 ms); a later expiry re-arms. */
-const MAX_TIMER = 0x7fffffff;
-
 export class AuthService {
   chain: ChainEntry[];
   /** Why logins were refused, per backend (the front ends log it with the connection's name). */
   log: ((msg: string) => void) | null = null;
-  private readonly timers = new WeakMap<AuthenticatedConnection, NodeJS.Timeout>();
+  private readonly timers = new WeakMap<AuthenticatedConnection, Timer>();
 
   constructor(
     private readonly users: UserStore,
@@ -100,16 +98,13 @@ export class AuthService {
     this.unwatch(conn);
     const at = conn.userObj?.expiresAt ?? null;
     if (at === null) return;
-    const wait = at - Date.now();
-    const t = setTimeout(
-      () => {
-        this.timers.delete(conn);
-        if ((conn.userObj?.expiresAt ?? 0) <= Date.now()) conn.credentialExpired();
-        else this.watchExpiry(conn);
-      },
-      Math.max(0, Math.min(wait, MAX_TIMER)),
-    );
-    t.unref();
+    // on the broker's clock (util/clock.ts), so a test's clock.advance() expires tokens too; setTimer caps
+    // the wait at setTimeout's 2^31-1 ms, and a later expiry re-arms here
+    const t = setTimer(() => {
+      this.timers.delete(conn);
+      if ((conn.userObj?.expiresAt ?? 0) <= now()) conn.credentialExpired();
+      else this.watchExpiry(conn);
+    }, at - now());
     this.timers.set(conn, t);
   }
 
@@ -117,7 +112,7 @@ export class AuthService {
   unwatch(conn: AuthenticatedConnection): void {
     const t = this.timers.get(conn);
     if (t !== undefined) {
-      clearTimeout(t);
+      clearTimer(t);
       this.timers.delete(conn);
     }
   }

@@ -34,6 +34,12 @@ export class StompFrame {
 const MAX_HEADER_BYTES = 65536;
 const MAX_HEADERS = 1000;
 export const MAX_BODY = 134217728;
+/**
+ * Frames before CONNECT (the CONNECT itself, or anything a client sends instead) are held to 64 KiB, as
+ * RabbitMQ's MQTT plugin holds packets before CONNECT (mqtt.max_packet_size_unauthenticated, 65536): an
+ * unauthenticated client cannot make the broker buffer a 128 MiB body only to be refused.
+ */
+export const MAX_UNAUTHENTICATED = 65536;
 
 export class FrameParser {
   private buf: Buffer = Buffer.alloc(0);
@@ -41,6 +47,8 @@ export class FrameParser {
   escaping = false;
   /** 1.2 also escapes \r. */
   v12 = false;
+  /** A CONNECT (or STOMP) frame was read: frames may now be as large as MAX_BODY. */
+  private connectSeen = false;
   /** Bytes (from the buffered frame start) a content-length frame needs before it can be parsed; 0: unknown. */
   private needed = 0;
   private pending: Buffer[] = [];
@@ -129,9 +137,10 @@ export class FrameParser {
       }
     }
     if (Number.isNaN(len)) throw new StompError('Invalid frame', 'Invalid content-length header', true);
+    const max = this.connectSeen ? MAX_BODY : MAX_UNAUTHENTICATED;
     let bodyEnd: number;
     if (len >= 0) {
-      if (len > MAX_BODY) throw new StompError('Invalid frame', `Frame body of ${len} bytes is too large`, true);
+      if (len > max) throw new StompError('Invalid frame', `Frame body of ${len} bytes is too large`, true);
       if (b.length < bodyStart + len + 1) {
         this.needed = bodyStart + len + 1; // relative to the buffer start; push() rebases it on p
         return -1;
@@ -141,10 +150,11 @@ export class FrameParser {
     } else {
       bodyEnd = b.indexOf(0, bodyStart);
       if (bodyEnd < 0) {
-        if (b.length - bodyStart > MAX_BODY) throw new StompError('Invalid frame', 'Frame body is too large', true);
+        if (b.length - bodyStart > max) throw new StompError('Invalid frame', 'Frame body is too large', true);
         return -1;
       }
     }
+    if (command === 'CONNECT' || command === 'STOMP') this.connectSeen = true;
     this.onFrame(new StompFrame(command, headers, Buffer.from(b.subarray(bodyStart, bodyEnd))));
     return bodyEnd + 1;
   }

@@ -1,7 +1,7 @@
 // A reader of the segment log at its own position (a stream consumer at its offset, a leader shipping its
 // log to a follower): reads the records from a position on the thread pool, steps from a sealed segment to
 // the next, and at the end of what is written waits for the log's next write (tail-following).
-import { open } from 'node:fs/promises';
+import { openFile as open } from '../io.js';
 import { join } from 'node:path';
 import { FRAME_HEADER, frameAt } from './record.js';
 import { MAGIC, segmentName, type LogPosition, type SegmentLog } from './segment-log.js';

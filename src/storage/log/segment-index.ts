@@ -2,7 +2,7 @@
 // referenced segment, without the bodies, so recovery reads ~30 bytes a message instead of the message.
 // Written when the segment is sealed; it is only an accelerator: a missing or damaged index (count or CRC
 // wrong) makes recovery scan the segment itself.
-import { close, closeSync, open, openSync, rename, unlink, writev, writevSync } from 'node:fs';
+import { close, closeSync, open, openSync, rename, unlink, writev, writevSync } from '../io.js';
 import { crc32 } from 'node:zlib';
 
 export const IDX_MAGIC = Buffer.from('WRNIDX1\n', 'latin1');

@@ -17,7 +17,7 @@
 // or the copies alone: no confirmed message is lost and no acked one returns (its REMOVE names the same
 // queue and seq as every copy). A DELIVERED record is written for a moved message held in memory, which
 // may have been delivered: after a crash it comes back redelivered, as the spec allows.
-import { open, readFile } from 'node:fs/promises';
+import { openFile as open, readFile } from '../io.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recType } from '../log/record.js';

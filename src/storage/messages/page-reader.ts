@@ -4,7 +4,7 @@
 // connections while the disk works, which matters once the backlog is out of the page cache) or, when a
 // caller cannot wait (basic.get on an empty window), synchronously. Decoding stays on the loop: it is a
 // CRC and a copy per record, bounded by the batch size.
-import { close, openSync, read } from 'node:fs';
+import { close, openSync, read } from '../io.js';
 import { join } from 'node:path';
 import { formatByName } from '../../core/formats.js';
 import { Message, QueuedMessage, type ContentFormat } from '../../core/message.js';
@@ -135,10 +135,9 @@ export class PageReader {
   readSync(b: PageBatch, out: QueuedMessage[]): void {
     b.superseded = true;
     try {
-      for (const s of b.spans) {
-        this.host.log.read(s.seg, this.fd(s), s.off, s.len, s.buf);
-        this.decode(b, s, out);
-      }
+      // every span read before any is decoded: a failed read leaves the whole batch to be put back
+      for (const s of b.spans) this.host.log.read(s.seg, this.fd(s), s.off, s.len, s.buf);
+      for (const s of b.spans) this.decode(b, s, out);
     } finally {
       b.release();
     }

@@ -22,11 +22,19 @@ export interface BackingStore {
   readFailed(err: Error): void;
 }
 
+/** After a failed read of the backlog, the next try (and the batch it reads). */
+const READ_RETRY_MS = 250;
+const READ_RETRY_BATCH = 2048;
+
 export class FileQueueBacking implements QueueBacking {
   private dead = false;
   private readonly scratch: QueuedMessage[] = [];
   /** The batch being read on the thread pool, taken from the head of the tail. */
   private batch: PageBatch | null = null;
+  /** Where background reads deliver (the ready list's refill), and the retry after a failed read. */
+  private arrived: ((es: QueuedMessage[]) => void) | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private failing = false;
 
   constructor(
     private readonly store: BackingStore,
@@ -92,11 +100,39 @@ export class FileQueueBacking implements QueueBacking {
         this.batch = null;
         r.readSync(b, out);
       }
-      if (out.length < max && this.tail.length !== 0) r.readSync(r.plan(this.tail, max - out.length, this.id), out);
+      if (out.length < max && this.tail.length !== 0) {
+        const b2 = r.plan(this.tail, max - out.length, this.id);
+        try {
+          r.readSync(b2, out);
+        } catch (e) {
+          this.unshiftBatch(b2);
+          throw e;
+        }
+      }
     } catch (e) {
-      this.store.readFailed(e as Error);
+      this.failed(e as Error);
     }
     return out;
+  }
+
+  /**
+   * A read of the backlog failed (EIO): the positions are back at the head of the tail, nothing is lost or
+   * skipped; the queue serves what it holds in memory and tries the disk again every READ_RETRY_MS, and
+   * the messages arrive (in order) once a read works. RabbitMQ's classic queue crashes on a read error
+   * instead (its consumers get basic.cancel, the queue restarts from disk and fails again while the disk
+   * does); keeping the queue and its consumers is what a consumer can live with.
+   */
+  private failed(err: Error): void {
+    // logged once per outage: the retries every READ_RETRY_MS would flood the log
+    if (!this.failing) this.store.readFailed(err);
+    this.failing = true;
+    if (this.retry !== null || this.dead) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      const done = this.arrived;
+      if (done !== null && !this.dead) this.pageInAsync(READ_RETRY_BATCH, done);
+    }, READ_RETRY_MS);
+    this.retry.unref();
   }
 
   /**
@@ -105,6 +141,7 @@ export class FileQueueBacking implements QueueBacking {
    */
   pageInAsync(max: number, done: (es: QueuedMessage[]) => void): boolean {
     if (this.batch !== null || this.tail.length === 0) return false;
+    this.arrived = done;
     const b = this.store.reader.plan(this.tail, max, this.id);
     this.batch = b;
     this.store.reader.readAsync(b, (err, es) => {
@@ -112,10 +149,11 @@ export class FileQueueBacking implements QueueBacking {
       this.batch = null;
       if (err !== null) {
         // put the positions back at the head: nothing is lost, the queue retries later
-        this.store.readFailed(err);
         this.unshiftBatch(b);
+        this.failed(err);
         return done([]);
       }
+      this.failing = false;
       done(es);
     });
     return true;
@@ -150,6 +188,7 @@ export class FileQueueBacking implements QueueBacking {
 
   queueDeleted(): void {
     this.dead = true;
+    if (this.retry !== null) clearTimeout(this.retry);
     this.store.forget(this, this.vhost, this.name);
   }
 }

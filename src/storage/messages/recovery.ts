@@ -4,8 +4,8 @@
 //
 // Compaction copies live records forward and deletes the old segment only once the copies are fsynced; a
 // crash in between leaves two copies of a message (same queue and seq): the newer one is kept, once.
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, statSync } from '../io.js';
+import { unlinkSync } from '../io.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recPersistent, recQueue } from '../log/record.js';

@@ -3,7 +3,7 @@
 // and an in-memory chunk index (first offset, segment, position, timestamp) rebuilt at open by scanning the
 // segments' record headers. Messages appended during an event-loop turn become one chunk at the end of the
 // turn. Retention deletes whole segments, oldest first, never the one being written.
-import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from '../io.js';
 import { join } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
 import { DEFAULT_FILTER_SIZE } from '../../codec/stream/bloom.js';

@@ -4,7 +4,7 @@
 // message store's fsync first waits for every stream with unsynced appends (beforeSync): a confirmed stream
 // message is on disk.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from '../io.js';
 import { join } from 'node:path';
 import type { Broker } from '../../core/broker.js';
 import { StreamQueue } from '../../core/queue/stream/stream-queue.js';

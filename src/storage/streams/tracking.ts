@@ -9,7 +9,7 @@
 //   rename) once per event-loop turn at most. RabbitMQ writes them into the stream as tracking chunks; like
 //   those they are not confirmed to the client, so a crash may lose the last stores (the client re-reads a few
 //   messages), never corrupt them.
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from '../io.js';
 import { join } from 'node:path';
 import { fileEvents, fileChanged } from '../../util/file-events.js';
 

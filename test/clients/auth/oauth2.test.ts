@@ -44,6 +44,8 @@ before(async () => {
     bind: '127.0.0.1',
     storage: 'memory',
     logLevel: 'silent',
+    // token expiry runs on the broker's clock: the expiry tests advance it instead of waiting
+    clock: 'virtual',
     authBackends: ['oauth2', 'internal'],
     oauth2: {
       resourceServerId: 'rabbitmq',
@@ -61,7 +63,18 @@ after(async () => {
 });
 
 const tok = (claims: TokenClaims = {}, key = rsa) =>
-  token(key, { sub: 'alice', aud: 'rabbitmq', scope: RW.join(' '), ...claims });
+  token(key, { sub: 'alice', aud: 'rabbitmq', scope: RW.join(' '), ...claims }, b.clock!.now());
+
+/** Move the broker's clock to just past the expiry of the connection(s) of the token `t`. */
+async function expire(t: string): Promise<void> {
+  const exp = (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+  await eventually(() =>
+    [...b.broker.connections.values()].some(
+      (x) => (x as { userObj?: { expiresAt: number | null } }).userObj?.expiresAt === exp,
+    ),
+  );
+  b.clock!.advance(exp - b.clock!.now() + 1);
+}
 const url = (password: string, user = '', vhost = '/') =>
   `amqp://${user}:${encodeURIComponent(password)}@127.0.0.1:${b.amqpPort}/${encodeURIComponent(vhost)}`;
 
@@ -160,8 +173,15 @@ test('preferred_username_claims and additional_scopes_key (a nested claim)', asy
 });
 
 test('amqplib: an expired token closes the connection (403 credential expired)', async () => {
-  const c = await connect(url(tok({ expiresIn: 3 })));
+  const t = tok({ expiresIn: 3 });
+  const c = await connect(url(t));
+  let early = false;
   const closed = new Promise<string>((resolve) => c.on('error', (e: Error) => resolve(e.message)));
+  void closed.then(() => (early = true));
+  b.clock!.advance('1s');
+  await c.createChannel().then((ch) => ch.close());
+  assert.equal(early, false, 'open before exp');
+  await expire(t);
   const msg = await closed;
   assert.match(msg, /403 \(ACCESS-REFUSED\) with message "ACCESS_REFUSED - credential expired"/);
 });
@@ -171,7 +191,8 @@ test('amqplib: update-secret with a fresh token keeps the connection past the ol
   let failed: Error | null = null;
   c.on('error', (e: Error) => (failed = e));
   await c.updateSecret(Buffer.from(tok({ expiresIn: 60 })), 'token refresh');
-  await new Promise((r) => setTimeout(r, 3000));
+  b.clock!.advance('3s');
+  await c.createChannel().then((ch) => ch.close());
   assert.equal(failed, null);
   const ch = await c.createChannel();
   await ch.assertQueue('oa.refreshed', { exclusive: true });
@@ -208,13 +229,16 @@ test('MQTT: the token as password (empty user name); a bad one gets CONNACK 4', 
 });
 
 test('MQTT 5: an expired token ends the connection with DISCONNECT 0xA0 (maximum connect time)', async () => {
+  const password = tok({ expiresIn: 3, scope: ['rabbitmq.configure:*/*', 'rabbitmq.read:*/*'] });
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
     protocolVersion: 5,
     username: '',
-    password: tok({ expiresIn: 3, scope: ['rabbitmq.configure:*/*', 'rabbitmq.read:*/*'] }),
+    password,
     reconnectPeriod: 0,
   });
-  const rc = await new Promise<number | undefined>((r) => c.on('disconnect', (p) => r(p.reasonCode)));
+  const disconnected = new Promise<number | undefined>((r) => c.on('disconnect', (p) => r(p.reasonCode)));
+  await expire(password);
+  const rc = await disconnected;
   assert.equal(rc, 0xa0);
   c.end(true);
 });
@@ -269,14 +293,17 @@ test('management: Authorization: Bearer <token>; tags from scopes decide what it
 
 test('pika: token login, 403 login text, 530 vhost text, and the close at expiry', { skip: noPika }, async () => {
   // spawn, not spawnSync: the broker runs in this process
-  const r = await run(PYTHON, [
+  const expiring = tok({ expiresIn: 8 });
+  const running = run(PYTHON, [
     SCRIPT,
     String(b.amqpPort),
     tok({ scope: [...RW, 'rabbitmq.write:%2F/amq.default'] }),
     forged({ sub: 'alice', aud: 'rabbitmq' }),
     tok({ scope: 'rabbitmq.read:elsewhere/*' }),
-    tok({ expiresIn: 8 }),
+    expiring,
   ]);
+  await expire(expiring); // once pika's connection with that token is open
+  const r = await running;
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /expired token closed the connection: 403 ACCESS_REFUSED - credential expired/);
 });

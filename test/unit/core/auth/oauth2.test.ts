@@ -10,6 +10,7 @@ import { AuthService, type AuthenticatedConnection } from '../../../../src/core/
 import { UserStore, type User } from '../../../../src/core/auth/users.js';
 import { permitted } from '../../../../src/core/auth/permissions.js';
 import { ecKey, hmacKey, rsaKey, token } from '../../../helpers/jwt.js';
+import { releaseVirtualClock, useVirtualClock } from '../../../../src/util/clock.js';
 
 test('wildcard:match: * is any run, pieces URL-decoded, anything else literal', () => {
   assert.ok(wildcardMatch('/', '%2F'));
@@ -66,6 +67,8 @@ test('JWT: RS256, ES256, HS256; kid or default key; a public key never verifies 
 });
 
 test('update-secret: a new token of the same user replaces permissions and expiry; another user is refused', async () => {
+  // the expiry timer is on the broker's clock: the virtual clock makes the token expire without waiting
+  const clock = useVirtualClock();
   const rsa = rsaKey('r');
   const users = new UserStore();
   const auth = new AuthService(
@@ -74,7 +77,8 @@ test('update-secret: a new token of the same user replaces permissions and expir
     () => true,
   );
   auth.chain = [{ authn: new OAuth2Backend({ resourceServerId: 'rmq', signingKeys: { r: rsa.verify } }) }];
-  const t = (sub: string, scope: string, expiresIn = 60) => token(rsa, { sub, aud: 'rmq', scope, expiresIn });
+  const t = (sub: string, scope: string, expiresIn = 60) =>
+    token(rsa, { sub, aud: 'rmq', scope, expiresIn }, clock.now());
   const u = (await auth.login({
     username: '',
     password: t('alice', 'rmq.read:%2F/a'),
@@ -98,8 +102,11 @@ test('update-secret: a new token of the same user replaces permissions and expir
     'Not allowed to change username on refreshed token',
   );
   assert.match(String(await auth.refreshSecret(conn, 'junk')), /OAuth 2\/JWT token failed/);
-  // the timer follows the refreshed token (one second)
-  await new Promise((r) => setTimeout(r, 1300));
+  // the timer follows the refreshed token (exp one second on, in whole seconds as JWT has them)
+  clock.advance(Math.max(0, u.expiresAt! - clock.now() - 1));
+  assert.equal(expired, 0, 'not before exp');
+  clock.advance(1);
   assert.equal(expired, 1);
   auth.unwatch(conn);
+  releaseVirtualClock();
 });

@@ -68,14 +68,27 @@ test('encodeFrame escapes per version and round-trips', () => {
 test('a content-length body split over many reads is joined once and parsed, with a frame after it', () => {
   const body = Buffer.alloc(300000, 7);
   const wire = Buffer.concat([
-    Buffer.from('\nSEND\ncontent-length:300000\n\n'),
+    // after CONNECT: frames before it are held to 64 KiB (the next test)
+    Buffer.from('CONNECT\naccept-version:1.2\n\n\0\nSEND\ncontent-length:300000\n\n'),
     body,
     Buffer.from('\0\nSEND\ndestination:/queue/b\n\nx\0'),
   ]);
   const chunks: Buffer[] = [];
   for (let i = 0; i < wire.length; i += 4096) chunks.push(wire.subarray(i, i + 4096));
   const { frames } = parse(chunks);
-  assert.equal(frames.length, 2);
-  assert.deepEqual(frames[0]!.body, body);
-  assert.equal(frames[1]!.get('destination'), '/queue/b');
+  assert.equal(frames.length, 3);
+  assert.deepEqual(frames[1]!.body, body);
+  assert.equal(frames[2]!.get('destination'), '/queue/b');
+});
+
+test('before CONNECT a frame is held to 64 KiB, with or without content-length', () => {
+  assert.throws(
+    () => parse(['SEND\ncontent-length:65537\n\n']),
+    (e: unknown) => e instanceof StompError && e.detail === 'Frame body of 65537 bytes is too large',
+  );
+  assert.throws(
+    () => parse(['SEND\n\n', Buffer.alloc(65537, 0x61)]),
+    (e: unknown) => e instanceof StompError && e.detail === 'Frame body is too large',
+  );
+  assert.equal(parse(['CONNECT\n\n', Buffer.alloc(65536, 0x61), '\0']).frames.length, 1);
 });
