@@ -37,7 +37,7 @@ func reopen(url, prefix string, _ []string) {
 	const rounds, workers = 40, 8
 
 	for round := 0; round < rounds; round++ {
-		ch := channel(conn)
+		ch := reopenChannel(conn)
 		closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
@@ -66,7 +66,7 @@ func reopen(url, prefix string, _ []string) {
 	logf("%d rounds of %d concurrent publishers: the connection is still open", rounds, workers)
 	check(!conn.IsClosed(), "the connection should survive every round")
 
-	ch := channel(conn)
+	ch := reopenChannel(conn)
 	q, err := ch.QueueDeclare("", false, true, true, false, nil)
 	must(err, "QueueDeclare on the last channel")
 	must(ch.Publish("", q.Name, false, false, amqp.Publishing{Body: []byte("after")}), "Publish")
@@ -85,5 +85,22 @@ func reopen(url, prefix string, _ []string) {
 	case e := <-connClosed:
 		failf("the connection closed: %v", e)
 	default:
+	}
+}
+
+// reopenChannel opens channel 1 again. amqp091-go delivers NotifyClose before it has released the closed
+// channel's id in its allocator, so with ChannelMax 1 an immediate Channel() can fail on the client side with
+// ErrChannelMax ("channel id space exhausted", no frame sent) under load; the broker is not involved: retry
+// that one client-side error for up to a second.
+func reopenChannel(conn *amqp.Connection) *amqp.Channel {
+	for i := 0; ; i++ {
+		ch, err := conn.Channel()
+		if err == nil {
+			return ch
+		}
+		if err != amqp.ErrChannelMax || i >= 100 {
+			must(err, "opening a channel")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
