@@ -19,9 +19,7 @@ import type { LogCursor } from '../log/cursor.js';
 import type { LogPosition } from '../log/segment-log.js';
 import { storedFilterValue } from './convert.js';
 import { StreamConverter } from './fast-convert.js';
-
-/** Bytes a reader asks its cursor for per read. */
-const READ_BYTES = 1024 * 1024;
+import { nextChunks } from './raw-chunk-reader.js';
 
 /** A compiled chunk test for `filter` (StreamBacking.chunkFilter). */
 export function chunkFilter(filter: StreamFilter): (storedChunk: Buffer) => boolean {
@@ -134,15 +132,9 @@ export class ChunkReader implements StreamReader {
   }
 
   async fill(): Promise<boolean> {
-    try {
-      const recs = await this.cursor.next(READ_BYTES);
-      this.chunks = recs.map((r) => r.payload);
-      this.ci = 0;
-      return recs.length !== 0;
-    } catch (e) {
-      this.cursor.pos = this.oldest();
-      throw e;
-    }
+    this.chunks = await nextChunks(this.cursor, this.oldest);
+    this.ci = 0;
+    return this.chunks.length !== 0;
   }
 
   close(): void {

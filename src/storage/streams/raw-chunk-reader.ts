@@ -7,6 +7,22 @@ import type { StreamChunkReader } from '../../core/queue/stream/backing.js';
 import type { LogCursor } from '../log/cursor.js';
 import type { LogPosition } from '../log/segment-log.js';
 
+/** Bytes of stored chunks a reader takes from its cursor at a time. */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * The next stored chunks from `cursor` (both readers of a stream: this one and chunk-reader.ts); when
+ * retention deleted the segment it was reading, the cursor moves to the oldest chunk kept and the error goes on.
+ */
+export async function nextChunks(cursor: LogCursor, oldest: () => LogPosition): Promise<Buffer[]> {
+  try {
+    return (await cursor.next(READ_BYTES)).map((r) => r.payload);
+  } catch (e) {
+    cursor.pos = oldest();
+    throw e;
+  }
+}
+
 export class RawChunkReader implements StreamChunkReader {
   private chunks: Buffer[] = [];
   private ci = 0;
@@ -26,15 +42,9 @@ export class RawChunkReader implements StreamChunkReader {
   }
 
   async fill(): Promise<boolean> {
-    try {
-      const recs = await this.cursor.next(1024 * 1024);
-      this.chunks = recs.map((r) => r.payload);
-      this.ci = 0;
-      return recs.length !== 0;
-    } catch (e) {
-      this.cursor.pos = this.oldest();
-      throw e;
-    }
+    this.chunks = await nextChunks(this.cursor, this.oldest);
+    this.ci = 0;
+    return this.chunks.length !== 0;
   }
 
   close(): void {
