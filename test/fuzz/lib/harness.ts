@@ -22,6 +22,7 @@ export interface Ports {
   mqtt: number;
   stomp: number;
   management: number;
+  stream: number;
 }
 
 export interface FuzzTarget {
