@@ -31,7 +31,7 @@ const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const start = (): Promise<FuzzBroker> => FuzzBroker.start({ storage: 'file', dataDir: dir, logLevel: 'warn' });
 
 let broker = await start();
-const m0 = await broker.mem();
+const m0 = await broker.mem(300000);
 const url = (b: FuzzBroker): string => `amqp://guest:guest@127.0.0.1:${b.ports.amqp}/`;
 const probe = new Probe(url(broker));
 const c = await floodClient(broker.ports.amqp);
@@ -39,8 +39,9 @@ const r = await flood(c, { exchange: 'bx', type: 'direct', queues: QUEUES, total
   if (n % 100000 === 0) log(`${n} bindings`);
 });
 c.close();
+log(`declared in ${r.ms} ms`);
 const p = await probe.stop();
-const m1 = await broker.mem();
+const m1 = await broker.mem(300000);
 out.declare = { ms: r.ms, perSecond: Math.round((TOTAL * 1000) / r.ms) };
 out.probeDuringFlood = { n: p.n, p50: p.p50, p99: p.p99, max: p.max, errors: p.errors.length };
 out.memory = { before: mib(live(m0)), after: mib(live(m1)), rssBefore: mib(m0.rss), rssAfter: mib(m1.rss) };
@@ -78,7 +79,7 @@ await route(broker, 'routing');
 await broker.stop();
 const t0 = Date.now();
 broker = await start();
-out.restart = { startMs: Date.now() - t0, memory: mib(live(await broker.mem())), rss: mib((await broker.mem()).rss) };
+out.restart = { startMs: Date.now() - t0, memory: mib(live(await broker.mem(300000))), rss: mib((await broker.mem(300000)).rss) };
 log(`restart: ${JSON.stringify(out.restart)}`);
 await route(broker, 'routingAfterRestart');
 
@@ -91,7 +92,7 @@ const delMs = Date.now() - t1;
 for (let q = 0; q < QUEUES; q++) await ch.deleteQueue(queueName(q));
 await conn.close();
 await new Promise((res) => setTimeout(res, 1000));
-const m2 = await broker.mem();
+const m2 = await broker.mem(300000);
 out.deleteExchange = { ms: delMs, memoryAfterDeletingAll: mib(live(m2)), rss: mib(m2.rss) };
 out.load1End = loadavg()[0];
 out.failures = broker.failures.map((f) => f.line.slice(0, 300));
