@@ -79,7 +79,11 @@ await route(broker, 'routing');
 await broker.stop();
 const t0 = Date.now();
 broker = await start();
-out.restart = { startMs: Date.now() - t0, memory: mib(live(await broker.mem(300000))), rss: mib((await broker.mem(300000)).rss) };
+out.restart = {
+  startMs: Date.now() - t0,
+  memory: mib(live(await broker.mem(300000))),
+  rss: mib((await broker.mem(300000)).rss),
+};
 log(`restart: ${JSON.stringify(out.restart)}`);
 await route(broker, 'routingAfterRestart');
 
