@@ -14,8 +14,12 @@ import { PagedReady } from './ready-list.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { expiryOf, OneTimer } from './ttl.js';
 
-/** Messages handed out per dispatch turn before yielding to the event loop (fairness; LavinMQ yields too). */
-const DISPATCH_BUDGET = 4096;
+/**
+ * Messages handed out per dispatch call before yielding to the event loop (fairness; LavinMQ yields too).
+ * Small enough that one call costs about a millisecond: a consumer with a large prefetch draining a backlog
+ * then never holds other connections' frames (a publisher waiting for its confirm) for longer than that.
+ */
+const DISPATCH_BUDGET = 256;
 /**
  * Flow control (RabbitMQ's credit flow, simplified): when a queue with consumers has more than FLOW_HIGH
  * ready messages or FLOW_HIGH_BYTES of ready bodies, publishers into it pause reading until it is back under
