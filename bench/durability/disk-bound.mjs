@@ -98,7 +98,9 @@ for (let r = 0; r < ROUNDS; r++) {
   const n = await settled();
   sizes.push(n);
   if (n > bound()) violations++;
-  process.stderr.write(`\rround ${r + 1}/${ROUNDS}: ${(n / 1e6).toFixed(2)} MB (bound ${(bound() / 1e6).toFixed(2)})   `);
+  process.stderr.write(
+    `\rround ${r + 1}/${ROUNDS}: ${(n / 1e6).toFixed(2)} MB (bound ${(bound() / 1e6).toFixed(2)})   `,
+  );
 }
 await c.close();
 s.child.kill('SIGTERM');

@@ -14,11 +14,7 @@ import { PagedReady } from './ready-list.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { expiryOf, OneTimer } from './ttl.js';
 
-/**
- * Messages handed out per dispatch call before yielding to the event loop (fairness; LavinMQ yields too).
- * Small enough that one call costs about a millisecond: a consumer with a large prefetch draining a backlog
- * then never holds other connections' frames (a publisher waiting for its confirm) for longer than that.
- */
+/** Handed out per dispatch before yielding (~1 ms of work: other connections' frames never wait longer). */
 const DISPATCH_BUDGET = 256;
 /**
  * Flow control (RabbitMQ's credit flow, simplified): when a queue with consumers has more than FLOW_HIGH

@@ -84,8 +84,7 @@ export class FrameOutput {
     }
     if (b === null) {
       // nothing new: whatever toWrite holds left in an earlier flush
-      if (this.toWrite.length !== 0 || this.inSocket.length !== 0 || this.buffersInSocket.length !== 0)
-        this.written();
+      if (this.toWrite.length !== 0 || this.inSocket.length !== 0 || this.buffersInSocket.length !== 0) this.written();
       return;
     }
     if (this.socket.destroyed) {
@@ -109,8 +108,7 @@ export class FrameOutput {
       }
       this.socket.uncork();
     }
-    if (this.toWrite.length !== 0 || this.inSocket.length !== 0 || this.buffersInSocket.length !== 0)
-      this.written();
+    if (this.toWrite.length !== 0 || this.inSocket.length !== 0 || this.buffersInSocket.length !== 0) this.written();
     // Node's write() says false past its 16 KiB high-water mark, which one large message passes: stop
     // feeding consumers only once the socket holds OUTPUT_HIGH_WATER (it emits 'drain' when it empties)
     if (!ok && this.socket.writableLength >= OUTPUT_HIGH_WATER) this.socketBlocked = true;
