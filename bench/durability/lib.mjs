@@ -1,6 +1,6 @@
 // Shared by the durability scripts: start `warren server` as a child on a free port, read its peak RSS.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/warren', import.meta.url));
@@ -30,7 +30,8 @@ export async function startServer(dir, extra = []) {
       ...OFF,
       ...extra,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // BENCH_STDOUT=FILE appends the broker's stdout there (e.g. V8's --trace-gc lines)
+    { stdio: ['ignore', process.env.BENCH_STDOUT ? openSync(process.env.BENCH_STDOUT, 'a') : 'ignore', 'pipe'] },
   );
   let err = '';
   const exited = new Promise((r) => child.on('exit', (code) => r(code)));

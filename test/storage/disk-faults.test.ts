@@ -201,7 +201,7 @@ test('EIO on read: a consumer of a backlog on disk waits (no crash, nothing skip
   let c = await amqp.connect(amqpUrl(b));
   const pub = await c.createConfirmChannel();
   await pub.assertQueue('df.read', { durable: true });
-  // more than a queue reads back at once (2048 a batch): some of it is still on disk when the fault starts
+  // more than a queue reads back at once (512 a batch): some of it is still on disk when the fault starts
   const bodies = Array.from({ length: 6000 }, (_, i) => `r${i}`);
   await Promise.all(publish(pub, 'df.read', bodies));
   await c.close();

@@ -15,6 +15,9 @@ const MIN_ROOM = 4096;
  */
 export const REF_MIN = 8192;
 const TWO_32 = 4294967296;
+/** frameBoundary() moves pending bytes to the parts past this many, or when less room than CUT_ROOM is left. */
+const CUT_AT = 32 * 1024;
+const CUT_ROOM = 8192;
 
 export class Writer {
   buf: Buffer;
@@ -27,6 +30,20 @@ export class Writer {
     this.buf = Buffer.allocUnsafe(this.size);
     this.pos = 0;
     this.start = 0;
+  }
+
+  /**
+   * Buffer recycling, for a writer whose output only ever goes to one socket (frontend/amqp/output.ts): when
+   * set, every buffer the writer moves off is pushed here, and fresh ones are taken from `spare` first. The
+   * owner moves retired buffers to `spare` once everything taken from them has been written.
+   */
+  retired: Buffer[] | null = null;
+  readonly spare: Buffer[] = [];
+
+  /** A fresh buffer of the writer's size; the current one is retired. */
+  private fresh(): Buffer {
+    if (this.retired !== null) this.retired.push(this.buf);
+    return this.spare.pop() ?? Buffer.allocUnsafe(this.size);
   }
 
   /** Output queued before the bytes in buf (views taken from buf, and ref()'d buffers), in order. */
@@ -49,6 +66,24 @@ export class Writer {
     this.partsBytes += (head?.length ?? 0) + b.length;
   }
 
+  /**
+   * At a frame boundary (nothing is to be back-patched): once CUT_AT bytes are pending, or little room is
+   * left, the pending bytes join the parts as they are and writing goes on after them or in a fresh buffer.
+   * A turn that writes hundreds of deliveries then never grows the buffer by doubling and copying it.
+   */
+  frameBoundary(): void {
+    const pending = this.pos - this.start;
+    if (pending === 0 || (pending < CUT_AT && this.buf.length - this.pos >= CUT_ROOM)) return;
+    const parts = (this.parts ??= []);
+    parts.push(this.buf.subarray(this.start, this.pos));
+    this.partsBytes += pending;
+    if (this.buf.length - this.pos < CUT_ROOM) {
+      this.buf = this.fresh();
+      this.pos = 0;
+    }
+    this.start = this.pos;
+  }
+
   /** Everything pending, in order, as one or more buffers (null when none). Never overwritten afterwards. */
   takeParts(): Buffer | Buffer[] | null {
     const parts = this.parts;
@@ -69,7 +104,8 @@ export class Writer {
     const pending = this.pos - this.start;
     let cap = this.size;
     while (cap < pending + n) cap *= 2;
-    const nb = Buffer.allocUnsafe(cap);
+    const nb = cap === this.size && this.spare.length !== 0 ? this.spare.pop()! : Buffer.allocUnsafe(cap);
+    if (this.retired !== null) this.retired.push(this.buf);
     this.buf.copy(nb, 0, this.start, this.pos);
     this.buf = nb;
     this.start = 0;
@@ -88,7 +124,7 @@ export class Writer {
     if (p === s) return null;
     const out = this.buf.subarray(s, p);
     if (this.buf.length - p < MIN_ROOM) {
-      this.buf = Buffer.allocUnsafe(this.size);
+      this.buf = this.fresh();
       this.pos = 0;
       this.start = 0;
     } else {

@@ -21,9 +21,15 @@ const GLOBAL_BYTES = 256 * 1024 * 1024;
 let backedBytes = 0;
 /** What one in-memory message costs besides its body (objects, props), for the global budget. */
 const OVERHEAD = 256;
-/** Refill from disk when the window falls under this, up to REFILL messages at a time. */
-const REFILL_LOW = 1024;
-const REFILL = 2048;
+/**
+ * Refill from disk when the window falls under this, up to REFILL messages at a time. A batch is decoded
+ * (CRC-checked and copied) in one callback on the loop, so it is kept small enough to take about a
+ * millisecond; the thread pool reads the next one meanwhile. A short read-ahead also keeps the messages
+ * young: read a few milliseconds before they are delivered, most die before V8's scavenger has to copy
+ * them, and do not fill the old generation (whose collections pause every connection).
+ */
+const REFILL_LOW = 512;
+const REFILL = 512;
 
 export class PagedReady implements ReadyList {
   private readonly mem = new Deque<QueuedMessage>();

@@ -135,6 +135,7 @@ export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
   ): void {
     const ch = this.ch;
     const out = ch.conn.out;
+    out.frameBoundary();
     writeBasicDeliver(out, ch.id, consumerTag, tag, redelivered, msg.exchange, msg.routingKey);
     writeContentHeader(out, ch.id, 60, msg.bodySize, props);
     if (msg.bodySize !== 0) writeBody(out, ch.id, msg.bodyParts, ch.conn.frameMax);

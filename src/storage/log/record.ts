@@ -157,6 +157,13 @@ export class PublishFields {
   expiration: string | null = null;
   props: Buffer = EMPTY;
   body: Buffer = EMPTY;
+  /** The bytes `format`, `exchange` and `routingKey` were decoded from (decodePublish reuses equal ones). */
+  formatBytes: Buffer | null = null;
+  exchangeBytes: Buffer | null = null;
+  routingKeyBytes: Buffer | null = null;
+  /** Where the body is in the decoded buffer, and its length (a caller that copies it elsewhere itself). */
+  bodyAt = 0;
+  bodyLen = 0;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -204,7 +211,14 @@ export function recPersistent(b: Buffer, at: number): boolean {
 }
 
 /** Decode a PUBLISH frame at `at`; props and body are copied out so they do not pin `b`. */
-export function decodePublish(b: Buffer, at: number, out: PublishFields): PublishFields {
+function sameBytes(b: Buffer, at: number, len: number, prev: Buffer | null): boolean {
+  if (prev === null || prev.length !== len) return false;
+  for (let i = 0; i < len; i++) if (b[at + i] !== prev[i]) return false;
+  return true;
+}
+
+/** `copyBody` false: out.body is left empty and only out.bodyAt/bodyLen say where the body is. */
+export function decodePublish(b: Buffer, at: number, out: PublishFields, copyBody = true): PublishFields {
   let p = at + FRAME_HEADER + COMMON;
   const flags = b[p++]!;
   out.persistent = (flags & FLAG_PERSISTENT) !== 0;
@@ -212,14 +226,25 @@ export function decodePublish(b: Buffer, at: number, out: PublishFields): Publis
   out.timestamp = b.readDoubleLE(p);
   p += 8;
   let l = b[p++]!;
-  out.format = b.toString('latin1', p, p + l);
+  // a backlog's records mostly repeat the previous one's format, exchange and routing key: when the bytes
+  // are the same, the string decoded last time is reused (one allocation fewer per field and message)
+  if (!sameBytes(b, p, l, out.formatBytes)) {
+    out.format = b.toString('latin1', p, p + l);
+    out.formatBytes = Buffer.from(b.subarray(p, p + l));
+  }
   p += l;
   l = b[p++]!;
-  out.exchange = b.toString('utf8', p, p + l);
+  if (!sameBytes(b, p, l, out.exchangeBytes)) {
+    out.exchange = b.toString('utf8', p, p + l);
+    out.exchangeBytes = Buffer.from(b.subarray(p, p + l));
+  }
   p += l;
   l = b.readUInt16LE(p);
   p += 2;
-  out.routingKey = b.toString('utf8', p, p + l);
+  if (!sameBytes(b, p, l, out.routingKeyBytes)) {
+    out.routingKey = b.toString('utf8', p, p + l);
+    out.routingKeyBytes = Buffer.from(b.subarray(p, p + l));
+  }
   p += l;
   l = b[p++]!;
   out.expiration = (flags & FLAG_EXPIRATION) !== 0 ? b.toString('utf8', p, p + l) : null;
@@ -230,6 +255,8 @@ export function decodePublish(b: Buffer, at: number, out: PublishFields): Publis
   p += l;
   l = b.readUInt32LE(p);
   p += 4;
-  out.body = l === 0 ? EMPTY : Buffer.from(b.subarray(p, p + l));
+  out.bodyAt = p;
+  out.bodyLen = l;
+  out.body = l === 0 || !copyBody ? EMPTY : Buffer.from(b.subarray(p, p + l));
   return out;
 }

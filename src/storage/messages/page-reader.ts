@@ -7,6 +7,7 @@
 import { close, openSync, read } from '../io.js';
 import { join } from 'node:path';
 import { formatByName } from '../../core/formats.js';
+import { POOL_MAX, takeBody } from '../../util/body-pool.js';
 import { Message, QueuedMessage, type ContentFormat } from '../../core/message.js';
 import { PublishFields, REC_PUBLISH, decodePublish, frameAt, recType } from '../log/record.js';
 import { segmentName, type SegmentLog } from '../log/segment-log.js';
@@ -16,6 +17,13 @@ import type { SegState } from './seg-state.js';
 /** A run of tail records read with one pread: at most this span, and gaps of at most READ_GAP. */
 const READ_SPAN = 1024 * 1024;
 const READ_GAP = 64 * 1024;
+/**
+ * Span buffers kept for reuse. Decoding copies every record out of its span, so a span's buffer is free once
+ * its batch is decoded; a fresh 1 MiB buffer per read would be new V8 external memory at the drain's rate
+ * (~80 MB/s for 1 KiB messages), and V8 runs a full GC per ~64 MiB of that (util/body-pool.ts): dozens of
+ * pauses of 10-50 ms a minute, each one felt by every connection.
+ */
+const SPARE_SPANS = 4;
 
 interface Span {
   state: SegState;
@@ -44,6 +52,8 @@ export class PageBatch {
   bytes = 0;
   /** Set when the batch is read synchronously or dropped: an async completion then does nothing. */
   superseded = false;
+  /** Reads on the thread pool not finished yet: the span buffers are being written. */
+  inFlight = false;
   /** Released its read references on the segments. */
   private done = false;
 
@@ -78,6 +88,7 @@ export interface ReaderHost {
 
 export class PageReader {
   private readonly fields = new PublishFields();
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly host: ReaderHost) {}
 
@@ -118,12 +129,29 @@ export class PageReader {
         seg,
         off: off0,
         len: end - off0,
-        buf: Buffer.allocUnsafe(end - off0),
+        buf: this.spanBuffer(end - off0),
         first,
         count: b.count - first,
       });
     }
     return b;
+  }
+
+  /** A buffer for a span of `len` bytes: a view of a spare READ_SPAN buffer when one is free. */
+  private spanBuffer(len: number): Buffer {
+    if (len > READ_SPAN) return Buffer.allocUnsafeSlow(len);
+    const b = this.spare.pop() ?? Buffer.allocUnsafeSlow(READ_SPAN);
+    return b.subarray(0, len);
+  }
+
+  /** The batch is decoded (or dropped) and no read of it is in flight: its span buffers may be reused. */
+  private recycle(b: PageBatch): void {
+    for (const s of b.spans) {
+      const ab = s.buf.buffer;
+      if (s.buf.byteOffset === 0 && ab.byteLength === READ_SPAN && this.spare.length < SPARE_SPANS)
+        this.spare.push(Buffer.from(ab, 0, READ_SPAN));
+    }
+    b.spans.length = 0;
   }
 
   private fd(s: Span): number {
@@ -134,12 +162,16 @@ export class PageReader {
   /** Read a planned batch now; decoded messages are appended to `out`. */
   readSync(b: PageBatch, out: QueuedMessage[]): void {
     b.superseded = true;
+    // reads still in flight on the thread pool write into the spans' buffers: read into fresh ones (the
+    // async completion hands the old ones back)
+    if (b.inFlight) for (const s of b.spans) s.buf = Buffer.allocUnsafeSlow(s.len);
     try {
       // every span read before any is decoded: a failed read leaves the whole batch to be put back
       for (const s of b.spans) this.host.log.read(s.seg, this.fd(s), s.off, s.len, s.buf);
       for (const s of b.spans) this.decode(b, s, out);
     } finally {
       b.release();
+      if (!b.inFlight) this.recycle(b);
     }
   }
 
@@ -147,18 +179,25 @@ export class PageReader {
   readAsync(b: PageBatch, done: (err: Error | null, out: QueuedMessage[]) => void): void {
     let pending = b.spans.length;
     let error: Error | null = null;
+    // called once every read of the batch has finished: its buffers are the reader's again afterwards
     const finish = (): void => {
-      if (b.superseded) return b.release();
+      b.inFlight = false;
+      if (b.superseded) {
+        b.release();
+        return this.recycle(b);
+      }
       b.superseded = true;
       const out: QueuedMessage[] = [];
       try {
         if (error === null) for (const s of b.spans) this.decode(b, s, out);
       } finally {
         b.release();
+        this.recycle(b);
       }
       done(error, out);
     };
     if (pending === 0) return setImmediate(finish) as unknown as void;
+    b.inFlight = true;
     const log = this.host.log;
     for (const s of b.spans) {
       let fd: number;
@@ -188,7 +227,7 @@ export class PageReader {
         h.damaged(s.seg, b.off[i]!, len, b.queue);
         continue;
       }
-      const f = decodePublish(buf, at, this.fields);
+      const f = decodePublish(buf, at, this.fields, false);
       h.diskReads++;
       // every front end registers its format (core/formats.ts); the map from server.ts is the fallback
       const fmt = formatByName(f.format) ?? h.formats.get(f.format) ?? h.formats.values().next().value!;
@@ -197,13 +236,21 @@ export class PageReader {
         f.exchange,
         f.routingKey,
         f.props,
-        f.body,
+        f.bodyLen === 0 ? f.body : bodyCopy(buf, f.bodyAt, f.bodyLen),
         f.persistent,
         f.priority,
         f.expiration,
         f.timestamp,
         0,
       );
+      // The body is a util/body-pool.ts buffer and this message is the only one holding it (each queue
+      // reading a shared record decodes its own): once acked, or delivered with no-ack, and written to the
+      // socket, it goes back to the pool (frontend/amqp/deliveries.ts gone()) and the next page-in reuses it
+      // instead of allocating new external memory per message.
+      if (f.bodyLen !== 0 && f.bodyLen <= POOL_MAX) {
+        msg.pooledBody = true;
+        msg.soleCopy = true;
+      }
       const e = new QueuedMessage(msg, b.seq[i]!);
       e.seg = s.seg;
       e.off = b.off[i]!;
@@ -212,6 +259,12 @@ export class PageReader {
       out.push(e);
     }
   }
+}
+
+function bodyCopy(from: Buffer, at: number, len: number): Buffer {
+  const b = takeBody(len);
+  from.copy(b, 0, at, at + len);
+  return b;
 }
 
 /** pread all of `buf` from `pos` on the thread pool (short reads continue; EOF is an error). */

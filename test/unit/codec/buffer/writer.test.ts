@@ -135,3 +135,37 @@ test('ref() queues a large buffer by reference, in order, counted in pending', (
   w.u8(3);
   assert.equal(w.take()!.length, 10001);
 });
+
+test('frameBoundary: many frames in a turn leave as parts, in order, without the buffer growing', () => {
+  const w = new Writer(65536);
+  const expect: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    w.frameBoundary();
+    const frame = Buffer.alloc(1100, i % 251);
+    w.bytes(frame);
+    for (const x of frame) expect.push(x);
+  }
+  const parts = w.takeParts();
+  assert.ok(Array.isArray(parts) && parts.length > 5, 'split into parts');
+  for (const p of parts as Buffer[]) assert.ok(p.length <= 65536);
+  assert.deepEqual([...Buffer.concat(parts as Buffer[])], expect);
+});
+
+test('retired buffers are reused only from spare, and what was taken before is never overwritten', () => {
+  const w = new Writer(8192);
+  w.retired = [];
+  w.bytes(Buffer.alloc(6000, 1));
+  const first = w.take()!;
+  w.bytes(Buffer.alloc(6000, 2)); // less than MIN_ROOM left after the first take: a fresh buffer
+  assert.equal(w.retired.length, 1);
+  const second = w.take()!;
+  assert.ok(first.every((x) => x === 1) && second.every((x) => x === 2));
+  // the owner hands the retired buffer back once the socket wrote everything taken from it
+  w.spare.push(...w.retired.splice(0));
+  w.bytes(Buffer.alloc(7000, 3));
+  w.frameBoundary();
+  w.bytes(Buffer.alloc(100, 4));
+  const out = w.take()!;
+  assert.equal(out.length, 7100);
+  assert.ok(out.subarray(0, 7000).every((x) => x === 3));
+});
