@@ -2,7 +2,7 @@
 // stream) does the same way whatever its protocol: MQTT and STOMP today, RabbitMQ's Stream protocol next.
 // It owns the socket's lifecycle ('data' → stats and the protocol's parser, 'drain' → starved consumers,
 // 'close' → teardown), the read gate (read budget, per-queue flow control, resource alarms: read-gate.ts),
-// the output (frames queued during a turn and written as one buffer on the next, output room for the
+// the output (frames queued during a turn and written in one corked writev on the next, output room for the
 // consumers' `canWrite`), the read/write clocks that keep-alives and heart-beats are measured on, and the
 // close sequence (flush, end, destroy after 1 s, release once). A protocol's connection adds its codec
 // (`onChunk`), its session state and its handlers; see ARCHITECTURE.md "Adding a protocol front end".
@@ -13,6 +13,7 @@ import type { Queue } from '../../core/queue/queue.js';
 import { clearTimer, now as clockNow, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
 import { ReadGate } from './read-gate.js';
+import { REF_MIN } from '../../codec/buffer/writer.js';
 
 /** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -112,12 +113,33 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
 
   protected flush(): void {
     this.flushScheduled = false;
-    if (this.out.length === 0 || this.socket.destroyed) return;
-    const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
+    const out = this.out;
+    if (out.length === 0 || this.socket.destroyed) return;
     this.out = [];
     this.lastWrite = roughNow();
-    this.stats.sendOct += b.length;
     this.stats.sendCnt++;
+    const sock = this.socket;
+    if (out.length === 1) {
+      this.stats.sendOct += out[0]!.length;
+      sock.write(out[0]!);
+      return;
+    }
+    // large parts (stored stream chunks, queued by reference) are written as they are and the small ones
+    // between them joined, all corked: one writev, and a chunk's bytes are not copied into an output buffer
+    sock.cork();
+    let from = 0;
+    for (let i = 0; i <= out.length; i++) {
+      const b = out[i];
+      if (b !== undefined && b.length < REF_MIN) continue;
+      if (i > from) this.writePart(i - from === 1 ? out[from]! : Buffer.concat(out.slice(from, i)));
+      if (b !== undefined) this.writePart(b);
+      from = i + 1;
+    }
+    sock.uncork();
+  }
+
+  private writePart(b: Buffer): void {
+    this.stats.sendOct += b.length;
     this.socket.write(b);
   }
 

@@ -8,7 +8,7 @@
 import { CHUNK_HEADER_SIZE } from '../../codec/stream/chunk.js';
 import type { BloomMatcher } from '../../codec/stream/bloom.js';
 import { writeDeliverPrefix } from '../../codec/stream/deliver.js';
-import type { Writer } from '../../codec/buffer/writer.js';
+import { REF_MIN, type Writer } from '../../codec/buffer/writer.js';
 import type { StreamChunkReader } from '../../core/queue/stream/backing.js';
 import type { StreamQueue, StreamWatcher } from '../../core/queue/stream/stream-queue.js';
 import { sacKey, type SacMember } from './sac.js';
@@ -26,9 +26,6 @@ export interface SubscriptionHost {
   /** Tell the client whether the subscription is active (ConsumerUpdate); its answer starts it. */
   consumerUpdate(sub: StreamSubscription, active: boolean): void;
 }
-
-/** Data at least this long is queued by reference instead of copied into the output. */
-const REF_BYTES = 8192;
 
 export class StreamSubscription implements StreamWatcher, SacMember {
   credit: number;
@@ -124,7 +121,7 @@ export class StreamSubscription implements StreamWatcher, SacMember {
       writeDeliverPrefix(w, this.id, CHUNK_HEADER_SIZE + dataLength, h.deliverV2 ? this.committed() : undefined);
       w.bytes(c.subarray(0, CHUNK_HEADER_SIZE));
       const data = c.subarray(dataStart, dataStart + dataLength);
-      if (dataLength >= REF_BYTES) w.ref(data);
+      if (dataLength >= REF_MIN) w.ref(data);
       else w.bytes(data);
       h.queueWritten();
       this.credit--;
