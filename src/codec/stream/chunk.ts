@@ -123,31 +123,48 @@ export class ChunkBuilder {
 
   /** The stored chunk (header, filter, data, trailer) in one new Buffer; the builder is reset for the next. */
   finish(meta: ChunkMeta): Buffer {
+    const out = Buffer.allocUnsafe(this.finishedLength(meta));
+    this.finishInto(out, 0, meta);
+    return out;
+  }
+
+  /** The stored chunk's length if finished now with `meta`. */
+  finishedLength(meta: ChunkMeta): number {
+    return CHUNK_HEADER_SIZE + this.bloom.bytes.length + this.len + (meta.trailer?.length ?? 0);
+  }
+
+  /**
+   * Write the stored chunk at out[at, at + finishedLength(meta)) (the log's write buffer: no chunk-sized
+   * allocation per chunk); the builder is reset for the next.
+   */
+  finishInto(out: Buffer, at: number, meta: ChunkMeta): void {
     const bloom = this.bloom.bytes;
     const trailer = meta.trailer;
     const tlen = trailer?.length ?? 0;
-    const out = Buffer.allocUnsafe(CHUNK_HEADER_SIZE + bloom.length + this.len + tlen);
     const data = this.data.subarray(0, this.len);
-    writeChunkHeader(out, {
-      chunkType: meta.chunkType ?? ChunkType.User,
-      numEntries: this.entries,
-      numRecords: this.records,
-      timestamp: meta.timestamp,
-      epoch: meta.epoch,
-      chunkId: meta.chunkId,
-      crc: crc32(data),
-      dataLength: this.len,
-      trailerLength: tlen,
-      bloomSize: bloom.length,
-    });
-    bloom.copy(out, CHUNK_HEADER_SIZE);
-    data.copy(out, CHUNK_HEADER_SIZE + bloom.length);
-    if (trailer !== undefined) trailer.copy(out, CHUNK_HEADER_SIZE + bloom.length + this.len);
+    writeChunkHeader(
+      out,
+      {
+        chunkType: meta.chunkType ?? ChunkType.User,
+        numEntries: this.entries,
+        numRecords: this.records,
+        timestamp: meta.timestamp,
+        epoch: meta.epoch,
+        chunkId: meta.chunkId,
+        crc: crc32(data),
+        dataLength: this.len,
+        trailerLength: tlen,
+        bloomSize: bloom.length,
+      },
+      at,
+    );
+    bloom.copy(out, at + CHUNK_HEADER_SIZE);
+    data.copy(out, at + CHUNK_HEADER_SIZE + bloom.length);
+    if (trailer !== undefined) trailer.copy(out, at + CHUNK_HEADER_SIZE + bloom.length + this.len);
     this.len = 0;
     this.entries = 0;
     this.records = 0;
     this.bloom.reset();
-    return out;
   }
 }
 

@@ -46,6 +46,8 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   protected closed = false;
   private tornDown = false;
   private out: Buffer[] = [];
+  /** Called once the next flush's bytes (and so everything before them) are written (afterWrite). */
+  private afterFns: (() => void)[] = [];
   private flushScheduled = false;
   private heartbeatTimer: Timer | null = null;
 
@@ -70,7 +72,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
       this.stats.recvOct += chunk.length;
       this.stats.recvCnt++;
       this.onChunk(chunk);
-      this.gate.read(chunk.length);
+      this.gate.read(this.readCost(chunk.length));
     });
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {});
@@ -79,6 +81,14 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
       this.open = false;
       this.teardown();
     });
+  }
+
+  /**
+   * What handling a chunk of `bytes` input bytes cost, in read-budget units (read-budget.ts): its bytes by
+   * default (MQTT, STOMP); a protocol whose work is mostly per message (the Stream protocol) counts that.
+   */
+  protected readCost(bytes: number): number {
+    return bytes;
   }
 
   /** Bytes from the socket for the protocol's parser; it catches its own errors (its catch boundary). */
@@ -109,6 +119,16 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     }
   }
 
+  /**
+   * Call `fn` once everything queued so far has been written to the socket (buffers queued by reference may
+   * be reused then). Not called if the connection closes first (the buffers are left to the GC).
+   */
+  afterWrite(fn: () => void): void {
+    if (this.closed) return;
+    if (this.out.length === 0 && this.socket.writableLength === 0) fn();
+    else this.afterFns.push(fn);
+  }
+
   private readonly flushNow = (): void => this.flush();
 
   protected flush(): void {
@@ -119,28 +139,42 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.lastWrite = roughNow();
     this.stats.sendCnt++;
     const sock = this.socket;
+    let done: ((err?: Error | null) => void) | undefined;
+    if (this.afterFns.length !== 0) {
+      const fns = this.afterFns;
+      this.afterFns = [];
+      // writes complete in order: the last one's callback means all of them are in the kernel
+      done = (err) => {
+        if (err == null) for (const fn of fns) fn();
+      };
+    }
     if (out.length === 1) {
       this.stats.sendOct += out[0]!.length;
-      sock.write(out[0]!);
+      sock.write(out[0]!, done);
       return;
     }
     // large parts (stored stream chunks, queued by reference) are written as they are and the small ones
     // between them joined, all corked: one writev, and a chunk's bytes are not copied into an output buffer
     sock.cork();
     let from = 0;
-    for (let i = 0; i <= out.length; i++) {
-      const b = out[i];
-      if (b !== undefined && b.length < REF_MIN) continue;
-      if (i > from) this.writePart(i - from === 1 ? out[from]! : Buffer.concat(out.slice(from, i)));
-      if (b !== undefined) this.writePart(b);
+    const last = out.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const b = out[i]!;
+      if (b.length < REF_MIN && i < last) continue;
+      if (b.length < REF_MIN) {
+        this.writePart(i === from ? b : Buffer.concat(out.slice(from, i + 1)), done);
+      } else {
+        if (i > from) this.writePart(i - from === 1 ? out[from]! : Buffer.concat(out.slice(from, i)));
+        this.writePart(b, i === last ? done : undefined);
+      }
       from = i + 1;
     }
     sock.uncork();
   }
 
-  private writePart(b: Buffer): void {
+  private writePart(b: Buffer, done?: (err?: Error | null) => void): void {
     this.stats.sendOct += b.length;
-    this.socket.write(b);
+    this.socket.write(b, done);
   }
 
   /** Close after writing what is queued (a refusal, an error, a goodbye); the socket is destroyed after 1 s. */

@@ -45,6 +45,8 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   readonly pendingUpdates = new Map<number, StreamSubscription>();
   /** Counters for management (/api/stream/connections, the channel-like message_stats). */
   readonly counters = { published: 0, confirmed: 0, errored: 0, delivered: 0 };
+  /** Messages published since the read budget last counted them (connection.ts readCost). */
+  readMessages = 0;
   /** Encodes this connection's frames; each frame is taken and queued at once. */
   readonly w = new Writer(65536);
   private nextCorrelation = 1;

@@ -22,6 +22,8 @@ export interface SubscriptionHost {
   queueWritten(): void;
   /** Room in the socket's output (StreamConnection.canWrite). */
   canWrite(): boolean;
+  /** Call `fn` once everything queued so far is written to the socket (StreamConnection.afterWrite). */
+  afterWrite(fn: () => void): void;
   streamGone(q: StreamQueue): void;
   /** Tell the client whether the subscription is active (ConsumerUpdate); its answer starts it. */
   consumerUpdate(sub: StreamSubscription, active: boolean): void;
@@ -138,9 +140,11 @@ export class StreamSubscription implements StreamWatcher, SacMember {
     return b === null ? 0 : Math.max(0, b.committedChunkId);
   }
 
+  private readonly whenWritten = (release: () => void): void => this.host.afterWrite(release);
+
   private read(r: StreamChunkReader): void {
     this.reading = true;
-    r.fill().then(
+    r.fill(this.whenWritten).then(
       (more) => {
         if (this.reader !== r) return;
         this.reading = false;
