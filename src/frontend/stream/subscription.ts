@@ -25,8 +25,11 @@ export interface SubscriptionHost {
   /** Call `fn` once everything queued so far is written to the socket (StreamConnection.afterWrite). */
   afterWrite(fn: () => void): void;
   streamGone(q: StreamQueue): void;
-  /** Tell the client whether the subscription is active (ConsumerUpdate); its answer starts it. */
-  consumerUpdate(sub: StreamSubscription, active: boolean): void;
+  /**
+   * Tell the client whether the subscription is active (ConsumerUpdate); the answer starts an active one,
+   * and runs `answered` (if given) for an inactive one.
+   */
+  consumerUpdate(sub: StreamSubscription, active: boolean, answered?: (() => void) | null): void;
 }
 
 export class StreamSubscription implements StreamWatcher, SacMember {
@@ -65,8 +68,16 @@ export class StreamSubscription implements StreamWatcher, SacMember {
     return sacKey(this.queue.vhost, this.queue.name, name);
   }
 
+  /** Its index among its super stream's partitions (`super-stream` property), -1 when none (sac.ts). */
+  partitionIndex = -1;
+
   activate(): void {
     this.host.consumerUpdate(this, true);
+  }
+
+  deactivate(answered: (() => void) | null): void {
+    this.stop();
+    this.host.consumerUpdate(this, false, answered);
   }
 
   /** The consumer name (offset tracking reference, SAC group), or null. */
