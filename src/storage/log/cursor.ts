@@ -26,6 +26,11 @@ export class LogCursor {
   private sealedSize = -1;
   /** A read is in flight: close() leaves the file to it. */
   private busy = false;
+  /**
+   * Check each record's CRC32 (false for the Stream protocol's Deliver reader: it sends chunks as they are,
+   * as osiris's sendfile does, and the client checks the chunk's own CRC; a torn tail is cut at open).
+   */
+  checkCrc = true;
 
   constructor(
     private readonly log: SegmentLog,
@@ -123,7 +128,7 @@ export class LogCursor {
     const out: LogRecord[] = [];
     let at = 0;
     for (;;) {
-      const n = frameAt(b, at, b.length, true, 0);
+      const n = frameAt(b, at, b.length, this.checkCrc, 0);
       if (n < 0) break;
       const frame = b.subarray(at, at + n);
       out.push({ pos: { seg, off: off + at }, frame, payload: frame.subarray(FRAME_HEADER) });

@@ -69,7 +69,11 @@ export class RawChunkReader implements StreamChunkReader {
     /** The position of the oldest chunk kept (retention may delete what the cursor was reading). */
     private readonly oldest: () => LogPosition,
     private readonly cursor: LogCursor,
-  ) {}
+  ) {
+    // Deliver sends chunks as they are (as osiris's sendfile does) and the client checks the chunk's own CRC;
+    // the log's record CRC guards against torn writes, which the stream's open cuts off
+    cursor.checkCrc = false;
+  }
 
   take(): Buffer | null {
     while (this.ci < this.chunks.length) {
