@@ -18,6 +18,8 @@ export const CHUNK_MAGIC_VERSION = 0x51;
 /** Version 0 (osiris before filtering, RabbitMQ 3.9-3.12): same layout, byte 44 reserved (zero), no filter. */
 export const CHUNK_MAGIC_VERSION_0 = 0x50;
 const TWO_32 = 4294967296;
+/** Messages up to this long are copied byte by byte (addMessage). */
+const SHORT_COPY = 64;
 
 /** Compression types of sub-batch entries (as the stream clients number them). */
 export const Compression = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
@@ -85,8 +87,17 @@ export class ChunkBuilder {
     if (n > 0x7fffffff) throw new StreamCodecError('entry too large');
     if (this.entries === 0xffff) throw new StreamCodecError('a chunk holds at most 65535 entries');
     this.room(4 + n);
-    this.data.writeUInt32BE(n, this.len);
-    src.copy(this.data, this.len + 4, start, end);
+    const d = this.data;
+    let p = this.len;
+    d[p] = n >>> 24;
+    d[p + 1] = (n >>> 16) & 0xff;
+    d[p + 2] = (n >>> 8) & 0xff;
+    d[p + 3] = n & 0xff;
+    p += 4;
+    // a short message is copied in JS: cheaper than a call into Buffer.copy for the 16-byte messages a
+    // stream's small-message load is made of
+    if (n <= SHORT_COPY) for (let i = start; i < end; i++) d[p++] = src[i]!;
+    else src.copy(d, p, start, end);
     this.len += 4 + n;
     this.entries++;
     this.records++;
@@ -112,31 +123,48 @@ export class ChunkBuilder {
 
   /** The stored chunk (header, filter, data, trailer) in one new Buffer; the builder is reset for the next. */
   finish(meta: ChunkMeta): Buffer {
+    const out = Buffer.allocUnsafe(this.finishedLength(meta));
+    this.finishInto(out, 0, meta);
+    return out;
+  }
+
+  /** The stored chunk's length if finished now with `meta`. */
+  finishedLength(meta: ChunkMeta): number {
+    return CHUNK_HEADER_SIZE + this.bloom.bytes.length + this.len + (meta.trailer?.length ?? 0);
+  }
+
+  /**
+   * Write the stored chunk at out[at, at + finishedLength(meta)) (the log's write buffer: no chunk-sized
+   * allocation per chunk); the builder is reset for the next.
+   */
+  finishInto(out: Buffer, at: number, meta: ChunkMeta): void {
     const bloom = this.bloom.bytes;
     const trailer = meta.trailer;
     const tlen = trailer?.length ?? 0;
-    const out = Buffer.allocUnsafe(CHUNK_HEADER_SIZE + bloom.length + this.len + tlen);
     const data = this.data.subarray(0, this.len);
-    writeChunkHeader(out, {
-      chunkType: meta.chunkType ?? ChunkType.User,
-      numEntries: this.entries,
-      numRecords: this.records,
-      timestamp: meta.timestamp,
-      epoch: meta.epoch,
-      chunkId: meta.chunkId,
-      crc: crc32(data),
-      dataLength: this.len,
-      trailerLength: tlen,
-      bloomSize: bloom.length,
-    });
-    bloom.copy(out, CHUNK_HEADER_SIZE);
-    data.copy(out, CHUNK_HEADER_SIZE + bloom.length);
-    if (trailer !== undefined) trailer.copy(out, CHUNK_HEADER_SIZE + bloom.length + this.len);
+    writeChunkHeader(
+      out,
+      {
+        chunkType: meta.chunkType ?? ChunkType.User,
+        numEntries: this.entries,
+        numRecords: this.records,
+        timestamp: meta.timestamp,
+        epoch: meta.epoch,
+        chunkId: meta.chunkId,
+        crc: crc32(data),
+        dataLength: this.len,
+        trailerLength: tlen,
+        bloomSize: bloom.length,
+      },
+      at,
+    );
+    bloom.copy(out, at + CHUNK_HEADER_SIZE);
+    data.copy(out, at + CHUNK_HEADER_SIZE + bloom.length);
+    if (trailer !== undefined) trailer.copy(out, at + CHUNK_HEADER_SIZE + bloom.length + this.len);
     this.len = 0;
     this.entries = 0;
     this.records = 0;
     this.bloom.reset();
-    return out;
   }
 }
 

@@ -25,7 +25,7 @@ export class ReadGate {
     private readonly onResume: () => void,
   ) {}
 
-  /** A chunk of n bytes was handled: stop reading if an alarm blocks it, else count it against the budget. */
+  /** A chunk costing n units was handled: stop reading if an alarm blocks it, else count it against the budget. */
   read(n: number): void {
     if (this.blocked) {
       if (!this.socket.isPaused()) this.socket.pause();

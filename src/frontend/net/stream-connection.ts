@@ -2,7 +2,7 @@
 // stream) does the same way whatever its protocol: MQTT and STOMP today, RabbitMQ's Stream protocol next.
 // It owns the socket's lifecycle ('data' → stats and the protocol's parser, 'drain' → starved consumers,
 // 'close' → teardown), the read gate (read budget, per-queue flow control, resource alarms: read-gate.ts),
-// the output (frames queued during a turn and written as one buffer on the next, output room for the
+// the output (frames queued during a turn and written in one corked writev on the next, output room for the
 // consumers' `canWrite`), the read/write clocks that keep-alives and heart-beats are measured on, and the
 // close sequence (flush, end, destroy after 1 s, release once). A protocol's connection adds its codec
 // (`onChunk`), its session state and its handlers; see ARCHITECTURE.md "Adding a protocol front end".
@@ -13,6 +13,7 @@ import type { Queue } from '../../core/queue/queue.js';
 import { clearTimer, now as clockNow, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
 import { ReadGate } from './read-gate.js';
+import { REF_MIN } from '../../codec/buffer/writer.js';
 
 /** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -45,6 +46,8 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   protected closed = false;
   private tornDown = false;
   private out: Buffer[] = [];
+  /** Called once the next flush's bytes (and so everything before them) are written (afterWrite). */
+  private afterFns: (() => void)[] = [];
   private flushScheduled = false;
   private heartbeatTimer: Timer | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
@@ -70,7 +73,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
       this.stats.recvOct += chunk.length;
       this.stats.recvCnt++;
       this.onChunk(chunk);
-      this.gate.read(chunk.length);
+      this.gate.read(this.readCost(chunk.length));
     });
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {});
@@ -79,6 +82,14 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
       this.open = false;
       this.teardown();
     });
+  }
+
+  /**
+   * What handling a chunk of `bytes` input bytes cost, in read-budget units (read-budget.ts): its bytes by
+   * default (MQTT, STOMP); a protocol whose work is mostly per message (the Stream protocol) counts that.
+   */
+  protected readCost(bytes: number): number {
+    return bytes;
   }
 
   /** Bytes from the socket for the protocol's parser; it catches its own errors (its catch boundary). */
@@ -109,17 +120,62 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     }
   }
 
+  /**
+   * Call `fn` once everything queued so far has been written to the socket (buffers queued by reference may
+   * be reused then). Not called if the connection closes first (the buffers are left to the GC).
+   */
+  afterWrite(fn: () => void): void {
+    if (this.closed) return;
+    if (this.out.length === 0 && this.socket.writableLength === 0) fn();
+    else this.afterFns.push(fn);
+  }
+
   private readonly flushNow = (): void => this.flush();
 
   protected flush(): void {
     this.flushScheduled = false;
-    if (this.out.length === 0 || this.socket.destroyed) return;
-    const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
+    const out = this.out;
+    if (out.length === 0 || this.socket.destroyed) return;
     this.out = [];
     this.lastWrite = roughNow();
-    this.stats.sendOct += b.length;
     this.stats.sendCnt++;
-    this.socket.write(b);
+    const sock = this.socket;
+    let done: ((err?: Error | null) => void) | undefined;
+    if (this.afterFns.length !== 0) {
+      const fns = this.afterFns;
+      this.afterFns = [];
+      // writes complete in order: the last one's callback means all of them are in the kernel
+      done = (err) => {
+        if (err == null) for (const fn of fns) fn();
+      };
+    }
+    if (out.length === 1) {
+      this.stats.sendOct += out[0]!.length;
+      sock.write(out[0]!, done);
+      return;
+    }
+    // large parts (stored stream chunks, queued by reference) are written as they are and the small ones
+    // between them joined, all corked: one writev, and a chunk's bytes are not copied into an output buffer
+    sock.cork();
+    let from = 0;
+    const last = out.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const b = out[i]!;
+      if (b.length < REF_MIN && i < last) continue;
+      if (b.length < REF_MIN) {
+        this.writePart(i === from ? b : Buffer.concat(out.slice(from, i + 1)), done);
+      } else {
+        if (i > from) this.writePart(i - from === 1 ? out[from]! : Buffer.concat(out.slice(from, i)));
+        this.writePart(b, i === last ? done : undefined);
+      }
+      from = i + 1;
+    }
+    sock.uncork();
+  }
+
+  private writePart(b: Buffer, done?: (err?: Error | null) => void): void {
+    this.stats.sendOct += b.length;
+    this.socket.write(b, done);
   }
 
   /** Close after writing what is queued (a refusal, an error, a goodbye); the socket is destroyed after 1 s. */

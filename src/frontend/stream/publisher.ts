@@ -3,7 +3,10 @@
 // without being stored again, as osiris's writer tracking does), and its confirms. A PublishConfirm goes out
 // only once what it confirms is on disk: each publish notes the message store's ticket after its appends, and
 // the store's group commit (the same fsync that covers 0-9-1 confirms, which waits for the streams' fdatasync)
-// releases them, one PublishConfirm per publisher per fsync. With memory storage there is nothing to wait for.
+// releases them, one PublishConfirm per publisher per fsync (split past MAX_CONFIRM_IDS ids, so a frame stays
+// far under any frame max). The ids wait in runs that share a ticket (one run per turn of publishes, not a
+// ticket per message), and the array of ids is compacted as it is confirmed: a publisher that never lets
+// its confirms catch up does not grow it for ever. With memory storage there is nothing to wait for.
 import { writePublishConfirm } from '../../codec/stream/deliver.js';
 import type { MessageStore, SyncWaiter } from '../../core/queue/backing.js';
 import type { StreamQueue, StreamWatcher } from '../../core/queue/stream/stream-queue.js';
@@ -17,11 +20,19 @@ export interface PublisherHost {
   streamGone(q: StreamQueue): void;
 }
 
+/** Publishing ids per PublishConfirm frame at most (8 bytes each: 64 KiB frames). */
+const MAX_CONFIRM_IDS = 8192;
+/** The confirmed ids at the front of the array are dropped once there are this many (and half of it). */
+const COMPACT_AT = 4096;
+
 export class StreamPublisher implements SyncWaiter, StreamWatcher {
-  /** Publishing ids waiting for their fsync, with the store ticket each waits for. */
+  /** Publishing ids waiting for their fsync, from `head` on. */
   private ids: number[] = [];
-  private tickets: number[] = [];
   private head = 0;
+  /** Runs of ids waiting for the same store ticket (-1: none): run k ends before ids[runEnd[k]]. */
+  private runEnd: number[] = [];
+  private runTicket: number[] = [];
+  private runHead = 0;
   private waiting = false;
   closed = false;
   /** For management: messages published and confirmed, errors. */
@@ -46,17 +57,19 @@ export class StreamPublisher implements SyncWaiter, StreamWatcher {
   /** Confirm `publishingId` once what was appended so far is durable. */
   confirmLater(publishingId: number): void {
     const store = this.store;
-    if (store === null || store.synced >= store.appended) {
-      this.ids.push(publishingId);
-      this.tickets.push(-1);
-      this.scheduleNow();
-      return;
+    const ticket = store === null || store.synced >= store.appended ? -1 : store.appended;
+    const ids = this.ids;
+    ids.push(publishingId);
+    const last = this.runTicket.length - 1;
+    if (last >= this.runHead && this.runTicket[last] === ticket) this.runEnd[last] = ids.length;
+    else {
+      this.runTicket.push(ticket);
+      this.runEnd.push(ids.length);
     }
-    this.ids.push(publishingId);
-    this.tickets.push(store.appended);
-    if (!this.waiting) {
+    if (ticket < 0) this.scheduleNow();
+    else if (!this.waiting) {
       this.waiting = true;
-      store.addSyncWaiter(this);
+      store!.addSyncWaiter(this);
     }
   }
 
@@ -81,19 +94,35 @@ export class StreamPublisher implements SyncWaiter, StreamWatcher {
   private release(ticket: number): void {
     if (this.closed) return;
     const from = this.head;
+    const rt = this.runTicket;
+    let k = this.runHead;
     let to = from;
-    const t = this.tickets;
-    while (to < this.ids.length && t[to]! <= ticket) to++;
+    while (k < rt.length && rt[k]! <= ticket) to = this.runEnd[k++]!;
     if (to === from) return;
-    writePublishConfirm(this.host.w, this.id, this.ids, from, to);
+    for (let i = from; i < to; i += MAX_CONFIRM_IDS) {
+      writePublishConfirm(this.host.w, this.id, this.ids, i, Math.min(to, i + MAX_CONFIRM_IDS));
+    }
     this.host.queueWritten();
     this.confirmed += to - from;
     this.host.counters.confirmed += to - from;
     if (to === this.ids.length) {
       this.ids.length = 0;
-      this.tickets.length = 0;
+      this.runEnd.length = 0;
+      this.runTicket.length = 0;
       this.head = 0;
-    } else this.head = to;
+      this.runHead = 0;
+      return;
+    }
+    this.head = to;
+    this.runHead = k;
+    if (to >= COMPACT_AT && to * 2 >= this.ids.length) {
+      this.ids.splice(0, to);
+      this.runEnd.splice(0, k);
+      this.runTicket.splice(0, k);
+      for (let j = 0; j < this.runEnd.length; j++) this.runEnd[j]! -= to;
+      this.head = 0;
+      this.runHead = 0;
+    }
   }
 
   streamDeleted(q: StreamQueue): void {

@@ -41,10 +41,15 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   deliverV2 = false;
   readonly publishers = new Map<number, StreamPublisher>();
   readonly subscriptions = new Map<number, StreamSubscription>();
-  /** ConsumerUpdate requests sent, by correlation id: the answer starts the subscription. */
-  readonly pendingUpdates = new Map<number, StreamSubscription>();
+  /**
+   * ConsumerUpdate requests sent, by correlation id: the answer starts an activated subscription, or lets its
+   * group go on once one told to step down answered (sac.ts).
+   */
+  readonly pendingUpdates = new Map<number, { sub: StreamSubscription; answered: (() => void) | null }>();
   /** Counters for management (/api/stream/connections, the channel-like message_stats). */
   readonly counters = { published: 0, confirmed: 0, errored: 0, delivered: 0 };
+  /** Messages published since the read budget last counted them (connection.ts readCost). */
+  readMessages = 0;
   /** Encodes this connection's frames; each frame is taken and queued at once. */
   readonly w = new Writer(65536);
   private nextCorrelation = 1;
@@ -136,9 +141,13 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   }
 
   /** Tell the client whether `sub` is active (single active consumer); its answer names the offset. */
-  consumerUpdate(sub: StreamSubscription, active: boolean): void {
+  consumerUpdate(sub: StreamSubscription, active: boolean, answered: (() => void) | null = null): void {
+    if (this.closed) {
+      answered?.();
+      return;
+    }
     const correlationId = this.correlationId();
-    if (active) this.pendingUpdates.set(correlationId, sub);
+    if (active || answered !== null) this.pendingUpdates.set(correlationId, { sub, answered });
     this.send('ConsumerUpdateRequest', { correlationId, subscriptionId: sub.id, active: active ? 1 : 0 });
   }
 
@@ -154,6 +163,9 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
     this.publishers.clear();
     for (const sub of this.subscriptions.values()) this.dropSubscription(sub);
     this.subscriptions.clear();
+    // a consumer told to step down will not answer now: its group goes on
+    for (const u of this.pendingUpdates.values()) u.answered?.();
+    this.pendingUpdates.clear();
     if (this.phase === 'open') this.server.broker.unregister(this);
     this.server.broker.auth.unwatch(this);
   }

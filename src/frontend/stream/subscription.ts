@@ -8,7 +8,7 @@
 import { CHUNK_HEADER_SIZE } from '../../codec/stream/chunk.js';
 import type { BloomMatcher } from '../../codec/stream/bloom.js';
 import { writeDeliverPrefix } from '../../codec/stream/deliver.js';
-import type { Writer } from '../../codec/buffer/writer.js';
+import { REF_MIN, type Writer } from '../../codec/buffer/writer.js';
 import type { StreamChunkReader } from '../../core/queue/stream/backing.js';
 import type { StreamQueue, StreamWatcher } from '../../core/queue/stream/stream-queue.js';
 import { sacKey, type SacMember } from './sac.js';
@@ -22,13 +22,15 @@ export interface SubscriptionHost {
   queueWritten(): void;
   /** Room in the socket's output (StreamConnection.canWrite). */
   canWrite(): boolean;
+  /** Call `fn` once everything queued so far is written to the socket (StreamConnection.afterWrite). */
+  afterWrite(fn: () => void): void;
   streamGone(q: StreamQueue): void;
-  /** Tell the client whether the subscription is active (ConsumerUpdate); its answer starts it. */
-  consumerUpdate(sub: StreamSubscription, active: boolean): void;
+  /**
+   * Tell the client whether the subscription is active (ConsumerUpdate); the answer starts an active one,
+   * and runs `answered` (if given) for an inactive one.
+   */
+  consumerUpdate(sub: StreamSubscription, active: boolean, answered?: (() => void) | null): void;
 }
-
-/** Data at least this long is queued by reference instead of copied into the output. */
-const REF_BYTES = 8192;
 
 export class StreamSubscription implements StreamWatcher, SacMember {
   credit: number;
@@ -66,8 +68,16 @@ export class StreamSubscription implements StreamWatcher, SacMember {
     return sacKey(this.queue.vhost, this.queue.name, name);
   }
 
+  /** Its index among its super stream's partitions (`super-stream` property), -1 when none (sac.ts). */
+  partitionIndex = -1;
+
   activate(): void {
     this.host.consumerUpdate(this, true);
+  }
+
+  deactivate(answered: (() => void) | null): void {
+    this.stop();
+    this.host.consumerUpdate(this, false, answered);
   }
 
   /** The consumer name (offset tracking reference, SAC group), or null. */
@@ -124,7 +134,7 @@ export class StreamSubscription implements StreamWatcher, SacMember {
       writeDeliverPrefix(w, this.id, CHUNK_HEADER_SIZE + dataLength, h.deliverV2 ? this.committed() : undefined);
       w.bytes(c.subarray(0, CHUNK_HEADER_SIZE));
       const data = c.subarray(dataStart, dataStart + dataLength);
-      if (dataLength >= REF_BYTES) w.ref(data);
+      if (dataLength >= REF_MIN) w.ref(data);
       else w.bytes(data);
       h.queueWritten();
       this.credit--;
@@ -141,9 +151,11 @@ export class StreamSubscription implements StreamWatcher, SacMember {
     return b === null ? 0 : Math.max(0, b.committedChunkId);
   }
 
+  private readonly whenWritten = (release: () => void): void => this.host.afterWrite(release);
+
   private read(r: StreamChunkReader): void {
     this.reading = true;
-    r.fill().then(
+    r.fill(this.whenWritten).then(
       (more) => {
         if (this.reader !== r) return;
         this.reading = false;

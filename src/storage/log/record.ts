@@ -103,6 +103,19 @@ export class RecordBuffer {
     return n;
   }
 
+  /** A frame whose payload (n bytes) `write` puts at buf[at, at + n): a payload built in place, not copied. */
+  frameWith(n: number, write: (buf: Buffer, at: number) => void): number {
+    const total = FRAME_HEADER + n;
+    this.room(total);
+    const b = this.buf;
+    const p = this.pos;
+    write(b, p + FRAME_HEADER);
+    b.writeUInt32LE(n, p);
+    b.writeUInt32LE(crc32(b.subarray(p + FRAME_HEADER, p + total)), p + 4);
+    this.pos += total;
+    return total;
+  }
+
   /** A whole frame copied as it is (compaction moving a record forward, a follower taking the leader's). */
   raw(src: Buffer, start: number, len: number): void {
     this.room(len);

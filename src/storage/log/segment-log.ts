@@ -8,13 +8,13 @@
 // (fsynced, closed) and the next created (and the directory fsynced so the new name survives a crash).
 //
 // One log for three uses (ARCHITECTURE.md, "One log"): the message store encodes its records straight into
-// `buf`; a stream queue appends frames with `append` (the returned position is the entry's offset), reads
+// `buf`; a stream queue appends frames with `appendWith` (built in place; the position is the chunk's), reads
 // from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
 // with `segmentsInfo` + `deleteBefore`; a replication follower appends the leader's frames verbatim with
 // `appendFrames` and acknowledges `syncedPosition` from `onSyncedPosition`.
-import { closeSync, fdatasync, fsync, close, openSync, writeSync, readSync, fdatasyncSync } from '../io.js';
-import { open as openCb, statSync, unlink } from '../io.js';
+import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync, readSync } from '../io.js';
 import { join } from 'node:path';
+import { statSync, unlink, writeSync } from '../io.js';
 import { RecordBuffer, frameAt } from './record.js';
 import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
@@ -104,10 +104,13 @@ export class SegmentLog {
   // ---- the reuse interface (streams, replication) -----------------------------------------------
 
   /** Append one record (framed: length, CRC32, payload); returns its position. Durable after the next fsync. */
-  append(payload: Buffer): LogPosition {
+  readonly append = (p: Buffer): LogPosition => this.appendWith(p.length, (b, at) => p.copy(b, at));
+
+  /** Append one record of `n` bytes that `write` builds in the log's buffer at buf[at, at + n) (append's twin). */
+  appendWith(n: number, write: (buf: Buffer, at: number) => void): LogPosition {
     this.roll();
     const at = { seg: this.segNo, off: this.nextOff };
-    this.buf.frame(payload);
+    this.buf.frameWith(n, write);
     this.bufTicket++;
     this.schedule();
     return at;
@@ -293,7 +296,11 @@ export class SegmentLog {
     this.events.onSyncStart?.();
     const sealed = this.sealing;
     this.sealing = [];
-    const fds = [this.fd, ...sealed.map((s) => s.fd)];
+    // an unchanged file is not fsynced again: the message store's group commit often only waits for the
+    // streams' fsyncs (beforeSync), and a needless fdatasync is a thread-pool round trip on every confirm
+    const was = this.syncedPosition;
+    const fds = sealed.length === 0 && position.seg === was.seg && position.off === was.off ? [] : [this.fd];
+    for (const s of sealed) fds.push(s.fd);
     const dirSync = this.dirDirty;
     this.dirDirty = false;
     let pending = fds.length + (dirSync ? 1 : 0);
@@ -321,6 +328,10 @@ export class SegmentLog {
       for (const s of sealed) this.events.sealed(s.seg);
       if (this.writtenTicket > this.syncedTicket || this.buf.pos !== 0) this.schedule();
     };
+    if (pending === 0) {
+      pending = 1;
+      return done(null);
+    }
     for (const fd of fds) fdatasync(fd, done);
     if (dirSync) {
       openCb(this.dir, 'r', (e, dfd) => {

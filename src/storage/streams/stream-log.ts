@@ -210,9 +210,11 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     const ts = now();
     const chunkId = this.pendingFirst;
     const trailer = this.tracking.takeTrailer(chunkId);
-    const chunk = this.builder.finish({ chunkId, epoch: 1, timestamp: ts, ...(trailer ? { trailer } : {}) });
-    this.pendingFirst = -1;
-    const at = this.log.append(chunk);
+    const meta = { chunkId, epoch: 1, timestamp: ts, ...(trailer ? { trailer } : {}) };
+    this.pendingFirst = -1; // the chunk is built in the log's write buffer: no chunk-sized allocation, no copy
+    const at = this.log.appendWith(this.builder.finishedLength(meta), (buf, p) =>
+      this.builder.finishInto(buf, p, meta),
+    );
     this.indexChunk(chunkId, at.seg, at.off, ts);
     if (this.log.segNo !== this.lastSeg) {
       this.lastSeg = this.log.segNo;

@@ -32,8 +32,12 @@ export interface StreamReader {
   take(): Message | null;
   /** The offset of the message `take` returned last. */
   readonly offset: number;
-  /** Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading. */
-  fill(): Promise<boolean>;
+  /**
+   * Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading.
+   * `whenWritten`, if given, is called with a function to call once everything delivered from the chunks
+   * taken so far has been written out (their buffer is reused then).
+   */
+  fill(whenWritten?: (release: () => void) => void): Promise<boolean>;
   close(): void;
 }
 
@@ -44,8 +48,12 @@ export interface StreamReader {
 export interface StreamChunkReader {
   /** The next stored chunk (header, bloom filter, data, trailer), a view valid until the next `fill`; or null. */
   take(): Buffer | null;
-  /** Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading. */
-  fill(): Promise<boolean>;
+  /**
+   * Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading.
+   * `whenWritten`, if given, is called with a function to call once everything delivered from the chunks
+   * taken so far has been written out (their buffer is reused then).
+   */
+  fill(whenWritten?: (release: () => void) => void): Promise<boolean>;
   close(): void;
 }
 

@@ -47,6 +47,7 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
     p.confirmLater(id);
   }
   p.published += n;
+  s.readMessages += n;
   s.counters.published += n;
   p.queue.stats.publish += n;
 }

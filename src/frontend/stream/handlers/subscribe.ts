@@ -1,7 +1,7 @@
 // Subscribe, Unsubscribe, Credit and the client's ConsumerUpdate answer (PROTOCOL.adoc). Subscribe needs read
 // permission; its offset specification (first, last, next, offset, timestamp) is resolved as the core does
 // for x-stream-offset (core/queue/stream/stream-queue.ts startOffset). Properties: `name` (the consumer's
-// name: offset tracking, single active consumer), `single-active-consumer` (sac.ts), `filter.N` and
+// name: offset tracking, single active consumer), `single-active-consumer` and `super-stream` (sac.ts), `filter.N` and
 // `match-unfiltered` (chunks skipped by their bloom filter). Credit for an unknown subscription is answered
 // with a Credit response (SubscriptionIdDoesNotExist), the only case it is answered.
 import { BloomMatcher } from '../../../codec/stream/bloom.js';
@@ -10,6 +10,7 @@ import { ResponseCode } from '../../../codec/stream/constants.js';
 import type { OffsetSpec as WireOffsetSpec } from '../../../codec/stream/schema.js';
 import type { OffsetSpec, StreamBacking } from '../../../core/queue/stream/backing.js';
 import { startOffset } from '../../../core/queue/stream/stream-queue.js';
+import { superStreamPartitions } from '../../../core/super-stream.js';
 import { preconditionFailed, StreamError } from '../errors.js';
 import type { StreamSession } from '../session.js';
 import { StreamSubscription } from '../subscription.js';
@@ -49,6 +50,9 @@ export function handleSubscribe(s: StreamSession, f: FrameFields<'SubscribeReque
   s.subscriptions.set(f.subscriptionId, sub);
   s.send('SubscribeResponse', { correlationId: f.correlationId, responseCode: ResponseCode.OK });
   if (sub.sacKey !== null) {
+    // a super stream's partition: its index spreads the group's active consumers (sac.ts)
+    const superStream = props['super-stream'];
+    if (superStream) sub.partitionIndex = superStreamPartitions(s.v!, superStream).indexOf(q.name);
     // the active one is asked where to start (ConsumerUpdate); the others wait
     s.server.sac.join(sub);
     return;
@@ -78,9 +82,11 @@ export function handleCredit(s: StreamSession, f: FrameFields<'Credit'>): void {
 
 /** The client's answer to ConsumerUpdate: where the newly active consumer starts. */
 export function handleConsumerUpdateResponse(s: StreamSession, f: FrameFields<'ConsumerUpdateResponse'>): void {
-  const sub = s.pendingUpdates.get(f.correlationId);
-  if (sub === undefined) return;
+  const u = s.pendingUpdates.get(f.correlationId);
+  if (u === undefined) return;
   s.pendingUpdates.delete(f.correlationId);
+  if (u.answered !== null) return u.answered();
+  const sub = u.sub;
   const b = sub.queue.streamBacking;
   if (!sub.active || b === null) return;
   sub.start(resolveOffset(b, f.offsetSpec));
