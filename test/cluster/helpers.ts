@@ -98,6 +98,9 @@ export async function drain(url: string, queue: string, n: number, ms = 10000): 
         }
       });
     });
+    // the channel first: amqplib interleaves channels' frames, so a connection.close can overtake the
+    // channel's last basic.acks and return those messages (RabbitMQ redelivers them too)
+    await ch.close();
     return got;
   } finally {
     await conn.close().catch(() => {});
