@@ -24,8 +24,8 @@ for (let i = 0; i < argv.length; i++) {
 const RABBIT = opts.rabbitmq ?? 'amqp://guest:guest@127.0.0.1:5672/';
 const COMPARE = opts.compare ?? fileURLToPath(new URL('../../../shared/bench/compare.sh', import.meta.url));
 
-const c = await startTestCluster({ nodes: 3, leaseTtl: Number(opts['lease-ttl'] ?? 3)});
-let code = 1;
+const c = await startTestCluster({ nodes: 3, leaseTtl: Number(opts['lease-ttl'] ?? 3) });
+let code;
 try {
   const leader = await c.waitForLeader();
   const follower = c.nodes.find((n) => n !== leader);
@@ -37,7 +37,9 @@ try {
     await sleep(50);
   }
   const pids = c.nodes.map((n) => n.proc.pid).join(',');
-  console.error(`cluster: leader ${leader.name} ${leader.url}, follower ${follower.name} ${follower.url}, pids ${pids}`);
+  console.error(
+    `cluster: leader ${leader.name} ${leader.url}, follower ${follower.name} ${follower.url}, pids ${pids}`,
+  );
   if (opts.hold) {
     await new Promise((r) => process.once('SIGINT', r));
     code = 0;

@@ -61,7 +61,9 @@ export async function waitInSync(c: TestCluster, names: string[], ms = 20000, ex
     const isr = await c.isr();
     if (isr !== null && names.every((n) => isr.includes(n)) && (!exactly || isr.length === names.length)) return;
     if (Date.now() > deadline) {
-      throw new Error(`in-sync set ${JSON.stringify(isr)} is not ${exactly ? '' : 'a superset of '}${names.join(', ')}`);
+      throw new Error(
+        `in-sync set ${JSON.stringify(isr)} is not ${exactly ? '' : 'a superset of '}${names.join(', ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

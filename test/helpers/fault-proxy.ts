@@ -91,7 +91,8 @@ export class FaultProxy {
     this.pairs.add(p);
     client.on('error', () => this.drop(p));
     client.on('close', () => this.drop(p));
-    if (this.mode === 'blackhole') client.pause(); // accepted by the kernel, never answered until heal()
+    if (this.mode === 'blackhole')
+      client.pause(); // accepted by the kernel, never answered until heal()
     else this.open(p);
   }
 
