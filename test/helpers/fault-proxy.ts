@@ -1,7 +1,9 @@
 // A fault-injecting TCP proxy for the cluster tests (issue 14, no split brain): it sits on a loopback port in
 // front of a target (a node's cluster port, etcd) and forwards byte for byte until told otherwise:
-//   cut()        every connection through it is reset and new ones are refused (a link that went down:
-//                both sides see the error at once);
+//   cut()        every connection through it is closed at once and new ones are closed as they come (a
+//                link that went down: both sides see it at once). destroy(), not resetAndDestroy(): Node 20
+//                marks a socket closing even when its RST fails (a pipe already ended it), and such a handle
+//                never closes, so the process spins at exit (Environment::CleanupHandles);
 //   blackhole()  connections stay open but nothing crosses in either direction, and new ones hang unanswered
 //                (a partition: packets lost, each side learns only by its own timeouts). Nothing is dropped:
 //                reads stop, so what was sent waits in the kernel buffers as in TCP retransmission queues;
@@ -84,7 +86,7 @@ export class FaultProxy {
 
   private accept(client: Socket): void {
     if (this.mode === 'cut') {
-      client.resetAndDestroy();
+      client.destroy();
       return;
     }
     const p: Pair = { client, upstream: null };
@@ -109,7 +111,7 @@ export class FaultProxy {
 
   private drop(p: Pair): void {
     if (!this.pairs.delete(p)) return;
-    p.client.resetAndDestroy();
-    p.upstream?.resetAndDestroy();
+    p.client.destroy();
+    p.upstream?.destroy();
   }
 }
