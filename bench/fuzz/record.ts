@@ -1,13 +1,15 @@
-// Records real client sessions against Warren for the mutation fuzzers: amqplib, mqtt.js (3.1.1 and 5)
-// and @stomp/stompjs talk to an in-process Warren through a TCP proxy that keeps every byte the client
+// Records real client sessions against Warren for the mutation fuzzers: amqplib, mqtt.js (3.1.1 and 5),
+// @stomp/stompjs and rabbitmq-stream-js-client talk to an in-process Warren through a TCP proxy that keeps every byte the client
 // sent; the sessions are written to test/fuzz/corpus/<protocol>.json (base64 chunks, one list per session).
-// Run again after a client upgrade: `npm run build && node dist/bench/fuzz/record.js`.
+// Run again after a client upgrade: `npm run build && node dist/bench/fuzz/record.js [amqp|mqtt|stomp|stream...]`
+// (no argument: all four).
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
 import { Client } from '@stomp/stompjs';
+import * as rs from 'rabbitmq-stream-js-client';
 import { startBroker } from '../../src/index.js';
 import { REPO_ROOT } from '../../test/helpers/paths.js';
 import { TcpStompSocket } from '../../test/fuzz/lib/stomp-socket.js';
@@ -15,11 +17,15 @@ import { TcpStompSocket } from '../../test/fuzz/lib/stomp-socket.js';
 type Session = { client: string; chunks: string[] };
 
 /** A proxy to `port`: each accepted connection's client bytes go into a new session. */
-async function proxy(port: number, client: string, out: Session[]): Promise<{ port: number; close(): void }> {
+async function proxy(
+  port: number | (() => number),
+  client: string,
+  out: Session[],
+): Promise<{ port: number; close(): void }> {
   const server = net.createServer((c) => {
     const s: Session = { client, chunks: [] };
     out.push(s);
-    const up = net.connect(port, '127.0.0.1');
+    const up = net.connect(typeof port === 'number' ? port : port(), '127.0.0.1');
     c.on('data', (d: Buffer) => {
       s.chunks.push(d.toString('base64'));
       up.write(d);
@@ -162,6 +168,80 @@ async function stompSessions(port: number): Promise<void> {
   });
 }
 
+const silent = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: () => undefined };
+
+/**
+ * rabbitmq-stream-js-client: the locator connection and the publisher's and consumers' own connections (the
+ * broker advertises the proxy's port, so they all come through it): streams with arguments, a super stream,
+ * publishers with and without a reference (deduplication), publishes with properties, application
+ * properties and filter values, consumers from first, offset and next with credit, a filtered consumer, a
+ * single active consumer, store/query offset, metadata, stats, delete.
+ */
+async function streamSessions(port: number): Promise<void> {
+  const c = await rs.connect(
+    { hostname: '127.0.0.1', port, username: 'guest', password: 'guest', vhost: '/', heartbeat: 0 } as rs.ClientParams,
+    silent as never,
+  );
+  await c.createStream({ stream: 'rec.s', arguments: { 'max-length-bytes': 10000000, 'max-age': '1h' } });
+  await c.createSuperStream({ streamName: 'rec.ss' }, undefined, 2);
+  const pub = await c.declarePublisher({ stream: 'rec.s', publisherRef: 'rec-pub' }, (m) =>
+    String(m.applicationProperties?.color ?? ''),
+  );
+  for (let i = 0; i < 5; i++)
+    await pub.send(Buffer.from(`m${i}`.repeat(i * 20)), {
+      applicationProperties: { color: i % 2 ? 'red' : 'blue', n: i + 1 }, // (the client reads a 0 back as an error)
+      messageProperties: { messageId: `id${i}`, contentType: 'text/plain', correlationId: 'c', replyTo: 'r' },
+    });
+  await pub.flush();
+  await pub.getLastPublishingId();
+  const plain = await c.declarePublisher({ stream: 'rec.s' });
+  await plain.send(Buffer.from('plain'));
+  await plain.flush();
+  let got = 0;
+  const all = await c.declareConsumer(
+    { stream: 'rec.s', offset: rs.Offset.first(), consumerRef: 'rec-c' },
+    () => void got++,
+  );
+  const filtered = await c.declareConsumer(
+    {
+      stream: 'rec.s',
+      offset: rs.Offset.offset(1n),
+      filter: { values: ['red'], postFilterFunc: () => true, matchUnfiltered: true },
+    },
+    () => {},
+  );
+  const sac = await c.declareConsumer(
+    { stream: 'rec.s', offset: rs.Offset.next(), singleActive: true, consumerRef: 'rec-sac' },
+    () => {},
+  );
+  for (let t = 0; got < 6 && t < 100; t++) await new Promise((r) => setTimeout(r, 20));
+  await all.storeOffset(3n);
+  // StoreOffset has no response and went on the consumer's connection: query until it is seen
+  for (let t = 0; t < 50; t++) {
+    const got = await c.queryOffset({ reference: 'rec-c', stream: 'rec.s' }).catch(() => null);
+    if (got !== null) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await c.queryMetadata({ streams: ['rec.s', 'nope'] });
+  await c.streamStatsRequest('rec.s');
+  const ssPub = await c.declareSuperStreamPublisher(
+    { superStream: 'rec.ss' },
+    (_content, o) => o.messageProperties?.messageId,
+  );
+  await ssPub.send(Buffer.from('to a partition'), { messageProperties: { messageId: 'k1' } });
+  await c.closeConsumer(filtered.extendedId);
+  await c.closeConsumer(sac.extendedId);
+  await c.closeConsumer(all.extendedId);
+  await c.deletePublisher(pub.extendedId);
+  await plain.close();
+  await c.deleteSuperStream({ streamName: 'rec.ss' });
+  await c.deleteStream({ stream: 'rec.s' });
+  await c.close();
+}
+
+const only = process.argv.slice(2);
+const wanted = (p: string): boolean => only.length === 0 || only.includes(p);
+
 const b = await startBroker({
   amqpPort: 0,
   mqttPort: 0,
@@ -175,6 +255,7 @@ for (const [name, port, run] of [
   ['mqtt', b.mqttPort!, mqttSessions],
   ['stomp', b.stompPort!, stompSessions],
 ] as const) {
+  if (!wanted(name)) continue;
   const sessions: Session[] = [];
   const p = await proxy(port, name === 'amqp' ? 'amqplib' : name === 'mqtt' ? 'mqtt.js' : 'stompjs', sessions);
   await run(p.port);
@@ -185,3 +266,32 @@ for (const [name, port, run] of [
   console.log(`${file}: ${sessions.length} sessions, ${sessions.reduce((n, s) => n + s.chunks.length, 0)} chunks`);
 }
 await b.close();
+
+// the Stream protocol: a broker of its own, advertising the proxy's port
+if (wanted('stream')) await recordStream();
+
+async function recordStream(): Promise<void> {
+  const streamRecorded: Session[] = [];
+  let streamPort = 0;
+  const sp = await proxy(() => streamPort, 'rabbitmq-stream-js-client', streamRecorded);
+  const sb = await startBroker({
+    amqpPort: 0,
+    streamPort: 0,
+    streamAdvertisedHost: '127.0.0.1',
+    streamAdvertisedPort: sp.port,
+    bind: '127.0.0.1',
+    storage: 'memory',
+    logLevel: 'warn',
+  });
+  streamPort = sb.streamPort!;
+  await streamSessions(sp.port);
+  await new Promise((r) => setTimeout(r, 200));
+  sp.close();
+  const streamFile = join(REPO_ROOT, 'test/fuzz/corpus', 'stream.json');
+  writeFileSync(
+    streamFile,
+    JSON.stringify({ recorded: new Date().toISOString(), sessions: streamRecorded }, null, 1) + '\n',
+  );
+  console.log(`${streamFile}: ${streamRecorded.length} sessions`);
+  await sb.close();
+}

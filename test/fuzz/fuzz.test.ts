@@ -1,4 +1,4 @@
-// The short fuzz run of npm test: 2,000 cases per protocol (AMQP 0-9-1, MQTT 3.1/3.1.1/5, STOMP, management
+// The short fuzz run of npm test: 2,000 cases per protocol (AMQP 0-9-1, MQTT 3.1/3.1.1/5, STOMP, Stream, management
 // API) against a broker child, with a probe connection doing publish-confirm round trips all along. No
 // crash, no error in the broker's log, no case the broker leaves hanging, the probe never disconnected and
 // never stalled. The full run (1,000,000 cases, memory, probe p99) is bench/fuzz/run.ts. FUZZ_SEED picks
@@ -12,7 +12,7 @@ import { TARGETS } from './lib/targets.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const CASES = 2000;
 
-for (const name of ['amqp', 'mqtt', 'stomp', 'http']) {
+for (const name of ['amqp', 'mqtt', 'stomp', 'stream', 'http']) {
   test(`${name}: ${CASES} fuzz cases, no crash, no error logged, no hang, the probe undisturbed`, async (t) => {
     const broker = await FuzzBroker.start();
     try {

@@ -2,6 +2,9 @@
 // whole-file replacements, removals) and makes them durable with group commit: while one round of
 // fdatasync (every file written since the last round, and the directories whose entries changed) runs,
 // the next actions gather; when it ends, everything applied before it began is acknowledged at once.
+// Every file call goes through storage/io.ts, so a test can fail a follower's disk (failDisk on its data
+// directory): a failed write or fsync gives up the connection (nothing of it acknowledged) and the follower
+// resumes from what its disk holds when it reconnects.
 import {
   closeSync,
   fdatasync,
@@ -16,7 +19,7 @@ import {
   renameSync,
   rmSync,
   writeSync,
-} from 'node:fs';
+} from '../../storage/io.js';
 import { dirname } from 'node:path';
 import { localPath } from './manifest.js';
 import { T_REMOVE, T_REPLACE, T_RESET, T_TRUNCATE, T_WRITE, type Action } from './protocol.js';
@@ -44,6 +47,14 @@ export class FollowerFiles {
   private dirtyDirs = new Set<string>();
   private syncing = false;
   private readonly knownDirs = new Set<string>();
+  /**
+   * Files and directories changed since the last round of fsyncs that covered them (a failed round keeps
+   * them here). Handed to the next connection's FollowerFiles (`carried`), which fsyncs them before it
+   * acknowledges anything: the bytes are in the files, so the manifest tells the leader they are there, but
+   * they were never made durable (found by test/cluster/replication/follower-disk.test.ts: after an EIO on
+   * fsync the reconnected follower acknowledged them unsynced).
+   */
+  readonly unsynced = { files: new Set<string>(), dirs: new Set<string>() };
 
   constructor(
     readonly dir: string,
@@ -51,8 +62,18 @@ export class FollowerFiles {
     private readonly onDurable: (seq: number) => void,
     private readonly onDiverged: (d: Divergence) => void,
     private readonly onError: (e: Error) => void,
+    carried: { files: Iterable<string>; dirs: Iterable<string> } = { files: [], dirs: [] },
   ) {
     mkdirSync(dir, { recursive: true });
+    for (const d of carried.dirs) this.dirtyDirs.add(d);
+    for (const p of carried.files) {
+      try {
+        this.fds.set(p, openSync(p, 'r+'));
+        this.dirty.add(p);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
   }
 
   apply(a: Action): void {
@@ -132,8 +153,11 @@ export class FollowerFiles {
     const target = this.applied;
     const ops = this.ops;
     const fds: number[] = [];
-    for (const p of this.dirty) fds.push(this.fds.get(p)!);
+    const paths = [...this.dirty];
+    for (const p of paths) fds.push(this.fds.get(p)!);
     const dirs = [...this.dirtyDirs];
+    for (const p of paths) this.unsynced.files.add(p);
+    for (const d of dirs) this.unsynced.dirs.add(d);
     this.dirty = new Set();
     this.dirtyDirs = new Set();
     let pending = fds.length + dirs.length;
@@ -144,6 +168,8 @@ export class FollowerFiles {
       this.syncing = false;
       if (this.stopped) return this.trim();
       if (error !== null) return this.onError(error);
+      for (const p of paths) if (!this.dirty.has(p)) this.unsynced.files.delete(p);
+      for (const d of dirs) if (!this.dirtyDirs.has(d)) this.unsynced.dirs.delete(d);
       if (target > this.durable) this.durable = target;
       this.durableOps = ops;
       this.onDurable(this.durable);
@@ -157,6 +183,11 @@ export class FollowerFiles {
         fsync(dfd, (e2) => close(dfd, () => done(e2)));
       });
     }
+  }
+
+  /** What the next connection must fsync before it acknowledges: `unsynced` and what is dirty now. */
+  carry(): { files: string[]; dirs: string[] } {
+    return { files: [...this.unsynced.files, ...this.dirty], dirs: [...this.unsynced.dirs, ...this.dirtyDirs] };
   }
 
   /** Close every descriptor (after the round of fsyncs in flight, if any: it still uses them). */

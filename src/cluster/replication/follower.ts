@@ -105,6 +105,7 @@ export class ReplicationFollower extends EventEmitter {
       if (this.socket === socket) this.socket = null;
       if (this.inSync) this.logger.warn({ leader: this.o.leader }, 'replication: connection to the leader lost');
       this.inSync = false;
+      if (this.files !== null) this.carried = this.files.carry();
       this.files?.close();
       this.files = null;
       if (!this.closed) this.retry = setTimeout(() => this.connect(), this.o.retryMs ?? 1000);
@@ -134,12 +135,15 @@ export class ReplicationFollower extends EventEmitter {
         this.emit('diverged', d);
       },
       (e) => this.fail(socket, e),
+      this.carried,
     );
     this.syncSeq = -1;
     socket.write(encodeMessage(T_HELLO, { node: this.o.nodeName, proof: proof(this.o.secret, nonce), files }));
   }
 
   private syncSeq = -1;
+  /** Written by an earlier connection but not known to be fsynced (FollowerFiles.carry). */
+  private carried: { files: string[]; dirs: string[] } = { files: [], dirs: [] };
 
   /** One frame from the leader; false when the connection was given up. */
   private frame(socket: Socket, b: Buffer): boolean {

@@ -140,22 +140,48 @@ export abstract class Exchange {
  * with an indexed loop instead of a Map iterator per message.
  */
 export class DestinationCounts {
-  readonly map = new Map<Destination, number>();
+  /**
+   * The destination while there is only one (most keys of a large set of bindings have one: 1,000,000 bindings
+   * of distinct keys held a Map each, ~200 B a binding; bench/limits/bindings.ts), with its binding count.
+   */
+  private one: Destination | null = null;
+  private oneCount = 0;
+  /** From the second destination on: each with its count. */
+  private map: Map<Destination, number> | null = null;
   private list: Destination[] | null = null;
   add(d: Destination): void {
-    this.map.set(d, (this.map.get(d) ?? 0) + 1);
     this.list = null;
+    if (this.map !== null) this.map.set(d, (this.map.get(d) ?? 0) + 1);
+    else if (this.one === null || this.one === d) {
+      this.one = d;
+      this.oneCount++;
+    } else {
+      this.map = new Map([
+        [this.one, this.oneCount],
+        [d, 1],
+      ]);
+      this.one = null;
+      this.oneCount = 0;
+    }
   }
   /** Returns true when the set became empty. */
   remove(d: Destination): boolean {
+    this.list = null;
+    if (this.map === null) {
+      if (this.one === d && --this.oneCount === 0) this.one = null;
+      return this.one === null;
+    }
     const n = this.map.get(d);
     if (n === undefined) return this.map.size === 0;
     if (n <= 1) this.map.delete(d);
     else this.map.set(d, n - 1);
-    this.list = null;
     return this.map.size === 0;
   }
   appendTo(out: Destination[]): void {
+    if (this.map === null) {
+      if (this.one !== null) out.push(this.one);
+      return;
+    }
     const l = (this.list ??= [...this.map.keys()]);
     for (let i = 0; i < l.length; i++) out.push(l[i]!);
   }

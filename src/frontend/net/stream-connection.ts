@@ -47,6 +47,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   private out: Buffer[] = [];
   private flushScheduled = false;
   private heartbeatTimer: Timer | null = null;
+  private handshakeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     /** The front end's server (or what the protocol's connection needs of it). */
@@ -133,11 +134,23 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.teardown();
   }
 
+  /**
+   * handshake_timeout: `expired` runs if the connection is still there after `ms`. The timer is cleared when
+   * the connection goes, so that a closed connection (and its buffers) is not kept until it fires: the
+   * fuzzer's thousands of short connections a second each held theirs for the whole timeout.
+   */
+  protected handshakeDeadline(ms: number, expired: () => void): void {
+    this.handshakeTimer = setTimeout(expired, ms);
+    this.handshakeTimer.unref();
+  }
+
   private teardown(): void {
     if (this.tornDown) return;
     this.tornDown = true;
     this.closed = true;
     this.open = false;
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
     clearTimer(this.heartbeatTimer);
     this.gate.close();
     this.release();

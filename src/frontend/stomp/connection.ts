@@ -41,10 +41,9 @@ export class StompConnection extends StompSession {
       () => {},
     );
     // as AMQP's handshake_timeout: a socket that never sends CONNECT does not stay open
-    const t = setTimeout(() => {
+    this.handshakeDeadline(server.options.handshakeTimeout, () => {
       if (!this.open && !this.closed) this.close();
-    }, server.options.handshakeTimeout);
-    t.unref();
+    });
   }
 
   protected onChunk(chunk: Buffer): void {

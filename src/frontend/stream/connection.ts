@@ -29,10 +29,9 @@ export class StreamProtocolConnection extends StreamSession {
       (on) => this.gate.authWait(!on),
     );
     // as AMQP's handshake_timeout: a socket that never opens does not stay
-    const t = setTimeout(() => {
+    this.handshakeDeadline(server.options.handshakeTimeout, () => {
       if (this.phase !== 'open' && !this.closed) this.closeNow();
-    }, server.options.handshakeTimeout);
-    t.unref();
+    });
   }
 
   protected onChunk(chunk: Buffer): void {
@@ -53,6 +52,11 @@ export class StreamProtocolConnection extends StreamSession {
     if (this.closed) return;
     if (this.hold.holding) {
       this.hold.queue(Buffer.from(buf.subarray(start, end)));
+      return;
+    }
+    if (end - start < 4) {
+      // a size prefix of 0-3: no room for the key and version (found by the fuzzer: read out of bounds)
+      this.onCodecError(new StreamCodecError('stream frame shorter than its key and version'));
       return;
     }
     const key = buf.readUInt16BE(start);

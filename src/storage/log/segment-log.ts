@@ -12,19 +12,9 @@
 // from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
 // with `segmentsInfo` + `deleteBefore`; a replication follower appends the leader's frames verbatim with
 // `appendFrames` and acknowledges `syncedPosition` from `onSyncedPosition`.
-import {
-  closeSync,
-  fdatasync,
-  fsync,
-  close,
-  openSync,
-  writeSync,
-  readSync,
-  fdatasyncSync,
-  open as openCb,
-} from '../io.js';
+import { closeSync, fdatasync, fsync, close, openSync, writeSync, readSync, fdatasyncSync } from '../io.js';
+import { open as openCb, statSync, unlink } from '../io.js';
 import { join } from 'node:path';
-import { statSync, unlink } from '../io.js';
 import { RecordBuffer, frameAt } from './record.js';
 import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
@@ -298,6 +288,8 @@ export class SegmentLog {
   }
 
   private syncFiles(ticket: number, position: LogPosition): void {
+    // closed while beforeSync was pending: closeSync wrote and fsynced everything itself
+    if (this.closed) return void (this.syncing = false);
     this.events.onSyncStart?.();
     const sealed = this.sealing;
     this.sealing = [];
@@ -310,6 +302,9 @@ export class SegmentLog {
       if (e) error = e;
       if (--pending !== 0) return;
       for (const s of sealed) close(s.fd, () => {});
+      // closed (stream deleted, shutdown) during this fsync: its EBADF is no disk failure (the stream fuzzer
+      // saw a disk error logged for a deleted stream); closeSync fsynced what was written
+      if (this.closed) return void (this.syncing = false);
       if (error !== null) {
         this.dirDirty ||= dirSync;
         return this.syncFailed(error);

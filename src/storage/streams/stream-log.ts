@@ -229,7 +229,9 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     const log = this.log;
     if (log.bufTicket === log.syncedTicket) return null;
     log.writeOut();
-    const at = { seg: log.segNo, off: log.fileSize };
+    // the end of what was appended, written or not: after a failed write the bytes wait in the buffer, and
+    // the file's size alone made them look durable (test/frontend/stream/disk-faults.test.ts)
+    const at = { seg: log.segNo, off: log.nextOff };
     if (!before(log.syncedPosition, at)) return null;
     const p = new Promise<void>((resolve) => this.syncWaits.push({ at, resolve }));
     log.sync();

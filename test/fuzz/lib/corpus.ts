@@ -13,7 +13,7 @@ export interface RecordedSession {
 
 const cache = new Map<string, RecordedSession[]>();
 
-export function corpus(protocol: 'amqp' | 'mqtt' | 'stomp'): RecordedSession[] {
+export function corpus(protocol: 'amqp' | 'mqtt' | 'stomp' | 'stream'): RecordedSession[] {
   let c = cache.get(protocol);
   if (!c) {
     const j = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fuzz/corpus', `${protocol}.json`), 'utf8')) as {

@@ -22,6 +22,7 @@ export interface Ports {
   mqtt: number;
   stomp: number;
   management: number;
+  stream: number;
 }
 
 export interface FuzzTarget {
@@ -109,9 +110,9 @@ export class FuzzBroker {
   }
 
   /** Live memory after a full GC in the broker. */
-  mem(): Promise<MemorySample> {
+  mem(timeoutMs = 10000): Promise<MemorySample> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('broker did not answer mem')), 10000);
+      const t = setTimeout(() => reject(new Error('broker did not answer mem')), timeoutMs);
       this.child.once('message', (m) => {
         clearTimeout(t);
         resolve(m as MemorySample);

@@ -125,3 +125,35 @@ test('retention deletes whole segments before a position; a follower appends the
     follower.done();
   }
 });
+
+test('closed while an fsync is in flight (a stream deleted as it is written): no failure reported', async () => {
+  // found by the stream fuzzer: the fdatasync in flight came back EBADF from the closed fd and was reported
+  // as a disk failure ("stream write failed", and the disk alarm), for a stream that no longer existed
+  for (const slowBefore of [false, true]) {
+    const failures: (Error | null)[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'warren-log-'));
+    let release = (): void => {};
+    const log = new SegmentLog(
+      dir,
+      1,
+      {
+        ...events,
+        failure: (e) => failures.push(e),
+        // the stream store's beforeSync can be pending when the log closes
+        beforeSync: () => (slowBefore ? new Promise<void>((r) => (release = r)) : null),
+      },
+      1 << 20,
+    );
+    for (let i = 0; i < 50; i++) {
+      log.append(Buffer.alloc(1000, i));
+      log.writeOut();
+      log.sync();
+      if (i % 10 === 9) await delay(0);
+    }
+    log.closeSync();
+    release();
+    await delay(50);
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(failures, [], `failures reported (beforeSync ${slowBefore ? 'pending' : 'none'})`);
+  }
+});

@@ -4,7 +4,7 @@
 // refreshes the credential, as RabbitMQ 3.13 allows), Tune (the server proposes, the client's answer sets frame
 // max and heartbeat: the smaller non-zero value of each), Open (vhost; the reply advertises where clients
 // should connect).
-import { decodeTable } from '../../../codec/amqp/field-table.js';
+import { decodeTable, type FieldTable } from '../../../codec/amqp/field-table.js';
 import type { FrameFields } from '../../../codec/stream/commands.js';
 import { ResponseCode } from '../../../codec/stream/constants.js';
 import { AccessCache } from '../../../core/auth/permissions.js';
@@ -55,7 +55,14 @@ function loginRequest(s: StreamSession, mechanism: string, data: Buffer): LoginR
     return { ...base, username: parts[1]!, password: parts[2]! };
   }
   if (mechanism === 'AMQPLAIN') {
-    const t = decodeTable(data, 0, data.length);
+    let t: FieldTable;
+    try {
+      t = decodeTable(data, 0, data.length);
+    } catch {
+      // a response that is not a field table (found by the fuzzer: it was logged as an internal error);
+      // RabbitMQ's reader crashes on it, the error it deserves is a SASL error
+      throw new StreamError(ResponseCode.SaslError, 'malformed AMQPLAIN response');
+    }
     return { ...base, username: String(t['LOGIN'] ?? ''), password: String(t['PASSWORD'] ?? '') };
   }
   if (mechanism === 'EXTERNAL' && tlsWithPeerCert(s)) {

@@ -1,0 +1,90 @@
+// Disk faults on a stream (issue 15): failDisk under a Stream protocol publisher and a 0-9-1 publisher to a
+// stream queue. Nothing that was not written (or not fsynced) is confirmed, the disk alarm goes up, and once
+// the disk is healed the held confirms go out by themselves, the alarm clears, and after a restart the
+// stream holds every confirmed message once.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import amqp from 'amqplib';
+import * as rs from 'rabbitmq-stream-js-client';
+import type { DiskFaultKind, DiskFaultOp } from '../../../src/storage/io.js';
+import { connectClient, RawClient, startStreamBroker, until, type StreamTestBroker } from './helpers.js';
+
+const brokers: StreamTestBroker[] = [];
+after(async () => {
+  for (const t of brokers) await t.close().catch(() => {});
+});
+
+/** An AMQP 1.0 message of one data section (what stream clients read back). */
+function amqp10(body: string): Buffer {
+  const b = Buffer.from(body);
+  return Buffer.concat([Buffer.from([0x00, 0x53, 0x75, 0xa0, b.length]), b]);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+for (const [code, on] of [
+  ['ENOSPC', 'write'],
+  ['EIO', 'fsync'],
+] as [DiskFaultKind, DiskFaultOp][]) {
+  test(`${code} on ${on}: no PublishConfirm or 0-9-1 confirm for what is not on disk, alarm; healed, confirmed and all there after a restart`, async () => {
+    const t = await startStreamBroker({ diskFreeLimit: 1 });
+    brokers.push(t);
+    const raw = await RawClient.connect(t.port);
+    await raw.open();
+    const created = await raw.request('CreateRequest', { stream: 'sdf', arguments: {} }, 'CreateResponse');
+    assert.equal(created.responseCode, 1);
+    const decl = await raw.request(
+      'DeclarePublisherRequest',
+      { publisherId: 1, publisherReference: null, stream: 'sdf' },
+      'DeclarePublisherResponse',
+    );
+    assert.equal(decl.responseCode, 1);
+    const confirmed = new Set<number>();
+    const errored = new Set<number>();
+    const seen = (): void => {
+      for (const f of raw.frames) {
+        if (f.name === 'PublishConfirm') for (const id of f.publishingIds) confirmed.add(id);
+        if (f.name === 'PublishError') for (const e of f.errors) errored.add(e.publishingId);
+      }
+    };
+    const send = (ids: number[]): void =>
+      raw.send('Publish', {
+        publisherId: 1,
+        messages: ids.map((publishingId) => ({ publishingId, message: amqp10(`m${publishingId}`) })),
+      });
+    send([1, 2]);
+    await until(() => (seen(), confirmed.has(2)), 5000, 'confirms before the fault');
+
+    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${t.b.amqpPort}`);
+    const ch = await conn.createConfirmChannel();
+    let amqpConfirmed = 0;
+
+    t.b.faults.failDisk(code, { on });
+    send([3, 4]);
+    ch.sendToQueue('sdf', Buffer.from('m-amqp'), { persistent: true }, (err) => {
+      if (!err) amqpConfirmed++;
+    });
+    await until(() => t.b.broker.alarms.isRaised('disk'), 5000, 'the disk alarm');
+    await sleep(800);
+    seen();
+    assert.ok(!confirmed.has(3) && !confirmed.has(4), 'no PublishConfirm for what is not on disk');
+    assert.equal(amqpConfirmed, 0, 'no 0-9-1 confirm for what is not on disk');
+
+    t.b.faults.healDisk();
+    await until(() => (seen(), confirmed.has(4) || errored.has(4)), 10000, 'the held confirms');
+    await until(() => amqpConfirmed === 1, 10000, 'the 0-9-1 confirm');
+    assert.deepEqual([...errored], [], 'held, not refused');
+    await until(() => !t.b.broker.alarms.isRaised('disk'), 5000, 'the alarm to clear');
+    await conn.close();
+    raw.close();
+
+    await t.restart();
+    const c = await connectClient(t);
+    const got: string[] = [];
+    await c.declareConsumer({ stream: 'sdf', offset: rs.Offset.first() }, (m) => void got.push(m.content.toString()));
+    await until(() => got.length >= 5, 5000, 'every confirmed message after the restart');
+    await sleep(200);
+    assert.deepEqual(got.sort(), ['m-amqp', 'm1', 'm2', 'm3', 'm4']);
+    await c.close();
+  });
+}
