@@ -136,6 +136,11 @@ export interface BrokerOptions {
   clusterSecret?: string | null;
   /** Host the other nodes and proxies reach this node at. Default the host name. */
   clusterAdvertiseHost?: string | null;
+  /**
+   * Port the other nodes reach this node's cluster port at, when something between forwards it (a NAT, a
+   * proxy; the fault-injecting proxy of the cluster tests). Default the cluster port itself.
+   */
+  clusterAdvertisePort?: number | null;
   /** Set by the cluster layer for the broker it starts: what management and ctl show of the cluster. */
   clusterInfo?: ClusterInfo | null;
   /** How often message rates are sampled, ms (RabbitMQ collect_statistics_interval). Default 5000. */

@@ -158,6 +158,7 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.clusterName !== undefined) o.clusterName = c.clusterName;
   if (c.clusterLeaseTtl !== undefined) o.clusterLeaseTtl = c.clusterLeaseTtl;
   if (c.clusterAdvertiseHost !== undefined) o.clusterAdvertiseHost = c.clusterAdvertiseHost;
+  if (c.clusterAdvertisePort !== undefined) o.clusterAdvertisePort = c.clusterAdvertisePort;
   if (c.clusterSecret !== undefined) o.clusterSecret = c.clusterSecret;
   if (c.loopbackUsers !== undefined) {
     o.loopbackUsers = c.loopbackUsers.length === 1 && c.loopbackUsers[0] === 'none' ? [] : c.loopbackUsers;

@@ -68,6 +68,7 @@ export interface FlatConfig extends AuthFlatConfig {
   clusterName?: string;
   clusterLeaseTtl?: number;
   clusterAdvertiseHost?: string;
+  clusterAdvertisePort?: number;
   clusterSecret?: string;
 }
 
@@ -369,5 +370,12 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'string',
     help: 'host the other nodes reach this one at',
     defaultText: 'host name',
+  },
+  {
+    flag: 'cluster-advertise-port',
+    key: 'clusterAdvertisePort',
+    kind: 'int',
+    help: "port the other nodes reach this one's cluster port at (a NAT or proxy between)",
+    defaultText: 'the cluster port',
   },
 ];

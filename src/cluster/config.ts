@@ -16,6 +16,8 @@ export interface ClusterConfig {
   clusterPort: number;
   leaseTtl: number;
   advertiseHost: string;
+  /** The cluster port as the other nodes reach it (null: the port itself). */
+  advertisePort: number | null;
 }
 
 /** The cluster options of `o`, or null when there is no `etcd` (a single node, nothing of this starts). */
@@ -39,6 +41,7 @@ export function clusterConfig(o: BrokerOptions): ClusterConfig | null {
     clusterPort: o.clusterPort ?? 25672,
     leaseTtl: ttl,
     advertiseHost: o.clusterAdvertiseHost ?? hostname(),
+    advertisePort: o.clusterAdvertisePort ?? null,
   };
 }
 

@@ -40,7 +40,7 @@ export class InSyncSet {
     for (const name of this.state.members.keys()) {
       if (!this.shipsData || old === null || old.includes(name)) this.set.add(name);
     }
-    this.link.setRequiredAcks(this.requiredAcks());
+    this.link.setRequiredAcks(this.requiredAcks(), this.voters());
     await this.write();
     this.link.onFollower((name, inSync) => {
       if (inSync) {
@@ -55,6 +55,11 @@ export class InSyncSet {
 
   members(): string[] {
     return [...this.set].sort();
+  }
+
+  /** The followers whose acks count for a confirm: the set's members by name, the leader aside. */
+  private voters(): string[] {
+    return this.members().filter((n) => n !== this.me);
   }
 
   /** Followers a confirm waits for (0 without log shipping: nothing to wait for). */
@@ -81,7 +86,7 @@ export class InSyncSet {
   private add(name: string): void {
     if (this.stopped || this.set.has(name) || !this.state.members.has(name)) return;
     this.set.add(name);
-    this.link.setRequiredAcks(this.requiredAcks()); // wait for it first…
+    this.link.setRequiredAcks(this.requiredAcks(), this.voters()); // wait for it first…
     this.log.info(`cluster: ${name} is in sync`);
     void this.write(); // …then let it lead
   }
@@ -92,7 +97,7 @@ export class InSyncSet {
     this.log.info(`cluster: ${name} left the in-sync set`);
     // out of the set in etcd first, then confirms stop waiting for it
     void this.write().then(() => {
-      if (!this.stopped) this.link.setRequiredAcks(this.requiredAcks());
+      if (!this.stopped) this.link.setRequiredAcks(this.requiredAcks(), this.voters());
     });
   }
 

@@ -56,7 +56,7 @@ export function logShipping(secret: string): Replication {
           l.on('follower-in-sync', (name: string) => fn(name, true));
           l.on('follower-lost', (name: string) => fn(name, false));
         },
-        setRequiredAcks: (n) => l.setRequiredAcks(n),
+        setRequiredAcks: (n, voters) => l.setRequiredAcks(n, voters),
         close: () => l.close(),
       };
     },

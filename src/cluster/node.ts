@@ -144,7 +144,7 @@ export class ClusterNode {
           name: this.name,
           host: this.cfg.advertiseHost,
           ports: this.ports,
-          clusterPort: this.ports['cluster'] ?? 0,
+          clusterPort: this.cfg.advertisePort ?? this.ports['cluster'] ?? 0,
           version: VERSION,
           startedAt: Date.now(),
         };

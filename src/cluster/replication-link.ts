@@ -26,8 +26,11 @@ export interface FollowerContext {
 export interface LeaderLink {
   /** A follower is in sync (`true`: has all the leader has written) or not (disconnected, lagging). */
   onFollower(fn: (name: string, inSync: boolean) => void): void;
-  /** Confirms wait until this many followers have the message on disk (Infinity: confirm nothing). */
-  setRequiredAcks(n: number): void;
+  /**
+   * Confirms wait until this many followers have the message on disk (Infinity: confirm nothing); with
+   * `voters`, only followers of those names count (the in-sync set as etcd has it).
+   */
+  setRequiredAcks(n: number, voters?: readonly string[]): void;
   close(): Promise<void>;
 }
 

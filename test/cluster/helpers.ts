@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type ChannelModel } from 'amqplib';
-import type { TestNode } from '../helpers/cluster/cluster.js';
+import type { TestCluster, TestNode } from '../helpers/cluster/cluster.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
@@ -51,5 +51,60 @@ export async function connectAny(urls: string[], timeoutMs = 10000): Promise<{ c
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+}
+
+/** Wait until etcd's in-sync set holds every one of `names` (and, with `exactly`, nothing else). */
+export async function waitInSync(c: TestCluster, names: string[], ms = 20000, exactly = false): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const isr = await c.isr();
+    if (isr !== null && names.every((n) => isr.includes(n)) && (!exactly || isr.length === names.length)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `in-sync set ${JSON.stringify(isr)} is not ${exactly ? '' : 'a superset of '}${names.join(', ')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Publish `bodies` persistent to `queue` through `url` with confirms; resolves once all are confirmed. */
+export async function publishConfirmed(url: string, queue: string, bodies: string[]): Promise<void> {
+  const { conn } = await connectAny([url]);
+  try {
+    const ch = await conn.createConfirmChannel();
+    for (const b of bodies) ch.sendToQueue(queue, Buffer.from(b), { persistent: true });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+/** Consume `queue` through `url` until `n` messages came (acking each) or `ms` passed; their bodies in order. */
+export async function drain(url: string, queue: string, n: number, ms = 10000): Promise<string[]> {
+  const { conn } = await connectAny([url]);
+  try {
+    const ch = await conn.createChannel();
+    await ch.prefetch(200);
+    const got: string[] = [];
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      void ch.consume(queue, (m) => {
+        if (m === null) return;
+        got.push(m.content.toString());
+        ch.ack(m);
+        if (got.length >= n) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    // the channel first: amqplib interleaves channels' frames, so a connection.close can overtake the
+    // channel's last basic.acks and return those messages (RabbitMQ redelivers them too)
+    await ch.close();
+    return got;
+  } finally {
+    await conn.close().catch(() => {});
   }
 }

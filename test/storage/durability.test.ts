@@ -472,3 +472,50 @@ test('a message dead-lettered by x-delivery-limit does not come back after kill 
   await c.close();
   await kill9(s);
 });
+
+test('returns before kill -9 still count: x-delivery-count and x-delivery-limit go on where they were', async (t) => {
+  const dir = tmp();
+  let s = await start(dir);
+  t.after(() => s.child.kill('SIGKILL'));
+  let c = await connect(s.url);
+  const ch = await c.createConfirmChannel();
+  await ch.assertQueue('dlq-target', { durable: true });
+  await ch.assertQueue('counted', {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 2,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'dlq-target',
+    },
+  });
+  ch.sendToQueue('counted', Buffer.from('poison'), { persistent: true });
+  await ch.waitForConfirms();
+  const cons = await c.createChannel();
+  for (let i = 0; i < 2; i++) {
+    const m = await cons.get('counted');
+    assert.ok(m);
+    assert.equal(m.properties.headers?.['x-delivery-count'], i);
+    cons.nack(m, false, true);
+  }
+  ch.sendToQueue('other', Buffer.from('x'), { persistent: true });
+  await ch.waitForConfirms();
+  await kill9(s);
+
+  s = await start(dir);
+  c = await connect(s.url);
+  const ch2 = await c.createChannel();
+  // two returns before the crash: the third delivery says so, and its return is over the limit
+  const m = await ch2.get('counted');
+  assert.ok(m);
+  assert.equal(m.fields.redelivered, true);
+  assert.equal(m.properties.headers?.['x-delivery-count'], 2);
+  ch2.nack(m, false, true);
+  assert.deepEqual(
+    (await take(ch2, 'dlq-target', 1)).map((x) => x.content.toString()),
+    ['poison'],
+  );
+  assert.equal((await ch2.checkQueue('counted')).messageCount, 0);
+  await c.close();
+  await kill9(s);
+});

@@ -126,11 +126,21 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
     return out;
   }
 
-  /** Confirms wait for `n` followers from now on (held ones are re-checked: fewer may release them). */
-  setRequiredAcks(n: number): void {
+  /**
+   * Confirms wait for `n` followers from now on (held ones are re-checked: fewer may release them). With
+   * `voters`, only followers of those names count (the cluster's in-sync set as etcd records it: a
+   * follower still shipping but out of the set must not stand in for a member's ack); without, any follower
+   * in sync counts (replication used on its own). Both change together, so a confirm is never released by a
+   * count taken over one set against a requirement computed for another.
+   */
+  setRequiredAcks(n: number, voters?: Iterable<string> | null): void {
     this.required = Math.max(0, Math.floor(n));
+    if (voters !== undefined) this.voters = voters === null ? null : new Set(voters);
     this.check();
   }
+
+  /** Names whose acks count (null: any follower in sync). */
+  private voters: Set<string> | null = null;
 
   // ---- ConfirmGate ---------------------------------------------------------------------------------
 
@@ -176,10 +186,21 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
     }
   }
 
-  /** Followers in sync with every action up to `seq` on disk. */
+  /**
+   * Followers in sync with every action up to `seq` on disk, each name once (a follower that reconnected
+   * may have its old session still open until the leader notices it is dead), and among the voters when
+   * there are some.
+   */
   private count(seq: number): number {
+    const v = this.voters;
     let n = 0;
-    for (const s of this.sessions) if (s.inSync && s.acked >= seq) n++;
+    let counted: string[] | null = null;
+    for (const s of this.sessions) {
+      if (!s.inSync || s.acked < seq || (v !== null && !v.has(s.name))) continue;
+      if (counted !== null && counted.includes(s.name)) continue;
+      (counted ??= []).push(s.name);
+      n++;
+    }
     return n;
   }
 

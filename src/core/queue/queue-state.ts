@@ -187,9 +187,17 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
     return m.format.withIntHeader(m.props, 'x-delivery-count', entry.deliveryCount - 1);
   }
 
+  /**
+   * The first delivery is recorded, so a crash brings the message back redelivered; on a quorum queue or
+   * one with x-delivery-limit every delivery is, so the count (x-delivery-count, the limit) survives a
+   * restart or a cluster failover as it does in RabbitMQ's Raft log. A redelivery is rare: the common path
+   * (delivered once, acked) writes what it wrote before.
+   */
   protected backingDelivered(e: QueuedMessage, noAck: boolean): void {
     if (noAck) this.backing!.removed(e);
-    else if (e.deliveryCount === 0 && !e.redelivered) this.backing!.delivered(e);
+    else if ((e.deliveryCount === 0 && !e.redelivered) || this.type === 'quorum' || this.settings.deliveryLimit >= 0) {
+      this.backing!.delivered(e);
+    }
   }
 
   /**

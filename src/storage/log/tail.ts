@@ -13,6 +13,21 @@ export interface Moved {
 
 export const T_REDELIVERED = 1;
 export const T_PERSISTENT = 2;
+/**
+ * The upper six bits of the flags: deliveries so far (x-delivery-limit and a quorum queue's x-delivery-count
+ * count them across a restart or a cluster failover), capped at 63.
+ */
+export const T_COUNT_SHIFT = 2;
+export const T_COUNT_MAX = 63;
+
+/** Flags of an entry: redelivered, persistent, `deliveries` (capped). */
+export function tailFlags(redelivered: boolean, persistent: boolean, deliveries: number): number {
+  return (
+    (redelivered ? T_REDELIVERED : 0) |
+    (persistent ? T_PERSISTENT : 0) |
+    (Math.min(deliveries, T_COUNT_MAX) << T_COUNT_SHIFT)
+  );
+}
 
 class Chunk {
   readonly seq = new Float64Array(CHUNK);

@@ -11,7 +11,7 @@ import { POOL_MAX, takeBody } from '../../util/body-pool.js';
 import { Message, QueuedMessage, type ContentFormat } from '../../core/message.js';
 import { PublishFields, REC_PUBLISH, decodePublish, frameAt, recType } from '../log/record.js';
 import { segmentName, type SegmentLog } from '../log/segment-log.js';
-import { T_REDELIVERED, type PagedTail } from '../log/tail.js';
+import { T_COUNT_SHIFT, T_REDELIVERED, type PagedTail } from '../log/tail.js';
 import type { SegState } from './seg-state.js';
 
 /** A run of tail records read with one pread: at most this span, and gaps of at most READ_GAP. */
@@ -255,7 +255,9 @@ export class PageReader {
       e.seg = s.seg;
       e.off = b.off[i]!;
       e.len = len;
-      if ((b.flags[i]! & T_REDELIVERED) !== 0) e.redelivered = true;
+      const fl = b.flags[i]!;
+      if ((fl & T_REDELIVERED) !== 0) e.redelivered = true;
+      e.deliveryCount = fl >> T_COUNT_SHIFT;
       out.push(e);
     }
   }

@@ -5,7 +5,7 @@
 import type { QueuedMessage } from '../../core/message.js';
 import type { QueueBacking } from '../../core/queue/backing.js';
 import { REC_DELIVERED, REC_REMOVE } from '../log/record.js';
-import { PagedTail, T_PERSISTENT, T_REDELIVERED } from '../log/tail.js';
+import { PagedTail, T_PERSISTENT, tailFlags } from '../log/tail.js';
 import type { PageBatch, PageReader } from './page-reader.js';
 
 /** What a backing needs of the store (message-store.ts implements it). */
@@ -80,13 +80,7 @@ export class FileQueueBacking implements QueueBacking {
     // backlog of any kind lives on disk
     if (e.seg < 0) this.store.appendPublish(this, e, false);
     else this.store.resolve(e);
-    this.tail.push(
-      e.seq,
-      e.seg,
-      e.off,
-      e.len,
-      (e.redelivered ? T_REDELIVERED : 0) | (e.msg.persistent ? T_PERSISTENT : 0),
-    );
+    this.tail.push(e.seq, e.seg, e.off, e.len, tailFlags(e.redelivered, e.msg.persistent, e.deliveryCount));
   }
 
   /** Synchronously: the batch in flight first (it is older), then more from the tail. */

@@ -12,7 +12,7 @@ import { REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recPersistent
 import { recSeg, recSeq, recType, refLen, refOff, refOwner } from '../log/record.js';
 import { ENTRY, IndexBuffer, readIndex, writeIndexSync } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
-import { PagedTail, T_PERSISTENT, T_REDELIVERED } from '../log/tail.js';
+import { PagedTail, tailFlags } from '../log/tail.js';
 import { SegState } from './seg-state.js';
 
 export function indexName(seg: number): string {
@@ -79,7 +79,10 @@ export class Recovering {
     this.owner[i] = owner;
   }
 
-  /** The surviving messages in seq order: publishes minus removes, delivered ones marked redelivered. */
+  /**
+   * The surviving messages in seq order: publishes minus removes, delivered ones marked redelivered with the
+   * number of their deliveries.
+   */
   finish(countLive: (seg: number, off: number, len: number, owner: number) => void): PagedTail {
     const n = this.n;
     let order: Uint32Array | null = null;
@@ -105,9 +108,14 @@ export class Recovering {
       while (ri < rm.length && rm[ri]! < seq) ri++;
       if (ri < rm.length && rm[ri] === seq) continue;
       while (di < dl.length && dl[di]! < seq) di++;
-      const redelivered = di < dl.length && dl[di] === seq;
+      // one DELIVERED per delivery recorded (queue-state.ts backingDelivered): the count survives
+      let deliveries = 0;
+      while (di < dl.length && dl[di] === seq) {
+        deliveries++;
+        di++;
+      }
       const seg = this.seg[i]!;
-      out.push(seq, seg, this.off[i]!, this.len[i]!, T_PERSISTENT | (redelivered ? T_REDELIVERED : 0));
+      out.push(seq, seg, this.off[i]!, this.len[i]!, tailFlags(deliveries !== 0, true, deliveries));
       countLive(seg, this.off[i]!, this.len[i]!, this.owner[i]!);
     }
     return out;

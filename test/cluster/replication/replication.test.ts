@@ -104,6 +104,46 @@ test('confirms wait for requiredAcks followers; the count changes at run time; a
   }
 });
 
+test('with voters named, only their acks count: a follower in sync but out of the in-sync set stands in for no one', async () => {
+  const a = tempDir('warren-repl-a-');
+  const b = tempDir('warren-repl-b-');
+  const broker = await leaderBroker(a);
+  const l = await startReplicationLeader(
+    broker,
+    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
+    quiet,
+  );
+  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
+  const f = follow(b, l); // node name 'f'
+  try {
+    await new Promise((r) => l.once('follower-in-sync', r));
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('q', { durable: true });
+    await publish(ch, 'q', 'counted'); // voters unset: any follower in sync counts
+    // the in-sync set is {leader, g}: f is shipping and acknowledging, but its ack is not g's
+    l.setRequiredAcks(1, ['g']);
+    const held = publish(ch, 'q', 'held');
+    assert.equal(await within(held, 700), false);
+    assert.equal(l.followers()[0]!.inSync, true);
+    // f enters the set (and the requirement with it): the held confirm goes out
+    l.setRequiredAcks(1, ['f']);
+    assert.equal(await within(held, 3000), true);
+    // two voters required, one connected: held again
+    l.setRequiredAcks(2, ['f', 'g']);
+    const two = publish(ch, 'q', 'two');
+    assert.equal(await within(two, 500), false);
+    l.setRequiredAcks(1, ['f', 'g']);
+    assert.equal(await within(two, 3000), true);
+  } finally {
+    await c.close();
+    await f.close();
+    await l.close();
+    await broker.close();
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
+
 test('an MQTT QoS 2 PUBREC waits for the followers to have the session state file', async () => {
   const a = tempDir('warren-repl-a-');
   const b = tempDir('warren-repl-b-');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
+import { FaultProxy } from '../fault-proxy.js';
 import { freePort, startEtcd, type EtcdProcess } from './etcd.js';
 
 const WARREN_BIN = fileURLToPath(new URL('../../../../bin/warren', import.meta.url));
@@ -30,6 +31,10 @@ export class TestNode {
     readonly ports: NodePorts,
     readonly dataDir: string,
     private readonly args: string[],
+    /** With `faults`: the proxy between this node and etcd (its --etcd points there). */
+    readonly etcdProxy: FaultProxy | null = null,
+    /** With `faults`: the proxy the other nodes reach this node's cluster port through. */
+    readonly clusterProxy: FaultProxy | null = null,
   ) {}
 
   /** warren@NAME */
@@ -112,6 +117,11 @@ export interface ClusterOptions {
   /** Extra `warren server` arguments for every node. */
   args?: string[];
   clusterName?: string;
+  /**
+   * Put a fault-injecting proxy (test/helpers/fault-proxy.ts) between each node and etcd and in front of each
+   * node's cluster port (advertised with --cluster-advertise-port), so a test can cut or blackhole them.
+   */
+  faults?: boolean;
 }
 
 export class TestCluster {
@@ -122,8 +132,17 @@ export class TestCluster {
     readonly nodes: TestNode[],
     readonly clusterName: string,
     private readonly root: string,
+    private readonly o: ClusterOptions,
   ) {
     this.etcdClient = new Etcd3({ hosts: etcd.url });
+  }
+
+  /** A new node (empty data directory, the next name n4, n5, …) added to the running cluster and started. */
+  async addNode(): Promise<TestNode> {
+    const n = await makeNode(this.nodes.length + 1, this.etcd, this.root, this.clusterName, this.o);
+    this.nodes.push(n);
+    await n.start();
+    return n;
   }
 
   node(name: string): TestNode {
@@ -163,6 +182,10 @@ export class TestCluster {
 
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill()));
+    for (const n of this.nodes) {
+      await n.etcdProxy?.close();
+      await n.clusterProxy?.close();
+    }
     this.etcdClient.close();
     await this.etcd.stop();
     rmSync(this.root, { recursive: true, force: true });
@@ -175,35 +198,54 @@ export async function startTestCluster(o: ClusterOptions = {}): Promise<TestClus
   const root = mkdtempSync(join(tmpdir(), 'warren-cluster-'));
   const clusterName = o.clusterName ?? 'test';
   const nodes: TestNode[] = [];
-  for (let i = 1; i <= (o.nodes ?? 3); i++) {
-    const ports: NodePorts = {
-      amqp: await freePort(),
-      management: await freePort(),
-      prometheus: await freePort(),
-      cluster: await freePort(),
-    };
-    const name = `n${i}`;
-    const dataDir = join(root, name);
-    const args = [
-      ...['--etcd', etcd.url, '--node-name', name, '--cluster-name', clusterName],
-      ...['--cluster-port', String(ports.cluster), '--cluster-advertise-host', '127.0.0.1'],
-      ...['--cluster-lease-ttl', String(o.leaseTtl ?? 2), '--bind', '127.0.0.1', '--data-dir', dataDir],
-      ...['--amqp-port', String(ports.amqp), '--management-port', String(ports.management)],
-      ...['--prometheus-port', String(ports.prometheus)],
-      ...['--mqtt-port', 'off', '--stomp-port', 'off', '--web-mqtt-port', 'off', '--web-stomp-port', 'off'],
-      ...['--stream-port', 'off'],
-      ...(o.args ?? []),
-    ];
-    nodes.push(new TestNode(name, ports, dataDir, args));
-  }
-  const c = new TestCluster(etcd, nodes, clusterName, root);
+  const c = new TestCluster(etcd, nodes, clusterName, root, o);
   try {
+    for (let i = 1; i <= (o.nodes ?? 3); i++) nodes.push(await makeNode(i, etcd, root, clusterName, o));
     await Promise.all(nodes.map((n) => n.start()));
   } catch (e) {
     await c.close();
     throw e;
   }
   return c;
+}
+
+async function makeNode(
+  i: number,
+  etcd: EtcdProcess,
+  root: string,
+  clusterName: string,
+  o: ClusterOptions,
+): Promise<TestNode> {
+  const ports: NodePorts = {
+    amqp: await freePort(),
+    management: await freePort(),
+    prometheus: await freePort(),
+    cluster: await freePort(),
+  };
+  const name = `n${i}`;
+  const dataDir = join(root, name);
+  let etcdUrl = etcd.url;
+  let etcdProxy: FaultProxy | null = null;
+  let clusterProxy: FaultProxy | null = null;
+  const faultArgs: string[] = [];
+  if (o.faults) {
+    const u = new URL(etcd.url);
+    etcdProxy = await new FaultProxy(u.hostname, Number(u.port)).start();
+    etcdUrl = `http://127.0.0.1:${etcdProxy.port}`;
+    clusterProxy = await new FaultProxy('127.0.0.1', ports.cluster).start();
+    faultArgs.push('--cluster-advertise-port', String(clusterProxy.port));
+  }
+  const args = [
+    ...['--etcd', etcdUrl, '--node-name', name, '--cluster-name', clusterName],
+    ...['--cluster-port', String(ports.cluster), '--cluster-advertise-host', '127.0.0.1', ...faultArgs],
+    ...['--cluster-lease-ttl', String(o.leaseTtl ?? 2), '--bind', '127.0.0.1', '--data-dir', dataDir],
+    ...['--amqp-port', String(ports.amqp), '--management-port', String(ports.management)],
+    ...['--prometheus-port', String(ports.prometheus)],
+    ...['--mqtt-port', 'off', '--stomp-port', 'off', '--web-mqtt-port', 'off', '--web-stomp-port', 'off'],
+    ...['--stream-port', 'off'],
+    ...(o.args ?? []),
+  ];
+  return new TestNode(name, ports, dataDir, args, etcdProxy, clusterProxy);
 }
 
 export function sleep(ms: number): Promise<void> {

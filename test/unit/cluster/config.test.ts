@@ -19,6 +19,7 @@ test('endpoints, names and defaults', () => {
   assert.equal(c.clusterPort, 25672);
   assert.equal(c.leaseTtl, 3);
   assert.equal(c.advertiseHost, hostname());
+  assert.equal(c.advertisePort, null);
   assert.equal(clusterConfig({ etcd: ['x:1'], nodeName: 'rabbit@h' })!.nodeName, 'rabbit@h');
   assert.equal(clusterConfig({ etcd: ['x:1'] })!.nodeName, `warren@${hostname()}`);
   assert.throws(() => clusterConfig({ etcd: 'x:1', clusterLeaseTtl: 1 }), /clusterLeaseTtl/);
@@ -43,6 +44,7 @@ test('warren server: WARREN_ETCD, WARREN_NODE_NAME, WARREN_CLUSTER_PORT and the 
       WARREN_CLUSTER_NAME: 'prod',
       WARREN_CLUSTER_LEASE_TTL: '5',
       WARREN_CLUSTER_ADVERTISE_HOST: '10.0.0.2',
+      WARREN_CLUSTER_ADVERTISE_PORT: '35672',
     }),
   );
   assert.deepEqual(o.etcd, ['http://a:2379', 'http://b:2379']);
@@ -51,6 +53,7 @@ test('warren server: WARREN_ETCD, WARREN_NODE_NAME, WARREN_CLUSTER_PORT and the 
   assert.equal(o.clusterName, 'prod');
   assert.equal(o.clusterLeaseTtl, 5);
   assert.equal(o.clusterAdvertiseHost, '10.0.0.2');
+  assert.equal(o.clusterAdvertisePort, 35672);
   // without them nothing of the cluster is set
   const single = toBrokerOptions(readEnv({}));
   assert.equal(single.etcd, undefined);
