@@ -175,8 +175,11 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     // compaction and recovery scan the segment instead, as they do for a missing index
     const idx = this.index.take();
     state.idxSize = idx.bytes;
+    state.indexing = true;
     const path = join(this.dir, indexName(before));
     writeIndex(path, idx.parts, (err) => {
+      state.indexing = false;
+      this.compactor.kick();
       if (err !== null) this.logger.warn({ err }, 'could not write segment index (recovery will scan the segment)');
       else if (state.gone)
         unlink(path, () => undefined); // the segment went while its index was being written

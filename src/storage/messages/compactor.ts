@@ -76,6 +76,12 @@ interface Entry {
   ref: number;
 }
 
+/** Let the event loop serve others for a turn (long loops over a segment's records); stop if the store closed. */
+async function yieldTurn(h: CompactionHost): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  if (h.closed) throw new Error('store closed during a compaction');
+}
+
 /** Compact when the sealed segments hold more than this many segments' worth of dead bytes. */
 const GARBAGE_SEGMENTS = 2;
 const COPY_OVERHEAD = 2 * 34;
@@ -117,7 +123,7 @@ export class Compactor {
     let best = -1;
     let bestScore = 0;
     for (const [n, s] of h.segs) {
-      if (!s.sealed || n === h.headSeg) continue;
+      if (!s.sealed || s.indexing || n === h.headSeg) continue;
       // its index goes with it (an index of REMOVE/DELIVERED records is ~80% of their bytes)
       garbage += s.size + s.idxSize - s.liveBytes;
       const need = this.needed(n, s);
@@ -147,6 +153,7 @@ export class Compactor {
       },
       (e: unknown) => {
         this.busy = -1;
+        if (this.h.closed) return;
         this.h.logger.warn({ err: e, seg }, 'segment compaction failed; retrying later');
         setTimeout(() => this.kick(), 5000).unref();
       },
@@ -165,6 +172,8 @@ export class Compactor {
     if (idx !== null) {
       const b = idx.buf;
       for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
+        // a segment of acks holds millions of small records: yield to other connections every 4,096
+        if ((i & 4095) === 4095) await yieldTurn(h);
         out.push({
           type: b[p]!,
           queue: b.readUInt32LE(p + 1),
@@ -178,7 +187,9 @@ export class Compactor {
       return out;
     }
     const b = await readFile(join(h.dir, segmentName(seg)));
-    for (let at = MAGIC.length; at < b.length;) {
+    for (let at = MAGIC.length, k = 0; at < b.length; k++) {
+      // no index (it failed to write, or recovery found none): the scan yields as above
+      if ((k & 4095) === 4095) await yieldTurn(h);
       const n = frameAt(b, at, b.length, true);
       if (n < 0) break;
       const type = recType(b, at);
@@ -203,6 +214,13 @@ export class Compactor {
     const s = h.segs.get(seg)!;
     h.logger.info({ seg, liveBytes: s.liveBytes, size: s.size }, 'compacting segment');
     const copied0 = this.bytesCopied;
+    if (s.live === 0 && this.needed(seg, s) === 0) {
+      // nothing live and no record another segment needs (a segment of acks whose messages' segments are
+      // gone): nothing to copy, so no reason to read its millions of records
+      h.deleteSegment(seg);
+      h.logger.info({ seg }, 'segment deleted (nothing live, nothing needed)');
+      return;
+    }
     const all = await this.entries(seg);
     // the PUBLISH records by offset, with every queue that names them (its own, and REFs: a body stored once)
     const groups = new Map<number, Group>();
