@@ -16,12 +16,18 @@ import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, open
 import { join } from 'node:path';
 import { statSync, unlink, writeSync } from '../io.js';
 import { RecordBuffer, frameAt } from './record.js';
+import type { LogEvents } from './log-events.js';
+export type { LogEvents } from './log-events.js';
 import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
 /** A record's place in the log: its segment and its byte offset there. Ordered by (seg, off). */
 export interface LogPosition {
   seg: number;
   off: number;
+}
+
+export function positionBefore(a: LogPosition, b: LogPosition): boolean {
+  return a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
 }
 
 export const MAGIC = Buffer.from('WRNSEG1\n', 'latin1');
@@ -34,19 +40,6 @@ const RETRY_MS = 250;
 
 export function segmentName(n: number): string {
   return String(n).padStart(8, '0') + '.seg';
-}
-
-export interface LogEvents {
-  /** Everything up to `ticket` is durable. */
-  onSynced(ticket: number): void;
-  /** An fsync starts: it covers everything written so far (the confirm gate takes its mark here). */
-  onSyncStart?(): void;
-  /** Segment `seg` was sealed (the store may delete it once nothing in it is live). */
-  sealed(seg: number): void;
-  /** A write or fsync failed (disk full, I/O error); `null` when writes work again. */
-  failure(err: Error | null): void;
-  /** Before each fsync: anything else that must be durable first (definitions, queue ids). */
-  beforeSync(): Promise<void> | null;
 }
 
 export class SegmentLog {

@@ -16,7 +16,7 @@ import { RawChunkReader } from './raw-chunk-reader.js';
 import { StreamTrackingState } from './tracking.js';
 import { LogCursor } from '../log/cursor.js';
 import { FRAME_HEADER, frameAt } from '../log/record.js';
-import { MAGIC, SegmentLog, type LogEvents, type LogPosition } from '../log/segment-log.js';
+import { MAGIC, SegmentLog, positionBefore as before, type LogEvents, type LogPosition } from '../log/segment-log.js';
 import { now } from '../../util/clock.js';
 
 /** A chunk is cut before the end of the turn once its data reaches this. */
@@ -29,10 +29,6 @@ export interface StreamLogHooks {
   failure(err: Error | null): void;
   /** The stream was deleted (its files are the store's to remove). */
   deleted(): void;
-}
-
-function before(a: LogPosition, b: LogPosition): boolean {
-  return a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
 }
 
 export class FileStreamLog implements StreamBacking, LogEvents {
