@@ -15,9 +15,8 @@ const MIN_ROOM = 4096;
  */
 export const REF_MIN = 8192;
 const TWO_32 = 4294967296;
-/** frameBoundary() moves pending bytes to the parts past this many, or when less room than CUT_ROOM is left. */
+/** frameBoundary() moves pending bytes to the parts past this many, or when less than MIN_ROOM is left. */
 const CUT_AT = 32 * 1024;
-const CUT_ROOM = 8192;
 
 export class Writer {
   buf: Buffer;
@@ -73,15 +72,10 @@ export class Writer {
    */
   frameBoundary(): void {
     const pending = this.pos - this.start;
-    if (pending === 0 || (pending < CUT_AT && this.buf.length - this.pos >= CUT_ROOM)) return;
-    const parts = (this.parts ??= []);
-    parts.push(this.buf.subarray(this.start, this.pos));
+    if (pending === 0 || (pending < CUT_AT && this.buf.length - this.pos >= MIN_ROOM)) return;
+    // the same move as ref() makes before a queued buffer: the pending view joins the parts
+    (this.parts ??= []).push(this.takeBuf()!);
     this.partsBytes += pending;
-    if (this.buf.length - this.pos < CUT_ROOM) {
-      this.buf = this.fresh();
-      this.pos = 0;
-    }
-    this.start = this.pos;
   }
 
   /** Everything pending, in order, as one or more buffers (null when none). Never overwritten afterwards. */
