@@ -1,8 +1,7 @@
-// Message durability for the file store: one append-only segment log for all durable queues (log/), a
-// queue id per durable queue (queue-ids.ts: queues.json and its journal), and per queue a FileQueueBacking
-// (messages/queue-backing.ts) that logs persistent messages, their first delivery and their removal, and
-// holds the queue's tail on disk as compact positions (log/tail.ts), read back off the event loop
-// (messages/page-reader.ts).
+// Message durability for the file store: one append-only segment log for all durable queues (log/), a queue
+// id per durable queue (queue-ids.ts: queues.json and its journal), and per queue a FileQueueBacking
+// (messages/queue-backing.ts) that logs persistent messages, their first delivery and their removal, and holds
+// the queue's tail on disk as compact positions (log/tail.ts), read back off the event loop (messages/page-reader.ts).
 //
 // Why a shared segment log with per-queue positions (RabbitMQ's message store + queue index, LavinMQ's
 // segments): appends are sequential whatever the number of queues, one fsync covers every queue (group
@@ -260,13 +259,14 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     this.appendMark(type, b.id, seq, seg);
   }
 
-  appendMark(type: number, queue: number, seq: number, target: number): void {
+  appendMark(type: number, queue: number, seq: number, target: number): number {
     const log = this.log;
     this.roll();
     log.buf.mark(type, queue, seq, target);
     this.index.add(type, queue, seq, 0, 0, 0, target);
     if (target !== log.segNo) this.seg(log.segNo).addRef(target);
     log.schedule();
+    return log.segNo;
   }
 
   /** State of a segment (the current one is created on first use after a rollover). */
