@@ -4,6 +4,7 @@
 // exits 1 on any crash, unhandled error, hang or disturbed probe.
 //   node dist/bench/fuzz/run.js amqp --cases 1000000 [--seed 1] [--concurrency 64] [--minutes M (stop then)]
 //   node dist/bench/fuzz/run.js amqp --seed 1 --only 12345 --dump     (replay one case, print its bytes)
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { caseOf, FuzzBroker, runCases, type RunResult } from '../../test/fuzz/lib/harness.js';
 import { Probe, type ProbeReport } from '../../test/fuzz/lib/probe.js';
@@ -16,9 +17,9 @@ const { values, positionals } = parseArgs({
     cases: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '1' },
     first: { type: 'string', default: '0' },
-    // 64 connections at a time: 16 left the 2-core machine idle while cases held their connections open
-    // (stream, loaded machine: 240 → 400 cases/s, the probe's p99 unchanged; BENCHMARKS.md "Fuzzing")
-    concurrency: { type: 'string', default: '64' },
+    // 256 connections at a time: fewer left the 2-core machine idle while cases held their connections open
+    // (AMQP: 64 → 1,364 cases/s, 256 → 2,027/s with the cheaper generators; BENCHMARKS.md "Fuzzing")
+    concurrency: { type: 'string', default: '256' },
     minutes: { type: 'string' },
     only: { type: 'string' },
     dump: { type: 'boolean', default: false },
@@ -26,6 +27,13 @@ const { values, positionals } = parseArgs({
 });
 const names = positionals.length === 0 || positionals[0] === 'all' ? Object.keys(TARGETS) : positionals;
 const seed = Number(values.seed);
+/** The n most frequent outcomes (unknown class/method ids make hundreds of rare ones; the summary has all). */
+const top = (m: Record<string, number>, n: number): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n),
+  );
 const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 
 export interface ProtocolSummary {
@@ -35,6 +43,10 @@ export interface ProtocolSummary {
   failures: { line: string; inFlight: number[] }[];
   probe: ProbeReport;
   memory: { before: number; after: number; rssBefore: number; rssAfter: number };
+  /** The broker's event-loop delay (ms) over the run: a long turn is the broker's, a slow probe with short turns the machine's. */
+  brokerLoop: { p50: number; p99: number; max: number };
+  /** The machine's 1-minute load average at each progress line (the runs share a 2-core machine). */
+  load: { min: number; max: number; mean: number };
 }
 
 let bad = false;
@@ -56,6 +68,8 @@ for (const name of names) {
   const probe = new Probe(`amqp://guest:guest@127.0.0.1:${broker.ports.amqp}/`);
   await new Promise((r) => setTimeout(r, 1000));
   const m0 = await broker.mem();
+  await broker.loop();
+  const loads: number[] = [];
   const cases = values.only !== undefined ? 1 : Number(values.cases);
   const first = values.only !== undefined ? Number(values.only) : Number(values.first);
   const result = await runCases({
@@ -68,8 +82,9 @@ for (const name of names) {
     deadline: values.minutes === undefined ? undefined : Date.now() + Number(values.minutes) * 60000,
     onProgress: (n, r) => {
       const p = probe.report();
+      loads.push(loadavg()[0]!);
       console.error(
-        `${name} ${n} cases ${Math.round((n * 1000) / r.ms)}/s, hangs ${r.hangs.length}, failures ${broker.failures.length}, probe p99 ${p.p99.toFixed(2)} ms (n ${p.n}), outcomes ${JSON.stringify(r.outcomes)}`,
+        `${name} ${n} cases ${Math.round((n * 1000) / r.ms)}/s, load ${loadavg()[0]!.toFixed(1)}, hangs ${r.hangs.length}, failures ${broker.failures.length}, probe p99 ${p.p99.toFixed(2)} ms (n ${p.n}), top outcomes ${JSON.stringify(top(r.outcomes, 12))}`,
       );
       if (n % 50000 === 0)
         void cleanup(broker.ports.management)
@@ -80,6 +95,7 @@ for (const name of names) {
           .catch(() => {});
     },
   });
+  const brokerLoop = broker.alive ? await broker.loop() : { p50: 0, p99: 0, max: 0 };
   const probeReport = await probe.stop();
   if (broker.alive) await cleanup(broker.ports.management);
   await new Promise((r) => setTimeout(r, 2000));
@@ -93,10 +109,16 @@ for (const name of names) {
     failures: broker.failures,
     probe: probeReport,
     memory: { before: live(m0), after: live(m1), rssBefore: m0.rss, rssAfter: m1.rss },
+    brokerLoop,
+    load: {
+      min: loads.length ? Math.min(...loads) : 0,
+      max: loads.length ? Math.max(...loads) : 0,
+      mean: loads.length ? loads.reduce((a, b) => a + b, 0) / loads.length : 0,
+    },
   };
   console.log(JSON.stringify(summary, null, 1));
   console.error(
-    `${name}: ${result.cases} cases in ${(result.ms / 1000).toFixed(0)} s, crashes/errors ${broker.failures.length}, hangs ${result.hangs.length}, probe p99 ${probeReport.p99.toFixed(2)} ms (worst 10 s window ${probeReport.worstWindowP99.toFixed(2)} ms, max ${probeReport.max.toFixed(1)} ms, ${probeReport.errors.length} errors), live memory ${mb(live(m0))} → ${mb(live(m1))}, RSS ${mb(m0.rss)} → ${mb(m1.rss)}`,
+    `${name}: ${result.cases} cases in ${(result.ms / 1000).toFixed(0)} s, crashes/errors ${broker.failures.length}, hangs ${result.hangs.length}, probe p99 ${probeReport.p99.toFixed(2)} ms (worst 10 s window ${probeReport.worstWindowP99.toFixed(2)} ms, max ${probeReport.max.toFixed(1)} ms, ${probeReport.errors.length} errors), broker event-loop delay p99 ${brokerLoop.p99.toFixed(1)} ms (max ${brokerLoop.max.toFixed(0)}), live memory ${mb(live(m0))} → ${mb(live(m1))}, RSS ${mb(m0.rss)} → ${mb(m1.rss)}`,
   );
   if (broker.failures.length || result.hangs.length || probeReport.errors.length) bad = true;
 }

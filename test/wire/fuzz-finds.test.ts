@@ -132,3 +132,23 @@ function exchange(port: number, bytes: Buffer): Promise<Buffer> {
     s.on('close', () => resolve(Buffer.concat(got)));
   });
 }
+
+test('a mandatory publish with a 200-byte binary routing key comes back (basic.return), not 541', async () => {
+  // seed 7 of the AMQP fuzz, case 570: the routing key is not UTF-8 (content-bearing methods are not checked,
+  // as RabbitMQ); decoded with U+FFFD it grew past 255 bytes and writing the basic.return threw (541 (0, 0))
+  const c = await ready();
+  const key = Buffer.alloc(200, 0xff);
+  const publish = Buffer.concat([
+    Buffer.from([0, 60, 0, 40, 0, 0, 0, key.length]),
+    key,
+    Buffer.from([1]), // mandatory
+  ]);
+  const header = Buffer.from([0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0]);
+  c.send(Buffer.concat([rawFrame(1, 1, publish), rawFrame(2, 1, header), rawFrame(3, 1, Buffer.from('abc'))]));
+  const r = (await c.expect('basic.return')) as unknown as { replyCode: number; routingKey: string };
+  assert.equal(r.replyCode, 312);
+  assert.ok(Buffer.byteLength(r.routingKey) <= 255);
+  // the connection is still open: another channel opens
+  await c.openChannel(2);
+  c.close();
+});

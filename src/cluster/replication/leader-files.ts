@@ -6,8 +6,10 @@
 // Segment-log writes come with their bytes (one copy into the frame); other files are reported as changed
 // and read here: a file this process has seen grow is sent from where it was (a journal append), one cut
 // shorter as a truncation, one replaced (a new inode: temp file renamed over it) or never seen whole.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { relative, sep } from 'node:path';
+// reads go through storage's seam, so that a failing disk (broker.faults.failDisk) fails them too
+import { closeSync, openSync, readSync } from '../../storage/io.js';
 import type { FileObserver } from '../../util/file-events.js';
 import { T_REMOVE, T_REPLACE, T_TRUNCATE, T_WRITE, encodeAction } from './protocol.js';
 
@@ -41,6 +43,8 @@ export class LeaderFiles implements FileObserver {
     private readonly wanted: () => boolean,
     /** The confirm gate's wait for the actions so far (FileObserver.replicated). */
     readonly replicated: () => Promise<void> | null,
+    /** A changed file could not be read (EIO): it goes whole with its next change. */
+    private readonly readFailed: (path: string, e: unknown) => void = () => {},
   ) {}
 
   private rel(path: string): string {
@@ -73,9 +77,10 @@ export class LeaderFiles implements FileObserver {
     }
     try {
       this.diff(path, fd);
-    } catch {
+    } catch (e) {
       // unreadable now: the next change sends it whole
       this.known.delete(path);
+      this.readFailed(path, e);
     } finally {
       closeSync(fd);
     }

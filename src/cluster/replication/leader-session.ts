@@ -8,10 +8,11 @@
 // at the same offset, whether sent twice or once), a truncation, replacement or removal is the state the
 // file had at that point, so replaying `pending` over files read a little later ends at the leader's state.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { openFile } from '../../storage/io.js';
 import type { Logger } from '../../util/logger.js';
 import { listFiles, localPath, type ManifestEntry } from './manifest.js';
 import {
@@ -219,9 +220,11 @@ export class FollowerSession {
       if (this.host.isGone(join(dir, rel))) continue;
       let fh: FileHandle;
       try {
-        fh = await open(join(dir, rel), 'r');
-      } catch {
-        continue; // deleted meanwhile: its removal is in `pending`
+        // through storage's seam: a failing disk fails the sync (a clear error; the follower comes back)
+        fh = await openFile(join(dir, rel), 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile: its removal is in `pending`
+        throw e;
       }
       try {
         const size = (await fh.stat()).size;

@@ -78,6 +78,7 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
       },
       () => this.sessions.size !== 0,
       () => this.replicated(),
+      (path, e) => this.readFailed(path, e),
     );
     this.stopObserving = observeFiles(this.dir, this.files);
     store.confirms.gate = this;
@@ -141,6 +142,15 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
 
   /** Names whose acks count (null: any follower in sync). */
   private voters: Set<string> | null = null;
+  private lastReadWarning = 0;
+
+  /** A changed file the leader could not read (its disk fails): said, at most once a second. */
+  private readFailed(path: string, e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastReadWarning < 1000) return;
+    this.lastReadWarning = now;
+    this.logger.warn({ err: e, path }, 'replication: cannot read a changed file; it goes whole with its next change');
+  }
 
   // ---- ConfirmGate ---------------------------------------------------------------------------------
 

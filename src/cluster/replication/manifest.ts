@@ -3,7 +3,8 @@
 // follower has a prefix of, a whole file otherwise), so a follower that was away briefly resumes instead of
 // copying everything again. Temp files (`*.tmp`: a replace in progress) are never replicated.
 import { createHash } from 'node:crypto';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { openFile } from '../../storage/io.js';
 import { join, sep } from 'node:path';
 
 /** [path relative to the data directory ('/'-separated), size, SHA-1 hex]. */
@@ -36,7 +37,7 @@ export async function listFiles(dir: string, sub = ''): Promise<string[]> {
 export async function hashFile(file: string, length = Infinity): Promise<{ size: number; hash: string } | null> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    fh = await openFile(file, 'r');
   } catch {
     return null;
   }

@@ -41,7 +41,13 @@ const cacheStr: string[] = new Array<string>(CACHE_SLOTS).fill('');
 export function str(b: Buffer, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
-  if (n > CACHE_MAX) return b.toString('utf8', s, e);
+  if (n > CACHE_MAX) {
+    const v = b.toString('utf8', s, e);
+    // invalid UTF-8 decodes to U+FFFD, 3 bytes each: the string must still fit a shortstr when it is written
+    // again (basic.deliver, basic.return of the routing key; 64 bytes or fewer always do). Found by the fuzzer:
+    // the return of a 200-byte binary routing key closed the connection with 541. RabbitMQ echoes the bytes.
+    return n > 85 && Buffer.byteLength(v, 'utf8') > 255 ? fitShortstr(v) : v;
+  }
   let h = n;
   for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   const slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
@@ -56,6 +62,20 @@ export function str(b: Buffer, s: number, e: number): string {
   cacheLen[slot] = n;
   cacheStr[slot] = v;
   return v;
+}
+
+/** The longest prefix of `v` whose UTF-8 fits 255 bytes (a surrogate pair is not split). */
+function fitShortstr(v: string): string {
+  let bytes = 0;
+  let i = 0;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const w = c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 4 : 3;
+    if (bytes + w > 255) break;
+    bytes += w;
+    if (w === 4) i++;
+  }
+  return v.slice(0, i);
 }
 
 /** UTF-8 shortstr, checked (rabbit_binary_parser:assert_utf8/1 → frame_error). */

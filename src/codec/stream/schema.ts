@@ -150,7 +150,8 @@ export function readKind(r: StreamReader, k: Kind): unknown {
     case 'string':
       return r.str();
     case 'nstring':
-      return r.string();
+      // written as null (-1) by some tests; read as RabbitMQ reads it (DeclarePublisher's reference: a string)
+      return r.str();
     case 'bytes':
       return r.bytes();
     case 'strings': {

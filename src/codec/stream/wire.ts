@@ -96,9 +96,16 @@ export class StreamReader {
     return s;
   }
 
-  /** A string that must be present (null reads as ''). */
+  /**
+   * A string that must be present: its length read unsigned, as rabbit_stream_core's ?STRING (Size:16), so
+   * -1 is not null but 65,535 bytes the frame does not hold (UnknownFrame, as RabbitMQ answers it).
+   */
   str(): string {
-    return this.string() ?? '';
+    const n = this.u16();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
   }
 
   /** int32 length + bytes, as a view of the frame; null for -1. */

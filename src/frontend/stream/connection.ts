@@ -91,7 +91,11 @@ export class StreamProtocolConnection extends StreamSession {
       }
       return;
     }
-    if (key === Command.Heartbeat) return;
+    if (key === Command.Heartbeat) {
+      // before Tune a heartbeat is out of order: rabbit_stream_reader closes the socket (handshake below)
+      if (this.phase === 'peer-properties' || this.phase === 'sasl') this.handshakeRefused('Heartbeat');
+      return;
+    }
     let f: StreamFrame;
     try {
       f = decodeFrame(buf, start, end);
@@ -109,7 +113,22 @@ export class StreamProtocolConnection extends StreamSession {
 
   // ---- the catch boundary ----------------------------------------------------------------------
 
+  /**
+   * Before Open, a frame out of order or not understood closes the socket without an answer, as
+   * rabbit_stream_reader's handle_frame_pre_auth does ("unknown command, closing connection"; checked on the
+   * anchor, bench/fuzz/compare-stream.ts). The refused steps of the handshake itself (a SASL mechanism, bad
+   * credentials, a vhost) are still answered with their codes.
+   */
+  private handshakeRefused(what: string): void {
+    this.server.log.debug({ phase: this.phase, what }, 'stream handshake: unexpected frame, closing');
+    this.closeNow();
+  }
+
   private onCodecError(e: unknown): void {
+    if (e instanceof StreamCodecError && this.phase !== 'open') {
+      this.handshakeRefused(e.message);
+      return;
+    }
     if (e instanceof StreamCodecError) {
       this.server.log.debug({ err: e.message }, 'stream frame refused');
       this.closeWith(e.code, e.code === ResponseCode.FrameTooLarge ? FRAME_TOO_LARGE_REASON : e.message);
@@ -121,6 +140,10 @@ export class StreamProtocolConnection extends StreamSession {
 
   private onError(e: unknown, f: StreamFrame): void {
     const code = responseCodeOf(e);
+    if (code === ResponseCode.UnknownFrame && this.phase !== 'open') {
+      this.handshakeRefused(f.name);
+      return;
+    }
     if (code === null) this.server.log.error({ err: e, command: f.name }, 'stream command failed');
     else this.server.log.debug({ err: (e as Error).message, command: f.name, code }, 'stream command refused');
     if (!errorResponse(this, f, code ?? ResponseCode.InternalError) || this.phase !== 'open') {

@@ -9,7 +9,7 @@ import type { VHost } from '../../core/vhost.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import { encodeFrame, type FrameFields, type FrameName } from '../../codec/stream/commands.js';
 import { METADATA_UPDATE_STREAM_NOT_AVAILABLE, ResponseCode } from '../../codec/stream/constants.js';
-import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
+import { StreamQueue, type StreamWatcher } from '../../core/queue/stream/stream-queue.js';
 import { StreamConnection } from '../net/stream-connection.js';
 import type { StreamConsumerView, StreamPublisherView } from '../../core/stream-views.js';
 import type { StreamServerContext } from './context.js';
@@ -41,6 +41,12 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   deliverV2 = false;
   readonly publishers = new Map<number, StreamPublisher>();
   readonly subscriptions = new Map<number, StreamSubscription>();
+  /**
+   * Streams this connection looked up for StoreOffset or QueryOffset: told of their deletion too (not for
+   * QueryPublisherSequence: checked on the anchor), as rabbit_stream_reader monitors the leader it looked up (its stream_leaders) and sends
+   * MetadataUpdate when it goes.
+   */
+  private readonly lookedUp = new Map<StreamQueue, StreamWatcher>();
   /**
    * ConsumerUpdate requests sent, by correlation id: the answer starts an activated subscription, or lets its
    * group go on once one told to step down answered (sac.ts).
@@ -124,7 +130,7 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
    * the publishers and subscriptions on it are forgotten.
    */
   streamGone(q: StreamQueue): void {
-    let had = false;
+    let had = this.lookedUp.delete(q);
     for (const [id, p] of this.publishers) {
       if (p.queue !== q) continue;
       p.close();
@@ -159,6 +165,8 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
 
   /** The connection is gone: publishers and subscriptions end, the broker forgets it. */
   protected release(): void {
+    for (const [q, w] of this.lookedUp) q.watchers.delete(w);
+    this.lookedUp.clear();
     for (const p of this.publishers.values()) p.close();
     this.publishers.clear();
     for (const sub of this.subscriptions.values()) this.dropSubscription(sub);
@@ -204,5 +212,13 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
     const q = this.v?.queues.get(name);
     if (!(q instanceof StreamQueue) || q.deleted || q.streamBacking === null) throw streamDoesNotExist();
     return q;
+  }
+
+  /** `q` was looked up (StoreOffset, QueryOffset): its deletion sends a MetadataUpdate (lookedUp). */
+  watchLookup(q: StreamQueue): void {
+    if (this.lookedUp.has(q) || this.closed) return;
+    const w: StreamWatcher = { streamDeleted: (sq) => this.streamGone(sq) };
+    this.lookedUp.set(q, w);
+    q.watchers.add(w);
   }
 }

@@ -35,7 +35,7 @@ for (const [code, on] of [
     assert.equal(created.responseCode, 1);
     const decl = await raw.request(
       'DeclarePublisherRequest',
-      { publisherId: 1, publisherReference: null, stream: 'sdf' },
+      { publisherId: 1, publisherReference: '', stream: 'sdf' },
       'DeclarePublisherResponse',
     );
     assert.equal(decl.responseCode, 1);

@@ -47,7 +47,7 @@ test('response codes: missing stream, ids in use, unknown ids, existing stream, 
     assert.equal(await code(decl(1, 'r', 'nope')), 2);
     assert.equal(await code(decl(1, 'r', 'e1')), 1);
     assert.equal(await code(decl(2, 'r', 'e1')), 17, 'reference in use');
-    assert.equal(await code(decl(1, null, 'e1')), 17, 'publisher id in use');
+    assert.equal(await code(decl(1, '', 'e1')), 17, 'publisher id in use');
     assert.equal(await code(c.request('DeletePublisherRequest', { publisherId: 9 }, 'DeletePublisherResponse')), 18);
     c.send('Credit', { subscriptionId: 9, credit: 1 });
     const cr = await c.waitFor('CreditResponse');
@@ -86,7 +86,7 @@ test('metadata, stream stats, and a MetadataUpdate to publishers and consumers w
     assert.deepEqual(none.brokers, []);
     await c.request(
       'DeclarePublisherRequest',
-      { publisherId: 1, publisherReference: null, stream: 'md' },
+      { publisherId: 1, publisherReference: '', stream: 'md' },
       'DeclarePublisherResponse',
     );
     c.send('Publish', { publisherId: 1, messages: [{ publishingId: 1, message: MSG }] });
@@ -154,7 +154,7 @@ test('permissions: write to publish, read to subscribe, configure to create and 
     const decl = (id: number, stream: string) =>
       c.request(
         'DeclarePublisherRequest',
-        { publisherId: id, publisherReference: null, stream },
+        { publisherId: id, publisherReference: '', stream },
         'DeclarePublisherResponse',
       );
     assert.equal(await code(decl(1, 'ro-1')), 16);

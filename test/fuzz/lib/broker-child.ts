@@ -1,10 +1,16 @@
 // The broker under fuzz, in a process of its own so that a crash is seen as a crash (the exit code) and
 // an uncaught exception or unhandled rejection as what Node makes of it (a crash; Warren installs no
 // handler that would hide one). startBroker() with memory storage, AMQP, MQTT, STOMP, Stream and management on
-// free ports; prints the ports as one JSON line on stdout. Over IPC, 'mem' answers with memory figures
+// free ports; prints the ports as one JSON line on stdout. Over IPC, 'loop' answers with the event loop's delay percentiles since the last ask; 'mem' answers with memory figures
 // after a full GC (the process runs with --expose-gc), so "back to baseline" compares live memory, not
 // what the allocator has not yet returned.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBroker } from '../../../src/index.js';
+
+// the broker's own event-loop delay (10 ms resolution: the probe's bar): is a slow probe round trip the
+// broker's turn being long (fuzz input it chews on) or the machine not giving it the CPU?
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 
 const b = await startBroker({
   amqpPort: 0,
@@ -33,6 +39,11 @@ process.on('message', (m: unknown) => {
     gc?.();
     const u = process.memoryUsage();
     process.send!({ rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers });
+  } else if (m === 'loop') {
+    // delays in ms beyond the 10 ms sampling interval, since the last 'loop'
+    const ms = (ns: number): number => Math.max(0, ns / 1e6 - 10);
+    process.send!({ p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
+    loop.reset();
   }
 });
 process.once('SIGTERM', () => {

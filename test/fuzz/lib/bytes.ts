@@ -1,28 +1,42 @@
-// A small growable byte builder for the generators (independent of src/codec/buffer/writer.ts).
+// A small growable byte builder for the generators (independent of src/codec/buffer/writer.ts). Numbers are
+// written into one buffer that doubles when full (a Buffer per u8/u16/u32, as before, made the allocator and
+// the GC a fifth of a case's generation time); raw parts are copied in.
 export class Bytes {
-  private parts: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(256);
   length = 0;
 
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(b, 0, 0, this.length);
+    this.buf = b;
+  }
+
   raw(b: Buffer): this {
-    this.parts.push(b);
+    this.room(b.length);
+    b.copy(this.buf, this.length);
     this.length += b.length;
     return this;
   }
 
   u8(v: number): this {
-    return this.raw(Buffer.from([v & 0xff]));
+    this.room(1);
+    this.buf[this.length++] = v & 0xff;
+    return this;
   }
 
   u16(v: number): this {
-    const b = Buffer.allocUnsafe(2);
-    b.writeUInt16BE(v & 0xffff);
-    return this.raw(b);
+    this.room(2);
+    this.buf.writeUInt16BE(v & 0xffff, this.length);
+    this.length += 2;
+    return this;
   }
 
   u32(v: number): this {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(v >>> 0);
-    return this.raw(b);
+    this.room(4);
+    this.buf.writeUInt32BE(v >>> 0, this.length);
+    this.length += 4;
+    return this;
   }
 
   u64(hi: number, lo: number): this {
@@ -41,7 +55,8 @@ export class Bytes {
     return this.u32(lenOverride ?? b.length).raw(b);
   }
 
+  /** The bytes so far (a copy: the builder may go on). */
   build(): Buffer {
-    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length);
+    return Buffer.from(this.buf.subarray(0, this.length));
   }
 }

@@ -90,7 +90,10 @@ export class FuzzBroker {
 
   static async start(options: object = {}, env: Record<string, string> = {}): Promise<FuzzBroker> {
     const script = fileURLToPath(new URL('./broker-child.js', import.meta.url));
-    const child = spawn(process.execPath, ['--expose-gc', script], {
+    // FUZZ_BROKER_CPU_PROF=dir: the broker child writes a V8 CPU profile there when it stops (what its turns spend)
+    const prof = process.env.FUZZ_BROKER_CPU_PROF;
+    const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+    const child = spawn(process.execPath, ['--expose-gc', ...flags, script], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...env, FUZZ_BROKER_OPTIONS: JSON.stringify(options) },
     });
@@ -118,6 +121,18 @@ export class FuzzBroker {
         resolve(m as MemorySample);
       });
       this.child.send('mem');
+    });
+  }
+
+  /** The broker's event-loop delay (ms) since the last call: p50, p99, max (broker-child.ts). */
+  loop(timeoutMs = 10000): Promise<{ p50: number; p99: number; max: number }> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('broker did not answer loop')), timeoutMs);
+      this.child.once('message', (m) => {
+        clearTimeout(t);
+        resolve(m as { p50: number; p99: number; max: number });
+      });
+      this.child.send('loop');
     });
   }
 

@@ -62,9 +62,12 @@ export class Rng {
     return this.int(max + 1);
   }
 
+  /** n random bytes, four from each draw (one per byte was a quarter of a case's generation time). */
   bytes(n: number): Buffer {
     const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) b[i] = this.u32() & 0xff;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) b.writeUInt32LE(this.u32(), i);
+    for (let r = this.u32(); i < n; i++, r >>>= 8) b[i] = r & 0xff;
     return b;
   }
 

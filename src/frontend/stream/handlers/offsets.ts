@@ -12,6 +12,7 @@ export function handleStoreOffset(s: StreamSession, f: FrameFields<'StoreOffset'
   try {
     const q = s.stream(f.stream);
     s.access!.check('queue', q.name, 'read');
+    s.watchLookup(q);
     if (f.reference === '' || f.reference.length > 255) return;
     q.streamBacking!.storeOffset(f.reference, f.offset);
   } catch (e) {
@@ -23,6 +24,7 @@ export function handleStoreOffset(s: StreamSession, f: FrameFields<'StoreOffset'
 export function handleQueryOffset(s: StreamSession, f: FrameFields<'QueryOffsetRequest'>): void {
   const q = s.stream(f.stream);
   s.access!.check('queue', q.name, 'read');
+  s.watchLookup(q);
   const o = q.streamBacking!.storedOffset(f.reference);
   s.send('QueryOffsetResponse', {
     correlationId: f.correlationId,
