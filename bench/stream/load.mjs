@@ -363,7 +363,14 @@ async function one(target, size, round) {
   const pub = await publish(c, stream, size, MESSAGES);
   const c2 = new Conn(target.host, target.port);
   await c2.open();
-  const { rate: con, perChunk, clientCpu, clientWait, brokerCpu, brokerWait } = await consume(c2, stream, MESSAGES, PIDS[target.name]);
+  const {
+    rate: con,
+    perChunk,
+    clientCpu,
+    clientWait,
+    brokerCpu,
+    brokerWait,
+  } = await consume(c2, stream, MESSAGES, PIDS[target.name]);
   await c2.close();
   await c.rpc('DeleteRequest', { stream });
   await c.close();

@@ -102,15 +102,14 @@ export class LogBlockReader {
     parts.length = 0;
     if (this.error !== null) return -1;
     const h = this.bytesAt(FRAME_HEADER);
-    if (h === null) return -1;
+    if (h === null) return this.short();
     const len = h.readUInt32LE(0);
     const total = FRAME_HEADER + len;
     if (this.readyBytes() < total) {
       if (this.sealedSize >= 0 && this.blocks[0]!.off + this.at + total > this.sealedSize) {
         this.fail(new Error(`damaged record at segment ${this.seg} offset ${this.blocks[0]!.off + this.at}`));
       }
-      this.needMore = this.blocks.length >= this.ahead && this.blocks.every((b) => b.ready);
-      return -1;
+      return this.short();
     }
     let skip = FRAME_HEADER;
     let need = len;
@@ -128,6 +127,12 @@ export class LogBlockReader {
     }
     this.advance(total);
     return len;
+  }
+
+  /** The record at the parser is not all read: when the read-ahead is full of it, it may take more blocks. */
+  private short(): number {
+    this.needMore = this.blocks.length >= this.ahead && this.blocks.every((b) => b.ready);
+    return -1;
   }
 
   /** Read more (waits at the tail); false once closed; rejects when a read or an open failed. */
