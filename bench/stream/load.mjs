@@ -13,6 +13,10 @@
 //   header is read and the rest of it skipped, never reassembled.
 //   npm run build && node bench/stream/load.mjs [--targets warren=127.0.0.1:5552,rabbitmq=127.0.0.1:5552]
 //     [--messages 2000000] [--sizes 16,1024] [--rounds 2] [--batch 100] [--window 10000] [--credit 10]
+//     [--pids warren=PID,rabbitmq=PID]
+// With --pids, each consume also prints the broker's CPU and its threads' run-queue wait (from
+// /proc/PID/task/*/schedstat, as shares of one core over the consume), the client's own, and the broker's
+// peak RSS: on a shared machine a broker that waits for a CPU as long as it runs is starved, not slow.
 // Bars (issue 13): Warren >= 2x RabbitMQ on both, and >= 1,000,000 msg/s consumed of 16-byte messages.
 import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -298,6 +302,16 @@ function procCpu(pid) {
   }
 }
 
+/** The resident set of process `pid` in MiB (null: not known). */
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? null : Number(m[1]) / 1024;
+  } catch {
+    return null;
+  }
+}
+
 async function consume(c, stream, total, pid) {
   let got = 0;
   let chunks = 0;
@@ -337,7 +351,12 @@ async function consume(c, stream, total, pid) {
     credit: CREDIT,
     properties: {},
   });
+  // the broker's peak RSS while it delivers (its read-ahead is bounded per subscription and in total)
+  let peakRss = pid === undefined ? null : rssMiB(pid);
+  const sampler =
+    pid === undefined ? null : setInterval(() => (peakRss = Math.max(peakRss ?? 0, rssMiB(pid) ?? 0)), 100);
   await done;
+  if (sampler !== null) clearInterval(sampler);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const client1 = procCpu(process.pid);
   const broker1 = procCpu(pid);
@@ -351,6 +370,7 @@ async function consume(c, stream, total, pid) {
     clientWait: (client1.wait - client0.wait) / s,
     brokerCpu: broker0 === null || broker1 === null ? null : (broker1.run - broker0.run) / s,
     brokerWait: broker0 === null || broker1 === null ? null : (broker1.wait - broker0.wait) / s,
+    peakRss,
   };
 }
 
@@ -374,7 +394,7 @@ async function one(target, size, round) {
   await c2.close();
   await c.rpc('DeleteRequest', { stream });
   await c.close();
-  return { pub, con, perChunk, clientCpu, clientWait, brokerCpu, brokerWait };
+  return { pub, con, perChunk, clientCpu, clientWait, brokerCpu, brokerWait, peakRss };
 }
 
 const results = {};
@@ -392,6 +412,7 @@ for (let round = 0; round < ROUNDS; round++) {
           (r.brokerCpu === null
             ? ''
             : `, broker ${Math.round(r.brokerCpu * 100)}% (waiting ${Math.round(r.brokerWait * 100)}%)`) +
+          (r.peakRss === null ? '' : `; broker peak RSS ${Math.round(r.peakRss)} MiB`) +
           ')',
       );
     }
