@@ -390,6 +390,7 @@ async function one(target, size, round) {
     clientWait,
     brokerCpu,
     brokerWait,
+    peakRss,
   } = await consume(c2, stream, MESSAGES, PIDS[target.name]);
   await c2.close();
   await c.rpc('DeleteRequest', { stream });
