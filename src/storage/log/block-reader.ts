@@ -21,7 +21,7 @@ export const BLOCK_BYTES = 2 * 1024 * 1024;
 /** Blocks a reader keeps read or being read ahead of its consumer (6 MiB). */
 export const BLOCKS_AHEAD = 3;
 /** Blocks all readers together hold past which a reader reads only one block at a time (64 MiB). */
-const AHEAD_TOTAL = 32;
+export const AHEAD_TOTAL = 32;
 /** Free blocks kept for reuse: a fresh 2 MiB buffer is page-faulted in (and zeroed) on every use. */
 const POOL_MAX = 16;
 
@@ -141,7 +141,7 @@ export class LogBlockReader {
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
       if (this.error !== null) this.settle();
-      else this.pump();
+      else this.pump(true);
     });
   }
 
@@ -215,8 +215,11 @@ export class LogBlockReader {
 
   // ---- reading -------------------------------------------------------------------------------------
 
-  /** Start reads up to the read-ahead; open the next segment or wait at the tail when there is none. */
-  private pump(): void {
+  /**
+   * Start reads up to the read-ahead; open the next segment or wait at the tail when there is none. `needed`:
+   * the consumer took everything whole (fill): one read starts even past the total bound, if none is running.
+   */
+  private pump(needed = false): void {
     if (this.closed || this.error !== null) return;
     if (this.fd < 0) {
       this.openSegment();
@@ -233,10 +236,12 @@ export class LogBlockReader {
     }
     const end = this.sealedSize >= 0 ? this.sealedSize : log.fileSize;
     while (this.readOff < end && (this.blocks.length < this.ahead || this.needMore)) {
-      // a reader's first block always; more only while all readers hold fewer than AHEAD_TOTAL (or the record
-      // at the parser needs them to be whole)
-      if (this.blocks.length !== 0 && blocksHeld >= AHEAD_TOTAL && !this.needMore) break;
+      // read ahead while all readers hold fewer than AHEAD_TOTAL blocks; past that, a reader reads only what
+      // its consumer waits for (nothing whole left, no read running), or what a long record needs to be whole
+      const waited = needed && this.inFlight === 0;
+      if (this.blocks.length !== 0 && blocksHeld >= AHEAD_TOTAL && !this.needMore && !waited) break;
       this.needMore = false;
+      needed = false;
       this.startRead(Math.min(this.blockBytes, end - this.readOff));
     }
     if (this.readOff < end || this.blocks.length !== 0) return;
@@ -246,7 +251,7 @@ export class LogBlockReader {
       this.seg++;
       this.readOff = MAGIC.length;
       this.at = 0;
-      this.pump();
+      this.pump(needed);
       return;
     }
     // at the end of what is written: wait for the next write (a roll to a new segment writes too)

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SegmentLog, segmentName, type LogEvents, type LogPosition } from '../../../src/storage/log/segment-log.js';
-import { blocksInUse, LogBlockReader } from '../../../src/storage/log/block-reader.js';
+import { AHEAD_TOTAL, blocksInUse, LogBlockReader } from '../../../src/storage/log/block-reader.js';
 
 const events: LogEvents = {
   onSynced: () => {},
@@ -160,6 +160,33 @@ test('a record cut short in a sealed segment fails the fill; a deleted segment t
     const r2 = new LogBlockReader(log, at[0]!, 512, 2);
     await assert.rejects(r2.fill(), /ENOENT/);
     r2.close();
+  } finally {
+    done();
+  }
+});
+
+test('the read-ahead is bounded in total: past AHEAD_TOTAL blocks held, a reader reads only what it waits for', async () => {
+  const { log, done } = openLog(1 << 20);
+  try {
+    const at = log.append(record(0));
+    for (let i = 1; i < 2000; i++) log.append(record(i));
+    log.writeOut();
+    const held = blocksInUse();
+    const readers = Array.from({ length: 40 }, () => new LogBlockReader(log, at, 512, 16));
+    // each reader takes what it has read and asks for more, as a subscription with credit does
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        readers.map(async (r) => {
+          while (r.next([]) >= 0);
+          await r.fill();
+        }),
+      );
+      // 16 ahead each would be 640; a record spans up to 3 of these small blocks
+      assert.ok(blocksInUse() - held <= AHEAD_TOTAL + 3 * readers.length, `${blocksInUse() - held} blocks held`);
+    }
+    for (const r of readers) r.close();
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(blocksInUse(), held);
   } finally {
     done();
   }
