@@ -20,6 +20,7 @@
 // Bars (issue 13): Warren >= 2x RabbitMQ on both, and >= 1,000,000 msg/s consumed of 16-byte messages.
 import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
+import { setInterval, clearInterval } from 'node:timers';
 import { Writer } from '../../dist/src/codec/buffer/writer.js';
 import { encodeFrame, decodeFrame } from '../../dist/src/codec/stream/index.js';
 
