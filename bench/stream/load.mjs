@@ -13,8 +13,14 @@
 //   header is read and the rest of it skipped, never reassembled.
 //   npm run build && node bench/stream/load.mjs [--targets warren=127.0.0.1:5552,rabbitmq=127.0.0.1:5552]
 //     [--messages 2000000] [--sizes 16,1024] [--rounds 2] [--batch 100] [--window 10000] [--credit 10]
+//     [--pids warren=PID,rabbitmq=PID]
+// With --pids, each consume also prints the broker's CPU and its threads' run-queue wait (from
+// /proc/PID/task/*/schedstat, as shares of one core over the consume), the client's own, and the broker's
+// peak RSS: on a shared machine a broker that waits for a CPU as long as it runs is starved, not slow.
 // Bars (issue 13): Warren >= 2x RabbitMQ on both, and >= 1,000,000 msg/s consumed of 16-byte messages.
 import net from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setInterval, clearInterval } from 'node:timers';
 import { Writer } from '../../dist/src/codec/buffer/writer.js';
 import { encodeFrame, decodeFrame } from '../../dist/src/codec/stream/index.js';
 
@@ -38,6 +44,13 @@ const WINDOW = Number(opt('--window', 10_000));
 const CREDIT = Number(opt('--credit', 10));
 const USER = opt('--user', 'guest');
 const PASS = opt('--password', 'guest');
+/** --pids warren=PID,rabbitmq=PID: also print each broker's CPU time during the consume (from /proc). */
+const PIDS = Object.fromEntries(
+  (opt('--pids', '') || '')
+    .split(',')
+    .filter(Boolean)
+    .map((t) => t.split('=')),
+);
 
 const KEY = { DeclarePublisher: 1, Publish: 2, PublishConfirm: 3, PublishError: 4, Deliver: 8, Credit: 9, Tune: 0x14 };
 const KEY_HEARTBEAT = 0x17;
@@ -269,7 +282,38 @@ async function publish(c, stream, size, total) {
   return total / s;
 }
 
-async function consume(c, stream, total) {
+/**
+ * Seconds process `pid` (all its threads) has run on a CPU and waited for one while runnable, from
+ * /proc/PID/task/N/schedstat (null: not known): a broker that waits for a CPU as long as it runs is
+ * starved by the machine's other load, not limited by its own work.
+ */
+function procCpu(pid) {
+  if (pid === undefined) return null;
+  try {
+    let run = 0;
+    let wait = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const [r, w] = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
+      run += Number(r);
+      wait += Number(w);
+    }
+    return { run: run / 1e9, wait: wait / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
+/** The resident set of process `pid` in MiB (null: not known). */
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? null : Number(m[1]) / 1024;
+  } catch {
+    return null;
+  }
+}
+
+async function consume(c, stream, total, pid) {
   let got = 0;
   let chunks = 0;
   let owed = 0;
@@ -279,9 +323,15 @@ async function consume(c, stream, total) {
   credit.writeUInt16BE(1, 6);
   credit.writeUInt8(1, 8);
   let t0 = 0n;
+  let client0 = null;
+  let broker0 = null;
   const done = new Promise((resolve) => {
     c.onDeliver = (records) => {
-      if (chunks++ === 0) t0 = process.hrtime.bigint(); // from the first chunk: Subscribe's own round trip aside
+      if (chunks++ === 0) {
+        t0 = process.hrtime.bigint(); // from the first chunk: Subscribe's own round trip aside
+        client0 = procCpu(process.pid);
+        broker0 = procCpu(pid);
+      }
       got += records;
       owed++;
       if (got >= total) resolve();
@@ -302,11 +352,27 @@ async function consume(c, stream, total) {
     credit: CREDIT,
     properties: {},
   });
+  // the broker's peak RSS while it delivers (its read-ahead is bounded per subscription and in total)
+  let peakRss = pid === undefined ? null : rssMiB(pid);
+  const sampler =
+    pid === undefined ? null : setInterval(() => (peakRss = Math.max(peakRss ?? 0, rssMiB(pid) ?? 0)), 100);
   await done;
+  if (sampler !== null) clearInterval(sampler);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const client1 = procCpu(process.pid);
+  const broker1 = procCpu(pid);
   c.onDeliver = null;
   c.afterRead = null;
-  return { rate: total / s, perChunk: got / chunks };
+  return {
+    rate: total / s,
+    perChunk: got / chunks,
+    // CPU as a share of one core over the consume: the client's own (user+system), and the broker's
+    clientCpu: (client1.run - client0.run) / s,
+    clientWait: (client1.wait - client0.wait) / s,
+    brokerCpu: broker0 === null || broker1 === null ? null : (broker1.run - broker0.run) / s,
+    brokerWait: broker0 === null || broker1 === null ? null : (broker1.wait - broker0.wait) / s,
+    peakRss,
+  };
 }
 
 async function one(target, size, round) {
@@ -318,11 +384,19 @@ async function one(target, size, round) {
   const pub = await publish(c, stream, size, MESSAGES);
   const c2 = new Conn(target.host, target.port);
   await c2.open();
-  const { rate: con, perChunk } = await consume(c2, stream, MESSAGES);
+  const {
+    rate: con,
+    perChunk,
+    clientCpu,
+    clientWait,
+    brokerCpu,
+    brokerWait,
+    peakRss,
+  } = await consume(c2, stream, MESSAGES, PIDS[target.name]);
   await c2.close();
   await c.rpc('DeleteRequest', { stream });
   await c.close();
-  return { pub, con, perChunk };
+  return { pub, con, perChunk, clientCpu, clientWait, brokerCpu, brokerWait, peakRss };
 }
 
 const results = {};
@@ -335,7 +409,13 @@ for (let round = 0; round < ROUNDS; round++) {
       console.log(
         `round ${round + 1} ${k.padEnd(16)} publish+confirm ${Math.round(r.pub).toLocaleString('en').padStart(10)} msg/s` +
           `   consume from first ${Math.round(r.con).toLocaleString('en').padStart(10)} msg/s` +
-          `   (${Math.round(r.perChunk).toLocaleString('en')} messages/chunk)`,
+          `   (${Math.round(r.perChunk).toLocaleString('en')} messages/chunk; CPU during consume: client ` +
+          `${Math.round(r.clientCpu * 100)}% (waiting ${Math.round(r.clientWait * 100)}%)` +
+          (r.brokerCpu === null
+            ? ''
+            : `, broker ${Math.round(r.brokerCpu * 100)}% (waiting ${Math.round(r.brokerWait * 100)}%)`) +
+          (r.peakRss === null ? '' : `; broker peak RSS ${Math.round(r.peakRss)} MiB`) +
+          ')',
       );
     }
   }

@@ -122,20 +122,22 @@ export class StreamSubscription implements StreamWatcher, SacMember {
         if (!this.reading) this.read(r);
         return;
       }
-      const bloomSize = c[44]!;
-      const dataStart = CHUNK_HEADER_SIZE + bloomSize;
-      const records = c.readUInt32BE(4);
-      const chunkId = c.readUInt32BE(24) * 4294967296 + c.readUInt32BE(28);
+      const head = c.head;
+      const records = head.readUInt32BE(4);
+      const chunkId = head.readUInt32BE(24) * 4294967296 + head.readUInt32BE(28);
       // a chunk wholly before the start offset (a reader starts at the chunk holding it) is not sent
       if (chunkId + records <= this.startOffset && records > 0) continue;
-      if (this.filter !== null && !this.filter.matches(c.subarray(CHUNK_HEADER_SIZE, dataStart))) continue;
-      const dataLength = c.readUInt32BE(36);
+      if (this.filter !== null && !this.filter.matches(head.subarray(CHUNK_HEADER_SIZE))) continue;
+      const dataLength = head.readUInt32BE(36);
       const w = h.w;
       writeDeliverPrefix(w, this.id, CHUNK_HEADER_SIZE + dataLength, h.deliverV2 ? this.committed() : undefined);
-      w.bytes(c.subarray(0, CHUNK_HEADER_SIZE));
-      const data = c.subarray(dataStart, dataStart + dataLength);
-      if (dataLength >= REF_MIN) w.ref(data);
-      else w.bytes(data);
+      w.bytes(head.subarray(0, CHUNK_HEADER_SIZE));
+      // the data as it lies in the read buffers (one view, or two when it spans two reads): queued by
+      // reference, written to the socket from there (one writev with the frame headers), never copied
+      for (const d of c.data) {
+        if (d.length >= REF_MIN) w.ref(d);
+        else w.bytes(d);
+      }
       h.queueWritten();
       this.credit--;
       this.chunks++;

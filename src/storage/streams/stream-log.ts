@@ -316,7 +316,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   }
 
   chunkReader(offset: number): StreamChunkReader {
-    return new RawChunkReader(() => this.oldestPosition(), new LogCursor(this.log, this.positionFor(offset)));
+    return new RawChunkReader(this.log, () => this.oldestPosition(), this.positionFor(offset));
   }
 
   /** Where a reader from `offset` starts: the index entry at or before it; past the written chunks, the end. */

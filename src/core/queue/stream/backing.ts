@@ -42,16 +42,27 @@ export interface StreamReader {
 }
 
 /**
+ * A stored chunk as StreamChunkReader hands it out (one reused object): its header and bloom filter, and its
+ * data as one or more views of the read buffers (a chunk may span two reads). The trailer is not included.
+ */
+export interface StoredChunk {
+  /** The 48-byte chunk header and the bloom filter after it (bloom size at byte 44). */
+  head: Buffer;
+  /** The data (data length at header byte 36), in order. */
+  data: Buffer[];
+}
+
+/**
  * A reader of whole stored chunks for the Stream protocol, whose Deliver sends a chunk as stored (header and
  * data, codec/stream/chunk.ts deliveryParts): no message is decoded. Only user chunks are handed out.
  */
 export interface StreamChunkReader {
-  /** The next stored chunk (header, bloom filter, data, trailer), a view valid until the next `fill`; or null. */
-  take(): Buffer | null;
+  /** The next stored chunk, valid until the next `take` or `fill`; or null (fill). */
+  take(): StoredChunk | null;
   /**
-   * Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading.
-   * `whenWritten`, if given, is called with a function to call once everything delivered from the chunks
-   * taken so far has been written out (their buffer is reused then).
+   * Read more (waits at the tail); false once closed. Rejects when retention deleted what it was reading (the
+   * next fill starts from the oldest chunk kept). `whenWritten`, if given, is called with a function to call
+   * once everything queued for the socket so far has been written (the read buffers are reused then).
    */
   fill(whenWritten?: (release: () => void) => void): Promise<boolean>;
   close(): void;
