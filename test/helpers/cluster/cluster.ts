@@ -3,9 +3,9 @@
 // (SIGSTOP) and resumed, and started again on the same ports and data. Used by test/cluster/ and
 // bench/cluster/chaos.mjs (after `npm run build`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { FaultProxy } from '../fault-proxy.js';
@@ -182,6 +182,12 @@ export class TestCluster {
 
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill()));
+    // debugging a flaky run: WARREN_TEST_CLUSTER_LOGS=DIR keeps every node's log of this cluster there
+    const keep = process.env['WARREN_TEST_CLUSTER_LOGS'];
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      for (const n of this.nodes) writeFileSync(join(keep, `${basename(this.root)}-${n.name}.log`), n.output());
+    }
     for (const n of this.nodes) {
       await n.etcdProxy?.close();
       await n.clusterProxy?.close();
