@@ -1,5 +1,5 @@
 // A Warren cluster for tests and scripts: a real etcd and N `warren server --etcd` child processes on
-// loopback ports picked free, each with its own data directory; nodes can be stopped, killed (-9), paused
+// loopback ports reserved for the test process (ports.ts), each with its own data directory; nodes can be stopped, killed (-9), paused
 // (SIGSTOP) and resumed, and started again on the same ports and data. Used by test/cluster/ and
 // bench/cluster/chaos.mjs (after `npm run build`).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { FaultProxy } from '../fault-proxy.js';
-import { freePort, startEtcd, type EtcdProcess } from './etcd.js';
+import { startEtcd, type EtcdProcess } from './etcd.js';
+import { reservePort } from './ports.js';
 
 const WARREN_BIN = fileURLToPath(new URL('../../../../bin/warren', import.meta.url));
 
@@ -223,10 +224,10 @@ async function makeNode(
   o: ClusterOptions,
 ): Promise<TestNode> {
   const ports: NodePorts = {
-    amqp: await freePort(),
-    management: await freePort(),
-    prometheus: await freePort(),
-    cluster: await freePort(),
+    amqp: await reservePort(),
+    management: await reservePort(),
+    prometheus: await reservePort(),
+    cluster: await reservePort(),
   };
   const name = `n${i}`;
   const dataDir = join(root, name);
