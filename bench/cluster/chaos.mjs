@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global fetch, AbortSignal */
+/* global fetch, AbortSignal, setTimeout, clearTimeout */
 // Chaos rounds on a 3-node Warren cluster (issue 14): a real etcd and three `warren server --etcd` nodes
 // (test/helpers/cluster), a publisher with confirms and a consumer with acks on every node (amqplib, each
 // reconnecting through the list of nodes as users configure a cluster; heartbeat 1 s, connection timeout 1 s). Each round: traffic,
@@ -40,7 +40,9 @@ const confirmed = new Set(); // ids whose confirm came back (ack)
 const received = new Map(); // id → times delivered
 let phantom = 0;
 
-/** A client that keeps one connection to one of `urls` (starting at `first`), reconnecting through the list. */
+/** A client that keeps one connection to one of `urls` (starting at `first`), reconnecting through the list.
+ * Every wait races the connection's close and stop(), so a client stops wherever it is: connecting, declaring,
+ * waiting for confirms or consuming (CI once waited forever on a consumer that had reconnected after stop()). */
 class Client {
   constructor(urls, first, role, name) {
     this.urls = urls;
@@ -48,39 +50,56 @@ class Client {
     this.role = role;
     this.name = name;
     this.conn = null;
-    this.ch = null;
     this.stopped = false;
+    this.stage = 'starting';
     this.seq = 0;
     this.lastConfirm = Date.now();
+    this.stopping = new Promise((r) => (this.onStop = r));
     this.loop = this.run();
+  }
+  /** `p`, unless the connection closes or stop() is called first (then it rejects). */
+  until(p, closed) {
+    const stop = this.stopping.then(() => Promise.reject(new Error('stopped')));
+    const gone = closed ? closed.then(() => Promise.reject(new Error('closed'))) : stop;
+    return Promise.race([p, gone, stop]);
   }
   async run() {
     while (!this.stopped) {
       const url = this.urls[this.i % this.urls.length] + '?heartbeat=1';
+      let conn = null;
       try {
-        this.conn = await connect(url, { timeout: 1000 });
+        this.stage = `connecting to ${url}`;
+        const connecting = connect(url, { timeout: 1000 });
+        // a connection that opens after stop() is closed at once
+        connecting.then(
+          (c) => this.stopped && c.close().catch(() => {}),
+          () => {},
+        );
+        conn = this.conn = await this.until(connecting);
         const closed = new Promise((r) => {
-          this.conn.on('close', r);
-          this.conn.on('error', () => {});
+          conn.on('close', r);
+          conn.on('error', () => {});
         });
-        if (this.role === 'publisher') await this.publish(closed);
-        else await this.consume(closed);
+        if (this.role === 'publisher') await this.publish(conn, closed);
+        else await this.consume(conn, closed);
       } catch {
-        /* the node is down or went away: next one */
+        /* the node is down or went away, or stop(): next one */
       }
-      this.conn?.close().catch(() => {});
+      this.stage = 'between connections';
+      if (conn) closeHard(conn);
       this.conn = null;
       this.i++;
       if (!this.stopped) await sleep(100);
     }
+    this.stage = 'stopped';
   }
-  async publish(closed) {
-    const ch = await this.conn.createConfirmChannel();
+  async publish(conn, closed) {
+    this.stage = 'opening a confirm channel';
+    const ch = await this.until(conn.createConfirmChannel(), closed);
     ch.on('error', () => {});
-    await ch.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    let gone = false;
-    void closed.then(() => (gone = true));
-    while (!this.stopped && !gone) {
+    this.stage = 'declaring';
+    await this.until(ch.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } }), closed);
+    while (!this.stopped) {
       const batch = [];
       for (let k = 0; k < 20; k++) {
         const id = `${this.name}-${++this.seq}`;
@@ -88,31 +107,51 @@ class Client {
         batch.push(id);
         ch.sendToQueue(QUEUE, Buffer.from(id), { persistent: true });
       }
-      await Promise.race([ch.waitForConfirms(), closed.then(() => Promise.reject(new Error('closed')))]);
+      this.stage = 'waiting for confirms';
+      await this.until(ch.waitForConfirms(), closed);
       for (const id of batch) confirmed.add(id);
       this.lastConfirm = Date.now();
+      this.stage = 'publishing';
       await sleep(20);
     }
   }
-  async consume(closed) {
-    const ch = await this.conn.createChannel();
+  async consume(conn, closed) {
+    this.stage = 'opening a channel';
+    const ch = await this.until(conn.createChannel(), closed);
     ch.on('error', () => {});
-    await ch.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await ch.prefetch(200);
-    await ch.consume(QUEUE, (m) => {
-      if (m === null) return;
-      const id = m.content.toString();
-      if (!published.has(id)) phantom++;
-      received.set(id, (received.get(id) ?? 0) + 1);
-      ch.ack(m);
-    });
-    await closed;
+    this.stage = 'declaring';
+    await this.until(ch.assertQueue(QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } }), closed);
+    await this.until(ch.prefetch(200), closed);
+    this.stage = 'subscribing';
+    await this.until(
+      ch.consume(QUEUE, (m) => {
+        if (m === null) return;
+        const id = m.content.toString();
+        if (!published.has(id)) phantom++;
+        received.set(id, (received.get(id) ?? 0) + 1);
+        ch.ack(m);
+      }),
+      closed,
+    );
+    this.stage = 'consuming';
+    await this.until(closed, closed);
   }
+  /** Stop wherever the client is; its connection is closed politely, and dropped if that takes over 5 s. */
   async stop() {
     this.stopped = true;
-    await this.conn?.close().catch(() => {});
-    await this.loop;
+    this.onStop();
+    await Promise.race([this.loop, sleep(10000)]);
+    if (this.stage !== 'stopped') throw new Error(`client ${this.name} did not stop (${this.stage})`);
   }
+}
+
+/** Close politely; if the broker has not answered close-ok within 5 s, drop the socket. */
+function closeHard(conn) {
+  const timer = setTimeout(() => conn.connection?.stream?.destroy(), 5000);
+  conn
+    .close()
+    .catch(() => {})
+    .finally(() => clearTimeout(timer));
 }
 
 function percentile(xs, p) {
@@ -121,6 +160,19 @@ function percentile(xs, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
+// A watchdog: a round waits at most ~90 s (failover, leader, in sync), the drain 30 s, the stop 10 s. A run past
+// that is stuck somewhere: say where and fail, rather than hang a CI job until its own timeout.
+const clients = [];
+let stage = 'starting the cluster';
+const watchdog = setTimeout(
+  () => {
+    console.error(`chaos: stuck while ${stage}, after ${Math.round(process.uptime())} s`);
+    for (const c of clients) console.error(`  ${c.name}: ${c.stage}`);
+    process.exit(2);
+  },
+  (ROUNDS * 100 + 180) * 1000,
+);
+watchdog.unref();
 const cluster = await startTestCluster({ nodes: 3, leaseTtl: TTL });
 const failovers = [];
 const faults = { kill: 0, stop: 0, leader: 0 };
@@ -128,7 +180,6 @@ let ok;
 try {
   await cluster.waitForLeader();
   const urls = cluster.urls();
-  const clients = [];
   for (let n = 0; n < urls.length; n++) {
     clients.push(new Client(urls, n, 'publisher', `p${n}`));
     clients.push(new Client(urls, n, 'consumer', `c${n}`));
@@ -136,6 +187,7 @@ try {
   const publishers = clients.filter((c) => c.role === 'publisher');
   await sleep(1500);
   for (let round = 1; round <= ROUNDS; round++) {
+    stage = `round ${round}`;
     const leaderName = await cluster.leaderName();
     const hitLeader = random() < 0.5;
     const candidates = cluster.nodes.filter((n) => (n.nodeName === leaderName) === hitLeader);
@@ -166,9 +218,11 @@ try {
     );
   }
   // drain: every confirmed message must arrive
+  stage = 'draining';
   const deadline = Date.now() + 30000;
   while ([...confirmed].some((id) => !received.has(id)) && Date.now() < deadline) await sleep(100);
-  for (const c of clients) await c.stop();
+  stage = 'stopping the clients';
+  await Promise.all(clients.map((c) => c.stop()));
   const lost = [...confirmed].filter((id) => !received.has(id));
   const duplicates = [...received.values()].filter((n) => n > 1).length;
   const result = {
@@ -213,6 +267,7 @@ try {
   }
   throw e;
 } finally {
+  stage = 'closing the cluster';
   await cluster.close();
 }
 process.exit(ok ? 0 : 1);

@@ -1,6 +1,6 @@
 // Shared by the durability scripts: start `warren server` as a child on a free port, read its peak RSS.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/warren', import.meta.url));
@@ -36,7 +36,10 @@ export async function startServer(dir, extra = []) {
   let err = '';
   const exited = new Promise((r) => child.on('exit', (code) => r(code)));
   const port = await new Promise((resolve, reject) => {
+    // BENCH_STDERR=FILE appends the broker's log there too
+    const log = process.env.BENCH_STDERR ? openSync(process.env.BENCH_STDERR, 'a') : -1;
     child.stderr.on('data', (d) => {
+      if (log >= 0) writeSync(log, d);
       err += d.toString();
       if (err.length > 1e6) err = err.slice(-1e5);
       const m = /AMQP 0-9-1 listening on [^"]* port (\d+)/.exec(err);

@@ -260,13 +260,14 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     this.appendMark(type, b.id, seq, seg);
   }
 
-  appendMark(type: number, queue: number, seq: number, target: number): void {
+  appendMark(type: number, queue: number, seq: number, target: number): number {
     const log = this.log;
     this.roll();
     log.buf.mark(type, queue, seq, target);
     this.index.add(type, queue, seq, 0, 0, 0, target);
     if (target !== log.segNo) this.seg(log.segNo).addRef(target);
     log.schedule();
+    return log.segNo;
   }
 
   /** State of a segment (the current one is created on first use after a rollover). */

@@ -21,3 +21,29 @@ test('disk stays within live bytes + 3 segments while traffic flows past one old
   assert.equal(out.oldMessages, 1);
   assert.equal(out.workMessages, 0);
 });
+
+test('disk stays within live bytes + 3 segments when every segment is mostly live (garbage spread thinly)', () => {
+  // 9 of every 10 messages stay: no segment is ever a quarter dead, yet the dead tenths add up to more
+  // than 3 segments after a round; compaction must reclaim them too (it did not: 4/3 x live)
+  const r = spawnSync(
+    process.execPath,
+    [
+      SCRIPT,
+      '--rounds',
+      '3',
+      '--per-round',
+      '1000',
+      '--segment-size',
+      '64KiB',
+      '--settle-ms',
+      '15000',
+      '--mostly-live',
+    ],
+    { encoding: 'utf8', timeout: 120000 },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const out = JSON.parse(r.stdout) as { violations: number; keptMessages: number; workMessages: number };
+  assert.equal(out.violations, 0, r.stdout);
+  assert.equal(out.keptMessages, 27000);
+  assert.equal(out.workMessages, 0);
+});

@@ -38,7 +38,8 @@ export interface CompactionHost {
   readonly headSeg: number;
   /** Append a frame copied from elsewhere; returns its new place (live in the head segment). */
   appendCopy(queue: number, seq: number, persistent: boolean, src: Buffer, at: number, len: number): Moved;
-  appendMark(type: number, queue: number, seq: number, target: number): void;
+  /** Append a REMOVE/DELIVERED record naming segment `target`; returns the segment it went into. */
+  appendMark(type: number, queue: number, seq: number, target: number): number;
   /** A REF in the current segment to the PUBLISH at bodyOff there. */
   appendRef(queue: number, seq: number, bodyOff: number, bodyLen: number, owner: number): void;
   state(seg: number): SegState | undefined;
@@ -84,7 +85,8 @@ async function yieldTurn(h: CompactionHost): Promise<void> {
 
 /** Compact when the sealed segments hold more than this many segments' worth of dead bytes. */
 const GARBAGE_SEGMENTS = 2;
-const COPY_OVERHEAD = 2 * 34;
+/** A record compaction writes for a moved message held in memory (DELIVERED, or REMOVE for its owner). */
+const CARRIED = MARK_LEN + ENTRY;
 const READ_SPAN = 1024 * 1024;
 const READ_GAP = 64 * 1024;
 
@@ -108,15 +110,32 @@ export class Compactor {
     }, 10).unref();
   }
 
-  /** Bytes of the records a segment holds for older segments still on disk. */
+  /** Bytes of the records a segment holds for older segments still on disk (copied with their index entries). */
   private needed(seg: number, s: SegState): number {
     if (s.refs === null) return 0;
     let n = 0;
-    for (const [t, c] of s.refs) if (t !== seg && this.h.segs.has(t)) n += c * MARK_LEN;
+    for (const [t, c] of s.refs) if (t !== seg && this.h.segs.has(t)) n += c * (MARK_LEN + ENTRY);
     return n;
   }
 
-  /** The segment to compact now, or -1. */
+  /**
+   * What compacting a segment would free: its bytes and its index's, less the live records (copied as they
+   * are, each with a new index entry), the records younger segments need (copied too) and the records an
+   * earlier compaction wrote for in-memory messages it moved here (written again if they move again: counting
+   * them as garbage made a segment of such messages look worth moving for ever).
+   */
+  private dead(s: SegState, need: number): number {
+    const carried = Math.min(s.carried, s.live) * CARRIED;
+    return s.size + s.idxSize - s.liveBytes - s.live * ENTRY - carried - need;
+  }
+
+  /**
+   * The segment to compact now, or -1: none until the sealed segments hold more than GARBAGE_SEGMENTS
+   * segments of garbage; then the one that frees the most per byte copied. Garbage spread thinly (every
+   * segment mostly live) adds up all the same, so any segment a 256th dead is a candidate: the directory
+   * stays within live bytes + 3 segments. The estimate (dead()) counts what a move writes again, so a
+   * segment is never moved for ever to free nothing.
+   */
   pick(): number {
     const h = this.h;
     let garbage = 0;
@@ -124,13 +143,10 @@ export class Compactor {
     let bestScore = 0;
     for (const [n, s] of h.segs) {
       if (!s.sealed || s.indexing || n === h.headSeg) continue;
-      // its index goes with it (an index of REMOVE/DELIVERED records is ~80% of their bytes)
-      garbage += s.size + s.idxSize - s.liveBytes;
       const need = this.needed(n, s);
-      const reclaim = s.size + s.idxSize - s.liveBytes - need;
-      // worth it only when a quarter of the segment goes, after what the copy itself adds (a REF or a
-      // DELIVERED per live record, ~2 x 34 bytes): else moving it again and again could free nothing
-      if (reclaim - COPY_OVERHEAD * s.live < s.size / 4) continue;
+      const reclaim = this.dead(s, need);
+      garbage += reclaim + need;
+      if (reclaim < s.size / 256) continue;
       const score = reclaim / (s.liveBytes + need + 4096);
       if (score > bestScore) {
         bestScore = score;
@@ -209,6 +225,11 @@ export class Compactor {
     return out;
   }
 
+  /** A mark that landed in the segment it names is one the moved message needs for as long as it lives. */
+  private carry(landed: number, target: number): void {
+    if (landed === target) this.h.state(landed)!.carried++;
+  }
+
   private async compact(seg: number): Promise<void> {
     const h = this.h;
     const s = h.segs.get(seg)!;
@@ -278,7 +299,7 @@ export class Compactor {
       for (const q of holders) if (q !== g.owner) h.appendRef(q, g.seqOf.get(q)!, to.off, g.len, g.owner);
       // the copy names its own queue: when that one's message is gone, the copy must say so again
       if (!holders.includes(g.owner) && ownerSeq >= 0 && h.backings.has(g.owner)) {
-        h.appendMark(REC_REMOVE, g.owner, ownerSeq, to.seg);
+        this.carry(h.appendMark(REC_REMOVE, g.owner, ownerSeq, to.seg), to.seg);
       }
       for (const q of holders) s.release(g.off, g.len, q);
       moved.set(g.off, { seg: to.seg, off: to.off, left: holders.length, holders, g, inTail: [] });
@@ -295,7 +316,7 @@ export class Compactor {
       for (const m of moved.values()) {
         if (!m.g.persistent) continue;
         for (const q of m.holders) {
-          if (!m.inTail.includes(q)) h.appendMark(REC_DELIVERED, q, m.g.seqOf.get(q)!, m.seg);
+          if (!m.inTail.includes(q)) this.carry(h.appendMark(REC_DELIVERED, q, m.g.seqOf.get(q)!, m.seg), m.seg);
         }
       }
       for (const [off, m] of moved) if (m.left === 0) moved.delete(off);

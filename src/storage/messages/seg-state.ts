@@ -20,6 +20,11 @@ export class SegState {
    * (64 MiB of small records took 1.7 s of the event loop, a stall every connection felt).
    */
   indexing = false;
+  /**
+   * REMOVE/DELIVERED records a compaction wrote here naming this very segment (for the in-memory messages it
+   * moved here): moving these messages again writes them again, so they are not garbage while they live.
+   */
+  carried = 0;
   /** Target segment -> number of REMOVE/DELIVERED records here that name it. */
   refs: Map<number, number> | null = null;
   readFd = -1;
