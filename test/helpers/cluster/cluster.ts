@@ -79,7 +79,14 @@ export class TestNode {
     const deadline = Date.now() + timeoutMs;
     while (!this.log.includes('joined cluster')) {
       if (this.proc !== child) throw new Error(`${this.name} exited: ${this.log}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} did not join: ${this.log}`);
+      if (Date.now() > deadline) {
+        // debugging: with NODE_OPTIONS=--report-on-signal, a diagnostic report (stack, handles) of the stuck node
+        if (process.env['WARREN_TEST_CLUSTER_LOGS'] && process.env['NODE_OPTIONS']?.includes('--report-on-signal')) {
+          child.kill('SIGUSR2');
+          await sleep(2000);
+        }
+        throw new Error(`${this.name} did not join: ${this.log}`);
+      }
       await sleep(25);
     }
   }
