@@ -1,8 +1,7 @@
-// Message durability for the file store: one append-only segment log for all durable queues (log/), a
-// queue id per durable queue (queue-ids.ts: queues.json and its journal), and per queue a FileQueueBacking
-// (messages/queue-backing.ts) that logs persistent messages, their first delivery and their removal, and
-// holds the queue's tail on disk as compact positions (log/tail.ts), read back off the event loop
-// (messages/page-reader.ts).
+// Message durability for the file store: one append-only segment log for all durable queues (log/), a queue
+// id per durable queue (queue-ids.ts: queues.json and its journal), and per queue a FileQueueBacking
+// (messages/queue-backing.ts) that logs persistent messages, their first delivery and their removal, and holds
+// the queue's tail on disk as compact positions (log/tail.ts), read back off the event loop (messages/page-reader.ts).
 //
 // Why a shared segment log with per-queue positions (RabbitMQ's message store + queue index, LavinMQ's
 // segments): appends are sequential whatever the number of queues, one fsync covers every queue (group
