@@ -13,6 +13,7 @@ import type { Logger } from '../util/logger.js';
 import type { ClusterKeys } from './config.js';
 import type { LeaderLink } from './replication-link.js';
 import type { ClusterState } from './state.js';
+import { within } from './etcd-link.js';
 
 /** How long a member of the set may go without a connection to this leader before it leaves the set. */
 export const LAG_MS = 10_000;
@@ -134,15 +135,24 @@ export class InSyncSet {
 
   private write(): Promise<void> {
     const next = this.chain.then(async () => {
-      if (this.stopped) return;
-      const value = JSON.stringify(this.members());
-      try {
-        await this.client
-          .if(this.keys.leader, 'Create', '==', this.epoch)
-          .then(this.client.put(this.keys.isr).value(value))
-          .commit();
-      } catch (e) {
-        this.log.warn(`cluster: in-sync set not written: ${(e as Error).message}`);
+      // retried until written (or this leadership ends): a write lost to an etcd that did not answer would
+      // leave the set in etcd stale, a caught-up follower out of it for good
+      for (let wait = 200; !this.stopped; wait = Math.min(wait * 2, 2000)) {
+        const value = JSON.stringify(this.members());
+        try {
+          await within(
+            this.client
+              .if(this.keys.leader, 'Create', '==', this.epoch)
+              .then(this.client.put(this.keys.isr).value(value))
+              .commit(),
+            5000,
+            'in-sync set',
+          );
+          return;
+        } catch (e) {
+          this.log.warn(`cluster: in-sync set not written (${(e as Error).message}), retrying`);
+          await new Promise((r) => setTimeout(r, wait));
+        }
       }
     });
     this.chain = next;

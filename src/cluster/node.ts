@@ -82,7 +82,18 @@ export class ClusterNode {
    * single node does and as RabbitMQ does when a listener cannot bind at boot), before it is a member.
    */
   async start(): Promise<void> {
-    await this.state.start();
+    // the prefix read and watched, retried on a fresh etcd client as after a lost lease (register): a watch
+    // etcd3 never reports created (seen on a loaded machine) left a node silent, neither joined nor failed
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        await within(this.state.start(), this.cfg.leaseTtl * 1000, 'watch');
+        break;
+      } catch (e) {
+        this.log.warn(`cluster: cannot join through etcd (${(e as Error).message}), retrying`);
+        this.etcd.renew();
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
     let failed: Error | null = null;
     await this.transition(() =>
       this.join(false, false).catch((e: unknown) => {
