@@ -56,6 +56,7 @@ export function logShipping(secret: string): Replication {
           l.on('follower-in-sync', (name: string) => fn(name, true));
           l.on('follower-lost', (name: string) => fn(name, false));
         },
+        connected: (name) => l.followers().some((f) => f.name === name),
         setRequiredAcks: (n, voters) => l.setRequiredAcks(n, voters),
         close: () => l.close(),
       };

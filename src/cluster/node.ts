@@ -77,9 +77,33 @@ export class ClusterNode {
     return this.cfg.nodeName;
   }
 
+  /**
+   * Join: a port this node cannot listen on fails the start (`warren server` exits with EADDRINUSE, as a
+   * single node does and as RabbitMQ does when a listener cannot bind at boot), before it is a member.
+   */
   async start(): Promise<void> {
-    await this.state.start();
-    await this.transition(() => this.join());
+    // the prefix read and watched, retried on a fresh etcd client as after a lost lease (register): a watch
+    // etcd3 never reports created (seen on a loaded machine) left a node silent, neither joined nor failed
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        await within(this.state.start(), this.cfg.leaseTtl * 1000, 'watch');
+        break;
+      } catch (e) {
+        this.log.warn(`cluster: cannot join through etcd (${(e as Error).message}), retrying`);
+        this.etcd.renew();
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    let failed: Error | null = null;
+    await this.transition(() =>
+      this.join(false, false).catch((e: unknown) => {
+        failed = e as Error;
+      }),
+    );
+    if (failed !== null) {
+      await this.stop();
+      throw failed;
+    }
   }
 
   /** Clean stop: a leader closes its broker (clients get 320) and gives up its lease, so a follower wins at once. */
@@ -109,11 +133,27 @@ export class ClusterNode {
     return next;
   }
 
-  /** A new lease, this node's member record under it, then follow and campaign. */
-  private async join(fresh = false): Promise<void> {
+  /**
+   * Listen on this node's ports as a follower, then a new lease and this node's member record under it, then
+   * campaign. The ports come first: a node that cannot serve them must not be a member (the leader would
+   * count it in the in-sync set while it follows nothing). `retry`: after a step-down, ports another process
+   * took meanwhile are tried again (logged, not a member meanwhile) rather than given up on.
+   */
+  private async join(fresh = false, retry = true): Promise<void> {
+    for (let wait = 500; !this.stopping; wait = Math.min(wait * 2, 5000)) {
+      try {
+        await this.startFollower();
+        break;
+      } catch (e) {
+        await this.stopFollower();
+        if (!retry) throw e;
+        this.log.error(`cluster: ${this.name} cannot listen as a follower (${(e as Error).message}), retrying`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    if (this.stopping) return;
     await this.register(fresh);
     if (this.stopping) return;
-    await this.startFollower();
     void this.campaign();
   }
 
@@ -204,6 +244,7 @@ export class ClusterNode {
     this.role = 'follower';
     const proxy = new ClientProxy((protocol) => {
       const l = this.state.leader;
+      if (protocol === 'cluster') return null;
       if (l === null || l.name === this.name) return null;
       const m = this.state.members.get(l.name);
       const port = m?.ports[protocol];
@@ -216,6 +257,10 @@ export class ClusterNode {
       const port = this.ports[protocol];
       if (port !== undefined) await proxy.add(protocol, port, bind);
     }
+    // the cluster port is held too (RabbitMQ's 25672 is bound for the node's life): another process taking
+    // it meanwhile would leave this node unable to lead; a follower connecting here is closed (not a leader)
+    const cp = this.ports['cluster'];
+    if (cp !== undefined && cp !== 0) await proxy.add('cluster', cp, bind);
     const pp = this.ports['prometheus'];
     if (pp !== undefined) this.metrics = await startFollowerMetrics(pp, bind, this.info, () => proxy.piped);
     this.offFollow = this.state.onChange(() => this.follow());
@@ -270,29 +315,32 @@ export class ClusterNode {
     await this.stopFollower();
     this.role = 'leader';
     this.state.poke();
+    let link: LeaderLink;
     try {
-      this.running = await startBroker({ ...this.opts, clusterInfo: this.info });
+      const running = await startBroker({ ...this.opts, clusterInfo: this.info });
+      this.running = running;
+      importMirrored(running.broker, this.state.definitions, this.log);
+      this.mirror = new DefinitionsMirror(this.client, this.keys, running.broker, epoch, this.log);
+      this.mirror.start();
+      link = await this.replication.leader({
+        running,
+        port: this.ports['cluster'] ?? 0,
+        bind: running.options.bind,
+        nodeName: this.name,
+        epoch,
+        leaseValid: () => lease.valid(),
+        log: this.log,
+      });
     } catch (e) {
-      this.log.error(`cluster: cannot start the broker as leader: ${(e as Error).message}`);
-      this.role = 'follower';
-      await lease.revoke(); // let another node lead; join again with a new lease
+      // a port taken meanwhile (the broker's, or the cluster port: a leader no follower reaches confirms
+      // nothing): let another node lead, and join again with a new lease
+      this.log.error(`cluster: cannot start as leader: ${(e as Error).message}`);
+      await this.stopLeader();
+      await lease.revoke();
       this.lease = null;
       await this.join();
       return;
     }
-    const broker = this.running.broker;
-    importMirrored(broker, this.state.definitions, this.log);
-    this.mirror = new DefinitionsMirror(this.client, this.keys, broker, epoch, this.log);
-    this.mirror.start();
-    const link = await this.replication.leader({
-      running: this.running,
-      port: this.ports['cluster'] ?? 0,
-      bind: this.running.options.bind,
-      nodeName: this.name,
-      epoch,
-      leaseValid: () => lease.valid(),
-      log: this.log,
-    });
     this.leaderLink = link;
     if (!lease.valid()) link.setRequiredAcks(Infinity);
     this.isr = new InSyncSet(

@@ -26,6 +26,8 @@ export interface FollowerContext {
 export interface LeaderLink {
   /** A follower is in sync (`true`: has all the leader has written) or not (disconnected, lagging). */
   onFollower(fn: (name: string, inSync: boolean) => void): void;
+  /** A follower of this name is connected (past the handshake: syncing or streaming). */
+  connected(name: string): boolean;
   /**
    * Confirms wait until this many followers have the message on disk (Infinity: confirm nothing); with
    * `voters`, only followers of those names count (the in-sync set as etcd has it).
@@ -55,6 +57,7 @@ export const noReplication: Replication = {
   leader() {
     return Promise.resolve({
       onFollower() {},
+      connected: () => true,
       setRequiredAcks() {},
       close: () => Promise.resolve(),
     });

@@ -4,9 +4,9 @@
 import { createServer } from 'node:net';
 import type { BrokerOptions } from '../options.js';
 import type { RunningBroker } from '../server.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { ClusterKeys, clusterConfig } from './config.js';
-import { EtcdLink } from './etcd-link.js';
+import { EtcdLink, within } from './etcd-link.js';
 import { ClusterState } from './state.js';
 import { makeClusterInfo } from './info.js';
 import { ClusterNode, PROXIED, type Role } from './node.js';
@@ -49,7 +49,7 @@ export async function startCluster(options: BrokerOptions, replication?: Replica
   const keys = new ClusterKeys(cfg.clusterName);
   let shipping: Replication;
   try {
-    shipping = replication ?? logShipping(await resolveSecret(options.clusterSecret ?? undefined, etcd.client, keys));
+    shipping = replication ?? logShipping(await secretFromEtcd(options.clusterSecret ?? undefined, etcd, keys, log));
   } catch (e) {
     etcd.close();
     throw e;
@@ -77,6 +77,24 @@ export async function startCluster(options: BrokerOptions, replication?: Replica
       return closing;
     },
   };
+}
+
+/** resolveSecret, retried on a fresh etcd client when etcd does not answer (a call on a broken channel hangs). */
+async function secretFromEtcd(
+  option: string | undefined,
+  etcd: EtcdLink,
+  keys: ClusterKeys,
+  log: Logger,
+): Promise<string> {
+  for (let i = 1; ; i++) {
+    try {
+      return await within(resolveSecret(option, etcd.client, keys), 3000, 'cluster secret');
+    } catch (e) {
+      if (i === 5) throw e;
+      log.warn(`cluster: cannot read the cluster secret from etcd (${(e as Error).message}), retrying`);
+      etcd.renew();
+    }
+  }
 }
 
 function firstHost(bind: string | string[] | undefined): string {

@@ -12,25 +12,7 @@ import { drain, publishConfirmed, waitInSync } from './helpers.js';
 
 let c: TestCluster;
 before(async () => {
-  // Setup, not the behaviour under test: in one fresh-clone CI run (two test files at once) a node never
-  // joined the in-sync set of a new cluster (not reproduced alone; see the stop-13 note). A cluster that
-  // does not come up whole within 30 s is started again, once, so the partition checks run on a whole one.
-  for (let attempt = 1; ; attempt++) {
-    c = await startTestCluster({ nodes: 3, leaseTtl: 2, faults: true });
-    try {
-      await c.waitForLeader();
-      await waitInSync(
-        c,
-        c.nodes.map((n) => n.nodeName),
-        30000,
-      );
-      return;
-    } catch (e) {
-      await c.close();
-      if (attempt === 2) throw e;
-      console.error(`partition.test: the cluster did not come up whole (${(e as Error).message}); starting it again`);
-    }
-  }
+  c = await startTestCluster({ nodes: 3, leaseTtl: 2, faults: true });
 });
 after(async () => {
   await c?.close();

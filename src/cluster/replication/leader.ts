@@ -234,6 +234,9 @@ export class ReplicationLeader extends EventEmitter implements ConfirmGate, Sess
   left(s: FollowerSession): void {
     this.sessions.delete(s);
     this.logger.warn({ follower: s.name }, 'replication: follower lost');
+    // a follower that reconnected may be in sync on its new session before the leader notices the old one
+    // is gone: that one's end does not take it out (its 'follower-in-sync' was said once, for the new one)
+    for (const o of this.sessions) if (o.name === s.name && o.inSync) return;
     this.emit('follower-lost', s.name);
   }
 

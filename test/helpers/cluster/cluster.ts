@@ -1,15 +1,16 @@
 // A Warren cluster for tests and scripts: a real etcd and N `warren server --etcd` child processes on
-// loopback ports picked free, each with its own data directory; nodes can be stopped, killed (-9), paused
+// loopback ports reserved for the test process (ports.ts), each with its own data directory; nodes can be stopped, killed (-9), paused
 // (SIGSTOP) and resumed, and started again on the same ports and data. Used by test/cluster/ and
 // bench/cluster/chaos.mjs (after `npm run build`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { FaultProxy } from '../fault-proxy.js';
-import { freePort, startEtcd, type EtcdProcess } from './etcd.js';
+import { startEtcd, type EtcdProcess } from './etcd.js';
+import { reservePort } from './ports.js';
 
 const WARREN_BIN = fileURLToPath(new URL('../../../../bin/warren', import.meta.url));
 
@@ -78,7 +79,14 @@ export class TestNode {
     const deadline = Date.now() + timeoutMs;
     while (!this.log.includes('joined cluster')) {
       if (this.proc !== child) throw new Error(`${this.name} exited: ${this.log}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} did not join: ${this.log}`);
+      if (Date.now() > deadline) {
+        // debugging: with NODE_OPTIONS=--report-on-signal, a diagnostic report (stack, handles) of the stuck node
+        if (process.env['WARREN_TEST_CLUSTER_LOGS'] && process.env['NODE_OPTIONS']?.includes('--report-on-signal')) {
+          child.kill('SIGUSR2');
+          await sleep(2000);
+        }
+        throw new Error(`${this.name} did not join: ${this.log}`);
+      }
       await sleep(25);
     }
   }
@@ -182,6 +190,12 @@ export class TestCluster {
 
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill()));
+    // debugging a flaky run: WARREN_TEST_CLUSTER_LOGS=DIR keeps every node's log of this cluster there
+    const keep = process.env['WARREN_TEST_CLUSTER_LOGS'];
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      for (const n of this.nodes) writeFileSync(join(keep, `${basename(this.root)}-${n.name}.log`), n.output());
+    }
     for (const n of this.nodes) {
       await n.etcdProxy?.close();
       await n.clusterProxy?.close();
@@ -217,10 +231,10 @@ async function makeNode(
   o: ClusterOptions,
 ): Promise<TestNode> {
   const ports: NodePorts = {
-    amqp: await freePort(),
-    management: await freePort(),
-    prometheus: await freePort(),
-    cluster: await freePort(),
+    amqp: await reservePort(),
+    management: await reservePort(),
+    prometheus: await reservePort(),
+    cluster: await reservePort(),
   };
   const name = `n${i}`;
   const dataDir = join(root, name);

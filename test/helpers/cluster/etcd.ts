@@ -1,25 +1,12 @@
-// A real etcd (Debian's etcd-server) for the cluster tests: one member on loopback ports picked free, its
+// A real etcd (Debian's etcd-server) for the cluster tests: one member on loopback ports reserved for the test process (ports.ts), its
 // data in a temp directory that stop() removes. `.ci/run` installs etcd-server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { reservePort } from './ports.js';
 
 export const ETCD_BIN = process.env['WARREN_TEST_ETCD'] ?? '/usr/bin/etcd';
-
-/** A port the OS says is free now (closed before it is returned; a race is possible but rare on loopback). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface EtcdProcess {
   /** The client URL (http://127.0.0.1:PORT). */
@@ -30,8 +17,8 @@ export interface EtcdProcess {
 
 export async function startEtcd(): Promise<EtcdProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'warren-etcd-'));
-  const client = await freePort();
-  const peer = await freePort();
+  const client = await reservePort();
+  const peer = await reservePort();
   const url = `http://127.0.0.1:${client}`;
   const peerUrl = `http://127.0.0.1:${peer}`;
   const proc = spawn(
