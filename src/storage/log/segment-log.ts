@@ -235,7 +235,9 @@ export class SegmentLog {
     b.pos = 0;
     this.writtenTicket = this.bufTicket;
     this.writtenPosition = { seg: this.segNo, off: this.fileSize };
-    for (const fn of this.written) fn(this.segNo, this.fileSize);
+    // a snapshot: a listener that unwatches and watches again (a reader with nothing new to read) is called
+    // next write, not again now (a Set visits what is added while it is walked: 1M stream fuzz cases spun here)
+    for (const fn of Array.from(this.written)) fn(this.segNo, this.fileSize);
     if (this.failed !== null) {
       this.failed = null;
       if (this.syncError === null) this.events.failure(null);
@@ -317,7 +319,7 @@ export class SegmentLog {
       if (ticket > this.syncedTicket) this.syncedTicket = ticket;
       this.syncedPosition = position;
       this.events.onSynced(this.syncedTicket);
-      for (const fn of this.syncedListeners) fn(position);
+      for (const fn of Array.from(this.syncedListeners)) fn(position);
       for (const s of sealed) this.events.sealed(s.seg);
       if (this.writtenTicket > this.syncedTicket || this.buf.pos !== 0) this.schedule();
     };

@@ -157,3 +157,29 @@ test('closed while an fsync is in flight (a stream deleted as it is written): no
     assert.deepEqual(failures, [], `failures reported (beforeSync ${slowBefore ? 'pending' : 'none'})`);
   }
 });
+
+test('a write listener that unwatches and watches again is called once per write (no spin)', () => {
+  const { log, done } = openLog();
+  try {
+    let calls = 0;
+    let unwatch: () => void = () => {};
+    const watch = (): void => {
+      unwatch = log.onWritten(() => {
+        calls++;
+        unwatch();
+        // nothing new for this reader: wait for the next write (the block reader at its tail does this)
+        if (calls < 1000) watch();
+      });
+    };
+    watch();
+    log.append(Buffer.from('one'));
+    log.writeOut();
+    assert.equal(calls, 1);
+    log.append(Buffer.from('two'));
+    log.writeOut();
+    assert.equal(calls, 2);
+    unwatch();
+  } finally {
+    done();
+  }
+});
