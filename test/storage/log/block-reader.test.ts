@@ -4,33 +4,13 @@
 // read-ahead bounded and every block let go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { SegmentLog, segmentName, type LogEvents, type LogPosition } from '../../../src/storage/log/segment-log.js';
+import { segmentName, type LogPosition } from '../../../src/storage/log/segment-log.js';
 import { AHEAD_TOTAL, blocksInUse, LogBlockReader } from '../../../src/storage/log/block-reader.js';
+import { openLog as openLogIn } from './open-log.js';
 
-const events: LogEvents = {
-  onSynced: () => {},
-  sealed: () => {},
-  failure: (e) => {
-    if (e) throw e;
-  },
-  beforeSync: () => null,
-};
-
-function openLog(segmentSize = 1 << 20): { log: SegmentLog; dir: string; done: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-blocks-'));
-  const log = new SegmentLog(dir, 1, events, segmentSize);
-  return {
-    log,
-    dir,
-    done: () => {
-      log.closeSync();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+const openLog = (segmentSize = 1 << 20): ReturnType<typeof openLogIn> => openLogIn(segmentSize, 'warren-blocks-');
 
 /** Record i: "i:" then i*37 % 500 + 1 bytes of a letter, so lengths vary and blocks split them anywhere. */
 function record(i: number): Buffer {

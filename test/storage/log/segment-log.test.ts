@@ -8,30 +8,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SegmentLog, type LogEvents, type LogPosition } from '../../../src/storage/log/segment-log.js';
+import { SegmentLog, type LogPosition } from '../../../src/storage/log/segment-log.js';
 import { LogCursor } from '../../../src/storage/log/cursor.js';
-
-const events: LogEvents = {
-  onSynced: () => {},
-  sealed: () => {},
-  failure: (e) => {
-    if (e) throw e;
-  },
-  beforeSync: () => null,
-};
-
-function openLog(segmentSize = 1 << 20): { log: SegmentLog; dir: string; done: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-log-'));
-  const log = new SegmentLog(dir, 1, events, segmentSize);
-  return {
-    log,
-    dir,
-    done: () => {
-      log.closeSync();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import { events, openLog } from './open-log.js';
 
 const before = (a: LogPosition, b: LogPosition): boolean => a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
 
