@@ -9,15 +9,27 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../../../bench/durability/disk-bound.mjs', import.meta.url));
 
-test('disk stays within live bytes + 3 segments while traffic flows past one old message, and after restart', () => {
-  const r = spawnSync(
-    process.execPath,
-    [SCRIPT, '--rounds', '8', '--per-round', '2000', '--segment-size', '64KiB', '--settle-ms', '10000'],
-    { encoding: 'utf8', timeout: 120000 },
-  );
+interface BoundRun {
+  violations: number;
+  oldMessages: number;
+  workMessages: number;
+  keptMessages: number;
+}
+
+/** Run the script with `args`; it must exit 0 with no violation of the bound. Its JSON summary. */
+function runBound(args: string[], timeout: number): BoundRun {
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  const out = JSON.parse(r.stdout) as { violations: number; oldMessages: number; workMessages: number };
+  const out = JSON.parse(r.stdout) as BoundRun;
   assert.equal(out.violations, 0, r.stdout);
+  return out;
+}
+
+test('disk stays within live bytes + 3 segments while traffic flows past one old message, and after restart', () => {
+  const out = runBound(
+    ['--rounds', '8', '--per-round', '2000', '--segment-size', '64KiB', '--settle-ms', '10000'],
+    120000,
+  );
   assert.equal(out.oldMessages, 1);
   assert.equal(out.workMessages, 0);
 });
@@ -25,10 +37,8 @@ test('disk stays within live bytes + 3 segments while traffic flows past one old
 test('disk stays within live bytes + 3 segments when every segment is mostly live (garbage spread thinly)', () => {
   // 9 of every 10 messages stay: no segment is ever a quarter dead, yet the dead tenths add up to more
   // than 3 segments after a round; compaction must reclaim them too (it did not: 4/3 x live)
-  const r = spawnSync(
-    process.execPath,
+  const out = runBound(
     [
-      SCRIPT,
       '--rounds',
       '3',
       '--per-round',
@@ -40,11 +50,8 @@ test('disk stays within live bytes + 3 segments when every segment is mostly liv
       '40000',
       '--mostly-live',
     ],
-    { encoding: 'utf8', timeout: 240000 },
+    240000,
   );
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const out = JSON.parse(r.stdout) as { violations: number; keptMessages: number; workMessages: number };
-  assert.equal(out.violations, 0, r.stdout);
   assert.equal(out.keptMessages, 27000);
   assert.equal(out.workMessages, 0);
 });
