@@ -7,9 +7,10 @@ import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { connect } from 'amqplib';
 import mqtt from 'mqtt';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { outcome } from '../../helpers/access.js';
 
 interface Asked {
   method: string;
@@ -58,21 +59,6 @@ const paths = (base: string) => ({
   resourcePath: `${base}/auth/resource`,
   topicPath: `${base}/auth/topic`,
 });
-
-async function outcome(c: ChannelModel, f: (ch: Channel) => Promise<unknown>): Promise<string> {
-  const ch = await c.createChannel();
-  let closed: string | null = null;
-  ch.on('error', (e: Error) => (closed = e.message));
-  try {
-    await f(ch);
-    await ch.checkExchange('amq.direct');
-    await ch.close();
-    return 'OK';
-  } catch (e) {
-    const m = closed ?? (e as Error).message;
-    return m.slice(m.indexOf('ACCESS_REFUSED')).replace(/"$/, '');
-  }
-}
 
 describe('HTTP backend, GET, no cache', () => {
   let svc: Awaited<ReturnType<typeof authService>>;
