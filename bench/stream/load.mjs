@@ -16,7 +16,8 @@
 //     [--window 10000] [--credit 10] [--pids warren=PID,rabbitmq=PID] [--anchor rabbitmq]
 // Each consume reads the stream from `first` again until its passes add up to --min-seconds (a single
 // pass of a fast broker lasts tens of ms: that measures the subscription's start). After each size of each
-// round, every target's ratio to the anchor (rabbitmq, else the last target) is printed.
+// round, every target's ratio to the anchor (rabbitmq, else the last target) is printed. Each round starts
+// with the next target in turn (round 1: the first, round 2: the second...).
 // With --pids, each consume also prints the broker's CPU and its threads' run-queue wait (from
 // /proc/PID/task/*/schedstat, as shares of one core over the consume), the client's own, and the broker's
 // peak RSS: on a shared machine a broker that waits for a CPU as long as it runs is starved, not slow.
@@ -444,7 +445,9 @@ const results = {};
 for (let round = 0; round < ROUNDS; round++) {
   for (const size of SIZES) {
     const inRound = {};
-    for (const t of TARGETS) {
+    // each round starts with the next target: none always follows the same one (RabbitMQ's stream plugin
+    // does not fsync, so the kernel may still be writing its data back during the next target's publish)
+    for (const t of TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length])) {
       const r = await one(t, size, round);
       const k = `${t.name} ${size} B`;
       (results[k] ??= []).push(r);
