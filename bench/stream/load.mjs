@@ -12,8 +12,12 @@
 //   4 MiB buffer (net's `onread`: no allocation per read) and frames are skimmed where they lie: a Deliver's
 //   header is read and the rest of it skipped, never reassembled.
 //   npm run build && node bench/stream/load.mjs [--targets warren=127.0.0.1:5552,rabbitmq=127.0.0.1:5552]
-//     [--messages 2000000] [--sizes 16,1024] [--rounds 2] [--batch 100] [--window 10000] [--credit 10]
-//     [--pids warren=PID,rabbitmq=PID]
+//     [--messages 16=10000000,1024=2000000] [--min-seconds 2] [--sizes 16,1024] [--rounds 2] [--batch 100]
+//     [--window 10000] [--credit 10] [--pids warren=PID,rabbitmq=PID] [--anchor rabbitmq]
+// Each consume reads the stream from `first` again until its passes add up to --min-seconds (a single
+// pass of a fast broker lasts tens of ms: that measures the subscription's start). After each size of each
+// round, every target's ratio to the anchor (rabbitmq, else the last target) is printed. Each round starts
+// with the next target in turn (round 1: the first, round 2: the second...).
 // With --pids, each consume also prints the broker's CPU and its threads' run-queue wait (from
 // /proc/PID/task/*/schedstat, as shares of one core over the consume), the client's own, and the broker's
 // peak RSS: on a shared machine a broker that waits for a CPU as long as it runs is starved, not slow.
@@ -36,8 +40,31 @@ const TARGETS = opt('--targets', 'rabbitmq=127.0.0.1:5552')
     const [host, port] = hp.split(':');
     return { name, host, port: Number(port) };
   });
-const MESSAGES = Number(opt('--messages', 2_000_000));
 const SIZES = opt('--sizes', '16,1024').split(',').map(Number);
+/**
+ * Messages published per size: `--messages N` for every size, or `--messages 16=N,1024=M`. The defaults give
+ * each publish at least a few seconds on both brokers (a 16 B publish of 2,000,000 lasted under a second).
+ */
+const DEFAULT_MESSAGES = { 16: 10_000_000, 1024: 2_000_000 };
+const MESSAGES = (() => {
+  const v = opt('--messages', '');
+  const out = new Map(SIZES.map((s) => [s, DEFAULT_MESSAGES[s] ?? 2_000_000]));
+  if (v === '') return out;
+  if (!v.includes('=')) return new Map(SIZES.map((s) => [s, Number(v)]));
+  for (const t of v.split(',')) {
+    const [size, n] = t.split('=');
+    out.set(Number(size), Number(n));
+  }
+  return out;
+})();
+/**
+ * A consume lasts at least this many seconds: the stream is read from `first` again (a new subscription per
+ * pass) until the passes add up to it. A single pass of 2,000,000 16-byte messages lasted 60-120 ms, which
+ * measured the subscription's start, not the throughput.
+ */
+const MIN_SECONDS = Number(opt('--min-seconds', 2));
+/** The target the others are compared with (per-round ratios): `rabbitmq` if given, else the last. */
+const ANCHOR = opt('--anchor', '');
 const ROUNDS = Number(opt('--rounds', 2));
 const BATCH = Number(opt('--batch', 100));
 const WINDOW = Number(opt('--window', 10_000));
@@ -313,7 +340,41 @@ function rssMiB(pid) {
   }
 }
 
+/** Consume passes from `first` until they add up to MIN_SECONDS; the rate over all of them. */
 async function consume(c, stream, total, pid) {
+  let messages = 0;
+  let seconds = 0;
+  let chunks = 0;
+  let passes = 0;
+  let peakRss = pid === undefined ? null : rssMiB(pid);
+  const client0 = procCpu(process.pid);
+  const broker0 = procCpu(pid);
+  const w0 = process.hrtime.bigint();
+  while (passes === 0 || seconds < MIN_SECONDS) {
+    const r = await consumeOnce(c, stream, total, pid, ++passes);
+    messages += r.got;
+    seconds += r.seconds;
+    chunks += r.chunks;
+    if (r.peakRss !== null) peakRss = Math.max(peakRss ?? 0, r.peakRss);
+  }
+  // CPU shares over the whole consume (the passes and the Subscribe round trips between them)
+  const wall = Number(process.hrtime.bigint() - w0) / 1e9;
+  const client1 = procCpu(process.pid);
+  const broker1 = procCpu(pid);
+  return {
+    rate: messages / seconds,
+    seconds,
+    passes,
+    perChunk: messages / chunks,
+    clientCpu: (client1.run - client0.run) / wall,
+    clientWait: (client1.wait - client0.wait) / wall,
+    brokerCpu: broker0 === null || broker1 === null ? null : (broker1.run - broker0.run) / wall,
+    brokerWait: broker0 === null || broker1 === null ? null : (broker1.wait - broker0.wait) / wall,
+    peakRss,
+  };
+}
+
+async function consumeOnce(c, stream, total, pid, subscriptionId) {
   let got = 0;
   let chunks = 0;
   let owed = 0;
@@ -321,16 +382,12 @@ async function consume(c, stream, total, pid) {
   credit.writeUInt32BE(7, 0);
   credit.writeUInt16BE(KEY.Credit, 4);
   credit.writeUInt16BE(1, 6);
-  credit.writeUInt8(1, 8);
+  credit.writeUInt8(subscriptionId, 8);
   let t0 = 0n;
-  let client0 = null;
-  let broker0 = null;
   const done = new Promise((resolve) => {
     c.onDeliver = (records) => {
       if (chunks++ === 0) {
         t0 = process.hrtime.bigint(); // from the first chunk: Subscribe's own round trip aside
-        client0 = procCpu(process.pid);
-        broker0 = procCpu(pid);
       }
       got += records;
       owed++;
@@ -346,7 +403,7 @@ async function consume(c, stream, total, pid) {
     };
   });
   await c.ok('SubscribeRequest', {
-    subscriptionId: 1,
+    subscriptionId,
     stream,
     offsetSpec: { type: 'first' },
     credit: CREDIT,
@@ -357,22 +414,12 @@ async function consume(c, stream, total, pid) {
   const sampler =
     pid === undefined ? null : setInterval(() => (peakRss = Math.max(peakRss ?? 0, rssMiB(pid) ?? 0)), 100);
   await done;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (sampler !== null) clearInterval(sampler);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const client1 = procCpu(process.pid);
-  const broker1 = procCpu(pid);
   c.onDeliver = null;
   c.afterRead = null;
-  return {
-    rate: total / s,
-    perChunk: got / chunks,
-    // CPU as a share of one core over the consume: the client's own (user+system), and the broker's
-    clientCpu: (client1.run - client0.run) / s,
-    clientWait: (client1.wait - client0.wait) / s,
-    brokerCpu: broker0 === null || broker1 === null ? null : (broker1.run - broker0.run) / s,
-    brokerWait: broker0 === null || broker1 === null ? null : (broker1.wait - broker0.wait) / s,
-    peakRss,
-  };
+  await c.ok('UnsubscribeRequest', { subscriptionId });
+  return { got, chunks, seconds, peakRss };
 }
 
 async function one(target, size, round) {
@@ -381,35 +428,35 @@ async function one(target, size, round) {
   await c.open();
   const cr = await c.rpc('CreateRequest', { stream, arguments: {} });
   if (cr.responseCode !== 1) throw new Error(`create ${stream}: ${cr.responseCode}`);
-  const pub = await publish(c, stream, size, MESSAGES);
+  const total = MESSAGES.get(size);
+  const pub = await publish(c, stream, size, total);
   const c2 = new Conn(target.host, target.port);
   await c2.open();
-  const {
-    rate: con,
-    perChunk,
-    clientCpu,
-    clientWait,
-    brokerCpu,
-    brokerWait,
-    peakRss,
-  } = await consume(c2, stream, MESSAGES, PIDS[target.name]);
+  const r = await consume(c2, stream, total, PIDS[target.name]);
   await c2.close();
   await c.rpc('DeleteRequest', { stream });
   await c.close();
-  return { pub, con, perChunk, clientCpu, clientWait, brokerCpu, brokerWait, peakRss };
+  return { pub, con: r.rate, ...r };
 }
 
+const anchor = ANCHOR || (TARGETS.some((t) => t.name === 'rabbitmq') ? 'rabbitmq' : TARGETS.at(-1).name);
+const fmt = (n) => Math.round(n).toLocaleString('en');
 const results = {};
 for (let round = 0; round < ROUNDS; round++) {
   for (const size of SIZES) {
-    for (const t of TARGETS) {
+    const inRound = {};
+    // each round starts with the next target: none always follows the same one (RabbitMQ's stream plugin
+    // does not fsync, so the kernel may still be writing its data back during the next target's publish)
+    for (const t of TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length])) {
       const r = await one(t, size, round);
       const k = `${t.name} ${size} B`;
       (results[k] ??= []).push(r);
+      inRound[t.name] = r;
       console.log(
-        `round ${round + 1} ${k.padEnd(16)} publish+confirm ${Math.round(r.pub).toLocaleString('en').padStart(10)} msg/s` +
-          `   consume from first ${Math.round(r.con).toLocaleString('en').padStart(10)} msg/s` +
-          `   (${Math.round(r.perChunk).toLocaleString('en')} messages/chunk; CPU during consume: client ` +
+        `round ${round + 1} ${k.padEnd(16)} publish+confirm ${fmt(r.pub).padStart(10)} msg/s` +
+          `   consume from first ${fmt(r.con).padStart(11)} msg/s` +
+          `   (${fmt(MESSAGES.get(size))} messages, consumed ${r.passes}x in ${r.seconds.toFixed(2)} s; ` +
+          `${fmt(r.perChunk)} messages/chunk; CPU during consume: client ` +
           `${Math.round(r.clientCpu * 100)}% (waiting ${Math.round(r.clientWait * 100)}%)` +
           (r.brokerCpu === null
             ? ''
@@ -418,14 +465,26 @@ for (let round = 0; round < ROUNDS; round++) {
           ')',
       );
     }
+    const a = inRound[anchor];
+    if (a === undefined) continue;
+    for (const t of TARGETS) {
+      if (t.name === anchor) continue;
+      const r = inRound[t.name];
+      console.log(
+        `round ${round + 1} ${`${t.name}/${anchor} ${size} B`.padEnd(24)} publish ${(r.pub / a.pub).toFixed(2)}x   consume ${(r.con / a.con).toFixed(2)}x`,
+      );
+    }
   }
 }
-console.log('\nbest of rounds:');
+console.log('\nper round (ratios against ' + anchor + ') and best of rounds:');
 for (const [k, rs] of Object.entries(results)) {
-  const pub = Math.max(...rs.map((r) => r.pub));
-  const con = Math.max(...rs.map((r) => r.con));
+  const [name, size] = k.split(' ');
+  const a = results[`${anchor} ${size} B`];
+  const ratios = (f) =>
+    name === anchor || a === undefined ? '' : ` (${rs.map((r, i) => (f(r) / f(a[i])).toFixed(2)).join(' / ')}x)`;
   console.log(
-    `${k.padEnd(16)} publish ${Math.round(pub).toLocaleString('en').padStart(10)}   consume ${Math.round(con).toLocaleString('en').padStart(10)}`,
+    `${k.padEnd(16)} publish ${rs.map((r) => fmt(r.pub)).join(' / ')}${ratios((r) => r.pub)}, best ${fmt(Math.max(...rs.map((r) => r.pub)))}` +
+      `   consume ${rs.map((r) => fmt(r.con)).join(' / ')}${ratios((r) => r.con)}, best ${fmt(Math.max(...rs.map((r) => r.con)))}`,
   );
 }
 process.exit(0);

@@ -80,6 +80,7 @@ class MemoryStorage implements Storage {
           this.log,
           () => {},
           () => {},
+          false, // nothing of a memory broker's stream outlives it: no fsync (and chunks cut at each turn's end)
         );
       }
       this.streams.attach(q);

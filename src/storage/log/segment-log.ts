@@ -12,7 +12,7 @@
 // from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
 // with `segmentsInfo` + `deleteBefore`; a replication follower appends the leader's frames verbatim with
 // `appendFrames` and acknowledges `syncedPosition` from `onSyncedPosition`.
-import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync, readSync } from '../io.js';
+import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync } from '../io.js';
 import { join } from 'node:path';
 import { statSync, unlink, writeSync } from '../io.js';
 import { RecordBuffer, frameAt } from './record.js';
@@ -69,6 +69,10 @@ export class SegmentLog {
   private sealing: { fd: number; seg: number }[] = [];
   private dirDirty = false;
   private syncing = false;
+  /** false: nothing is fsynced (a memory-storage broker's streams: nothing of them outlives the process). */
+  fsyncs = true;
+  /** Called once when the fsync in flight ends, synced or failed (a stream's group commit: stream-log.ts). */
+  private syncEnd: (() => void) | null = null;
   private scheduled = false;
   private closed = false;
 
@@ -137,6 +141,12 @@ export class SegmentLog {
   onSyncedPosition(fn: (p: LogPosition) => void): () => void {
     this.syncedListeners.add(fn);
     return () => this.syncedListeners.delete(fn);
+  }
+
+  /** An fdatasync is in flight: what is appended now waits for the next one. `fn` is called when it ends. */
+  whenSyncEnds(fn: () => void): boolean {
+    if (this.syncing) this.syncEnd = fn;
+    return this.syncing;
   }
 
   /** The segment files with their sizes and modification times (retention by size and age). */
@@ -294,9 +304,9 @@ export class SegmentLog {
     // an unchanged file is not fsynced again: the message store's group commit often only waits for the
     // streams' fsyncs (beforeSync), and a needless fdatasync is a thread-pool round trip on every confirm
     const was = this.syncedPosition;
-    const fds = sealed.length === 0 && position.seg === was.seg && position.off === was.off ? [] : [this.fd];
-    for (const s of sealed) fds.push(s.fd);
-    const dirSync = this.dirDirty;
+    const same = sealed.length === 0 && position.seg === was.seg && position.off === was.off;
+    const fds = same || !this.fsyncs ? [] : [this.fd, ...sealed.map((s) => s.fd)];
+    const dirSync = this.dirDirty && this.fsyncs;
     this.dirDirty = false;
     let pending = fds.length + (dirSync ? 1 : 0);
     let error: Error | null = null;
@@ -321,6 +331,7 @@ export class SegmentLog {
       this.events.onSynced(this.syncedTicket);
       for (const fn of Array.from(this.syncedListeners)) fn(position);
       for (const s of sealed) this.events.sealed(s.seg);
+      this.endSync();
       if (this.writtenTicket > this.syncedTicket || this.buf.pos !== 0) this.schedule();
     };
     if (pending === 0) {
@@ -336,8 +347,15 @@ export class SegmentLog {
     }
   }
 
+  private endSync(): void {
+    const fn = this.syncEnd;
+    this.syncEnd = null;
+    fn?.();
+  }
+
   private syncFailed(e: Error): void {
     this.syncing = false;
+    this.endSync();
     // retried later; confirms wait (nothing unsynced is ever confirmed). Known limit: after a real EIO from
     // fsync, Linux may already have dropped the dirty pages and reports the error once, so a retry can
     // succeed without those bytes on disk (PostgreSQL's "fsyncgate"); rewriting them would need a copy of
@@ -346,26 +364,6 @@ export class SegmentLog {
     this.syncError = e;
     if (first) this.events.failure(e);
     this.retryLater();
-  }
-
-  /** Read [off, off+len) of segment `seg` through `fd`: the buffered part comes from memory. */
-  read(seg: number, fd: number, off: number, len: number, into: Buffer): void {
-    let n = len;
-    if (seg === this.segNo && off + len > this.fileSize) {
-      this.writeOut();
-      if (off + len > this.fileSize) {
-        const inFile = Math.max(0, this.fileSize - off);
-        const fromBuf = off + inFile - this.fileSize;
-        this.buf.buf.copy(into, inFile, fromBuf, fromBuf + (len - inFile));
-        n = inFile;
-      }
-    }
-    let got = 0;
-    while (got < n) {
-      const r = readSync(fd, into, got, n - got, off + got);
-      if (r === 0) throw new Error(`segment ${seg}: short read at ${off + got}`);
-      got += r;
-    }
   }
 
   /** Write and fsync everything, synchronously (clean shutdown). */

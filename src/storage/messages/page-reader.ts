@@ -4,7 +4,7 @@
 // connections while the disk works, which matters once the backlog is out of the page cache) or, when a
 // caller cannot wait (basic.get on an empty window), synchronously. Decoding stays on the loop: it is a
 // CRC and a copy per record, bounded by the batch size.
-import { close, openSync, read } from '../io.js';
+import { close, openSync, read, readSync } from '../io.js';
 import { join } from 'node:path';
 import { formatByName } from '../../core/formats.js';
 import { POOL_MAX, takeBody } from '../../util/body-pool.js';
@@ -167,7 +167,7 @@ export class PageReader {
     if (b.inFlight) for (const s of b.spans) s.buf = Buffer.allocUnsafeSlow(s.len);
     try {
       // every span read before any is decoded: a failed read leaves the whole batch to be put back
-      for (const s of b.spans) this.host.log.read(s.seg, this.fd(s), s.off, s.len, s.buf);
+      for (const s of b.spans) readLog(this.host.log, s.seg, this.fd(s), s.off, s.len, s.buf);
       for (const s of b.spans) this.decode(b, s, out);
     } finally {
       b.release();
@@ -281,4 +281,24 @@ function readFully(fd: number, buf: Buffer, pos: number, cb: (e: Error | null) =
       else cb(null);
     });
   step();
+}
+
+/** Read [off, off+len) of segment `seg` of `log` through `fd`: the part still buffered comes from memory. */
+function readLog(log: SegmentLog, seg: number, fd: number, off: number, len: number, into: Buffer): void {
+  let n = len;
+  if (seg === log.segNo && off + len > log.fileSize) {
+    log.writeOut();
+    if (off + len > log.fileSize) {
+      const inFile = Math.max(0, log.fileSize - off);
+      const fromBuf = off + inFile - log.fileSize;
+      log.buf.buf.copy(into, inFile, fromBuf, fromBuf + (len - inFile));
+      n = inFile;
+    }
+  }
+  let got = 0;
+  while (got < n) {
+    const r = readSync(fd, into, got, n - got, off + got);
+    if (r === 0) throw new Error(`segment ${seg}: short read at ${off + got}`);
+    got += r;
+  }
 }

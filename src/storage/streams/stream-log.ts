@@ -2,7 +2,12 @@
 // in the stream's directory, one record per osiris chunk (codec/stream/chunk.ts, the bytes a Deliver sends),
 // and an in-memory chunk index (first offset, segment, position, timestamp) rebuilt at open by scanning the
 // segments' record headers. Messages appended during an event-loop turn become one chunk at the end of the
-// turn. Retention deletes whole segments, oldest first, never the one being written.
+// turn, unless the log's fdatasync is in flight and the chunk is small (DEFER_MAX_DATA): then it grows until
+// that fsync ends (group commit, as osiris's writer batches what arrived while its last write ran), cut at
+// CHUNK_MAX_DATA / MAX_ENTRIES (cut chunks are written at once, overlapping the fsync). Fewer, bigger chunks:
+// fewer Deliver frames, credits, index entries and CRCs. An idle stream's chunk still goes at the end of the
+// turn (no fsync in flight).
+// Retention deletes whole segments, oldest first, never the one being written.
 import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from '../io.js';
 import { join } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
@@ -13,6 +18,7 @@ import { filterValueOf, toStreamMessage } from './convert.js';
 import { ChunkReader, chunkFilter } from './chunk-reader.js';
 import { ChunkIndex } from './chunk-index.js';
 import { RawChunkReader } from './raw-chunk-reader.js';
+import { scanSpan } from './span-scan.js';
 import { StreamTrackingState } from './tracking.js';
 import { LogCursor } from '../log/cursor.js';
 import { FRAME_HEADER, frameAt } from '../log/record.js';
@@ -22,6 +28,12 @@ import { now } from '../../util/clock.js';
 /** A chunk is cut before the end of the turn once its data reaches this. */
 const CHUNK_MAX_DATA = 1024 * 1024;
 const MAX_ENTRIES = 65535;
+/**
+ * A chunk waits for the fsync in flight only while its data is under this: a publisher of big messages has its
+ * bytes written to the page cache at once (an fdatasync also writes back pages dirtied while it runs; held
+ * back, they made the 1 KiB publish 10-25% slower), while small messages still gather into big chunks.
+ */
+const DEFER_MAX_DATA = 256 * 1024;
 
 export interface StreamLogHooks {
   /** Something was appended: the broker's confirms wait for the next fsync (storage/streams/stream-store.ts). */
@@ -47,7 +59,14 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private lastSeg: number;
   private readonly ageTimer: NodeJS.Timeout;
   private gone = false;
-  private readonly syncWaits: { at: LogPosition; resolve: () => void }[] = [];
+  /** Confirm waits, by position; `at` null: the end of the chunk being built (set when it is flushed). */
+  private readonly syncWaits: { at: LogPosition | null; resolve: () => void }[] = [];
+  /** The chunk being built waits for the fsync in flight to end (group commit). */
+  private deferred = false;
+  private readonly flushDeferred = (): void => {
+    this.deferred = false;
+    this.flush();
+  };
   private readonly tracking: StreamTrackingState;
 
   constructor(
@@ -56,6 +75,8 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     private readonly hooks: StreamLogHooks,
     /** x-stream-filter-size-bytes: the bloom filter's size in each chunk (16..255). */
     filterSize = DEFAULT_FILTER_SIZE,
+    /** false: never fsync (memory storage: the stream does not outlive the process, nothing waits for it). */
+    fsync = true,
   ) {
     this.builder = new ChunkBuilder(filterSize);
     this.tracking = new StreamTrackingState(dir);
@@ -71,6 +92,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       this.scan(seg, join(dir, n));
     }
     this.log = new SegmentLog(dir, last + 1, this, segmentSize, oldest < 0 ? last + 1 : oldest);
+    this.log.fsyncs = fsync;
     this.lastSeg = this.log.segNo;
     this.firstOffset = this.index.length === 0 ? this.nextOffset : this.index.id(0);
     this.log.onSyncedPosition((p) => this.synced(p));
@@ -171,8 +193,20 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private startChunk(): void {
     if (this.pendingFirst < 0) {
       this.pendingFirst = this.nextOffset;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.endOfTurn());
     }
+  }
+
+  /** The end of the turn the chunk was started in: it goes now, or grows until the fsync in flight ends. */
+  private endOfTurn(): void {
+    if (!this.deferToSync()) this.flush();
+  }
+
+  /** With an fsync in flight, flush the chunk being built when it ends (true); else false. */
+  private deferToSync(): boolean {
+    if (this.pendingFirst < 0 || this.gone || this.builder.dataLength >= DEFER_MAX_DATA) return false;
+    if (this.deferred) return true;
+    return (this.deferred = this.log.whenSyncEnds(this.flushDeferred));
   }
 
   private endAppend(): void {
@@ -212,6 +246,10 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       this.builder.finishInto(buf, p, meta),
     );
     this.indexChunk(chunkId, at.seg, at.off, ts);
+    // the confirms waiting for this chunk wait for its end now (the waits are in position order)
+    const w = this.syncWaits;
+    for (let i = w.length - 1; i >= 0 && w[i]!.at === null; i--)
+      w[i]!.at = { seg: this.log.segNo, off: this.log.nextOff };
     if (this.log.segNo !== this.lastSeg) {
       this.lastSeg = this.log.segNo;
       // the next chunk is the new segment's first after this one: it carries every sequence
@@ -223,6 +261,8 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   /** Everything appended so far is on disk (flushes the chunk being built): for publisher confirms. */
   durable(): Promise<void> | null {
     if (this.gone) return null;
+    // group commit: the chunk being built goes when the fsync in flight ends, and is fsynced next
+    if (this.deferToSync()) return new Promise<void>((resolve) => this.syncWaits.push({ at: null, resolve }));
     this.flush();
     const log = this.log;
     if (log.bufTicket === log.syncedTicket) return null;
@@ -239,7 +279,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private synced(p: LogPosition): void {
     const w = this.syncWaits;
     let i = 0;
-    while (i < w.length && !before(p, w[i]!.at)) w[i++]!.resolve();
+    while (i < w.length && w[i]!.at !== null && !before(p, w[i]!.at!)) w[i++]!.resolve();
     if (i > 0) w.splice(0, i);
   }
 
@@ -248,50 +288,12 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     return this.pendingFirst >= 0 ? this.pendingFirst : this.nextOffset;
   }
 
-  /**
-   * Walk the chunk headers of index span `i` (from entry i to the next entry of its segment, or the end of
-   * the segment) until `visit` returns true; returns whether it did.
-   */
-  private scanSpan(i: number, visit: (id: number, records: number, ts: number) => boolean): boolean {
-    const ix = this.index;
-    const seg = ix.seg(i);
-    const from = ix.off(i);
-    if (seg === this.log.segNo) this.log.writeOut();
-    const path = join(this.dir, `${String(seg).padStart(8, '0')}.seg`);
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      return false; // deleted by retention meanwhile
-    }
-    try {
-      const to = i + 1 < ix.length && ix.seg(i + 1) === seg ? ix.off(i + 1) : fstatSync(fd).size;
-      const b = Buffer.allocUnsafe(Math.max(0, to - from));
-      let got = 0;
-      while (got < b.length) {
-        const r = readSync(fd, b, got, b.length - got, from + got);
-        if (r === 0) break;
-        got += r;
-      }
-      let p = 0;
-      while (p + FRAME_HEADER + CHUNK_HEADER_SIZE <= got) {
-        const len = b.readUInt32LE(p);
-        const h = readChunkHeader(b, p + FRAME_HEADER);
-        if (visit(h.chunkId, h.numRecords, h.timestamp)) return true;
-        p += FRAME_HEADER + len;
-      }
-      return false;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
   chunkStartFor(offset: number): number {
     if (offset >= this.writtenEnd) return this.lastChunkId;
     const i = this.index.find(offset);
     if (i < 0) return this.firstOffset;
     let start = this.index.id(i);
-    this.scanSpan(i, (id, n) => {
+    scanSpan(this.index, this.log, this.dir, i, (id, n) => {
       if (id > offset) return true;
       start = id;
       return id + n > offset;
@@ -304,7 +306,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     const j = ix.findTs(ms);
     // the first chunk at or after ms is in the span before entry j, or is entry j itself
     let found = -1;
-    if (j > 0) this.scanSpan(j - 1, (id, _n, ts) => (ts >= ms ? ((found = id), true) : false));
+    if (j > 0) scanSpan(ix, this.log, this.dir, j - 1, (id, _n, ts) => (ts >= ms ? ((found = id), true) : false));
     if (found >= 0) return found;
     if (j < ix.length) return ix.id(j);
     return this.writtenEnd;

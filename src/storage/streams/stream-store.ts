@@ -24,6 +24,8 @@ export class StreamStore {
     /** Called on each append: the broker store's next fsync must cover it (confirms wait for that). */
     private readonly appended: () => void,
     private readonly ioFailure: (err: Error | null) => void,
+    /** false: the streams are never fsynced (memory storage: they go with the process). */
+    private readonly fsync = true,
   ) {
     mkdirSync(dir, { recursive: true });
   }
@@ -59,6 +61,7 @@ export class StreamStore {
         },
       },
       typeof fs === 'number' ? fs : undefined,
+      this.fsync,
     );
     this.logs.add(log);
     q.attachStream(log);
