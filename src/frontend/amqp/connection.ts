@@ -366,6 +366,12 @@ export class AmqpConnection
 
   private onSocketClose(): void {
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    // whatever closed it (a bad protocol header closes without teardown), the handshake timer goes now: it
+    // would hold the connection, its buffers and socket for the rest of handshake_timeout (fuzzing: ~1,000
+    // closed connections and 64 MiB at any time)
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
     if (this.state !== 'closed') this.teardown();
     this.state = 'closed';
     this.server.connectionClosed(this);

@@ -51,6 +51,8 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   private flushScheduled = false;
   private heartbeatTimer: Timer | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
+  /** closeSocket's grace timer: cleared when the socket closes, so it does not hold the closed connection. */
+  private endTimer: NodeJS.Timeout | null = null;
 
   constructor(
     /** The front end's server (or what the protocol's connection needs of it). */
@@ -78,6 +80,8 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {});
     socket.on('close', () => {
+      if (this.endTimer !== null) clearTimeout(this.endTimer);
+      this.endTimer = null;
       this.closed = true;
       this.open = false;
       this.teardown();
@@ -186,7 +190,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.open = false;
     this.socket.end();
     // a client that never reads must not keep the socket open
-    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    this.endTimer = setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
     this.teardown();
   }
 

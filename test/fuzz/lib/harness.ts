@@ -124,6 +124,18 @@ export class FuzzBroker {
     });
   }
 
+  /** A heap snapshot of the broker after a full GC, written to `file`. */
+  snapshot(file: string, timeoutMs = 120000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('broker did not write the snapshot')), timeoutMs);
+      this.child.once('message', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.child.send({ snapshot: file });
+    });
+  }
+
   /** The broker's event-loop delay (ms) since the last call: p50, p99, max (broker-child.ts). */
   loop(timeoutMs = 10000): Promise<{ p50: number; p99: number; max: number }> {
     return new Promise((resolve, reject) => {
