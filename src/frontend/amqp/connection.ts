@@ -16,6 +16,7 @@ import type { Queue } from '../../core/queue/queue.js';
 import type { FlowControlled } from '../../core/queue/queue.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { readIntoSharedBuffer } from '../net/shared-read.js';
+import { admission } from '../net/admission.js';
 import type { FrontEndConnection } from '../net/front-end-server.js';
 import type { Logger } from '../../util/logger.js';
 import { ChannelTable } from './channels.js';
@@ -126,6 +127,7 @@ export class AmqpConnection
   // ---- input -----------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
+    admission.touch();
     this.gate.lastRead = roughNow();
     this.stats.recvOct += chunk.length;
     this.stats.recvCnt++;
@@ -366,12 +368,8 @@ export class AmqpConnection
 
   private onSocketClose(): void {
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    this.closeTimer = null;
-    // whatever closed it (a bad protocol header closes without teardown), the handshake timer goes now: it
-    // would hold the connection, its buffers and socket for the rest of handshake_timeout (fuzzing: ~1,000
-    // closed connections and 64 MiB at any time)
+    // a bad protocol header closes without teardown: its timer would hold the connection for handshake_timeout
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = null;
     if (this.state !== 'closed') this.teardown();
     this.state = 'closed';
     this.server.connectionClosed(this);

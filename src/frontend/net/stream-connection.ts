@@ -13,6 +13,7 @@ import type { Queue } from '../../core/queue/queue.js';
 import { clearTimer, now as clockNow, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
 import { ReadGate } from './read-gate.js';
+import { admission } from './admission.js';
 import { REF_MIN } from '../../codec/buffer/writer.js';
 
 /** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
@@ -71,6 +72,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
       this.lastRead = roughNow();
     });
     socket.on('data', (chunk: Buffer) => {
+      admission.touch();
       this.lastRead = roughNow();
       this.stats.recvOct += chunk.length;
       this.stats.recvCnt++;

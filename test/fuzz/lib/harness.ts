@@ -88,8 +88,9 @@ export class FuzzBroker {
     if (level >= 50) this.failures.push({ line: line.slice(0, 2000), inFlight: this.inFlight() });
   }
 
-  static async start(options: object = {}, env: Record<string, string> = {}): Promise<FuzzBroker> {
-    const script = fileURLToPath(new URL('./broker-child.js', import.meta.url));
+  /** `script`: another build's broker-child.js (bench/fuzz/probe-check.ts --other: old build against new). */
+  static async start(options: object = {}, env: Record<string, string> = {}, script?: string): Promise<FuzzBroker> {
+    script ??= fileURLToPath(new URL('./broker-child.js', import.meta.url));
     // FUZZ_BROKER_CPU_PROF=dir: the broker child writes a V8 CPU profile there when it stops (what its turns spend)
     const prof = process.env.FUZZ_BROKER_CPU_PROF;
     const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
