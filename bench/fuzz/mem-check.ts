@@ -46,7 +46,8 @@ function countByConstructor(file: string): Map<string, Count> {
   for (let i = 0; i < snap.nodes.length; i += w) {
     const type = types[snap.nodes[i + iType]!]!;
     // strings, code and numbers by type only (their "name" is their content)
-    const name = type === 'object' || type === 'closure' || type === 'native' ? snap.strings[snap.nodes[i + iName]!]! : '';
+    const name =
+      type === 'object' || type === 'closure' || type === 'native' ? snap.strings[snap.nodes[i + iName]!]! : '';
     const k = `${type} ${name.slice(0, 60)}`;
     const c = m.get(k) ?? { n: 0, size: 0 };
     c.n++;

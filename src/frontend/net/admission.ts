@@ -7,8 +7,10 @@
 // Sockets on plain TCP listeners are accepted paused (pauseOnConnect). A new one is started at once while
 // the turn has spent less than TURN_BUDGET_MS (measured from the turn's first read or accept); past that it
 // waits, in arrival order, and is started at the end of the turn (setImmediate) or a later one, at least one
-// a turn, so none waits for ever: the reads of connections already open are never deferred, and new ones
-// only get what is left of the turn. RabbitMQ gets the same from Erlang: each connection is a process the
+// a turn, so none waits for ever. libuv accepts about one connection per listener per turn, so what fills
+// a turn is the reads of the connections that just arrived: those of a connection younger than
+// NEW_CONNECTION_MS wait the same way once the turn is spent (deferred-reads.ts). The reads of older
+// connections are never deferred: they only share the turn with what new ones get of it. RabbitMQ gets the same from Erlang: each connection is a process the
 // schedulers preempt after a budget of reductions (so no one connection holds a scheduler), and new
 // connections come in through a small pool of acceptor processes (ranch; num_acceptors.tcp, default 10),
 // each accepting one socket at a time, so a flood of connects gets a bounded share of the schedulers while
@@ -18,6 +20,8 @@ import { performance } from 'node:perf_hooks';
 
 /** Work (ms) a turn may have done before a new connection waits for a later turn. */
 export const TURN_BUDGET_MS = 4;
+/** A connection is new (its reads may wait when the turn is spent) for this long after it was accepted. */
+export const NEW_CONNECTION_MS = 1000;
 /**
  * Sockets that may wait: past this many a new one starts at once, as without admission. Node has no way
  * to stop accepting (RabbitMQ's acceptors leave the rest in the kernel's backlog), so this bounds what a
@@ -54,7 +58,18 @@ class Admission {
     else w.push(go);
   }
 
-  /** How many sockets wait to be started (tests, metrics). */
+  /** The turn has spent its budget: a new connection's work waits (deferred-reads.ts). */
+  get spent(): boolean {
+    return this.turnStart >= 0 && performance.now() - this.turnStart >= TURN_BUDGET_MS;
+  }
+
+  /** Run `fn` at the end of this turn or a later one, after what waits already (in order, budgeted). */
+  later(fn: () => void): void {
+    this.waiting.push(fn);
+    this.schedule();
+  }
+
+  /** How many sockets (or deferred reads) wait to be started (tests, metrics). */
   get backlog(): number {
     return this.waiting.length;
   }

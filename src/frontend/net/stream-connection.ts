@@ -14,6 +14,7 @@ import { clearTimer, now as clockNow, roughNow, setRepeating, type Timer } from 
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
 import { ReadGate } from './read-gate.js';
 import { admission } from './admission.js';
+import { DeferredReads } from './deferred-reads.js';
 import { REF_MIN } from '../../codec/buffer/writer.js';
 
 /** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
@@ -71,13 +72,18 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.gate = new ReadGate(socket, () => {
       this.lastRead = roughNow();
     });
-    socket.on('data', (chunk: Buffer) => {
-      admission.touch();
+    const read = (chunk: Buffer): void => {
       this.lastRead = roughNow();
       this.stats.recvOct += chunk.length;
       this.stats.recvCnt++;
       this.onChunk(chunk);
       this.gate.read(this.readCost(chunk.length));
+    };
+    // a new connection's reads wait for a later turn once this one is spent (admission.ts)
+    const deferred = new DeferredReads(socket, read, () => this.gate.resumeDeferred(), false);
+    socket.on('data', (chunk: Buffer) => {
+      admission.touch();
+      if (!deferred.defer(chunk)) read(chunk);
     });
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {});
