@@ -2,7 +2,8 @@
 // connection into one shared buffer (frontend/net/shared-read.ts). A no-ack consumer's bodies go back to the
 // pool once written, and the next publishes reuse them; these check that no delivery ever shows another
 // message's bytes: no-ack and acked consumers, a fanout copy (two queues share one body), a persistent message
-// on a durable queue with file storage (logged: never handed back), sizes below, at and above the pool's range,
+// on a durable queue with file storage (logged: never handed back), a backlog read back from disk (handed back
+// once acked), sizes below, at and above the pool's range,
 // frame_max 4096 (a body in many frames) and 131072, and several publishers at once.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -124,5 +125,37 @@ describe('amqplib: bodies intact while body buffers are reused', () => {
     }
     assert.equal(seen.size, 150);
     if (!broker.external) assert.ok(poolStats().reused >= reused + 50, 'basic.get bodies were not reused');
+  });
+
+  test('a backlog read back from disk hands its bodies back once acked: later pages reuse them, all intact', async (t) => {
+    const c = await Client.open(t, broker.url);
+    const ch = await c.confirmChannel();
+    const q = uniqueName('pool-backlog');
+    await ch.assertQueue(q, { durable: true });
+    // past the queue's in-memory window (4,096 messages): the rest waits on disk and is read back in pages
+    const n = 8000;
+    for (let i = 0; i < n; i++) ch.sendToQueue(q, body(1000, i), { persistent: true });
+    await ch.waitForConfirms();
+    const { reused } = poolStats();
+    const seen = new Set<number>();
+    await ch.prefetch(200);
+    const errors: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      void ch.consume(q, (m) => {
+        if (m === null) return; // basic.cancel: the queue is deleted at the end
+        try {
+          check(m, seen);
+        } catch (e) {
+          errors.push(e); // (thrown here, it would end amqplib's connection instead of failing the test)
+        }
+        ch.ack(m);
+        if (seen.size + errors.length >= n) resolve();
+      });
+    });
+    await new Promise((r) => setTimeout(r, 200)); // nothing more (no message twice)
+    assert.deepEqual(errors, []);
+    assert.equal(seen.size, n);
+    if (!broker.external) assert.ok(poolStats().reused >= reused + 1000, 'bodies read back from disk were not reused');
+    await ch.deleteQueue(q);
   });
 });
