@@ -2,7 +2,8 @@
 // cleanup (what the cases declared deleted through the management API), a second snapshot, then the objects
 // counted by constructor in both and the largest differences printed (count and self size). A leak shows as
 // a constructor whose count grows with N; a bounded cache as one that stops growing.
-//   node dist/bench/fuzz/mem-check.js amqp [--cases 20000] [--concurrency 256] [--seed 7] [--dir /tmp]
+//   node dist/bench/fuzz/mem-check.js amqp [--cases 20000] [--concurrency 256] [--seed 7] [--dir /tmp] [--keep]
+//     [--options '{"handshakeTimeout":120000}']
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,8 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string', default: '/tmp' },
     top: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },
+    // broker options as JSON, e.g. '{"handshakeTimeout":120000}' (what a timer of that length holds stays)
+    options: { type: 'string', default: '{}' },
   },
 });
 const target = TARGETS[positionals[0] ?? 'amqp'];
@@ -58,7 +61,7 @@ function countByConstructor(file: string): Map<string, Count> {
 }
 
 const mb = (n: number): string => `${(n / 1048576).toFixed(2)} MiB`;
-const broker = await FuzzBroker.start();
+const broker = await FuzzBroker.start(JSON.parse(values.options) as object);
 await runCases({ target, broker, seed: Number(values.seed) + 1000003, cases: 1000, concurrency: 16 });
 await cleanup(broker.ports.management);
 await new Promise((r) => setTimeout(r, 2000));

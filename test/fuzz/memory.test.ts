@@ -22,7 +22,9 @@ for (const name of ['amqp', 'mqtt', 'stomp', 'stream']) {
     const broker = await FuzzBroker.start({ handshakeTimeout: 120000 });
     try {
       const target = TARGETS[name]!;
-      await runCases({ target, broker, seed: 1000003, cases: 1000, concurrency: 64 });
+      // the warm-up as long as the run is wide: caches with a bound fill to their level (Stream: the block
+      // reader's free 2 MiB blocks, up to 16; 2 of them after runs like this one)
+      await runCases({ target, broker, seed: 1000003, cases: 2000, concurrency: 64 });
       await cleanup(broker.ports.management);
       await new Promise((r) => setTimeout(r, 1500));
       const m0 = await broker.mem();
