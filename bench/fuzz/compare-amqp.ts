@@ -6,6 +6,7 @@ import { channelOpen, deepTable, frame, handshake, PROTOCOL_HEADER } from '../..
 import { Bytes } from '../../test/fuzz/lib/bytes.js';
 import { classifyAmqp } from '../../test/fuzz/lib/amqp-target.js';
 import { FuzzBroker, playCase } from '../../test/fuzz/lib/harness.js';
+import { printSideBySide } from './side-by-side.js';
 
 const m = (cls: number, mth: number, rest: Buffer = Buffer.alloc(0)): Buffer =>
   new Bytes().u16(cls).u16(mth).raw(rest).build();
@@ -159,15 +160,10 @@ const broker = await FuzzBroker.start();
 const w = await run(broker.ports.amqp);
 await broker.stop();
 const r = await run(rabbitPort);
-let same = 0;
-for (let i = 0; i < CASES.length; i++) {
-  const eq = w[i] === r[i];
-  if (eq) same++;
-  console.log(`${eq ? '  ' : '≠ '}${CASES[i]![0].padEnd(40)} warren: ${w[i]!.padEnd(20)} rabbitmq: ${r[i]}`);
-}
-console.log(`${same}/${CASES.length} the same`);
-if (broker.failures.length)
-  console.log(
-    'broker errors:',
-    broker.failures.map((f) => f.line.slice(0, 300)),
-  );
+printSideBySide(
+  CASES.map((c) => c[0]),
+  w,
+  r,
+  [40, 20],
+  broker.failures,
+);

@@ -17,6 +17,7 @@ import {
 } from '../../src/codec/stream/index.js';
 import { Bytes } from '../../test/fuzz/lib/bytes.js';
 import { FuzzBroker } from '../../test/fuzz/lib/harness.js';
+import { printSideBySide } from './side-by-side.js';
 
 const w = new Writer(1024);
 const fr = <N extends FrameName>(name: N, fields: FrameFields<N>): Buffer => frameBytes(name, fields, w);
@@ -341,15 +342,10 @@ const broker = await FuzzBroker.start();
 const wr = await run(broker.ports.stream, broker.ports.management);
 await broker.stop();
 const rr = await run(rabbitPort, rabbitMgmt);
-let same = 0;
-for (let i = 0; i < CASES.length; i++) {
-  const eq = wr[i] === rr[i];
-  if (eq) same++;
-  console.log(`${eq ? '  ' : '≠ '}${CASES[i]![0].padEnd(44)} warren: ${wr[i]!.padEnd(36)} rabbitmq: ${rr[i]}`);
-}
-console.log(`${same}/${CASES.length} the same`);
-if (broker.failures.length)
-  console.log(
-    'broker errors:',
-    broker.failures.map((f) => f.line.slice(0, 300)),
-  );
+printSideBySide(
+  CASES.map((c) => c[0]),
+  wr,
+  rr,
+  [44, 36],
+  broker.failures,
+);

@@ -2,16 +2,13 @@
 // output, exit codes), through the management API's /api/stream/super-streams; a message published to the
 // super stream's exchange over AMQP lands in the partition its routing key is bound to.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import { startApi, type Api } from '../management/helpers.js';
 import { eventually } from '../helpers/broker.js';
+import { warrenctl, type CtlResult } from '../helpers/warrenctl.js';
 import { parseDurationSeconds, parseInformationUnit, superStreamBody } from '../../src/cli/ctl-streams.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 let api: Api;
 
 before(async () => {
@@ -21,16 +18,7 @@ after(async () => {
   await api.b.close();
 });
 
-function ctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/warrenctl'), '--url', api.base, ...args],
-      { encoding: 'utf8' },
-      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
-    );
-  });
-}
+const ctl = (...args: string[]): Promise<CtlResult> => warrenctl(api.base, ...args);
 
 test('option parsing as AddSuperStreamCommand: information units, ISO 8601 durations, exclusive options', () => {
   assert.equal(parseInformationUnit('20gb'), 20e9);

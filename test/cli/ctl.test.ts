@@ -12,6 +12,7 @@ import { connect } from 'amqplib';
 import { fileURLToPath } from 'node:url';
 import { startApi, type Api } from '../management/helpers.js';
 import { eventually } from '../helpers/broker.js';
+import { warrenctl, type CtlResult } from '../helpers/warrenctl.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 let api: Api;
@@ -26,16 +27,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function ctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/warrenctl'), '--url', api.base, ...args],
-      { encoding: 'utf8' },
-      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
-    );
-  });
-}
+const ctl = (...args: string[]): Promise<CtlResult> => warrenctl(api.base, ...args);
 
 test('users, vhosts, permissions: add, list, tags, password, delete', async () => {
   assert.deepEqual(await ctl('add_user', 'carol', 'pw1'), { code: 0, out: 'Adding user "carol" ...\n', err: '' });

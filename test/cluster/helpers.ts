@@ -1,11 +1,8 @@
 // Shared by the cluster tests: management requests to a node, warrenctl against a node, AMQP with retries.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect, type ChannelModel } from 'amqplib';
 import type { TestCluster, TestNode } from '../helpers/cluster/cluster.js';
+import { warrenctl, type CtlResult } from '../helpers/warrenctl.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 
 export async function api<T = unknown>(
@@ -27,15 +24,8 @@ export async function metrics(n: TestNode): Promise<string> {
   return r.text();
 }
 
-export function ctl(n: TestNode, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/warrenctl'), '--url', `http://127.0.0.1:${n.ports.management}`, ...args],
-      { encoding: 'utf8' },
-      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
-    );
-  });
+export function ctl(n: TestNode, ...args: string[]): Promise<CtlResult> {
+  return warrenctl(`http://127.0.0.1:${n.ports.management}`, ...args);
 }
 
 /** Connect to the first of `urls` that accepts, trying them in turn until `timeoutMs` (a client's host list). */

@@ -21,14 +21,7 @@ import {
 
 const broker = useTestBroker();
 
-type Close = { replyCode: number; replyText: string; classId: number; methodId: number };
-
-async function ready(): Promise<WireClient> {
-  const c = await WireClient.connect(broker.port);
-  await c.handshake({ frameMax: 4096 });
-  await c.openChannel(1);
-  return c;
-}
+const ready = (): Promise<WireClient> => WireClient.ready(broker.port, { frameMax: 4096 });
 
 /** basic.publish + header + body in frames of at most 4096 bytes, not yet flushed. */
 function publish(c: WireClient, ch: number, exchange: string, key: string, body: Buffer): void {
@@ -55,7 +48,7 @@ async function channelWorks(c: WireClient, ch: number, queue: string): Promise<v
 }
 
 async function closedWith(c: WireClient, code: number): Promise<void> {
-  const close = (await c.expect('channel.close')) as unknown as Close;
+  const close = await c.expectClose('channel.close');
   assert.equal(close.replyCode, code);
   assert.deepEqual([close.classId, close.methodId], [60, 40]);
 }
@@ -86,7 +79,7 @@ test('closing after an error in the last body frame: methods, headers, bodies an
   d.queue = 'never-declared';
   d.passive = true;
   c.sendMethod(1, d);
-  const close = (await c.expect('channel.close')) as unknown as Close;
+  const close = await c.expectClose('channel.close');
   assert.equal(close.replyCode, 404);
   c.close();
 });
@@ -97,7 +90,7 @@ test('closing after an error in the content header: the rest of that publish is 
   writeBasicPublish(c.w, 1, '', 'q', false, false);
   writeContentHeader(c.w, 1, 60, 200 * 1024 * 1024, Buffer.from([0, 0]));
   c.flush();
-  const close = (await c.expect('channel.close')) as unknown as Close;
+  const close = await c.expectClose('channel.close');
   assert.equal(close.replyCode, 406);
   for (let i = 0; i < 5; i++) c.send(rawFrame(3, 1, Buffer.alloc(4000, 0x62)));
   c.sendMethod(1, new ChannelCloseOk());
@@ -147,7 +140,7 @@ test('after close-ok a content frame is not taken for the new channel: 505 UNEXP
   await c.openChannel(1);
   // a client that sent content after its close-ok broke §4.2.6; the new channel has no publish to join it to
   c.send(rawFrame(3, 1, Buffer.from('stray')));
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 505);
   c.close();
 });

@@ -16,19 +16,12 @@ import {
 
 const broker = useTestBroker();
 
-type Close = { replyCode: number; replyText: string; classId: number; methodId: number };
-
-async function ready(): Promise<WireClient> {
-  const c = await WireClient.connect(broker.port);
-  await c.handshake({ frameMax: 4096 });
-  await c.openChannel(1);
-  return c;
-}
+const ready = (): Promise<WireClient> => WireClient.ready(broker.port, { frameMax: 4096 });
 
 test('a frame larger than frame_max is 501 FRAME_ERROR', async () => {
   const c = await ready();
   c.send(rawFrame(1, 1, Buffer.alloc(10000)));
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 501);
   c.close();
 });
@@ -36,7 +29,7 @@ test('a frame larger than frame_max is 501 FRAME_ERROR', async () => {
 test('a bad frame-end byte is 501 FRAME_ERROR', async () => {
   const c = await ready();
   c.send(rawFrame(8, 0, Buffer.alloc(0), 0x00));
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 501);
   c.close();
 });
@@ -44,7 +37,7 @@ test('a bad frame-end byte is 501 FRAME_ERROR', async () => {
 test('an unknown frame type is 501 FRAME_ERROR', async () => {
   const c = await ready();
   c.send(rawFrame(7, 0, Buffer.alloc(0)));
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 501);
   c.close();
 });
@@ -54,7 +47,7 @@ test('a method on a channel that was never opened is 504 CHANNEL_ERROR', async (
   const q = new QueueDeclare();
   q.queue = 'x';
   c.sendMethod(5, q);
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 504);
   c.close();
 });
@@ -62,7 +55,7 @@ test('a method on a channel that was never opened is 504 CHANNEL_ERROR', async (
 test('opening an open channel again is 504 CHANNEL_ERROR', async () => {
   const c = await ready();
   c.sendMethod(1, new ChannelOpen());
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 504);
   assert.deepEqual([close.classId, close.methodId], [20, 10]);
   c.close();
@@ -72,7 +65,7 @@ test('a content header without basic.publish is 505 UNEXPECTED_FRAME', async () 
   const c = await ready();
   writeContentHeader(c.w, 1, 60, 3, Buffer.from([0, 0]));
   c.flush();
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 505);
   // RabbitMQ names no method here (rabbit_command_assembler; checked on the anchor)
   assert.deepEqual([close.classId, close.methodId], [0, 0]);
@@ -84,7 +77,7 @@ test('a method where a content header is due is 505 UNEXPECTED_FRAME', async () 
   writeBasicPublish(c.w, 1, '', 'q', false, false);
   writeChannelOpen(c.w, 1);
   c.flush();
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 505);
   // ... and here the basic.publish whose content was due, not the method that came instead
   assert.deepEqual([close.classId, close.methodId], [60, 40]);
@@ -94,7 +87,7 @@ test('a method where a content header is due is 505 UNEXPECTED_FRAME', async () 
 test('a heartbeat on a non-zero channel is 505 UNEXPECTED_FRAME (0, 0), as RabbitMQ 3.10', async () => {
   const c = await ready();
   c.send(rawFrame(8, 1, Buffer.alloc(0)));
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 505);
   assert.deepEqual([close.classId, close.methodId], [0, 0]);
   c.close();
@@ -108,7 +101,7 @@ test('a publish to a missing exchange closes only the channel, 404 with class 60
   writeContentHeader(c.w, 1, 60, 2, Buffer.from([0, 0]));
   writeBody(c.w, 1, Buffer.from('hi'), 4096);
   c.flush();
-  const close = (await c.expect('channel.close')) as unknown as Close;
+  const close = await c.expectClose('channel.close');
   assert.equal(close.replyCode, 404);
   assert.equal(close.replyText, "NOT_FOUND - no exchange 'missing' in vhost '/'");
   assert.deepEqual([close.classId, close.methodId], [60, 40]);

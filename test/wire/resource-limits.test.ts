@@ -25,8 +25,6 @@ after(async () => {
   await short.close();
 });
 
-type Close = { replyCode: number; replyText: string; classId: number; methodId: number };
-
 /** Connect, run `feed` (writes), and resolve with ms until the broker closed the socket. */
 function closedAfter(port: number, feed: (s: net.Socket) => void, limitMs = 5000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,7 +116,7 @@ test('AMQP: a frame announced at 2 GB before tuning is 501 FRAME_ERROR at once, 
   c.send(PROTOCOL_HEADER);
   await c.expect('connection.start');
   c.send(new Bytes().u8(1).u16(0).u32(0x7fffffff).raw(Buffer.alloc(1000)).build());
-  const close = (await c.expect('connection.close', 2000)) as unknown as Close;
+  const close = await c.expectClose('connection.close', 2000);
   assert.equal(close.replyCode, 501);
   c.close();
 });
@@ -128,7 +126,7 @@ test('AMQP: a frame announced larger than the negotiated frame_max is 501 FRAME_
   await c.handshake({ frameMax: 4096 });
   await c.openChannel(1);
   c.send(new Bytes().u8(3).u16(1).u32(4097).build());
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 501);
   c.close();
 });
@@ -139,7 +137,7 @@ test('AMQP: arguments nested 5,000 deep are refused (502), the broker stays up',
   await c.openChannel(1);
   const decl = new Bytes().u16(50).u16(10).u16(0).sstr('fz.deep').u8(0).raw(deepTable(5000, true)).build();
   c.send(rawFrame(1, 1, decl));
-  const close = (await c.expect('connection.close')) as unknown as Close;
+  const close = await c.expectClose('connection.close');
   assert.equal(close.replyCode, 502);
   c.close();
 });
@@ -174,7 +172,7 @@ test('AMQP: channel_max churn: 20,000 channel opens and closes, then one past ch
   assert.ok(ids.every((id, i) => id === (i % 2 === 0 ? 0x0014000b : 0x00140029)));
   c.frames.length = 0;
   c.send(open(2048));
-  const err = (await c.expect('connection.close')) as unknown as Close;
+  const err = await c.expectClose('connection.close');
   assert.equal(err.replyCode, 504);
   c.close();
 });
@@ -186,7 +184,7 @@ test('AMQP: a body size over max_message_size (128 MiB) closes the channel with 
   writeBasicPublish(c.w, 1, '', 'q', false, false);
   writeContentHeader(c.w, 1, 60, 128 * 1024 * 1024 + 1, Buffer.from([0, 0]));
   c.flush();
-  const close = (await c.expect('channel.close')) as unknown as Close;
+  const close = await c.expectClose('channel.close');
   assert.equal(close.replyCode, 406);
   assert.match(close.replyText, /larger than configured max size/);
   c.close();

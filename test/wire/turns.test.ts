@@ -17,12 +17,7 @@ import {
 
 const broker = useTestBroker();
 
-async function ready(): Promise<WireClient> {
-  const c = await WireClient.connect(broker.port);
-  await c.handshake();
-  await c.openChannel(1);
-  return c;
-}
+const ready = (): Promise<WireClient> => WireClient.ready(broker.port);
 
 /**
  * Sends `storm` on one connection and, until its final reply, round trips (a queue.declare) on another, one

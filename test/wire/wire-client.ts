@@ -23,6 +23,14 @@ export interface Frame {
   method: AmqpMethod | null;
 }
 
+/** What a connection.close or channel.close carries. */
+export interface Close {
+  replyCode: number;
+  replyText: string;
+  classId: number;
+  methodId: number;
+}
+
 export class WireClient {
   readonly frames: Frame[] = [];
   readonly raw: Buffer[] = [];
@@ -125,6 +133,11 @@ export class WireClient {
     return f.method as AmqpMethod & Record<string, unknown>;
   }
 
+  /** Wait for a connection.close or channel.close (`name`): its reply code and text, class and method ids. */
+  async expectClose(name: 'connection.close' | 'channel.close', ms = 3000): Promise<Close> {
+    return (await this.expect(name, ms)) as unknown as Close;
+  }
+
   async closed(ms = 3000): Promise<boolean> {
     await this.waitFor(() => this.ended, ms);
     return true;
@@ -150,6 +163,14 @@ export class WireClient {
     writeConnectionOpen(this.w, 0, opts.vhost ?? '/');
     this.flush();
     await this.expect('connection.open-ok');
+  }
+
+  /** Connected to `port`, past the handshake (with `opts`), channel 1 open: ready for a test's frames. */
+  static async ready(port: number, opts: Parameters<WireClient['handshake']>[0] = {}): Promise<WireClient> {
+    const c = await WireClient.connect(port);
+    await c.handshake(opts);
+    await c.openChannel(1);
+    return c;
   }
 
   async openChannel(ch = 1): Promise<void> {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { outcome } from '../../helpers/access.js';
 
 let b: RunningBroker;
 let url: (user: string, pass: string, vhost?: string) => string;
@@ -23,24 +24,6 @@ before(async () => {
   url = (u, p, v = '/') => `amqp://${u}:${p}@127.0.0.1:${b.amqpPort}/${encodeURIComponent(v)}`;
 });
 after(() => b.close());
-
-/** Run `f` on a fresh channel; resolve with the 403 text the channel closed with, or 'OK'. */
-async function outcome(c: ChannelModel, f: (ch: Channel) => Promise<unknown>): Promise<string> {
-  const ch = await c.createChannel();
-  let closed: string | null = null;
-  ch.on('error', (e: Error) => (closed = e.message));
-  try {
-    await f(ch);
-    // publish errors arrive asynchronously: a round trip makes sure the close came if it will
-    await ch.checkExchange('amq.direct');
-    await ch.close();
-    return 'OK';
-  } catch (e) {
-    const m = closed ?? (e as Error).message;
-    const i = m.indexOf('ACCESS_REFUSED');
-    return i >= 0 ? m.slice(i).replace(/"$/, '') : m;
-  }
-}
 
 const refused = (what: string, user = 'limited') =>
   `ACCESS_REFUSED - access to ${what} in vhost '/' refused for user '${user}'`;

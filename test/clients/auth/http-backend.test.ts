@@ -7,9 +7,10 @@ import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { connect } from 'amqplib';
 import mqtt from 'mqtt';
-import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { startBroker, type BrokerOptions, type RunningBroker } from '../../../src/index.js';
+import { outcome } from '../../helpers/access.js';
 
 interface Asked {
   method: string;
@@ -18,7 +19,13 @@ interface Asked {
 }
 
 /** The site's service: hal/pw may log in (tags management), use '/', h.* resources and ok.* routing keys. */
-async function authService(): Promise<{ server: Server; base: string; asked: Asked[] }> {
+interface Service {
+  server: Server;
+  base: string;
+  asked: Asked[];
+}
+
+async function authService(): Promise<Service> {
   const asked: Asked[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -59,42 +66,36 @@ const paths = (base: string) => ({
   topicPath: `${base}/auth/topic`,
 });
 
-async function outcome(c: ChannelModel, f: (ch: Channel) => Promise<unknown>): Promise<string> {
-  const ch = await c.createChannel();
-  let closed: string | null = null;
-  ch.on('error', (e: Error) => (closed = e.message));
-  try {
-    await f(ch);
-    await ch.checkExchange('amq.direct');
-    await ch.close();
-    return 'OK';
-  } catch (e) {
-    const m = closed ?? (e as Error).message;
-    return m.slice(m.indexOf('ACCESS_REFUSED')).replace(/"$/, '');
-  }
-}
-
-describe('HTTP backend, GET, no cache', () => {
-  let svc: Awaited<ReturnType<typeof authService>>;
-  let b: RunningBroker;
+/**
+ * The site's service and a broker (in memory, on ephemeral ports) with `options` for its paths, for the tests
+ * of one describe block: started in a `before` hook (which fills in the objects returned), closed in `after`.
+ */
+function useAuthBroker(options: (p: ReturnType<typeof paths>) => BrokerOptions): { svc: Service; b: RunningBroker } {
+  const svc = {} as Service;
+  const b = {} as RunningBroker;
   before(async () => {
-    svc = await authService();
-    b = await startBroker({
-      amqpPort: 0,
-      mqttPort: 0,
-      stompPort: 0,
-      managementPort: 0,
-      bind: '127.0.0.1',
-      storage: 'memory',
-      logLevel: 'silent',
-      authBackends: ['http'],
-      authHttp: paths(svc.base),
-    });
+    Object.assign(svc, await authService());
+    const o = options(paths(svc.base));
+    Object.assign(
+      b,
+      await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'memory', logLevel: 'silent', ...o }),
+    );
   });
   after(async () => {
     await b.close();
     svc.server.close();
   });
+  return { svc, b };
+}
+
+describe('HTTP backend, GET, no cache', () => {
+  const { svc, b } = useAuthBroker((authHttp) => ({
+    mqttPort: 0,
+    stompPort: 0,
+    managementPort: 0,
+    authBackends: ['http'],
+    authHttp,
+  }));
   const url = (u: string, p: string) => `amqp://${u}:${p}@127.0.0.1:${b.amqpPort}/`;
 
   test('amqplib: login, vhost, resource and topic questions with RabbitMQ parameters', async () => {
@@ -206,24 +207,11 @@ describe('HTTP backend, GET, no cache', () => {
 });
 
 describe('HTTP backend, POST, cached (auth_backends = cache)', () => {
-  let svc: Awaited<ReturnType<typeof authService>>;
-  let b: RunningBroker;
-  before(async () => {
-    svc = await authService();
-    b = await startBroker({
-      amqpPort: 0,
-      bind: '127.0.0.1',
-      storage: 'memory',
-      logLevel: 'silent',
-      authBackends: ['cache', 'internal'],
-      authHttp: { ...paths(svc.base), httpMethod: 'post' },
-      authCache: { cachedBackend: 'http', cacheTtl: 60000 },
-    });
-  });
-  after(async () => {
-    await b.close();
-    svc.server.close();
-  });
+  const { svc, b } = useAuthBroker((p) => ({
+    authBackends: ['cache', 'internal'],
+    authHttp: { ...p, httpMethod: 'post' },
+    authCache: { cachedBackend: 'http', cacheTtl: 60000 },
+  }));
 
   test('answers come from the cache until the TTL; POST sends a form body; internal users still log in', async () => {
     for (let i = 0; i < 3; i++) {
@@ -243,25 +231,11 @@ describe('HTTP backend, POST, cached (auth_backends = cache)', () => {
 });
 
 describe('{authn: http, authz: internal}: the service vouches for the name, the store authorises', () => {
-  let svc: Awaited<ReturnType<typeof authService>>;
-  let b: RunningBroker;
-  before(async () => {
-    svc = await authService();
-    b = await startBroker({
-      amqpPort: 0,
-      bind: '127.0.0.1',
-      storage: 'memory',
-      logLevel: 'silent',
-      authBackends: [{ authn: 'http', authz: 'internal' }],
-      authHttp: paths(svc.base),
-    });
+  const { svc, b } = useAuthBroker((authHttp) => ({ authBackends: [{ authn: 'http', authz: 'internal' }], authHttp }));
+  before(() => {
     // the store's hal has another password (never asked) and its own permissions
     b.broker.users.add('hal', 'store-password');
     b.broker.users.setPermissions('hal', '/', { configure: '^p\\.', write: '^p\\.', read: '^p\\.' });
-  });
-  after(async () => {
-    await b.close();
-    svc.server.close();
   });
 
   test('login by the service, permissions from the store', async () => {

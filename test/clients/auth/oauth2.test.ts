@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { connect } from 'amqplib';
 import mqtt from 'mqtt';
 import { Client } from '@stomp/stompjs';
 import WebSocket from 'ws';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { ecKey, forged, hmacKey, rsaKey, token, type TokenClaims } from '../../helpers/jwt.js';
 import { eventually } from '../../helpers/broker.js';
+import { outcome } from '../../helpers/access.js';
 
 const PYTHON = process.env.WARREN_INTEROP_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../../../test/interop/python/oauth2_pika.py', import.meta.url));
@@ -77,22 +78,6 @@ async function expire(t: string): Promise<void> {
 }
 const url = (password: string, user = '', vhost = '/') =>
   `amqp://${user}:${encodeURIComponent(password)}@127.0.0.1:${b.amqpPort}/${encodeURIComponent(vhost)}`;
-
-/** The channel's outcome: 'OK', or the ACCESS_REFUSED text it was closed with. */
-async function outcome(c: ChannelModel, f: (ch: Channel) => Promise<unknown>): Promise<string> {
-  const ch = await c.createChannel();
-  let closed: string | null = null;
-  ch.on('error', (e: Error) => (closed = e.message));
-  try {
-    await f(ch);
-    await ch.checkExchange('amq.direct');
-    await ch.close();
-    return 'OK';
-  } catch (e) {
-    const m = closed ?? (e as Error).message;
-    return m.slice(m.indexOf('ACCESS_REFUSED')).replace(/"$/, '');
-  }
-}
 
 test('amqplib: the token is the password; scopes grant configure/write/read on matching names', async () => {
   const c = await connect(url(tok()));

@@ -1,4 +1,5 @@
 // MQTT test helpers: a Warren with MQTT (TCP and WebSocket) on ephemeral ports, and a message collector.
+import { after, before } from 'node:test';
 import mqtt from 'mqtt';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../../src/index.js';
 
@@ -17,6 +18,41 @@ export async function startMqttBroker(o: BrokerOptions = {}): Promise<RunningBro
     logLevel: 'warn',
     ...o,
   });
+}
+
+export interface MqttSuite {
+  /** The file's broker, filled in by the `before` hook. */
+  b: RunningBroker;
+  /** Every client a test made: force-closed at the end, so a failing assertion cannot leave the file hanging. */
+  clients: mqtt.MqttClient[];
+  /** A client of `broker` (the file's by default) with the suite's options and then `o`, closed at the end. */
+  connect(o?: mqtt.IClientOptions, broker?: RunningBroker): Promise<mqtt.MqttClient>;
+}
+
+/**
+ * One MQTT broker for the tests of this file: started in a `before` hook, closed in `after` once the
+ * clients are force-closed and `beforeClose` (the file's own clean-up) has run.
+ */
+export function useMqttBroker(options: mqtt.IClientOptions = MQTT_GUEST, beforeClose?: () => unknown): MqttSuite {
+  const b = {} as RunningBroker;
+  const clients: mqtt.MqttClient[] = [];
+  before(async () => {
+    Object.assign(b, await startMqttBroker());
+  });
+  after(async () => {
+    for (const c of clients) c.end(true);
+    await beforeClose?.();
+    await b.close();
+  });
+  return {
+    b,
+    clients,
+    connect: async (o = {}, broker = b) => {
+      const c = await mqtt.connectAsync(mqttUrl(broker), { ...options, ...o });
+      clients.push(c);
+      return c;
+    },
+  };
 }
 
 export interface Received {

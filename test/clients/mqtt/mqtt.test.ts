@@ -1,29 +1,13 @@
 // MQTT 3.1.1 and 5.0 with the `mqtt` npm client (TCP and WebSocket), and the cross-protocol paths with
 // amqplib: what RabbitMQ's MQTT plugin users observe.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import amqp from 'amqplib';
-import type { RunningBroker } from '../../../src/index.js';
 import { eventually, uniqueName } from '../../helpers/broker.js';
-import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker } from './helpers.js';
+import { Inbox, mqttUrl, useMqttBroker } from './helpers.js';
 
-let b: RunningBroker;
-before(async () => {
-  b = await startMqttBroker();
-});
-// every client is force-closed at the end, so a failing assertion cannot leave the file hanging
-const clients: mqtt.MqttClient[] = [];
-after(async () => {
-  for (const c of clients) c.end(true);
-  await b.close();
-});
-
-const connect = async (o: mqtt.IClientOptions = {}) => {
-  const c = await mqtt.connectAsync(mqttUrl(b), { ...MQTT_GUEST, ...o });
-  clients.push(c);
-  return c;
-};
+const { b, connect } = useMqttBroker();
 
 test('MQTT 3.1.1 publish/subscribe at QoS 0 and 1, wildcards mapped as RabbitMQ maps them', async () => {
   const sub = await connect({ clientId: uniqueName('sub') });

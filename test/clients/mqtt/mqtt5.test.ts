@@ -1,7 +1,7 @@
 // MQTT 5 features as RabbitMQ 3.13+ has them, with the `mqtt` npm client: subscription identifiers (also
 // across a resumed session and from AMQP publishers), subscription options (No Local, Retain As Published,
 // Retain Handling), server → client topic aliases, CONNACK properties, enhanced authentication refused.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -10,35 +10,15 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import amqp from 'amqplib';
-import type { RunningBroker } from '../../../src/index.js';
 import { eventually, uniqueName } from '../../helpers/broker.js';
-import { Inbox, mqttUrl, startMqttBroker } from './helpers.js';
+import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker, useMqttBroker } from './helpers.js';
 
-let b: RunningBroker;
-before(async () => {
-  b = await startMqttBroker();
-});
-const clients: mqtt.MqttClient[] = [];
-after(async () => {
-  for (const c of clients) c.end(true);
-  await b.close();
-});
-
-const connect = async (o: mqtt.IClientOptions = {}) => {
-  const c = await mqtt.connectAsync(mqttUrl(b), {
-    username: 'guest',
-    password: 'guest',
-    reconnectPeriod: 0,
-    protocolVersion: 5,
-    ...o,
-  });
-  clients.push(c);
-  return c;
-};
+const MQTT5: mqtt.IClientOptions = { ...MQTT_GUEST, protocolVersion: 5 };
+const { b, clients, connect } = useMqttBroker(MQTT5);
 /** A connected client, the CONNACK it got and its inbox (listening before the CONNACK arrives). */
 const connectAck = (url: string, o: mqtt.IClientOptions = {}) =>
   new Promise<{ c: mqtt.MqttClient; ack: mqtt.IConnackPacket; inbox: Inbox }>((resolve, reject) => {
-    const c = mqtt.connect(url, { username: 'guest', password: 'guest', reconnectPeriod: 0, protocolVersion: 5, ...o });
+    const c = mqtt.connect(url, { ...MQTT5, ...o });
     clients.push(c);
     const inbox = new Inbox(c);
     c.once('connect', (ack) => resolve({ c, ack, inbox }));

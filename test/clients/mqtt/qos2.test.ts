@@ -2,36 +2,22 @@
 // `mqtt` npm client end to end, and a raw client (raw.ts) that stops in the middle of each handshake step,
 // reconnects and resumes, also across a Warren restart (file storage). --mqtt-qos2 downgrade keeps
 // RabbitMQ's behaviour.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import type mqttPacket from 'mqtt-packet';
-import type { RunningBroker } from '../../../src/index.js';
 import { eventually, uniqueName } from '../../helpers/broker.js';
-import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker } from './helpers.js';
+import { Inbox, MQTT_GUEST, startMqttBroker, useMqttBroker } from './helpers.js';
 import { cutProxy } from './cut-proxy.js';
 import { RawMqtt } from './raw.js';
 
-let b: RunningBroker;
-before(async () => {
-  b = await startMqttBroker();
-});
-const clients: mqtt.MqttClient[] = [];
 const raws: RawMqtt[] = [];
-after(async () => {
-  for (const c of clients) c.end(true);
+const { b, clients, connect } = useMqttBroker(MQTT_GUEST, async () => {
   for (const r of raws) if (!r.closed) await r.drop();
-  await b.close();
 });
-
-const connect = async (o: mqtt.IClientOptions = {}, broker = b) => {
-  const c = await mqtt.connectAsync(mqttUrl(broker), { ...MQTT_GUEST, ...o });
-  clients.push(c);
-  return c;
-};
 const raw = async (clientId: string, o: Parameters<typeof RawMqtt.connect>[2] = {}, broker = b) => {
   const r = await RawMqtt.connect(broker.mqttPort!, clientId, o);
   raws.push(r.c);

@@ -1,28 +1,14 @@
 // MQTT 5 shared subscriptions (§4.8.2, `$share/group/filter`), which RabbitMQ does not have, with the
 // `mqtt` npm client: one queue per group and filter, its messages spread round-robin over the group's
 // sessions; the subscribe rules (share name, No Local), no retained messages, persistent members.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import type { RunningBroker } from '../../../src/index.js';
 import { eventually, uniqueName } from '../../helpers/broker.js';
-import { Inbox, MQTT_GUEST, mqttUrl, startMqttBroker } from './helpers.js';
+import { Inbox, MQTT_GUEST, mqttUrl, useMqttBroker } from './helpers.js';
 import { RawMqtt } from './raw.js';
 
-let b: RunningBroker;
-before(async () => {
-  b = await startMqttBroker();
-});
-const clients: mqtt.MqttClient[] = [];
-after(async () => {
-  for (const c of clients) c.end(true);
-  await b.close();
-});
-const connect = async (o: mqtt.IClientOptions = {}) => {
-  const c = await mqtt.connectAsync(mqttUrl(b), { ...MQTT_GUEST, protocolVersion: 5, ...o });
-  clients.push(c);
-  return c;
-};
+const { b, clients, connect } = useMqttBroker({ ...MQTT_GUEST, protocolVersion: 5 });
 const topic = (p: string) => uniqueName(p).replaceAll('.', '_');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const vhost = () => b.broker.vhosts.get('/')!;

@@ -6,49 +6,28 @@
 // its copy holds every message the leader confirmed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import amqp from 'amqplib';
 import pino from 'pino';
-import { startBroker } from '../../../src/index.js';
-import { startReplicationFollower, startReplicationLeader } from '../../../src/cluster/replication/index.js';
-import { manifest } from '../../../src/cluster/replication/manifest.js';
 import { failDisk, healDisk } from '../../../src/storage/io.js';
-import { createLogger, type Logger } from '../../../src/util/logger.js';
+import type { Logger } from '../../../src/util/logger.js';
 import { eventually } from '../../helpers/broker.js';
-import { tempDir } from '../../helpers/warren-child.js';
-
-const SECRET = 'test-cookie';
-
-function publish(ch: amqp.ConfirmChannel, q: string, body: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    ch.sendToQueue(q, Buffer.from(body), { persistent: true }, (err) => (err ? reject(err) : resolve())),
-  );
-}
+import { fileBroker, publish, sameFiles, withReplication } from './fixture.js';
 
 test("a leader's disk reads fail (EIO) while a follower catches up: a clear error, no crash, nothing confirmed lost; healed, it catches up", async () => {
-  const a = tempDir('warren-ldisk-a-');
-  const b = tempDir('warren-ldisk-b-');
   const warnings: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (s: string) => void warnings.push(s) }) as unknown as Logger;
-  const broker = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'file', dataDir: a, logLevel: 'silent' });
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 0 },
-    logger,
-  );
-  let f: ReturnType<typeof startReplicationFollower> | null = null;
-  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
-  try {
+  const o = { prefix: 'warren-ldisk', broker: { logLevel: 'silent' as const }, requiredAcks: 0, logger };
+  await withReplication(o, async (r) => {
+    const { a, b } = r;
+    const c = await r.connect();
+    r.defer(() => healDisk(a));
     const ch = await c.createConfirmChannel();
     await ch.assertQueue('q', { durable: true });
     await ch.assertQueue('s', { durable: true, arguments: { 'x-queue-type': 'stream' } });
     for (let i = 0; i < 200; i++) await Promise.all([publish(ch, 'q', `before ${i}`), publish(ch, 's', `before ${i}`)]);
 
     failDisk(a, 'EIO', 'read');
-    f = startReplicationFollower(
-      { dataDir: b, leader: { host: '127.0.0.1', port: l.port }, secret: SECRET, nodeName: 'f', retryMs: 100 },
-      createLogger('silent'),
-    );
+    const f = r.follow();
     let synced = 0;
     f.on('synced', () => synced++);
     f.on('error', () => undefined);
@@ -61,38 +40,28 @@ test("a leader's disk reads fail (EIO) while a follower catches up: a clear erro
     assert.equal(q.messageCount, 250);
 
     healDisk(a);
-    await eventually(async () => {
-      if (synced === 0 || f!.position < l.seq) return false;
-      assert.deepEqual(await manifest(b), await manifest(a));
-      return true;
-    }, 20000);
-  } finally {
-    healDisk(a);
+    await sameFiles(r, f, 20000, () => synced > 0);
     await c.close();
-    await f?.close();
-    await l.close();
-    await broker.close();
-  }
-  // the follower's copy holds every confirmed message
-  const copy = await startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'file', dataDir: b, logLevel: 'silent' });
-  try {
-    const c2 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${copy.amqpPort}/`);
-    const ch2 = await c2.createChannel();
-    assert.equal((await ch2.checkQueue('q')).messageCount, 250);
-    await ch2.prefetch(1000);
-    const got: string[] = [];
-    await ch2.consume('s', (m) => m && got.push(m.content.toString()), {
-      noAck: false,
-      arguments: { 'x-stream-offset': 'first' },
-    });
-    await eventually(() => got.length >= 250, 10000);
-    assert.equal(got.length, 250);
-    assert.equal(got[0], 'before 0');
-    assert.equal(got[249], 'during 49');
-    await c2.close();
-  } finally {
-    await copy.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
+    await r.stop();
+    // the follower's copy holds every confirmed message
+    const copy = await fileBroker(b, { logLevel: 'silent' });
+    try {
+      const c2 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${copy.amqpPort}/`);
+      const ch2 = await c2.createChannel();
+      assert.equal((await ch2.checkQueue('q')).messageCount, 250);
+      await ch2.prefetch(1000);
+      const got: string[] = [];
+      await ch2.consume('s', (m) => m && got.push(m.content.toString()), {
+        noAck: false,
+        arguments: { 'x-stream-offset': 'first' },
+      });
+      await eventually(() => got.length >= 250, 10000);
+      assert.equal(got.length, 250);
+      assert.equal(got[0], 'before 0');
+      assert.equal(got[249], 'during 49');
+      await c2.close();
+    } finally {
+      await copy.close();
+    }
+  });
 });

@@ -4,82 +4,33 @@
 // truncated, and compaction on the leader while a follower is attached.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import mqtt from 'mqtt';
-import { startBroker, type RunningBroker } from '../../../src/index.js';
-import {
-  startReplicationFollower,
-  startReplicationLeader,
-  type Divergence,
-  type ReplicationFollower,
-  type ReplicationLeader,
-} from '../../../src/cluster/replication/index.js';
-import { manifest } from '../../../src/cluster/replication/manifest.js';
-import { createLogger } from '../../../src/util/logger.js';
+import type { Divergence, ReplicationFollower } from '../../../src/cluster/replication/index.js';
 import { eventually } from '../../helpers/broker.js';
-import { tempDir } from '../../helpers/warren-child.js';
+import { fileBroker, publish, sameFiles, within, withReplication } from './fixture.js';
 
-const SECRET = 'test-cookie';
-const quiet = createLogger('silent');
-
-async function leaderBroker(dir: string, extra: object = {}): Promise<RunningBroker> {
-  return startBroker({ amqpPort: 0, bind: '127.0.0.1', storage: 'file', dataDir: dir, logLevel: 'warn', ...extra });
-}
-
-function follow(dir: string, l: ReplicationLeader, secret = SECRET): ReplicationFollower {
-  return startReplicationFollower(
-    { dataDir: dir, leader: { host: '127.0.0.1', port: l.port }, secret, nodeName: 'f', retryMs: 100 },
-    quiet,
-  );
-}
-
-/** Both directories hold the same files with the same bytes (once the follower has caught up). */
-async function sameFiles(a: string, b: string, l: ReplicationLeader, f: ReplicationFollower): Promise<void> {
-  await eventually(async () => {
-    if (f.position < l.seq) return false;
-    assert.deepEqual(await manifest(b), await manifest(a));
-    return true;
-  }, 10000);
-}
-
-/** A confirm channel's publish, and whether its confirm came within `ms`. */
-function publish(ch: amqp.ConfirmChannel, q: string, body: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    ch.sendToQueue(q, Buffer.from(body), { persistent: true }, (err) => (err ? reject(err) : resolve())),
-  );
-}
-
-const within = (p: Promise<unknown>, ms: number): Promise<boolean> =>
-  Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
-
-test('confirms wait for requiredAcks followers; the count changes at run time; a wrong secret is refused', async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a);
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
-  try {
+test('confirms wait for requiredAcks followers; the count changes at run time; a wrong secret is refused', () =>
+  withReplication({}, async (r) => {
+    const l = r.leader;
+    const c = await r.connect();
     const ch = await c.createConfirmChannel();
     await ch.assertQueue('q', { durable: true });
     // no follower: the message is on the leader's disk, but a majority does not have it
     const first = publish(ch, 'q', 'one');
     assert.equal(await within(first, 500), false);
     // a follower with the wrong secret does not count
-    const bad = follow(b, l, 'wrong');
-    const refused = await new Promise<Error>((r) => bad.once('error', r));
+    const bad = r.follow('wrong');
+    const refused = await new Promise<Error>((res) => bad.once('error', res));
     assert.match(refused.message, /bad cluster secret/);
     await bad.close();
     assert.equal(await within(first, 200), false);
     assert.deepEqual(l.followers(), []);
     // the follower syncs; the held confirm goes out
-    const f = follow(b, l);
-    const inSync = new Promise((r) => l.once('follower-in-sync', r));
+    const f = r.follow();
+    const inSync = new Promise((res) => l.once('follower-in-sync', res));
     assert.equal(await within(first, 5000), true);
     assert.equal(await inSync, 'f');
     const [info] = l.followers();
@@ -87,7 +38,7 @@ test('confirms wait for requiredAcks followers; the count changes at run time; a
     assert.equal(info!.inSync, true);
     await publish(ch, 'q', 'two');
     // the follower goes: confirms wait again, until the cluster says one node is enough
-    const lost = new Promise((r) => l.once('follower-lost', r));
+    const lost = new Promise((res) => l.once('follower-lost', res));
     await f.close();
     assert.equal(await lost, 'f');
     const third = publish(ch, 'q', 'three');
@@ -95,28 +46,14 @@ test('confirms wait for requiredAcks followers; the count changes at run time; a
     l.setRequiredAcks(0);
     assert.equal(await within(third, 2000), true);
     await publish(ch, 'q', 'four');
-  } finally {
-    await c.close();
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('with voters named, only their acks count: a follower in sync but out of the in-sync set stands in for no one', async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a);
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
-  const f = follow(b, l); // node name 'f'
-  try {
-    await new Promise((r) => l.once('follower-in-sync', r));
+test('with voters named, only their acks count: a follower in sync but out of the in-sync set stands in for no one', () =>
+  withReplication({}, async (r) => {
+    const l = r.leader;
+    const c = await r.connect();
+    r.follow(); // node name 'f'
+    await new Promise((res) => l.once('follower-in-sync', res));
     const ch = await c.createConfirmChannel();
     await ch.assertQueue('q', { durable: true });
     await publish(ch, 'q', 'counted'); // voters unset: any follower in sync counts
@@ -134,55 +71,24 @@ test('with voters named, only their acks count: a follower in sync but out of th
     assert.equal(await within(two, 500), false);
     l.setRequiredAcks(1, ['f', 'g']);
     assert.equal(await within(two, 3000), true);
-  } finally {
-    await c.close();
-    await f.close();
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an MQTT QoS 2 PUBREC waits for the followers to have the session state file', async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a, { mqttPort: 0 });
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, { clientId: 'q2', clean: false });
-  let f: ReplicationFollower | null = null;
-  try {
+test('an MQTT QoS 2 PUBREC waits for the followers to have the session state file', () =>
+  withReplication({ broker: { mqttPort: 0 } }, async (r) => {
+    const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${r.broker.mqttPort}`, { clientId: 'q2', clean: false });
+    r.defer(() => m.endAsync());
     const sent = m.publishAsync('t/x', 'once', { qos: 2 });
     assert.equal(await within(sent, 500), false);
-    f = follow(b, l);
+    r.follow();
     assert.equal(await within(sent, 5000), true);
-    assert.ok(readdirSync(b).includes('mqtt_qos2.json'));
-  } finally {
-    await m.endAsync();
-    await f?.close();
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+    assert.ok(readdirSync(r.b).includes('mqtt_qos2.json'));
+  }));
 
-test('the follower directory is byte-identical (messages, streams, definitions, MQTT state) and resumes after a reconnect', async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a, { mqttPort: 0, segmentSize: 64 * 1024 });
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  let f = follow(b, l);
-  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
-  try {
+test('the follower directory is byte-identical (messages, streams, definitions, MQTT state) and resumes after a reconnect', () =>
+  withReplication({ broker: { mqttPort: 0, segmentSize: 64 * 1024 } }, async (r) => {
+    const { a, b, leader: l } = r;
+    let f = r.follow();
+    const c = await r.connect();
     const ch = await c.createConfirmChannel();
     await ch.assertQueue('q', { durable: true });
     await ch.assertQueue('s', { durable: true, arguments: { 'x-queue-type': 'stream' } });
@@ -194,13 +100,13 @@ test('the follower directory is byte-identical (messages, streams, definitions, 
     }
     await ch.waitForConfirms();
     // MQTT: a retained message and a persistent session's QoS 2 state (small JSON files replaced whole)
-    const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, { clientId: 'c1', clean: false });
+    const m = await mqtt.connectAsync(`mqtt://127.0.0.1:${r.broker.mqttPort}`, { clientId: 'c1', clean: false });
     await m.publishAsync('t/retained', 'kept', { qos: 1, retain: true });
     await m.publishAsync('t/q2', 'x', { qos: 2 });
     await m.endAsync();
     // the retained store writes its file a little after the PUBACK (coalesced)
     await eventually(() => readdirSync(a).includes('mqtt_retained.json'));
-    await sameFiles(a, b, l, f);
+    await sameFiles(r, f);
     assert.ok(readdirSync(join(b, 'messages')).filter((n) => n.endsWith('.seg')).length > 3);
     for (const n of ['mqtt_retained.json', 'mqtt_qos2.json', 'definitions.json', 'format_version']) {
       assert.ok(readdirSync(b).includes(n), n);
@@ -218,39 +124,24 @@ test('the follower directory is byte-identical (messages, streams, definitions, 
     await ch.waitForConfirms();
     await ch.deleteQueue('s');
     l.setRequiredAcks(1);
-    const resumed = follow(b, l);
+    const resumed = r.follow();
     f = resumed;
-    await new Promise((r) => resumed.once('synced', r));
-    await sameFiles(a, b, l, f);
+    await new Promise((res) => resumed.once('synced', res));
+    await sameFiles(r, f);
     // it resumed: the segments it had whole were not sent again
     for (const [n, mtime] of sealed) assert.equal(statSync(join(b, 'messages', n)).mtimeMs, mtime, n);
-  } finally {
-    await c.close();
-    await f.close();
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+  }));
 
-test("a former leader's records past the new leader's are truncated and reported", async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a);
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  let f = follow(b, l);
-  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
-  try {
+test("a former leader's records past the new leader's are truncated and reported", () =>
+  withReplication({}, async (r) => {
+    const b = r.b;
+    let f: ReplicationFollower = r.follow();
+    const c = await r.connect();
     const ch = await c.createConfirmChannel();
     await ch.assertQueue('q', { durable: true });
     for (let i = 0; i < 100; i++) ch.sendToQueue('q', Buffer.alloc(100, i), { persistent: true });
     await ch.waitForConfirms();
-    await sameFiles(a, b, l, f);
+    await sameFiles(r, f);
     await f.close();
     // the follower's copy gets records the leader never had (as a leader cut off before replicating them)
     const seg = readdirSync(join(b, 'messages'))
@@ -259,35 +150,20 @@ test("a former leader's records past the new leader's are truncated and reported
       .pop()!;
     const before = statSync(join(b, 'messages', seg)).size;
     appendFileSync(join(b, 'messages', seg), Buffer.alloc(500, 7));
-    f = follow(b, l);
-    const d = await new Promise<Divergence>((r) => f.once('diverged', r));
+    f = r.follow();
+    const d = await new Promise<Divergence>((res) => f.once('diverged', res));
     assert.equal(d.path, `messages/${seg}`);
     assert.equal(d.had, before + 500);
     assert.ok(d.leader <= before + 500);
-    await sameFiles(a, b, l, f);
-  } finally {
-    await c.close();
-    await f.close();
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+    await sameFiles(r, f);
+  }));
 
-test('compaction on the leader while a follower is attached: the follower ends with the same live data', async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a, { segmentSize: 32 * 1024, logLevel: 'info' });
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  const f = follow(b, l);
-  const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.amqpPort}/`);
-  const segs = (d: string): string[] => readdirSync(join(d, 'messages')).filter((n) => n.endsWith('.seg'));
-  try {
+test('compaction on the leader while a follower is attached: the follower ends with the same live data', () =>
+  withReplication({ broker: { segmentSize: 32 * 1024, logLevel: 'info' } }, async (r) => {
+    const { a, b } = r;
+    const f = r.follow();
+    const c = await r.connect();
+    const segs = (d: string): string[] => readdirSync(join(d, 'messages')).filter((n) => n.endsWith('.seg'));
     const ch = await c.createConfirmChannel();
     await ch.assertQueue('keep', { durable: true });
     await ch.assertQueue('flow', { durable: true });
@@ -305,13 +181,12 @@ test('compaction on the leader while a follower is attached: the follower ends w
     // keep's records are copied forward and the old segments deleted, on the leader and so on the follower
     await eventually(() => segs(a).length < segsBefore / 3, 20000);
     await publish(ch, 'keep', 'after');
-    await sameFiles(a, b, l, f);
+    await sameFiles(r, f);
     await f.close();
     await c.close();
-    await l.close();
-    await broker.close();
+    await r.stop();
     // the follower's copy, opened as a broker: keep's 300 messages and the last one, in order
-    const nb = await leaderBroker(b, { segmentSize: 32 * 1024 });
+    const nb = await fileBroker(b, { segmentSize: 32 * 1024 });
     try {
       const c2 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${nb.amqpPort}/`);
       const ch2 = await c2.createChannel();
@@ -325,37 +200,14 @@ test('compaction on the leader while a follower is attached: the follower ends w
     } finally {
       await nb.close();
     }
-  } finally {
-    await f.close();
-    await c.close().catch(() => {});
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a follower of a leader that has written nothing since it started is in sync, both sides', async () => {
-  const a = tempDir('warren-repl-a-');
-  const b = tempDir('warren-repl-b-');
-  const broker = await leaderBroker(a);
-  const l = await startReplicationLeader(
-    broker,
-    { port: 0, host: '127.0.0.1', secret: SECRET, requiredAcks: 1 },
-    quiet,
-  );
-  const inSync = new Promise((r) => l.once('follower-in-sync', r));
-  const f = follow(b, l);
-  try {
-    await new Promise((r) => f.once('synced', r));
+test('a follower of a leader that has written nothing since it started is in sync, both sides', () =>
+  withReplication({}, async (r) => {
+    const inSync = new Promise((res) => r.leader.once('follower-in-sync', res));
+    const f = r.follow();
+    await new Promise((res) => f.once('synced', res));
     assert.equal(await within(inSync, 5000), true);
     assert.equal(f.synced, true);
-    await sameFiles(a, b, l, f);
-  } finally {
-    await f.close();
-    await l.close();
-    await broker.close();
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-  }
-});
+    await sameFiles(r, f);
+  }));
