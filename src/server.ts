@@ -173,7 +173,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     if (port === null) return null;
     if (secure && !o.tls) throw new Error(`${option} needs tls options (cert and key)`);
     const transport = secure ? 'tls' : 'tcp';
-    const l = await listen(port, o.bind, (s) => onSocket(s, transport), secure ? o.tls : null);
+    const l = await listen(port, o.bind, (s) => onSocket(s, transport), secure ? o.tls : null, true);
     listeners.push(l);
     log.info(`${name} listening on ${o.bind.join(', ')} port ${l.port}`);
     return l.port;

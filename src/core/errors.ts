@@ -18,7 +18,11 @@ export class BrokerError extends Error {
     readonly kind: ErrorKind,
     message: string,
   ) {
+    // an answer to a client needs no stack (util/stackless-error.ts); an internal error keeps its own
+    const limit = Error.stackTraceLimit;
+    if (kind !== 'INTERNAL_ERROR') Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 

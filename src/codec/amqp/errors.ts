@@ -3,8 +3,9 @@
 // text WITHOUT RabbitMQ's "CODE_NAME - " prefix (the front end adds it), and the class/method ids of the method
 // being decoded (0/0 when the error is not about a method). Also the Erlang-style byte formatting RabbitMQ uses
 // in its frame_error texts ("type 1, all octets = <<1,2,3>>: ...").
+import { StacklessError } from '../../util/stackless-error.js';
 
-export class CodecError extends Error {
+export class CodecError extends StacklessError {
   constructor(
     public replyCode: number,
     message: string,

@@ -24,9 +24,14 @@ export class Writer {
   start: number;
   private readonly size: number;
 
-  constructor(size = 65536) {
+  /**
+   * `size`: the buffers it moves on to; `initial`: its first one, smaller for a writer that may never need
+   * more (a connection's output: most short-lived connections write a few hundred bytes, and a 64 KiB
+   * buffer for each is external memory V8 collects only with a full GC).
+   */
+  constructor(size = 65536, initial = size) {
     this.size = size > 0 ? size : 65536;
-    this.buf = Buffer.allocUnsafe(this.size);
+    this.buf = Buffer.allocUnsafe(initial > 0 ? Math.min(initial, this.size) : this.size);
     this.pos = 0;
     this.start = 0;
   }

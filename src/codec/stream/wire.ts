@@ -5,9 +5,10 @@
 // timestamp gets near it).
 import type { Writer } from '../buffer/writer.js';
 import { ResponseCode } from './constants.js';
+import { StacklessError } from '../../util/stackless-error.js';
 
 /** A malformed or oversized frame. `code` is the response code RabbitMQ closes with (e.g. FrameTooLarge). */
-export class StreamCodecError extends Error {
+export class StreamCodecError extends StacklessError {
   constructor(
     message: string,
     readonly code: number = ResponseCode.UnknownFrame,

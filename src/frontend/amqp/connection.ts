@@ -7,7 +7,6 @@ import { TLSSocket } from 'node:tls';
 import { FrameDecoder, type FrameHandler } from '../../codec/amqp/frame-decoder.js';
 import { FrameType } from '../../codec/amqp/constants.js';
 import type { Writer } from '../../codec/buffer/writer.js';
-import { writeHeartbeat } from '../../codec/amqp/content.js';
 import { decodeMethod, writeConnectionClose } from '../../codec/amqp/methods.generated.js';
 import type { ChannelInfo } from '../../core/broker.js';
 import type { User } from '../../core/auth/users.js';
@@ -16,6 +15,8 @@ import type { Queue } from '../../core/queue/queue.js';
 import type { FlowControlled } from '../../core/queue/queue.js';
 import { roughNow } from '../../util/rough-clock.js';
 import { readIntoSharedBuffer } from '../net/shared-read.js';
+import { admission } from '../net/admission.js';
+import { DeferredReads } from '../net/deferred-reads.js';
 import type { FrontEndConnection } from '../net/front-end-server.js';
 import type { Logger } from '../../util/logger.js';
 import { ChannelTable } from './channels.js';
@@ -26,6 +27,7 @@ import { FRAME_MIN_SIZE, protocolHeader } from './handshake.js';
 import { connectionMethod } from './handlers/connection.js';
 import { FrameOutput, type OutputOwner } from './output.js';
 import { AmqpReadGate } from './read-gate.js';
+import { tickConnection } from './heartbeat.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -70,6 +72,7 @@ export class AmqpConnection
 
   /** The start of a protocol header split across reads. */
   private headerBuf: Buffer | null = null;
+  private readonly deferred: DeferredReads;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   /** Method being handled, for the class/method ids of an error reply. */
@@ -95,6 +98,13 @@ export class AmqpConnection
     if (this.tls || !readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
     }
+    // a new connection's reads wait for a later turn once this one is spent (net/admission.ts)
+    this.deferred = new DeferredReads(
+      socket,
+      (chunk) => this.read(chunk),
+      () => this.gate.resume(),
+      true,
+    );
     this.output = new FrameOutput(socket, this.stats, this);
     this.out = this.output.out;
     socket.on('error', (err) => {
@@ -126,6 +136,11 @@ export class AmqpConnection
   // ---- input -----------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
+    admission.touch();
+    if (!this.deferred.defer(chunk)) this.read(chunk);
+  }
+
+  private read(chunk: Buffer): void {
     this.gate.lastRead = roughNow();
     this.stats.recvOct += chunk.length;
     this.stats.recvCnt++;
@@ -366,31 +381,15 @@ export class AmqpConnection
 
   private onSocketClose(): void {
     if (this.closeTimer) clearTimeout(this.closeTimer);
+    // a bad protocol header closes without teardown: its timer would hold the connection for handshake_timeout
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.state !== 'closed') this.teardown();
     this.state = 'closed';
     this.server.connectionClosed(this);
   }
 
-  /** Heartbeats and consumer timeouts; called by the server's 1 s ticker. */
+  /** Heartbeats and consumer timeouts; called by the server's 1 s ticker (heartbeat.ts). */
   tick(now: number): void {
-    if (this.state !== 'opened') return;
-    if (this.heartbeat > 0) {
-      const hb = this.heartbeat * 1000;
-      // amqp0-9-1 §4.2.7: a peer silent for more than two intervals is dead
-      // (a connection paused by flow control is not read, so its silence proves nothing)
-      if (now - this.gate.lastRead > hb * 2 && this.gate.flowing) {
-        this.log.warn({ conn: this.name }, `missed heartbeats from client, timeout: ${this.heartbeat}s`);
-        this.teardown();
-        this.state = 'closed';
-        this.socket.destroy();
-        return;
-      }
-      if (now - this.output.lastWrite >= hb / 2) {
-        writeHeartbeat(this.out);
-        this.output.flush();
-      }
-    }
-    const brokerTimeout = this.server.options.consumerTimeout;
-    if (this.channels.closeTimedOut(now, brokerTimeout)) this.output.flush();
+    tickConnection(this, now);
   }
 }

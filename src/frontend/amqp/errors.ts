@@ -2,6 +2,7 @@
 // classes soft-error / hard-error). Core errors are mapped here once; the connection's catch boundary
 // turns these into channel.close / connection.close with RabbitMQ's "CODE_NAME - text" reply text.
 import { BrokerError, type ErrorKind } from '../../core/errors.js';
+import { StacklessError } from '../../util/stackless-error.js';
 
 export const ChannelReplyCode = {
   CONTENT_TOO_LARGE: 311,
@@ -63,7 +64,7 @@ export function replyText(code: number, text: string): string {
     : t;
 }
 
-export class AmqpChannelError extends Error {
+export class AmqpChannelError extends StacklessError {
   constructor(
     readonly code: ChannelReplyCode,
     message: string,
@@ -72,7 +73,7 @@ export class AmqpChannelError extends Error {
   }
 }
 
-export class AmqpConnectionError extends Error {
+export class AmqpConnectionError extends StacklessError {
   constructor(
     readonly code: ConnectionReplyCode,
     message: string,

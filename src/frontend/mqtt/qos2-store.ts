@@ -58,6 +58,21 @@ export class Qos2Store {
   set(key: string, st: Qos2State): void {
     this.sessions.set(key, st);
     if (!st.empty) this.changed();
+    this.sweep(Date.now());
+  }
+
+  /** When expired sessions were last looked for. */
+  private swept = 0;
+
+  /**
+   * Drop the sessions that have expired (at most once a minute, from set): `get` drops one only when its
+   * client comes back, so without this the state of every client that never did stayed for good (fuzzing:
+   * thousands of random client ids).
+   */
+  private sweep(now: number): void {
+    if (now - this.swept < 60000) return;
+    this.swept = now;
+    for (const [key, st] of this.sessions) if (st.expiresAt <= now) this.delete(key);
   }
 
   /** The session ends (clean start, expiry): its state goes; parked deliveries go back to their queues. */

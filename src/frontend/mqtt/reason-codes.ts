@@ -1,4 +1,5 @@
 // MQTT return and reason codes Warren sends, and the error a handler throws to close a connection with one.
+import { StacklessError } from '../../util/stackless-error.js';
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
 export const RC3 = {
@@ -38,7 +39,7 @@ export const RC5 = {
 } as const;
 
 /** A protocol violation: the connection's catch boundary closes it (MQTT 5: DISCONNECT with `reason` first). */
-export class ProtocolError extends Error {
+export class ProtocolError extends StacklessError {
   constructor(
     readonly reason: number,
     message: string,

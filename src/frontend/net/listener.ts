@@ -3,18 +3,30 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsOptions } from '../../options.js';
+import { admission } from './admission.js';
 
 export interface Listening {
   port: number;
   close(): Promise<void>;
 }
 
+/**
+ * `admit`: plain TCP sockets are accepted paused and started when the turn has room (admission.ts: the
+ * front ends' client connections); `onSocket` is then called, and the socket read, in a later turn, or
+ * never if the listener has closed meanwhile. TLS sockets are started at once (their handshake comes first).
+ */
 export async function listen(
   port: number,
   hosts: string[],
   onSocket: (s: net.Socket) => void,
   tlsOptions: TlsOptions | null = null,
+  admit = false,
 ): Promise<Listening> {
+  let closed = false;
+  const start = (s: net.Socket): void => {
+    if (closed) s.destroy();
+    else onSocket(s);
+  };
   const { port: bound, servers } = await listenAll(port, hosts, () => {
     const server = tlsOptions
       ? tls.createServer(
@@ -27,11 +39,19 @@ export async function listen(
           },
           onSocket,
         )
-      : net.createServer(onSocket);
+      : admit
+        ? net.createServer({ pauseOnConnect: true }, (s) => admission.admit(s, start))
+        : net.createServer(onSocket);
     server.on('error', () => {});
     return server;
   });
-  return { port: bound, close: () => closeAll(servers) };
+  return {
+    port: bound,
+    close: () => {
+      closed = true;
+      return closeAll(servers);
+    },
+  };
 }
 
 /**

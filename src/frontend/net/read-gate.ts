@@ -75,6 +75,11 @@ export class ReadGate {
     return this.flowBlockedBy.size !== 0 || this.blocked || this.authWaiting;
   }
 
+  /** Its reads were deferred for the turn (deferred-reads.ts) and are handled: read on unless held. */
+  resumeDeferred(): void {
+    this.maybeResume();
+  }
+
   /** The connection is going: nothing resumes it. */
   close(): void {
     this.closed = true;

@@ -13,6 +13,8 @@ import type { Queue } from '../../core/queue/queue.js';
 import { clearTimer, now as clockNow, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 import type { FrontEndConnection, FrontEndHost } from './front-end-server.js';
 import { ReadGate } from './read-gate.js';
+import { admission } from './admission.js';
+import { DeferredReads } from './deferred-reads.js';
 import { REF_MIN } from '../../codec/buffer/writer.js';
 
 /** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
@@ -51,6 +53,8 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
   private flushScheduled = false;
   private heartbeatTimer: Timer | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
+  /** closeSocket's grace timer: cleared when the socket closes, so it does not hold the closed connection. */
+  private endTimer: NodeJS.Timeout | null = null;
 
   constructor(
     /** The front end's server (or what the protocol's connection needs of it). */
@@ -68,16 +72,24 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.gate = new ReadGate(socket, () => {
       this.lastRead = roughNow();
     });
-    socket.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer): void => {
       this.lastRead = roughNow();
       this.stats.recvOct += chunk.length;
       this.stats.recvCnt++;
       this.onChunk(chunk);
       this.gate.read(this.readCost(chunk.length));
+    };
+    // a new connection's reads wait for a later turn once this one is spent (admission.ts)
+    const deferred = new DeferredReads(socket, read, () => this.gate.resumeDeferred(), false);
+    socket.on('data', (chunk: Buffer) => {
+      admission.touch();
+      if (!deferred.defer(chunk)) read(chunk);
     });
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {});
     socket.on('close', () => {
+      if (this.endTimer !== null) clearTimeout(this.endTimer);
+      this.endTimer = null;
       this.closed = true;
       this.open = false;
       this.teardown();
@@ -186,7 +198,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.open = false;
     this.socket.end();
     // a client that never reads must not keep the socket open
-    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    this.endTimer = setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
     this.teardown();
   }
 

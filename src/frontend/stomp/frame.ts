@@ -3,8 +3,9 @@
 // frames are heart-beats. Header values are escaped in 1.1 and 1.2 (\\ \n \c, and \r in 1.2) except in
 // CONNECT/CONNECTED frames; the first of repeated headers wins (§Repeated Header Entries). The framing is
 // small and the parser must bound what it buffers, so it is Warren's own rather than a client library's.
+import { StacklessError } from '../../util/stackless-error.js';
 
-export class StompError extends Error {
+export class StompError extends StacklessError {
   constructor(
     /** The ERROR frame's `message` header (RabbitMQ's short texts). */
     readonly summary: string,

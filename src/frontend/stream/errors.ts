@@ -4,8 +4,9 @@
 import { ResponseCode } from '../../codec/stream/constants.js';
 import { BrokerError } from '../../core/errors.js';
 import { StreamManagerError } from '../../core/super-stream.js';
+import { StacklessError } from '../../util/stackless-error.js';
 
-export class StreamError extends Error {
+export class StreamError extends StacklessError {
   constructor(
     readonly code: number,
     message = '',

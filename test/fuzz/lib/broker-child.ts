@@ -5,6 +5,7 @@
 // after a full GC (the process runs with --expose-gc), so "back to baseline" compares live memory, not
 // what the allocator has not yet returned.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { startBroker } from '../../../src/index.js';
 
 // the broker's own event-loop delay (10 ms resolution: the probe's bar): is a slow probe round trip the
@@ -33,7 +34,11 @@ process.stdout.write(
   }) + '\n',
 );
 process.on('message', (m: unknown) => {
-  if (m === 'mem') {
+  if (typeof m === 'object' && m !== null && 'snapshot' in m) {
+    // a heap snapshot after a full GC (bench/fuzz/mem-check.ts diffs two by constructor)
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send!({ file: writeHeapSnapshot((m as { snapshot: string }).snapshot) });
+  } else if (m === 'mem') {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     gc?.();

@@ -88,8 +88,9 @@ export class FuzzBroker {
     if (level >= 50) this.failures.push({ line: line.slice(0, 2000), inFlight: this.inFlight() });
   }
 
-  static async start(options: object = {}, env: Record<string, string> = {}): Promise<FuzzBroker> {
-    const script = fileURLToPath(new URL('./broker-child.js', import.meta.url));
+  /** `script`: another build's broker-child.js (bench/fuzz/probe-check.ts --other: old build against new). */
+  static async start(options: object = {}, env: Record<string, string> = {}, script?: string): Promise<FuzzBroker> {
+    script ??= fileURLToPath(new URL('./broker-child.js', import.meta.url));
     // FUZZ_BROKER_CPU_PROF=dir: the broker child writes a V8 CPU profile there when it stops (what its turns spend)
     const prof = process.env.FUZZ_BROKER_CPU_PROF;
     const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
@@ -121,6 +122,18 @@ export class FuzzBroker {
         resolve(m as MemorySample);
       });
       this.child.send('mem');
+    });
+  }
+
+  /** A heap snapshot of the broker after a full GC, written to `file`. */
+  snapshot(file: string, timeoutMs = 120000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('broker did not write the snapshot')), timeoutMs);
+      this.child.once('message', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.child.send({ snapshot: file });
     });
   }
 
