@@ -121,7 +121,14 @@ export class ManagementServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      // a request target the URL parser refuses (e.g. `//%/x`, read as a host `%`): the client's error, not
+      // a 500 (the HTTP fuzzer found it)
+      return sendError(res, 400, 'bad_request', 'Invalid request target');
+    }
     const path = url.pathname;
     if (!path.startsWith('/api/')) return this.serveUi(path, res);
     const method = req.method ?? 'GET';

@@ -372,8 +372,11 @@ export function importDefinitions(broker: Broker, d: Definitions): void {
   }
   for (const b of d.bindings ?? []) {
     const v = broker.addVHost(b.vhost);
-    if (b.destination_type === 'queue') v.bindQueue(b.destination, b.source, b.routing_key, b.arguments ?? {}, null);
-    else v.bindExchange(b.destination, b.source, b.routing_key, b.arguments ?? {});
+    // a missing routing key is the empty one (as POST /api/bindings takes it): undefined reached the bindings
+    // listing's properties_key (the HTTP fuzzer's 500)
+    const rk = typeof b.routing_key === 'string' ? b.routing_key : String(b.routing_key ?? '');
+    if (b.destination_type === 'queue') v.bindQueue(b.destination, b.source, rk, b.arguments ?? {}, null);
+    else v.bindExchange(b.destination, b.source, rk, b.arguments ?? {});
   }
   // limits last: recovered and imported queues are not refused by a max-queues lowered below their count
   for (const v of d.vhosts ?? []) broker.addVHost(v.name, { limits: v.limits ?? {} });

@@ -252,7 +252,9 @@ export function registerObjects(r: Router): void {
       checkAccess(c, vhost, 'exchange', src.name, 'read');
       if (kind === 'q') v.bindQueue(dest.name, src.name, rk, a, (dest as Queue).exclusiveOwner);
       else v.bindExchange(dest.name, src.name, rk, a);
-      sendStatus(c, 201, { location: encodeURIComponent(dest.name) + '/' + propertiesKey(rk, a) });
+      // each path segment encoded, as RabbitMQ's rabbit_mgmt_format:url does: a routing key may hold bytes
+      // no header may carry (the HTTP fuzzer's 500)
+      sendStatus(c, 201, { location: encodeURIComponent(dest.name) + '/' + encodeURIComponent(propertiesKey(rk, a)) });
     });
     r.on(['GET', 'DELETE'], `/api/bindings/:vhost/e/:source/${kind}/:dest/:props`, (c) => {
       const { v, vhost, src, dest } = between(c);
