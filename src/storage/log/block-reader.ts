@@ -42,6 +42,11 @@ function recycle(b: Buffer): void {
   if (b.length === BLOCK_BYTES && pool.length < POOL_MAX) pool.push(b);
 }
 
+/** Bytes of free blocks kept for reuse (a cache bounded at POOL_MAX blocks; tests tell it from a leak). */
+export function pooledBlockBytes(): number {
+  return pool.length * BLOCK_BYTES;
+}
+
 /** Blocks readers hold now (tests: the read-ahead stays bounded and every block is let go). */
 export function blocksInUse(): number {
   return blocksHeld;

@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { startBroker } from '../../../src/index.js';
+import { pooledBlockBytes } from '../../../src/storage/log/block-reader.js';
 
 // the broker's own event-loop delay (10 ms resolution: the probe's bar): is a slow probe round trip the
 // broker's turn being long (fuzz input it chews on) or the machine not giving it the CPU?
@@ -43,7 +44,13 @@ process.on('message', (m: unknown) => {
     gc?.();
     gc?.();
     const u = process.memoryUsage();
-    process.send!({ rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers });
+    process.send!({
+      rss: u.rss,
+      heapUsed: u.heapUsed,
+      external: u.external,
+      arrayBuffers: u.arrayBuffers,
+      pooledBlocks: pooledBlockBytes(),
+    });
   } else if (m === 'loop') {
     // delays in ms beyond the 10 ms sampling interval, since the last 'loop'
     const ms = (ns: number): number => Math.max(0, ns / 1e6 - 10);

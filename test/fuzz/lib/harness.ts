@@ -38,6 +38,8 @@ export interface MemorySample {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** The Stream block reader's free blocks kept for reuse (a bounded cache, not a leak). */
+  pooledBlocks: number;
 }
 
 export interface BrokerFailure {
