@@ -10,7 +10,7 @@
 //   ... --other /path/to/old/checkout [--rounds 3]   (A/B in one run: this build and another build's
 //       dist/, alternating phase by phase on two broker children, each phase on both before the next)
 //   FUZZ_BROKER_CPU_PROF=/tmp/prof ...     (the broker child's CPU profile, written when it stops)
-import { readdirSync, readFileSync } from 'node:fs';
+import { schedstat } from '../lib/schedstat.js';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -32,23 +32,6 @@ const { values, positionals } = parseArgs({
 const target = TARGETS[positionals[0] ?? 'amqp'];
 if (!target) throw new Error(`unknown protocol; one of ${Object.keys(TARGETS).join(', ')}`);
 const seconds = Number(values.seconds);
-
-/** Seconds a process's threads ran and waited to run (/proc/PID/task/N/schedstat); null if unknown. */
-function schedstat(pid: number | undefined): { run: number; wait: number } | null {
-  if (pid === undefined) return null;
-  try {
-    let run = 0;
-    let wait = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const [r, w] = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
-      run += Number(r);
-      wait += Number(w);
-    }
-    return { run: run / 1e9, wait: wait / 1e9 };
-  } catch {
-    return null;
-  }
-}
 
 const builds: { name: string; broker: FuzzBroker; first: number }[] = [
   { name: 'this build', broker: await FuzzBroker.start(), first: 0 },

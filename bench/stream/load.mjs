@@ -23,10 +23,12 @@
 // peak RSS: on a shared machine a broker that waits for a CPU as long as it runs is starved, not slow.
 // Bars (issue 13): Warren >= 2x RabbitMQ on both, and >= 1,000,000 msg/s consumed of 16-byte messages.
 import net from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setInterval, clearInterval } from 'node:timers';
 import { Writer } from '../../dist/src/codec/buffer/writer.js';
 import { encodeFrame, decodeFrame } from '../../dist/src/codec/stream/index.js';
+// seconds a process ran and waited for a CPU (/proc schedstat): a starved broker told from a slow one
+import { schedstat as procCpu } from '../../dist/bench/lib/schedstat.js';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -307,27 +309,6 @@ async function publish(c, stream, size, total) {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   c.onConfirm = null;
   return total / s;
-}
-
-/**
- * Seconds process `pid` (all its threads) has run on a CPU and waited for one while runnable, from
- * /proc/PID/task/N/schedstat (null: not known): a broker that waits for a CPU as long as it runs is
- * starved by the machine's other load, not limited by its own work.
- */
-function procCpu(pid) {
-  if (pid === undefined) return null;
-  try {
-    let run = 0;
-    let wait = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const [r, w] = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
-      run += Number(r);
-      wait += Number(w);
-    }
-    return { run: run / 1e9, wait: wait / 1e9 };
-  } catch {
-    return null;
-  }
 }
 
 /** The resident set of process `pid` in MiB (null: not known). */
