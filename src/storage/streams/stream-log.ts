@@ -6,8 +6,7 @@
 // that fsync ends (group commit, as osiris's writer batches what arrived while its last write ran), cut at
 // CHUNK_MAX_DATA / MAX_ENTRIES (cut chunks are written at once, overlapping the fsync). Fewer, bigger chunks:
 // fewer Deliver frames, credits, index entries and CRCs. An idle stream's chunk still goes at the end of the
-// turn (no fsync in flight).
-// Retention deletes whole segments, oldest first, never the one being written.
+// turn (no fsync in flight). Retention deletes whole segments, oldest first, never the one being written.
 import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from '../io.js';
 import { join } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
@@ -374,17 +373,18 @@ export class FileStreamLog implements StreamBacking, LogEvents {
 
   deleted(): void {
     this.tracking.drop();
-    this.close();
+    this.close(true);
     this.hooks.deleted();
   }
 
-  close(): void {
+  /** `discard` (the stream is deleted): what is buffered is neither written nor fsynced. */
+  close(discard = false): void {
     if (this.gone) return;
-    this.flush();
+    if (!discard) this.flush();
     this.gone = true;
     this.tracking.close();
     clearInterval(this.ageTimer);
-    this.log.closeSync();
+    this.log.closeSync(discard);
     for (const w of this.syncWaits.splice(0)) w.resolve();
   }
 
