@@ -370,7 +370,8 @@ export class SegmentLog {
   closeSync(discard = false): void {
     this.closed = true;
     if (this.retry !== null) clearTimeout(this.retry);
-    if (!discard) this.writeOut();
+    if (discard) this.buf.pos = 0; // and the end-of-turn writeOut finds nothing (its fd is closed, maybe reused)
+    else this.writeOut();
     for (const s of this.sealing) {
       try {
         closeSync(s.fd);

@@ -87,3 +87,18 @@ test('a stream log that does not fsync (memory storage) does not fsync when it c
   });
   assert.equal(counted.fdatasyncSync, 0);
 });
+
+test('a stream deleted with a chunk buffered for the end of its turn: the write is dropped, not tried on a closed fd', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-stream-delete-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const failures: (Error | null)[] = [];
+  const log = new FileStreamLog(dir, 1 << 20, { appended() {}, failure: (e) => failures.push(e), deleted() {} }, 32);
+  const m = Buffer.from([0x00, 0x53, 0x75, 0xb0, 0, 0, 0, 4, 0x61, 0x62, 0x63, 0x64]);
+  for (let i = 0; i < 10; i++) log.appendRaw(m, 0, m.length, null);
+  // the chunk goes into the segment log's buffer; its write is scheduled for the end of the turn
+  (log as unknown as { flush(): void }).flush();
+  log.deleted();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  // (the stream fuzzer's broker logged "stream write failed", EBADF, when the end-of-turn write found the fd closed)
+  assert.deepEqual(failures, []);
+});
