@@ -370,7 +370,8 @@ export class SegmentLog {
   closeSync(discard = false): void {
     this.closed = true;
     if (this.retry !== null) clearTimeout(this.retry);
-    if (discard) this.buf.pos = 0; // and the end-of-turn writeOut finds nothing (its fd is closed, maybe reused)
+    // discarded: the end-of-turn writeOut finds nothing to write to the closed (maybe reused) fd
+    if (discard) this.buf.pos = 0;
     else this.writeOut();
     for (const s of this.sealing) {
       try {
