@@ -25,7 +25,7 @@
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setInterval, clearInterval } from 'node:timers';
+import { setInterval, clearInterval, setTimeout } from 'node:timers';
 import { Writer } from '../../dist/src/codec/buffer/writer.js';
 import { encodeFrame, decodeFrame } from '../../dist/src/codec/stream/index.js';
 // seconds a process ran and waited for a CPU (/proc schedstat): a starved broker told from a slow one
