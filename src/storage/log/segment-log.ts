@@ -15,7 +15,8 @@
 import { crc32 } from 'node:zlib';
 import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync } from '../io.js';
 import { join } from 'node:path';
-import { statSync, unlink, writeSync } from '../io.js';
+import { statSync, writeSync } from '../io.js';
+import { removeSegmentFile } from './segment-removal.js';
 import { RecordBuffer, frameAt } from './record.js';
 import type { LogEvents } from './log-events.js';
 export type { LogEvents } from './log-events.js';
@@ -165,14 +166,14 @@ export class SegmentLog {
   }
 
   /**
-   * Delete every whole segment before `seg` (never the current one); returns how many go. The unlinks run on
-   * the thread pool (a big file's takes milliseconds); segment numbers are never reused.
+   * Delete every whole segment before `seg` (never the current one); returns how many go. The removals run on
+   * the thread pool, in steps (segment-removal.ts); segment numbers are never reused.
    */
   deleteBefore(seg: number): number {
     let n = 0;
     const end = Math.min(seg, this.segNo);
     for (; this.firstSeg < end; this.firstSeg++) {
-      unlink(join(this.dir, segmentName(this.firstSeg)), () => undefined); // an error: gone already
+      removeSegmentFile(this.dir, segmentName(this.firstSeg), () => undefined); // an error: gone already
       if (fileEvents.active) fileRemoved(join(this.dir, segmentName(this.firstSeg)));
       n++;
     }
