@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../../dist/src/cli/gc-tuning.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/warren', import.meta.url));
 /** The other listeners default to RabbitMQ's ports: off, so this runs next to a RabbitMQ. */
@@ -15,7 +16,9 @@ export async function startServer(dir, extra = []) {
   const child = spawn(
     process.execPath,
     [
+      // as bin/warren launches it (src/cli/gc-tuning.ts), unless BENCH_NODE_ARGS names a semi-space size;
       // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the broker under a script
+      ...((process.env.BENCH_NODE_ARGS ?? '').includes('semi-space') ? [] : SERVER_NODE_FLAGS),
       ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
       BIN,
       'server',

@@ -13,7 +13,7 @@
 //   header is read and the rest of it skipped, never reassembled.
 //   npm run build && node bench/stream/load.mjs [--targets warren=127.0.0.1:5552,rabbitmq=127.0.0.1:5552]
 //     [--messages 16=10000000,1024=2000000] [--min-seconds 2] [--sizes 16,1024] [--rounds 2] [--batch 100]
-//     [--window 10000] [--credit 10] [--pids warren=PID,rabbitmq=PID] [--anchor rabbitmq]
+//     [--window 10000] [--credit 10] [--pids warren=PID,rabbitmq=PID] [--anchor rabbitmq] [--settle]
 // Each consume reads the stream from `first` again until its passes add up to --min-seconds (a single
 // pass of a fast broker lasts tens of ms: that measures the subscription's start). After each size of each
 // round, every target's ratio to the anchor (rabbitmq, else the last target) is printed. Each round starts
@@ -23,8 +23,9 @@
 // peak RSS: on a shared machine a broker that waits for a CPU as long as it runs is starved, not slow.
 // Bars (issue 13): Warren >= 2x RabbitMQ on both, and >= 1,000,000 msg/s consumed of 16-byte messages.
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setInterval, clearInterval } from 'node:timers';
+import { setInterval, clearInterval, setTimeout } from 'node:timers';
 import { Writer } from '../../dist/src/codec/buffer/writer.js';
 import { encodeFrame, decodeFrame } from '../../dist/src/codec/stream/index.js';
 // seconds a process ran and waited for a CPU (/proc schedstat): a starved broker told from a slow one
@@ -71,6 +72,13 @@ const ROUNDS = Number(opt('--rounds', 2));
 const BATCH = Number(opt('--batch', 100));
 const WINDOW = Number(opt('--window', 10_000));
 const CREDIT = Number(opt('--credit', 10));
+/**
+ * --settle: before each publish and each consume, `sync` and wait until the kernel has no more than 64 MiB of
+ * dirty or writeback pages. RabbitMQ's stream plugin does not fsync: its 2 GB publish stays dirty in the page
+ * cache (under dirty_background_ratio) and is written back during whatever runs next (the next target's
+ * publish, or its own consume); settled, each phase has the disk to itself (other processes' writes aside).
+ */
+const SETTLE = args.includes('--settle');
 const USER = opt('--user', 'guest');
 const PASS = opt('--password', 'guest');
 /** --pids warren=PID,rabbitmq=PID: also print each broker's CPU time during the consume (from /proc). */
@@ -403,6 +411,21 @@ async function consumeOnce(c, stream, total, pid, subscriptionId) {
   return { got, chunks, seconds, peakRss };
 }
 
+/** Dirty + writeback bytes of the whole machine (/proc/meminfo). */
+function dirtyBytes() {
+  const m = readFileSync('/proc/meminfo', 'latin1');
+  let kb = 0;
+  for (const k of ['Dirty', 'Writeback']) kb += Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(m)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+/** --settle: write back what is dirty (any process's) before a phase; at most 60 s. */
+async function settle() {
+  if (!SETTLE) return;
+  execFileSync('sync');
+  for (let i = 0; i < 600 && dirtyBytes() > 64 * 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 async function one(target, size, round) {
   const stream = `bench-stream-${size}-${round}-${Date.now()}`;
   const c = new Conn(target.host, target.port);
@@ -410,9 +433,11 @@ async function one(target, size, round) {
   const cr = await c.rpc('CreateRequest', { stream, arguments: {} });
   if (cr.responseCode !== 1) throw new Error(`create ${stream}: ${cr.responseCode}`);
   const total = MESSAGES.get(size);
+  await settle();
   const pub = await publish(c, stream, size, total);
   const c2 = new Conn(target.host, target.port);
   await c2.open();
+  await settle();
   const r = await consume(c2, stream, total, PIDS[target.name]);
   await c2.close();
   await c.rpc('DeleteRequest', { stream });

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { startBroker } from '../server.js';
 import { VERSION } from '../version.js';
 import { runCtl } from './ctl.js';
+import { tuneGc } from './gc-tuning.js';
 import {
   envName,
   parseValue,
@@ -52,6 +53,7 @@ export async function runServer(flags: Record<string, string | boolean | undefin
     if (v !== undefined) (merged as Record<string, unknown>)[spec.key] = parseValue(spec, v);
   }
   const options = toBrokerOptions(merged);
+  tuneGc();
   // with --etcd this process is a node of a cluster (src/cluster/): it runs a broker only while it leads
   // (loaded only then: the etcd client and gRPC take half a second to import)
   const running = options.etcd

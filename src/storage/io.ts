@@ -211,6 +211,12 @@ export function close(fd: number, cb: Done): void {
   fs.close(fd, cb);
 }
 
+export function ftruncate(fd: number, len: number, cb: Done): void {
+  const e = fdError('write', fd, 'ftruncate');
+  if (e !== null) return process.nextTick(cb, e);
+  fs.ftruncate(fd, len, cb);
+}
+
 export function writev(fd: number, parts: NodeJS.ArrayBufferView[], cb: Done): void {
   const e = fdError('write', fd, 'writev');
   if (e !== null) return process.nextTick(cb, e);

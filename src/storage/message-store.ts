@@ -2,13 +2,13 @@
 // id per durable queue (queue-ids.ts: queues.json and its journal), and per queue a FileQueueBacking
 // (messages/queue-backing.ts) that logs persistent messages, their first delivery and their removal, and holds
 // the queue's tail on disk as compact positions (log/tail.ts), read back off the event loop (messages/page-reader.ts).
-//
 // Why a shared segment log with per-queue positions (RabbitMQ's message store + queue index, LavinMQ's
 // segments): appends are sequential whatever the number of queues, one fsync covers every queue (group
-// commit), and a queue's backlog costs ~21 bytes of memory a message. A segment is deleted once none of
-// its messages is live and no older segment on disk needs its REMOVE records; compaction
-// (messages/compactor.ts) copies live records forward so that disk stays bounded by live data.
+// commit), and a queue's backlog costs ~21 bytes of memory a message. A segment is deleted once none of its
+// messages is live and no older segment needs its REMOVE records; compaction (messages/compactor.ts) copies
+// live records forward so that disk stays bounded by live data.
 import { closeSync, mkdirSync, unlink } from './io.js';
+import { removeSegmentFile } from './log/segment-removal.js';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.js';
 import { QueuedMessage, type ContentFormat } from '../core/message.js';
@@ -326,11 +326,11 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
       closeSync(s.readFd);
       s.readFd = -1;
     }
-    // on the thread pool: unlinking a 64 MiB file can take tens of ms (freeing its extents). Segment numbers
-    // are never reused, and a segment a crash leaves behind has no live record: recovery deletes it.
-    unlink(join(this.dir, segmentName(seg)), (err) => {
-      if (err) this.logger.warn({ err, seg }, 'could not delete segment');
-    });
+    // on the thread pool, in steps (log/segment-removal.ts: one unlink stalls every fsync) unless a read still
+    // runs on it. Segment numbers are never reused; a segment a crash leaves has no live record: recovery deletes it.
+    const warn = (err: Error | null): void => void (err && this.logger.warn({ err, seg }, 'could not delete segment'));
+    if (s.readFd < 0) removeSegmentFile(this.dir, segmentName(seg), warn);
+    else unlink(join(this.dir, segmentName(seg)), warn);
     unlink(join(this.dir, indexName(seg)), () => undefined); // never written (recovered segment, or write failed)
     if (fileEvents.active) reportRemoved(join(this.dir, segmentName(seg)), join(this.dir, indexName(seg)));
     // younger segments kept only for this one's sake may go now

@@ -8,6 +8,7 @@
 // the filter and, for user chunks, the trailer), which is what deliveryParts returns, as two views.
 // ChunkBuilder copies entries into one reused buffer (no allocation per entry) and allocates once per chunk.
 import { crc32 } from 'node:zlib';
+import { crc32Combine } from '../../util/crc32-combine.js';
 import { BloomBuilder, DEFAULT_FILTER_SIZE } from './bloom.js';
 import { ChunkType } from './constants.js';
 import { StreamCodecError } from './wire.js';
@@ -135,13 +136,15 @@ export class ChunkBuilder {
 
   /**
    * Write the stored chunk at out[at, at + finishedLength(meta)) (the log's write buffer: no chunk-sized
-   * allocation per chunk); the builder is reset for the next.
+   * allocation per chunk); the builder is reset for the next. Returns the CRC32 of the whole stored chunk,
+   * combined from the data's (util/crc32-combine.ts: the data is read once for both CRCs).
    */
-  finishInto(out: Buffer, at: number, meta: ChunkMeta): void {
+  finishInto(out: Buffer, at: number, meta: ChunkMeta): number {
     const bloom = this.bloom.bytes;
     const trailer = meta.trailer;
     const tlen = trailer?.length ?? 0;
     const data = this.data.subarray(0, this.len);
+    const dataCrc = crc32(data);
     writeChunkHeader(
       out,
       {
@@ -151,7 +154,7 @@ export class ChunkBuilder {
         timestamp: meta.timestamp,
         epoch: meta.epoch,
         chunkId: meta.chunkId,
-        crc: crc32(data),
+        crc: dataCrc,
         dataLength: this.len,
         trailerLength: tlen,
         bloomSize: bloom.length,
@@ -161,10 +164,14 @@ export class ChunkBuilder {
     bloom.copy(out, at + CHUNK_HEADER_SIZE);
     data.copy(out, at + CHUNK_HEADER_SIZE + bloom.length);
     if (trailer !== undefined) trailer.copy(out, at + CHUNK_HEADER_SIZE + bloom.length + this.len);
+    const headLen = CHUNK_HEADER_SIZE + bloom.length;
+    let crc = crc32Combine(crc32(out.subarray(at, at + headLen)), dataCrc, this.len);
+    if (trailer !== undefined) crc = crc32(trailer, crc);
     this.len = 0;
     this.entries = 0;
     this.records = 0;
     this.bloom.reset();
+    return crc;
   }
 }
 

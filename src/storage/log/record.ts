@@ -103,15 +103,19 @@ export class RecordBuffer {
     return n;
   }
 
-  /** A frame whose payload (n bytes) `write` puts at buf[at, at + n): a payload built in place, not copied. */
-  frameWith(n: number, write: (buf: Buffer, at: number) => void): number {
+  /**
+   * A frame whose payload (n bytes) `write` puts at buf[at, at + n): a payload built in place, not copied.
+   * `write` returns the payload's CRC32 (a stream chunk's is combined from its data's, util/crc32-combine.ts,
+   * so that a megabyte is not read twice for two CRCs).
+   */
+  frameWith(n: number, write: (buf: Buffer, at: number) => number): number {
     const total = FRAME_HEADER + n;
     this.room(total);
     const b = this.buf;
     const p = this.pos;
-    write(b, p + FRAME_HEADER);
+    const crc = write(b, p + FRAME_HEADER);
     b.writeUInt32LE(n, p);
-    b.writeUInt32LE(crc32(b.subarray(p + FRAME_HEADER, p + total)), p + 4);
+    b.writeUInt32LE(crc >>> 0, p + 4);
     this.pos += total;
     return total;
   }

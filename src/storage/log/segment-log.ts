@@ -12,9 +12,11 @@
 // from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
 // with `segmentsInfo` + `deleteBefore`; a replication follower appends the leader's frames verbatim with
 // `appendFrames` and acknowledges `syncedPosition` from `onSyncedPosition`.
+import { crc32 } from 'node:zlib';
 import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync } from '../io.js';
 import { join } from 'node:path';
-import { statSync, unlink, writeSync } from '../io.js';
+import { statSync, writeSync } from '../io.js';
+import { removeSegmentFile } from './segment-removal.js';
 import { RecordBuffer, frameAt } from './record.js';
 import type { LogEvents } from './log-events.js';
 export type { LogEvents } from './log-events.js';
@@ -101,10 +103,10 @@ export class SegmentLog {
   // ---- the reuse interface (streams, replication) -----------------------------------------------
 
   /** Append one record (framed: length, CRC32, payload); returns its position. Durable after the next fsync. */
-  readonly append = (p: Buffer): LogPosition => this.appendWith(p.length, (b, at) => p.copy(b, at));
+  readonly append = (p: Buffer): LogPosition => this.appendWith(p.length, (b, at) => (p.copy(b, at), crc32(p)));
 
-  /** Append one record of `n` bytes that `write` builds in the log's buffer at buf[at, at + n) (append's twin). */
-  appendWith(n: number, write: (buf: Buffer, at: number) => void): LogPosition {
+  /** Append a record of `n` bytes that `write` builds at buf[at, at + n), returning their CRC32 (append's twin). */
+  appendWith(n: number, write: (buf: Buffer, at: number) => number): LogPosition {
     this.roll();
     const at = { seg: this.segNo, off: this.nextOff };
     this.buf.frameWith(n, write);
@@ -164,14 +166,14 @@ export class SegmentLog {
   }
 
   /**
-   * Delete every whole segment before `seg` (never the current one); returns how many go. The unlinks run on
-   * the thread pool (a big file's takes milliseconds); segment numbers are never reused.
+   * Delete every whole segment before `seg` (never the current one); returns how many go. The removals run on
+   * the thread pool, in steps (segment-removal.ts); segment numbers are never reused.
    */
   deleteBefore(seg: number): number {
     let n = 0;
     const end = Math.min(seg, this.segNo);
     for (; this.firstSeg < end; this.firstSeg++) {
-      unlink(join(this.dir, segmentName(this.firstSeg)), () => undefined); // an error: gone already
+      removeSegmentFile(this.dir, segmentName(this.firstSeg), () => undefined); // an error: gone already
       if (fileEvents.active) fileRemoved(join(this.dir, segmentName(this.firstSeg)));
       n++;
     }

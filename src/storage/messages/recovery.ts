@@ -6,6 +6,7 @@
 // crash in between leaves two copies of a message (same queue and seq): the newer one is kept, once.
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, statSync } from '../io.js';
 import { unlinkSync } from '../io.js';
+import { isRemoving } from '../log/segment-removal.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recPersistent, recQueue } from '../log/record.js';
@@ -235,10 +236,11 @@ export function recover(dir: string, ids: Iterable<number>, segs: Map<number, Se
   const t0 = Date.now();
   const all = readdirSync(dir);
   const files = all.filter((f) => /^\d{8}\.seg$/.test(f)).sort();
-  // an index being written when the process died (.idx.tmp), or left by a segment deleted just before: gone
+  // an index being written when the process died (.idx.tmp), left by a segment deleted just before, or a
+  // segment being removed (log/segment-removal.ts): gone
   const segNames = new Set(files);
   for (const f of all) {
-    if (f.endsWith('.idx.tmp') || (/^\d{8}\.idx$/.test(f) && !segNames.has(f.slice(0, 8) + '.seg'))) {
+    if (f.endsWith('.idx.tmp') || isRemoving(f) || (/^\d{8}\.idx$/.test(f) && !segNames.has(f.slice(0, 8) + '.seg'))) {
       unlinkSync(join(dir, f));
     }
   }

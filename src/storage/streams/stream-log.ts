@@ -8,6 +8,7 @@
 // fewer Deliver frames, credits, index entries and CRCs. An idle stream's chunk still goes at the end of the
 // turn (no fsync in flight). Retention deletes whole segments, oldest first, never the one being written.
 import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from '../io.js';
+import { dropRemoving } from '../log/segment-removal.js';
 import { join } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
 import { DEFAULT_FILTER_SIZE } from '../../codec/stream/bloom.js';
@@ -79,7 +80,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   ) {
     this.builder = new ChunkBuilder(filterSize);
     this.tracking = new StreamTrackingState(dir);
-    const names = readdirSync(dir)
+    const names = dropRemoving(dir, readdirSync(dir))
       .filter((n) => /^\d{8}\.seg$/.test(n))
       .sort();
     let oldest = -1;
