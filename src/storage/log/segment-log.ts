@@ -6,7 +6,6 @@
 //
 // Segments are files NNNNNNNN.seg of about SEGMENT_SIZE bytes starting with MAGIC; a full one is sealed
 // (fsynced, closed) and the next created (and the directory fsynced so the new name survives a crash).
-//
 // One log for three uses (ARCHITECTURE.md, "One log"): the message store encodes its records straight into
 // `buf`; a stream queue appends frames with `appendWith` (built in place; the position is the chunk's), reads
 // from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
@@ -372,9 +371,8 @@ export class SegmentLog {
   closeSync(discard = false): void {
     this.closed = true;
     if (this.retry !== null) clearTimeout(this.retry);
-    // discarded: the end-of-turn writeOut finds nothing to write to the closed (maybe reused) fd
-    if (discard) this.buf.pos = 0;
-    else this.writeOut();
+    if (discard) this.buf.pos = 0; // dropped: the end-of-turn writeOut must not write to the closed, maybe reused, fd
+    this.writeOut();
     for (const s of this.sealing) {
       try {
         closeSync(s.fd);

@@ -378,10 +378,9 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     this.hooks.deleted();
   }
 
-  /** `discard` (the stream is deleted): what is buffered is neither written nor fsynced. */
   close(discard = false): void {
     if (this.gone) return;
-    if (!discard) this.flush();
+    if (!discard) this.flush(); // discard: the stream is deleted, what is buffered is neither written nor fsynced
     this.gone = true;
     this.tracking.close();
     clearInterval(this.ageTimer);
