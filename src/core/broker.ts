@@ -109,6 +109,8 @@ export class Broker {
   onDefinitionsChanged: ((vhost?: VHost, change?: DefinitionChange) => void) | null = null;
   /** Called when any vhost creates a queue (the file store attaches message storage to durable ones). */
   onQueueCreated: ((q: Queue) => void) | null = null;
+  /** Called when any vhost deletes a queue, for each listener (MQTT: a stored session's parked deliveries). */
+  readonly queueDeletedListeners = new Set<(q: Queue) => void>();
   private nextConnectionId = 1;
 
   constructor(readonly config: BrokerConfig) {
@@ -129,6 +131,9 @@ export class Broker {
       v.listener = {
         changed: (vh, change) => this.definitionsChanged(vh, change),
         queueCreated: (q) => this.onQueueCreated?.(q),
+        queueDeleted: (q) => {
+          for (const fn of this.queueDeletedListeners) fn(q);
+        },
       };
       this.vhostSettings.set(name, { description: '', tags: [], defaultQueueType: 'classic', limits: {} });
     }

@@ -35,8 +35,9 @@ import { addMessageStats, newMessageStats } from './stats.js';
 export interface DefinitionListener {
   /** `change` says what changed; without it, anything in the vhost may have (policies). */
   changed(vhost: VHost, change?: DefinitionChange): void;
-  /** A queue was created (storage attaches message storage to durable ones). */
+  /** A queue was created (storage attaches message storage to durable ones) / deleted (MQTT's stored sessions). */
   queueCreated?(q: Queue): void;
+  queueDeleted?(q: Queue): void;
 }
 
 export class VHost {
@@ -72,8 +73,7 @@ export class VHost {
   constructor(readonly name: string) {
     this.defaultExchange = new DefaultExchange(name, this.queues);
     this.exchanges.set('', this.defaultExchange);
-    // amqp0-9-1.xml exchange "required-types"/predeclared: amq.direct, amq.fanout, amq.topic, amq.headers,
-    // amq.match; RabbitMQ also has amq.rabbitmq.trace (internal topic).
+    // amqp0-9-1.xml "required-types": amq.direct, .fanout, .topic, .headers, .match; RabbitMQ has amq.rabbitmq.trace
     this.addExchange('amq.direct', 'direct', true, false, false, {});
     this.addExchange('amq.fanout', 'fanout', true, false, false, {});
     this.addExchange('amq.topic', 'topic', true, false, false, {});
@@ -266,6 +266,7 @@ export class VHost {
     if (q.dedup?.store) q.dedup.store.drop(q.dedup.owner);
     for (const x of sources) this.maybeAutoDeleteExchange(x);
     if (q.durable && q.exclusiveOwner === null) this.changed({ op: 'delete-queue', queue: q });
+    this.listener?.queueDeleted?.(q);
   }
 
   // ---- bindings --------------------------------------------------------------------------------

@@ -307,6 +307,12 @@ export function unlink(path: fs.PathLike, cb?: Done): Promise<void> | void {
   fs.unlink(path, cb);
 }
 
+/** rm(path, options) on the thread pool (a deleted stream's directory: rimraf's unlinks off the event loop). */
+export async function rm(path: fs.PathLike, options?: fs.RmOptions): Promise<void> {
+  check('write', path, 'rm');
+  await fsp.rm(path, options);
+}
+
 export async function mkdir(path: fs.PathLike, options?: fs.MakeDirectoryOptions): Promise<void> {
   check('write', path, 'mkdir');
   await fsp.mkdir(path, options);

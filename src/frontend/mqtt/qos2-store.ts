@@ -85,6 +85,26 @@ export class Qos2Store {
     if (written) this.changed();
   }
 
+  /** The stored sessions' keys (a deleted shared subscription queue may have parked deliveries in any). */
+  keys(): Iterable<string> {
+    return this.sessions.keys();
+  }
+
+  /**
+   * Queue `q` was deleted: parked deliveries from it are dead, and held the queue, its timers and the messages'
+   * bodies for the rest of the session's life (a day for MQTT 3.1.1): the MQTT fuzzer's live memory grew with
+   * every session whose queues its cleanup deleted. A state left empty goes, unless its client is connected
+   * (the connection stores it again when it closes).
+   */
+  dropParked(q: Queue, keys: Iterable<string>, connected: (key: string) => boolean): void {
+    for (const key of keys) {
+      const st = this.sessions.get(key);
+      if (st === undefined || !st.parked.some((p) => p.queue === q)) continue;
+      st.parked = st.parked.filter((p) => p.queue !== q);
+      if (st.empty && !connected(key)) this.delete(key);
+    }
+  }
+
   /** A stored session's ids changed: returns the generation a PUBREC has to wait for. */
   changed(): number {
     return this.gen;

@@ -12,6 +12,10 @@ import type { MqttClient, MqttServerContext } from './context.js';
 import type { Qos2Store } from './qos2-store.js';
 import { RC5 } from './reason-codes.js';
 import type { RetainedStore } from './retained.js';
+import type { Queue } from '../../core/queue/queue.js';
+
+/** A session's own queue (topics.ts subscriptionQueueName): `mqtt-subscription-<client id>qos<1|2>`. */
+const SUBSCRIPTION_QUEUE = /^mqtt-subscription-(.*)qos[12]$/s;
 
 export class MqttServer extends FrontEndServer<MqttConnection> implements MqttServerContext {
   private readonly byClientId = new Map<string, MqttClient>();
@@ -26,7 +30,16 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
     readonly qos2: Qos2Store,
   ) {
     super(broker, options, log);
+    broker.queueDeletedListeners.add(this.queueDeleted);
   }
+
+  /** A session's (or a shared subscription's) queue went: its parked QoS 2 deliveries go too (qos2-store.ts). */
+  private readonly queueDeleted = (q: Queue): void => {
+    if (!q.name.startsWith('mqtt-')) return;
+    const own = SUBSCRIPTION_QUEUE.exec(q.name);
+    const keys = own === null ? this.qos2.keys() : [clientKey(q.vhost, own[1]!)];
+    this.qos2.dropParked(q, keys, (key) => this.byClientId.has(key));
+  };
 
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {
     setNoDelay(stream);
@@ -76,6 +89,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
 
   /** Shutdown: delayed wills still pending are dropped, connections closed, then the retained store. */
   override async close(): Promise<void> {
+    this.broker.queueDeletedListeners.delete(this.queueDeleted);
     for (const t of this.pendingWills.values()) clearTimeout(t);
     this.pendingWills.clear();
     await super.close();

@@ -374,17 +374,17 @@ export class FileStreamLog implements StreamBacking, LogEvents {
 
   deleted(): void {
     this.tracking.drop();
-    this.close();
+    this.close(true);
     this.hooks.deleted();
   }
 
-  close(): void {
+  close(discard = false): void {
     if (this.gone) return;
-    this.flush();
+    if (!discard) this.flush(); // discard: the stream is deleted, what is buffered is neither written nor fsynced
     this.gone = true;
     this.tracking.close();
     clearInterval(this.ageTimer);
-    this.log.closeSync();
+    this.log.closeSync(discard);
     for (const w of this.syncWaits.splice(0)) w.resolve();
   }
 
