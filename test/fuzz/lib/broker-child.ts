@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { startBroker } from '../../../src/index.js';
+import { tuneGc } from '../../../src/cli/gc-tuning.js';
 import { pooledBlockBytes } from '../../../src/storage/log/block-reader.js';
 
 // the broker's own event-loop delay (10 ms resolution: the probe's bar): is a slow probe round trip the
@@ -14,6 +15,7 @@ import { pooledBlockBytes } from '../../../src/storage/log/block-reader.js';
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 
+tuneGc(); // as `warren server` runs
 const b = await startBroker({
   amqpPort: 0,
   mqttPort: 0,

@@ -6,6 +6,7 @@
 // error level or above, and anything that is not a log line (a stack trace), are failures, attributed
 // to the cases in flight when they appeared; so is the broker's exit.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVER_NODE_FLAGS } from '../../../src/cli/gc-tuning.js';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { caseRng, type Rng } from './rng.js';
@@ -96,7 +97,8 @@ export class FuzzBroker {
     // FUZZ_BROKER_CPU_PROF=dir: the broker child writes a V8 CPU profile there when it stops (what its turns spend)
     const prof = process.env.FUZZ_BROKER_CPU_PROF;
     const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-    const child = spawn(process.execPath, ['--expose-gc', ...flags, script], {
+    // V8 flags as `warren server` runs with (src/cli/gc-tuning.ts; broker-child.ts calls tuneGc too)
+    const child = spawn(process.execPath, ['--expose-gc', ...SERVER_NODE_FLAGS, ...flags, script], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...env, FUZZ_BROKER_OPTIONS: JSON.stringify(options) },
     });
