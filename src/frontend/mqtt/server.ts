@@ -13,9 +13,7 @@ import type { Qos2Store } from './qos2-store.js';
 import { RC5 } from './reason-codes.js';
 import type { RetainedStore } from './retained.js';
 import type { Queue } from '../../core/queue/queue.js';
-
-/** A session's own queue (topics.ts subscriptionQueueName): `mqtt-subscription-<client id>qos<1|2>`. */
-const SUBSCRIPTION_QUEUE = /^mqtt-subscription-(.*)qos[12]$/s;
+import { subscriptionQueueClient } from './topics.js';
 
 export class MqttServer extends FrontEndServer<MqttConnection> implements MqttServerContext {
   private readonly byClientId = new Map<string, MqttClient>();
@@ -36,8 +34,8 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
   /** A session's (or a shared subscription's) queue went: its parked QoS 2 deliveries go too (qos2-store.ts). */
   private readonly queueDeleted = (q: Queue): void => {
     if (!q.name.startsWith('mqtt-')) return;
-    const own = SUBSCRIPTION_QUEUE.exec(q.name);
-    const keys = own === null ? this.qos2.keys() : [clientKey(q.vhost, own[1]!)];
+    const own = subscriptionQueueClient(q.name);
+    const keys = own === null ? this.qos2.keys() : [clientKey(q.vhost, own)];
     this.qos2.dropParked(q, keys, (key) => this.byClientId.has(key));
   };
 

@@ -75,3 +75,9 @@ export function topicMatches(filter: string, topic: string): boolean {
 export function subscriptionQueueName(clientId: string, qos: 0 | 1 | 2): string {
   return `mqtt-subscription-${clientId}qos${qos}`;
 }
+
+/** The client id a session's own (QoS 1 or 2) subscription queue is named for; null for any other name. */
+export function subscriptionQueueClient(name: string): string | null {
+  const m = /^mqtt-subscription-(.*)qos[12]$/s.exec(name);
+  return m === null ? null : m[1]!;
+}
