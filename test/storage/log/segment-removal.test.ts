@@ -2,15 +2,15 @@
 // from the end, then unlinked; whatever a crash leaves half removed is deleted when the store or stream opens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeSegmentFile } from '../../../src/storage/log/segment-removal.js';
 import { FileStreamLog } from '../../../src/storage/streams/stream-log.js';
 import { startBroker } from '../../../src/index.js';
+import { tempDir as makeTempDir } from '../../helpers/warren-child.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-removal-'));
+  const dir = makeTempDir('warren-removal-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
