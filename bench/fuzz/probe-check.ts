@@ -16,12 +16,15 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FuzzBroker, runCases } from '../../test/fuzz/lib/harness.js';
 import { Probe } from '../../test/fuzz/lib/probe.js';
+import { reniceProcess } from '../../test/fuzz/lib/isolate.js';
 import { cleanup } from '../../test/fuzz/lib/cleanup.js';
 import { TARGETS } from '../../test/fuzz/lib/targets.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
+    // the broker and the probe at nice -10, above the fuzzer (test/fuzz/lib/isolate.ts; root only)
+    isolate: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '30' },
     phases: { type: 'string', default: '0,16,64,256' },
     seed: { type: 'string', default: '11' },
@@ -40,6 +43,8 @@ if (values.other !== undefined) {
   const script = join(values.other, 'dist/test/fuzz/lib/broker-child.js');
   builds.push({ name: values.other, broker: await FuzzBroker.start({}, {}, script), first: 0 });
 }
+if (values.isolate)
+  for (const b of builds) if (!reniceProcess(b.broker.child.pid!)) console.error('--isolate needs root: not isolated');
 console.log(
   '| build | concurrency | cases/s | probe p50 / p99 / max (ms) | broker loop delay p50 / p99 / max (ms) | broker ran / waited, fuzzer ran / waited (share of the phase) | load |',
 );
@@ -48,7 +53,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   for (const c of values.phases.split(',').map(Number)) {
     for (const b of builds) {
       const broker = b.broker;
-      const probe = new Probe(`amqp://guest:guest@127.0.0.1:${broker.ports.amqp}/`);
+      const probe = new Probe(`amqp://guest:guest@127.0.0.1:${broker.ports.amqp}/`, values.isolate);
       await broker.loop();
       const s0 = schedstat(broker.child.pid);
       const f0 = schedstat(process.pid);

@@ -8,12 +8,15 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { caseOf, FuzzBroker, runCases, type RunResult } from '../../test/fuzz/lib/harness.js';
 import { Probe, type ProbeReport } from '../../test/fuzz/lib/probe.js';
+import { reniceProcess } from '../../test/fuzz/lib/isolate.js';
 import { cleanup } from '../../test/fuzz/lib/cleanup.js';
 import { TARGETS } from '../../test/fuzz/lib/targets.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
+    // the broker and the probe at nice -10, above the fuzzer (test/fuzz/lib/isolate.ts; root only)
+    isolate: { type: 'boolean', default: false },
     cases: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '1' },
     first: { type: 'string', default: '0' },
@@ -59,13 +62,14 @@ for (const name of names) {
     if (values.dump) for (const ch of c.chunks) console.log(ch.toString('hex'));
   }
   const broker = await FuzzBroker.start();
+  if (values.isolate && !reniceProcess(broker.child.pid!)) console.error('--isolate needs root: not isolated');
   // warm-up: 1,000 cases of another seed, so the baseline already holds what any run compiles and caches
   // (JIT code, codec caches, pools); what stays above it after the run is what the run left behind
   if (values.only === undefined) {
     await runCases({ target, broker, seed: seed + 1000003, cases: 1000, concurrency: 16 });
     await cleanup(broker.ports.management);
   }
-  const probe = new Probe(`amqp://guest:guest@127.0.0.1:${broker.ports.amqp}/`);
+  const probe = new Probe(`amqp://guest:guest@127.0.0.1:${broker.ports.amqp}/`, values.isolate);
   await new Promise((r) => setTimeout(r, 1000));
   const m0 = await broker.mem();
   await broker.loop();

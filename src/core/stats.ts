@@ -46,5 +46,18 @@ export interface PublishStats {
 export interface ChannelStats extends MessageStats, PublishStats {}
 
 export function newChannelStats(): ChannelStats {
-  return { ...newMessageStats(), confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
+  // one literal (a spread of newMessageStats() built a second object and a map per channel.open)
+  return {
+    publish: 0,
+    deliver: 0,
+    deliverNoAck: 0,
+    get: 0,
+    getNoAck: 0,
+    getEmpty: 0,
+    ack: 0,
+    redeliver: 0,
+    confirm: 0,
+    returnUnroutable: 0,
+    dropUnroutable: 0,
+  };
 }

@@ -16,11 +16,20 @@ export const POOL_MAX = 1 << 20;
 /** Free buffers kept, in bytes over all classes; past this, handed-back buffers are left to GC. */
 const FREE_MAX = 32 << 20;
 
-const free = new Map<number, ArrayBuffer[]>();
+// Free buffers by size class, kept as the Buffer last handed out over each: a body of the same length as the
+// last one over that memory (a backlog of same-sized messages) gets that Buffer back, not a new view of it,
+// so reading a backlog in allocates no object for its bodies either.
+const free = new Map<number, Buffer[]>();
 let freeBytes = 0;
 let reused = 0;
-/** Buffers this pool handed out and has not had back: a buffer not in it is never taken in (double free). */
-const out = new WeakSet<ArrayBuffer>();
+/**
+ * Marks the pool's own ArrayBuffers: true while handed out, false while free; a buffer without the mark (or
+ * handed back twice) is never taken in. A property set when the buffer is made, not a WeakSet: adding and
+ * deleting a WeakSet entry per message rebuilt its table every few hundred messages, and the tables lived
+ * long enough to be promoted to V8's old generation (BENCHMARKS.md, the off-loop drain).
+ */
+const OUT = Symbol('body-pool: handed out');
+type Marked = ArrayBuffer & { [OUT]?: boolean };
 
 /** The class a body of n bytes is rounded up to: a multiple of an eighth of n's power of two. */
 export function sizeClass(n: number): number {
@@ -33,13 +42,16 @@ export function takeBody(n: number): Buffer {
   if (n > POOL_MAX) return Buffer.allocUnsafeSlow(n);
   const cls = sizeClass(n);
   const list = free.get(cls);
-  let ab = list?.pop();
-  if (ab !== undefined) {
-    freeBytes -= cls;
-    reused++;
-  } else ab = new ArrayBuffer(cls);
-  out.add(ab);
-  return Buffer.from(ab, 0, n);
+  const b = list?.pop();
+  if (b === undefined) {
+    const ab: Marked = new ArrayBuffer(cls);
+    ab[OUT] = true;
+    return Buffer.from(ab, 0, n);
+  }
+  freeBytes -= cls;
+  reused++;
+  (b.buffer as Marked)[OUT] = true;
+  return b.length === n ? b : Buffer.from(b.buffer, 0, n);
 }
 
 /**
@@ -47,13 +59,14 @@ export function takeBody(n: number): Buffer {
  * Anything else, or a second call for the same buffer, is ignored.
  */
 export function giveBack(b: Buffer): void {
-  const ab = b.buffer as ArrayBuffer;
-  if (!out.delete(ab)) return;
+  const ab = b.buffer as Marked;
+  if (ab[OUT] !== true) return;
+  ab[OUT] = false;
   const cls = ab.byteLength;
   if (freeBytes + cls > FREE_MAX) return;
   let list = free.get(cls);
   if (list === undefined) free.set(cls, (list = []));
-  list.push(ab);
+  list.push(b.byteOffset === 0 ? b : Buffer.from(ab, 0, b.length));
   freeBytes += cls;
 }
 

@@ -13,7 +13,10 @@ export interface DeliverySink {
   readonly globalPrefetchCount: number;
   readonly globalPrefetchSize: number;
   readonly unackedBytes: number;
-  readonly unacked: ReadonlyMap<number, { readonly entry: QueuedMessage }>;
+  readonly unacked: {
+    readonly size: number;
+    get(tag: number): { readonly entry: QueuedMessage } | undefined;
+  };
   /** The last delivery tag handed out on the channel. */
   readonly lastTag: number;
   deliver(c: AmqpConsumer, entry: QueuedMessage, queue: Queue): void;

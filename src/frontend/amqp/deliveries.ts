@@ -18,6 +18,7 @@ import type { AmqpConsumer, DeliverySink } from './consumer.js';
 import { amqpFormat } from './format.js';
 import type { ReplyReceiver } from './direct-reply-to.js';
 import { channelError } from './errors.js';
+import { TagMap } from '../../util/tag-map.js';
 
 /** One unacked delivery. */
 class Delivery {
@@ -43,8 +44,8 @@ class TxAck {
 
 export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
   readonly consumers = new Map<string, AmqpConsumer>();
-  /** Unacked deliveries by tag; Map keeps insertion (= tag) order, which multiple-acks rely on. */
-  readonly unacked = new Map<number, Delivery>();
+  /** Unacked deliveries by tag, in tag order, which multiple-acks rely on (util/tag-map.ts). */
+  readonly unacked = new TagMap<Delivery>();
   unackedBytes = 0;
   globalPrefetchCount = 0;
   globalPrefetchSize = 0;
@@ -278,8 +279,7 @@ export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
   }
 
   oldestUnackedAt(): number {
-    for (const d of this.unacked.values()) return d.at;
-    return Infinity;
+    return this.unacked.first()?.at ?? Infinity;
   }
 
   /**

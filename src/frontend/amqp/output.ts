@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { Writer } from '../../codec/buffer/writer.js';
 import type { Message } from '../../core/message.js';
 import { roughNow } from '../../util/rough-clock.js';
+import { flushLater } from '../net/turn-flush.js';
 
 /** Bytes buffered for a connection before its consumers stop being fed (consumer-side backpressure). */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -69,12 +70,14 @@ export class FrameOutput {
   scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-      this.owner.endTurn();
-    });
+    flushLater(this.flushTurn);
   }
+
+  private readonly flushTurn = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+    this.owner.endTurn();
+  };
 
   releaseAfterWrite(m: Message): void {
     this.toWrite.push(m);

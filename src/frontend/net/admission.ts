@@ -17,6 +17,7 @@
 // the reader processes of established connections keep running.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { flushPending } from './turn-flush.js';
 
 /** Work (ms) a turn may have done before a new connection waits for a later turn. */
 export const TURN_BUDGET_MS = 4;
@@ -86,9 +87,11 @@ class Admission {
    */
   private readonly endTurn = (): void => {
     this.scheduled = false;
-    const t0 = performance.now();
     const w = this.waiting;
     if (w.length !== 0) {
+      // established connections' replies first (turn-flush.ts): their round trips do not wait for this
+      flushPending();
+      const t0 = performance.now();
       do w.shift()!();
       while (w.length !== 0 && performance.now() - t0 < TURN_BUDGET_MS);
     }

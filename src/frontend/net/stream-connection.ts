@@ -16,6 +16,7 @@ import { ReadGate } from './read-gate.js';
 import { admission } from './admission.js';
 import { DeferredReads } from './deferred-reads.js';
 import { REF_MIN } from '../../codec/buffer/writer.js';
+import { flushLater } from './turn-flush.js';
 
 /** Output queued in the socket (bytes) above which consumers are refused messages until 'drain'. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -128,7 +129,7 @@ export abstract class StreamConnection<H extends FrontEndHost = FrontEndHost>
     this.out.push(b);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushNow);
+      flushLater(this.flushNow);
     }
   }
 

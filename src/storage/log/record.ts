@@ -11,6 +11,7 @@
 //             same message in another queue, its body stored once (a persistent message routed to N
 //             durable queues is one PUBLISH and N-1 REFs)
 import { crc32 } from 'node:zlib';
+import { SHORT_CRC_MAX, crc32Short } from '../../util/crc32-short.js';
 
 export const REC_PUBLISH = 1;
 export const REC_REMOVE = 2;
@@ -142,7 +143,7 @@ export class RecordBuffer {
     b.writeUInt32LE(bodyOff, p + 14);
     b.writeUInt32LE(bodyLen, p + 18);
     b.writeUInt32LE(owner, p + 22);
-    b.writeUInt32LE(crc32(b.subarray(p, p + payload)), start + 4);
+    b.writeUInt32LE(crc32Short(b, p, p + payload), start + 4);
     this.pos = p + payload;
   }
 
@@ -158,7 +159,7 @@ export class RecordBuffer {
     b.writeUInt32LE(queueId, p + 1);
     b.writeDoubleLE(seq, p + 5);
     b.writeUInt32LE(seg, p + 13);
-    b.writeUInt32LE(crc32(b.subarray(p, p + payload)), start + 4);
+    b.writeUInt32LE(crc32Short(b, p, p + payload), start + 4);
     this.pos = p + payload;
   }
 }
@@ -193,8 +194,10 @@ export function frameAt(b: Buffer, at: number, end: number, checkCrc: boolean, m
   if (at + FRAME_HEADER > end) return -1;
   const len = b.readUInt32LE(at);
   if (len < minLen || at + FRAME_HEADER + len > end) return -1;
-  if (checkCrc && crc32(b.subarray(at + FRAME_HEADER, at + FRAME_HEADER + len)) !== b.readUInt32LE(at + 4)) {
-    return -1;
+  if (checkCrc) {
+    const s = at + FRAME_HEADER;
+    const crc = len <= SHORT_CRC_MAX ? crc32Short(b, s, s + len) : crc32(b.subarray(s, s + len));
+    if (crc !== b.readUInt32LE(at + 4)) return -1;
   }
   return FRAME_HEADER + len;
 }
@@ -230,6 +233,7 @@ export function recPersistent(b: Buffer, at: number): boolean {
 /** Decode a PUBLISH frame at `at`; props and body are copied out so they do not pin `b`. */
 function sameBytes(b: Buffer, at: number, len: number, prev: Buffer | null): boolean {
   if (prev === null || prev.length !== len) return false;
+  if (len > 32) return prev.compare(b, at, at + len) === 0;
   for (let i = 0; i < len; i++) if (b[at + i] !== prev[i]) return false;
   return true;
 }
@@ -268,7 +272,9 @@ export function decodePublish(b: Buffer, at: number, out: PublishFields, copyBod
   p += l;
   l = b.readUInt32LE(p);
   p += 4;
-  out.props = Buffer.from(b.subarray(p, p + l));
+  // the same for the properties (a backlog published by one client mostly repeats them): messages share one
+  // props buffer, which nothing writes into (core/message.ts: props are the wire bytes as they arrived)
+  if (!sameBytes(b, p, l, out.props)) out.props = l === 0 ? EMPTY : Buffer.from(b.subarray(p, p + l));
   p += l;
   l = b.readUInt32LE(p);
   p += 4;

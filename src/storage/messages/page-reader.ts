@@ -88,6 +88,8 @@ export interface ReaderHost {
 
 export class PageReader {
   private readonly fields = new PublishFields();
+  /** Entries (with their messages) released after their ack, for reuse (Message.recycleTo). */
+  private readonly recycled: QueuedMessage[] = [];
   private readonly spare: Buffer[] = [];
 
   constructor(private readonly host: ReaderHost) {}
@@ -231,27 +233,38 @@ export class PageReader {
       h.diskReads++;
       // every front end registers its format (core/formats.ts); the map from server.ts is the fallback
       const fmt = formatByName(f.format) ?? h.formats.get(f.format) ?? h.formats.values().next().value!;
-      const msg = new Message(
-        fmt,
-        f.exchange,
-        f.routingKey,
-        f.props,
-        f.bodyLen === 0 ? f.body : bodyCopy(buf, f.bodyAt, f.bodyLen),
-        f.persistent,
-        f.priority,
-        f.expiration,
-        f.timestamp,
-        0,
-      );
+      const body = f.bodyLen === 0 ? f.body : bodyCopy(buf, f.bodyAt, f.bodyLen);
+      // an entry whose message was acked and written (Message.releaseBody) is reused, else a new one
+      let e = this.recycled.pop();
+      if (e !== undefined) {
+        e.msg.reinit(fmt, f.exchange, f.routingKey, f.props, body, f.persistent, f.priority, f.expiration, f.timestamp);
+        e.reinit(b.seq[i]!);
+      } else {
+        const m = new Message(
+          fmt,
+          f.exchange,
+          f.routingKey,
+          f.props,
+          body,
+          f.persistent,
+          f.priority,
+          f.expiration,
+          f.timestamp,
+          0,
+        );
+        e = new QueuedMessage(m, b.seq[i]!);
+        m.entry = e;
+        m.recycleTo = this.recycled;
+      }
+      const msg = e.msg;
       // The body is a util/body-pool.ts buffer and this message is the only one holding it (each queue
       // reading a shared record decodes its own): once acked, or delivered with no-ack, and written to the
       // socket, it goes back to the pool (frontend/amqp/deliveries.ts gone()) and the next page-in reuses it
-      // instead of allocating new external memory per message.
+      // instead of allocating new external memory per message; so do the message and its entry.
       if (f.bodyLen !== 0 && f.bodyLen <= POOL_MAX) {
         msg.pooledBody = true;
         msg.soleCopy = true;
       }
-      const e = new QueuedMessage(msg, b.seq[i]!);
       e.seg = s.seg;
       e.off = b.off[i]!;
       e.len = len;

@@ -134,16 +134,31 @@ describe('amqplib: bodies intact while body buffers are reused', () => {
     await ch.assertQueue(q, { durable: true });
     // past the queue's in-memory window (4,096 messages): the rest waits on disk and is read back in pages
     const n = 8000;
-    for (let i = 0; i < n; i++) ch.sendToQueue(q, body(1000, i), { persistent: true });
+    // each message's properties name it too: a message and its entry read back from disk are reused once
+    // acked (Message.reinit), so a field left over from the last message over that object would show
+    for (let i = 0; i < n; i++)
+      ch.sendToQueue(q, body(1000, i), { persistent: true, messageId: `m${i}`, headers: { seq: i } });
     await ch.waitForConfirms();
     const { reused } = poolStats();
     const seen = new Set<number>();
+    const requeues = new Set<number>();
     await ch.prefetch(200);
     const errors: unknown[] = [];
     await new Promise<void>((resolve) => {
       void ch.consume(q, (m) => {
         if (m === null) return; // basic.cancel: the queue is deleted at the end
         try {
+          const seq = m.content.readUInt32BE(0);
+          assert.equal(m.properties.messageId, `m${seq}`);
+          assert.equal((m.properties.headers as { seq: number }).seq, seq);
+          // every 97th is put back once: only its second delivery is marked redelivered
+          const requeued = requeues.has(seq);
+          assert.equal(m.fields.redelivered, requeued, `message ${seq}: redelivered`);
+          if (seq % 97 === 0 && !requeued) {
+            requeues.add(seq);
+            ch.nack(m, false, true);
+            return;
+          }
           check(m, seen);
         } catch (e) {
           errors.push(e); // (thrown here, it would end amqplib's connection instead of failing the test)

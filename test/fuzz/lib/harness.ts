@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SERVER_NODE_FLAGS } from '../../../src/cli/gc-tuning.js';
 import net from 'node:net';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { caseRng, type Rng } from './rng.js';
 
@@ -97,6 +98,8 @@ export class FuzzBroker {
     // FUZZ_BROKER_CPU_PROF=dir: the broker child writes a V8 CPU profile there when it stops (what its turns spend)
     const prof = process.env.FUZZ_BROKER_CPU_PROF;
     const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+    // FUZZ_BROKER_NODE_ARGS="--trace-gc ...": more node flags for the child (its stdout's first line must stay the ports)
+    flags.push(...(process.env.FUZZ_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean));
     // V8 flags as `warren server` runs with (src/cli/gc-tuning.ts; broker-child.ts calls tuneGc too)
     const child = spawn(process.execPath, ['--expose-gc', ...SERVER_NODE_FLAGS, ...flags, script], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -106,10 +109,19 @@ export class FuzzBroker {
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const ports = await new Promise<Ports>((resolve, reject) => {
       let out = '';
+      // FUZZ_BROKER_STDOUT=FILE: the child's stdout after the ports (e.g. --trace-gc lines) appended there
+      const keep = process.env.FUZZ_BROKER_STDOUT;
+      let found = false;
       child.stdout!.on('data', (d: Buffer) => {
+        if (keep !== undefined) appendFileSync(keep, d);
+        if (found) return;
         out += d.toString();
-        const nl = out.indexOf('\n');
-        if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as Ports);
+        // the ports are the line that is a JSON object (a node flag's output may come first)
+        const m = /^\{.*\}$/m.exec(out);
+        if (m !== null) {
+          found = true;
+          resolve(JSON.parse(m[0]) as Ports);
+        }
       });
       child.on('exit', () => reject(new Error(`broker child exited: ${err}`)));
     });

@@ -6,8 +6,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
+import { reniceThisThread } from './isolate.js';
 
-const { url } = workerData as { url: string };
+const { url, isolate } = workerData as { url: string; isolate: boolean };
+// (isolate.ts: this thread above the fuzzer's, which shares its process)
+if (isolate && !reniceThisThread()) process.stderr.write('probe: --isolate needs root (nice -10 refused)\n');
 let stopping = false;
 parentPort!.on('message', (m) => {
   if (m === 'stop') stopping = true;

@@ -23,8 +23,9 @@ export class Probe {
   readonly errors: string[] = [];
   private stopped: Promise<void>;
 
-  constructor(url: string) {
-    this.worker = new Worker(new URL('./probe-worker.js', import.meta.url), { workerData: { url } });
+  /** `isolate`: the probe's thread runs at nice -10 (bench/lib/isolate.ts), above the fuzzer's. */
+  constructor(url: string, isolate = false) {
+    this.worker = new Worker(new URL('./probe-worker.js', import.meta.url), { workerData: { url, isolate } });
     this.stopped = new Promise((resolve) => {
       this.worker.on('message', (m: number[] | string) => {
         if (m === 'stopped') resolve();
