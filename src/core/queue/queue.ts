@@ -15,7 +15,7 @@ import { resolveQueueSettings, type QueueSettings, type QueueType } from './sett
 import { expiryOf, OneTimer } from './ttl.js';
 
 /** Handed out per dispatch before yielding (~1 ms of work: other connections' frames never wait longer). */
-const DISPATCH_BUDGET = 256;
+const DISPATCH_BUDGET = 64;
 /**
  * Flow control (RabbitMQ's credit flow, simplified): when a queue with consumers has more than FLOW_HIGH
  * ready messages or FLOW_HIGH_BYTES of ready bodies, publishers into it pause reading until it is back under

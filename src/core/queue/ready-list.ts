@@ -28,8 +28,8 @@ const OVERHEAD = 256;
  * young: read a few milliseconds before they are delivered, most die before V8's scavenger has to copy
  * them, and do not fill the old generation (whose collections pause every connection).
  */
-const REFILL_LOW = 512;
-const REFILL = 512;
+const REFILL_LOW = 256;
+const REFILL = 256;
 
 export class PagedReady implements ReadyList {
   private readonly mem = new Deque<QueuedMessage>();

@@ -1,20 +1,14 @@
-// The append-only segment log with group commit. Records are encoded into one buffer during an event-loop
-// turn, written with one writeSync at the end of the turn (to the page cache: fast, and it makes the bytes
-// readable for paging at once), and made durable by one fdatasync on the libuv thread pool that covers
-// everything written before it started. While an fsync runs, new records gather for the next one: that is
-// group commit, so a confirm costs one fsync per batch, not per message.
-//
-// Segments are files NNNNNNNN.seg of about SEGMENT_SIZE bytes starting with MAGIC; a full one is sealed
-// (fsynced, closed) and the next created (and the directory fsynced so the new name survives a crash).
-// One log for three uses (ARCHITECTURE.md, "One log"): the message store encodes its records straight into
-// `buf`; a stream queue appends frames with `appendWith` (built in place; the position is the chunk's), reads
-// from any position with log/cursor.ts (which follows the tail through `onWritten`), and applies retention
-// with `segmentsInfo` + `deleteBefore`; a replication follower appends the leader's frames verbatim with
-// `appendFrames` and acknowledges `syncedPosition` from `onSyncedPosition`.
+// The append-only segment log with group commit. Records are encoded into one buffer during an event-loop turn,
+// written with one writeSync at the end of the turn (to the page cache: readable for paging at once), and made
+// durable by one fdatasync on the libuv thread pool that covers everything written before it started. While an
+// fsync runs, new records gather for the next one: a confirm costs one fsync per batch, not per message.
+// Segments (NNNNNNNN.seg, SEGMENT_SIZE bytes, MAGIC first): a full one is sealed (fsynced, closed) and the next
+// created (the directory fsynced so its name survives a crash). One log for three uses (ARCHITECTURE.md): the
+// message store (`buf`), streams (`appendWith`, cursor.ts, `segmentsInfo`, `deleteBefore`) and replication.
 import { crc32 } from 'node:zlib';
-import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync } from '../io.js';
+import { close, closeSync, fdatasync, fdatasyncSync, fsync, open as openCb, openSync, writeSync } from '../io.js';
 import { join } from 'node:path';
-import { statSync, writeSync } from '../io.js';
+import { segmentFiles, segmentName, type SegmentFileInfo } from './segment-files.js';
 import { removeSegmentFile } from './segment-removal.js';
 import { RecordBuffer, frameAt } from './record.js';
 import type { LogEvents } from './log-events.js';
@@ -39,9 +33,7 @@ const WRITE_AT = 4 * 1024 * 1024;
 /** A failed write or fsync is tried again after this long (and then again, until the disk works). */
 const RETRY_MS = 250;
 
-export function segmentName(n: number): string {
-  return String(n).padStart(8, '0') + '.seg';
-}
+export { segmentName } from './segment-files.js';
 
 export class SegmentLog {
   readonly buf = new RecordBuffer();
@@ -115,8 +107,8 @@ export class SegmentLog {
   }
 
   /**
-   * Append frames as they are (a follower taking the leader's bytes): every frame is checked whole and by
-   * CRC first; a batch with a torn or damaged frame is refused (throws) and nothing of it is appended.
+   * Append frames as they are (a follower taking the leader's bytes), each checked whole and by CRC first: a batch
+   * with a torn or damaged frame is refused (throws) and nothing of it is appended.
    */
   appendFrames(frames: Buffer): LogPosition {
     for (let at = 0; at < frames.length;) {
@@ -151,23 +143,11 @@ export class SegmentLog {
   }
 
   /** The segment files with their sizes and modification times (retention by size and age). */
-  segmentsInfo(): { seg: number; size: number; mtimeMs: number }[] {
-    const out: { seg: number; size: number; mtimeMs: number }[] = [];
-    for (let n = this.firstSeg; n <= this.segNo; n++) {
-      try {
-        const st = statSync(join(this.dir, segmentName(n)));
-        out.push({ seg: n, size: st.size, mtimeMs: st.mtimeMs });
-      } catch {
-        /* deleted */
-      }
-    }
-    return out;
+  segmentsInfo(): SegmentFileInfo[] {
+    return segmentFiles(this.dir, this.firstSeg, this.segNo);
   }
 
-  /**
-   * Delete every whole segment before `seg` (never the current one); returns how many go. The removals run on
-   * the thread pool, in steps (segment-removal.ts); segment numbers are never reused.
-   */
+  /** Delete every whole segment before `seg` (never the current one; in steps: segment-removal.ts); how many go. */
   deleteBefore(seg: number): number {
     let n = 0;
     const end = Math.min(seg, this.segNo);
@@ -218,12 +198,32 @@ export class SegmentLog {
     });
   }
 
+  /**
+   * schedule() for a record a confirm waits for: its fsync starts once the current callback returns, not after
+   * the rest of a busy turn (a drain's: issue 12), unless one runs (it goes again when it ends: group commit).
+   */
+  scheduleSync(): void {
+    this.schedule();
+    if (this.syncSoon || this.syncing) return;
+    this.syncSoon = true;
+    process.nextTick(() => {
+      this.syncSoon = false;
+      if (!this.syncing && !this.closed) this.syncNow();
+    });
+  }
+  private syncSoon = false;
+
+  private syncNow(): void {
+    this.writeOut();
+    this.sync();
+  }
+
   /** Write the buffer to the file; false (and the bytes kept) when the write fails. */
   writeOut(): boolean {
     const b = this.buf;
     if (b.pos === 0) {
-      // nothing buffered: every ticket taken so far is written (a ticket without bytes of its own, such as a
-      // stream append that another log holds, still gets its fsync: see FileMessageStore.touch)
+      // nothing buffered: every ticket taken so far is written (a ticket without bytes of its own, a stream append
+      // that another log holds, still gets its fsync: FileMessageStore.touch)
       this.writtenTicket = this.bufTicket;
       return true;
     }
@@ -246,8 +246,8 @@ export class SegmentLog {
     b.pos = 0;
     this.writtenTicket = this.bufTicket;
     this.writtenPosition = { seg: this.segNo, off: this.fileSize };
-    // a snapshot: a listener that unwatches and watches again (a reader with nothing new to read) is called
-    // next write, not again now (a Set visits what is added while it is walked: 1M stream fuzz cases spun here)
+    // a snapshot: a listener that unwatches and watches again is called next write, not again now (a Set visits
+    // what is added while it is walked: 1M stream fuzz cases spun here)
     for (const fn of Array.from(this.written)) fn(this.segNo, this.fileSize);
     if (this.failed !== null) {
       this.failed = null;
@@ -257,9 +257,8 @@ export class SegmentLog {
   }
 
   /**
-   * A write failed (disk full, I/O error, read-only): the alarm goes up (publishers are blocked) and the
-   * write is retried every RETRY_MS whether or not anything new is appended, so that the log recovers by
-   * itself once the disk does; the records stay buffered meanwhile and nothing after them is confirmed.
+   * A write failed (disk full, I/O error, read-only): the alarm goes up (publishers are blocked) and the write is retried
+   * every RETRY_MS, so the log recovers by itself once the disk does; nothing after the records kept is confirmed.
    */
   private fail(e: Error): void {
     const first = this.failed === null && this.syncError === null;
@@ -315,8 +314,7 @@ export class SegmentLog {
       if (e) error = e;
       if (--pending !== 0) return;
       for (const s of sealed) close(s.fd, () => {});
-      // closed (stream deleted, shutdown) during this fsync: its EBADF is no disk failure (the stream fuzzer
-      // saw a disk error logged for a deleted stream); closeSync fsynced what was written
+      // closed (stream deleted, shutdown) during this fsync: its EBADF is no disk failure; closeSync fsynced it all
       if (this.closed) return void (this.syncing = false);
       if (error !== null) {
         this.dirDirty ||= dirSync;
@@ -333,7 +331,9 @@ export class SegmentLog {
       for (const fn of Array.from(this.syncedListeners)) fn(position);
       for (const s of sealed) this.events.sealed(s.seg);
       this.endSync();
-      if (this.writtenTicket > this.syncedTicket || this.buf.pos !== 0) this.schedule();
+      // records a confirm waits for came meanwhile: the next fsync now, not at the end of the turn
+      if (this.bufTicket > this.syncedTicket) this.syncNow();
+      else if (this.buf.pos !== 0) this.schedule();
     };
     if (pending === 0) {
       pending = 1;
@@ -357,10 +357,10 @@ export class SegmentLog {
   private syncFailed(e: Error): void {
     this.syncing = false;
     this.endSync();
-    // retried later; confirms wait (nothing unsynced is ever confirmed). Known limit: after a real EIO from
-    // fsync, Linux may already have dropped the dirty pages and reports the error once, so a retry can
-    // succeed without those bytes on disk (PostgreSQL's "fsyncgate"); rewriting them would need a copy of
-    // everything written since the last good fsync. Not done: the injected faults (io.ts) lose nothing.
+    // retried later; confirms wait (nothing unsynced is ever confirmed). Known limit: after a real EIO from fsync,
+    // Linux may already have dropped the dirty pages and reports the error once, so a retry can succeed without
+    // those bytes on disk (PostgreSQL's "fsyncgate"); rewriting them would need a copy of everything written
+    // since the last good fsync. Not done: the injected faults (io.ts) lose nothing.
     const first = this.failed === null && this.syncError === null;
     this.syncError = e;
     if (first) this.events.failure(e);
