@@ -56,6 +56,11 @@ export class Deque<T> {
     return i < 0 || i >= this.len ? undefined : this.buf[(this.head + i) & this.mask];
   }
 
+  /** Replace the element at position i (0 = head), if there is one. */
+  set(i: number, v: T): void {
+    if (i >= 0 && i < this.len) this.buf[(this.head + i) & this.mask] = v;
+  }
+
   /** Insert at position i (0 = head). O(min(i, n-i)) element moves; used only for requeue. */
   insert(i: number, v: T): void {
     if (i <= 0) return this.unshift(v);

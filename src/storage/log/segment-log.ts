@@ -193,8 +193,7 @@ export class SegmentLog {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.writeOut();
-      this.sync();
+      this.syncNow();
     });
   }
 

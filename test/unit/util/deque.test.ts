@@ -28,3 +28,16 @@ test('deque behaves like an array under random operations', () => {
   }
   assert.deepEqual([...d], ref);
 });
+
+test('set replaces in place, across the wrap, and ignores positions outside', () => {
+  const d = new Deque<number>();
+  for (let i = 0; i < 20; i++) d.push(i);
+  for (let i = 0; i < 10; i++) d.shift(); // head moves: positions wrap round the ring
+  for (let i = 20; i < 30; i++) d.push(i);
+  d.set(0, 100);
+  d.set(19, 119);
+  d.set(-1, 7);
+  d.set(20, 7);
+  assert.equal(d.length, 20);
+  assert.deepEqual([...d], [100, ...Array.from({ length: 18 }, (_, k) => k + 11), 119]);
+});
