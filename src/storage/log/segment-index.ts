@@ -89,10 +89,17 @@ export function writeIndex(path: string, parts: Buffer[], done: (err: Error | nu
 
 /** The entries of a valid index file, or null (then the segment is scanned). */
 export function readIndex(b: Buffer): { buf: Buffer; count: number } | null {
+  const idx = indexEntries(b);
+  return idx !== null && crc32(idx.buf) === idx.crc ? idx : null;
+}
+
+/**
+ * The entries of an index file and the CRC they must have, not yet checked (compaction checks a large one in
+ * slices, between turns); null when it is no index or its size does not match its count.
+ */
+export function indexEntries(b: Buffer): { buf: Buffer; count: number; crc: number } | null {
   if (b.length < HEADER || !b.subarray(0, IDX_MAGIC.length).equals(IDX_MAGIC)) return null;
   const count = b.readUInt32LE(IDX_MAGIC.length);
   if (b.length !== HEADER + count * ENTRY) return null;
-  const body = b.subarray(HEADER);
-  if (crc32(body) !== b.readUInt32LE(IDX_MAGIC.length + 4)) return null;
-  return { buf: body, count };
+  return { buf: b.subarray(HEADER), count, crc: b.readUInt32LE(IDX_MAGIC.length + 4) };
 }

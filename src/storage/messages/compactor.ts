@@ -6,23 +6,26 @@
 //  1. pick a sealed segment P whose deletion frees the most for the least copying (live bytes plus the
 //     REMOVE/DELIVERED records that name a segment still on disk), when the sealed segments hold more than
 //     two segments' worth of garbage;
-//  2. read P's index and its live records on the thread pool;
-//  3. in one event-loop turn: append every still-live record to the head of the log as it is (same
-//     queue, same seq, same bytes and CRC), the needed REMOVE/DELIVERED records too, point the queues'
-//     on-disk tails at the new places, and leave a forwarding entry for messages held in memory (they
-//     follow it the next time storage sees them);
+//  2. read P's index on the thread pool (kept as bytes: a segment of acks holds millions of records), and
+//     copy the REMOVE/DELIVERED records that name a segment still on disk to the head of the log, a few
+//     thousand a turn;
+//  3. read P's live records on the thread pool, then in one event-loop turn: append every still-live record
+//     to the head of the log as it is (same queue, same seq, same bytes and CRC), point the queues' on-disk
+//     tails at the new places, and leave a forwarding entry for messages held in memory (they follow it the
+//     next time storage sees them);
 //  4. once the copies are fsynced, delete P; younger segments kept only for P's sake follow.
 //
 // A kill -9 at any point leaves P, or P and its copies (recovery keeps one copy of a message: the newer),
 // or the copies alone: no confirmed message is lost and no acked one returns (its REMOVE names the same
 // queue and seq as every copy). A DELIVERED record is written for a moved message held in memory, which
 // may have been delivered: after a crash it comes back redelivered, as the spec allows.
+import { crc32 } from 'node:zlib';
 import { openFile as open, readFile } from '../io.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recType } from '../log/record.js';
 import { refLen, refOff, refOwner } from '../log/record.js';
-import { ENTRY, readIndex } from '../log/segment-index.js';
+import { ENTRY, IndexBuffer, indexEntries } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import type { Moved } from '../log/tail.js';
 import type { FileQueueBacking } from './queue-backing.js';
@@ -67,14 +70,10 @@ interface MovedGroup extends Moved {
   inTail: number[];
 }
 
-interface Entry {
-  type: number;
-  queue: number;
-  seq: number;
-  off: number;
-  len: number;
-  persistent: boolean;
-  ref: number;
+/** A segment's records as index entries: `count` of ENTRY bytes in `buf` (segment-index.ts). */
+interface Records {
+  buf: Buffer;
+  count: number;
 }
 
 /** Let the event loop serve others for a turn (long loops over a segment's records); stop if the store closed. */
@@ -89,6 +88,8 @@ const GARBAGE_SEGMENTS = 2;
 const CARRIED = MARK_LEN + ENTRY;
 const READ_SPAN = 1024 * 1024;
 const READ_GAP = 64 * 1024;
+/** Bytes of a segment's index checked per turn. */
+const CRC_SLICE = 1024 * 1024;
 
 export class Compactor {
   /** The segment being compacted, or -1. */
@@ -176,53 +177,69 @@ export class Compactor {
     );
   }
 
-  private async entries(seg: number): Promise<Entry[]> {
+  /**
+   * The segment's records as index entries (segment-index.ts's layout, ENTRY bytes each): its index file, or
+   * a scan of the segment when it has none. Kept as bytes and read in place: a segment of acks holds millions
+   * of records, and an object per record was ~250 MB of heap, promoted and then marked (a drain's GC pauses).
+   */
+  private async records(seg: number): Promise<Records> {
     const h = this.h;
-    const out: Entry[] = [];
-    let idx: ReturnType<typeof readIndex> = null;
+    let idx: ReturnType<typeof indexEntries> = null;
     try {
-      idx = readIndex(await readFile(join(h.dir, indexName(seg))));
+      idx = indexEntries(await readFile(join(h.dir, indexName(seg))));
     } catch {
       /* no index: scan */
     }
     if (idx !== null) {
-      const b = idx.buf;
-      for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
-        // a segment of acks holds millions of small records: yield to other connections every 4,096
-        if ((i & 4095) === 4095) await yieldTurn(h);
-        out.push({
-          type: b[p]!,
-          queue: b.readUInt32LE(p + 1),
-          seq: b.readDoubleLE(p + 5),
-          off: b.readUInt32LE(p + 13),
-          len: b.readUInt32LE(p + 17),
-          persistent: (b[p + 21]! & 1) !== 0,
-          ref: b.readUInt32LE(p + 22),
-        });
+      // checked a MiB at a time: an ack segment's index is tens of MB, ~50 ms of CRC in one turn
+      let crc = 0;
+      for (let o = 0; o < idx.buf.length; o += CRC_SLICE) {
+        if (o !== 0) await yieldTurn(h);
+        crc = crc32(idx.buf.subarray(o, o + CRC_SLICE), crc);
       }
-      return out;
+      if (crc === idx.crc) return idx;
     }
     const b = await readFile(join(h.dir, segmentName(seg)));
+    const out = new IndexBuffer();
     for (let at = MAGIC.length, k = 0; at < b.length; k++) {
-      // no index (it failed to write, or recovery found none): the scan yields as above
+      // no index (it failed to write, or recovery found none): the scan yields to other connections
       if ((k & 4095) === 4095) await yieldTurn(h);
       const n = frameAt(b, at, b.length, true);
       if (n < 0) break;
       const type = recType(b, at);
       const p = at + 8;
       const ref = type === REC_REF;
-      out.push({
-        type,
-        queue: b.readUInt32LE(p + 1),
-        seq: b.readDoubleLE(p + 5),
-        off: ref ? refOff(b, at) : at,
-        len: ref ? refLen(b, at) : n,
-        persistent: (type === REC_PUBLISH || ref) && (b[p + 13]! & 1) !== 0,
-        ref: type === REC_PUBLISH ? seg : ref ? refOwner(b, at) : b.readUInt32LE(p + 13),
-      });
+      const flags = (type === REC_PUBLISH || ref) && (b[p + 13]! & 1) !== 0 ? 1 : 0;
+      const off = ref ? refOff(b, at) : at;
+      const len = ref ? refLen(b, at) : n;
+      const target = type === REC_PUBLISH ? seg : ref ? refOwner(b, at) : b.readUInt32LE(p + 13);
+      out.add(type, b.readUInt32LE(p + 1), b.readDoubleLE(p + 5), off, len, flags, target);
       at += n;
     }
-    return out;
+    const count = out.count;
+    return { buf: Buffer.concat(out.take().parts.slice(1)), count };
+  }
+
+  /**
+   * Copy the REMOVE/DELIVERED records of `seg` that name a segment still on disk (whose messages they end) to
+   * the head of the log, 4,096 at a time with a turn for other connections between: a segment of acks can
+   * need hundreds of thousands, which in one turn stalled every connection for ~100 ms. Copies made before a
+   * crash are harmless: the same record twice says the same thing, and `seg` is only deleted once all are
+   * fsynced.
+   */
+  private async copyMarks(seg: number, r: Records): Promise<void> {
+    const h = this.h;
+    const b = r.buf;
+    for (let i = 0, p = 0; i < r.count; i++, p += ENTRY) {
+      if ((i & 4095) === 4095) await yieldTurn(h);
+      const type = b[p]!;
+      if (type === REC_PUBLISH || type === REC_REF) continue;
+      const target = b.readUInt32LE(p + 22);
+      const queue = b.readUInt32LE(p + 1);
+      if (target === seg || !h.segs.has(target) || !h.backings.has(queue)) continue;
+      h.appendMark(type, queue, b.readDoubleLE(p + 5), target);
+      this.bytesCopied += MARK_LEN;
+    }
   }
 
   /** A mark that landed in the segment it names is one the moved message needs for as long as it lives. */
@@ -242,19 +259,26 @@ export class Compactor {
       h.logger.info({ seg }, 'segment deleted (nothing live, nothing needed)');
       return;
     }
-    const all = await this.entries(seg);
+    const recs = await this.records(seg);
+    // the marks younger segments need first, over several turns (copyMarks); then the live records in one
+    if (this.needed(seg, s) !== 0) await this.copyMarks(seg, recs);
+    if (h.closed || !h.segs.has(seg)) return;
     // the PUBLISH records by offset, with every queue that names them (its own, and REFs: a body stored once)
     const groups = new Map<number, Group>();
-    for (const e of all) {
-      if (e.type !== REC_PUBLISH && e.type !== REC_REF) continue;
-      let g = groups.get(e.off);
+    const rb = recs.buf;
+    for (let i = 0, p = 0; i < recs.count; i++, p += ENTRY) {
+      const type = rb[p]!;
+      if (type !== REC_PUBLISH && type !== REC_REF) continue;
+      const off = rb.readUInt32LE(p + 13);
+      let g = groups.get(off);
       if (g === undefined)
-        groups.set(e.off, (g = { off: e.off, len: e.len, owner: 0, persistent: true, seqOf: new Map() }));
-      if (e.type === REC_PUBLISH) {
-        g.owner = e.queue;
-        g.persistent = e.persistent;
-      } else g.owner = e.ref;
-      g.seqOf.set(e.queue, e.seq);
+        groups.set(off, (g = { off, len: rb.readUInt32LE(p + 17), owner: 0, persistent: true, seqOf: new Map() }));
+      const queue = rb.readUInt32LE(p + 1);
+      if (type === REC_PUBLISH) {
+        g.owner = queue;
+        g.persistent = (rb[p + 21]! & 1) !== 0;
+      } else g.owner = rb.readUInt32LE(p + 22);
+      g.seqOf.set(queue, rb.readDoubleLE(p + 5));
     }
     const live = [...groups.values()].filter((g) => s.isLive(g.off)).sort((a, b) => a.off - b.off);
     // the live records' bytes, read on the thread pool: records close together in one read
@@ -303,12 +327,6 @@ export class Compactor {
       }
       for (const q of holders) s.release(g.off, g.len, q);
       moved.set(g.off, { seg: to.seg, off: to.off, left: holders.length, holders, g, inTail: [] });
-    }
-    for (const e of all) {
-      if (e.type === REC_PUBLISH || e.type === REC_REF) continue;
-      if (e.ref === seg || !h.segs.has(e.ref) || !h.backings.has(e.queue)) continue;
-      h.appendMark(e.type, e.queue, e.seq, e.ref);
-      this.bytesCopied += MARK_LEN;
     }
     if (moved.size !== 0) {
       for (const b of h.backings.values()) b.tail.remap(seg, moved, (m) => (m as MovedGroup).inTail.push(b.id));
