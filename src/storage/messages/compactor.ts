@@ -267,6 +267,8 @@ export class Compactor {
     const groups = new Map<number, Group>();
     const rb = recs.buf;
     for (let i = 0, p = 0; i < recs.count; i++, p += ENTRY) {
+      // millions of acks to skip in a segment of them: a turn for other connections every 65,536
+      if ((i & 65535) === 65535) await yieldTurn(h);
       const type = rb[p]!;
       if (type !== REC_PUBLISH && type !== REC_REF) continue;
       const off = rb.readUInt32LE(p + 13);
