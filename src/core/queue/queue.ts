@@ -13,21 +13,10 @@ import { QueueState } from './queue-state.js';
 import { PagedReady } from './ready-list.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { expiryOf, OneTimer } from './ttl.js';
+import { QueueFlow, type FlowControlled as FlowControlledBy } from './flow.js';
 
 /** Handed out per dispatch before yielding (~1 ms of work: other connections' frames never wait longer). */
 const DISPATCH_BUDGET = 64;
-/**
- * Flow control (RabbitMQ's credit flow, simplified): when a queue with consumers has more than FLOW_HIGH
- * ready messages or FLOW_HIGH_BYTES of ready bodies, publishers into it pause reading until it is back under
- * both FLOW_LOW and FLOW_LOW_BYTES. Consumers then catch up instead of the backlog (and memory) growing
- * without bound; counting bytes keeps a large-message backlog small too (20,000 x 64 KiB would be 1.3 GB).
- * Queues without consumers are not throttled: filling a queue for later is legitimate (the memory alarm
- * bounds that).
- */
-const FLOW_HIGH = 20000;
-const FLOW_LOW = 5000;
-const FLOW_HIGH_BYTES = 16 * 1024 * 1024;
-const FLOW_LOW_BYTES = 4 * 1024 * 1024;
 
 /**
  * What the queue needs of a consumer. Front ends implement it (an AMQP basic.consume, an MQTT subscription, a
@@ -52,9 +41,7 @@ export interface Consumer {
 }
 
 /** A publisher that a queue's flow control can pause (AMQP: the connection stops reading its socket). */
-export interface FlowControlled {
-  flowResume(q: Queue): void;
-}
+export type FlowControlled = FlowControlledBy<Queue>;
 
 export interface QueueCallbacks {
   /** The queue wants to be deleted (auto-delete: its last consumer went; x-expires: unused too long). */
@@ -69,8 +56,8 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
   readonly bindings = new Set<Binding>();
   /** VHost.route's mark: the routing generation that last reached this queue (each queue gets one copy). */
   routeMark = 0;
-  /** Publishers paused by this queue's flow control. */
-  private readonly blockedPublishers = new Set<FlowControlled>();
+  /** Publishers paused by this queue's flow control (flow.ts). */
+  private readonly flow: QueueFlow<Queue> = new QueueFlow<Queue>(this, () => this.ready);
   private rr = 0;
   private mixedPriorities = false;
   private hadConsumers = false;
@@ -129,7 +116,7 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
     const next = this.ready.headExpiry();
     if (next !== 0) this.ttlTimer.armAt(next);
     else this.ttlTimer.cancel();
-    if (this.blockedPublishers.size !== 0 && this.caughtUp) this.releasePublishers();
+    this.flow.caughtUpCheck();
   }
 
   protected deadLetter(m: Message, reason: DeathReason): void {
@@ -141,26 +128,18 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
     this.callbacks.autoDelete(this);
   }
 
-  /** Too far behind its consumers: publishers should pause (see FLOW_HIGH). */
+  /** Too far behind consumers that are catching up: publishers should pause (flow.ts). */
   get overloaded(): boolean {
-    return (this.ready.length > FLOW_HIGH || this.ready.bytes > FLOW_HIGH_BYTES) && this.consumers.length !== 0;
+    return this.flow.overloaded(this.consumers.length !== 0);
   }
 
-  /** Back under both low-water marks: paused publishers may go on (see FLOW_HIGH). */
-  private get caughtUp(): boolean {
-    return this.ready.length < FLOW_LOW && this.ready.bytes < FLOW_LOW_BYTES;
-  }
-
-  /** Pause `p` until this queue has caught up. */
+  /** Pause `p` until this queue has caught up (flow.ts). */
   blockPublisher(p: FlowControlled): void {
-    this.blockedPublishers.add(p);
+    this.flow.block(p);
   }
 
   protected releasePublishers(): void {
-    if (this.blockedPublishers.size === 0) return;
-    const ps = [...this.blockedPublishers];
-    this.blockedPublishers.clear();
-    for (const p of ps) p.flowResume(this);
+    this.flow.releaseAll();
   }
 
   /** Would a consumer take `msg` at once? (basic.publish immediate=true, per the spec.) */
@@ -293,7 +272,7 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
       } while (this.dispatchAgain);
     } finally {
       this.dispatching = false;
-      if (this.blockedPublishers.size !== 0 && this.caughtUp) this.releasePublishers();
+      this.flow.caughtUpCheck();
     }
   }
 
