@@ -7,6 +7,13 @@ import { crc32 } from 'node:zlib';
 
 export const IDX_MAGIC = Buffer.from('WRNIDX1\n', 'latin1');
 export const ENTRY = 1 + 4 + 8 + 4 + 4 + 1 + 4;
+/** Where each field of an entry lies (the type is its first byte): readers use these, as `add` writes them. */
+export const E_QUEUE = 1;
+export const E_SEQ = 5;
+export const E_OFF = 13;
+export const E_LEN = 17;
+export const E_FLAGS = 21;
+export const E_REF = 22;
 const HEADER = IDX_MAGIC.length + 4 + 4;
 
 /** Entries per chunk: ~100 KiB, so no add ever copies what came before (a segment can hold millions). */
@@ -27,12 +34,12 @@ export class IndexBuffer {
     const b = this.buf;
     const p = this.at * ENTRY;
     b[p] = type;
-    b.writeUInt32LE(queue, p + 1);
-    b.writeDoubleLE(seq, p + 5);
-    b.writeUInt32LE(off, p + 13);
-    b.writeUInt32LE(len, p + 17);
-    b[p + 21] = flags;
-    b.writeUInt32LE(ref, p + 22);
+    b.writeUInt32LE(queue, p + E_QUEUE);
+    b.writeDoubleLE(seq, p + E_SEQ);
+    b.writeUInt32LE(off, p + E_OFF);
+    b.writeUInt32LE(len, p + E_LEN);
+    b[p + E_FLAGS] = flags;
+    b.writeUInt32LE(ref, p + E_REF);
     this.at++;
     this.count++;
   }

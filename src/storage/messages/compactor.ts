@@ -25,7 +25,17 @@ import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recType } from '../log/record.js';
 import { refLen, refOff, refOwner } from '../log/record.js';
-import { ENTRY, IndexBuffer, indexEntries } from '../log/segment-index.js';
+import {
+  E_FLAGS,
+  E_LEN,
+  E_OFF,
+  E_QUEUE,
+  E_REF,
+  E_SEQ,
+  ENTRY,
+  IndexBuffer,
+  indexEntries,
+} from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import type { Moved } from '../log/tail.js';
 import type { FileQueueBacking } from './queue-backing.js';
@@ -234,10 +244,10 @@ export class Compactor {
       if ((i & 4095) === 4095) await yieldTurn(h);
       const type = b[p]!;
       if (type === REC_PUBLISH || type === REC_REF) continue;
-      const target = b.readUInt32LE(p + 22);
-      const queue = b.readUInt32LE(p + 1);
+      const target = b.readUInt32LE(p + E_REF);
+      const queue = b.readUInt32LE(p + E_QUEUE);
       if (target === seg || !h.segs.has(target) || !h.backings.has(queue)) continue;
-      h.appendMark(type, queue, b.readDoubleLE(p + 5), target);
+      h.appendMark(type, queue, b.readDoubleLE(p + E_SEQ), target);
       this.bytesCopied += MARK_LEN;
     }
   }
@@ -271,16 +281,16 @@ export class Compactor {
       if ((i & 65535) === 65535) await yieldTurn(h);
       const type = rb[p]!;
       if (type !== REC_PUBLISH && type !== REC_REF) continue;
-      const off = rb.readUInt32LE(p + 13);
+      const off = rb.readUInt32LE(p + E_OFF);
       let g = groups.get(off);
       if (g === undefined)
-        groups.set(off, (g = { off, len: rb.readUInt32LE(p + 17), owner: 0, persistent: true, seqOf: new Map() }));
-      const queue = rb.readUInt32LE(p + 1);
+        groups.set(off, (g = { off, len: rb.readUInt32LE(p + E_LEN), owner: 0, persistent: true, seqOf: new Map() }));
+      const queue = rb.readUInt32LE(p + E_QUEUE);
       if (type === REC_PUBLISH) {
         g.owner = queue;
-        g.persistent = (rb[p + 21]! & 1) !== 0;
-      } else g.owner = rb.readUInt32LE(p + 22);
-      g.seqOf.set(queue, rb.readDoubleLE(p + 5));
+        g.persistent = (rb[p + E_FLAGS]! & 1) !== 0;
+      } else g.owner = rb.readUInt32LE(p + E_REF);
+      g.seqOf.set(queue, rb.readDoubleLE(p + E_SEQ));
     }
     const live = [...groups.values()].filter((g) => s.isLive(g.off)).sort((a, b) => a.off - b.off);
     // the live records' bytes, read on the thread pool: records close together in one read

@@ -11,7 +11,18 @@ import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recPersistent, recQueue } from '../log/record.js';
 import { recSeg, recSeq, recType, refLen, refOff, refOwner } from '../log/record.js';
-import { ENTRY, IndexBuffer, readIndex, writeIndexSync } from '../log/segment-index.js';
+import {
+  E_FLAGS,
+  E_LEN,
+  E_OFF,
+  E_QUEUE,
+  E_REF,
+  E_SEQ,
+  ENTRY,
+  IndexBuffer,
+  readIndex,
+  writeIndexSync,
+} from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import { PagedTail, tailFlags } from '../log/tail.js';
 import { SegState } from './seg-state.js';
@@ -139,20 +150,20 @@ function fromIndex(dir: string, seg: number, state: SegState, rec: Map<number, R
   state.idxSize = raw.length;
   const b = idx.buf;
   for (let i = 0, p = 0; i < idx.count; i++, p += ENTRY) {
-    const id = b.readUInt32LE(p + 1);
+    const id = b.readUInt32LE(p + E_QUEUE);
     const r = rec.get(id);
     if (r === undefined) continue;
     const type = b[p]!;
-    const seq = b.readDoubleLE(p + 5);
+    const seq = b.readDoubleLE(p + E_SEQ);
     if (type === REC_PUBLISH || type === REC_REF) {
       // a REF's entry has its PUBLISH's offset and length, and the PUBLISH's queue in the ref field
-      const owner = type === REC_REF ? b.readUInt32LE(p + 22) : id;
-      if ((b[p + 21]! & 1) !== 0) r.pub(seq, seg, b.readUInt32LE(p + 13), b.readUInt32LE(p + 17), owner);
+      const owner = type === REC_REF ? b.readUInt32LE(p + E_REF) : id;
+      if ((b[p + E_FLAGS]! & 1) !== 0) r.pub(seq, seg, b.readUInt32LE(p + E_OFF), b.readUInt32LE(p + E_LEN), owner);
       else if (seq + 1 > r.nextSeq) r.nextSeq = seq + 1;
     } else {
       if (type === REC_REMOVE) r.removed.push(seq);
       else if (type === REC_DELIVERED) r.delivered.push(seq);
-      const ref = b.readUInt32LE(p + 22);
+      const ref = b.readUInt32LE(p + E_REF);
       if (ref !== seg) state.addRef(ref);
     }
   }
