@@ -92,8 +92,13 @@ async function yieldTurn(h: CompactionHost): Promise<void> {
   if (h.closed) throw new Error('store closed during a compaction');
 }
 
-/** Compact when the sealed segments hold more than this many segments' worth of dead bytes. */
-const GARBAGE_SEGMENTS = 2;
+/**
+ * Compact when the sealed segments hold more than this many segments' worth of dead bytes. Not 2: with the
+ * segment being written that made the directory exactly live + 3 segments at rest, and what the estimate
+ * does not see (the head's own garbage, rounding) left it a few KB over the bound now and then
+ * (test/storage/disk-bound.test.ts "mostly live" settled 1.8 KB over it); half a segment is the margin.
+ */
+const GARBAGE_SEGMENTS = 1.5;
 /** A record compaction writes for a moved message held in memory (DELIVERED, or REMOVE for its owner). */
 const CARRIED = MARK_LEN + ENTRY;
 const READ_SPAN = 1024 * 1024;
