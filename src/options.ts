@@ -121,7 +121,10 @@ export interface BrokerOptions {
    * nothing of the cluster starts; `startBroker` itself ignores the cluster options except the names.
    */
   etcd?: string | string[] | null;
-  /** This node's name (`warren@NAME`; a name with `@` is taken as it is). Default `warren@<hostname>`. */
+  /**
+   * This node's name (`warren@NAME`; a name with `@` is taken as it is). Default `warren@localhost` on its own,
+   * `warren@<hostname>` as a node of a cluster.
+   */
   nodeName?: string | null;
   /** Inter-node port (log shipping). Default 25672 (RabbitMQ's inter-node port); 0 picks a free one. */
   clusterPort?: number | null;
@@ -247,7 +250,7 @@ export interface ResolvedOptions {
   managementTlsPort: number | null;
   prometheusPort: number | null;
   loadDefinitions: string | null;
-  /** `warren@NAME` when nodeName was given (else the broker uses `warren@<hostname>`). */
+  /** `warren@NAME` when nodeName was given (else `warren@localhost` on its own, `warren@<hostname>` in a cluster). */
   nodeName: string | null;
   clusterName: string | null;
   clusterInfo: ClusterInfo | null;

@@ -335,7 +335,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
   },
   // the cluster (issue 14): without --etcd none of these does anything
   { flag: 'etcd', key: 'etcd', kind: 'list', help: 'etcd client URLs, comma-separated: run as a node of a cluster' },
-  { flag: 'node-name', key: 'nodeName', kind: 'string', help: 'this node (warren@NAME)', defaultText: 'host name' },
+  {
+    flag: 'node-name',
+    key: 'nodeName',
+    kind: 'string',
+    help: 'this node (warren@NAME)',
+    defaultText: 'localhost; host name in a cluster',
+  },
   {
     flag: 'cluster-port',
     key: 'clusterPort',

@@ -1,6 +1,5 @@
 // The broker: vhosts, users and the live connections, independent of any protocol. Front ends authenticate
 // against it, open vhosts through it, and register their connections so management can list them.
-import { hostname } from 'node:os';
 import { notAllowed } from './errors.js';
 import { UserStore, type User } from './auth/users.js';
 import { AuthService } from './auth/service.js';
@@ -67,7 +66,7 @@ export interface ClientConnection {
 
 export interface BrokerConfig {
   loopbackUsers: string[];
-  /** The node's name (`warren@NAME`); default `warren@<hostname>`. */
+  /** The node's name (`warren@NAME`); default `warren@localhost` (STANDALONE_NODE_NAME), a cluster node its own. */
   nodeName?: string;
   /** The cluster's name (RabbitMQ cluster_name); default the node name. */
   clusterName?: string;
@@ -81,6 +80,9 @@ export interface VHostSettings {
   /** max-connections, max-queues; absent = unlimited. */
   limits: Record<string, number>;
 }
+
+/** The name of a node not in a cluster unless --node-name says otherwise. */
+export const STANDALONE_NODE_NAME = 'warren@localhost';
 
 export class Broker {
   readonly vhosts = new Map<string, VHost>();
@@ -114,7 +116,12 @@ export class Broker {
   private nextConnectionId = 1;
 
   constructor(readonly config: BrokerConfig) {
-    this.nodeName = config.nodeName ?? `warren@${hostname()}`;
+    // One node on its own is warren@localhost (a cluster names its nodes: cluster/config.ts): the host part of a
+    // node name is what RabbitMQ's stream plugin advertises, and stream clients check that the connection they
+    // opened for a publisher is on the stream's leader by comparing the two (rabbitmq-stream-js-client's own
+    // tests do); Warren advertises `localhost` to clients on loopback (frontend/stream/server.ts), as the
+    // anchor RabbitMQ (anchor@localhost) does, so both say localhost.
+    this.nodeName = config.nodeName ?? STANDALONE_NODE_NAME;
     this.clusterName = config.clusterName ?? this.nodeName;
     this.users.onChange = () => this.definitionsChanged();
   }

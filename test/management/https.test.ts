@@ -47,6 +47,7 @@ test('Prometheus over HTTPS (prometheus.ssl.port): /metrics with the broker cert
   const { cert, key } = selfSignedCert();
   const b = await startBroker({
     amqpPort: 0,
+    amqpsPort: null,
     bind: '127.0.0.1',
     storage: 'memory',
     logLevel: 'silent',

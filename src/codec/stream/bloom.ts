@@ -40,6 +40,11 @@ export class BloomBuilder {
     this.unfiltered = false;
   }
 
+  /** Whether an entry with (`filtered`) or without a filter value would make a one-kind set of entries mixed. */
+  wouldMix(filtered: boolean): boolean {
+    return filtered ? this.unfiltered && !this.filtered : this.filtered && !this.unfiltered;
+  }
+
   /** Records an entry's filter value; an empty or absent one marks an unfiltered entry. */
   add(value: Buffer | null | undefined): void {
     if (value === null || value === undefined || value.length === 0) {

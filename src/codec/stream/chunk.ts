@@ -69,6 +69,11 @@ export class ChunkBuilder {
   }
 
   /** Bytes of data so far (what the chunk's data length will be). */
+  /** Adding an entry with (`filtered`) or without a filter value would mix the two in a chunk holding one kind. */
+  wouldMix(filtered: boolean): boolean {
+    return this.bloom.wouldMix(filtered);
+  }
+
   get dataLength(): number {
     return this.len;
   }

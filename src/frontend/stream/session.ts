@@ -114,9 +114,17 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   /** Tune agreed on a frame max: larger frames close the connection (connection.ts). */
   abstract setFrameMax(n: number): void;
 
+  /**
+   * Closed by an operator (management's DELETE /api/connections/NAME, `ctl close_connection`, a deleted vhost
+   * or user) or by shutdown: the socket is shut down with no Close frame, as rabbit_stream_reader does for its
+   * `{shutdown, Explanation}` (its close/3: shutdown(write), then close). Clients see the socket end and call
+   * their connection-closed listeners; a Close request here is an unknown command to some of them
+   * (rabbitmq-stream-js-client throws "Unknown response 22").
+   */
   forceClose(reason: string): void {
-    if (this.phase === 'open') this.closeWith(ResponseCode.OK, reason);
-    else this.closeNow();
+    if (this.phase === 'open')
+      this.server.log.info({ user: this.user, reason }, 'stream connection closed by the broker');
+    this.closeNow();
   }
 
   /** The OAuth 2 token expired (AuthService): closed as rabbit_stream_reader does. */

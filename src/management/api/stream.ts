@@ -1,5 +1,6 @@
 // The stream plugin's management endpoints (rabbitmq_stream_management): /api/stream/connections (with
-// /:vhost and /:vhost/:name), /api/stream/publishers and /api/stream/consumers (with /:vhost), with the
+// /:vhost, /:vhost/:name and its /publishers and /consumers), /api/stream/publishers (with /:vhost and
+// /:vhost/:queue) and /api/stream/consumers (with /:vhost), with the
 // fields RabbitMQ returns (checked against the anchor's 3.10 plugin; consumers also carry 3.11+'s `active`
 // and `activity_status` for single active consumers). A Stream protocol connection offers its publishers and
 // consumers through the two methods below (frontend/stream/session.ts); management does not import it.
@@ -46,6 +47,11 @@ function details(x: ClientConnection, node: string): Json {
 
 export function registerStream(r: Router): void {
   const node = (c: Ctx) => c.m.broker.nodeName;
+  const connection = (c: Ctx): StreamConnectionView => {
+    const x = streamConnections(c).find((y) => connectionName(y) === c.params['name']);
+    if (x === undefined) throw notFound();
+    return x;
+  };
   const conns = (c: Ctx) =>
     sendJson(
       c,
@@ -58,49 +64,71 @@ export function registerStream(r: Router): void {
   r.on('GET', '/api/stream/connections', conns);
   r.on('GET', '/api/stream/connections/:vhost', conns);
   r.on('GET', '/api/stream/connections/:vhost/:name', (c) => {
-    const x = streamConnections(c).find((y) => connectionName(y) === c.params['name']);
-    if (x === undefined) throw notFound();
-    sendJson(c, 200, connectionJson(x, node(c), c.m.rates, c.m.broker.alarms.blocked));
+    sendJson(c, 200, connectionJson(connection(c), node(c), c.m.rates, c.m.broker.alarms.blocked));
+  });
+  const publisherJson = (c: Ctx, x: StreamConnectionView, p: StreamPublisherView): Json => ({
+    confirmed: p.confirmed,
+    connection_details: details(x, node(c)),
+    errored: p.errored,
+    published: p.published,
+    publisher_id: p.publisherId,
+    queue: { name: p.stream, vhost: x.vhost },
+    reference: p.reference ?? '',
   });
   const publishers = (c: Ctx) => {
+    // /:vhost/:queue: that stream's publishers, 404 when it does not exist (rabbit_stream_publishers_mgmt)
+    const stream = c.params['queue'];
+    if (stream !== undefined && c.m.broker.vhosts.get(vhostParam(c))?.queues.get(stream) === undefined)
+      throw notFound();
     const items: Json[] = [];
-    for (const x of streamConnections(c)) {
-      for (const p of x.streamPublishers()) {
-        items.push({
-          confirmed: p.confirmed,
-          connection_details: details(x, node(c)),
-          errored: p.errored,
-          published: p.published,
-          publisher_id: p.publisherId,
-          queue: { name: p.stream, vhost: x.vhost },
-          reference: p.reference ?? '',
-        });
-      }
-    }
+    for (const x of streamConnections(c))
+      for (const p of x.streamPublishers())
+        if (stream === undefined || p.stream === stream) items.push(publisherJson(c, x, p));
     sendJson(c, 200, listResult(c, items));
   };
   r.on('GET', '/api/stream/publishers', publishers);
   r.on('GET', '/api/stream/publishers/:vhost', publishers);
+  r.on('GET', '/api/stream/publishers/:vhost/:queue', publishers);
+  const consumerJson = (c: Ctx, x: StreamConnectionView, k: StreamConsumerView): Json => ({
+    active: k.active,
+    activity_status: k.singleActive ? (k.active ? 'single_active' : 'waiting') : 'up',
+    connection_details: details(x, node(c)),
+    consumed: k.consumed,
+    credits: k.credits,
+    offset: k.offset,
+    offset_lag: k.offsetLag,
+    properties: k.properties,
+    queue: { name: k.stream, vhost: x.vhost },
+    subscription_id: k.subscriptionId,
+  });
   const consumers = (c: Ctx) => {
     const items: Json[] = [];
-    for (const x of streamConnections(c)) {
-      for (const k of x.streamConsumers()) {
-        items.push({
-          active: k.active,
-          activity_status: k.singleActive ? (k.active ? 'single_active' : 'waiting') : 'up',
-          connection_details: details(x, node(c)),
-          consumed: k.consumed,
-          credits: k.credits,
-          offset: k.offset,
-          offset_lag: k.offsetLag,
-          properties: k.properties,
-          queue: { name: k.stream, vhost: x.vhost },
-          subscription_id: k.subscriptionId,
-        });
-      }
-    }
+    for (const x of streamConnections(c)) for (const k of x.streamConsumers()) items.push(consumerJson(c, x, k));
     sendJson(c, 200, listResult(c, items));
   };
   r.on('GET', '/api/stream/consumers', consumers);
   r.on('GET', '/api/stream/consumers/:vhost', consumers);
+  // one connection's publishers and consumers (rabbit_stream_connection_{publishers,consumers}_mgmt)
+  r.on('GET', '/api/stream/connections/:vhost/:name/publishers', (c) => {
+    const x = connection(c);
+    sendJson(
+      c,
+      200,
+      listResult(
+        c,
+        x.streamPublishers().map((p) => publisherJson(c, x, p)),
+      ),
+    );
+  });
+  r.on('GET', '/api/stream/connections/:vhost/:name/consumers', (c) => {
+    const x = connection(c);
+    sendJson(
+      c,
+      200,
+      listResult(
+        c,
+        x.streamConsumers().map((k) => consumerJson(c, x, k)),
+      ),
+    );
+  });
 }

@@ -7,10 +7,10 @@
 // CHUNK_MAX_DATA / MAX_ENTRIES (cut chunks are written at once, overlapping the fsync). Fewer, bigger chunks:
 // fewer Deliver frames, credits, index entries and CRCs. An idle stream's chunk still goes at the end of the
 // turn (no fsync in flight). Retention deletes whole segments, oldest first, never the one being written.
-import { closeSync, ftruncateSync, openSync, readSync, readdirSync, fstatSync } from '../io.js';
+import { readdirSync } from '../io.js';
 import { dropRemoving } from '../log/segment-removal.js';
 import { join } from 'node:path';
-import { CHUNK_HEADER_SIZE, ChunkBuilder, readChunkHeader } from '../../codec/stream/chunk.js';
+import { ChunkBuilder } from '../../codec/stream/chunk.js';
 import { DEFAULT_FILTER_SIZE } from '../../codec/stream/bloom.js';
 import type { StreamBacking, StreamChunkReader, StreamFilter, StreamReader } from '../../core/queue/stream/backing.js';
 import type { Message } from '../../core/message.js';
@@ -21,13 +21,16 @@ import { RawChunkReader } from './raw-chunk-reader.js';
 import { scanSpan } from './span-scan.js';
 import { StreamTrackingState } from './tracking.js';
 import { LogCursor } from '../log/cursor.js';
-import { FRAME_HEADER, frameAt } from '../log/record.js';
-import { MAGIC, SegmentLog, positionBefore as before, type LogEvents, type LogPosition } from '../log/segment-log.js';
+import { ChunkSyncs } from './chunk-syncs.js';
+import { scanSegment } from './segment-scan.js';
+import { SegmentLog, positionBefore as before, type LogEvents, type LogPosition } from '../log/segment-log.js';
 import { now } from '../../util/clock.js';
 
 /** A chunk is cut before the end of the turn once its data reaches this. */
 const CHUNK_MAX_DATA = 1024 * 1024;
 const MAX_ENTRIES = 65535;
+/** A chunk holding this many entries of one kind (filtered or not) is ended before one of the other kind. */
+const SPLIT_MIN_ENTRIES = 16;
 /**
  * A chunk waits for the fsync in flight only while its data is under this: a publisher of big messages has its
  * bytes written to the page cache at once (an fdatasync also writes back pages dirtied while it runs; held
@@ -60,7 +63,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private readonly ageTimer: NodeJS.Timeout;
   private gone = false;
   /** Confirm waits, by position; `at` null: the end of the chunk being built (set when it is flushed). */
-  private readonly syncWaits: { at: LogPosition | null; resolve: () => void }[] = [];
+  private readonly syncs = new ChunkSyncs();
   /** The chunk being built waits for the fsync in flight to end (group commit). */
   private deferred = false;
   private readonly flushDeferred = (): void => {
@@ -89,51 +92,21 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       const seg = Number(n.slice(0, 8));
       if (oldest < 0) oldest = seg;
       last = seg;
-      this.scan(seg, join(dir, n));
+      scanSegment(join(dir, n), (h, off) => {
+        // writer tracking (deduplication): the publishers' sequences this chunk recorded (tracking.ts)
+        if (h.trailer !== null) this.tracking.readTrailer(h.trailer);
+        this.indexChunk(h.chunkId, seg, off, h.timestamp);
+        this.nextOffset = h.chunkId + h.numRecords;
+      });
     }
     this.log = new SegmentLog(dir, last + 1, this, segmentSize, oldest < 0 ? last + 1 : oldest);
     this.log.fsyncs = fsync;
     this.lastSeg = this.log.segNo;
     this.firstOffset = this.index.length === 0 ? this.nextOffset : this.index.id(0);
-    this.log.onSyncedPosition((p) => this.synced(p));
+    this.log.onSyncedPosition((p) => this.syncs.synced(p));
     // x-max-age is checked once a minute too (a quiet stream still ages)
     this.ageTimer = setInterval(() => this.retain(), 60_000);
     this.ageTimer.unref();
-  }
-
-  /** Index one segment's chunks; a torn tail (a crash mid-write) is cut off. */
-  private scan(seg: number, path: string): void {
-    const fd = openSync(path, 'r+');
-    try {
-      const size = fstatSync(fd).size;
-      const head = Buffer.allocUnsafe(FRAME_HEADER + CHUNK_HEADER_SIZE);
-      let off = MAGIC.length;
-      while (off + head.length <= size) {
-        readSync(fd, head, 0, head.length, off);
-        const len = head.readUInt32LE(0);
-        if (len < CHUNK_HEADER_SIZE || off + FRAME_HEADER + len > size) break;
-        // the newest record of the newest segment may be torn: check its CRC
-        if (off + FRAME_HEADER + len === size) {
-          const whole = Buffer.allocUnsafe(FRAME_HEADER + len);
-          readSync(fd, whole, 0, whole.length, off);
-          if (frameAt(whole, 0, whole.length, true, CHUNK_HEADER_SIZE) < 0) break;
-        }
-        const h = readChunkHeader(head, FRAME_HEADER);
-        if (h.trailerLength > 0) {
-          // writer tracking (deduplication): the publishers' sequences this chunk recorded (tracking.ts)
-          const t = Buffer.allocUnsafe(h.trailerLength);
-          const at = off + FRAME_HEADER + CHUNK_HEADER_SIZE + h.bloomSize + h.dataLength;
-          readSync(fd, t, 0, t.length, at);
-          this.tracking.readTrailer(t);
-        }
-        this.indexChunk(h.chunkId, seg, off, h.timestamp);
-        this.nextOffset = h.chunkId + h.numRecords;
-        off += FRAME_HEADER + len;
-      }
-      if (off < size && size > MAGIC.length) ftruncateSync(fd, off);
-    } finally {
-      closeSync(fd);
-    }
   }
 
   private indexChunk(chunkId: number, seg: number, off: number, ts: number): void {
@@ -170,6 +143,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
 
   /** Add one AMQP 1.0 encoded message (bytes [start, end)); returns its offset. */
   append(src: Buffer, start: number, end: number, filterValue: Buffer | null): number {
+    this.splitUnmixed(filterValue !== null && filterValue.length > 0);
     this.startChunk();
     this.builder.addMessage(src, start, end, filterValue);
     const offset = this.nextOffset++;
@@ -182,12 +156,26 @@ export class FileStreamLog implements StreamBacking, LogEvents {
    * with `compression`); returns the offset of its first record.
    */
   appendSubBatch(compression: number, numRecords: number, uncompressedLength: number, body: Buffer): number {
+    this.splitUnmixed(false);
     this.startChunk();
     this.builder.addSubBatch(compression, numRecords, uncompressedLength, body);
     const offset = this.nextOffset;
     this.nextOffset += numRecords;
     this.endAppend();
     return offset;
+  }
+
+  /**
+   * Filtering works by chunk (a consumer with `x-stream-filter` / a filter and match-unfiltered off gets every
+   * chunk whose Bloom filter may hold one of its values, unfiltered entries included): a chunk of
+   * SPLIT_MIN_ENTRIES or more entries of one kind (all with a filter value, or all without) is ended before an
+   * entry of the other kind, so that a publisher switching between the two (rabbitmq-stream-js-client's
+   * filtering test: 1,000 filtered messages, then 1,000 without) does not leave a large mixed chunk at the switch.
+   * Under SPLIT_MIN_ENTRIES the chunk takes both (finely interleaved traffic would otherwise be a chunk a message).
+   */
+  private splitUnmixed(filtered: boolean): void {
+    const b = this.builder;
+    if (this.pendingFirst >= 0 && b.numEntries >= SPLIT_MIN_ENTRIES && b.wouldMix(filtered)) this.flush();
   }
 
   private startChunk(): void {
@@ -218,7 +206,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     return this.lastId;
   }
 
-  publisherSequence(reference: string): number {
+  publisherSequence(reference: string): number | undefined {
     return this.tracking.publisherSequence(reference);
   }
 
@@ -246,10 +234,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
       this.builder.finishInto(buf, p, meta),
     );
     this.indexChunk(chunkId, at.seg, at.off, ts);
-    // the confirms waiting for this chunk wait for its end now (the waits are in position order)
-    const w = this.syncWaits;
-    for (let i = w.length - 1; i >= 0 && w[i]!.at === null; i--)
-      w[i]!.at = { seg: this.log.segNo, off: this.log.nextOff };
+    this.syncs.written({ seg: this.log.segNo, off: this.log.nextOff }, this.nextOffset);
     if (this.log.segNo !== this.lastSeg) {
       this.lastSeg = this.log.segNo;
       // the next chunk is the new segment's first after this one: it carries every sequence
@@ -262,7 +247,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   durable(): Promise<void> | null {
     if (this.gone) return null;
     // group commit: the chunk being built goes when the fsync in flight ends, and is fsynced next
-    if (this.deferToSync()) return new Promise<void>((resolve) => this.syncWaits.push({ at: null, resolve }));
+    if (this.deferToSync()) return this.syncs.wait(null);
     this.flush();
     const log = this.log;
     if (log.bufTicket === log.syncedTicket) return null;
@@ -271,16 +256,14 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     // the file's size alone made them look durable (test/frontend/stream/disk-faults.test.ts)
     const at = { seg: log.segNo, off: log.nextOff };
     if (!before(log.syncedPosition, at)) return null;
-    const p = new Promise<void>((resolve) => this.syncWaits.push({ at, resolve }));
+    const p = this.syncs.wait(at);
     log.sync();
     return p;
   }
 
-  private synced(p: LogPosition): void {
-    const w = this.syncWaits;
-    let i = 0;
-    while (i < w.length && w[i]!.at !== null && !before(p, w[i]!.at!)) w[i++]!.resolve();
-    if (i > 0) w.splice(0, i);
+  /** The offsets whose chunks are fsynced end before this: what the message count counts (chunk-syncs.ts). */
+  get durableEnd(): number {
+    return this.syncs.durableEnd(this.writtenEnd);
   }
 
   /** The offsets written to the log (the chunk being built excluded) end before this. */
@@ -385,7 +368,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     this.tracking.close();
     clearInterval(this.ageTimer);
     this.log.closeSync(discard);
-    for (const w of this.syncWaits.splice(0)) w.resolve();
+    this.syncs.releaseAll();
   }
 
   // ---- LogEvents -----------------------------------------------------------------------------------

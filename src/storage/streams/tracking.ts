@@ -39,12 +39,14 @@ export class StreamTrackingState {
 
   // ---- publisher sequences (in chunk trailers) -----------------------------------------------------
 
-  publisherSequence(reference: string): number {
-    return this.seqs.get(reference) ?? 0;
+  publisherSequence(reference: string): number | undefined {
+    return this.seqs.get(reference);
   }
 
   setPublisherSequence(reference: string, seq: number): void {
-    if (seq <= (this.seqs.get(reference) ?? 0)) return;
+    // a first sequence of 0 is recorded too: osiris tracks a reference from its first message, whatever its id
+    const was = this.seqs.get(reference);
+    if (was !== undefined && seq <= was) return;
     this.seqs.set(reference, seq);
     this.changed.add(reference);
   }
@@ -88,7 +90,7 @@ export class StreamTrackingState {
       p += 2 + len + 8;
       const seq = b.readUInt32BE(p) * TWO_32 + b.readUInt32BE(p + 4);
       p += 8;
-      if (type === TRK_SEQUENCE && seq > (this.seqs.get(id) ?? 0)) this.seqs.set(id, seq);
+      if (type === TRK_SEQUENCE && !(seq <= (this.seqs.get(id) ?? -1))) this.seqs.set(id, seq);
     }
   }
 

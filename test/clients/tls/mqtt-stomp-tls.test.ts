@@ -17,6 +17,7 @@ before(async () => {
   cert = pair.cert;
   b = await startBroker({
     amqpPort: null,
+    amqpsPort: null,
     mqttsPort: 0,
     stompsPort: 0,
     webMqttTlsPort: 0,

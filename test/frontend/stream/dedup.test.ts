@@ -64,6 +64,35 @@ test('publishing ids at or below the sequence are confirmed and not stored again
   }
 });
 
+test('a publisher whose ids start at 0 has its first message stored; resending 0.. after it is deduplicated, after a restart too', async () => {
+  // (rabbitmq-stream-js-client's basic_publish "deduplication" test: ids 0-99 twice, 100 messages; a reference
+  // with no sequence yet used to count as sequence 0 and drop id 0)
+  let c = await connectClient(t);
+  await c.createStream({ stream: 'dd0', arguments: {} });
+  let pub = await c.declarePublisher({ stream: 'dd0', publisherRef: 'from-zero' });
+  assert.equal(await pub.getLastPublishingId(), 0n, 'QueryPublisherSequence answers 0 for a new reference');
+  for (let round = 0; round < 2; round++)
+    for (let i = 0; i < 10; i++) await pub.basicSend(BigInt(i), Buffer.from(`z${i}`));
+  await pub.flush();
+  await sleep(200);
+  assert.equal(await pub.getLastPublishingId(), 9n);
+  await c.close();
+  await t.restart();
+  c = await connectClient(t);
+  try {
+    pub = await c.declarePublisher({ stream: 'dd0', publisherRef: 'from-zero' });
+    await pub.basicSend(0n, Buffer.from('again'));
+    await pub.flush();
+    await sleep(200);
+    assert.deepEqual(
+      await readAll(c, 'dd0', 10),
+      Array.from({ length: 10 }, (_, i) => `z${i}`),
+    );
+  } finally {
+    await c.close();
+  }
+});
+
 test('stored offsets: QueryOffset answers NoOffset first, then the stored offset, after a restart too', async () => {
   const raw = await RawClient.connect(t.port);
   try {

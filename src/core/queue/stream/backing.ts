@@ -70,8 +70,11 @@ export interface StreamChunkReader {
 
 /** What a stream keeps besides messages, as RabbitMQ's osiris does (survives restarts). */
 export interface StreamTracking {
-  /** The last publishing id written by the named publisher (deduplication), 0 when none. */
-  publisherSequence(reference: string): number;
+  /**
+   * The last publishing id written by the named publisher (deduplication), undefined when it wrote none: its
+   * first message is stored whatever its id, 0 included (osiris; QueryPublisherSequence answers 0 for both).
+   */
+  publisherSequence(reference: string): number | undefined;
   /** Record it with the chunk being built (its trailer): it is durable when that chunk is. */
   setPublisherSequence(reference: string, publishingId: number): void;
   /** The offset a consumer stored under `reference` (server-side offset tracking), or undefined. */
@@ -84,6 +87,8 @@ export interface StreamBacking extends StreamTracking {
   readonly firstOffset: number;
   /** The offset the next appended message gets. */
   readonly nextOffset: number;
+  /** The offsets of fsynced chunks end before this (≤ nextOffset): the message count counts these. */
+  readonly durableEnd: number;
   /** The first offset of the last chunk (x-stream-offset "last"), or nextOffset when empty. */
   readonly lastChunkId: number;
   /** Bytes of the stream's segment files. */

@@ -101,7 +101,8 @@ export class StreamQueue extends Queue {
 
   override get messageCount(): number {
     const b = this.stream;
-    return b === null ? 0 : b.nextOffset - b.firstOffset;
+    // durable messages only: a publisher that sees its message counted has had its confirm (backing.ts)
+    return b === null ? 0 : Math.max(0, b.durableEnd - b.firstOffset);
   }
 
   override applySettings(s: QueueSettings): void {

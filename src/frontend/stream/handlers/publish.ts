@@ -24,7 +24,7 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
   if (b === null || p.queue.deleted) return publishError(s, r, ResponseCode.StreamDoesNotExist, p);
   s.blockIfAlarmed();
   const ref = p.reference;
-  let seq = ref === null ? -1 : b.publisherSequence(ref);
+  let seq = ref === null ? -1 : (b.publisherSequence(ref) ?? -1);
   let n = 0;
   while (r.next()) {
     const id = r.publishingId;
