@@ -7,7 +7,8 @@ import { TLSSocket } from 'node:tls';
 import { FrameDecoder, type FrameHandler } from '../../codec/amqp/frame-decoder.js';
 import { FrameType } from '../../codec/amqp/constants.js';
 import type { Writer } from '../../codec/buffer/writer.js';
-import { decodeMethod, writeConnectionClose } from '../../codec/amqp/methods.generated.js';
+import { decodeMethod } from '../../codec/amqp/methods.generated.js';
+import { closeByClient, closeWithError } from './closing.js';
 import type { ChannelInfo } from '../../core/broker.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
@@ -74,7 +75,8 @@ export class AmqpConnection
   private headerBuf: Buffer | null = null;
   private readonly deferred: DeferredReads;
   private handshakeTimer: NodeJS.Timeout | null = null;
-  private closeTimer: NodeJS.Timeout | null = null;
+  /** Set while a close waits for the other side (closing.ts); the socket's close clears it. */
+  closeTimer: NodeJS.Timeout | null = null;
   /** Method being handled, for the class/method ids of an error reply. */
   private classId = 0;
   private methodId = 0;
@@ -297,22 +299,14 @@ export class AmqpConnection
     setImmediate(() => this.closeWithError(541, replyText(541, 'internal error'), 60, 60));
   }
 
-  /** Send connection.close and wait (bounded) for close-ok; nothing else is processed meanwhile. */
+  /** Send connection.close and wait (bounded) for close-ok; nothing else is processed meanwhile (closing.ts). */
   closeWithError(code: number, text: string, classId: number, methodId: number): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    const beforeOpen = this.state !== 'opened';
-    this.teardown();
-    if (this.state === 'header') {
-      this.socket.destroy();
-      this.state = 'closed';
-      return;
-    }
-    writeConnectionClose(this.out, 0, code, text, classId, methodId);
-    this.output.flush();
-    this.state = 'closing';
-    // RabbitMQ closes the socket right after a failed login's connection.close
-    const wait = beforeOpen && code === 403 ? 100 : 3000;
-    this.closeTimer = setTimeout(() => this.socket.destroy(), wait);
+    closeWithError(this, code, text, classId, methodId);
+  }
+
+  /** The client sent connection.close (closing.ts). */
+  closeByClient(): void {
+    closeByClient(this);
   }
 
   /** Server-initiated close (shutdown, management): 320 CONNECTION_FORCED. */

@@ -77,6 +77,8 @@ export interface AmqpConnectionContext extends ClientConnection, AuthenticatedCo
   /** Release everything the connection holds. Idempotent. */
   teardown(): void;
   closeWithError(code: number, text: string, classId: number, methodId: number): void;
+  /** The client sent connection.close: tidy up, answer close-ok, and wait (bounded) for it to close the socket. */
+  closeByClient(): void;
   /**
    * An auth backend answers later (HTTP: login, vhost access, a check that threw AuthzPending): nothing is
    * read until `answered` settles, then `k` runs (inside the connection's catch boundary) and reading goes on

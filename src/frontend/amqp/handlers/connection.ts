@@ -2,7 +2,7 @@
 // its state (handshake.ts), close and close-ok, connection.update-secret on an open connection
 // (update-secret.ts), and connection.blocked/unblocked (server-to-client only: ignored). Anything else on
 // channel 0 is 503 COMMAND_INVALID.
-import { MethodId, writeConnectionCloseOk, type AmqpMethod } from '../../../codec/amqp/methods.generated.js';
+import { MethodId, type AmqpMethod } from '../../../codec/amqp/methods.generated.js';
 import type { AmqpConnectionContext } from '../context.js';
 import { ConnectionReplyCode, connectionError } from '../errors.js';
 import { open, startOk, tuneOk } from '../handshake.js';
@@ -20,14 +20,7 @@ export function connectionMethod(conn: AmqpConnectionContext, m: AmqpMethod): vo
       if (conn.state !== 'open') break;
       return open(conn, m);
     case MethodId.ConnectionClose:
-      // client-initiated close: tidy up, confirm, and let the client close the socket (spec: the peer
-      // that sent close closes the socket after close-ok; we end it too, after flushing)
-      conn.teardown();
-      writeConnectionCloseOk(conn.out, 0);
-      conn.state = 'closed';
-      conn.output.flush();
-      conn.socket.end();
-      return;
+      return conn.closeByClient();
     case MethodId.ConnectionCloseOk:
       if (conn.state === 'closing') {
         conn.state = 'closed';
