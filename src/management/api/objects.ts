@@ -39,9 +39,10 @@ function args(v: unknown): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function getQueue(c: Ctx): { v: VHost; q: Queue } {
+/** The queue the path names (404 when it or its vhost does not exist). */
+export function getQueue(c: Ctx, name = c.params['name']!): { v: VHost; q: Queue } {
   const v = c.m.broker.vhosts.get(vhostParam(c))!;
-  const q = v.queues.get(c.params['name']!);
+  const q = v.queues.get(name);
   if (!q) throw notFound();
   return { v, q };
 }

@@ -10,6 +10,7 @@ import { vhostPermitted } from '../../core/auth/permissions.js';
 import { notFound, sendJson, type Ctx } from '../context.js';
 import { hasLevel, vhostParam } from '../auth.js';
 import { listResult } from '../list.js';
+import { getQueue } from './objects.js';
 import type { Router } from '../router.js';
 import { connectionJson, connectionName, type Json } from '../views.js';
 
@@ -78,8 +79,7 @@ export function registerStream(r: Router): void {
   const publishers = (c: Ctx) => {
     // /:vhost/:queue: that stream's publishers, 404 when it does not exist (rabbit_stream_publishers_mgmt)
     const stream = c.params['queue'];
-    if (stream !== undefined && c.m.broker.vhosts.get(vhostParam(c))?.queues.get(stream) === undefined)
-      throw notFound();
+    if (stream !== undefined) getQueue(c, stream);
     const items: Json[] = [];
     for (const x of streamConnections(c))
       for (const p of x.streamPublishers())
