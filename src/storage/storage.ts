@@ -2,7 +2,7 @@
 // `file` keeps durable definitions in the data directory, with a format version written from the start,
 // and persistent messages of durable queues in the message store (message-store.ts: segment log, group
 // commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
-import { mkdir, readFile, rename, writeFile } from './io.js';
+import { readFile, rename, writeFile } from './io.js';
 import { join } from 'node:path';
 import { rmSync } from './io.js';
 import { mkdtempSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { FileDedupStore } from './dedup-store.js';
 import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
 import { DiskMonitor } from './disk-monitor.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { StreamQueue } from '../core/queue/stream/stream-queue.js';
 import { StreamStore } from './streams/stream-store.js';
 
@@ -106,10 +107,26 @@ export class FileStorage implements Storage {
     private readonly dir: string,
     private readonly log: Logger,
     private readonly formats: Map<string, ContentFormat>,
+    private readonly lock: DataDirLock,
   ) {}
 
   static async open(dir: string, log: Logger, formats: Map<string, ContentFormat>): Promise<FileStorage> {
-    await mkdir(dir, { recursive: true });
+    // first: a second broker on this directory is refused before it reads or writes anything
+    const lock = DataDirLock.acquire(dir);
+    try {
+      return await FileStorage.openLocked(dir, log, formats, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async openLocked(
+    dir: string,
+    log: Logger,
+    formats: Map<string, ContentFormat>,
+    lock: DataDirLock,
+  ): Promise<FileStorage> {
     const versionFile = join(dir, 'format_version');
     let version: string | null = null;
     try {
@@ -129,7 +146,7 @@ export class FileStorage implements Storage {
           `Refusing to start rather than rewrite it.`,
       );
     }
-    return new FileStorage(dir, log, formats);
+    return new FileStorage(dir, log, formats, lock);
   }
 
   async restore(broker: Broker, o: ResolvedOptions): Promise<void> {
@@ -246,5 +263,6 @@ export class FileStorage implements Storage {
     // after the store: its last fsync writes the remove records of delayed messages it stored
     this.delayed?.close();
     this.dedup?.close();
+    this.lock.release();
   }
 }
