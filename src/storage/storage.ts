@@ -19,12 +19,13 @@ import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
 import { DiskMonitor } from './disk-monitor.js';
 import { DataDirLock } from './data-dir-lock.js';
+import type { DiskFreeLimit } from '../core/disk-free-limit.js';
 import { StreamQueue } from '../core/queue/stream/stream-queue.js';
 import { StreamStore } from './streams/stream-store.js';
 
 export interface Storage {
   /** Recreate users, vhosts and durable definitions (or the defaults on an empty store). */
-  restore(broker: Broker, o: ResolvedOptions): Promise<void>;
+  restore(broker: Broker, o: ResolvedOptions, diskFreeLimit: DiskFreeLimit): Promise<void>;
   /** Flush and release. */
   close(): Promise<void>;
 }
@@ -149,7 +150,7 @@ export class FileStorage implements Storage {
     return new FileStorage(dir, log, formats, lock);
   }
 
-  async restore(broker: Broker, o: ResolvedOptions): Promise<void> {
+  async restore(broker: Broker, o: ResolvedOptions, diskFreeLimit: DiskFreeLimit): Promise<void> {
     const { file, defs, replayed } = DefinitionsFile.load(this.dir, this.log, () => exportDefinitions(broker));
     this.definitions = file;
     if (defs) importDefinitions(broker, defs);
@@ -216,8 +217,12 @@ export class FileStorage implements Storage {
       file.requestSnapshot();
       await file.settle();
     } else if (replayed !== 0) this.changed();
-    this.monitor = new DiskMonitor(this.dir, o.diskFreeLimit, this.log, (low) =>
-      broker.alarms.set('disk', low || ioFailed),
+    this.monitor = new DiskMonitor(
+      this.dir,
+      diskFreeLimit,
+      this.log,
+      (low) => broker.alarms.set('disk', low || ioFailed),
+      broker.nodeName,
     );
   }
 
