@@ -1,12 +1,13 @@
 // The options of startBroker(), with their defaults. The CLI (src/cli/) maps flags, WARREN_* environment
 // variables and a config file onto this one shape; nothing else reads the environment.
 import { parseSize } from './util/size.js';
-import { availableMemory, type MemoryStrategy, type MemoryWatermark } from './core/memory-monitor.js';
+import { type MemoryStrategy, type MemoryWatermark } from './core/memory-monitor.js';
 import type { AuthBackendSpec, AuthCacheOptions } from './core/auth/chain.js';
 import type { OAuth2Options } from './core/auth/oauth2.js';
 import type { HttpAuthOptions } from './core/auth/http.js';
 import { DEFAULT_CERT_LOGIN, type CertLoginOptions } from './core/auth/cert-login.js';
 import type { LogLevel } from './util/logger.js';
+import { diskFreeLimitBytes, diskFreeLimitSetting, type DiskFreeLimitSetting } from './core/disk-free-limit.js';
 import type { ClusterInfo } from './core/cluster-info.js';
 
 export type { LogLevel };
@@ -240,7 +241,10 @@ export interface ResolvedOptions {
   defaultUsers: UserDefinition[];
   loopbackUsers: string[];
   defaultVhost: string;
+  /** The disk_free_limit at start, in bytes (the running value: RunningBroker.diskFreeLimit). */
   diskFreeLimit: number;
+  /** The same as set: bytes, or a multiple of the total memory (set_disk_free_limit changes it). */
+  diskFreeLimitSetting: DiskFreeLimitSetting;
   memoryHighWatermark: MemoryWatermark;
   memoryCalculationStrategy: MemoryStrategy;
   /** total_memory_available_override_value in bytes, or null (detect). */
@@ -303,7 +307,8 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],
     loopbackUsers: o.loopbackUsers ?? ['guest'],
     defaultVhost: o.defaultVhost ?? '/',
-    diskFreeLimit: diskFreeLimit(o),
+    diskFreeLimit: diskFreeLimitBytes(o),
+    diskFreeLimitSetting: diskFreeLimitSetting(o),
     memoryHighWatermark: memoryWatermark(o),
     memoryCalculationStrategy: memoryStrategy(o.vmMemoryCalculationStrategy),
     totalMemory:
@@ -347,19 +352,6 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     stompSslCertLogin: o.stompSslCertLogin ?? false,
     prometheusTlsPort: o.prometheusTlsPort ?? null,
   };
-}
-
-/** disk_free_limit in bytes: absolute, or relative to the total memory (RabbitMQ rabbit_disk_monitor). */
-function diskFreeLimit(o: BrokerOptions): number {
-  const rel = o.diskFreeLimitRelative;
-  if (rel === undefined || rel === null) return parseSize(o.diskFreeLimit ?? '50MB', 'diskFreeLimit');
-  if (typeof rel !== 'number' || !Number.isFinite(rel) || rel < 0) {
-    throw new Error(`diskFreeLimitRelative: expected a multiple of the total memory such as 1.5, got ${String(rel)}`);
-  }
-  const ov = o.totalMemoryAvailableOverrideValue;
-  const total =
-    ov === undefined || ov === null ? availableMemory() : parseSize(ov, 'totalMemoryAvailableOverrideValue');
-  return Math.round(rel * total);
 }
 
 function memoryWatermark(o: BrokerOptions): MemoryWatermark {

@@ -23,7 +23,8 @@ import { ManagementServer } from './management/server.js';
 import { createPrometheusServer } from './management/prometheus.js';
 import { RateSampler } from './management/rates.js';
 import type { Management } from './management/context.js';
-import { MemoryMonitor } from './core/memory-monitor.js';
+import { availableMemory, MemoryMonitor } from './core/memory-monitor.js';
+import { DiskFreeLimit } from './core/disk-free-limit.js';
 import { buildChain } from './core/auth/chain.js';
 import { releaseVirtualClock, useVirtualClock, type VirtualClock } from './util/clock.js';
 import { makeFaults, type Faults } from './controls/faults.js';
@@ -60,6 +61,8 @@ export interface RunningBroker {
   options: ResolvedOptions;
   /** The memory alarm's monitor: memory used, the watermark, setWatermark() (set_vm_memory_high_watermark). */
   memory: MemoryMonitor;
+  /** disk_free_limit: `limit` in bytes, set() takes effect at once (set_disk_free_limit). */
+  diskFreeLimit: DiskFreeLimit;
   /**
    * The virtual clock (startBroker({ clock: 'virtual' })): `clock.advance('30m')` fires TTLs, x-expires,
    * delayed messages, requeue delays, consumer timeouts and heartbeats due meanwhile, in order. Null on
@@ -90,7 +93,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   // the content formats stored messages may be in (storage rebuilds messages read back from disk)
   const formats = new Map([[amqpFormat.name, amqpFormat]]);
   const storage: Storage = await openStorage(o, log, formats);
-  await storage.restore(broker, o);
+  // disk_free_limit as set; set_disk_free_limit changes it while running (core/disk-free-limit.ts)
+  const diskFreeLimit = new DiskFreeLimit(o.diskFreeLimitSetting, o.totalMemory ?? availableMemory(), (m) =>
+    log.info(m),
+  );
+  await storage.restore(broker, o, diskFreeLimit);
   if (o.loadDefinitions !== null) {
     // RabbitMQ's load_definitions: applied at every boot, over what storage restored
     const defs = JSON.parse(await readFile(o.loadDefinitions, 'utf8')) as Definitions;
@@ -130,6 +137,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     rates,
     options: o,
     memory,
+    diskFreeLimit,
     ports: { amqp: null, amqps: null, management: null, prometheus: null, others: [] },
     nodeName: broker.nodeName,
     cluster: o.clusterInfo,
@@ -304,6 +312,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     broker,
     options: o,
     memory,
+    diskFreeLimit,
     clock,
     faults: makeFaults(
       broker,

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { BrokerOptions } from '../options.js';
 import { SERVER_OPTIONS, type FlatConfig, type OptionSpec } from './server-options.js';
 import { authBrokerOptions, foldIndexedKeys } from './auth-config.js';
+import { isRabbitmqConf, parseRabbitmqConf } from './rabbitmq-conf.js';
 
 export { SERVER_OPTIONS, type FlatConfig, type OptionSpec };
 
@@ -75,10 +76,12 @@ export function parseValue(spec: OptionSpec, raw: string | boolean): unknown {
 
 /**
  * Read a JSON or YAML config file whose keys are the camelCase option names, the flag names, or the
- * rabbitmq.conf keys where RabbitMQ has one (disk_free_limit.absolute, vm_memory_high_watermark.relative, …).
+ * rabbitmq.conf keys where RabbitMQ has one (disk_free_limit.absolute, vm_memory_high_watermark.relative, …);
+ * or a file in rabbitmq.conf's own `key = value` syntax with those keys.
  */
 export function readConfigFile(path: string): FlatConfig {
   const text = readFileSync(path, 'utf8');
+  if (isRabbitmqConf(path, text)) return readRabbitmqConf(path, text);
   const data: unknown = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: expected a mapping of options`);
@@ -90,6 +93,23 @@ export function readConfigFile(path: string): FlatConfig {
       typeof v === 'string' || typeof v === 'boolean' || (spec.kind === 'number' && typeof v === 'number')
         ? parseValue(spec, typeof v === 'number' ? String(v) : v)
         : v;
+  }
+  return out as FlatConfig;
+}
+
+/** A rabbitmq.conf file (rabbitmq-conf.ts): its keys as in a YAML file, an unknown one named by its line. */
+function readRabbitmqConf(path: string, text: string): FlatConfig {
+  const settings = parseRabbitmqConf(path, text);
+  const flat: Record<string, unknown> = {};
+  for (const [k, v] of settings) flat[k] = v.value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(foldIndexedKeys(flat))) {
+    const spec = SERVER_OPTIONS.find((s) => s.key === k || s.flag === k || s.rabbitmqKey === k);
+    if (!spec) {
+      const line = settings.get(k)?.line;
+      throw new Error(`${path}${line === undefined ? '' : `:${line}`}: unknown or unsupported setting '${k}'`);
+    }
+    out[spec.key] = typeof v === 'string' ? parseValue(spec, v) : v;
   }
   return out as FlatConfig;
 }

@@ -15,6 +15,7 @@ import {
 import { cell, registerLists } from './ctl-lists.js';
 import { STREAM_COMMANDS } from './ctl-streams.js';
 import { registerCluster } from './ctl-cluster.js';
+import { ALARM_COMMANDS } from './ctl-alarms.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
 
 /** rabbitmqctl's refusal for a user that does not exist: {:no_such_user, "name"}, exit 69. */
@@ -109,28 +110,6 @@ export const COMMANDS: Record<string, Command> = {
       ),
     ];
     io.out(lines.join('\n') + '\n');
-  },
-  async set_vm_memory_high_watermark(c, args, o, io) {
-    // rabbitmqctl set_vm_memory_high_watermark <fraction> | absolute <value>
-    const ov = await c.get<Row>('/api/overview');
-    const node = String(ov['node']);
-    const path = `/api/nodes/${enc(node)}/vm-memory-high-watermark`;
-    if (args[0] === 'absolute') {
-      need(args, 2);
-      const v = args[1]!;
-      if (!/^\d+(\.\d+)?\s*([kKmMgGtT]i?[bB]?|[kKmMgGtT][bB])?$/.test(v))
-        throw new CtlError(`Bad argument: ${v}`, EX_DATAERR);
-      info(o, io, `Setting memory threshold on ${node} to ${v} bytes ...`);
-      await c.change('PUT', path, { absolute: v });
-      return;
-    }
-    need(args, 1);
-    const f = Number(args[0]);
-    if (args[0]!.trim() === '' || !Number.isFinite(f) || f < 0) {
-      throw new CtlError(`Bad argument: ${args[0]!}`, EX_DATAERR);
-    }
-    info(o, io, `Setting memory threshold on ${node} to ${args[0]!} ...`);
-    await c.change('PUT', path, { relative: f });
   },
   async add_user(c, args, o, io) {
     need(args, 2);
@@ -396,3 +375,4 @@ export const COMMANDS: Record<string, Command> = {
 registerLists(COMMANDS);
 Object.assign(COMMANDS, STREAM_COMMANDS);
 registerCluster(COMMANDS);
+Object.assign(COMMANDS, ALARM_COMMANDS);

@@ -6,6 +6,7 @@ import type { User } from '../core/auth/users.js';
 import type { RateSampler } from './rates.js';
 import type { ResolvedOptions } from '../options.js';
 import type { MemoryMonitor } from '../core/memory-monitor.js';
+import type { DiskFreeLimit } from '../core/disk-free-limit.js';
 import type { ClusterInfo } from '../core/cluster-info.js';
 
 /** An HTTP answer with RabbitMQ's body, thrown by handlers and turned into the response by the server. */
@@ -29,6 +30,8 @@ export interface Management {
   options: ResolvedOptions;
   /** The memory alarm's monitor (mem_used, mem_limit, set_vm_memory_high_watermark). */
   memory: MemoryMonitor;
+  /** disk_free_limit (set_disk_free_limit). */
+  diskFreeLimit: DiskFreeLimit;
   /** Bound ports, for /api/overview listeners. */
   ports: {
     amqp: number | null;

@@ -228,7 +228,7 @@ export function renderMetrics(
   // what the memory watermark is compared with, as RabbitMQ (vm_memory_monitor's process memory)
   gauge('rabbitmq_process_resident_memory_bytes', 'Memory used in bytes', m.memory.used);
   gauge('rabbitmq_resident_memory_limit_bytes', 'Memory high watermark in bytes', m.memory.limit);
-  gauge('rabbitmq_disk_space_available_limit_bytes', 'Free disk space low watermark in bytes', m.options.diskFreeLimit);
+  gauge('rabbitmq_disk_space_available_limit_bytes', 'Free disk space low watermark in bytes', m.diskFreeLimit.limit);
   const alarm = (name: string, help: string, on: boolean) => {
     o.metric(name, 'untyped', help);
     o.value(name, on ? 1 : 0);

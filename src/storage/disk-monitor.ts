@@ -1,7 +1,9 @@
 // RabbitMQ's disk alarm: free space on the data directory's file system is checked every second; under
 // diskFreeLimit (RabbitMQ disk_free_limit, default 50MB) the disk alarm is raised and publishers are blocked
 // until space is back. https://www.rabbitmq.com/docs/disk-alarms
+// The limit can change while running (set_disk_free_limit): free space is checked again at once.
 import { statfs, statfsSync } from 'node:fs';
+import type { DiskFreeLimit } from '../core/disk-free-limit.js';
 import type { Logger } from '../util/logger.js';
 import { diskFault } from './io.js';
 
@@ -14,9 +16,10 @@ export class DiskMonitor {
 
   constructor(
     private readonly dir: string,
-    private readonly limit: number,
+    private readonly limit: DiskFreeLimit,
     private readonly log: Logger,
     private readonly onChange: (low: boolean) => void,
+    private readonly node = '',
   ) {
     try {
       const s = statfsSync(dir);
@@ -26,6 +29,7 @@ export class DiskMonitor {
     }
     this.timer = setInterval(() => this.check(), INTERVAL);
     this.timer.unref();
+    limit.onChange = () => this.check();
   }
 
   private check(): void {
@@ -41,16 +45,28 @@ export class DiskMonitor {
   }
 
   private update(free: number): void {
-    const low = free < this.limit;
+    const limit = this.limit.limit;
+    const low = free < limit;
     if (low === this.low) return;
     this.low = low;
-    if (low)
-      this.log.warn({ free, limit: this.limit }, 'disk alarm: free disk space under the limit; publishers blocked');
-    else this.log.info({ free, limit: this.limit }, 'disk alarm cleared');
+    // RabbitMQ's words (rabbit_disk_monitor), so that log alerts written for RabbitMQ match
+    if (low) {
+      this.log.info({ free, limit }, `Free disk space is insufficient. Free bytes: ${free}. Limit: ${limit}`);
+      this.log.warn(
+        `disk resource limit alarm set on node ${this.node}.\n\n` +
+          '**********************************************************\n' +
+          '*** Publishers will be blocked until this alarm clears ***\n' +
+          '**********************************************************\n',
+      );
+    } else {
+      this.log.info({ free, limit }, `Free disk space is sufficient. Free bytes: ${free}. Limit: ${limit}`);
+      this.log.warn(`disk resource limit alarm cleared on node ${this.node}`);
+    }
     this.onChange(low);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.limit.onChange = null;
   }
 }

@@ -2,7 +2,7 @@
 // `file` keeps durable definitions in the data directory, with a format version written from the start,
 // and persistent messages of durable queues in the message store (message-store.ts: segment log, group
 // commit, confirms after fsync, backlogs paged to disk), watched by the disk monitor (disk-monitor.ts).
-import { mkdir, readFile, rename, writeFile } from './io.js';
+import { readFile, rename, writeFile } from './io.js';
 import { join } from 'node:path';
 import { rmSync } from './io.js';
 import { mkdtempSync } from 'node:fs';
@@ -18,12 +18,14 @@ import { FileDedupStore } from './dedup-store.js';
 import { FileDelayedStore } from './delayed-store.js';
 import { FileMessageStore } from './message-store.js';
 import { DiskMonitor } from './disk-monitor.js';
+import { DataDirLock } from './data-dir-lock.js';
+import type { DiskFreeLimit } from '../core/disk-free-limit.js';
 import { StreamQueue } from '../core/queue/stream/stream-queue.js';
 import { StreamStore } from './streams/stream-store.js';
 
 export interface Storage {
   /** Recreate users, vhosts and durable definitions (or the defaults on an empty store). */
-  restore(broker: Broker, o: ResolvedOptions): Promise<void>;
+  restore(broker: Broker, o: ResolvedOptions, diskFreeLimit: DiskFreeLimit): Promise<void>;
   /** Flush and release. */
   close(): Promise<void>;
 }
@@ -106,10 +108,26 @@ export class FileStorage implements Storage {
     private readonly dir: string,
     private readonly log: Logger,
     private readonly formats: Map<string, ContentFormat>,
+    private readonly lock: DataDirLock,
   ) {}
 
   static async open(dir: string, log: Logger, formats: Map<string, ContentFormat>): Promise<FileStorage> {
-    await mkdir(dir, { recursive: true });
+    // first: a second broker on this directory is refused before it reads or writes anything
+    const lock = DataDirLock.acquire(dir);
+    try {
+      return await FileStorage.openLocked(dir, log, formats, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async openLocked(
+    dir: string,
+    log: Logger,
+    formats: Map<string, ContentFormat>,
+    lock: DataDirLock,
+  ): Promise<FileStorage> {
     const versionFile = join(dir, 'format_version');
     let version: string | null = null;
     try {
@@ -129,10 +147,10 @@ export class FileStorage implements Storage {
           `Refusing to start rather than rewrite it.`,
       );
     }
-    return new FileStorage(dir, log, formats);
+    return new FileStorage(dir, log, formats, lock);
   }
 
-  async restore(broker: Broker, o: ResolvedOptions): Promise<void> {
+  async restore(broker: Broker, o: ResolvedOptions, diskFreeLimit: DiskFreeLimit): Promise<void> {
     const { file, defs, replayed } = DefinitionsFile.load(this.dir, this.log, () => exportDefinitions(broker));
     this.definitions = file;
     if (defs) importDefinitions(broker, defs);
@@ -199,8 +217,12 @@ export class FileStorage implements Storage {
       file.requestSnapshot();
       await file.settle();
     } else if (replayed !== 0) this.changed();
-    this.monitor = new DiskMonitor(this.dir, o.diskFreeLimit, this.log, (low) =>
-      broker.alarms.set('disk', low || ioFailed),
+    this.monitor = new DiskMonitor(
+      this.dir,
+      diskFreeLimit,
+      this.log,
+      (low) => broker.alarms.set('disk', low || ioFailed),
+      broker.nodeName,
     );
   }
 
@@ -246,5 +268,6 @@ export class FileStorage implements Storage {
     // after the store: its last fsync writes the remove records of delayed messages it stored
     this.delayed?.close();
     this.dedup?.close();
+    this.lock.release();
   }
 }

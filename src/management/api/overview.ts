@@ -145,7 +145,7 @@ function node(c: Ctx) {
     mem_limit: mem.limit,
     mem_alarm: c.m.broker.alarms.isRaised('memory'),
     disk_free: diskFree(c),
-    disk_free_limit: c.m.options.diskFreeLimit,
+    disk_free_limit: c.m.diskFreeLimit.limit,
     disk_free_alarm: c.m.broker.alarms.isRaised('disk'),
     fd_used: 0,
     fd_total: 1048576,
@@ -216,6 +216,31 @@ export function registerOverview(r: Router): void {
       }
       c.m.memory.setWatermark({ absolute: bytes });
     } else throw badRequest('expected {"relative": <fraction>} or {"absolute": <bytes or size>}');
+    sendStatus(c, 204);
+  });
+  // Warren's own, as the watermark above (rabbitmqctl set_disk_free_limit): GET the setting and its value
+  // in bytes, PUT {"absolute": 2000000000 | "2GB"} or {"relative": 1.5} (a multiple of the total memory)
+  r.on('GET', '/api/nodes/:node/disk-free-limit', (c) => {
+    requireLevel(c, 'monitoring');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    const d = c.m.diskFreeLimit;
+    sendJson(c, 200, { setting: d.setting, limit: d.limit, total: d.total, free: diskFree(c) });
+  });
+  r.on('PUT', '/api/nodes/:node/disk-free-limit', (c) => {
+    requireLevel(c, 'administrator');
+    if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
+    const b = bodyObject(c);
+    if (typeof b['relative'] === 'number' && Number.isFinite(b['relative']) && b['relative'] >= 0) {
+      c.m.diskFreeLimit.set({ relative: b['relative'] });
+    } else if (typeof b['absolute'] === 'number' || typeof b['absolute'] === 'string') {
+      let bytes: number;
+      try {
+        bytes = parseSize(b['absolute'], 'absolute');
+      } catch (e) {
+        throw badRequest((e as Error).message);
+      }
+      c.m.diskFreeLimit.set({ absolute: bytes });
+    } else throw badRequest('expected {"absolute": <bytes or size>} or {"relative": <multiple of total memory>}');
     sendStatus(c, 204);
   });
   r.on('GET', '/api/whoami', (c) => sendJson(c, 200, { name: c.user.name, tags: c.user.tags }));
