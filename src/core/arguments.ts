@@ -206,11 +206,17 @@ const STREAM_SUPPORTED = new Set([
 ]);
 const STREAM_REFUSED = new Set([...KNOWN_QUEUE_ARGS].filter((k) => !STREAM_SUPPORTED.has(k) && k !== 'x-queue-type'));
 
-/** Validate a new queue's x-queue-type and the properties it allows; returns the type. */
-export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare): QueueType {
+/**
+ * Validate a new queue's x-queue-type and the properties it allows; returns the type. `serverNamed`: the
+ * client asked for a name (queue.declare with ''), which quorum queues and streams refuse (capabilities'
+ * server_named => false), before their arguments are checked, as RabbitMQ does.
+ */
+export function validateQueueArgs(name: string, vhost: string, d: QueueDeclare, serverNamed = false): QueueType {
   const r = `queue '${name}' in vhost '${vhost}'`;
   const types = d.argTypes ?? {};
   const t = d.args['x-queue-type'];
+  if (serverNamed && (t === 'quorum' || t === 'stream'))
+    throw preconditionFailed(`Cannot declare a server-named queue for type rabbit_${t}_queue`);
   for (const [k, v] of Object.entries(d.args)) {
     // quorum queues take x-delivery-limit as given (RabbitMQ 3.10 does not check its value)
     if (k === 'x-delivery-limit' && t === 'quorum') continue;

@@ -227,7 +227,7 @@ export class VHost {
     if (name.startsWith('amq.') && !serverNamed)
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     this.checkQueueLimit(name);
-    const type = validateQueueArgs(name, this.name, d);
+    const type = validateQueueArgs(name, this.name, d, serverNamed);
     const s = this.queueSettings(name, type, d.args);
     const [v, cb, x] = [this.name, this.queueCallbacks, d.exclusive ? owner : null];
     const q =
@@ -245,8 +245,8 @@ export class VHost {
     // RabbitMQ 3.x: deleting a missing queue succeeds with a count of 0 (delete is idempotent)
     if (!this.queues.has(name)) return 0;
     const q = this.getQueueFor(name, owner);
-    if (ifUnused && q.consumerCount > 0) throw preconditionFailed(`${rs('queue', name, this.name)} in use`);
-    if (ifEmpty && q.messageCount > 0) throw preconditionFailed(`${rs('queue', name, this.name)} not empty`);
+    const refused = q.deleteRefused(ifUnused, ifEmpty);
+    if (refused !== null) throw preconditionFailed(`${rs('queue', name, this.name)} ${refused}`);
     const n = q.messageCount;
     this.deleteQueueObject(q);
     return n;

@@ -5,7 +5,7 @@ import { effectiveDefinition } from '../core/queue/settings.js';
 import type { Broker, ClientConnection, ChannelInfo } from '../core/broker.js';
 import type { Binding } from '../core/exchange/exchange.js';
 import type { Exchange } from '../core/exchange/exchange.js';
-import { StreamQueue } from '../core/queue/stream/stream-queue.js';
+import { StreamQueue, type ExternalConsumer } from '../core/queue/stream/stream-queue.js';
 import { streamQueueFields, unackedShown } from './stream-stats.js';
 import type { Queue } from '../core/queue/queue.js';
 import type { Consumer } from '../core/queue/queue.js';
@@ -79,7 +79,8 @@ export function queueJson(q: Queue, v: VHost, node: string, rates: RateSampler):
     auto_delete: q.autoDelete,
     consumer_capacity: q.consumerCount > 0 ? 1 : 0,
     consumer_utilisation: q.consumerCount > 0 ? 1 : 0,
-    consumers: q.consumerCount,
+    // a stream's Stream protocol subscriptions count among its consumers, as in RabbitMQ
+    consumers: q.consumerCount + (q instanceof StreamQueue ? q.externalConsumers.length : 0),
     durable: q.durable,
     effective_policy_definition: effectiveDefinition(pol.policy, pol.operatorPolicy),
     exclusive: q.exclusiveOwner !== null,
@@ -267,7 +268,8 @@ export function consumerJson(broker: Broker, q: Queue, c: Consumer, node: string
   return {
     arguments: d?.args ?? {},
     ack_required: !c.noAck,
-    active: true,
+    // RabbitMQ registers a stream's 0-9-1 consumers as not active (rabbit_stream_queue:consume/3)
+    active: !(q instanceof StreamQueue),
     activity_status: 'up',
     channel_details: {
       connection_name: name,
@@ -281,6 +283,35 @@ export function consumerJson(broker: Broker, q: Queue, c: Consumer, node: string
     consumer_tag: c.tag,
     exclusive: c.exclusive,
     prefetch_count: d?.prefetchCount ?? 0,
+    queue: { name: q.name, vhost: q.vhost },
+  };
+}
+
+/**
+ * A Stream protocol subscription among a stream's consumer_details, as RabbitMQ lists it
+ * (rabbit_stream_metrics:consumer_created/9): tag "stream.subid-N", no ack required, prefetch 0, not
+ * exclusive, its subscription properties as arguments; the channel is the stream connection (number 0).
+ */
+export function externalConsumerJson(broker: Broker, q: Queue, k: ExternalConsumer, node: string): Json {
+  const conn = broker.connections.get(k.connectionId);
+  const name = conn ? connectionName(conn) : '';
+  return {
+    arguments: k.properties,
+    ack_required: false,
+    active: k.active,
+    activity_status: k.activityStatus,
+    channel_details: {
+      connection_name: name,
+      name: `${name} (0)`,
+      node,
+      number: 0,
+      peer_host: fmtHost(conn?.remoteAddress ?? ''),
+      peer_port: conn?.remotePort ?? 0,
+      user: conn?.user ?? '',
+    },
+    consumer_tag: k.tag,
+    exclusive: false,
+    prefetch_count: 0,
     queue: { name: q.name, vhost: q.vhost },
   };
 }

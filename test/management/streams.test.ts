@@ -1,10 +1,12 @@
 // Stream queues in operations, as RabbitMQ shows them: GET /api/queues (type stream, messages = ready,
-// 0 unacked, segments, readers, committed offset), Prometheus's rabbitmq_stream_segments and
+// 0 unacked, segments, readers, committed offset, consumers with their arguments, Stream protocol subscriptions
+// among them), Prometheus's rabbitmq_stream_segments and
 // rabbitmq_stream_consumer_max_offset_lag, definitions export/import keeping streams (with super streams),
 // and policies changing retention and segment size of existing streams.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect, type ConfirmChannel } from 'amqplib';
+import * as rs from 'rabbitmq-stream-js-client';
 import { startApi, type Api } from './helpers.js';
 import { eventually, sleep } from '../helpers/broker.js';
 
@@ -52,6 +54,11 @@ test('GET /api/queues: type stream, messages, segments, readers; consumers leave
   assert.equal(q['committed_offset'], 99);
   assert.deepEqual(q['members'], [q['node']]);
   assert.equal(q['leader'], q['node']);
+  // its consumer as RabbitMQ shows it: the consume arguments, and not active (rabbit_stream_queue:consume/3)
+  const [k] = q['consumer_details'] as J[];
+  assert.deepEqual(k!['arguments'], { 'x-stream-offset': 'first' });
+  assert.equal(k!['active'], false);
+  assert.equal(k!['prefetch_count'], 10);
 
   const prom = `http://127.0.0.1:${api.b.prometheusPort}`;
   const per = await (await fetch(prom + '/metrics/per-object')).text();
@@ -129,4 +136,50 @@ test('a policy changing segment size, max-length-bytes and max-age applies to an
   await publish(ch, 'ops.pol', 25, 1000);
   const aged = (await api.get('/api/queues/%2F/ops.pol')) as J;
   assert.ok(Number(aged['segments']) <= 2, `segments ${String(aged['segments'])} after max-age`);
+});
+
+test("a Stream protocol subscription is one of the stream's readers and consumers, with its offset lag", async () => {
+  const sapi = await (await import('./helpers.js')).startApi({ streamPort: 0 });
+  const client = await rs.connect({
+    hostname: 'localhost',
+    port: sapi.b.streamPort!,
+    username: 'guest',
+    password: 'guest',
+    vhost: '/',
+  });
+  try {
+    await client.createStream({ stream: 'ops.sub', arguments: {} });
+    const pub = await client.declarePublisher({ stream: 'ops.sub' });
+    for (let i = 0; i < 20; i++) await pub.send(Buffer.from('m' + i));
+    let got = 0;
+    await client.declareConsumer({ stream: 'ops.sub', offset: rs.Offset.first(), consumerRef: 'c1' }, () => {
+      got++;
+    });
+    await eventually(() => got === 20);
+    const q = (await eventually(async () => {
+      const j = (await sapi.get('/api/queues/%2F/ops.sub')) as J;
+      return j['consumers'] === 1 ? j : null;
+    }))!;
+    assert.deepEqual(q['readers'], { [String(q['node'])]: 1 });
+    // rabbit_stream_metrics:consumer_created/9: tag stream.subid-N, no ack, prefetch 0, properties as arguments
+    const [k] = q['consumer_details'] as J[];
+    assert.equal(k!['consumer_tag'], 'stream.subid-0');
+    assert.equal(k!['ack_required'], false);
+    assert.equal(k!['prefetch_count'], 0);
+    assert.equal(k!['active'], true);
+    assert.equal(k!['activity_status'], 'up');
+    assert.deepEqual(k!['arguments'], {}, 'the client sent no subscription properties');
+    const all = (await sapi.get('/api/consumers')) as J[];
+    assert.deepEqual(
+      all.map((x) => x['consumer_tag']),
+      ['stream.subid-0'],
+    );
+    const det = await (
+      await fetch(`http://127.0.0.1:${sapi.b.prometheusPort}/metrics/detailed?family=stream_consumer_metrics`)
+    ).text();
+    assert.match(det, /rabbitmq_detailed_stream_consumer_max_offset_lag\{vhost="\/",queue="ops.sub"\} 0\n/);
+  } finally {
+    await client.close();
+    await sapi.b.close();
+  }
 });

@@ -285,6 +285,11 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
     return true;
   }
 
+  /** queue.delete's if-unused / if-empty: what refuses the delete (RabbitMQ's 406 text ending), else null. */
+  deleteRefused(ifUnused: boolean, ifEmpty: boolean): string | null {
+    return ifUnused && this.consumerCount > 0 ? 'in use' : ifEmpty && this.messageCount > 0 ? 'not empty' : null;
+  }
+
   /** Called when the queue is deleted: consumers are told, contents dropped. */
   markDeleted(): void {
     this.deleted = true;

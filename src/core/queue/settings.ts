@@ -202,6 +202,7 @@ export function parseMaxAge(v: unknown): number {
   const t = str(v);
   if (t === null) return -1;
   const m = /^(\d+)([YMDhms])$/.exec(t);
-  if (m === null) return -1;
+  // rabbit_amqqueue:check_max_age/1: the number must be positive ("0D" is invalid_max_age)
+  if (m === null || Number(m[1]) <= 0) return -1;
   return Number(m[1]) * AGE_UNITS[m[2]!]!;
 }

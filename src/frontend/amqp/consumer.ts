@@ -28,6 +28,8 @@ export class AmqpConsumer implements Consumer {
   unackedBytes = 0;
   /** Refused a message for lack of credit or output room; dispatch its queue when that changes. */
   starved = false;
+  /** basic.consume's arguments (management's consumer_details). */
+  args: Record<string, unknown> = {};
 
   constructor(
     readonly tag: string,
@@ -44,7 +46,7 @@ export class AmqpConsumer implements Consumer {
   ) {}
 
   describe(): ConsumerInfo {
-    return { connectionId: this.ch.conn.id, channel: this.ch.id, prefetchCount: this.prefetchCount, args: {} };
+    return { connectionId: this.ch.conn.id, channel: this.ch.id, prefetchCount: this.prefetchCount, args: this.args };
   }
 
   // Hot path: called by the queue for each candidate message.

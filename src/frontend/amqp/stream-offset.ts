@@ -1,9 +1,10 @@
 // x-stream-offset (https://www.rabbitmq.com/docs/streams#consuming): where a 0-9-1 consumer of a stream
 // starts. rabbit_stream_queue:consume/3 accepts "first", "last", "next", a non-negative numeric offset, a
 // timestamp (AMQP 'T', seconds) or an interval string such as "1h" (parsed as x-max-age is: Y M D h m s,
-// meaning "from now minus that"). Anything else makes the anchor RabbitMQ 3.10 crash the consume and close the
-// connection with 541 INTERNAL_ERROR; Warren refuses it with a channel error 406 PRECONDITION_FAILED instead
-// (docs/compat.md).
+// meaning "from now minus that"; a positive number, as x-max-age). The anchor RabbitMQ 3.10 refuses an interval
+// it cannot parse with 406 "invalid arg 'x-stream-offset' … {invalid_stream_offset_arg,…}" and crashes on other
+// values (541 INTERNAL_ERROR, closing the connection); Warren refuses every invalid one with that 406
+// (consume-arguments.ts, docs/compat.md).
 import { Timestamp } from '../../codec/amqp/field-table.js';
 import { parseMaxAge } from '../../core/queue/settings.js';
 import type { OffsetSpec } from '../../core/queue/stream/backing.js';

@@ -10,7 +10,12 @@ import type { BloomMatcher } from '../../codec/stream/bloom.js';
 import { writeDeliverPrefix } from '../../codec/stream/deliver.js';
 import { REF_MIN, type Writer } from '../../codec/buffer/writer.js';
 import type { StreamChunkReader } from '../../core/queue/stream/backing.js';
-import type { StreamQueue, StreamWatcher } from '../../core/queue/stream/stream-queue.js';
+import type {
+  ExternalConsumer,
+  OffsetHolder,
+  StreamQueue,
+  StreamWatcher,
+} from '../../core/queue/stream/stream-queue.js';
 import { sacKey, type SacMember } from './sac.js';
 
 /** What a subscription needs of its connection. */
@@ -59,7 +64,36 @@ export class StreamSubscription implements StreamWatcher, SacMember {
   ) {
     this.credit = credit;
     queue.watchers.add(this);
+    queue.externalReaders.add(this.position);
   }
+
+  /**
+   * Its place among the stream's readers (management's readers, rabbitmq_stream_consumer_max_offset_lag) and
+   * its row among the queue's consumers, as RabbitMQ counts a subscription (osiris reader, consumer_created).
+   */
+  private readonly position: OffsetHolder & { consumer: ExternalConsumer } = ((sub: StreamSubscription) => ({
+    get offset() {
+      return Math.max(sub.offset, sub.startOffset - 1);
+    },
+    consumer: {
+      // getters: the constructor's parameter properties are set after field initializers run
+      get tag() {
+        return `stream.subid-${sub.id}`;
+      },
+      get connectionId() {
+        return sub.host.id;
+      },
+      get properties() {
+        return sub.properties;
+      },
+      get active() {
+        return sub.active;
+      },
+      get activityStatus() {
+        return sub.sacKey === null ? 'up' : sub.active ? 'single_active' : 'waiting';
+      },
+    },
+  }))(this);
 
   /** Its single-active-consumer group, or null. */
   get sacKey(): string | null {
@@ -187,5 +221,6 @@ export class StreamSubscription implements StreamWatcher, SacMember {
     this.closed = true;
     this.stop();
     this.queue.watchers.delete(this);
+    this.queue.externalReaders.delete(this.position);
   }
 }

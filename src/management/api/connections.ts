@@ -6,7 +6,15 @@ import { notFound, sendJson, sendStatus, type Ctx } from '../context.js';
 import { hasLevel, vhostParam } from '../auth.js';
 import { listResult } from '../list.js';
 import type { Router } from '../router.js';
-import { channelJson, connectionJson, connectionName, consumerJson, type Json } from '../views.js';
+import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
+import {
+  channelJson,
+  connectionJson,
+  connectionName,
+  consumerJson,
+  externalConsumerJson,
+  type Json,
+} from '../views.js';
 
 function visibleConnections(c: Ctx, vhost?: string): ClientConnection[] {
   const all = hasLevel(c.user, 'monitoring');
@@ -84,7 +92,12 @@ export function registerConnections(r: Router): void {
     for (const v of b.vhosts.values()) {
       if (vhost !== undefined && v.name !== vhost) continue;
       if (!hasLevel(c.user, 'monitoring') && !vhostPermitted(c.user, v.name)) continue;
-      for (const q of v.queues.values()) for (const k of q.consumers) items.push(consumerJson(b, q, k, b.nodeName));
+      for (const q of v.queues.values()) {
+        for (const k of q.consumers) items.push(consumerJson(b, q, k, b.nodeName));
+        // Stream protocol subscriptions are consumers too (rabbit_stream_metrics:consumer_created/9)
+        if (q instanceof StreamQueue)
+          for (const k of q.externalConsumers) items.push(externalConsumerJson(b, q, k, b.nodeName));
+      }
     }
     sendJson(c, 200, listResult(c, items));
   };

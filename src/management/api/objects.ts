@@ -3,6 +3,7 @@
 // (201 created, 204 exists/deleted, 400 bad_request with the core's text, 404 Object Not Found).
 import { queueMembers } from './cluster.js';
 import { Queue } from '../../core/queue/queue.js';
+import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
 import type { VHost } from '../../core/vhost.js';
 import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx } from '../context.js';
 import { canSeeVHost, checkAccess, vhostParam } from '../auth.js';
@@ -10,6 +11,7 @@ import { listResult } from '../list.js';
 import type { Router } from '../router.js';
 import {
   consumerJson,
+  externalConsumerJson,
   bindingJson,
   defaultBindingJson,
   exchangeJson,
@@ -94,7 +96,12 @@ export function registerObjects(r: Router): void {
     const j = queueJson(q, v, c.m.broker.nodeName, c.m.rates);
     const members = queueMembers(c.m.cluster);
     if (members !== null) Object.assign(j, members);
-    j['consumer_details'] = q.consumers.map((k) => consumerJson(c.m.broker, q, k, c.m.broker.nodeName));
+    const node = c.m.broker.nodeName;
+    j['consumer_details'] = q.consumers.map((k) => consumerJson(c.m.broker, q, k, node));
+    if (q instanceof StreamQueue) {
+      for (const k of q.externalConsumers)
+        (j['consumer_details'] as Json[]).push(externalConsumerJson(c.m.broker, q, k, node));
+    }
     j['incoming'] = [];
     j['deliveries'] = [];
     sendJson(c, 200, j);

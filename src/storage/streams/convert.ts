@@ -1,7 +1,7 @@
 // Messages in and out of a stream for the core's protocols. A stream stores AMQP 1.0 messages (as RabbitMQ
 // 3.13 does): a message published over 0-9-1, MQTT or STOMP is converted once, at append, with RabbitMQ's
 // mc_amqpl mapping (codec/amqp10/from-amqp091.ts; MQTT/STOMP go through their 0-9-1 properties, as
-// RabbitMQ's plugins map them); a 0-9-1 consumer gets it back with to-amqp091.ts plus x-stream-offset.
+// RabbitMQ's plugins map them, less the MQTT-only x-mqtt-* headers); a 0-9-1 consumer gets it back with to-amqp091.ts plus x-stream-offset.
 import { decodeProperties, encodeProperties, BasicProperties } from '../../codec/amqp/properties.js';
 import { Writer } from '../../codec/buffer/writer.js';
 import { amqp091ToAmqp10, isShortstr } from '../../codec/amqp10/from-amqp091.js';
@@ -105,9 +105,26 @@ export function storedFilterValue(a: Amqp10Message): { converted: boolean; value
   };
 }
 
+/**
+ * The MQTT plugin's 0-9-1 headers that RabbitMQ 3.13+ never writes into a stream: it converts an MQTT message to
+ * AMQP 1.0 directly (mc_mqtt:convert_to(mc_amqp, …): the QoS becomes header durable, no annotation). As
+ * annotations they would also stop rabbitmq-stream-js-client, which cannot decode the byte-typed QoS.
+ */
+const MQTT_ONLY_HEADERS = ['x-mqtt-publish-qos', 'x-mqtt-dup'];
+
+function commonProps(m: Message): Buffer {
+  const c = m.format.toCommon(m.props);
+  if (m.format.name === 'mqtt' && c.headers !== undefined) {
+    const h = { ...c.headers };
+    for (const k of MQTT_ONLY_HEADERS) delete h[k];
+    c.headers = h;
+  }
+  return amqpFormat().fromCommon(c);
+}
+
 /** The AMQP 1.0 encoding of `m` (a view valid until the next call). */
 export function toStreamMessage(m: Message): Buffer {
-  const props = m.format.name === AMQP091 ? m.props : amqpFormat().fromCommon(m.format.toCommon(m.props));
+  const props = m.format.name === AMQP091 ? m.props : commonProps(m);
   const p = decodeProperties(props, 0, props.length);
   amqp091ToAmqp10(w, p, headersSpan(props), m.body, { exchange: m.exchange, routingKey: m.routingKey });
   return w.take() ?? Buffer.alloc(0);

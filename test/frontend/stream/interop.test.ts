@@ -1,16 +1,18 @@
 // Messages are AMQP 1.0 on a stream, whoever publishes: a Stream protocol publish is stored as the client
 // encoded it and read over AMQP 0-9-1 with RabbitMQ's mapping (headers = application properties +
 // x-stream-offset); a 0-9-1 publish is read by a stream client with its properties and headers mapped to AMQP
-// 1.0 properties and application properties.
+// 1.0 properties and application properties; an MQTT publish carries no MQTT-only annotations (RabbitMQ 3.13
+// converts it to AMQP 1.0 directly: the QoS is header durable), so a stream client reads it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import amqp from 'amqplib';
+import mqtt from 'mqtt';
 import * as rs from 'rabbitmq-stream-js-client';
 import { connectClient, startStreamBroker, until, type StreamTestBroker } from './helpers.js';
 
 let t: StreamTestBroker;
 before(async () => {
-  t = await startStreamBroker();
+  t = await startStreamBroker({ mqttPort: 0 });
 });
 after(async () => {
   await t.close();
@@ -72,6 +74,41 @@ test('a 0-9-1 message read by a stream client: properties and headers mapped to 
     assert.equal(m.messageProperties?.contentType, 'application/json');
     assert.equal(m.offset, 0n);
   } finally {
+    await conn.close();
+    await c.close();
+  }
+});
+
+test('an MQTT message read by a stream client: durable from the QoS, user properties, no x-mqtt-* annotations', async () => {
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${t.b.amqpPort}`);
+  const c = await connectClient(t);
+  const m5 = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.b.mqttPort}`, {
+    username: 'guest',
+    password: 'guest',
+    protocolVersion: 5,
+  });
+  try {
+    const ch = await conn.createChannel();
+    await ch.assertQueue('io3', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await ch.bindQueue('io3', 'amq.topic', 'io3.t');
+    await m5.publishAsync('io3/t', 'from mqtt', {
+      qos: 1,
+      properties: { contentType: 'text/plain', userProperties: { k: 'v' } },
+    });
+    const got: Parameters<Parameters<rs.Client['declareConsumer']>[1]>[0][] = [];
+    await c.declareConsumer({ stream: 'io3', offset: rs.Offset.first() }, (m) => {
+      got.push(m);
+    });
+    // before the fix the client's decoder threw on the byte-typed x-mqtt-publish-qos annotation: nothing came
+    await until(() => got.length === 1, 5000, 'the stream delivery');
+    const m = got[0]!;
+    assert.equal(m.content.toString(), 'from mqtt');
+    assert.deepEqual(m.applicationProperties, { k: 'v' });
+    assert.equal(m.messageProperties?.contentType, 'text/plain');
+    assert.equal(m.messageHeader?.durable, true);
+    assert.deepEqual(m.messageAnnotations, { 'x-exchange': 'amq.topic', 'x-routing-key': 'io3.t' });
+  } finally {
+    await m5.endAsync();
     await conn.close();
     await c.close();
   }

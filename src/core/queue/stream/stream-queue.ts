@@ -34,6 +34,21 @@ class Cursor {
 export interface OffsetHolder {
   /** The offset of the last message handed out, or the start offset - 1 before the first. */
   readonly offset: number;
+  /**
+   * A Stream protocol subscription is also one of the queue's consumers in management, as RabbitMQ registers
+   * it (rabbit_stream_metrics:consumer_created/9: tag "stream.subid-N", no ack, prefetch 0, its properties as
+   * arguments).
+   */
+  readonly consumer?: ExternalConsumer;
+}
+
+export interface ExternalConsumer {
+  readonly tag: string;
+  readonly connectionId: number;
+  readonly properties: Record<string, string>;
+  readonly active: boolean;
+  /** single_active, waiting or up (rabbit_stream_metrics:consumer_activity_status/2). */
+  readonly activityStatus: string;
 }
 
 /** A Stream protocol publisher or subscription on the stream: told when it is deleted (MetadataUpdate). */
@@ -80,6 +95,13 @@ export class StreamQueue extends Queue {
     return (this.stream?.nextOffset ?? 0) - 1;
   }
 
+  /** Stream protocol subscriptions, shown among the queue's consumers by management. */
+  get externalConsumers(): ExternalConsumer[] {
+    const out: ExternalConsumer[] = [];
+    for (const r of this.externalReaders) if (r.consumer !== undefined) out.push(r.consumer);
+    return out;
+  }
+
   /** Readers of the stream: this queue's consumers and the external ones (management's "readers"). */
   get readerCount(): number {
     return this.cursors.size + this.externalReaders.size;
@@ -97,6 +119,11 @@ export class StreamQueue extends Queue {
     }
     for (const r of this.externalReaders) if (committed - r.offset > max) max = committed - r.offset;
     return max;
+  }
+
+  /** Streams do not enforce exclusive consumers (rabbit_stream_queue:consume/3 only reports the flag). */
+  override get exclusiveConsumer(): Consumer | null {
+    return null;
   }
 
   override get messageCount(): number {
@@ -239,6 +266,11 @@ export class StreamQueue extends Queue {
 
   override purge(): number {
     throw notImplemented(`queue.purge not supported by stream queues ${rs('queue', this.name, this.vhost)}`);
+  }
+
+  /** rabbit_stream_queue:delete/4 ignores if-unused and if-empty: a stream is deleted regardless. */
+  override deleteRefused(): string | null {
+    return null;
   }
 
   override markDeleted(): void {

@@ -14,9 +14,10 @@ import { rs } from '../../../core/errors.js';
 import type { AmqpChannel } from '../channel.js';
 import { AmqpConsumer } from '../consumer.js';
 import { StreamQueue } from '../../../core/queue/stream/stream-queue.js';
-import { parseOffsetSpec } from '../stream-offset.js';
+import { checkConsumeArguments } from '../consume-arguments.js';
 import { parseStreamFilter } from '../stream-filter.js';
 import type { OffsetSpec } from '../../../core/queue/stream/backing.js';
+import { argTypesAt, shortstrSize } from './args.js';
 import { REPLY_TO_QUEUE } from '../direct-reply-to.js';
 import { ConnectionReplyCode, channelError, connectionError } from '../errors.js';
 
@@ -50,7 +51,7 @@ export function basicQos(ch: AmqpChannel, m: BasicQos): void {
   d.resumeConsumers(true);
 }
 
-export function basicConsume(ch: AmqpChannel, m: BasicConsume): void {
+export function basicConsume(ch: AmqpChannel, m: BasicConsume, payload: Buffer): void {
   const d = ch.deliveries;
   const tag = m.consumerTag === '' ? 'amq.ctag-' + randomBytes(16).toString('base64url') : m.consumerTag;
   if (d.consumers.has(tag) || (d.replyAddress !== null && d.replyTag === tag)) {
@@ -60,13 +61,18 @@ export function basicConsume(ch: AmqpChannel, m: BasicConsume): void {
   const name = m.queue === '' ? ch.lastQueueName : m.queue;
   ch.access.check('queue', name, 'read');
   const q = ch.vhost.getQueueFor(name, ch.conn);
-  if (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0)) {
+  // a stream does not enforce exclusive consumers (rabbit_stream_queue:consume/3 only reports the flag)
+  if (!(q instanceof StreamQueue) && (q.exclusiveConsumer !== null || (m.exclusive && q.consumerCount > 0))) {
     throw channelError(403, `${rs('queue', q.name, q.vhost)} in exclusive use`);
   }
-  const spec = q instanceof StreamQueue ? streamConsumeChecks(ch, q, m) : null;
+  // ids(4) reserved(2) queue consumer-tag bits(1) table
+  const types = argTypesAt(payload, 6 + shortstrSize(m.queue) + shortstrSize(m.consumerTag) + 1);
+  const offset = checkConsumeArguments(q.type, rs('queue', q.name, q.vhost), m.arguments, types);
+  const spec = q instanceof StreamQueue ? streamConsumeChecks(ch, q, m, offset!) : null;
   const p = m.arguments['x-priority'];
   const priority = typeof p === 'number' ? p : 0;
   const c = new AmqpConsumer(tag, ch, d, q, m.noAck, m.exclusive, priority, m.noLocal, d.prefetchCount, d.prefetchSize);
+  c.args = m.arguments;
   d.consumers.set(tag, c);
   if (spec !== null) (q as StreamQueue).startAt(c, spec, parseStreamFilter(m.arguments));
   // consume-ok goes before the first delivery (amqp0-9-1.xml basic.consume-ok)
@@ -75,23 +81,27 @@ export function basicConsume(ch: AmqpChannel, m: BasicConsume): void {
 }
 
 /**
- * What rabbit_stream_queue:consume/3 requires of a 0-9-1 consumer (replies as the anchor RabbitMQ gives them):
- * manual acks (540), a prefetch (406), and a valid x-stream-offset (Warren: 406, see stream-offset.ts).
+ * What rabbit_stream_queue:consume/3 requires of a 0-9-1 consumer, in its order (replies as the anchor RabbitMQ
+ * gives them): a consumer prefetch (406; a global one alone is not one), manual acks (540), and no global
+ * prefetch (540 "does not support global qos"). With product "Warren" basic.qos global=false limits the
+ * channel (basicQos above): that limit is the prefetch a stream consumer needs.
  */
-function streamConsumeChecks(ch: AmqpChannel, q: StreamQueue, m: BasicConsume): OffsetSpec {
+function streamConsumeChecks(ch: AmqpChannel, q: StreamQueue, m: BasicConsume, spec: OffsetSpec): OffsetSpec {
   const r = rs('queue', q.name, q.vhost);
+  const d = ch.deliveries;
+  const rabbit = ch.conn.server.options.advertiseRabbitmq;
+  if (rabbit ? d.prefetchCount === 0 : d.globalPrefetchCount === 0) {
+    throw channelError(406, `consumer prefetch count is not set for '${r}'`);
+  }
   if (m.noAck) {
     throw connectionError(
       ConnectionReplyCode.NOT_IMPLEMENTED,
       `automatic acknowledgement not supported by stream queues ${r}`,
     );
   }
-  const d = ch.deliveries;
-  if (d.prefetchCount === 0 && d.globalPrefetchCount === 0) {
-    throw channelError(406, `consumer prefetch count is not set for '${r}'`);
+  if (rabbit && d.globalPrefetchCount !== 0) {
+    throw connectionError(ConnectionReplyCode.NOT_IMPLEMENTED, `${r} does not support global qos`);
   }
-  const spec = parseOffsetSpec(m.arguments['x-stream-offset']);
-  if (spec === null) throw channelError(406, `invalid x-stream-offset for ${r}`);
   return spec;
 }
 

@@ -27,7 +27,7 @@ export function channelMethod(ch: AmqpChannel, m: AmqpMethod, payload: Buffer): 
     case MethodId.BasicQos:
       return basicQos(ch, m);
     case MethodId.BasicConsume:
-      return basicConsume(ch, m);
+      return basicConsume(ch, m, payload);
     case MethodId.BasicCancel:
       return basicCancel(ch, m);
     case MethodId.BasicGet:
