@@ -112,7 +112,7 @@ export class ConfirmProbe {
 export interface HeartbeatResult {
   /** Gaps between consecutive heartbeat frames from the broker, ms. */
   gaps: Stats;
-  /** The broker's heartbeat period: the median gap (Warren's 1 s ticker; RabbitMQ sends at half the interval). */
+  /** The broker's heartbeat period: the median gap (half the interval, from Warren as from RabbitMQ). */
   period: number;
   /** How much later than the period the heartbeats came (gap - period), ms. */
   late: Stats;

@@ -46,17 +46,21 @@ const skipUpdateSecret =
     ? false
     : 'pika < 1.3 has no connection.update_secret');
 
-test('pika connection.update_secret: good secret ok, wrong one 530', { skip: skipUpdateSecret }, async () => {
-  const script = fileURLToPath(new URL('../../../test/interop/python/update_secret.py', import.meta.url));
-  const url = `amqp://pikauser:pw@127.0.0.1:${b.amqpPort}/%2F`;
-  // spawn, not spawnSync: the broker answering the script runs in this process
-  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const p = spawn(PYTHON, [script, url, 'pw'], { timeout: 30000 });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => resolve({ code, out }));
-  });
-  assert.equal(r.code, 0, r.out);
-  assert.match(r.out, /wrong secret: NOT_ALLOWED - New secret was refused by one of the backends/);
-});
+test(
+  'pika connection.update_secret: the password and any other secret ok, as RabbitMQ',
+  { skip: skipUpdateSecret },
+  async () => {
+    const script = fileURLToPath(new URL('../../../test/interop/python/update_secret.py', import.meta.url));
+    const url = `amqp://pikauser:pw@127.0.0.1:${b.amqpPort}/%2F`;
+    // spawn, not spawnSync: the broker answering the script runs in this process
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(PYTHON, [script, url, 'pw'], { timeout: 30000 });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('exit', (code) => resolve({ code, out }));
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /update_secret with another secret: ok/);
+  },
+);

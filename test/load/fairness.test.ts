@@ -42,7 +42,7 @@ async function assertFair(c: FairnessCase, seconds: number): Promise<void> {
   assert.ok(r.probe.confirm.n >= 30 * seconds, detail);
   assert.ok(r.probe.confirm.p99 < 250, `confirm p99 ${r.probe.confirm.p99} ms: ${detail}`);
   assert.ok(r.probe.deliver.p99 < 250, `publish→deliver p99 ${r.probe.deliver.p99} ms: ${detail}`);
-  // heartbeats kept coming (Warren sends one a second for a 1 s heartbeat, RabbitMQ two) and, answered,
+  // heartbeats kept coming (for a 1 s heartbeat Warren and RabbitMQ send two a second) and, answered,
   // kept the connection open
   const hb = r.heartbeat;
   assert.equal(hb.closedBy, null, detail);

@@ -8,6 +8,7 @@ import type { Exchange } from './exchange.js';
 import { FanoutExchange } from './fanout.js';
 import { HeadersExchange } from './headers.js';
 import { TopicExchange } from './topic.js';
+import { unregisteredExchangeTypeText } from './type-error.js';
 
 const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof DirectExchange>) => Exchange> = {
   direct: DirectExchange,
@@ -18,10 +19,10 @@ const EXCHANGE_TYPES: Record<string, new (...a: ConstructorParameters<typeof Dir
   'x-message-deduplication': DeduplicationExchange,
 };
 
-/** 503 for an unknown type; a new plugin exchange's arguments are checked (a redeclare's are compared instead). */
+/** 503 for an unregistered type (RabbitMQ's text: type-error.ts); a new plugin exchange's arguments are checked (a redeclare's are compared instead). */
 export function validateExchangeType(d: { type: string; args: Record<string, unknown> }, exists: boolean): void {
   if (!(d.type in EXCHANGE_TYPES)) {
-    throw commandInvalid(`unknown exchange type '${d.type}'`);
+    throw commandInvalid(unregisteredExchangeTypeText(d.type));
   }
   if (d.type === 'x-delayed-message' && !exists) validateDelayedArgs(d.args);
   if (d.type === 'x-message-deduplication' && !exists) validateDeduplicationArgs(d.args);

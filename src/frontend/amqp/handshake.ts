@@ -14,6 +14,7 @@ import {
 import { BrokerError } from '../../core/errors.js';
 import type { AmqpConnectionContext } from './context.js';
 import { ConnectionReplyCode, connectionError } from './errors.js';
+import { startShortHeartbeat } from './heartbeat.js';
 import { serverProperties } from './server-properties.js';
 import { loginRequest, mechanisms } from './sasl.js';
 import type { User } from '../../core/auth/users.js';
@@ -113,6 +114,7 @@ export function tuneOk(conn: AmqpConnectionContext, m: ConnectionTuneOk): void {
   conn.heartbeat = m.heartbeat;
   conn.decoder.frameMax = conn.frameMax;
   conn.state = 'open';
+  startShortHeartbeat(conn);
 }
 
 /** connection.open: the vhost (the user must have access to it); the connection is open. */

@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { writeHeartbeat } from '../../codec/amqp/content.js';
 import type { Writer } from '../../codec/buffer/writer.js';
+import { clearTimer, roughNow, setRepeating, type Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { ConnectionState } from './context.js';
 import type { FrameOutput } from './output.js';
@@ -22,6 +23,37 @@ export interface TickedConnection {
   teardown(): void;
 }
 
+/** The front-end server's ticker period (front-end-server.ts). */
+const TICK_MS = 1000;
+const LOOK_SLACK_MS = 50;
+
+/** What a heartbeat needs of its connection. */
+type Beating = Pick<TickedConnection, 'state' | 'heartbeat' | 'output' | 'out'>;
+
+function beat(c: Beating): void {
+  writeHeartbeat(c.out);
+  c.output.flush();
+}
+
+/**
+ * A heartbeat interval under 2 s, which the once-a-second ticker cannot serve: RabbitMQ (rabbit_heartbeat)
+ * looks every half interval from tune-ok on and sends when nothing went out since its last look, so an idle
+ * connection hears from it every interval / 2. Clients rely on that: @cloudamqp/amqp-client times its socket
+ * out after `heartbeat` s without traffic (it only echoes the server's heartbeats), and with one beat a second
+ * its own suite's "can handle heartbeats" lost the connection now and then. So such a connection gets a timer
+ * of its own doing RabbitMQ's looks; it stops when the connection closes. Called at tune-ok (handshake.ts).
+ */
+export function startShortHeartbeat(c: Beating): void {
+  const every = (c.heartbeat * 1000) / 2;
+  if (every === 0 || every >= TICK_MS) return;
+  const t: Timer = setRepeating(() => {
+    if (c.state === 'closing' || c.state === 'closed') return clearTimer(t);
+    // "nothing went out since the last look", on the rough clock: less a slack for its 10 ms steps and the
+    // timer's jitter, so that the first look after open-ok (written just after tune-ok) is not skipped
+    if (c.state === 'opened' && roughNow() - c.output.lastWrite >= every - LOOK_SLACK_MS) beat(c);
+  }, every);
+}
+
 export function tickConnection(c: TickedConnection, now: number): void {
   if (c.state !== 'opened') return;
   if (c.heartbeat > 0) {
@@ -35,10 +67,8 @@ export function tickConnection(c: TickedConnection, now: number): void {
       c.socket.destroy();
       return;
     }
-    if (now - c.output.lastWrite >= hb / 2) {
-      writeHeartbeat(c.out);
-      c.output.flush();
-    }
+    // intervals under 2 s have their own timer (startShortHeartbeat)
+    if (hb / 2 >= TICK_MS && now - c.output.lastWrite >= hb / 2) beat(c);
   }
   if (c.channels.closeTimedOut(now, c.server.options.consumerTimeout)) c.output.flush();
 }
