@@ -27,6 +27,8 @@ import { syncDir } from './sync-dir.js';
 
 /** Compact when the journal holds this many records, or as many as the snapshot has objects if more. */
 const COMPACT_MIN = 10000;
+/** A failed snapshot is tried again after this long (real time: the disk heals on its own clock). */
+const SNAPSHOT_RETRY_MS = 250;
 /** Entries of a large array serialised per event-loop turn while writing a snapshot. */
 const SLICE = 2000;
 
@@ -48,6 +50,14 @@ export class DefinitionsFile {
   private snapshotObjects = 0;
   private snapshotting: Promise<void> | null = null;
   private snapshotAgain = false;
+  /**
+   * The last snapshot failed (a full, failing or read-only disk): users, vhosts, permissions and policies
+   * changed since live only in memory, so it is retried every SNAPSHOT_RETRY_MS until written, whether or not
+   * anything else changes (the journal's lines are retried the same way in writeOut).
+   */
+  private owed = false;
+  private snapshotRetry: NodeJS.Timeout | null = null;
+  private closing = false;
 
   private constructor(
     private readonly dir: string,
@@ -243,14 +253,38 @@ export class DefinitionsFile {
       this.snapshotAgain = true;
       return;
     }
-    this.snapshotting = this.snapshot().finally(() => {
-      this.snapshotting = null;
-      if (this.snapshotAgain) {
-        this.snapshotAgain = false;
-        this.requestSnapshot();
-      }
-    });
+    this.snapshotting = this.snapshot()
+      .then(
+        () => {
+          if (this.owed) this.log.info('definitions.json written again');
+          this.owed = false;
+        },
+        (e: unknown) => {
+          if (!this.owed) this.log.error({ err: e }, 'could not write definitions.json');
+          this.owed = true;
+          if (!this.closing) this.snapshotRetry ??= setTimeout(() => this.retrySnapshot(), SNAPSHOT_RETRY_MS);
+          this.snapshotRetry?.unref();
+          throw e;
+        },
+      )
+      .finally(() => {
+        this.snapshotting = null;
+        if (this.snapshotAgain) {
+          this.snapshotAgain = false;
+          this.requestSnapshot();
+        }
+      });
     this.snapshotting.catch(() => {});
+  }
+
+  private retrySnapshot(): void {
+    this.snapshotRetry = null;
+    if (this.owed && !this.closing) this.requestSnapshot();
+  }
+
+  /** A snapshot failed and none has been written since (close writes one). */
+  get snapshotOwed(): boolean {
+    return this.owed;
   }
 
   /** The journal flushed and any snapshot being written (or asked for) done: for close, and the first one. */
@@ -262,6 +296,8 @@ export class DefinitionsFile {
   /** Stop appending: the journal file is closed (after settle). */
   async close(): Promise<void> {
     if (this.retry !== null) clearTimeout(this.retry);
+    this.closing = true;
+    if (this.snapshotRetry !== null) clearTimeout(this.snapshotRetry);
     await this.settle().catch((e: unknown) => this.log.error({ err: e }, 'definitions journal not flushed at close'));
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
@@ -289,7 +325,6 @@ export class DefinitionsFile {
     } catch (e) {
       // the journals are all still there: nothing is lost, the next snapshot tries again
       this.sinceSnapshot += records;
-      this.log.error({ err: e }, 'could not write definitions.json');
       throw e;
     }
     // every older journal, also those replayed at start (not created by this process)

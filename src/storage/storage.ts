@@ -239,7 +239,7 @@ export class FileStorage implements Storage {
     }
     // a clean stop leaves one complete definitions.json (RabbitMQ's format, importable as it is)
     const f = this.definitions;
-    if (f !== null && (f.journaled !== 0 || snapshotDue)) f.requestSnapshot();
+    if (f !== null && (f.journaled !== 0 || snapshotDue || f.snapshotOwed)) f.requestSnapshot();
     await f?.close().catch(() => {});
     this.streams?.close();
     await this.store?.close();
