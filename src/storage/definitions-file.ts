@@ -50,14 +50,14 @@ export class DefinitionsFile {
   private snapshotObjects = 0;
   private snapshotting: Promise<void> | null = null;
   private snapshotAgain = false;
-  /**
-   * The last snapshot failed (a full, failing or read-only disk): users, vhosts, permissions and policies
-   * changed since live only in memory, so it is retried every SNAPSHOT_RETRY_MS until written, whether or not
-   * anything else changes (the journal's lines are retried the same way in writeOut).
-   */
-  private owed = false;
+  /** The last snapshot failed (full, failing, read-only disk): retried every SNAPSHOT_RETRY_MS until written. */
+  snapshotOwed = false;
   private snapshotRetry: NodeJS.Timeout | null = null;
   private closing = false;
+  /** Snapshots begun (exported) so far, the highest written, and who waits for one (snapshotAfter). */
+  snapshotsBegun = 0;
+  private snapshotsWritten = 0;
+  private snapshotWaiters: Waiter[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -120,7 +120,7 @@ export class DefinitionsFile {
       }
     }
     if (records.length !== 0) {
-      defs ??= emptyDefinitions();
+      defs ??= { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
       applyJournal(defs, records);
     }
     const next = gens.length === 0 ? first + 1 : gens[gens.length - 1]! + 1;
@@ -253,17 +253,20 @@ export class DefinitionsFile {
       this.snapshotAgain = true;
       return;
     }
+    const n = this.snapshotsBegun + 1; // snapshot() exports the state before its first await
     this.snapshotting = this.snapshot()
       .then(
         () => {
-          if (this.owed) this.log.info('definitions.json written again');
-          this.owed = false;
+          if (this.snapshotOwed) this.log.info('definitions.json written again');
+          this.snapshotOwed = false;
+          this.snapshotsWritten = Math.max(this.snapshotsWritten, n);
+          this.settleSnapshotWaiters(n, null);
         },
         (e: unknown) => {
-          if (!this.owed) this.log.error({ err: e }, 'could not write definitions.json');
-          this.owed = true;
-          if (!this.closing) this.snapshotRetry ??= setTimeout(() => this.retrySnapshot(), SNAPSHOT_RETRY_MS);
-          this.snapshotRetry?.unref();
+          if (!this.snapshotOwed) this.log.error({ err: e }, 'could not write definitions.json');
+          this.snapshotOwed = true;
+          if (!this.closing) this.snapshotRetry ??= setTimeout(() => this.retrySnapshot(), SNAPSHOT_RETRY_MS).unref();
+          this.settleSnapshotWaiters(n, e as Error);
           throw e;
         },
       )
@@ -277,14 +280,27 @@ export class DefinitionsFile {
     this.snapshotting.catch(() => {});
   }
 
-  private retrySnapshot(): void {
-    this.snapshotRetry = null;
-    if (this.owed && !this.closing) this.requestSnapshot();
+  /**
+   * Written once a snapshot begun after snapshot `n` (snapshotsBegun when a change was made) is on disk, one
+   * requested if none has begun since; rejected if that one fails. Null: already written.
+   */
+  snapshotAfter(n: number): Promise<void> | null {
+    if (this.snapshotsWritten > n) return null;
+    if (this.snapshotsBegun <= n) this.requestSnapshot();
+    return new Promise((resolve, reject) => this.snapshotWaiters.push({ target: n + 1, resolve, reject }));
   }
 
-  /** A snapshot failed and none has been written since (close writes one). */
-  get snapshotOwed(): boolean {
-    return this.owed;
+  private settleSnapshotWaiters(n: number, err: Error | null): void {
+    const due = this.snapshotWaiters.filter((w) => w.target <= n);
+    this.snapshotWaiters = this.snapshotWaiters.filter((w) => w.target > n);
+    for (const w of due)
+      if (err === null) w.resolve();
+      else w.reject(err);
+  }
+
+  private retrySnapshot(): void {
+    this.snapshotRetry = null;
+    if (this.snapshotOwed && !this.closing) this.requestSnapshot();
   }
 
   /** The journal flushed and any snapshot being written (or asked for) done: for close, and the first one. */
@@ -315,6 +331,7 @@ export class DefinitionsFile {
   private async snapshot(): Promise<void> {
     // the state at this instant, and the journal generation that starts after it
     const d = this.exportNow();
+    this.snapshotsBegun++;
     this.gen++;
     const objects = d.queues.length + d.exchanges.length + d.bindings.length;
     const records = this.sinceSnapshot;
@@ -377,8 +394,4 @@ interface Waiter {
   target: number;
   resolve(): void;
   reject(e: Error): void;
-}
-
-function emptyDefinitions(): Definitions {
-  return { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
 }

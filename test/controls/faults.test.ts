@@ -14,8 +14,8 @@ test('dropConnection: an MQTT client by its client identifier, a STOMP client by
   t.after(() => b.close());
   const m = mqtt.connect(mqttUrl(b), { ...MQTT_GUEST, clientId: 'sensor-7' });
   t.after(() => m.end(true));
-  await new Promise((r) => m.once('connect', r));
-  const gone = new Promise((r) => m.once('close', r));
+  await new Promise<void>((r) => m.once('connect', () => r()));
+  const gone = new Promise<void>((r) => m.once('close', () => r()));
   assert.equal(b.faults.dropConnection('sensor-7'), 1);
   await gone;
   await eventually(() => b.broker.connections.size === 0);
