@@ -53,6 +53,8 @@ export interface BrokerOptions {
   handshakeTimeout?: number;
   /** Unacked delivery older than this closes its channel with 406, ms (RabbitMQ consumer_timeout 1800000). */
   consumerTimeout?: number;
+  /** Largest AMQP message body, bytes (RabbitMQ max_message_size: default 128 MiB, at most 512 MiB). */
+  maxMessageSize?: number;
   /**
    * 'virtual': time-based behaviour (TTL, x-expires, delayed messages, x-requeue-delay, consumer timeouts,
    * heartbeats) runs on a clock that stands still until `broker.clock.advance()`; for tests. Default 'real'.
@@ -236,6 +238,7 @@ export interface ResolvedOptions {
   channelMax: number;
   handshakeTimeout: number;
   consumerTimeout: number;
+  maxMessageSize: number;
   clock: 'real' | 'virtual';
   advertiseRabbitmq: boolean;
   defaultUsers: UserDefinition[];
@@ -302,6 +305,8 @@ export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
     channelMax: o.channelMax ?? 2047,
     handshakeTimeout: o.handshakeTimeout ?? 10000,
     consumerTimeout: o.consumerTimeout ?? 1800000,
+    // rabbit_channel:get_max_message_size/0 caps it at ?MAX_MSG_SIZE (512 MiB)
+    maxMessageSize: Math.min(o.maxMessageSize ?? 134217728, 536870912),
     clock: o.clock ?? 'real',
     advertiseRabbitmq: o.advertiseRabbitmq ?? true,
     defaultUsers: o.defaultUsers ?? [{ name: 'guest', password: 'guest', tags: ['administrator'] }],

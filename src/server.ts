@@ -69,7 +69,7 @@ export interface RunningBroker {
    * real time. See README "Embedding Warren in tests".
    */
   clock: VirtualClock | null;
-  /** Faults on purpose: dropConnection, setMemoryAlarm, delay (controls/faults.ts). */
+  /** Faults on purpose: dropConnection, setMemoryAlarm, delay, failDisk / healDisk (controls/faults.ts). */
   faults: Faults;
   /** A queue's ready messages, length and consumers, without consuming (controls/inspect.ts). */
   queue(name: string, vhost?: string): QueueInspection;

@@ -7,6 +7,7 @@ import type { BrokerOptions } from '../options.js';
 import { SERVER_OPTIONS, type FlatConfig, type OptionSpec } from './server-options.js';
 import { authBrokerOptions, foldIndexedKeys } from './auth-config.js';
 import { isRabbitmqConf, parseRabbitmqConf } from './rabbitmq-conf.js';
+import { limitBrokerOptions } from './limit-options.js';
 
 export { SERVER_OPTIONS, type FlatConfig, type OptionSpec };
 
@@ -131,10 +132,7 @@ export function toBrokerOptions(c: FlatConfig): BrokerOptions {
   if (c.bind !== undefined) o.bind = c.bind;
   if (c.dataDir !== undefined) o.dataDir = c.dataDir;
   if (c.logLevel !== undefined) o.logLevel = c.logLevel;
-  if (c.heartbeat !== undefined) o.heartbeat = c.heartbeat;
-  if (c.frameMax !== undefined) o.frameMax = c.frameMax;
-  if (c.channelMax !== undefined) o.channelMax = c.channelMax;
-  if (c.consumerTimeout !== undefined) o.consumerTimeout = c.consumerTimeout;
+  limitBrokerOptions(c, o);
   if (c.storage !== undefined) {
     if (c.storage !== 'file' && c.storage !== 'memory') throw new Error(`--storage: expected file or memory`);
     o.storage = c.storage;

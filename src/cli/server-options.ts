@@ -2,6 +2,7 @@
 // rabbitmq.conf's), kind and help text (config.ts reads them from the three sources, main.ts lists them).
 import type { LogLevel } from '../options.js';
 import { AUTH_OPTIONS, type AuthFlatConfig } from './auth-config.js';
+import { LIMIT_OPTIONS, type LimitFlatConfig } from './limit-options.js';
 
 /** One server option: its flag, its environment variable, and how a string becomes a BrokerOptions value. */
 export interface OptionSpec {
@@ -18,7 +19,7 @@ export interface OptionSpec {
 }
 
 /** The flat, string-keyed form every source is read into before it becomes BrokerOptions. */
-export interface FlatConfig extends AuthFlatConfig {
+export interface FlatConfig extends AuthFlatConfig, LimitFlatConfig {
   amqpPort?: number | null;
   amqpsPort?: number | null;
   bind?: string[];
@@ -29,10 +30,6 @@ export interface FlatConfig extends AuthFlatConfig {
   tlsCa?: string;
   tlsVerifyPeer?: boolean;
   tlsFailIfNoPeerCert?: boolean;
-  heartbeat?: number;
-  frameMax?: number;
-  channelMax?: number;
-  consumerTimeout?: number;
   storage?: 'file' | 'memory';
   advertiseRabbitmq?: boolean;
   diskFreeLimit?: string;
@@ -106,34 +103,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     kind: 'bool',
     help: 'refuse clients without a valid certificate',
   },
-  {
-    flag: 'heartbeat',
-    key: 'heartbeat',
-    kind: 'int',
-    help: 'heartbeat seconds proposed in connection.tune',
-    defaultText: '60',
-  },
-  {
-    flag: 'frame-max',
-    key: 'frameMax',
-    kind: 'int',
-    help: 'frame_max proposed in connection.tune',
-    defaultText: '131072',
-  },
-  {
-    flag: 'channel-max',
-    key: 'channelMax',
-    kind: 'int',
-    help: 'channel_max proposed in connection.tune',
-    defaultText: '2047',
-  },
-  {
-    flag: 'consumer-timeout',
-    key: 'consumerTimeout',
-    kind: 'int',
-    help: 'ms an unacked delivery may stay out before its channel is closed',
-    defaultText: '1800000',
-  },
+  ...LIMIT_OPTIONS,
   {
     flag: 'storage',
     key: 'storage',

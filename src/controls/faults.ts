@@ -31,8 +31,9 @@ export interface DropOptions {
 
 export interface Faults {
   /**
-   * Close every connection with this name: the management name ("127.0.0.1:50000 -> 127.0.0.1:5672") or the
-   * client-provided connection_name. Returns how many were closed; throws when there is none.
+   * Close every connection with this name: the management name ("127.0.0.1:50000 -> 127.0.0.1:5672"), the
+   * client-provided connection_name (AMQP) or the client identifier (MQTT). Returns how many were closed;
+   * throws when there is none.
    */
   dropConnection(name: string, options?: DropOptions): number;
   /** Raise (true) or clear (false) the memory alarm; null: the memory monitor decides again. */
@@ -51,11 +52,17 @@ export interface Faults {
   healDisk(): void;
 }
 
-/** The management name of a connection ("client address:port -> server address:port"). */
+/**
+ * The names a connection answers to: its management name ("client address:port -> server address:port"),
+ * the connection_name an AMQP client gave, and an MQTT client's client identifier (client_properties
+ * client_id, as RabbitMQ's MQTT plugin shows it), the name an MQTT test knows its client by.
+ */
 function names(c: ClientConnection): string[] {
   const out = [connectionName(c)];
-  const given = c.clientProperties?.['connection_name'];
-  if (typeof given === 'string') out.push(given);
+  for (const key of ['connection_name', 'client_id']) {
+    const given = c.clientProperties?.[key];
+    if (typeof given === 'string') out.push(given);
+  }
   return out;
 }
 

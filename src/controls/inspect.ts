@@ -19,7 +19,7 @@ export interface InspectedMessage {
   routingKey: string;
 }
 
-/** A view of one queue at the moment each getter is read. */
+/** A view of one queue at the moment each getter is read; all but `exists` throw when there is no such queue. */
 export interface QueueInspection {
   readonly name: string;
   readonly vhost: string;
@@ -29,7 +29,7 @@ export interface QueueInspection {
   readonly unacked: number;
   /** Consumers on the queue. */
   readonly consumers: number;
-  /** The queue still exists (false once deleted, e.g. by x-expires). */
+  /** The queue exists (false once deleted, e.g. by x-expires, or never declared). Never throws. */
   readonly exists: boolean;
   /** The ready messages in order, head first (at most `limit`), without consuming them. */
   messages(limit?: number): InspectedMessage[];
@@ -42,7 +42,8 @@ export function inspectQueue(broker: Broker, name: string, vhost = '/'): QueueIn
     if (q === undefined || q.deleted) throw new Error(`no queue '${name}' in vhost '${vhost}'`);
     return q;
   };
-  if (find() === undefined) get();
+  // no check here: `broker.queue('q').exists` is false for a queue that is gone (x-expires, auto-delete) or
+  // was never declared; the other getters throw "no queue" then
   return {
     name,
     vhost,

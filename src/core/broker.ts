@@ -109,6 +109,10 @@ export class Broker {
   readonly clusterName: string;
   /** Called after any definition change (users, vhosts, permissions, or a vhost's own definitions). */
   onDefinitionsChanged: ((vhost?: VHost, change?: DefinitionChange) => void) | null = null;
+  /** Definition changes so far (the management API waits for definitionsStored after a request's own). */
+  definitionsVersion = 0;
+  /** The changes so far on disk (a promise; null when they are, or with storage 'memory'): storage.ts. */
+  definitionsStored: (() => Promise<void> | null) | null = null;
   /** Called when any vhost creates a queue (the file store attaches message storage to durable ones). */
   onQueueCreated: ((q: Queue) => void) | null = null;
   /** Called when any vhost deletes a queue, for each listener (MQTT: a stored session's parked deliveries). */
@@ -129,6 +133,7 @@ export class Broker {
   /** A vhost's queue/exchange/binding change comes with `change`; anything else without (see DefinitionChange). */
   definitionsChanged(vhost?: VHost, change?: DefinitionChange): void {
     this.onDefinitionsChanged?.(vhost, change);
+    this.definitionsVersion++;
   }
 
   addVHost(name: string, settings?: Partial<VHostSettings>): VHost {

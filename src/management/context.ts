@@ -56,22 +56,51 @@ export interface Ctx {
   query: URLSearchParams;
   /** Parsed JSON body (undefined when there is none). */
   body: unknown;
+  /** PUT, POST, DELETE: broker.definitionsVersion before the handler ran (see whenStored). */
+  definitionsVersion?: number;
+}
+
+/**
+ * A success answers once the definitions the request changed are on disk, as RabbitMQ answers after its
+ * mnesia transaction: a user, vhost or policy created with 201 survives a crash right after, and one the disk
+ * did not take (full, failing, read-only) gets 500 instead of a success (it stays in effect and is written
+ * once the disk works again: storage/definitions-file.ts retries).
+ */
+function whenStored(c: Ctx, status: number, send: () => void): void {
+  const b = c.m.broker;
+  const stored =
+    status < 300 && c.definitionsVersion !== undefined && c.definitionsVersion !== b.definitionsVersion
+      ? (b.definitionsStored?.() ?? null)
+      : null;
+  if (stored === null) return send();
+  stored.then(send, (e: unknown) => {
+    const body = JSON.stringify({
+      error: 'internal_server_error',
+      reason: `cannot store the definition change: ${(e as Error).message}`,
+    });
+    c.res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    c.res.end(body);
+  });
 }
 
 export function sendJson(c: Ctx, status: number, value: unknown): void {
   const s = Buffer.from(JSON.stringify(value));
-  c.res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': s.length,
-    'cache-control': 'no-cache',
-    vary: 'accept, accept-encoding, origin',
+  whenStored(c, status, () => {
+    c.res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': s.length,
+      'cache-control': 'no-cache',
+      vary: 'accept, accept-encoding, origin',
+    });
+    c.res.end(c.req.method === 'HEAD' ? undefined : s);
   });
-  c.res.end(c.req.method === 'HEAD' ? undefined : s);
 }
 
 export function sendStatus(c: Ctx, status: number, headers: Record<string, string> = {}): void {
-  c.res.writeHead(status, { 'content-length': 0, ...headers });
-  c.res.end();
+  whenStored(c, status, () => {
+    c.res.writeHead(status, { 'content-length': 0, ...headers });
+    c.res.end();
+  });
 }
 
 /** The body as an object; RabbitMQ answers 400 not_json otherwise. */

@@ -16,6 +16,7 @@ import { STREAM_METRICS, unackedShown } from './stream-stats.js';
 import type { ChannelInfo, ClientConnection } from '../core/broker.js';
 import { connectionName } from './views.js';
 import { clusterGauges, identityLine } from './cluster-metrics.js';
+import { freeDiskBytes } from '../storage/disk-monitor.js';
 
 type QueueMetric = [string, string, string, (q: Queue) => number];
 const QUEUE_METRICS: QueueMetric[] = [
@@ -228,6 +229,7 @@ export function renderMetrics(
   // what the memory watermark is compared with, as RabbitMQ (vm_memory_monitor's process memory)
   gauge('rabbitmq_process_resident_memory_bytes', 'Memory used in bytes', m.memory.used);
   gauge('rabbitmq_resident_memory_limit_bytes', 'Memory high watermark in bytes', m.memory.limit);
+  gauge('rabbitmq_disk_space_available_bytes', 'Disk space available in bytes', freeDiskBytes(m.options.dataDir) ?? 0);
   gauge('rabbitmq_disk_space_available_limit_bytes', 'Free disk space low watermark in bytes', m.diskFreeLimit.limit);
   const alarm = (name: string, help: string, on: boolean) => {
     o.metric(name, 'untyped', help);

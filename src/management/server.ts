@@ -90,6 +90,8 @@ function mapError(e: unknown): HttpError | null {
   if (e instanceof BrokerError) {
     if (e.kind === 'NOT_FOUND') return new HttpError(404, 'Object Not Found', 'Not Found');
     if (e.kind === 'ACCESS_REFUSED') return new HttpError(401, 'not_authorised', 'Access refused.');
+    // not the client's fault (e.g. the disk did not take a durable declare: storage.ts)
+    if (e.kind === 'INTERNAL_ERROR') return new HttpError(500, 'internal_server_error', e.message);
     return new HttpError(400, 'bad_request', e.message);
   }
   return null;
@@ -153,6 +155,7 @@ export class ManagementServer {
         }
       }
       const c: Ctx = { m: this.m, req, res, user, params: hit.params, query: url.searchParams, body };
+      if (method !== 'GET' && method !== 'HEAD') c.definitionsVersion = this.m.broker.definitionsVersion;
       // an auth backend that answers later (HTTP) makes a check wait: the handler runs again with the
       // answer (handlers check before they act)
       for (let round = 0; ; round++) {

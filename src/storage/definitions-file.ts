@@ -27,6 +27,8 @@ import { syncDir } from './sync-dir.js';
 
 /** Compact when the journal holds this many records, or as many as the snapshot has objects if more. */
 const COMPACT_MIN = 10000;
+/** A failed snapshot is tried again after this long (real time: the disk heals on its own clock). */
+const SNAPSHOT_RETRY_MS = 250;
 /** Entries of a large array serialised per event-loop turn while writing a snapshot. */
 const SLICE = 2000;
 
@@ -48,6 +50,14 @@ export class DefinitionsFile {
   private snapshotObjects = 0;
   private snapshotting: Promise<void> | null = null;
   private snapshotAgain = false;
+  /** The last snapshot failed (full, failing, read-only disk): retried every SNAPSHOT_RETRY_MS until written. */
+  snapshotOwed = false;
+  private snapshotRetry: NodeJS.Timeout | null = null;
+  private closing = false;
+  /** Snapshots begun (exported) so far, the highest written, and who waits for one (snapshotAfter). */
+  snapshotsBegun = 0;
+  private snapshotsWritten = 0;
+  private snapshotWaiters: Waiter[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -110,7 +120,7 @@ export class DefinitionsFile {
       }
     }
     if (records.length !== 0) {
-      defs ??= emptyDefinitions();
+      defs ??= { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
       applyJournal(defs, records);
     }
     const next = gens.length === 0 ? first + 1 : gens[gens.length - 1]! + 1;
@@ -243,14 +253,54 @@ export class DefinitionsFile {
       this.snapshotAgain = true;
       return;
     }
-    this.snapshotting = this.snapshot().finally(() => {
-      this.snapshotting = null;
-      if (this.snapshotAgain) {
-        this.snapshotAgain = false;
-        this.requestSnapshot();
-      }
-    });
+    const n = this.snapshotsBegun + 1; // snapshot() exports the state before its first await
+    this.snapshotting = this.snapshot()
+      .then(
+        () => {
+          if (this.snapshotOwed) this.log.info('definitions.json written again');
+          this.snapshotOwed = false;
+          this.snapshotsWritten = Math.max(this.snapshotsWritten, n);
+          this.settleSnapshotWaiters(n, null);
+        },
+        (e: unknown) => {
+          if (!this.snapshotOwed) this.log.error({ err: e }, 'could not write definitions.json');
+          this.snapshotOwed = true;
+          if (!this.closing) this.snapshotRetry ??= setTimeout(() => this.retrySnapshot(), SNAPSHOT_RETRY_MS).unref();
+          this.settleSnapshotWaiters(n, e as Error);
+          throw e;
+        },
+      )
+      .finally(() => {
+        this.snapshotting = null;
+        if (this.snapshotAgain) {
+          this.snapshotAgain = false;
+          this.requestSnapshot();
+        }
+      });
     this.snapshotting.catch(() => {});
+  }
+
+  /**
+   * Written once a snapshot begun after snapshot `n` (snapshotsBegun when a change was made) is on disk, one
+   * requested if none has begun since; rejected if that one fails. Null: already written.
+   */
+  snapshotAfter(n: number): Promise<void> | null {
+    if (this.snapshotsWritten > n) return null;
+    if (this.snapshotsBegun <= n) this.requestSnapshot();
+    return new Promise((resolve, reject) => this.snapshotWaiters.push({ target: n + 1, resolve, reject }));
+  }
+
+  private settleSnapshotWaiters(n: number, err: Error | null): void {
+    const due = this.snapshotWaiters.filter((w) => w.target <= n);
+    this.snapshotWaiters = this.snapshotWaiters.filter((w) => w.target > n);
+    for (const w of due)
+      if (err === null) w.resolve();
+      else w.reject(err);
+  }
+
+  private retrySnapshot(): void {
+    this.snapshotRetry = null;
+    if (this.snapshotOwed && !this.closing) this.requestSnapshot();
   }
 
   /** The journal flushed and any snapshot being written (or asked for) done: for close, and the first one. */
@@ -262,6 +312,8 @@ export class DefinitionsFile {
   /** Stop appending: the journal file is closed (after settle). */
   async close(): Promise<void> {
     if (this.retry !== null) clearTimeout(this.retry);
+    this.closing = true;
+    if (this.snapshotRetry !== null) clearTimeout(this.snapshotRetry);
     await this.settle().catch((e: unknown) => this.log.error({ err: e }, 'definitions journal not flushed at close'));
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
@@ -279,6 +331,7 @@ export class DefinitionsFile {
   private async snapshot(): Promise<void> {
     // the state at this instant, and the journal generation that starts after it
     const d = this.exportNow();
+    this.snapshotsBegun++;
     this.gen++;
     const objects = d.queues.length + d.exchanges.length + d.bindings.length;
     const records = this.sinceSnapshot;
@@ -289,7 +342,6 @@ export class DefinitionsFile {
     } catch (e) {
       // the journals are all still there: nothing is lost, the next snapshot tries again
       this.sinceSnapshot += records;
-      this.log.error({ err: e }, 'could not write definitions.json');
       throw e;
     }
     // every older journal, also those replayed at start (not created by this process)
@@ -342,8 +394,4 @@ interface Waiter {
   target: number;
   resolve(): void;
   reject(e: Error): void;
-}
-
-function emptyDefinitions(): Definitions {
-  return { users: [], vhosts: [], permissions: [], exchanges: [], queues: [], bindings: [] };
 }

@@ -9,6 +9,21 @@ import { diskFault } from './io.js';
 
 const INTERVAL = 1000;
 
+/**
+ * Free bytes on `dir`'s file system now, as the alarm sees it (management's disk_free, Prometheus'
+ * rabbitmq_disk_space_available_bytes): 0 under an injected ENOSPC (broker.faults.failDisk), which is a
+ * full disk; null when it cannot be read (no such directory: storage 'memory').
+ */
+export function freeDiskBytes(dir: string): number | null {
+  if (diskFault(dir) === 'ENOSPC') return 0;
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
 export class DiskMonitor {
   low = false;
   private readonly timer: NodeJS.Timeout;

@@ -157,6 +157,7 @@ export class FileStorage implements Storage {
     else createDefaults(broker, o);
     this.delayed = FileDelayedStore.restore(this.dir, broker, this.log);
     this.dedup = FileDedupStore.restore(this.dir, broker, this.log);
+    broker.definitionsStored = () => this.definitionsStored();
     // users, permissions, vhosts and every vhost's definitions report through the broker
     broker.onDefinitionsChanged = (vhost, change) => {
       if (vhost === undefined || change === undefined) return this.changed();
@@ -244,8 +245,26 @@ export class FileStorage implements Storage {
     return Promise.all([snap, journal]).then(() => {});
   }
 
+  /**
+   * Resolved once every user, vhost, permission, policy or parameter changed so far is in a written
+   * definitions.json, rejected if the disk does not take it (the management API answers after it, as
+   * RabbitMQ's after its mnesia transaction); null when it already is. Queue/exchange/binding changes are
+   * journaled before their replies (DefinitionsFile.append) and not waited for here.
+   */
+  definitionsStored(): Promise<void> | null {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    return this.definitions!.snapshotAfter(this.lastChangeAfter);
+  }
+
+  /** DefinitionsFile.snapshotsBegun when the last non-journaled change was made: a later snapshot has it. */
+  private lastChangeAfter = -1;
+
   /** Anything but a queue/exchange/binding changed: a new snapshot, bursts coalesced into one. */
   private changed(): void {
+    this.lastChangeAfter = this.definitions!.snapshotsBegun;
     this.timer ??= setTimeout(() => {
       this.timer = null;
       this.definitions!.requestSnapshot();
@@ -261,7 +280,7 @@ export class FileStorage implements Storage {
     }
     // a clean stop leaves one complete definitions.json (RabbitMQ's format, importable as it is)
     const f = this.definitions;
-    if (f !== null && (f.journaled !== 0 || snapshotDue)) f.requestSnapshot();
+    if (f !== null && (f.journaled !== 0 || snapshotDue || f.snapshotOwed)) f.requestSnapshot();
     await f?.close().catch(() => {});
     this.streams?.close();
     await this.store?.close();

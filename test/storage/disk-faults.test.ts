@@ -89,9 +89,9 @@ async function api(b: RunningBroker, path: string): Promise<{ status: number; js
   return { status: r.status, json: await r.json() };
 }
 
-async function diskGauge(b: RunningBroker): Promise<number> {
+async function diskGauge(b: RunningBroker, name = 'rabbitmq_alarms_free_disk_space_watermark'): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${b.prometheusPort}/metrics`)).text();
-  return Number(/^rabbitmq_alarms_free_disk_space_watermark (\S+)$/m.exec(text)?.[1]);
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
 /** Publish persistent messages; resolves with the confirms' outcome per message ('ack' | 'nack'). */
@@ -133,6 +133,9 @@ test('amqplib: ENOSPC: alarm, blocked publisher, no confirm for what was not wri
   assert.equal(await settled(pending, 800), 0, 'nothing unwritten is confirmed');
   const [node] = (await api(b, '/api/nodes')).json as Record<string, unknown>[];
   assert.equal(node!['disk_free_alarm'], true);
+  // a full disk shows no free space, where the alarm looks and where an operator does
+  assert.equal(node!['disk_free'], 0);
+  assert.equal(await diskGauge(b, 'rabbitmq_disk_space_available_bytes'), 0);
   const health = await api(b, '/api/health/checks/alarms');
   assert.equal(health.status, 503);
   assert.deepEqual((health.json as { alarms: unknown[] }).alarms, [
@@ -158,6 +161,7 @@ test('amqplib: ENOSPC: alarm, blocked publisher, no confirm for what was not wri
   await eventually(() => blocked.includes('unblocked'));
   assert.equal(b.broker.alarms.isRaised('disk'), false);
   assert.equal(await diskGauge(b), 0);
+  assert.ok((await diskGauge(b, 'rabbitmq_disk_space_available_bytes')) > 0);
   await Promise.all(publish(pub, 'df.kept', ['k4']));
   await pubConn.close();
   await conConn.close();

@@ -1,7 +1,8 @@
 // Resource attacks, each bounded by a limit with RabbitMQ's name: clients that never finish the handshake
 // (handshake_timeout, from the accept, however slowly bytes trickle in), an MQTT CONNECT larger than
 // mqtt.max_packet_size_unauthenticated, frames announced larger than frame_max before and after tuning,
-// huge and deeply nested field tables, channel_max churn, max_message_size, STOMP bodies before CONNECT.
+// huge and deeply nested field tables, channel_max churn (channel_max counts open channels, as RabbitMQ's
+// reader does), max_message_size, STOMP bodies before CONNECT.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -9,7 +10,13 @@ import type { RunningBroker } from '../../src/index.js';
 import { startMqttBroker } from '../clients/mqtt/helpers.js';
 import { eventually } from '../helpers/broker.js';
 import { WireClient, rawFrame } from './wire-client.js';
-import { writeBasicPublish, writeContentHeader, PROTOCOL_HEADER } from '../../src/codec/amqp/index.js';
+import {
+  writeBasicPublish,
+  writeConnectionOpen,
+  writeConnectionTuneOk,
+  writeContentHeader,
+  PROTOCOL_HEADER,
+} from '../../src/codec/amqp/index.js';
 import { deepTable } from '../fuzz/lib/amqp-gen.js';
 import { Bytes } from '../fuzz/lib/bytes.js';
 
@@ -154,7 +161,7 @@ test('AMQP: a table of 15,000 entries in one frame is declared and answered', as
   c.close();
 });
 
-test('AMQP: channel_max churn: 20,000 channel opens and closes, then one past channel_max is 504', async () => {
+test('AMQP: channel_max churn: 20,000 channel opens and closes, then one channel more than channel_max open is 530', async () => {
   const c = await WireClient.connect(b.amqpPort!);
   await c.handshake();
   const open = (ch: number): Buffer => rawFrame(1, ch, new Bytes().u16(20).u16(10).sstr('').build());
@@ -171,9 +178,40 @@ test('AMQP: channel_max churn: 20,000 channel opens and closes, then one past ch
   // 20,000 × (channel.open-ok, channel.close-ok), in order
   assert.ok(ids.every((id, i) => id === (i % 2 === 0 ? 0x0014000b : 0x00140029)));
   c.frames.length = 0;
-  c.send(open(2048));
+  // channel_max (2047) channels open at once, then one more: RabbitMQ counts channels, not their numbers
+  const all: Buffer[] = [];
+  for (let ch = 1; ch <= 2047; ch++) all.push(open(ch));
+  c.send(Buffer.concat(all));
+  await c.waitFor(() => c.frames.length >= 2047, 10000);
+  c.send(open(3000));
   const err = await c.expectClose('connection.close');
-  assert.equal(err.replyCode, 504);
+  // anchor RabbitMQ 3.10 (rabbit_reader:create_channel): 530, this text, class and method 0
+  assert.deepEqual(
+    { ...err, id: undefined },
+    {
+      id: undefined,
+      replyCode: 530,
+      replyText: 'NOT_ALLOWED - number of channels opened (2047) has reached the negotiated channel_max (2047)',
+      classId: 0,
+      methodId: 0,
+    },
+  );
+  c.close();
+});
+
+test('AMQP: channel_max bounds open channels, not channel numbers (as RabbitMQ: channel 5 opens with channel_max 2)', async () => {
+  const c = await WireClient.connect(b.amqpPort!);
+  const tune = await c.login();
+  writeConnectionTuneOk(c.w, 0, 2, tune.frameMax, 0);
+  writeConnectionOpen(c.w, 0, '/');
+  c.flush();
+  await c.expect('connection.open-ok');
+  await c.openChannel(5);
+  await c.openChannel(65535);
+  c.send(rawFrame(1, 1, new Bytes().u16(20).u16(10).sstr('').build()));
+  const err = await c.expectClose('connection.close');
+  assert.equal(err.replyCode, 530);
+  assert.equal(err.replyText, 'NOT_ALLOWED - number of channels opened (2) has reached the negotiated channel_max (2)');
   c.close();
 });
 

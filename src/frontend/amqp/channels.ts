@@ -25,6 +25,8 @@ const SLOW_OP_COST = READ_BUDGET / 64;
 export class ChannelTable {
   /** By channel number; undefined once closed. */
   readonly list: (AmqpChannel | undefined)[] = [];
+  /** Channels in `list` (open, or closing and awaiting close-ok): what channel_max bounds. */
+  private open = 0;
 
   constructor(
     private readonly conn: AmqpConnectionContext,
@@ -36,7 +38,7 @@ export class ChannelTable {
     let ch = this.list[channel];
     if (ch !== undefined && ch.closing) {
       // amqp0-9-1.xml channel.close: after sending close, discard everything but close / close-ok
-      if (m.id === MethodId.ChannelCloseOk) this.list[channel] = undefined;
+      if (m.id === MethodId.ChannelCloseOk) this.drop(channel);
       else if (m.id === MethodId.ChannelClose) writeChannelCloseOk(this.conn.out, channel);
       return;
     }
@@ -45,7 +47,8 @@ export class ChannelTable {
       if (ch !== undefined) {
         throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`);
       }
-      this.list[channel] = channelOpen(this.conn, channel);
+      this.list[channel] = channelOpen(this.conn, channel, this.open);
+      this.open++;
       return;
     }
     if (ch === undefined) {
@@ -53,7 +56,7 @@ export class ChannelTable {
     }
     if (m.id === MethodId.ChannelClose) {
       channelClose(ch);
-      this.list[channel] = undefined;
+      this.drop(channel);
       // under a connection-wide basic.qos (the spec's global=true) what it held unacked is room for the rest
       if (this.conn.qosCount !== 0 || this.conn.qosSize !== 0) this.resumeConsumers();
       return;
@@ -132,13 +135,18 @@ export class ChannelTable {
         list[i] = undefined;
       }
     }
+    this.open = 0;
   }
 
-  /** Open channels (for the user's max-channels limit; only counted when such a limit is set). */
+  private drop(channel: number): void {
+    if (this.list[channel] === undefined) return;
+    this.list[channel] = undefined;
+    this.open--;
+  }
+
+  /** Open channels (channel_max, the user's max-channels limit, management). */
   get count(): number {
-    let n = 0;
-    for (const ch of this.list) if (ch !== undefined) n++;
-    return n;
+    return this.open;
   }
 
   /** The open channels, for management (GET /api/channels). */

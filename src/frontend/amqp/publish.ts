@@ -22,8 +22,6 @@ import { amqpFormat } from './format.js';
 import { REPLY_TO_QUEUE } from './direct-reply-to.js';
 import { routeMessage } from './route.js';
 
-/** RabbitMQ's default max_message_size (128 MiB). */
-const MAX_MESSAGE_SIZE = 134217728;
 /** Content header payload: class-id(2) weight(2) body-size(8), then property flags. */
 const PROPS_OFFSET = 12;
 /** Bit of reply-to in the first property-flags word (amqp0-9-1.xml basic properties, 7th). */
@@ -103,9 +101,12 @@ export class ChannelPublisher {
     this.props = Buffer.from(payload.subarray(PROPS_OFFSET));
     this.bodySize = size;
     this.received = 0;
-    if (size > MAX_MESSAGE_SIZE) {
+    // max_message_size (options.maxMessageSize), checked on the announced size so no body is buffered;
+    // rabbit_channel checks the assembled body, with this text
+    const max = this.ch.conn.server.options.maxMessageSize;
+    if (size > max) {
       this.reset();
-      throw channelError(406, `message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`);
+      throw channelError(406, `message size ${size} is larger than configured max size ${max}`);
     }
     if (size === 0) {
       this.body = EMPTY;

@@ -1,11 +1,11 @@
 // /api/overview, /api/nodes, /api/whoami, /api/cluster-name, /api/extensions, health checks and
 // /api/aliveness-test, shaped as RabbitMQ's.
-import { statfsSync } from 'node:fs';
 import { freemem, cpus } from 'node:os';
 import { RABBITMQ_COMPAT_VERSION } from '../../frontend/amqp/server-properties.js';
 import { VERSION } from '../../version.js';
 import { badRequest, bodyObject, notFound, sendJson, sendStatus, type Ctx, HttpError } from '../context.js';
 import { parseSize } from '../../util/size.js';
+import { freeDiskBytes } from '../../storage/disk-monitor.js';
 import { canSeeVHost, requireLevel, vhostParam } from '../auth.js';
 import type { Router } from '../router.js';
 import { messageStats, nodeMessageStats } from '../views.js';
@@ -96,12 +96,8 @@ function overview(c: Ctx): void {
 
 /** Free bytes on the data directory's file system (what the disk alarm watches). */
 function diskFree(c: Ctx): number {
-  try {
-    const s = statfsSync(c.m.options.dataDir);
-    return s.bavail * s.bsize;
-  } catch {
-    return freemem(); // storage 'memory' without a data directory
-  }
+  // 0 on a disk failed with ENOSPC on purpose, as the alarm sees it; storage 'memory' has no data directory
+  return freeDiskBytes(c.m.options.dataDir) ?? freemem();
 }
 
 /** RabbitMQ's alarm list (rabbit_alarm:format_as_maps): the node, and resource "memory" or "disk space". */

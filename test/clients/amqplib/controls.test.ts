@@ -42,22 +42,39 @@ describe('amqplib: controls for tests (virtual clock)', () => {
       ch.nack(m, false, true); // the handler always fails
     });
     ch.sendToQueue(q, buf('job'));
-    await eventually(() => attempts === 1);
-    await ch.checkQueue(q); // the nack has reached the broker
-    b.clock!.advance('1m');
-    await eventually(() => attempts === 2);
-    await ch.checkQueue(q);
-    b.clock!.advance('2m');
-    await eventually(() => attempts === 3);
-    await ch.checkQueue(q);
-    assert.equal(b.queue(dlq).length, 0);
-    b.clock!.advance('4m');
+    // README's loop as it stands: wait for the n-th attempt and its nack, then advance to the retry (waiting
+    // only for `attempts > 0` raced: a nack arriving after advance() schedules its retry past it)
+    for (const [n, wait] of [
+      [1, '1m'],
+      [2, '2m'],
+      [3, '4m'],
+    ] as const) {
+      await eventually(() => attempts === n);
+      await ch.checkQueue(q); // its nack has reached the broker
+      if (n === 3) assert.equal(b.queue(dlq).length, 0);
+      b.clock!.advance(wait);
+    }
     await eventually(() => attempts === 4);
     await eventually(() => b.queue(dlq).length === 1);
     const [dead] = b.queue(dlq).messages();
     assert.equal(dead!.content.toString(), 'job');
     const death = (dead!.headers['x-death'] as Record<string, unknown>[])[0]!;
     assert.equal(death['reason'], 'delivery_limit');
+  });
+
+  test('x-expires on the virtual clock: broker.queue(name).exists turns false, asked afresh or on a held view', async (t) => {
+    if (broker.external) return t.skip('Warren controls');
+    const b = broker.running!;
+    const c = await Client.open(t, `${broker.url}?heartbeat=0`);
+    const ch = await c.channel();
+    const q = uniqueName('expiring');
+    await ch.assertQueue(q, { arguments: { 'x-expires': 600000 } });
+    const held = b.queue(q);
+    b.clock!.advance('9m');
+    assert.equal(b.queue(q).exists, true);
+    b.clock!.advance('1m');
+    await eventually(() => !b.queue(q).exists);
+    assert.equal(held.exists, false);
   });
 
   test('advance past two heartbeat intervals: the broker closes the silent connection', async (t) => {
@@ -136,7 +153,11 @@ describe('amqplib: controls for tests (faults and inspection)', () => {
     assert.equal((await ch.checkQueue(q)).messageCount, 3);
     await collect(ch, q);
     assert.equal(view.consumers, 1);
-    assert.throws(() => b.queue(uniqueName('none')), /no queue/);
+    // a queue that is not there: exists is false, the rest throw
+    const none = b.queue(uniqueName('none'));
+    assert.equal(none.exists, false);
+    assert.throws(() => none.length, /no queue/);
+    assert.throws(() => none.messages(), /no queue/);
   });
 
   test('faults.dropConnection: as management DELETE (320 with the reason), or abruptly', async (t) => {

@@ -9,14 +9,20 @@ import {
 } from '../../../codec/amqp/methods.generated.js';
 import { AmqpChannel } from '../channel.js';
 import type { AmqpConnectionContext } from '../context.js';
-import { ConnectionReplyCode, connectionError } from '../errors.js';
+import { ConnectionReplyCode, NO_METHOD, connectionError } from '../errors.js';
 
-/** channel.open on a free channel number: the new channel, channel.open-ok written. */
-export function channelOpen(conn: AmqpConnectionContext, channel: number): AmqpChannel {
-  if (channel > conn.channelMax) {
+/**
+ * channel.open on a free channel number (`open`: channels open on the connection now): the new channel,
+ * channel.open-ok written. channel_max bounds how many channels are open at once, not their numbers, as
+ * RabbitMQ's reader does (rabbit_reader:create_channel; anchor 3.10: with channel_max 2, channel 5 opens,
+ * and a third channel gets 530 with this text and class/method 0, 0). A number is any 1..65535 (the frame's).
+ */
+export function channelOpen(conn: AmqpConnectionContext, channel: number, open: number): AmqpChannel {
+  if (conn.channelMax !== 0 && open >= conn.channelMax) {
     throw connectionError(
-      ConnectionReplyCode.CHANNEL_ERROR,
-      `channel ${channel} exceeds the negotiated channel_max ${conn.channelMax}`,
+      ConnectionReplyCode.NOT_ALLOWED,
+      `number of channels opened (${open}) has reached the negotiated channel_max (${conn.channelMax})`,
+      NO_METHOD,
     );
   }
   if (conn.user !== '') conn.server.broker.checkChannelLimit(conn.user);
