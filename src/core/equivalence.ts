@@ -22,8 +22,7 @@ export function checkQueueEquivalent(existing: Queue, d: QueueDeclare, r: string
   if (existing.durable !== d.durable) throw inequivalent('durable', r, `'${d.durable}'`, `'${existing.durable}'`);
   if (existing.autoDelete !== d.autoDelete)
     throw inequivalent('auto_delete', r, `'${d.autoDelete}'`, `'${existing.autoDelete}'`);
-  if ((existing.exclusiveOwner !== null) !== d.exclusive)
-    throw inequivalent('exclusive', r, `'${d.exclusive}'`, `'${existing.exclusiveOwner !== null}'`);
+  // exclusive is not compared here: vhost.ts declareQueue's strict owner check (405) comes first.
   checkQueueArgsEquivalence(existing.type, existing.args, existing.argTypes, d.args, d.argTypes ?? {}, r);
 }
 

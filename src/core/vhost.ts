@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { DefinitionChange, ExchangeDeclare, QueueDeclare } from './declare.js';
 import type { DedupStore } from './dedup.js';
 import { checkExchangeEquivalent, checkQueueEquivalent, validateBinding } from './equivalence.js';
-import { accessRefused, notFound, preconditionFailed, resourceLocked, rs } from './errors.js';
+import { accessRefused, notFound, preconditionFailed, rs } from './errors.js';
+import { checkExclusiveAccess } from './exclusive-access.js';
 import { validateQueueArgs } from './arguments.js';
 import { DefaultExchange } from './exchange/default.js';
 import { DeduplicationExchange } from './exchange/deduplication.js';
@@ -177,14 +178,9 @@ export class VHost {
     return q;
   }
 
-  checkExclusive(q: Queue, owner: Owner | null): void {
-    if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) {
-      throw resourceLocked(
-        `cannot obtain exclusive access to locked ${rs('queue', q.name, this.name)}. It could be originally ` +
-          `declared on another connection or the exclusive property value does not match that of the original ` +
-          `declaration.`,
-      );
-    }
+  /** exclusive-access.ts; `strict` for a redeclare. */
+  checkExclusive(q: Queue, owner: Owner | null, strict = false): void {
+    checkExclusiveAccess(q, owner, this.name, strict);
   }
 
   static generateQueueName(): string {
@@ -218,9 +214,11 @@ export class VHost {
   /** `serverNamed`: the name came from generateQueueName(), so the amq. prefix is allowed. */
   declareQueue(name: string, d: QueueDeclare, owner: Owner | null, serverNamed = false): Queue {
     const existing = this.queues.get(name);
+    // rabbit_channel: Durable = DurableDeclare andalso not ExclusiveDeclare (an exclusive queue never is)
+    const durable = d.durable && !d.exclusive;
     if (existing) {
-      this.checkExclusive(existing, owner);
-      checkQueueEquivalent(existing, d, rs('queue', name, this.name));
+      this.checkExclusive(existing, d.exclusive ? owner : null, true);
+      checkQueueEquivalent(existing, { ...d, durable }, rs('queue', name, this.name));
       existing.used();
       return existing;
     }
@@ -233,9 +231,9 @@ export class VHost {
     const q =
       type === 'stream'
         ? new StreamQueue(name, v, d.args, cb, s)
-        : new Queue(name, v, d.durable, x, d.autoDelete, d.args, type, cb, s);
+        : new Queue(name, v, durable, x, d.autoDelete, d.args, type, cb, s);
     q.argTypes = d.argTypes ?? {};
-    if (d.durable && !d.exclusive) this.changed({ op: 'add-queue', queue: q });
+    if (durable) this.changed({ op: 'add-queue', queue: q });
     this.queues.set(name, q);
     this.listener?.queueCreated?.(q);
     return q;
