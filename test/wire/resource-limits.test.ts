@@ -12,6 +12,8 @@ import { eventually } from '../helpers/broker.js';
 import { WireClient, rawFrame } from './wire-client.js';
 import {
   writeBasicPublish,
+  writeBody,
+  writeConfirmSelect,
   writeConnectionOpen,
   writeConnectionTuneOk,
   writeContentHeader,
@@ -212,6 +214,34 @@ test('AMQP: channel_max bounds open channels, not channel numbers (as RabbitMQ: 
   const err = await c.expectClose('connection.close');
   assert.equal(err.replyCode, 530);
   assert.equal(err.replyText, 'NOT_ALLOWED - number of channels opened (2) has reached the negotiated channel_max (2)');
+  c.close();
+});
+
+test('AMQP: channel 65535 works as any other (confirms, close, reopen) and closed channels free their place', async () => {
+  const c = await WireClient.connect(b.amqpPort!);
+  const tune = await c.login();
+  writeConnectionTuneOk(c.w, 0, 2, tune.frameMax, 0);
+  writeConnectionOpen(c.w, 0, '/');
+  c.flush();
+  await c.expect('connection.open-ok');
+  await c.openChannel(65535);
+  // a confirm is sent by the per-flush walk over the open channels (which visits channels, not numbers)
+  writeConfirmSelect(c.w, 65535, false);
+  c.flush();
+  await c.expect('confirm.select-ok');
+  writeBasicPublish(c.w, 65535, '', 'no-such-queue', false, false);
+  writeContentHeader(c.w, 65535, 60, 1, Buffer.from([0, 0]));
+  writeBody(c.w, 65535, Buffer.from('x'), 4096);
+  c.flush();
+  const ack = await c.nextMethod();
+  assert.deepEqual([ack.channel, ack.name], [65535, 'basic.ack']);
+  const close = (ch: number): Buffer =>
+    rawFrame(1, ch, new Bytes().u16(20).u16(40).u16(200).sstr('').u16(0).u16(0).build());
+  c.send(close(65535));
+  await c.expect('channel.close-ok');
+  // with channel_max 2, two more open after the close: it no longer counts
+  await c.openChannel(1);
+  await c.openChannel(65535);
   c.close();
 });
 

@@ -25,8 +25,12 @@ const SLOW_OP_COST = READ_BUDGET / 64;
 export class ChannelTable {
   /** By channel number; undefined once closed. */
   readonly list: (AmqpChannel | undefined)[] = [];
-  /** Channels in `list` (open, or closing and awaiting close-ok): what channel_max bounds. */
-  private open = 0;
+  /**
+   * The channels in `list` (open, or closing and awaiting close-ok), densely: what channel_max bounds and what the
+   * per-flush walks visit. A number may be anything up to 65535 (channel_max counts channels, not numbers), so a
+   * walk over `list` would cost a hostile client's highest number on every flush of its connection.
+   */
+  private readonly live: AmqpChannel[] = [];
 
   constructor(
     private readonly conn: AmqpConnectionContext,
@@ -47,8 +51,9 @@ export class ChannelTable {
       if (ch !== undefined) {
         throw connectionError(ConnectionReplyCode.CHANNEL_ERROR, `second 'channel.open' seen`);
       }
-      this.list[channel] = channelOpen(this.conn, channel, this.open);
-      this.open++;
+      ch = channelOpen(this.conn, channel, this.live.length);
+      this.list[channel] = ch;
+      this.live.push(ch);
       return;
     }
     if (ch === undefined) {
@@ -91,69 +96,60 @@ export class ChannelTable {
 
   /** Before each flush: one basic.ack per channel for the publishes confirmed since the last. */
   sendConfirms(): void {
-    for (const ch of this.list) if (ch !== undefined && ch.confirms.pending()) ch.confirms.send();
+    for (const ch of this.live) if (ch.confirms.pending()) ch.confirms.send();
   }
 
   /** Output room again: starved consumers get another chance. */
   resumeConsumers(): void {
-    for (const ch of this.list) if (ch !== undefined) ch.deliveries.resumeConsumers();
+    for (const ch of this.live) ch.deliveries.resumeConsumers();
   }
 
   /** Unacked deliveries (or their bytes) over all channels (a connection-wide basic.qos). */
   unackedTotal(bytes: boolean): number {
     let n = 0;
-    for (const ch of this.list)
-      if (ch !== undefined) n += bytes ? ch.deliveries.unackedBytes : ch.deliveries.unacked.size;
+    for (const ch of this.live) n += bytes ? ch.deliveries.unackedBytes : ch.deliveries.unacked.size;
     return n;
   }
 
   /** Consumer timeouts (the 1 s tick): true if a channel was closed for one (its channel.close to flush). */
   closeTimedOut(now: number, brokerTimeout: number): boolean {
     let closed = false;
-    for (const ch of this.list) {
-      if (ch !== undefined && !ch.closing && ch.consumerTimedOut(now, brokerTimeout)) closed = true;
-    }
+    for (const ch of this.live) if (!ch.closing && ch.consumerTimedOut(now, brokerTimeout)) closed = true;
     return closed;
   }
 
   /** A consumer that acks (a publisher with one is never paused by flow control, or it could not ack its way out). */
   hasAckingConsumers(): boolean {
-    for (const ch of this.list) {
-      if (ch === undefined) continue;
-      for (const c of ch.deliveries.consumers.values()) if (!c.noAck) return true;
-    }
+    for (const ch of this.live) for (const c of ch.deliveries.consumers.values()) if (!c.noAck) return true;
     return false;
   }
 
   /** Every channel releases what it holds (consumers, unacked messages requeued). */
   teardown(): void {
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) {
-      const ch = list[i];
-      if (ch) {
-        ch.teardown();
-        list[i] = undefined;
-      }
+    for (const ch of this.live) {
+      ch.teardown();
+      this.list[ch.id] = undefined;
     }
-    this.open = 0;
+    this.live.length = 0;
   }
 
   private drop(channel: number): void {
-    if (this.list[channel] === undefined) return;
+    const ch = this.list[channel];
+    if (ch === undefined) return;
     this.list[channel] = undefined;
-    this.open--;
+    this.live.splice(this.live.indexOf(ch), 1);
   }
 
   /** Open channels (channel_max, the user's max-channels limit, management). */
   get count(): number {
-    return this.open;
+    return this.live.length;
   }
 
   /** The open channels, for management (GET /api/channels). */
   infos(): ChannelInfo[] {
     const out: ChannelInfo[] = [];
-    for (const ch of this.list) {
-      if (ch === undefined || ch.closing) continue;
+    for (const ch of this.live) {
+      if (ch.closing) continue;
       const d = ch.deliveries;
       out.push({
         number: ch.id,
