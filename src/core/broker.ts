@@ -11,6 +11,7 @@ import { Alarms } from './alarms.js';
 import type { MessageStore } from './queue/backing.js';
 import type { Queue } from './queue/queue.js';
 import type { ChannelStats } from './stats.js';
+import { GlobalCounters } from './global-counters.js';
 import {
   checkLimits,
   limitOf,
@@ -103,6 +104,8 @@ export class Broker {
    * numbers bumped in place by the front ends, sampled on a timer.
    */
   readonly stats = { confirm: 0, returnUnroutable: 0, dropUnroutable: 0, receivedConfirm: 0 };
+  /** The Stream protocol's global counters (Prometheus rabbitmq_global_*{protocol="stream"}). */
+  readonly global = new GlobalCounters();
   /** RabbitMQ-style node name, shown by management and metrics. */
   readonly nodeName: string;
   /** RabbitMQ's cluster_name: the node's own name on a single node, `--cluster-name` in a cluster. */

@@ -2,6 +2,8 @@
 // (a queue, a channel, a vhost's deleted queues): RabbitMQ's names (rabbit_mgmt_format), camelCase. Plain
 // integers bumped in place (no allocation per message); the management timer samples them into rates
 // (src/management/rates.ts maps them to the JSON keys, once).
+import type { DeathReason } from './message.js';
+import type { QueueType } from './queue/settings.js';
 
 /**
  * The delivery side and its publish count: consumer deliveries with and without ack, basic.get with and
@@ -60,4 +62,52 @@ export function newChannelStats(): ChannelStats {
     returnUnroutable: 0,
     dropUnroutable: 0,
   };
+}
+
+/**
+ * Messages a queue dead-lettered (rabbit_global_counters' messages_dead_lettered_*), by reason and whether it
+ * had a dead-letter exchange: index DEATH_INDEX[reason] + 1 with one (strategy at_most_once), + 0 without
+ * (strategy disabled: the message is dropped). Warren has no at-least-once dead-lettering. Last, at
+ * DEAD_LETTER_COPIES: the copies its dead-lettering put in queues (counted in those queues' publish, not
+ * routed by any channel: Prometheus takes them out of amqp091's routed).
+ */
+export const DEATH_INDEX: Readonly<Record<DeathReason, number>> = {
+  expired: 0,
+  rejected: 2,
+  maxlen: 4,
+  delivery_limit: 6,
+};
+
+export const DEAD_LETTER_COPIES = 8;
+
+export function newDeadLettered(): number[] {
+  return [0, 0, 0, 0, 0, 0, 0, 0, 0];
+}
+
+/** A vhost's deleted queues' counters of one queue type (Prometheus' rabbitmq_global_* are by queue type). */
+export interface RetiredOfType {
+  readonly stats: MessageStats;
+  readonly deadLettered: number[];
+}
+
+/** A vhost's deleted queues' counters: in total (management) and by queue type (Prometheus). */
+export interface RetiredStats {
+  readonly total: MessageStats;
+  readonly byType: Record<QueueType, RetiredOfType>;
+}
+
+export function newRetiredStats(): RetiredStats {
+  const r = () => ({ stats: newMessageStats(), deadLettered: newDeadLettered() });
+  return { total: newMessageStats(), byType: { classic: r(), quorum: r(), stream: r() } };
+}
+
+/** A queue is deleted: its counters go into its vhost's retired ones. */
+export function retireQueue(
+  into: RetiredStats,
+  q: { readonly type: QueueType; readonly stats: MessageStats; readonly deadLettered: number[] },
+): void {
+  addMessageStats(into.total, q.stats);
+  const r = into.byType[q.type];
+  addMessageStats(r.stats, q.stats);
+  for (let i = 0; i < r.deadLettered.length; i++) r.deadLettered[i]! += q.deadLettered[i]!;
 }

@@ -30,7 +30,7 @@ import { Queue } from './queue/queue.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './queue/settings.js';
 import { StreamQueue } from './queue/stream/stream-queue.js';
 import { routeFrom } from './route.js';
-import { addMessageStats, newMessageStats } from './stats.js';
+import { DEAD_LETTER_COPIES, newRetiredStats, retireQueue } from './stats.js';
 
 /** Observes definition changes (durable storage subscribes to persist them). */
 export interface DefinitionListener {
@@ -58,7 +58,7 @@ export class VHost {
   /** Channel-side message_stats (publish, confirm, returns, unroutable drops; core/stats.ts); the front ends bump them. */
   readonly stats = { publish: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
   /** Its deleted queues' counters, so its and the node's message_stats never go backwards (as RabbitMQ's). */
-  readonly retiredQueueStats = newMessageStats();
+  readonly retired = newRetiredStats();
   /** Observers of policy changes (queue features re-resolve their effective settings). */
   readonly policyObservers: ((v: VHost) => void)[] = [];
 
@@ -196,7 +196,7 @@ export class VHost {
   private readonly queueCallbacks = {
     autoDelete: (queue: Queue): void => this.deleteQueueObject(queue),
     deadLetter: (queue: Queue, m: Message, reason: DeathReason): void => {
-      deadLetter(this, queue, m, reason);
+      queue.deadLettered[DEAD_LETTER_COPIES]! += deadLetter(this, queue, m, reason);
     },
   };
 
@@ -260,7 +260,7 @@ export class VHost {
     }
     q.bindings.clear();
     q.markDeleted();
-    addMessageStats(this.retiredQueueStats, q.stats);
+    retireQueue(this.retired, q);
     if (q.dedup?.store) q.dedup.store.drop(q.dedup.owner);
     for (const x of sources) this.maybeAutoDeleteExchange(x);
     if (q.durable && q.exclusiveOwner === null) this.changed({ op: 'delete-queue', queue: q });

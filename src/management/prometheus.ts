@@ -17,6 +17,7 @@ import type { ChannelInfo, ClientConnection } from '../core/broker.js';
 import { connectionName } from './views.js';
 import { clusterGauges, identityLine } from './cluster-metrics.js';
 import { freeDiskBytes } from '../storage/disk-monitor.js';
+import { renderGlobal } from './prometheus-global.js';
 
 type QueueMetric = [string, string, string, (q: Queue) => number];
 const QUEUE_METRICS: QueueMetric[] = [
@@ -206,8 +207,6 @@ export function renderMetrics(
   for (const c of b.connections.values()) channels += c.channelInfos ? c.channelInfos().length : 0;
   let consumers = 0;
   for (const q of queues) consumers += q.consumerCount;
-  const t = m.rates.currentTotals();
-  const n = m.rates.nodeTotals();
 
   o.metric('rabbitmq_build_info', 'untyped', 'RabbitMQ & Erlang/OTP version info');
   o.value(
@@ -247,66 +246,7 @@ export function renderMetrics(
     b.alarms.isRaised('memory'),
   );
   gauge('rabbitmq_erlang_uptime_seconds', 'Node uptime', Math.round((Date.now() - b.startedAt) / 1000));
-  gauge('rabbitmq_global_consumers', 'Current number of consumers', consumers);
-  const counter = (name: string, help: string, v: number) => {
-    o.metric(name, 'counter', help);
-    o.value(name, v, 'protocol="amqp091"');
-  };
-  // rabbit_global_counters: received counts what publishers sent, routed the copies queues took
-  counter('rabbitmq_global_messages_received_total', 'Total number of messages received from publishers', n.publish);
-  counter('rabbitmq_global_messages_routed_total', 'Total number of messages routed to queues or streams', t.publish);
-  counter(
-    'rabbitmq_global_messages_received_confirm_total',
-    'Total number of messages received from publishers expecting confirmations',
-    b.stats.receivedConfirm,
-  );
-  counter(
-    'rabbitmq_global_messages_unroutable_dropped_total',
-    'Total number of messages published as non-mandatory into an exchange and dropped as unroutable',
-    n.drop_unroutable,
-  );
-  counter('rabbitmq_global_messages_delivered_total', 'Total number of messages delivered to consumers', t.deliver_get);
-  counter(
-    'rabbitmq_global_messages_delivered_consume_manual_ack_total',
-    'Total number of messages delivered to consumers using basic.consume with manual acknowledgment',
-    t.deliver,
-  );
-  counter(
-    'rabbitmq_global_messages_delivered_consume_auto_ack_total',
-    'Total number of messages delivered to consumers using basic.consume with automatic acknowledgment',
-    t.deliver_no_ack,
-  );
-  counter(
-    'rabbitmq_global_messages_delivered_get_manual_ack_total',
-    'Total number of messages delivered to consumers using basic.get with manual acknowledgment',
-    t.get,
-  );
-  counter(
-    'rabbitmq_global_messages_delivered_get_auto_ack_total',
-    'Total number of messages delivered to consumers using basic.get with automatic acknowledgment',
-    t.get_no_ack,
-  );
-  counter(
-    'rabbitmq_global_messages_get_empty_total',
-    'Total number of times basic.get operations fetched no message',
-    t.get_empty,
-  );
-  counter('rabbitmq_global_messages_acknowledged_total', 'Total number of messages acknowledged by consumers', t.ack);
-  counter(
-    'rabbitmq_global_messages_redelivered_total',
-    'Total number of messages redelivered to consumers',
-    t.redeliver,
-  );
-  counter(
-    'rabbitmq_global_messages_confirmed_total',
-    'Total number of messages confirmed to publishers',
-    b.stats.confirm,
-  );
-  counter(
-    'rabbitmq_global_messages_unroutable_returned_total',
-    'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable',
-    b.stats.returnUnroutable,
-  );
+  o.raw(renderGlobal(b));
 
   const conns = [...b.connections.values()];
   const chans: [ClientConnection, ChannelInfo][] = [];

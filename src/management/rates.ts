@@ -2,7 +2,7 @@
 // tick reads the counters the core and front ends already keep (Queue.stats, Exchange.stats, VHost.stats,
 // Broker.stats, each channel's stats, each connection's octet counts) and turns the difference since the
 // last tick into per-second rates. A vhost's (and the node's) queue counters are its live queues' plus those
-// of its deleted queues (VHost.retiredQueueStats), so they never go backwards. A short history of node rates
+// of its deleted queues (VHost.retired), so they never go backwards. A short history of node rates
 // feeds the UI's charts.
 import type { Broker, ClientConnection } from '../core/broker.js';
 import type { Exchange } from '../core/exchange/exchange.js';
@@ -70,7 +70,7 @@ function messageCounters(s: MessageStats): Counters {
 
 /** A vhost's queue counters: its live queues' and its deleted queues'. */
 export function vhostQueueCounters(v: VHost): Counters {
-  const t = messageCounters(v.retiredQueueStats);
+  const t = messageCounters(v.retired.total);
   for (const q of v.queues.values()) {
     const c = queueCounters(q);
     for (const k of KEYS) t[k] += c[k];

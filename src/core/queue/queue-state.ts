@@ -7,7 +7,7 @@ import { now, roughNow } from '../../util/clock.js';
 import { TimerHeap } from '../../util/timer-heap.js';
 import { DedupCache, dedupOptions } from '../dedup.js';
 import type { DeathReason, Message, QueuedMessage } from '../message.js';
-import { newMessageStats, type MessageStats } from '../stats.js';
+import { newDeadLettered, newMessageStats, type MessageStats } from '../stats.js';
 import type { QueueBacking } from './backing.js';
 import type { Owner } from './consumer.js';
 import { hasLimit, overLimit } from './limits.js';
@@ -46,6 +46,8 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
    * bumped in place (no allocation per message); the management timer samples them into rates.
    */
   readonly stats: MessageStats = newMessageStats();
+  /** Messages dead-lettered or dropped, by reason, with or without a DLX (core/stats.ts DEATH_INDEX). */
+  readonly deadLettered = newDeadLettered();
 
   protected seq = 0;
 

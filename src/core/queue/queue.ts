@@ -13,6 +13,7 @@ import { QueueState } from './queue-state.js';
 import { PagedReady } from './ready-list.js';
 import { resolveQueueSettings, type QueueSettings, type QueueType } from './settings.js';
 import { expiryOf, OneTimer } from './ttl.js';
+import { DEATH_INDEX } from '../stats.js';
 import { QueueFlow, type FlowControlled as FlowControlledBy } from './flow.js';
 
 /** Handed out per dispatch before yielding (~1 ms of work: other connections' frames never wait longer). */
@@ -120,7 +121,9 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
   }
 
   protected deadLetter(m: Message, reason: DeathReason): void {
-    if (this.settings.deadLetterExchange !== null) this.callbacks.deadLetter(this, m, reason);
+    const dlx = this.settings.deadLetterExchange !== null;
+    this.deadLettered[DEATH_INDEX[reason] + (dlx ? 1 : 0)]!++;
+    if (dlx) this.callbacks.deadLetter(this, m, reason);
   }
 
   protected expireQueue(): void {

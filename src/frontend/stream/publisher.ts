@@ -8,6 +8,7 @@
 // ticket per message), and the array of ids is compacted as it is confirmed: a publisher that never lets
 // its confirms catch up does not grow it for ever. With memory storage there is nothing to wait for.
 import { writePublishConfirm } from '../../codec/stream/deliver.js';
+import type { StreamProtocolCounters } from '../../core/global-counters.js';
 import type { MessageStore, SyncWaiter } from '../../core/queue/backing.js';
 import type { StreamQueue, StreamWatcher } from '../../core/queue/stream/stream-queue.js';
 
@@ -16,6 +17,7 @@ export interface PublisherHost {
   readonly w: import('../../codec/buffer/writer.js').Writer;
   queueWritten(): void;
   readonly counters: { confirmed: number };
+  readonly g: StreamProtocolCounters;
   /** The stream was deleted: the connection tells its client (MetadataUpdate) and forgets the publisher. */
   streamGone(q: StreamQueue): void;
 }
@@ -105,6 +107,7 @@ export class StreamPublisher implements SyncWaiter, StreamWatcher {
     this.host.queueWritten();
     this.confirmed += to - from;
     this.host.counters.confirmed += to - from;
+    this.host.g.confirmed += to - from;
     if (to === this.ids.length) {
       this.ids.length = 0;
       this.runEnd.length = 0;

@@ -4,6 +4,7 @@
 // close with a code). The socket is StreamConnection's (frontend/net); the state machine is connection.ts.
 import type { ClientConnection } from '../../core/broker.js';
 import type { AccessCache } from '../../core/auth/permissions.js';
+import type { StreamProtocolCounters } from '../../core/global-counters.js';
 import type { User } from '../../core/auth/users.js';
 import type { VHost } from '../../core/vhost.js';
 import { Writer } from '../../codec/buffer/writer.js';
@@ -54,6 +55,8 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   readonly pendingUpdates = new Map<number, { sub: StreamSubscription; answered: (() => void) | null }>();
   /** Counters for management (/api/stream/connections, the channel-like message_stats). */
   readonly counters = { published: 0, confirmed: 0, errored: 0, delivered: 0 };
+  /** The node's Stream protocol counters (Prometheus rabbitmq_global_*{protocol="stream"}), bumped with `counters`. */
+  readonly g: StreamProtocolCounters = this.server.broker.global.stream;
   /** Messages published since the read budget last counted them (connection.ts readCost). */
   readMessages = 0;
   /** Encodes this connection's frames; each frame is taken and queued at once. */
@@ -75,6 +78,9 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
   /** Encode and queue one frame (written with the rest of the turn's output). */
   send<N extends FrameName>(name: N, fields: FrameFields<N>): void {
     if (this.closed) return;
+    // every response goes out here: a failure code counts in rabbitmq_global_stream_error_*_total
+    const code = (fields as { responseCode?: number }).responseCode;
+    if (code !== undefined && code !== ResponseCode.OK) this.server.broker.global.streamResponse(code);
     encodeFrame(this.w, name, fields);
     this.queueWritten();
   }
@@ -97,6 +103,7 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
    */
   closeWith(code: number, reason: string): void {
     if (this.closed) return;
+    this.server.broker.global.streamResponse(code);
     this.send('CloseRequest', { correlationId: this.correlationId(), closingCode: code, closingReason: reason });
     this.open = false;
     this.closeSocket();

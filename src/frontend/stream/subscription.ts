@@ -9,6 +9,7 @@ import { CHUNK_HEADER_SIZE } from '../../codec/stream/chunk.js';
 import type { BloomMatcher } from '../../codec/stream/bloom.js';
 import { writeDeliverPrefix } from '../../codec/stream/deliver.js';
 import { REF_MIN, type Writer } from '../../codec/buffer/writer.js';
+import type { StreamProtocolCounters } from '../../core/global-counters.js';
 import type { StreamChunkReader } from '../../core/queue/stream/backing.js';
 import type {
   ExternalConsumer,
@@ -24,6 +25,7 @@ export interface SubscriptionHost {
   readonly w: Writer;
   readonly deliverV2: boolean;
   readonly counters: { delivered: number };
+  readonly g: StreamProtocolCounters;
   queueWritten(): void;
   /** Room in the socket's output (StreamConnection.canWrite). */
   canWrite(): boolean;
@@ -177,6 +179,7 @@ export class StreamSubscription implements StreamWatcher, SacMember {
       this.chunks++;
       this.messages += records;
       h.counters.delivered += records;
+      h.g.delivered += records;
       this.lastChunkId = chunkId;
       this.offset = chunkId + records - 1;
     }

@@ -37,7 +37,7 @@ test('rates and totals from queue counters', () => {
   assert.equal(s.history.length, 3);
 });
 
-test('a queue deleted between two ticks still counts in its vhost and the node (VHost.retiredQueueStats)', () => {
+test('a queue deleted between two ticks still counts in its vhost and the node (VHost.retired)', () => {
   const b = new Broker({ loopbackUsers: [] });
   const v = b.addVHost('/');
   const s = new RateSampler(b);

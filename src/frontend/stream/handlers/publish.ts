@@ -49,6 +49,7 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
   p.published += n;
   s.readMessages += n;
   s.counters.published += n;
+  s.g.received += n;
   p.queue.stats.publish += n;
 }
 
@@ -56,6 +57,7 @@ function publishError(s: StreamSession, r: PublishReader, code: number, p: Strea
   const errors: Array<{ publishingId: number; code: number }> = [];
   while (r.next()) errors.push({ publishingId: r.publishingId, code });
   s.counters.errored += errors.length;
+  s.server.broker.global.streamResponse(code);
   if (p !== null) p.errored += errors.length;
   s.send('PublishError', { publisherId: r.publisherId, errors });
 }
