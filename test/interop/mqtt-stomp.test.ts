@@ -26,7 +26,7 @@ function run(cmd: string, args: string[], timeoutMs = 15000): Promise<{ code: nu
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('exit', (code) => {
+    p.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, out });
     });

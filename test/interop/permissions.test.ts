@@ -27,7 +27,7 @@ test('pika sees 403 ACCESS_REFUSED with RabbitMQ texts', { skip }, async () => {
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => resolve({ code, out }));
+    p.on('close', (code) => resolve({ code, out }));
   });
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /refused as RabbitMQ: ACCESS_REFUSED - access to exchange 'amq.default'/);
@@ -58,7 +58,7 @@ test(
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      p.on('exit', (code) => resolve({ code, out }));
+      p.on('close', (code) => resolve({ code, out }));
     });
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /update_secret with another secret: ok/);

@@ -19,8 +19,9 @@ function refused(dir: string): Promise<{ code: number | null; err: string }> {
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+  // 'close', not 'exit': the exit can come before the last of stderr is read
   return new Promise((r) =>
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       r({ code, err });
     }),

@@ -300,6 +300,6 @@ function run(cmd: string, args: string[]): Promise<{ status: number | null; stdo
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (status) => resolve({ status, stdout, stderr }));
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }

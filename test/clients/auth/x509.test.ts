@@ -92,7 +92,7 @@ describe('ssl_cert_login_from = distinguished_name (default)', () => {
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      p.on('exit', (code) => resolve({ code, out }));
+      p.on('close', (code) => resolve({ code, out }));
     });
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /unknown certificate refused/);
