@@ -114,7 +114,6 @@ export function tuneOk(conn: AmqpConnectionContext, m: ConnectionTuneOk): void {
   conn.heartbeat = m.heartbeat;
   conn.decoder.frameMax = conn.frameMax;
   conn.state = 'open';
-  startShortHeartbeat(conn);
 }
 
 /** connection.open: the vhost (the user must have access to it); the connection is open. */
@@ -139,4 +138,7 @@ function openVHost(conn: AmqpConnectionContext, m: ConnectionOpen): void {
   conn.state = 'opened';
   conn.opened();
   writeConnectionOpenOk(conn.out, 0);
+  // from open-ok, not tune-ok as RabbitMQ: its first look would see open-ok (written after tune-ok) and skip,
+  // so the first beat could come a whole interval after it, the socket timeout of a client that counts on beats
+  startShortHeartbeat(conn);
 }

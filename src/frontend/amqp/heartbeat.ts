@@ -41,7 +41,7 @@ function beat(c: Beating): void {
  * connection hears from it every interval / 2. Clients rely on that: @cloudamqp/amqp-client times its socket
  * out after `heartbeat` s without traffic (it only echoes the server's heartbeats), and with one beat a second
  * its own suite's "can handle heartbeats" lost the connection now and then. So such a connection gets a timer
- * of its own doing RabbitMQ's looks; it stops when the connection closes. Called at tune-ok (handshake.ts).
+ * of its own doing RabbitMQ's looks; it stops when the connection closes. Called at open-ok (handshake.ts).
  */
 export function startShortHeartbeat(c: Beating): void {
   const every = (c.heartbeat * 1000) / 2;
