@@ -167,6 +167,23 @@ function node(c: Ctx) {
   };
 }
 
+/**
+ * The body of a PUT to the memory watermark or the disk free limit: {"relative": n} (n >= 0) or {"absolute":
+ * bytes or a size such as "2GB"}; anything else is 400 with `expected`.
+ */
+function limitSetting(c: Ctx, expected: string): { relative: number } | { absolute: number } {
+  const b = bodyObject(c);
+  const relative = b['relative'];
+  if (typeof relative === 'number' && Number.isFinite(relative) && relative >= 0) return { relative };
+  const absolute = b['absolute'];
+  if (typeof absolute !== 'number' && typeof absolute !== 'string') throw badRequest(expected);
+  try {
+    return { absolute: parseSize(absolute, 'absolute') };
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
+}
+
 const ok = (c: Ctx) => sendJson(c, 200, { status: 'ok' });
 
 export function registerOverview(r: Router): void {
@@ -200,18 +217,7 @@ export function registerOverview(r: Router): void {
   r.on('PUT', '/api/nodes/:node/vm-memory-high-watermark', (c) => {
     requireLevel(c, 'administrator');
     if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
-    const b = bodyObject(c);
-    if (typeof b['relative'] === 'number' && Number.isFinite(b['relative']) && b['relative'] >= 0) {
-      c.m.memory.setWatermark({ relative: b['relative'] });
-    } else if (typeof b['absolute'] === 'number' || typeof b['absolute'] === 'string') {
-      let bytes: number;
-      try {
-        bytes = parseSize(b['absolute'], 'absolute');
-      } catch (e) {
-        throw badRequest((e as Error).message);
-      }
-      c.m.memory.setWatermark({ absolute: bytes });
-    } else throw badRequest('expected {"relative": <fraction>} or {"absolute": <bytes or size>}');
+    c.m.memory.setWatermark(limitSetting(c, 'expected {"relative": <fraction>} or {"absolute": <bytes or size>}'));
     sendStatus(c, 204);
   });
   // Warren's own, as the watermark above (rabbitmqctl set_disk_free_limit): GET the setting and its value
@@ -225,18 +231,9 @@ export function registerOverview(r: Router): void {
   r.on('PUT', '/api/nodes/:node/disk-free-limit', (c) => {
     requireLevel(c, 'administrator');
     if (c.params['node'] !== c.m.broker.nodeName) throw notFound();
-    const b = bodyObject(c);
-    if (typeof b['relative'] === 'number' && Number.isFinite(b['relative']) && b['relative'] >= 0) {
-      c.m.diskFreeLimit.set({ relative: b['relative'] });
-    } else if (typeof b['absolute'] === 'number' || typeof b['absolute'] === 'string') {
-      let bytes: number;
-      try {
-        bytes = parseSize(b['absolute'], 'absolute');
-      } catch (e) {
-        throw badRequest((e as Error).message);
-      }
-      c.m.diskFreeLimit.set({ absolute: bytes });
-    } else throw badRequest('expected {"absolute": <bytes or size>} or {"relative": <multiple of total memory>}');
+    c.m.diskFreeLimit.set(
+      limitSetting(c, 'expected {"absolute": <bytes or size>} or {"relative": <multiple of total memory>}'),
+    );
     sendStatus(c, 204);
   });
   r.on('GET', '/api/whoami', (c) => sendJson(c, 200, { name: c.user.name, tags: c.user.tags }));
