@@ -4,14 +4,11 @@
 // config.ts merges them into its table, as auth-config.ts's.
 import type { BrokerOptions } from '../options.js';
 
-export interface LimitFlatConfig {
-  heartbeat?: number;
-  frameMax?: number;
-  channelMax?: number;
-  handshakeTimeout?: number;
-  consumerTimeout?: number;
-  maxMessageSize?: number;
-}
+/** The limits keep their BrokerOptions names and types in the flat config. */
+export type LimitFlatConfig = Pick<
+  BrokerOptions,
+  'heartbeat' | 'frameMax' | 'channelMax' | 'handshakeTimeout' | 'consumerTimeout' | 'maxMessageSize'
+>;
 
 interface Spec {
   flag: string;
