@@ -63,11 +63,28 @@ export function giveBack(b: Buffer): void {
   if (ab[OUT] !== true) return;
   ab[OUT] = false;
   const cls = ab.byteLength;
-  if (freeBytes + cls > FREE_MAX) return;
+  if (freeBytes + cls > FREE_MAX && !makeRoom(cls)) return;
   let list = free.get(cls);
   if (list === undefined) free.set(cls, (list = []));
   list.push(b.byteOffset === 0 ? b : Buffer.from(ab, 0, b.length));
   freeBytes += cls;
+}
+
+/**
+ * Past FREE_MAX, spares of other classes are dropped (left to GC) to take in one of `cls`: the size being
+ * handed back is the size in use now, and a burst of one size (300 KB bodies, say) must not fill the pool
+ * for good and leave every later size unpooled. False when this class's own spares fill the pool.
+ */
+function makeRoom(cls: number): boolean {
+  for (const [c, list] of free) {
+    if (c === cls) continue;
+    while (list.length !== 0 && freeBytes + cls > FREE_MAX) {
+      list.pop();
+      freeBytes -= c;
+    }
+    if (freeBytes + cls <= FREE_MAX) return true;
+  }
+  return false;
 }
 
 /** Bytes held for reuse, and how many bodies came from reused buffers so far (tests, diagnostics). */

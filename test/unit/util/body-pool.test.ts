@@ -37,3 +37,19 @@ test('buffers the pool did not hand out, and bodies over POOL_MAX, are never tak
   giveBack(takeBody(POOL_MAX + 1));
   assert.equal(poolStats().freeBytes, before);
 });
+
+test('a pool full of one size makes room for another: a burst of one size does not leave later sizes unpooled', () => {
+  // fill the free lists to their cap (32 MiB) with one class, as a burst of 300 KB messages would
+  const big: Buffer[] = [];
+  for (let i = 0; i < 120; i++) big.push(takeBody(300000));
+  for (const b of big) giveBack(b);
+  assert.ok(poolStats().freeBytes > (32 << 20) - sizeClass(300000), 'the pool is full');
+  const small = takeBody(1000);
+  giveBack(small);
+  const again = takeBody(1000);
+  assert.equal(again.buffer, small.buffer, 'the smaller size was not taken in');
+  assert.ok(poolStats().freeBytes <= 32 << 20);
+  // and the big class, its own spares filling the pool, takes in no more than the cap
+  giveBack(takeBody(300000 + 1));
+  assert.ok(poolStats().freeBytes <= 32 << 20);
+});
