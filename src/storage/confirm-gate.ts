@@ -44,6 +44,11 @@ export class Confirms {
     else this.release(ticket);
   }
 
+  /** A write or fsync failed: the waiters refuse what they wait for (or keep waiting). */
+  failed(): void {
+    for (const w of this.waiters) if (w.failed !== undefined && !w.failed()) this.waiters.delete(w);
+  }
+
   /** Call `fn` once `ticket` may be confirmed. */
   after(t: number, fn: () => void): void {
     this.waiters.add({

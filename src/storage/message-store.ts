@@ -63,7 +63,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   private lastOwner = 0;
   recovery: RecoveryStats = { segments: 0, messages: 0, queues: 0, tornBytes: 0, ms: 0 };
 
-  private constructor(
+  /** Open the message directory, recover every durable queue of `broker` from it. */
+  constructor(
     readonly dir: string,
     readonly logger: Logger,
     readonly formats: Map<string, ContentFormat>,
@@ -108,18 +109,6 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     for (const n of [...this.segs.keys()]) this.tryDelete(n);
     this.compactor.kick();
     this.recovery.ms = Date.now() - t0;
-  }
-
-  /** Open the message directory, recover every durable queue of `broker` from it. */
-  static open(
-    dir: string,
-    broker: Broker,
-    logger: Logger,
-    formats: Map<string, ContentFormat>,
-    hooks: StoreHooks,
-    segmentSize: number,
-  ): FileMessageStore {
-    return new FileMessageStore(dir, logger, formats, hooks, segmentSize, broker);
   }
 
   /** Confirms may go out up to this ticket: fsynced here (and on followers: `confirms.gate`). */
@@ -376,6 +365,9 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     else this.logger.warn('message store writes work again');
     this.hooks.ioFailure(err);
   }
+
+  /** A write or fsync of this log or of a stream's failed: the confirms waiting now are refused (LogEvents). */
+  readonly writeFailed = (): void => this.confirms.failed();
 
   beforeSync(): Promise<void> | null {
     const ids = this.ids.flush();

@@ -170,9 +170,8 @@ export class FileStorage implements Storage {
       }
     };
     let ioFailed = false;
-    const store = FileMessageStore.open(
+    const store = new FileMessageStore(
       join(this.dir, 'messages'),
-      broker,
       this.log,
       this.formats,
       {
@@ -187,6 +186,7 @@ export class FileStorage implements Storage {
         },
       },
       o.segmentSize,
+      broker,
     );
     this.store = store;
     broker.store = store;
@@ -199,6 +199,8 @@ export class FileStorage implements Storage {
       this.log,
       () => store.touch(),
       (err) => broker.alarms.set('disk', err !== null || (this.monitor?.low ?? false)),
+      true,
+      store.writeFailed,
     );
     this.streams = streams;
     streams.restore(broker);

@@ -9,6 +9,12 @@ import type { QueuedMessage } from '../message.js';
 export interface SyncWaiter {
   /** Returns true while it still waits for a later ticket. */
   synced(ticket: number): boolean;
+  /**
+   * A write or fsync failed: what waits now may never be durable. A publisher confirm refuses it (basic.nack,
+   * as RabbitMQ nacks when a queue fails), so the client republishes. Returns true while it still waits;
+   * a waiter without it (compaction) just keeps waiting for the retry that works.
+   */
+  failed?(): boolean;
 }
 
 /** The broker-wide message store: group commit and the tickets publisher confirms wait on. */

@@ -1,7 +1,9 @@
 // Publisher confirms (RabbitMQ's confirm extension: https://www.rabbitmq.com/docs/confirms): every publish
 // on a channel in confirm mode gets a sequence number, confirmed by one basic.ack (multiple when it covers
 // several) per event-loop turn, or a basic.nack when a queue refused it. A persistent message that reached a
-// durable queue is confirmed only once the message store has fsynced it; so is a tx.commit-ok.
+// durable queue is confirmed only once the message store has fsynced it; so is a tx.commit-ok. When a write or
+// fsync fails, the publishes waiting for it are nacked (RabbitMQ nacks what a failed queue held: the broker
+// "refuses responsibility", the client may republish); a tx.commit-ok keeps waiting for the retry that works.
 import { writeBasicAck, writeBasicNack, writeTxCommitOk } from '../../codec/amqp/methods.generated.js';
 import type { MessageStore, SyncWaiter } from '../../core/queue/backing.js';
 import type { ChannelContext } from './context.js';
@@ -102,6 +104,29 @@ export class PublisherConfirms implements SyncWaiter {
     return this.waitSeqs.length !== 0 || this.commitTickets.length !== 0;
   }
 
+  /**
+   * A write or fsync failed (SyncWaiter): every publish waiting for the store is nacked (all of them, from the
+   * first unconfirmed on: a transient one behind a persistent one waits too, and acks never skip ahead).
+   */
+  failed(): boolean {
+    const seqs = this.waitSeqs;
+    if (!this.ch.closing && this.waitHead < seqs.length) {
+      const from = this.confirmedUpTo + 1;
+      const to = seqs[seqs.length - 1]!;
+      const nacks: number[] = [];
+      for (const n of this.nacks) if (n < from) nacks.push(n);
+      for (let s = from; s <= to; s++) nacks.push(s);
+      for (const n of this.nacks) if (n > to) nacks.push(n);
+      this.nacks = nacks;
+      this.confirmedUpTo = to;
+      this.ch.conn.output.scheduleFlush();
+    }
+    this.waitSeqs = [];
+    this.waitTickets = [];
+    this.waitHead = 0;
+    return this.commitTickets.length !== 0 && !this.ch.closing;
+  }
+
   /** Something confirmed is not acked yet (checked by every flush). */
   pending(): boolean {
     return this.confirmedUpTo > this.confirmSentUpTo;
@@ -114,17 +139,21 @@ export class PublisherConfirms implements SyncWaiter {
     const out = ch.conn.out;
     const upTo = this.confirmedUpTo;
     if (this.nacks.length !== 0) {
-      // acks up to each nacked seq, then the nack itself (multiple=false); nacks past upTo (behind a
-      // confirm still waiting for the fsync) wait too, so no ack ever covers an unsynced message
+      // acks up to each nacked seq, then the nack itself (multiple for a run of consecutive ones: everything
+      // after the last ack up to its tag); nacks past upTo (behind a confirm still waiting for the fsync) wait
+      // too, so no ack ever covers an unsynced message
+      const nacks = this.nacks;
       let k = 0;
-      for (; k < this.nacks.length && this.nacks[k]! <= upTo; k++) {
-        const n = this.nacks[k]!;
+      for (; k < nacks.length && nacks[k]! <= upTo; k++) {
+        const n = nacks[k]!;
         if (n - 1 > this.confirmSentUpTo) {
           writeBasicAck(out, ch.id, n - 1, n - 1 - this.confirmSentUpTo > 1);
           this.count(n - 1 - this.confirmSentUpTo);
         }
-        writeBasicNack(out, ch.id, n, false, false);
-        this.confirmSentUpTo = n;
+        let end = n;
+        while (k + 1 < nacks.length && nacks[k + 1] === end + 1 && end + 1 <= upTo) end = nacks[++k]!;
+        writeBasicNack(out, ch.id, end, end > n, false);
+        this.confirmSentUpTo = end;
       }
       this.nacks = k === this.nacks.length ? [] : this.nacks.slice(k);
       if (upTo === this.confirmSentUpTo) return;

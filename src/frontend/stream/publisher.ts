@@ -7,6 +7,7 @@
 // far under any frame max). The ids wait in runs that share a ticket (one run per turn of publishes, not a
 // ticket per message), and the array of ids is compacted as it is confirmed: a publisher that never lets
 // its confirms catch up does not grow it for ever. With memory storage there is nothing to wait for.
+import { ResponseCode } from '../../codec/stream/constants.js';
 import { writePublishConfirm } from '../../codec/stream/deliver.js';
 import type { StreamProtocolCounters } from '../../core/global-counters.js';
 import type { MessageStore, SyncWaiter } from '../../core/queue/backing.js';
@@ -20,6 +21,8 @@ export interface PublisherHost {
   readonly g: StreamProtocolCounters;
   /** The stream was deleted: the connection tells its client (MetadataUpdate) and forgets the publisher. */
   streamGone(q: StreamQueue): void;
+  /** A PublishError frame: these publishing ids were refused with `code`. */
+  publishErrors(publisherId: number, ids: number[], code: number): void;
 }
 
 /** Publishing ids per PublishConfirm frame at most (8 bytes each: 64 KiB frames). */
@@ -91,6 +94,27 @@ export class StreamPublisher implements SyncWaiter, StreamWatcher {
     this.release(ticket);
     this.waiting = this.head < this.ids.length && !this.closed;
     return this.waiting;
+  }
+
+  /**
+   * A write or fsync failed (SyncWaiter): the publishing ids waiting for it get a PublishError (internal error,
+   * 0x0f), as a 0-9-1 publisher gets basic.nack; the client may publish them again (with a publisher reference
+   * the same ids are deduplicated, and confirmed once the disk works).
+   */
+  failed(): boolean {
+    if (this.store !== null) this.release(this.store.synced); // what is durable already is confirmed
+    if (!this.closed && this.head < this.ids.length) {
+      const refused = this.ids.slice(this.head);
+      this.errored += refused.length;
+      this.host.publishErrors(this.id, refused, ResponseCode.InternalError);
+    }
+    this.ids.length = 0;
+    this.runEnd.length = 0;
+    this.runTicket.length = 0;
+    this.head = 0;
+    this.runHead = 0;
+    this.waiting = false;
+    return false;
   }
 
   private release(ticket: number): void {

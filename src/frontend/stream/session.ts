@@ -161,6 +161,12 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
     if (had) this.send('MetadataUpdate', { code: METADATA_UPDATE_STREAM_NOT_AVAILABLE, stream: q.name });
   }
 
+  publishErrors(publisherId: number, ids: number[], code: number): void {
+    this.counters.errored += ids.length;
+    this.server.broker.global.streamResponse(code);
+    this.send('PublishError', { publisherId, errors: ids.map((publishingId) => ({ publishingId, code })) });
+  }
+
   /** Tell the client whether `sub` is active (single active consumer); its answer names the offset. */
   consumerUpdate(sub: StreamSubscription, active: boolean, answered: (() => void) | null = null): void {
     if (this.closed) {

@@ -8,6 +8,8 @@ export interface LogEvents {
   sealed(seg: number): void;
   /** A write or fsync failed (disk full, I/O error); `null` when writes work again. */
   failure(err: Error | null): void;
+  /** Every failed write or fsync, retries included: the confirms waiting now are refused (confirm-gate.ts). */
+  writeFailed?(): void;
   /** Before each fsync: anything else that must be durable first (definitions, queue ids). */
   beforeSync(): Promise<void> | null;
 }

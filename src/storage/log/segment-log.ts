@@ -15,15 +15,8 @@ import type { LogEvents } from './log-events.js';
 export type { LogEvents } from './log-events.js';
 import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
 
-/** A record's place in the log: its segment and its byte offset there. Ordered by (seg, off). */
-export interface LogPosition {
-  seg: number;
-  off: number;
-}
-
-export function positionBefore(a: LogPosition, b: LogPosition): boolean {
-  return a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
-}
+import type { LogPosition } from './log-position.js';
+export { positionBefore, type LogPosition } from './log-position.js';
 
 export const MAGIC = Buffer.from('WRNSEG1\n', 'latin1');
 export const SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -260,9 +253,16 @@ export class SegmentLog {
    * every RETRY_MS, so the log recovers by itself once the disk does; nothing after the records kept is confirmed.
    */
   private fail(e: Error): void {
+    this.failing(e, true);
+  }
+
+  /** A write (`failed`) or an fsync (`syncError`) failed: the alarm on the first, the waiting confirms refused. */
+  private failing(e: Error, write: boolean): void {
     const first = this.failed === null && this.syncError === null;
-    this.failed = e;
+    if (write) this.failed = e;
+    else this.syncError = e;
     if (first) this.events.failure(e);
+    this.events.writeFailed?.();
     this.retryLater();
   }
 
@@ -356,14 +356,11 @@ export class SegmentLog {
   private syncFailed(e: Error): void {
     this.syncing = false;
     this.endSync();
-    // retried later; confirms wait (nothing unsynced is ever confirmed). Known limit: after a real EIO from fsync,
-    // Linux may already have dropped the dirty pages and reports the error once, so a retry can succeed without
-    // those bytes on disk (PostgreSQL's "fsyncgate"); rewriting them would need a copy of everything written
-    // since the last good fsync. Not done: the injected faults (io.ts) lose nothing.
-    const first = this.failed === null && this.syncError === null;
-    this.syncError = e;
-    if (first) this.events.failure(e);
-    this.retryLater();
+    // retried later. The confirms waiting now are refused (writeFailed: basic.nack), not held for the retry:
+    // after a real EIO from fsync, Linux may already have dropped the dirty pages and reports the error once,
+    // so a retry can succeed without those bytes on disk (PostgreSQL's "fsyncgate"). Only what is written
+    // after this failure is confirmed by a retry that works.
+    this.failing(e, false);
   }
 
   /** Write and fsync everything, synchronously (clean shutdown); `discard`: the log is being deleted, neither. */

@@ -42,6 +42,8 @@ export interface StreamLogHooks {
   /** Something was appended: the broker's confirms wait for the next fsync (storage/streams/stream-store.ts). */
   appended(): void;
   failure(err: Error | null): void;
+  /** Each failed write or fsync, retries included (the waiting confirms are refused: message-store.ts). */
+  writeFailed?(): void;
   /** The stream was deleted (its files are the store's to remove). */
   deleted(): void;
 }
@@ -376,6 +378,9 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   sealed(): void {}
   failure(err: Error | null): void {
     this.hooks.failure(err);
+  }
+  writeFailed(): void {
+    this.hooks.writeFailed?.();
   }
   beforeSync(): null {
     return null;

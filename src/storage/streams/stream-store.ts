@@ -30,6 +30,8 @@ export class StreamStore {
     private readonly ioFailure: (err: Error | null) => void,
     /** false: the streams are never fsynced (memory storage: they go with the process). */
     private readonly fsync = true,
+    /** Each failed write or fsync of a stream: the confirms waiting now are refused (message-store.ts). */
+    private readonly writeFailed: () => void = () => {},
   ) {
     mkdirSync(dir, { recursive: true });
   }
@@ -57,6 +59,7 @@ export class StreamStore {
           if (err) this.logger.error({ err, queue: q.name }, 'stream write failed');
           this.ioFailure(err);
         },
+        writeFailed: () => this.writeFailed(),
         deleted: () => {
           this.logs.delete(log);
           this.dirty.delete(log);
