@@ -205,7 +205,10 @@ export abstract class MqttSession
 
   // ---- publish ---------------------------------------------------------------------------------
 
-  /** Route one publish (a client's or its will) into amq.topic; returns how many queues it reached. */
+  /**
+   * Route one publish (a client's or its will) into amq.topic; returns how many queues it reached, or -1 when
+   * one refused it (x-overflow reject-publish).
+   */
   publish(
     topic: string,
     qos: number,
@@ -254,12 +257,13 @@ export abstract class MqttSession
       v.stats.dropUnroutable++;
       this.server.broker.stats.dropUnroutable++;
     }
+    let refused = false;
     for (let i = 0; i < n; i++) {
       const q = queues[i]!;
-      q.enqueue(msg);
+      if (!q.enqueue(msg)) refused = true;
       if (q.overloaded) this.flowBlock(q);
     }
-    return n;
+    return refused ? -1 : n;
   }
 
   /** No Local: this connection's own queues that the message reached only through No Local subscriptions. */

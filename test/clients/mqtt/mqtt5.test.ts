@@ -461,3 +461,36 @@ test('request/response with an AMQP responder: response topic as header x-reply-
   await requester.endAsync();
   await conn.close();
 });
+
+test('a publish a queue refuses (x-overflow reject-publish): MQTT 5 PUBACK 0x83, MQTT 3.1.1 no PUBACK, as RabbitMQ', async () => {
+  const t = topic('rp');
+  const q = uniqueName('mqtt-rp');
+  const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b.amqpPort}`);
+  const ch = await conn.createChannel();
+  await ch.assertQueue(q, { exclusive: true, arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
+  await ch.bindQueue(q, 'amq.topic', t);
+  const v5 = await connect();
+  const first = (await v5.publishAsync(t, 'fits', { qos: 1 })) as mqtt.IPublishPacket & { reasonCode?: number };
+  assert.equal(first.reasonCode ?? 0, 0);
+  // rabbit_mqtt_processor: a rejected publish gets RC_IMPLEMENTATION_SPECIFIC_ERROR on MQTT 5
+  const refused = await v5.publishAsync(t, 'refused', { qos: 1 }).then(
+    () => 'acked',
+    (e: { code?: number }) => e.code,
+  );
+  assert.equal(refused, 0x83);
+  // MQTT 3.1.1 has no negative acknowledgement: no PUBACK at all
+  const v3 = await connect({ protocolVersion: 4 });
+  let acked = false;
+  v3.publishAsync(t, 'refused too', { qos: 1 }).then(
+    () => (acked = true),
+    () => {},
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(acked, false);
+  // the connection goes on: a publish the queue takes is acknowledged
+  await ch.purgeQueue(q);
+  await v3.publishAsync(t, 'fits again', { qos: 1 });
+  assert.equal((await ch.checkQueue(q)).messageCount, 1);
+  await v3.endAsync(true);
+  await conn.close();
+});

@@ -1,5 +1,6 @@
 // PUBLISH (§3.3) from the client: topic aliases (MQTT 5), topic name validation, routing, PUBACK for QoS 1
-// and PUBREC for QoS 2, each once what it acknowledges is on disk (ack-gate.ts). QoS 2 (§4.3.3, method B):
+// and PUBREC for QoS 2, each once what it acknowledges is on disk (ack-gate.ts). A publish a queue refused
+// (x-overflow reject-publish) gets PUBACK 0x83 on MQTT 5 and no PUBACK on 3.1.1, as RabbitMQ answers it. QoS 2 (§4.3.3, method B):
 // the message is routed once and its packet id kept until PUBREL; a PUBLISH with that id before then
 // (the client re-sending after a lost PUBREC) is not routed again, only PUBRECed. With --mqtt-qos2
 // downgrade (RabbitMQ's behaviour) QoS 2 is refused on MQTT 5 (CONNACK said Maximum QoS 1) and handled
@@ -49,6 +50,11 @@ export function handlePublish(s: MqttSession, p: mqttPacket.IPublishPacket): voi
   const ticket = store !== null && store.appended !== before ? store.appended : 0;
   const rc = s.version === 5 && routed === 0 ? RC5.NO_MATCHING_SUBSCRIBERS : -1;
   if (qos === 1) {
+    // refused by a queue (reject-publish): MQTT 5 PUBACK 0x83, 3.1.1 none, as rabbit_mqtt_processor answers it
+    if (routed < 0) {
+      if (s.version === 5) s.acks.send({ cmd: 'puback', messageId: id, reasonCode: RC5.IMPLEMENTATION_SPECIFIC }, 0, 0);
+      return;
+    }
     s.acks.send(
       rc < 0 ? { cmd: 'puback', messageId: id } : { cmd: 'puback', messageId: id, reasonCode: rc },
       ticket,
