@@ -254,7 +254,7 @@ test('EIO on read: a consumer of a backlog on disk waits (no crash, nothing skip
   await b.close();
 });
 
-test('MQTT QoS 1 and STOMP SEND with receipt: the disk fails: MQTT 5 PUBACK 0x83, 3.1.1 none (as RabbitMQ), the RECEIPT once healed', async () => {
+test('MQTT QoS 1 and STOMP SEND with receipt: the disk fails: MQTT 5 PUBACK 0x83, 3.1.1 no PUBACK, no RECEIPT (as RabbitMQ 3.13)', async () => {
   const b = await start(tempDir(), { mqttPort: 0, webStompPort: 0 });
   // a persistent MQTT session: its subscription queue is durable, so a QoS 1 message is written
   const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.mqttPort}`, {
@@ -302,14 +302,11 @@ test('MQTT QoS 1 and STOMP SEND with receipt: the disk fails: MQTT 5 PUBACK 0x83
     () => (puback = true),
     () => {},
   );
-  let receipt = false;
-  const receipted = stomp.send('/queue/df.stomp', 'during').then(() => (receipt = true));
   await eventually(() => b.broker.alarms.isRaised('disk'));
-  await sleep(700);
+  await sleep(500);
   assert.equal(puback, false, 'no PUBACK for an unwritten message');
-  assert.equal(receipt, false, 'no RECEIPT for an unwritten message');
   b.faults.healDisk();
-  await receipted;
+  await eventually(() => !b.broker.alarms.isRaised('disk'));
   // MQTT 3.1.1 has no negative acknowledgement: that PUBACK never comes (RabbitMQ sends none either); what is
   // published once the disk works is acknowledged
   await pubc.publishAsync('df/t', 'after', { qos: 1 });
@@ -321,12 +318,25 @@ test('MQTT QoS 1 and STOMP SEND with receipt: the disk fails: MQTT 5 PUBACK 0x83
     .messages()
     .map((m) => m.content.toString());
   assert.ok(got.includes('after') && got.every((m) => ['during', 'during5', 'after'].includes(m)), got.join());
+
+  // STOMP has no negative receipt: the RECEIPT of a SEND whose write failed never comes (RabbitMQ 3.13's
+  // adapter sends nothing for a rejected publish); a SEND once the disk works gets its RECEIPT
+  b.faults.failDisk('EIO', { on: 'write' });
+  let receipt = false;
+  void stomp.send('/queue/df.stomp', 'during').then(() => (receipt = true));
+  await eventually(() => b.broker.alarms.isRaised('disk'));
+  b.faults.healDisk();
+  await eventually(() => !b.broker.alarms.isRaised('disk'));
+  await stomp.send('/queue/df.stomp', 'after');
+  await sleep(200);
+  assert.equal(receipt, false, 'no RECEIPT for a SEND the disk refused');
+  const sent = b
+    .queue('df.stomp')
+    .messages()
+    .map((m) => m.content.toString());
   assert.deepEqual(
-    b
-      .queue('df.stomp')
-      .messages()
-      .map((m) => m.content.toString()),
-    ['before', 'during'],
+    sent.filter((m) => m !== 'during'),
+    ['before', 'after'],
   );
   await pubc.endAsync(true); // (not forced, mqtt.js waits for the PUBACK that never comes)
   await pub5.endAsync();

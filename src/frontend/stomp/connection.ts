@@ -79,8 +79,8 @@ export class StompConnection extends StompSession {
       switch (f.command) {
         case 'SEND': {
           const before = this.appended;
-          handleSend(this, f);
-          return this.sendReceipt(f, before);
+          if (handleSend(this, f)) this.sendReceipt(f, before);
+          return;
         }
         case 'SUBSCRIBE':
           // sends its own RECEIPT, before the first MESSAGE

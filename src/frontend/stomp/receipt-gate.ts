@@ -4,11 +4,14 @@
 // persistent message that reached a durable queue is on disk (written and fsynced) when the client hears
 // of it. A SEND held in a transaction gets its RECEIPT the same way after COMMIT routed it. Receipts of
 // other frames do not wait (RabbitMQ sends them at once). SEND receipts leave in the order of their
-// frames; nothing waits (and nothing is allocated) when there is no file store.
+// frames; nothing waits (and nothing is allocated) when there is no file store. A SEND whose write or fsync
+// failed never gets its RECEIPT (failed()): STOMP has no negative receipt, and RabbitMQ 3.13's adapter sends
+// nothing for a rejected publish.
 import type { MessageStore, SyncWaiter } from '../../core/queue/backing.js';
 
 export class ReceiptGate implements SyncWaiter {
-  private ids: string[] = [];
+  /** null: a RECEIPT refused (failed()), never sent. */
+  private ids: (string | null)[] = [];
   private tickets: number[] = [];
   private head = 0;
   private waiting = false;
@@ -48,6 +51,17 @@ export class ReceiptGate implements SyncWaiter {
     return this.waiting;
   }
 
+  /** A write or fsync failed (SyncWaiter): the RECEIPTs waiting for it are never sent. */
+  failed(): boolean {
+    const synced = this.store?.synced ?? 0;
+    for (let i = this.head; i < this.ids.length; i++) {
+      if (this.tickets[i]! <= synced) continue;
+      this.tickets[i] = 0;
+      this.ids[i] = null;
+    }
+    return this.synced(synced);
+  }
+
   private ready(ticket: number): boolean {
     return ticket === 0 || this.store === null || this.store.synced >= ticket;
   }
@@ -67,7 +81,10 @@ export class ReceiptGate implements SyncWaiter {
       return;
     }
     let h = this.head;
-    while (h < this.ids.length && this.ready(this.tickets[h]!)) this.sendReceipt(this.ids[h++]!);
+    while (h < this.ids.length && this.ready(this.tickets[h]!)) {
+      const id = this.ids[h++];
+      if (id !== null && id !== undefined) this.sendReceipt(id);
+    }
     if (h < this.ids.length) {
       this.head = h;
       this.wait();

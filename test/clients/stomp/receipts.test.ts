@@ -98,3 +98,30 @@ test("a transactional SEND's RECEIPT comes after COMMIT stored it; DISCONNECT's 
   assert.ok(t.indexOf('receipt-id:commit') < t.indexOf('receipt-id:bye'));
   c.s.destroy();
 });
+
+test('a SEND a queue refuses (x-overflow reject-publish) gets no RECEIPT, as RabbitMQ 3.13; the next one does', async () => {
+  const q = uniqueName('rq-reject');
+  const c = await connect();
+  // a queue of one message that refuses the rest
+  c.s.write(
+    `SEND\ndestination:/queue/${q}\nx-max-length:1\nx-overflow:reject-publish\ndurable:false\nreceipt:r1\n\none\0`,
+  );
+  await eventually(() => c.text().includes('receipt-id:r1'), 3000);
+  c.s.write(
+    `SEND\ndestination:/queue/${q}\nx-max-length:1\nx-overflow:reject-publish\ndurable:false\nreceipt:r2\n\ntwo\0`,
+  );
+  c.s.write(
+    `SUBSCRIBE\ndestination:/queue/${q}\nx-max-length:1\nx-overflow:reject-publish\ndurable:false\nid:s1\nack:auto\nreceipt:sub\n\n\0`,
+  );
+  await eventually(() => c.text().includes('receipt-id:sub') && c.text().includes('\n\none\0'), 3000).catch(() =>
+    assert.fail(c.text()),
+  );
+  // the queue has room again: this one is taken and receipted
+  c.s.write(
+    `SEND\ndestination:/queue/${q}\nx-max-length:1\nx-overflow:reject-publish\ndurable:false\nreceipt:r3\n\nthree\0`,
+  );
+  await eventually(() => c.text().includes('receipt-id:r3'), 3000);
+  assert.ok(!c.text().includes('receipt-id:r2'), 'no RECEIPT for a refused SEND');
+  assert.ok(!c.text().includes('\n\ntwo\0'), 'the refused message is not delivered');
+  c.s.destroy();
+});

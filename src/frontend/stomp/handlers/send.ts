@@ -1,6 +1,8 @@
 // SEND (§SEND): the destination names an exchange and routing key (declaring a /queue/ or creating a
 // /temp-queue/ as RabbitMQ does); basic.publish's permission checks; headers become the message's carried
-// properties (reply-to, persistent, priority, expiration, a user-id that must be the login's); routing.
+// properties (reply-to, persistent, priority, expiration, a user-id that must be the login's); routing. A
+// SEND a queue refused (x-overflow reject-publish) gets no RECEIPT: RabbitMQ 3.13's STOMP adapter sends
+// nothing for a rejected publish ("no nacks in STOMP"; 3.10 closed the connection).
 import { BrokerError } from '../../../core/errors.js';
 import { Message } from '../../../core/message.js';
 import { roughNow } from '../../../util/rough-clock.js';
@@ -9,7 +11,8 @@ import { encodeStompProps, FRAME_ONLY, stompFormat, type StompHeaders } from '..
 import { StompError, type StompFrame } from '../frame.js';
 import type { StompSession } from '../session.js';
 
-export function handleSend(s: StompSession, f: StompFrame): void {
+/** Returns false when a queue refused the message (its RECEIPT is not sent). */
+export function handleSend(s: StompSession, f: StompFrame): boolean {
   s.blockIfAlarmed();
   const dest = f.get('destination');
   if (dest === undefined) throw new StompError('Missing destination', 'SEND must include a destination', false);
@@ -92,9 +95,11 @@ export function handleSend(s: StompSession, f: StompFrame): void {
     v.stats.dropUnroutable++;
     s.server.broker.stats.dropUnroutable++;
   }
+  let taken = true;
   for (let i = 0; i < queues.length; i++) {
     const q = queues[i]!;
-    q.enqueue(msg);
+    if (!q.enqueue(msg)) taken = false;
     if (q.overloaded) s.flowBlock(q);
   }
+  return taken;
 }

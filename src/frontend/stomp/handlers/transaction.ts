@@ -38,8 +38,7 @@ export function handleCommit(s: StompSession, f: StompFrame): void {
   for (const op of ops) {
     if (op.kind === 'send') {
       const before = s.appended;
-      handleSend(s, op.frame);
-      s.sendReceipt(op.frame, before);
+      if (handleSend(s, op.frame)) s.sendReceipt(op.frame, before);
     } else handleAck(s, op.frame, op.kind === 'ack');
   }
 }
