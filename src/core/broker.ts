@@ -175,6 +175,7 @@ export class Broker {
       if (c.vhost === name) c.forceClose(`vhost '${name}' is deleted`);
     }
     for (const q of [...v.queues.values()]) v.deleteQueueObject(q);
+    this.global.vhostDeleted(v.stats.publish, v.retired);
     this.vhosts.delete(name);
     this.vhostSettings.delete(name);
     this.parameters.delete(name);

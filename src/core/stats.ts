@@ -101,6 +101,12 @@ export function newRetiredStats(): RetiredStats {
   return { total: newMessageStats(), byType: { classic: r(), quorum: r(), stream: r() } };
 }
 
+/** Add `from`'s counters to `into` (a deleted vhost's, into the node's: core/global-counters.ts). */
+export function addRetired(into: RetiredStats, from: RetiredStats): void {
+  // (retireQueue adds each type's counters to the total too)
+  for (const t of Object.keys(into.byType) as QueueType[]) retireQueue(into, { type: t, ...from.byType[t] });
+}
+
 /** A queue is deleted: its counters go into its vhost's retired ones. */
 export function retireQueue(
   into: RetiredStats,

@@ -12,7 +12,8 @@
 //
 // Sources, summed at scrape time (nothing per message beyond what the core already counts):
 //  - amqp091 deliveries/acks by queue type: the queues' own MessageStats (live queues by their type, deleted
-//    ones kept by their vhost, VHost.retiredByType). Stream protocol subscriptions do not touch those.
+//    ones kept by their vhost, VHost.retired, and a deleted vhost's by the node, GlobalCounters.deletedVHosts).
+//    Stream protocol subscriptions do not touch those.
 //  - amqp091 received: the vhosts' channel-side publish counts; routed: the queues' publish counts minus what
 //    the Stream protocol appended (each of its messages lands in the one stream, and RabbitMQ does not count
 //    Stream publishes as routed) and the copies dead-lettering put in queues; returns, drops, confirms and received_confirm: broker.stats.
@@ -195,7 +196,13 @@ function sums(b: Broker): Sums {
   const addDl = (into: number[], from: number[]) => {
     for (let i = 0; i < from.length; i++) into[i] = (into[i] ?? 0) + from[i]!;
   };
-  let received = 0;
+  // deleted vhosts' counters first: the node's counters never go down (core/global-counters.ts)
+  const gone = b.global.deletedVHosts;
+  let received = gone.publish;
+  for (const [t] of QUEUE_TYPES) {
+    addMessageStats(byType[t], gone.queues.byType[t].stats);
+    addDl(deadLettered[t], gone.queues.byType[t].deadLettered);
+  }
   let consumers = 0;
   for (const v of b.vhosts.values()) {
     received += v.stats.publish;

@@ -232,3 +232,34 @@ test('rabbitmq_global_* carry {protocol} and {protocol,queue_type} labels; the S
     await st.close();
   }
 });
+
+test('a deleted vhost does not make rabbitmq_global_* counters go down (a drop reads as a counter reset)', async () => {
+  const value = async (series: string) => {
+    const t = await text('/metrics');
+    const line = t.split('\n').find((l) => l.startsWith(series + ' '));
+    return Number(line?.slice(series.length + 1) ?? NaN);
+  };
+  const received = 'rabbitmq_global_messages_received_total{protocol="amqp091"}';
+  const routed = 'rabbitmq_global_messages_routed_total{protocol="amqp091"}';
+  const acked = 'rabbitmq_global_messages_acknowledged_total{protocol="amqp091",queue_type="rabbit_classic_queue"}';
+  // (the user creating a vhost gets full permissions on it, as in RabbitMQ)
+  assert.equal((await api.req('PUT', '/api/vhosts/pm-gone')).status, 201);
+  const c = await connect(`amqp://guest:guest@127.0.0.1:${api.b.amqpPort}/pm-gone`);
+  c.on('error', () => {}); // closed by the vhost's deletion (320)
+  const ch = await c.createChannel();
+  await ch.assertQueue('pm.gone');
+  for (let i = 0; i < 3; i++) ch.sendToQueue('pm.gone', Buffer.from(`${i}`));
+  for (let i = 0; i < 3; i++) {
+    const m = await ch.get('pm.gone');
+    assert.ok(m);
+    ch.ack(m);
+  }
+  await ch.checkQueue('pm.gone');
+  const before = [await value(received), await value(routed), await value(acked)];
+  assert.ok(
+    before.every((n) => n >= 3),
+    before.join(),
+  );
+  assert.equal((await api.req('DELETE', '/api/vhosts/pm-gone')).status, 204);
+  assert.deepEqual([await value(received), await value(routed), await value(acked)], before);
+});
