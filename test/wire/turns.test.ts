@@ -47,12 +47,16 @@ async function measure(storm: Buffer, lastReply: string): Promise<{ storm: numbe
   }
 }
 
-/** The other connection was served all along: several round trips, their median a small part of the storm. */
+/**
+ * The other connection was served all along: several round trips, their median a small part of the storm (a
+ * quarter at most: held for the storm, it would be one trip as long as the storm; a tenth failed now and then
+ * on a loaded CI machine, where a turn waits for a CPU as long as it works).
+ */
 function assertServed(r: { storm: number; trips: number[] }, what: string): void {
   const sorted = [...r.trips].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const text = `${r.trips.length} round trips (median ${median.toFixed(1)} ms) during a ${r.storm.toFixed(0)} ms ${what}`;
-  assert.ok(r.trips.length >= 5 && median < r.storm / 10, text);
+  assert.ok(r.trips.length >= 5 && median < r.storm / 4, text);
 }
 
 test('20,000 pipelined queue.declares (64 a turn) do not hold another connection for their duration', async () => {
