@@ -2,11 +2,21 @@
 // the `mqtt` npm client observes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
 import amqp from 'amqplib';
 import { uniqueName } from '../../helpers/broker.js';
-import { Inbox, useMqttBroker } from './helpers.js';
+import { Inbox, MQTT_GUEST, mqttUrl, useMqttBroker } from './helpers.js';
 
-const { b, connect } = useMqttBroker();
+const { b, clients, connect } = useMqttBroker();
+/** An MQTT 5 client and its CONNACK. */
+const connect5 = (o: mqtt.IClientOptions) =>
+  new Promise<{ c: mqtt.MqttClient; ack: mqtt.IConnackPacket }>((resolve, reject) => {
+    const c = mqtt.connect(mqttUrl(b), { ...MQTT_GUEST, protocolVersion: 5, ...o });
+    clients.push(c);
+    c.once('connect', (ack) => resolve({ c, ack }));
+    c.once('error', reject);
+  });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('[MQTT-4.7.2-1] filters starting with + or # do not match topics starting with $; a $ filter does', async () => {
   for (const protocolVersion of [4, 5] as const) {
@@ -47,4 +57,33 @@ test('[MQTT-4.7.2-1] also for $ routing keys published by AMQP clients to amq.to
   await assert.rejects(inbox.next(300));
   await conn.close();
   await sub.endAsync();
+});
+
+test('MQTT 5 session expiry changed in DISCONNECT or by a resuming CONNECT: the session lasts the new interval', async () => {
+  const clientId = uniqueName('sei');
+  const queue = () => b.broker.vhosts.get('/')!.queues.get(`mqtt-subscription-${clientId}qos1`);
+  // CONNECT says 1 s, DISCONNECT 5 s: the session is still there after 2 s (it was gone after 1 s)
+  let { c, ack } = await connect5({ clientId, clean: true, properties: { sessionExpiryInterval: 1 } });
+  assert.equal(ack.sessionPresent, false);
+  await c.subscribeAsync('sei/t', { qos: 1 });
+  assert.equal(queue()!.args['x-expires'], 1000);
+  await c.endAsync(false, { properties: { sessionExpiryInterval: 5 } });
+  assert.equal(queue()!.args['x-expires'], 5000);
+  await sleep(2000);
+  ({ c, ack } = await connect5({ clientId, clean: false, properties: { sessionExpiryInterval: 1 } }));
+  assert.equal(ack.sessionPresent, true);
+  // resumed with 1 s: the queue expires after 1 s again
+  assert.equal(queue()!.args['x-expires'], 1000);
+  // DISCONNECT with 0 ends the session at once
+  await c.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+  ({ c, ack } = await connect5({ clientId, clean: false, properties: { sessionExpiryInterval: 1 } }));
+  assert.equal(ack.sessionPresent, false);
+  await c.endAsync();
+  // [MQTT-3.14.2-2]: after 0 in CONNECT a non-zero interval in DISCONNECT is ignored, as RabbitMQ does
+  ({ c } = await connect5({ clientId, clean: true, properties: { sessionExpiryInterval: 0 } }));
+  await c.subscribeAsync('sei/t', { qos: 1 });
+  await c.endAsync(false, { properties: { sessionExpiryInterval: 60 } });
+  ({ c, ack } = await connect5({ clientId, clean: false }));
+  assert.equal(ack.sessionPresent, false);
+  await c.endAsync();
 });
