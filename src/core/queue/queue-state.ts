@@ -81,7 +81,8 @@ export abstract class QueueState<C extends { readonly exclusive: boolean }> {
     /** The owning connection of an exclusive queue, else null. */
     readonly exclusiveOwner: Owner | null,
     readonly autoDelete: boolean,
-    readonly args: Record<string, unknown>,
+    /** Replaced, not changed in place, when an MQTT 5 session's expiry changes (mqtt/session-expiry.ts). */
+    public args: Record<string, unknown>,
     readonly type: QueueType,
     settings: QueueSettings = resolveQueueSettings(type, args, null, null),
   ) {

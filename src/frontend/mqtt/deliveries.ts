@@ -11,7 +11,7 @@ import { deliveryProps } from './properties.js';
 import type { RetainedMessage } from './retained.js';
 import { InFlight, type MqttSession } from './session.js';
 import { SHARED_PREFIX } from './shared.js';
-import type { Subscription } from './subscriptions.js';
+import { dollarTopicMatched, type Subscription } from './subscriptions.js';
 import { routingKeyToTopic, topicMatches } from './topics.js';
 
 type QoS = mqttPacket.QoS;
@@ -22,6 +22,14 @@ type QoS = mqttPacket.QoS;
 // and DUP ([MQTT-4.4.0-1]; session.ts resendParked).
 export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMessage, queue: Queue, resendId = 0): void {
   const msg = entry.msg;
+  if (msg.routingKey.charCodeAt(0) === 0x24 /* $ */ && msg.exchange === s.server.options.mqttExchange) {
+    const shared = c.queue.name.startsWith(SHARED_PREFIX) ? c.queue.name : null;
+    if (!dollarTopicMatched(s.subs.values(), c.qos, shared, msg.routingKey)) {
+      // routed only through filters starting with a wildcard ([MQTT-4.7.2-1]): settled, not sent
+      if (c.qos !== 0) queue.ack(entry);
+      return;
+    }
+  }
   const st = s.channelStats;
   if (c.noAck) st.deliverNoAck++;
   else st.deliver++;

@@ -168,6 +168,28 @@ export class Subscriptions {
 }
 
 /**
+ * [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a topic starting with `$`. The topic
+ * exchange routes `$a.b` through the binding `*.*` all the same, so a delivery whose routing key starts
+ * with `$` is only sent when a subscription of its queue (`qos`, or the shared queue `shared`) matches it
+ * and does not start with a wildcard.
+ */
+export function dollarTopicMatched(
+  subs: Iterable<Subscription>,
+  qos: 0 | 1 | 2,
+  shared: string | null,
+  routingKey: string,
+): boolean {
+  const rk = splitWords(routingKey);
+  for (const s of subs) {
+    if (s.shared !== shared || (shared === null && s.opts.qos !== qos)) continue;
+    const first = s.words[0];
+    if (first === '*' || first === '#') continue;
+    if (bindingKeyMatches(s.words, rk)) return true;
+  }
+  return false;
+}
+
+/**
  * No Local (§3.8.3.1, [MQTT-3.8.3-3]): does a message this connection published with `routingKey` reach
  * its own queue `q` only through No Local subscriptions? Then it is not delivered there (RabbitMQ's
  * drop_local: a queue is kept when any binding of the MQTT exchange that routed it is not No Local).

@@ -12,6 +12,7 @@ import { RC3, RC5 } from '../reason-codes.js';
 import { argsEqual, type MqttSession } from '../session.js';
 import { bindingArgs, optionsFromBinding, Subscription } from '../subscriptions.js';
 import { Qos2State } from '../qos2-store.js';
+import { applySessionExpiry } from '../session-expiry.js';
 import { leaveAllShared, memberSubscriptions } from '../shared.js';
 import { OutboundTopicAliases } from '../topic-aliases.js';
 import { bindingKeyToFilter, subscriptionQueueName, validTopicName } from '../topics.js';
@@ -134,6 +135,8 @@ export function handleConnect(s: MqttSession, p: mqttPacket.IConnectPacket): voi
   if (sessionPresent) {
     loadSubscriptions(s);
     for (const [, sub] of shared) s.subs.set(sub);
+    // a resumed session's queues expire after this CONNECT's interval (RabbitMQ maybe_update_session_expiry_interval)
+    applySessionExpiry(s);
   }
   if (s.persistent && s.exactlyOnce) {
     const st = sessionPresent && stored !== undefined ? stored : new Qos2State();
