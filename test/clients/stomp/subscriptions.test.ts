@@ -1,6 +1,10 @@
 // What stomp.py's suite and a frame-by-frame comparison with RabbitMQ 3.10's STOMP plugin showed (raw frames
 // over TCP; the expected texts are what RabbitMQ 3.10.8 sent for the same frames):
-// - a SEND's receipt and transaction headers stay on the message (RabbitMQ drops only destination).
+// - a SEND's receipt and transaction headers stay on the message (RabbitMQ drops only destination);
+// - subscriptions are named by RabbitMQ's consumer tag, T_<id> or Q_<destination> when SUBSCRIBE has no id
+//   (RabbitMQ takes that in 1.1 and 1.2 too); UNSUBSCRIBE finds them by id or else by destination;
+// - UNSUBSCRIBE of an unknown subscription and a duplicated SUBSCRIBE id get RabbitMQ's ERROR texts, and the
+//   duplicate closes the connection.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -77,4 +81,71 @@ test("a SEND's receipt and transaction headers reach STOMP subscribers and AMQP 
   p.end();
   await ch.deleteQueue(q2);
   await c.close();
+});
+
+test('SUBSCRIBE without id in STOMP 1.1 (RabbitMQ takes it): MESSAGEs without subscription, UNSUBSCRIBE by destination', async () => {
+  const q = uniqueName('noid');
+  const r = await Raw.open('1.1');
+  r.send(`SUBSCRIBE\ndestination:/queue/${q}\nreceipt:s\n\n`);
+  await r.waitFor(/receipt-id:s/);
+  r.send(`SEND\ndestination:/queue/${q}\n\none`);
+  const t = await r.waitFor(/one\0/);
+  assert.doesNotMatch(t, /ERROR/);
+  assert.doesNotMatch(t, /\nsubscription:/);
+  assert.match(t, /message-id:Q_\/queue\//);
+  r.send(`UNSUBSCRIBE\ndestination:/queue/${q}\nreceipt:u\n\n`);
+  await r.waitFor(/receipt-id:u/);
+  r.send(`SEND\ndestination:/queue/${q}\nreceipt:after\n\ntwo`);
+  await r.waitFor(/receipt-id:after/);
+  await new Promise((res) => setTimeout(res, 100));
+  assert.doesNotMatch(r.text, /two\0/, 'unsubscribed');
+  r.end();
+});
+
+test("UNSUBSCRIBE of no subscription: RabbitMQ's 'No subscription found' (by id or destination), or 'Missing destination or id'", async () => {
+  const q = uniqueName('unsub');
+  const r = await Raw.open('1.1');
+  r.send(`SUBSCRIBE\ndestination:/queue/${q}\nid:1\n\n`);
+  // by destination: names Q_<destination>, not the subscription with id 1
+  r.send(`UNSUBSCRIBE\ndestination:/queue/${q}\n\n`);
+  await r.waitFor(/destination='[^']*'" not found/);
+  const body =
+    'UNSUBSCRIBE must refer to an existing subscription.\n' +
+    `Subscription to "destination='/queue/${q}'" not found.\n`;
+  const error =
+    'ERROR\nmessage:No subscription found\ncontent-type:text/plain\nversion:1.0,1.1,1.2\n' +
+    `content-length:${Buffer.byteLength(body)}\n\n${body}\0`;
+  assert.ok(r.text.includes(error), r.text);
+  r.send(`UNSUBSCRIBE\nid:1\nreceipt:u1\n\n`);
+  await r.waitFor(/receipt-id:u1/);
+  r.send(`UNSUBSCRIBE\nid:1\n\n`);
+  await r.waitFor(/Subscription to "id='1'" not found\.\n\0/);
+  r.send(`UNSUBSCRIBE\n\n`);
+  await r.waitFor(/message:Missing destination or id\n[^]*UNSUBSCRIBE must include a 'destination' or 'id' header\0/);
+  assert.equal(r.closed, false, 'not fatal');
+  r.end();
+});
+
+test('a duplicated subscription id: ERROR naming the consumer tag (T_<id>, Q_<destination>), then the connection closes', async () => {
+  const q = uniqueName('dup');
+  const r = await Raw.open('1.1');
+  r.send(`SUBSCRIBE\ndestination:/queue/${q}\nid:a:b\n\n`);
+  r.send(`SUBSCRIBE\ndestination:/topic/${q}\nid:a:b\n\n`);
+  await r.waitFor(
+    /message:Duplicated subscription identifier\n[^]*\n\nA subscription identified by 'T_a:b' already exists\.\0/,
+  );
+  await eventually(() => r.closed, 3000);
+
+  const r10 = await Raw.open('1.0');
+  r10.send(`SUBSCRIBE\ndestination:/queue/${q}\n\n`);
+  r10.send(`SUBSCRIBE\ndestination:/queue/${q}\n\n`);
+  await r10.waitFor(new RegExp(`A subscription identified by 'Q_/queue/${q}' already exists\\.\\0`));
+  await eventually(() => r10.closed, 3000);
+});
+
+test("a durable SUBSCRIBE without id: RabbitMQ's 'Missing Header'", async () => {
+  const r = await Raw.open('1.2');
+  r.send(`SUBSCRIBE\ndestination:/topic/${uniqueName('d')}\ndurable:true\nauto-delete:false\n\n`);
+  await r.waitFor(/message:Missing Header\n[^]*\n\nHeader 'id' is required for durable subscriptions\0/);
+  r.end();
 });
