@@ -21,7 +21,7 @@ export function writeDelivery(s: StompSession, sub: StompSubscription, entry: Qu
   else st.deliver++;
   if (entry.redelivered) st.redeliver++;
   // rabbit_stomp: T_<subscription>@@<session>@@<n>, or Q_<destination>@@… for a 1.0 SUBSCRIBE without id
-  const messageId = `${sub.explicitId ? 'T_' : 'Q_'}${sub.id}@@${s.session}@@${tag}`;
+  const messageId = `${sub.key}@@${s.session}@@${tag}`;
   const destination = sub.id.startsWith('/temp-queue/') ? sub.id : destinationOf(msg.exchange, msg.routingKey);
   const h: StompHeaders = [];
   if (sub.explicitId) h.push(['subscription', sub.id]);

@@ -10,8 +10,9 @@ import { registerFormat } from '../../core/formats.js';
 
 export type StompHeaders = [string, string][];
 
-/** Headers of a SEND that are about the frame, not the message. */
-export const FRAME_ONLY = new Set(['destination', 'receipt', 'transaction']);
+/** Headers of a SEND not carried with the message. RabbitMQ 3.10 keeps every other one, receipt and
+ *  transaction included: they reach AMQP consumers as headers and STOMP ones on the MESSAGE. */
+export const FRAME_ONLY = new Set(['destination']);
 
 export function encodeStompProps(h: StompHeaders): Buffer {
   return h.length === 0 ? EMPTY : Buffer.from(JSON.stringify(h));

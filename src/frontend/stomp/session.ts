@@ -67,6 +67,7 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   login: User | string | Promise<User | string> | null = null;
   topicVars: TopicVariables | null = null;
   readonly session = 'session-' + randomBytes(16).toString('base64url');
+  /** By RabbitMQ's consumer tag (StompSubscription.key): T_<id>, or Q_<destination> without an id. */
   readonly subs = new Map<string, StompSubscription>();
   /** Unacked deliveries by tag (insertion = tag order, which cumulative acks rely on). */
   readonly unacked = new Map<number, Unacked>();
@@ -207,14 +208,14 @@ export abstract class StompSession extends StreamConnection implements ClientCon
     this.tempQueues.set(name, qn);
     const id = '/temp-queue/' + name;
     const sub = new StompSubscription(`stomp-${id}`, this, id, id, q, 'auto', 0, false);
-    this.subs.set(id, sub);
+    this.subs.set(sub.key, sub);
     q.addConsumer(sub);
     return qn;
   }
 
   subscriptionCancelled(sub: StompSubscription): void {
-    if (this.subs.get(sub.id) !== sub) return;
-    this.subs.delete(sub.id);
+    if (this.subs.get(sub.key) !== sub) return;
+    this.subs.delete(sub.key);
   }
 }
 

@@ -5,8 +5,23 @@
 import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { WindowedConsumer } from '../net/windowed-consumer.js';
+import { StompError, type StompFrame } from './frame.js';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
+
+/** RabbitMQ's consumer tag of a subscription (rabbit_stomp_util:consumer_tag): T_<id>, or Q_<destination>
+ *  without an id; a session's subscriptions are keyed by it. */
+export function subscriptionKey(explicitId: boolean, idOrDestination: string): string {
+  return (explicitId ? 'T_' : 'Q_') + idOrDestination;
+}
+
+/** RabbitMQ's validate_frame: a durable (or persistent) SUBSCRIBE or UNSUBSCRIBE needs an id. */
+export function requireIdIfDurable(f: StompFrame): void {
+  if (f.get('id') !== undefined) return;
+  if (f.get('durable') === 'true' || f.get('persistent') === 'true') {
+    throw new StompError('Missing Header', "Header 'id' is required for durable subscriptions", false);
+  }
+}
 
 /** What a subscription needs of its connection. */
 export interface StompSubscriptionHost {
@@ -36,7 +51,11 @@ export class StompSubscription extends WindowedConsumer {
   ) {
     // prefetch-count 0 (the default) is no limit; an auto-ack subscription has nothing unacked
     super(tag, queue, ack === 'auto', prefetch !== 0 && ack !== 'auto' ? prefetch : Infinity);
+    this.key = subscriptionKey(explicitId, id);
   }
+
+  /** The session's key for it: RabbitMQ's consumer tag, T_<id> or Q_<destination>. */
+  readonly key: string;
 
   protected connected(): boolean {
     return this.conn.connected;

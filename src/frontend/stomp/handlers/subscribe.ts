@@ -7,24 +7,26 @@ import type { Queue } from '../../../core/queue/queue.js';
 import { parseDestination } from '../destination.js';
 import { StompError, type StompFrame } from '../frame.js';
 import { queueArgs, type StompSession } from '../session.js';
-import { StompSubscription, type AckMode } from '../subscription.js';
+import { requireIdIfDurable, StompSubscription, subscriptionKey, type AckMode } from '../subscription.js';
 
 export function handleSubscribe(s: StompSession, f: StompFrame): void {
   const dest = f.get('destination');
   if (dest === undefined) throw new StompError('Missing destination', 'SUBSCRIBE must include a destination', false);
-  // STOMP 1.0 allows SUBSCRIBE without id; RabbitMQ then uses the destination as the id
+  requireIdIfDurable(f);
+  // RabbitMQ takes a SUBSCRIBE without id in every version (the spec asks for one from 1.1): the
+  // destination is then the id, the consumer tag is Q_<destination> and MESSAGEs carry no subscription
   let id = f.get('id');
   const explicitId = id !== undefined;
-  if (id === undefined) {
-    if (s.version !== '1.0') throw new StompError('Missing id', 'SUBSCRIBE must include an id header', false);
-    id = dest;
-  }
-  if (s.subs.has(id))
+  id ??= dest;
+  const tag = subscriptionKey(explicitId, id);
+  if (s.subs.has(tag)) {
+    // RabbitMQ names the consumer tag (T_<id> or Q_<destination>) and closes the connection
     throw new StompError(
       'Duplicated subscription identifier',
-      `A subscription identified by '${id}' already exists.`,
-      false,
+      `A subscription identified by '${tag}' already exists.`,
+      true,
     );
+  }
   const ackHeader = f.get('ack') ?? 'auto';
   if (ackHeader !== 'auto' && ackHeader !== 'client' && ackHeader !== 'client-individual') {
     throw new StompError('Invalid header', `'ack' must be auto, client or client-individual`, false);
@@ -90,7 +92,7 @@ export function handleSubscribe(s: StompSession, f: StompFrame): void {
     durableTopic,
     explicitId,
   );
-  s.subs.set(id, sub);
+  s.subs.set(sub.key, sub);
   // the RECEIPT (if asked) goes before the first MESSAGE: deliveries start after this frame's handling
   s.receipt(f);
   q.addConsumer(sub);
