@@ -14,8 +14,6 @@ import {
   writeBasicPublish,
   writeBody,
   writeConfirmSelect,
-  writeConnectionOpen,
-  writeConnectionTuneOk,
   writeContentHeader,
   PROTOCOL_HEADER,
 } from '../../src/codec/amqp/index.js';
@@ -203,11 +201,7 @@ test('AMQP: channel_max churn: 20,000 channel opens and closes, then one channel
 
 test('AMQP: channel_max bounds open channels, not channel numbers (as RabbitMQ: channel 5 opens with channel_max 2)', async () => {
   const c = await WireClient.connect(b.amqpPort!);
-  const tune = await c.login();
-  writeConnectionTuneOk(c.w, 0, 2, tune.frameMax, 0);
-  writeConnectionOpen(c.w, 0, '/');
-  c.flush();
-  await c.expect('connection.open-ok');
+  await c.handshake({ channelMax: 2 });
   await c.openChannel(5);
   await c.openChannel(65535);
   c.send(rawFrame(1, 1, new Bytes().u16(20).u16(10).sstr('').build()));
@@ -219,11 +213,7 @@ test('AMQP: channel_max bounds open channels, not channel numbers (as RabbitMQ: 
 
 test('AMQP: channel 65535 works as any other (confirms, close, reopen) and closed channels free their place', async () => {
   const c = await WireClient.connect(b.amqpPort!);
-  const tune = await c.login();
-  writeConnectionTuneOk(c.w, 0, 2, tune.frameMax, 0);
-  writeConnectionOpen(c.w, 0, '/');
-  c.flush();
-  await c.expect('connection.open-ok');
+  await c.handshake({ channelMax: 2 });
   await c.openChannel(65535);
   // a confirm is sent by the per-flush walk over the open channels (which visits channels, not numbers)
   writeConfirmSelect(c.w, 65535, false);

@@ -143,7 +143,6 @@ export class WireClient {
     return true;
   }
 
-  /** Protocol header, PLAIN login, tune-ok, open: ready for channel work. */
   /** Protocol header, connection.start, start-ok (PLAIN): returns the connection.tune, not yet answered. */
   async login(opts: { user?: string; pass?: string } = {}): Promise<{ frameMax: number; channelMax: number }> {
     this.decodeFrames = true;
@@ -155,11 +154,20 @@ export class WireClient {
     return (await this.expect('connection.tune')) as unknown as { frameMax: number; channelMax: number };
   }
 
+  /** Protocol header, PLAIN login, tune-ok (the server's limits unless `opts` lowers them), open. */
   async handshake(
-    opts: { user?: string; pass?: string; vhost?: string; frameMax?: number; heartbeat?: number } = {},
+    opts: {
+      user?: string;
+      pass?: string;
+      vhost?: string;
+      frameMax?: number;
+      channelMax?: number;
+      heartbeat?: number;
+    } = {},
   ): Promise<void> {
     const tune = await this.login(opts);
-    writeConnectionTuneOk(this.w, 0, tune.channelMax, opts.frameMax ?? tune.frameMax, opts.heartbeat ?? 0);
+    const channelMax = opts.channelMax ?? tune.channelMax;
+    writeConnectionTuneOk(this.w, 0, channelMax, opts.frameMax ?? tune.frameMax, opts.heartbeat ?? 0);
     writeConnectionOpen(this.w, 0, opts.vhost ?? '/');
     this.flush();
     await this.expect('connection.open-ok');
