@@ -161,6 +161,7 @@ export abstract class StreamSession extends StreamConnection<StreamServerContext
     if (had) this.send('MetadataUpdate', { code: METADATA_UPDATE_STREAM_NOT_AVAILABLE, stream: q.name });
   }
 
+  /** A PublishError frame refusing `ids` with `code` (counted for management and Prometheus). */
   publishErrors(publisherId: number, ids: number[], code: number): void {
     this.counters.errored += ids.length;
     this.server.broker.global.streamResponse(code);

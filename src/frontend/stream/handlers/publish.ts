@@ -54,10 +54,8 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
 }
 
 function publishError(s: StreamSession, r: PublishReader, code: number, p: StreamPublisher | null): void {
-  const errors: Array<{ publishingId: number; code: number }> = [];
-  while (r.next()) errors.push({ publishingId: r.publishingId, code });
-  s.counters.errored += errors.length;
-  s.server.broker.global.streamResponse(code);
-  if (p !== null) p.errored += errors.length;
-  s.send('PublishError', { publisherId: r.publisherId, errors });
+  const ids: number[] = [];
+  while (r.next()) ids.push(r.publishingId);
+  if (p !== null) p.errored += ids.length;
+  s.publishErrors(r.publisherId, ids, code);
 }
