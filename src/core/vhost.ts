@@ -200,7 +200,8 @@ export class VHost {
     },
   };
 
-  private queueSettings(name: string, type: QueueType, args: Record<string, unknown>): QueueSettings {
+  /** A queue's settings from its arguments and the policies that apply to it (also after its arguments change). */
+  queueSettings(name: string, type: QueueType, args: Record<string, unknown>): QueueSettings {
     const { policy, operatorPolicy } = this.effectivePolicies({ name, kind: 'queue', queueType: type });
     return resolveQueueSettings(type, args, policy, operatorPolicy);
   }

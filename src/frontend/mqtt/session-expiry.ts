@@ -3,7 +3,6 @@
 // the client resumes the session with another interval, or changes it in DISCONNECT (§3.14.2.2.2), the
 // queues' x-expires becomes the new one (rabbit_amqqueue:update of the arguments, then policy_changed).
 import type { Queue } from '../../core/queue/queue.js';
-import { resolveQueueSettings } from '../../core/queue/settings.js';
 import type { VHost } from '../../core/vhost.js';
 import { SUBSCRIPTION_TTL } from './limits.js';
 import type { MqttSession } from './session.js';
@@ -23,8 +22,7 @@ export function applySessionExpiry(s: MqttSession): void {
 function setQueueExpires(v: VHost, q: Queue, ttl: number): void {
   q.args = { ...q.args, 'x-expires': ttl };
   q.argTypes = { ...q.argTypes, 'x-expires': 'long' };
-  const { policy, operatorPolicy } = v.effectivePolicies({ name: q.name, kind: 'queue', queueType: q.type });
-  q.applySettings(resolveQueueSettings(q.type, q.args, policy, operatorPolicy));
+  q.applySettings(v.queueSettings(q.name, q.type, q.args));
   // the durable definition is written again (an add replaces the queue's entry)
   if (q.durable) v.listener?.changed(v, { op: 'add-queue', queue: q });
 }
