@@ -10,8 +10,11 @@ export class Forwarding {
   seg = 0;
   off = 0;
 
+  /** Records of `seg` moved (compaction moves a segment's records in batches: each adds its own). */
   add(seg: number, moved: Map<number, Moved>): void {
-    this.moved.set(seg, moved);
+    const had = this.moved.get(seg);
+    if (had === undefined) this.moved.set(seg, moved);
+    else for (const [off, m] of moved) had.set(off, m);
   }
 
   /** True when records of `seg` were moved and may still be named from memory. */
