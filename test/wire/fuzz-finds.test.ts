@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { FuzzBroker } from '../fuzz/lib/harness.js';
-import { useTestBroker } from '../helpers/broker.js';
+import { eventually, useTestBroker } from '../helpers/broker.js';
 import { WireClient, rawFrame } from './wire-client.js';
-import { writeBasicPublish, writeContentHeader } from '../../src/codec/amqp/index.js';
+import { writeBasicPublish, writeConnectionClose, writeContentHeader } from '../../src/codec/amqp/index.js';
 
 const broker = useTestBroker();
 
@@ -144,4 +145,35 @@ test('a mandatory publish with a 200-byte binary routing key comes back (basic.r
   // the connection is still open: another channel opens
   await c.openChannel(2);
   c.close();
+});
+
+/** The sockets this process holds open (Linux): the broker's side of a connection is one of them. */
+function openSockets(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false; // closed since the listing
+    }
+  }).length;
+}
+
+test('a connection closed while its socket was paused is closed on the broker too, not held half-open', async () => {
+  // 1 in ~200 fuzz cases: the read budget (or flow control, an auth wait) had paused the socket when the
+  // connection closed, so the client's FIN was never read and the broker kept the socket, its descriptor and
+  // the connection for good (ss: none left; /proc/PID/fd: one socket a case). Here: more frames in one write
+  // than a turn's budget, then connection.close, then the client's FIN.
+  const before = openSockets();
+  for (let i = 0; i < 3; i++) {
+    const c = await ready();
+    const hb = Buffer.from([8, 0, 0, 0, 0, 0, 0, 0xce]);
+    c.send(Buffer.concat([...Array.from({ length: 10_000 }, () => hb)]));
+    writeConnectionClose(c.w, 0, 200, 'bye', 0, 0);
+    c.flush();
+    await c.expect('connection.close-ok', 5000);
+    c.socket.end();
+    await new Promise((r) => c.socket.once('close', r));
+  }
+  // close-ok's linger (1 s), then the end, then a second linger before the socket is destroyed
+  await eventually(() => openSockets() <= before, 6000);
 });

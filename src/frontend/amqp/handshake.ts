@@ -12,6 +12,7 @@ import {
   type ConnectionTuneOk,
 } from '../../codec/amqp/methods.generated.js';
 import { BrokerError } from '../../core/errors.js';
+import { endThenDestroy, type Closing } from './closing.js';
 import type { AmqpConnectionContext } from './context.js';
 import { ConnectionReplyCode, connectionError } from './errors.js';
 import { startShortHeartbeat } from './heartbeat.js';
@@ -31,7 +32,7 @@ const AMQP = Buffer.from('AMQP');
  * socket closed.
  */
 export function protocolHeader(
-  conn: AmqpConnectionContext,
+  conn: Closing,
   held: Buffer | null,
   chunk: Buffer,
 ): { rest: Buffer | null; held: Buffer | null } {
@@ -55,8 +56,8 @@ export function protocolHeader(
   return { rest: buf.subarray(8), held: null };
 }
 
-function badHeader(conn: AmqpConnectionContext): { rest: null; held: null } {
-  conn.socket.end(PROTOCOL_HEADER);
+function badHeader(conn: Closing): { rest: null; held: null } {
+  endThenDestroy(conn, PROTOCOL_HEADER);
   conn.state = 'closed';
   return { rest: null, held: null };
 }
