@@ -2,6 +2,7 @@
 // a real process: SIGTERM/SIGKILL, flags and environment, RSS. It resolves once the server logs its AMQP
 // listening line (with the bound port), and rejects with the server's stderr if it exits first.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,11 +41,24 @@ export interface SpawnOptions {
 }
 
 /** Run `warren server ARGS`; `args` are passed as they are (a test that wants port 0 says `--amqp-port 0`). */
+/**
+ * Servers still running: killed after the file's tests, so a test that failed before its own kill leaves no
+ * broker behind (its stderr pipe would also keep the test process from exiting).
+ */
+const running = new Set<ChildProcess>();
+const killRunning = (): void => {
+  for (const c of running) c.kill('SIGKILL');
+};
+after(killRunning);
+process.once('exit', killRunning);
+
 export async function spawnWarren(args: string[], o: SpawnOptions = {}): Promise<WarrenChild> {
   const child = spawn(process.execPath, [WARREN_BIN, 'server', ...args], {
     env: o.env ? { ...process.env, ...o.env } : process.env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let err = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const port = await new Promise<number>((resolve, reject) => {
