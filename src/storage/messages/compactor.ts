@@ -336,8 +336,11 @@ export class Compactor {
     // could (recovery keeps the newer copy). Thousands of records in one turn held a drain's loop ~17 ms.
     let movedCount = 0;
     for (let i = 0; i < live.length; i += MOVE_BATCH) {
-      if (i !== 0) await yieldTurn(h);
-      if (!h.segs.has(seg)) return;
+      if (i !== 0) {
+        // the check before the loop holds for the first batch; a later one follows a turn of others' work
+        await yieldTurn(h);
+        if (!h.segs.has(seg)) return;
+      }
       movedCount += this.moveBatch(seg, s, live.slice(i, i + MOVE_BATCH), bufs);
     }
     await new Promise<void>((r) => h.whenDurable(r));
