@@ -17,7 +17,7 @@ import type { Queue } from '../core/queue/queue.js';
 import type { Logger } from '../util/logger.js';
 import { REC_PUBLISH, REC_REF } from './log/record.js';
 import { SegmentLog, segmentName, type LogEvents } from './log/segment-log.js';
-import { IndexBuffer, writeIndex } from './log/segment-index.js';
+import { IndexBuffer, worthIndexing, writeIndex } from './log/segment-index.js';
 import { PagedTail, type Moved } from './log/tail.js';
 import { Compactor, type CompactionHost } from './messages/compactor.js';
 import { Forwarding } from './messages/forwarding.js';
@@ -161,6 +161,11 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     this.segs.set(log.segNo, new SegState());
     // the index is written on the thread pool (it can be tens of MB): until it is renamed into place,
     // compaction and recovery scan the segment instead, as they do for a missing index
+    if (!worthIndexing(this.index.bytes, size)) {
+      // (a segment of acks: scanned instead; not even its CRC is computed, ~20 ms of a 64 MiB segment's)
+      this.index.clear();
+      return this.compactor.kick();
+    }
     const idx = this.index.take();
     state.idxSize = idx.bytes;
     state.indexing = true;

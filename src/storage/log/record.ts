@@ -27,6 +27,8 @@ export const REF_LEN = 8 + 1 + 4 + 8 + 1 + 4 + 4 + 4;
 /** Bytes of a REMOVE/DELIVERED frame. */
 export const MARK_LEN = 8 + 1 + 4 + 8 + 4;
 const COMMON = 1 + 4 + 8;
+/** Bytes of the shortest frame `frameAt` accepts as a record (a bound on how many records a segment holds). */
+export const MIN_FRAME = FRAME_HEADER + COMMON;
 /** PUBLISH fixed part after the common fields: flags, priority, timestamp. */
 const PUBLISH_FIXED = 1 + 1 + 8;
 

@@ -2,7 +2,18 @@
 // referenced segment, without the bodies, so recovery reads ~30 bytes a message instead of the message.
 // Written when the segment is sealed; it is only an accelerator: a missing or damaged index (count or CRC
 // wrong) makes recovery scan the segment itself.
-import { close, closeSync, open, openSync, rename, unlink, writev, writevSync } from '../io.js';
+import {
+  close,
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  open,
+  openSync,
+  rename,
+  unlink,
+  writev,
+  writevSync,
+} from '../io.js';
 import { crc32 } from 'node:zlib';
 
 export const IDX_MAGIC = Buffer.from('WRNIDX1\n', 'latin1');
@@ -19,6 +30,27 @@ const HEADER = IDX_MAGIC.length + 4 + 4;
 /** Entries per chunk: ~100 KiB, so no add ever copies what came before (a segment can hold millions). */
 const CHUNK = 4096;
 
+/** Write one entry at b[p, p + ENTRY). */
+export function putEntry(
+  b: Buffer,
+  p: number,
+  type: number,
+  queue: number,
+  seq: number,
+  off: number,
+  len: number,
+  flags: number,
+  ref: number,
+): void {
+  b[p] = type;
+  b.writeUInt32LE(queue, p + E_QUEUE);
+  b.writeDoubleLE(seq, p + E_SEQ);
+  b.writeUInt32LE(off, p + E_OFF);
+  b.writeUInt32LE(len, p + E_LEN);
+  b[p + E_FLAGS] = flags;
+  b.writeUInt32LE(ref, p + E_REF);
+}
+
 export class IndexBuffer {
   private chunks: Buffer[] = [];
   private buf = Buffer.allocUnsafe(CHUNK * ENTRY);
@@ -31,17 +63,21 @@ export class IndexBuffer {
       this.buf = Buffer.allocUnsafe(CHUNK * ENTRY);
       this.at = 0;
     }
-    const b = this.buf;
-    const p = this.at * ENTRY;
-    b[p] = type;
-    b.writeUInt32LE(queue, p + E_QUEUE);
-    b.writeDoubleLE(seq, p + E_SEQ);
-    b.writeUInt32LE(off, p + E_OFF);
-    b.writeUInt32LE(len, p + E_LEN);
-    b[p + E_FLAGS] = flags;
-    b.writeUInt32LE(ref, p + E_REF);
+    putEntry(this.buf, this.at * ENTRY, type, queue, seq, off, len, flags, ref);
     this.at++;
     this.count++;
+  }
+
+  /** Bytes the index file would have now. */
+  get bytes(): number {
+    return HEADER + this.count * ENTRY;
+  }
+
+  /** Start over without an index (a segment not worth one: `worthIndexing`). */
+  clear(): void {
+    this.chunks = [];
+    this.at = 0;
+    this.count = 0;
   }
 
   /**
@@ -66,11 +102,22 @@ export class IndexBuffer {
   }
 }
 
+/**
+ * Whether a sealed segment of `segmentBytes` is worth an index of `indexBytes`: only while the index is under half
+ * the segment. A segment of acks (25-byte REMOVE/DELIVERED records, 26 bytes of index each) has an index bigger
+ * than itself: reading it saves recovery and compaction nothing over a scan, and writing it doubled what a drain
+ * wrote to disk (BENCHMARKS.md, eighth sitting).
+ */
+export function worthIndexing(indexBytes: number, segmentBytes: number): boolean {
+  return indexBytes < segmentBytes / 2;
+}
+
 /** Write an index file now (recovery, before anything is served). */
 export function writeIndexSync(path: string, parts: Buffer[]): void {
   const fd = openSync(path, 'w');
   try {
     writevSync(fd, parts);
+    fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -79,17 +126,22 @@ export function writeIndexSync(path: string, parts: Buffer[]): void {
 /**
  * Write an index file on the thread pool: to a temporary name, renamed when whole, so a reader (recovery,
  * compaction) sees the old state (no index: it scans) or the whole file, never a part. `done` gets the error.
+ * It is fsynced before the rename: left to the kernel, a drain's indexes (tens of MB) were written back in bursts
+ * every 5 s that held up every other fsync, a persistent publisher's confirm with them (BENCHMARKS.md).
  */
 export function writeIndex(path: string, parts: Buffer[], done: (err: Error | null) => void): void {
   const tmp = `${path}.tmp`;
   open(tmp, 'w', (err, fd) => {
     if (err) return done(err);
     writev(fd, parts, (werr) => {
-      close(fd, (cerr) => {
-        const e = werr ?? cerr;
-        if (e) return unlink(tmp, () => done(e));
-        rename(tmp, path, done);
-      });
+      if (werr) return close(fd, () => unlink(tmp, () => done(werr)));
+      fdatasync(fd, (serr) =>
+        close(fd, (cerr) => {
+          const e = serr ?? cerr;
+          if (e) return unlink(tmp, () => done(e));
+          rename(tmp, path, done);
+        }),
+      );
     });
   });
 }

@@ -23,19 +23,18 @@ import { crc32 } from 'node:zlib';
 import { openFile as open, readFile } from '../io.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
-import { MARK_LEN, REC_DELIVERED, REC_PUBLISH, REC_REF, REC_REMOVE, frameAt, recType } from '../log/record.js';
-import { refLen, refOff, refOwner } from '../log/record.js';
 import {
-  E_FLAGS,
-  E_LEN,
-  E_OFF,
-  E_QUEUE,
-  E_REF,
-  E_SEQ,
-  ENTRY,
-  IndexBuffer,
-  indexEntries,
-} from '../log/segment-index.js';
+  MARK_LEN,
+  MIN_FRAME,
+  REC_DELIVERED,
+  REC_PUBLISH,
+  REC_REF,
+  REC_REMOVE,
+  frameAt,
+  recType,
+} from '../log/record.js';
+import { refLen, refOff, refOwner } from '../log/record.js';
+import { E_FLAGS, E_LEN, E_OFF, E_QUEUE, E_REF, E_SEQ, ENTRY, putEntry, indexEntries } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import type { Moved } from '../log/tail.js';
 import type { FileQueueBacking } from './queue-backing.js';
@@ -218,7 +217,10 @@ export class Compactor {
       if (crc === idx.crc) return idx;
     }
     const b = await readFile(join(h.dir, segmentName(seg)));
-    const out = new IndexBuffer();
+    // entries written in place into one buffer sized for the most records the segment can hold: chunks
+    // concatenated at the end were a 70 MB copy of 150-230 ms in one turn (a drain's segment of acks)
+    const out = Buffer.allocUnsafe(Math.ceil(b.length / MIN_FRAME) * ENTRY);
+    let count = 0;
     for (let at = MAGIC.length, k = 0; at < b.length; k++) {
       // no index (it failed to write, or recovery found none): the scan yields to other connections
       if ((k & 4095) === 4095) await yieldTurn(h);
@@ -231,11 +233,10 @@ export class Compactor {
       const off = ref ? refOff(b, at) : at;
       const len = ref ? refLen(b, at) : n;
       const target = type === REC_PUBLISH ? seg : ref ? refOwner(b, at) : b.readUInt32LE(p + 13);
-      out.add(type, b.readUInt32LE(p + 1), b.readDoubleLE(p + 5), off, len, flags, target);
+      putEntry(out, count++ * ENTRY, type, b.readUInt32LE(p + 1), b.readDoubleLE(p + 5), off, len, flags, target);
       at += n;
     }
-    const count = out.count;
-    return { buf: Buffer.concat(out.take().parts.slice(1)), count };
+    return { buf: out.subarray(0, count * ENTRY), count };
   }
 
   /**

@@ -21,6 +21,7 @@ import {
   ENTRY,
   IndexBuffer,
   readIndex,
+  worthIndexing,
   writeIndexSync,
 } from '../log/segment-index.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
@@ -227,9 +228,11 @@ function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<num
     }
   }
   try {
-    const idx = index.take();
-    state.idxSize = idx.bytes;
-    writeIndexSync(join(dir, indexName(seg)), idx.parts);
+    if (worthIndexing(index.bytes, at)) {
+      const idx = index.take();
+      writeIndexSync(join(dir, indexName(seg)), idx.parts);
+      state.idxSize = idx.bytes;
+    }
   } catch (e) {
     log.warn({ err: e }, 'could not write segment index');
   }
