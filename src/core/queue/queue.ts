@@ -339,11 +339,13 @@ export class Queue extends QueueState<Consumer> implements QueueDestination {
   private scheduleDispatch(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (!this.deleted) this.dispatch();
-    });
+    setImmediate(this.dispatchLater);
   }
+  // made once: a closure written in scheduleDispatch cost a context allocated on every call (segment-log.ts schedule)
+  private readonly dispatchLater = (): void => {
+    this.scheduled = false;
+    if (!this.deleted) this.dispatch();
+  };
 
   // Round-robin among the consumers of the highest priority that can take the message.
   private pickConsumer(entry: QueuedMessage): Consumer | null {

@@ -182,11 +182,7 @@ export class ChannelDeliveries implements ReplyReceiver, DeliverySink {
       } else if (kind === 'discard') d.queue.discard(d.entry);
       else d.queue.requeue([d.entry], true);
     } else {
-      const taken: Delivery[] = [];
-      for (const d of this.unacked.values()) {
-        if (tag !== 0 && d.tag > tag) break;
-        taken.push(d);
-      }
+      const taken = this.unacked.upTo(tag);
       for (const d of taken) this.release(d);
       if (kind === 'requeue') requeueAll(taken, true);
       else if (kind === 'ack') {

@@ -184,11 +184,18 @@ export class SegmentLog {
     if (this.buf.pos >= WRITE_AT) this.writeOut();
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.syncNow();
-    });
+    setImmediate(this.atTurnEnd);
   }
+
+  // made once: a closure in a method costs a context on every call, branch taken or not (BENCHMARKS.md, 8th sitting)
+  private readonly atTurnEnd = (): void => {
+    this.scheduled = false;
+    this.syncNow();
+  };
+  private readonly afterCallback = (): void => {
+    this.syncSoon = false;
+    if (!this.syncing && !this.closed) this.syncNow();
+  };
 
   /**
    * schedule() for a record a confirm waits for: its fsync starts once the current callback returns, not after
@@ -198,10 +205,7 @@ export class SegmentLog {
     this.schedule();
     if (this.syncSoon || this.syncing) return;
     this.syncSoon = true;
-    process.nextTick(() => {
-      this.syncSoon = false;
-      if (!this.syncing && !this.closed) this.syncNow();
-    });
+    process.nextTick(this.afterCallback);
   }
   private syncSoon = false;
 

@@ -37,17 +37,24 @@ interface Span {
 }
 
 /** Messages taken from a tail, being read. */
+/** Records a batch has room for before it grows (a consumer's page-in is typically a few hundred). */
+const FIRST_CAPACITY = 256;
+
 export class PageBatch {
   constructor(
     /** The queue reading. */
     readonly queue: number,
   ) {}
 
-  seq: number[] = [];
-  seg: number[] = [];
-  off: number[] = [];
-  len: number[] = [];
-  flags: number[] = [];
+  // the planned records' positions, in typed arrays grown by doubling (arrays grown by push were ~170 bytes of
+  // heap a message in a drain, as much as anything else it allocated: BENCHMARKS.md)
+  seq = new Float64Array(FIRST_CAPACITY);
+  seg = new Uint32Array(FIRST_CAPACITY);
+  off = new Uint32Array(FIRST_CAPACITY);
+  len = new Uint32Array(FIRST_CAPACITY);
+  flags = new Uint8Array(FIRST_CAPACITY);
+  /** How many records are planned. */
+  count = 0;
   spans: Span[] = [];
   bytes = 0;
   /** Set when the batch is read synchronously or dropped: an async completion then does nothing. */
@@ -57,8 +64,35 @@ export class PageBatch {
   /** Released its read references on the segments. */
   private done = false;
 
-  get count(): number {
-    return this.seq.length;
+  /** Plan one more record. */
+  add(seq: number, seg: number, off: number, len: number, flags: number): void {
+    const i = this.count;
+    if (i === this.seq.length) this.grow();
+    this.seq[i] = seq;
+    this.seg[i] = seg;
+    this.off[i] = off;
+    this.len[i] = len;
+    this.flags[i] = flags;
+    this.count = i + 1;
+  }
+
+  private grow(): void {
+    const n = this.seq.length * 2;
+    const seq = new Float64Array(n);
+    const seg = new Uint32Array(n);
+    const off = new Uint32Array(n);
+    const len = new Uint32Array(n);
+    const flags = new Uint8Array(n);
+    seq.set(this.seq);
+    seg.set(this.seg);
+    off.set(this.off);
+    len.set(this.len);
+    flags.set(this.flags);
+    this.seq = seq;
+    this.seg = seg;
+    this.off = off;
+    this.len = len;
+    this.flags = flags;
   }
 
   release(): void {
@@ -107,11 +141,7 @@ export class PageReader {
       for (;;) {
         const o = tail.peekOff();
         const l = tail.peekLen();
-        b.seq.push(tail.peekSeq());
-        b.seg.push(seg);
-        b.off.push(o);
-        b.len.push(l);
-        b.flags.push(tail.peekFlags());
+        b.add(tail.peekSeq(), seg, o, l, tail.peekFlags());
         b.bytes += l;
         end = o + l;
         tail.shift();
@@ -122,7 +152,7 @@ export class PageReader {
       if (state === undefined) {
         // the segment is gone (a bug, or a file removed by hand): these records cannot be read
         for (let i = first; i < b.count; i++) h.damaged(seg, b.off[i]!, b.len[i]!, b.queue);
-        b.seq.length = b.seg.length = b.off.length = b.len.length = b.flags.length = first;
+        b.count = first;
         continue;
       }
       state.reads++;

@@ -135,6 +135,13 @@ export class FileQueueBacking implements QueueBacking {
    */
   pageInAsync(max: number, done: (es: QueuedMessage[]) => void): boolean {
     if (this.batch !== null || this.tail.length === 0) return false;
+    this.readAsync(max, done);
+    return true;
+  }
+
+  // (apart from pageInAsync, which the dispatch of every message calls: a closure written in a method costs a
+  // context allocated on every call, taken branch or not; segment-log.ts schedule)
+  private readAsync(max: number, done: (es: QueuedMessage[]) => void): void {
     this.arrived = done;
     const b = this.store.reader.plan(this.tail, max, this.id);
     this.batch = b;
@@ -150,7 +157,6 @@ export class FileQueueBacking implements QueueBacking {
       this.failing = false;
       done(es);
     });
-    return true;
   }
 
   private unshiftBatch(b: PageBatch): void {

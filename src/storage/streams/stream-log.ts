@@ -183,9 +183,13 @@ export class FileStreamLog implements StreamBacking, LogEvents {
   private startChunk(): void {
     if (this.pendingFirst < 0) {
       this.pendingFirst = this.nextOffset;
-      setImmediate(() => this.endOfTurn());
+      setImmediate(this.atTurnEnd);
     }
   }
+
+  // made once: startChunk runs for every append, and a closure written in it cost a context allocated on each
+  // call (segment-log.ts schedule)
+  private readonly atTurnEnd = (): void => this.endOfTurn();
 
   /** The end of the turn the chunk was started in: it goes now, or grows until the fsync in flight ends. */
   private endOfTurn(): void {

@@ -106,10 +106,13 @@ export class StreamTrackingState {
     this.writeOffsets();
   }
 
+  // (made once: segment-log.ts schedule)
+  private readonly flushLater = (): void => this.flushOffsets();
+
   private writeOffsets(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flushOffsets());
+    setImmediate(this.flushLater);
   }
 
   /** Written without fsync (a process crash keeps it: the page cache survives; a machine crash may not). */

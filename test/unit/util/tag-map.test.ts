@@ -9,6 +9,13 @@ function check(t: TagMap<number>, m: Map<number, number>): void {
   assert.equal(t.size, m.size);
   assert.deepEqual([...t.values()], [...m.values()]);
   assert.equal(t.first(), m.values().next().value);
+  // a multiple ack's values: every tag up to one held, one not held, past the last, and 0 (all)
+  const keys = [...m.keys()];
+  for (const upTo of [keys[0] ?? 1, (keys[keys.length >> 1] ?? 1) + 1, (keys[keys.length - 1] ?? 0) + 5, 0])
+    assert.deepEqual(
+      t.upTo(upTo),
+      keys.filter((k) => upTo === 0 || k <= upTo).map((k) => m.get(k)),
+    );
 }
 
 test('agrees with a Map under random sets with gaps and deletes in any order', () => {
@@ -49,6 +56,8 @@ test('one old tag held while a million pass: a Map, not a million slots; a ring 
   t.set(1_000_000, 'new');
   assert.equal(t.size, 2);
   assert.deepEqual([...t.values()], ['old', 'new']);
+  assert.deepEqual(t.upTo(999_999), ['old']);
+  assert.deepEqual(t.upTo(0), ['old', 'new']);
   assert.equal(t.first(), 'old');
   assert.equal(t.get(1), 'old');
   t.delete(1);
