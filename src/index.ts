@@ -1,5 +1,7 @@
 // Public API of the warren package: start a broker from code. The CLI is a thin wrapper over this.
 export { startBroker, type RunningBroker } from './server.js';
+/** `startBroker` by its short name. */
+export { startBroker as start } from './server.js';
 export type { BrokerOptions, TlsOptions, UserDefinition, LogLevel } from './options.js';
 export type { MemoryMonitor, MemoryWatermark, MemoryStrategy } from './core/memory-monitor.js';
 export type { VirtualClock } from './util/clock.js';

@@ -33,6 +33,8 @@ export interface UserDefinition {
 export interface BrokerOptions {
   /** AMQP port; 0 picks a free one; null disables the listener. Default 5672. */
   amqpPort?: number | null;
+  /** The same as `amqpPort` (`startBroker({ port: 0 })`); `amqpPort` wins when both are given. */
+  port?: number | null;
   /** AMQP over TLS port (needs `tls`); null disables. Default: 5671 when `tls` is set, else off. */
   amqpsPort?: number | null;
   /** Interfaces to listen on. Default: every IPv4 and IPv6 interface. */
@@ -42,6 +44,7 @@ export interface BrokerOptions {
   /** 'memory' keeps everything in the process (for tests and embedding). Default 'file'. */
   storage?: 'file' | 'memory';
   tls?: TlsOptions | null;
+  /** Default 'warn' (from code: only what goes wrong); `warren server` defaults to 'info'. */
   logLevel?: LogLevel;
   /** Heartbeat interval the server proposes in connection.tune, seconds (RabbitMQ default 60). */
   heartbeat?: number;
@@ -293,13 +296,14 @@ export interface ResolvedOptions {
 export function resolveOptions(o: BrokerOptions = {}): ResolvedOptions {
   const tls = o.tls ?? null;
   return {
-    amqpPort: o.amqpPort === undefined ? 5672 : o.amqpPort,
+    amqpPort: o.amqpPort !== undefined ? o.amqpPort : o.port !== undefined ? o.port : 5672,
     amqpsPort: o.amqpsPort === undefined ? (tls ? 5671 : null) : o.amqpsPort,
     bind: o.bind === undefined ? ['::'] : Array.isArray(o.bind) ? o.bind : [o.bind],
     dataDir: o.dataDir ?? './data',
     storage: o.storage ?? 'file',
     tls,
-    logLevel: o.logLevel ?? 'info',
+    // embedded (a test suite's broker) it says only what is wrong; `warren server` defaults to info
+    logLevel: o.logLevel ?? 'warn',
     heartbeat: o.heartbeat ?? 60,
     frameMax: o.frameMax ?? 131072,
     channelMax: o.channelMax ?? 2047,

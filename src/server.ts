@@ -34,6 +34,8 @@ import { inspectQueue, type QueueInspection } from './controls/inspect.js';
 export interface RunningBroker {
   /** Bound AMQP port, or null when the listener is off. */
   amqpPort: number | null;
+  /** The same as `amqpPort`. */
+  port: number | null;
   /** Bound AMQPS port, or null. */
   amqpsPort: number | null;
   /** Bound management HTTP port, or null when off. */
@@ -294,6 +296,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let closing: Promise<void> | null = null;
   return {
     amqpPort,
+    port: amqpPort,
     amqpsPort,
     managementPort,
     managementTlsPort,

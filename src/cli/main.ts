@@ -53,6 +53,8 @@ export async function runServer(flags: Record<string, string | boolean | undefin
     if (v !== undefined) (merged as Record<string, unknown>)[spec.key] = parseValue(spec, v);
   }
   const options = toBrokerOptions(merged);
+  // a server logs what it does (listeners, limits) as RabbitMQ does; from code the default is quieter
+  options.logLevel ??= 'info';
   tuneGc();
   // with --etcd this process is a node of a cluster (src/cluster/): it runs a broker only while it leads
   // (loaded only then: the etcd client and gRPC take half a second to import)

@@ -155,7 +155,12 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     const before = log.segNo;
     const size = log.nextOff;
     log.roll();
-    if (log.segNo === before) return;
+    if (log.segNo !== before) this.rolled(before, size);
+  }
+
+  // (apart from roll, which every record calls: the closure below would cost it a context a call)
+  private rolled(before: number, size: number): void {
+    const log = this.log;
     const state = this.seg(before);
     state.size = size;
     this.segs.set(log.segNo, new SegState());
