@@ -160,15 +160,13 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
 
   // (apart from roll, which every record calls: the closure below would cost it a context a call)
   private rolled(before: number, size: number): void {
-    const log = this.log;
     const state = this.seg(before);
     state.size = size;
-    this.segs.set(log.segNo, new SegState());
+    this.segs.set(this.log.segNo, new SegState());
     // the index is written on the thread pool (it can be tens of MB): until it is renamed into place,
     // compaction and recovery scan the segment instead, as they do for a missing index
     if (!worthIndexing(this.index.bytes, size)) {
-      // (a segment of acks: scanned instead; not even its CRC is computed, ~20 ms of a 64 MiB segment's)
-      this.index.clear();
+      this.index.clear(); // (a segment of acks: scanned instead; not even its CRC computed, ~20 ms for 64 MiB)
       return this.compactor.kick();
     }
     const idx = this.index.take();
