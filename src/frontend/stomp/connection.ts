@@ -15,7 +15,7 @@ import type { Queue } from '../../core/queue/queue.js';
 import type { FrontEndHost } from '../net/front-end-server.js';
 import { writeDelivery } from './deliveries.js';
 import { FrameParser, StompError, StompFrame } from './frame.js';
-import { handleAck, handleNack } from './handlers/ack.js';
+import { ackTarget, settle } from './handlers/ack.js';
 import { handleConnect } from './handlers/connect.js';
 import { handleDisconnect } from './handlers/disconnect.js';
 import { handleSend } from './handlers/send.js';
@@ -89,20 +89,21 @@ export class StompConnection extends StompSession {
           handleUnsubscribe(this, f);
           break;
         case 'ACK':
-          handleAck(this, f, true);
-          break;
-        case 'NACK':
-          handleNack(this, f);
-          break;
+        case 'NACK': {
+          // RabbitMQ casts the ack to its channel: the RECEIPT goes first, before a NACK's redelivery, and
+          // an unknown delivery tag closes the channel after it
+          const t = ackTarget(this, f);
+          this.receipt(f);
+          const late = settle(this, f, t, f.command === 'ACK');
+          if (late !== null) throw late;
+          return;
+        }
         case 'BEGIN':
           handleBegin(this, f);
           break;
-        case 'COMMIT': {
-          // the COMMIT's RECEIPT after those of its SENDs
-          const before = this.appended;
-          handleCommit(this, f);
-          return this.sendReceipt(f, before);
-        }
+        case 'COMMIT':
+          // sends its own RECEIPT, before the MESSAGEs and RECEIPTs of its SENDs
+          return handleCommit(this, f);
         case 'ABORT':
           handleAbort(this, f);
           break;
@@ -110,9 +111,11 @@ export class StompConnection extends StompSession {
           return handleDisconnect(this, f);
         case 'CONNECT':
         case 'STOMP':
-          throw new StompError('Unexpected frame', 'Already connected', true);
+          // RabbitMQ 3.10 closes the connection without an ERROR
+          this.close();
+          return;
         default:
-          throw new StompError('Bad command', `Could not interpret command ${f.command}`, false);
+          throw new StompError('Bad command', `Could not interpret command "${f.command}"\n`, false);
       }
       this.receipt(f);
     } catch (e) {
@@ -123,21 +126,29 @@ export class StompConnection extends StompSession {
 
   // ---- the catch boundary ----------------------------------------------------------------------
 
+  // RabbitMQ 3.10's ERROR frames carry no receipt-id. A SUBSCRIBE that ends the connection (a duplicate id,
+  // or a channel error: missing queue, inequivalent or locked queue, refused access) still gets its RECEIPT,
+  // after the ERROR: RabbitMQ stops with {stop, normal, State}, which runs ensure_receipt. Other failed
+  // frames get none.
   private onError(e: unknown, f: StompFrame | null): void {
-    const receipt = f?.get('receipt');
+    const receiptAfter = f?.command === 'SUBSCRIBE';
     if (e instanceof StompError) {
-      this.sendError(e.summary, e.detail, receipt);
-      if (e.fatal) this.close();
+      this.sendError(e.summary, e.detail);
+      if (e.fatal) {
+        if (receiptAfter) this.receipt(f);
+        this.close();
+      }
       return;
     }
     if (e instanceof BrokerError) {
       // as RabbitMQ reports a channel closure: "not_found" / "NOT_FOUND - no queue 'x' in vhost '/'"
-      this.sendError(e.kind.toLowerCase(), `${e.kind} - ${e.message}`, receipt);
+      this.sendError(e.kind.toLowerCase(), `${e.kind} - ${e.message}`);
+      if (receiptAfter) this.receipt(f);
       this.close();
       return;
     }
     this.server.log.error({ err: e }, 'STOMP connection error');
-    this.sendError('internal_error', 'Internal error', receipt);
+    this.sendError('internal_error', 'Internal error');
     this.close();
   }
 
@@ -186,7 +197,6 @@ export class StompConnection extends StompSession {
         'precondition_failed',
         `PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out. Timeout value used: ${timeout} ms. ` +
           `This timeout value can be configured, see consumers doc guide to learn more`,
-        null,
       );
       this.close();
       return;

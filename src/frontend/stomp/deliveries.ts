@@ -28,9 +28,15 @@ export function writeDelivery(s: StompSession, sub: StompSubscription, entry: Qu
   h.push(['destination', destination], ['message-id', messageId], ['redelivered', String(entry.redelivered)]);
   if (s.version === '1.2' && !sub.noAck) h.push(['ack', messageId]);
   for (const kv of decodeStompProps(msg.propsIn(stompFormat))) {
-    if (kv[0] !== 'content-length' && !RESERVED_OUT.has(kv[0])) h.push(kv);
+    const [k, v] = kv;
+    if (k === 'content-length' || RESERVED_OUT.has(k)) continue;
+    // RabbitMQ goes through AMQP properties: delivery_mode 1 is no header, a reply_to that is no
+    // destination (a /temp-queue/'s queue) a /reply-queue/ (as stompFormat.fromCommon)
+    if (k === 'persistent' && v !== 'true') continue;
+    h.push(k === 'reply-to' && !v.startsWith('/') ? [k, '/reply-queue/' + v] : kv);
   }
-  h.push(['content-length', String(msg.bodySize)]);
+  // rabbit_stomp_frame: no content-length for an empty body
+  if (msg.bodySize !== 0) h.push(['content-length', String(msg.bodySize)]);
   s.send('MESSAGE', h, msg.body);
   if (!sub.noAck) {
     s.unacked.set(tag, new Unacked(tag, entry, queue, sub, roughNow()));

@@ -11,6 +11,12 @@ export type Destination =
   | { kind: 'temp'; name: string }
   | { kind: 'reply'; name: string };
 
+/** Where a SEND goes: the exchange and routing key its destination names. */
+export interface SendTarget {
+  exchange: string;
+  key: string;
+}
+
 export function parseDestination(d: string): Destination {
   const after = (p: string) => (d.startsWith(p) && d.length > p.length ? d.slice(p.length) : null);
   let s: string | null;

@@ -100,7 +100,8 @@ export const stompFormat: ContentFormat = {
     }
     if (c.correlationId !== undefined) out.push(['correlation-id', c.correlationId]);
     if (c.priority !== undefined) out.push(['priority', String(c.priority)]);
-    if (c.deliveryMode !== undefined) out.push(['persistent', String(c.deliveryMode === 2)]);
+    // rabbit_stomp_util: persistent:true for delivery_mode 2, no header otherwise
+    if (c.deliveryMode === 2) out.push(['persistent', 'true']);
     if (c.contentType !== undefined) out.push(['content-type', c.contentType]);
     if (c.contentEncoding !== undefined) out.push(['content-encoding', c.contentEncoding]);
     return encodeStompProps(out);

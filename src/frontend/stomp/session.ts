@@ -13,10 +13,11 @@ import type { QueuedMessage } from '../../core/message.js';
 import type { Queue } from '../../core/queue/queue.js';
 import { VHost } from '../../core/vhost.js';
 import { StreamConnection } from '../net/stream-connection.js';
+import type { SendTarget } from './destination.js';
 import { encodeFrame, type StompFrame } from './frame.js';
 import type { StompHeaders } from './format.js';
 import { ReceiptGate } from './receipt-gate.js';
-import { StompSubscription, type StompSubscriptionHost } from './subscription.js';
+import { StompSubscription, type AckTarget, type StompSubscriptionHost } from './subscription.js';
 
 /** The versions Warren speaks, oldest first (CONNECT accept-version, ERROR's version header). */
 export const VERSIONS = ['1.0', '1.1', '1.2'];
@@ -45,10 +46,12 @@ export class Unacked {
   ) {}
 }
 
-/** A SEND, ACK or NACK held in a transaction until COMMIT. */
+/** A SEND, ACK or NACK held in a transaction until COMMIT, with what its checks found when it arrived. */
 export interface TxOp {
   kind: 'send' | 'ack' | 'nack';
   frame: StompFrame;
+  target: SendTarget | null;
+  ack: AckTarget | null;
 }
 
 // The fields are the handlers' to read and set (the STOMP front end's own; nothing outside it uses them).
@@ -73,6 +76,8 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   readonly unacked = new Map<number, Unacked>();
   nextTag = 0;
   readonly txs = new Map<string, TxOp[]>();
+  /** The /queue/ names this connection declared (declareQueue). */
+  private readonly declared = new Set<string>();
   /** /temp-queue/<name> → the server-named queue behind it. */
   private readonly tempQueues = new Map<string, string>();
   /** SEND receipts wait for the message store's fsync, as RabbitMQ's wait for a publisher confirm. */
@@ -124,7 +129,7 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   }
 
   forceClose(reason: string): void {
-    if (this.open) this.sendError('connection_forced', reason, null);
+    if (this.open) this.sendError('connection_forced', reason);
     this.close();
   }
 
@@ -136,17 +141,18 @@ export abstract class StompSession extends StreamConnection implements ClientCon
   /** The OAuth 2 token expired: an ERROR frame, then the connection closes. */
   credentialExpired(): void {
     this.server.log.warn({ user: this.user }, 'STOMP connection closing: credential expired');
-    this.sendError('Credential expired', 'The credential (OAuth 2 token) expired\n', null);
+    this.sendError('Credential expired', 'The credential (OAuth 2 token) expired\n');
     this.close();
   }
 
-  sendError(message: string, detail: string, receipt: string | undefined | null): void {
+  /** RabbitMQ 3.10's ERROR (rabbit_stomp_processor send_error): never a receipt-id, even for a frame
+   *  that asked for a receipt. */
+  sendError(message: string, detail: string): void {
     const h: StompHeaders = [
       ['message', message],
       ['content-type', 'text/plain'],
       ['version', VERSIONS.join(',')],
     ];
-    if (receipt) h.push(['receipt-id', receipt]);
     const body = Buffer.from(detail);
     h.push(['content-length', String(body.length)]);
     this.send('ERROR', h, body);
@@ -165,31 +171,37 @@ export abstract class StompSession extends StreamConnection implements ClientCon
 
   /**
    * RECEIPT for a SEND, or a COMMIT, that routed its messages (`before`: `appended` before routing): once
-   * the persistent messages it put on durable queues are fsynced, after earlier SEND receipts.
+   * the persistent messages it put on durable queues are fsynced, after earlier SEND receipts. `after`:
+   * `appended` once it routed them (a COMMIT sends its SENDs' receipts after routing them all).
    */
-  sendReceipt(f: StompFrame, before: number): void {
+  sendReceipt(f: StompFrame, before: number, after = this.appended): void {
     const r = f.get('receipt');
     if (r === undefined) return;
-    const store = this.server.broker.store;
-    this.receipts.send(r, store !== null && store.appended !== before ? store.appended : 0);
+    this.receipts.send(r, after !== before ? after : 0);
   }
 
   // ---- queues ----------------------------------------------------------------------------------
 
-  /** /queue/<name>: declared durable, not auto-delete, unless the frame's headers say otherwise. */
-  declareQueue(name: string, f: StompFrame): Queue {
+  /**
+   * /queue/<name>, as RabbitMQ's STOMP adapter declares it (rabbit_stomp_util build_params,
+   * rabbit_routing_util queue_declare_method): durable unless the durable (or persistent) header says false,
+   * and then exclusive and auto-delete unless those headers say otherwise: a SEND with persistent:false
+   * declares an exclusive queue. Once per connection (ensure_endpoint keeps the names it declared): later
+   * frames' headers are not checked against the queue again. Null: declared before and gone since.
+   */
+  declareQueue(name: string, f: StompFrame): Queue | null {
     const v = this.v!;
+    if (this.declared.has(name)) return v.queues.get(name) ?? null;
     if (!v.queues.has(name)) this.access!.check('queue', name, 'configure');
-    return v.declareQueue(
+    const durable = (f.get('durable') ?? f.get('persistent')) !== 'false';
+    const flag = (h: string) => (f.get(h) === undefined ? !durable : f.get(h) === 'true');
+    const q = v.declareQueue(
       name,
-      {
-        durable: f.get('durable') !== 'false',
-        exclusive: f.get('exclusive') === 'true',
-        autoDelete: f.get('auto-delete') === 'true',
-        args: queueArgs(f),
-      },
+      { durable, exclusive: flag('exclusive'), autoDelete: flag('auto-delete'), args: queueArgs(f) },
       this,
     );
+    this.declared.add(name);
+    return q;
   }
 
   /** reply-to:/temp-queue/x creates (once) the session's queue for x and subscribes to it. */

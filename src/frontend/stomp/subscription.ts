@@ -23,6 +23,12 @@ export function requireIdIfDurable(f: StompFrame): void {
   }
 }
 
+/** The delivery an ACK or NACK names: its delivery tag, and the subscription its consumer tag names. */
+export interface AckTarget {
+  tag: number;
+  sub: StompSubscription;
+}
+
 /** What a subscription needs of its connection. */
 export interface StompSubscriptionHost {
   /** CONNECTED was sent and the connection is not closing. */

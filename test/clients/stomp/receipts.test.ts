@@ -74,7 +74,7 @@ test('the RECEIPT of a persistent SEND to a durable queue comes after the fsync;
   c.s.destroy();
 });
 
-test("a transactional SEND's RECEIPT comes after COMMIT stored it; DISCONNECT's after the SENDs'", async () => {
+test("COMMIT's RECEIPT comes at once, as RabbitMQ's; its SENDs' after the fsync; DISCONNECT's after those", async () => {
   const q = uniqueName('rtx');
   const c = await connect();
   c.s.write(`SEND\ndestination:/queue/${q}\nreceipt:warm\n\nx\0`);
@@ -87,15 +87,53 @@ test("a transactional SEND's RECEIPT comes after COMMIT stored it; DISCONNECT's 
   try {
     c.s.write('COMMIT\ntransaction:t\nreceipt:commit\n\n\0');
     c.s.write('DISCONNECT\nreceipt:bye\n\n\0');
+    await eventually(() => c.text().includes('receipt-id:commit'), 3000);
     await sleep(300);
-    assert.ok(!/receipt-id:(s1|commit|bye)/.test(c.text()), 'nothing before the fsync');
+    assert.ok(!/receipt-id:(s1|bye)/.test(c.text()), 'no SEND receipt before the fsync');
   } finally {
     hold.release();
   }
   await eventually(() => c.text().includes('receipt-id:bye'), 3000);
   const t = c.text();
-  assert.ok(t.indexOf('receipt-id:s1') < t.indexOf('receipt-id:commit'));
-  assert.ok(t.indexOf('receipt-id:commit') < t.indexOf('receipt-id:bye'));
+  assert.ok(t.indexOf('receipt-id:commit') < t.indexOf('receipt-id:s1'));
+  assert.ok(t.indexOf('receipt-id:s1') < t.indexOf('receipt-id:bye'));
+  c.s.destroy();
+});
+
+test("COMMIT: its RECEIPT, then the MESSAGEs of its SENDs, then their RECEIPTs, as RabbitMQ 3.10's", async () => {
+  const q = uniqueName('txo');
+  const c = await connect();
+  c.s.write(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n\0`);
+  await eventually(() => c.text().includes('receipt-id:sub'), 3000);
+  c.s.write('BEGIN\ntransaction:t\n\n\0');
+  c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\nreceipt:s1\n\none\0`);
+  c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\nreceipt:s2\n\ntwo\0`);
+  c.s.write('COMMIT\ntransaction:t\nreceipt:cm\n\n\0');
+  await eventually(() => c.text().includes('receipt-id:s2'), 3000);
+  const order = [...c.text().matchAll(/receipt-id:(\w+)|\n\n(one|two)\0/g)].map((m) => m[1] ?? m[2]);
+  assert.deepEqual(order, ['sub', 'cm', 'one', 'two', 's1', 's2']);
+  c.s.destroy();
+});
+
+test('a transaction: a bad SEND or ACK is refused when it arrives; BEGIN again starts it afresh (RabbitMQ 3.10)', async () => {
+  const q = uniqueName('txb');
+  const c = await connect();
+  c.s.write(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n\0`);
+  await eventually(() => c.text().includes('receipt-id:sub'), 3000);
+  c.s.write('BEGIN\ntransaction:t\n\n\0');
+  c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\n\ndropped\0`);
+  c.s.write('BEGIN\ntransaction:t\nreceipt:b2\n\n\0');
+  c.s.write('SEND\ndestination:/nope/x\ntransaction:t\n\nbad\0');
+  c.s.write('ACK\nid:garbage\ntransaction:t\nreceipt:a\n\n\0');
+  c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\n\nkept\0`);
+  await eventually(() => c.text().includes('"ACK" must include a valid "id" header'), 3000);
+  assert.match(c.text(), /receipt-id:b2[^]*message:Unknown destination[^]*message:Invalid header/);
+  assert.ok(!c.text().includes('receipt-id:a'), 'the refused ACK is not receipted');
+  c.s.write('COMMIT\ntransaction:t\nreceipt:cm\n\n\0');
+  await eventually(() => c.text().includes('kept\0'), 3000);
+  await sleep(100);
+  assert.ok(!c.text().includes('dropped'), 'the second BEGIN dropped what the first held');
+  assert.ok(!c.text().includes('bad\0'));
   c.s.destroy();
 });
 

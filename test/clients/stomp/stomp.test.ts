@@ -237,13 +237,31 @@ test('durable topic subscription keeps its queue across disconnects', async () =
   r.s.end();
 });
 
-test('heart-beats: the server answers heart-beat cy,cx and sends EOLs', async () => {
+test('heart-beats in whole seconds, as RabbitMQ: 0,200 is answered 1000,0 and EOLs come every second', async () => {
   const r = await Raw.open();
   r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\nheart-beat:0,200\n\n');
-  await r.waitFor(/heart-beat:200,0/);
+  await r.waitFor(/heart-beat:1000,0/);
   const at = r.text.length;
-  await new Promise((res) => setTimeout(res, 700));
-  assert.ok(r.text.slice(at).includes('\n'));
+  await new Promise((res) => setTimeout(res, 600));
+  assert.ok(!r.text.slice(at + 1).includes('\n'), 'not every 200 ms');
+  await new Promise((res) => setTimeout(res, 900));
+  assert.ok(r.text.slice(at + 1).includes('\n'));
+  r.s.end();
+});
+
+test('MESSAGE headers as RabbitMQ writes them: no persistent:false, reply-to a /reply-queue/, no content-length for an empty body', async () => {
+  const q = uniqueName('mh');
+  const r = await Raw.open();
+  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
+  await r.waitFor(/CONNECTED/);
+  r.send(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n`);
+  await r.waitFor(/receipt-id:sub/);
+  r.send(`SEND\ndestination:/queue/${q}\npersistent:false\nreply-to:plain\ncontent-length:0\nx-k:v\n\n`);
+  const t = await r.waitFor(/x-k:v\n\n\0/);
+  const m = /MESSAGE\n[^\0]*\0/.exec(t)![0];
+  assert.doesNotMatch(m, /persistent/);
+  assert.doesNotMatch(m, /content-length/);
+  assert.match(m, /\nreply-to:\/reply-queue\/plain\n/);
   r.s.end();
 });
 

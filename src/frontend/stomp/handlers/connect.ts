@@ -78,12 +78,17 @@ export function handleConnect(s: StompSession, f: StompFrame): void {
     const hb = f.get('heart-beat') ?? '0,0';
     const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(hb);
     if (!m) throw new StompError('Invalid header', `Invalid heart-beat header '${hb}'`, true);
-    // the client can send every cx ms and wants to receive every cy ms; we send every cy, expect cx
-    const cx = Number(m[1]);
-    const cy = Number(m[2]);
+    // the client can send every cx ms and wants to receive every cy ms; we send every cy, expect cx.
+    // RabbitMQ's heart-beats are whole seconds: at least 1, rounded down (100 → 1000, 2500 → 2000)
+    const cx = wholeSeconds(Number(m[1]));
+    const cy = wholeSeconds(Number(m[2]));
     h.push(['heart-beat', `${cy},${cx}`]);
     s.startHeartbeats(cy, cx, EOL);
   }
   h.push(['version', version]);
   s.send('CONNECTED', h);
+}
+
+function wholeSeconds(ms: number): number {
+  return ms === 0 ? 0 : Math.max(1, Math.floor(ms / 1000)) * 1000;
 }

@@ -6,7 +6,7 @@
 import { BrokerError } from '../../../core/errors.js';
 import { Message } from '../../../core/message.js';
 import { roughNow } from '../../../util/rough-clock.js';
-import { parseDestination } from '../destination.js';
+import { parseDestination, type SendTarget } from '../destination.js';
 import { encodeStompProps, FRAME_ONLY, stompFormat, type StompHeaders } from '../format.js';
 import { StompError, type StompFrame } from '../frame.js';
 import type { StompSession } from '../session.js';
@@ -14,39 +14,43 @@ import type { StompSession } from '../session.js';
 /** Returns false when a queue refused the message (its RECEIPT is not sent). */
 export function handleSend(s: StompSession, f: StompFrame): boolean {
   s.blockIfAlarmed();
+  return publish(s, f, sendTarget(s, f));
+}
+
+/**
+ * What RabbitMQ's SEND does when the frame arrives, inside a transaction too (rabbit_stomp_processor
+ * do_send runs before the frame is held): the header checks, the destination, the /queue/ declare or
+ * /temp-queue/ creation. A bad SEND in a transaction is refused at once, not at COMMIT.
+ */
+export function sendTarget(s: StompSession, f: StompFrame): SendTarget {
   const dest = f.get('destination');
-  if (dest === undefined) throw new StompError('Missing destination', 'SEND must include a destination', false);
+  if (dest === undefined)
+    throw new StompError('Missing destination', `"SEND" must include a 'destination' header\n`, false);
   if (f.get('message-id') !== undefined) {
     throw new StompError('Invalid header', "'message-id' is not allowed on 'SEND'.\n", false);
   }
   const d = parseDestination(dest);
-  const v = s.v!;
-  let exchange: string;
-  let key: string;
   switch (d.kind) {
     case 'queue':
       s.declareQueue(d.name, f);
-      exchange = '';
-      key = d.name;
-      break;
+      return { exchange: '', key: d.name };
     case 'amqqueue':
     case 'reply':
-      exchange = '';
-      key = d.name;
-      break;
+      return { exchange: '', key: d.name };
     case 'topic':
-      exchange = 'amq.topic';
-      key = d.key;
-      break;
+      return { exchange: 'amq.topic', key: d.key };
     case 'exchange':
-      exchange = d.exchange;
-      key = d.key;
-      break;
+      return { exchange: d.exchange, key: d.key };
     case 'temp':
-      exchange = '';
-      key = s.tempQueue(d.name);
-      break;
+      // RabbitMQ takes /temp-queue/ in reply-to only
+      throw new StompError('Invalid destination', `'${dest}' is not a valid destination for 'SEND'\n`, false);
   }
+}
+
+/** basic.publish: run at once, or at COMMIT for a held SEND (its permission and exchange checks too). */
+export function publish(s: StompSession, f: StompFrame, t: SendTarget): boolean {
+  const v = s.v!;
+  const { exchange, key } = t;
   // basic.publish's checks: write on the exchange (the default one as amq.default), topic permission
   s.access!.checkPublish(exchange);
   const x = v.getExchange(exchange);

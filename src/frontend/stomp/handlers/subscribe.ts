@@ -11,7 +11,9 @@ import { requireIdIfDurable, StompSubscription, subscriptionKey, type AckMode } 
 
 export function handleSubscribe(s: StompSession, f: StompFrame): void {
   const dest = f.get('destination');
-  if (dest === undefined) throw new StompError('Missing destination', 'SUBSCRIBE must include a destination', false);
+  if (dest === undefined) {
+    throw new StompError('Missing destination', `"SUBSCRIBE" must include a 'destination' header\n`, false);
+  }
   requireIdIfDurable(f);
   // RabbitMQ takes a SUBSCRIBE without id in every version (the spec asks for one from 1.1): the
   // destination is then the id, the consumer tag is Q_<destination> and MESSAGEs carry no subscription
@@ -29,7 +31,8 @@ export function handleSubscribe(s: StompSession, f: StompFrame): void {
   }
   const ackHeader = f.get('ack') ?? 'auto';
   if (ackHeader !== 'auto' && ackHeader !== 'client' && ackHeader !== 'client-individual') {
-    throw new StompError('Invalid header', `'ack' must be auto, client or client-individual`, false);
+    // RabbitMQ 3.10 crashes on the header (function_clause) and answers with its catch-all, the connection open
+    throw new StompError('Processing error', 'Processing error', false);
   }
   const pc = f.get('prefetch-count');
   const prefetch = pc !== undefined && /^\d+$/.test(pc) ? Number(pc) : 0;
@@ -39,9 +42,12 @@ export function handleSubscribe(s: StompSession, f: StompFrame): void {
   let durableTopic = false;
   switch (d.kind) {
     case 'queue':
-      q = s.declareQueue(d.name, f);
+      // declared by this connection before and deleted since: RabbitMQ's basic.consume finds no queue
+      q = s.declareQueue(d.name, f) ?? v.getQueueFor(d.name, s);
       break;
     case 'amqqueue':
+    case 'reply':
+      // RabbitMQ consumes from /reply-queue/<name> as from an existing queue <name>
       q = v.getQueueFor(d.name, s);
       break;
     case 'topic':
@@ -77,8 +83,7 @@ export function handleSubscribe(s: StompSession, f: StompFrame): void {
       break;
     }
     case 'temp':
-    case 'reply':
-      throw new StompError('Unknown destination', `'${dest}' is not a valid destination for SUBSCRIBE.\n`, false);
+      throw new StompError('Invalid destination', `'${dest}' is not a valid destination for 'SUBSCRIBE'\n`, false);
   }
   s.access!.check('queue', q.name, 'read'); // basic.consume
   const sub = new StompSubscription(
