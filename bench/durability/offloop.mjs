@@ -54,11 +54,13 @@ if (args[0] === '--probe') {
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     if (!persistent) {
       transientRtts.push(ms);
+      // (transient ones over 5 ms too, marked t: the event loop's share of a slow stretch)
+      if (SLOW_LOG !== undefined && ms > 5) appendFileSync(SLOW_LOG, `${Date.now()} ${ms.toFixed(1)} t\n`);
       await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
       continue;
     }
     rtts.push(ms);
-    // --slow-log FILE: each round trip over 10 ms with its wall-clock end, to line up with a broker trace
+    // --slow-log FILE: each persistent round trip over 10 ms with its wall-clock end, to line up with a broker trace
     if (SLOW_LOG !== undefined && ms > 10) appendFileSync(SLOW_LOG, `${Date.now()} ${ms.toFixed(1)}\n`);
     await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
   }
