@@ -36,10 +36,10 @@ interface Span {
   count: number;
 }
 
-/** Messages taken from a tail, being read. */
 /** Records a batch has room for before it grows (a consumer's page-in is typically a few hundred). */
 const FIRST_CAPACITY = 256;
 
+/** Messages taken from a tail, being read. */
 export class PageBatch {
   constructor(
     /** The queue reading. */

@@ -48,6 +48,14 @@ async function connect(): Promise<{ s: net.Socket; text: () => string }> {
   return { s, text: () => text };
 }
 
+/** connect(), then SUBSCRIBE to /queue/`q` (id s) and wait for its RECEIPT (sub). */
+async function subscribed(q: string): Promise<{ s: net.Socket; text: () => string }> {
+  const c = await connect();
+  c.s.write(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n\0`);
+  await eventually(() => c.text().includes('receipt-id:sub'), 3000);
+  return c;
+}
+
 test('the RECEIPT of a persistent SEND to a durable queue comes after the fsync; a transient one at once', async () => {
   const q = uniqueName('rq');
   const c = await connect();
@@ -102,9 +110,7 @@ test("COMMIT's RECEIPT comes at once, as RabbitMQ's; its SENDs' after the fsync;
 
 test("COMMIT: its RECEIPT, then the MESSAGEs of its SENDs, then their RECEIPTs, as RabbitMQ 3.10's", async () => {
   const q = uniqueName('txo');
-  const c = await connect();
-  c.s.write(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n\0`);
-  await eventually(() => c.text().includes('receipt-id:sub'), 3000);
+  const c = await subscribed(q);
   c.s.write('BEGIN\ntransaction:t\n\n\0');
   c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\nreceipt:s1\n\none\0`);
   c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\nreceipt:s2\n\ntwo\0`);
@@ -117,9 +123,7 @@ test("COMMIT: its RECEIPT, then the MESSAGEs of its SENDs, then their RECEIPTs, 
 
 test('a transaction: a bad SEND or ACK is refused when it arrives; BEGIN again starts it afresh (RabbitMQ 3.10)', async () => {
   const q = uniqueName('txb');
-  const c = await connect();
-  c.s.write(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n\0`);
-  await eventually(() => c.text().includes('receipt-id:sub'), 3000);
+  const c = await subscribed(q);
   c.s.write('BEGIN\ntransaction:t\n\n\0');
   c.s.write(`SEND\ndestination:/queue/${q}\ntransaction:t\n\ndropped\0`);
   c.s.write('BEGIN\ntransaction:t\nreceipt:b2\n\n\0');

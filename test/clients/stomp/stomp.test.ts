@@ -47,6 +47,13 @@ class Raw {
     await new Promise((r) => s.once('connect', r));
     return new Raw(s);
   }
+  /** Open, and CONNECT as guest in STOMP 1.2. */
+  static async connected(): Promise<Raw> {
+    const r = await Raw.open();
+    r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
+    await r.waitFor(/CONNECTED/);
+    return r;
+  }
   send(frame: string): void {
     this.s.write(frame + '\0');
   }
@@ -77,9 +84,7 @@ test('stompjs over WebSocket: SEND /queue/x → SUBSCRIBE /queue/x with client-i
 
 test('STOMP SEND /queue/x → AMQP consumer of x, headers mapped to AMQP properties', async () => {
   const q = uniqueName('s2a');
-  const r = await Raw.open();
-  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
-  await r.waitFor(/CONNECTED/);
+  const r = await Raw.connected();
   r.send(
     `SEND\ndestination:/queue/${q}\npersistent:true\ncorrelation-id:c1\npriority:3\nx-custom:7\nreceipt:r1\n\nbody`,
   );
@@ -124,9 +129,7 @@ test('AMQP publish → STOMP /topic subscriber, AMQP properties as STOMP headers
 
 test('client ack mode is cumulative; NACK requeues (redelivered); prefetch-count limits in-flight', async () => {
   const q = uniqueName('acks');
-  const r = await Raw.open();
-  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
-  await r.waitFor(/CONNECTED/);
+  const r = await Raw.connected();
   for (let i = 1; i <= 3; i++) r.send(`SEND\ndestination:/queue/${q}\n\nm${i}`);
   r.send(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nack:client\nprefetch-count:2\n\n`);
   await r.waitFor(/m2\0/);
@@ -146,9 +149,7 @@ test('client ack mode is cumulative; NACK requeues (redelivered); prefetch-count
 
 test('transactions: SEND inside BEGIN/COMMIT is delivered at COMMIT, ABORT discards', async () => {
   const q = uniqueName('tx');
-  const r = await Raw.open();
-  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
-  await r.waitFor(/CONNECTED/);
+  const r = await Raw.connected();
   r.send('BEGIN\ntransaction:t1\n\n');
   r.send(`SEND\ndestination:/queue/${q}\ntransaction:t1\n\ncommitted`);
   r.send('BEGIN\ntransaction:t2\n\n');
@@ -200,9 +201,7 @@ test('temp-queue reply-to: the reply reaches the requester, AMQP sees a server-n
     ch.sendToQueue(m.properties.replyTo as string, Buffer.from('pong'));
     ch.ack(m);
   });
-  const r = await Raw.open();
-  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
-  await r.waitFor(/CONNECTED/);
+  const r = await Raw.connected();
   r.send(`SEND\ndestination:/queue/${q}\nreply-to:/temp-queue/replies\n\nping`);
   const text = await r.waitFor(/pong\0/);
   assert.match(text, /MESSAGE\nsubscription:\/temp-queue\/replies\ndestination:\/temp-queue\/replies/);
@@ -211,9 +210,7 @@ test('temp-queue reply-to: the reply reaches the requester, AMQP sees a server-n
 });
 
 test('durable topic subscription keeps its queue across disconnects', async () => {
-  let r = await Raw.open();
-  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
-  await r.waitFor(/CONNECTED/);
+  let r = await Raw.connected();
   r.send('SUBSCRIBE\nid:dur\ndestination:/topic/dur.key\ndurable:true\nauto-delete:false\nreceipt:s\n\n');
   await r.waitFor(/receipt-id:s/);
   r.s.end();
@@ -251,9 +248,7 @@ test('heart-beats in whole seconds, as RabbitMQ: 0,200 is answered 1000,0 and EO
 
 test('MESSAGE headers as RabbitMQ writes them: no persistent:false, reply-to a /reply-queue/, no content-length for an empty body', async () => {
   const q = uniqueName('mh');
-  const r = await Raw.open();
-  r.send('CONNECT\naccept-version:1.2\nlogin:guest\npasscode:guest\n\n');
-  await r.waitFor(/CONNECTED/);
+  const r = await Raw.connected();
   r.send(`SUBSCRIBE\nid:s\ndestination:/queue/${q}\nreceipt:sub\n\n`);
   await r.waitFor(/receipt-id:sub/);
   r.send(`SEND\ndestination:/queue/${q}\npersistent:false\nreply-to:plain\ncontent-length:0\nx-k:v\n\n`);
