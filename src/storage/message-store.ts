@@ -17,7 +17,8 @@ import type { Queue } from '../core/queue/queue.js';
 import type { Logger } from '../util/logger.js';
 import { REC_PUBLISH, REC_REF } from './log/record.js';
 import { SegmentLog, segmentName, type LogEvents } from './log/segment-log.js';
-import { IndexBuffer, worthIndexing, writeIndex } from './log/segment-index.js';
+import { writeIndex } from './log/segment-index.js';
+import { SegmentIndexer } from './log/segment-indexer.js';
 import { PagedTail, type Moved } from './log/tail.js';
 import { Compactor, type CompactionHost } from './messages/compactor.js';
 import { Forwarding } from './messages/forwarding.js';
@@ -50,8 +51,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
   readonly log: SegmentLog;
   readonly reader: PageReader;
   readonly compactor: Compactor;
-  /** Index entries of the current segment, written as its .idx when it is sealed. */
-  private readonly index = new IndexBuffer();
+  /** Index entries of the current segment, written as its .idx when it is sealed (full, partial or none). */
+  private readonly index: SegmentIndexer;
   /** Records compaction moved that memory may still name. */
   readonly fwd = new Forwarding();
   closed = false;
@@ -76,6 +77,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     mkdirSync(dir, { recursive: true });
     this.ids = new QueueIds(dir);
     this.ids.load();
+    this.index = new SegmentIndexer(segmentSize / 2);
     this.reader = new PageReader(this);
     this.compactor = new Compactor(this);
     // the durable queues to recover, by id; ids of queues that no longer exist are dropped
@@ -158,6 +160,7 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     if (log.segNo !== before) this.rolled(before, size);
   }
 
+  private readonly onDisk = (seg: number): boolean => this.segs.has(seg);
   // (apart from roll, which every record calls: the closure below would cost it a context a call)
   private rolled(before: number, size: number): void {
     const state = this.seg(before);
@@ -165,11 +168,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     this.segs.set(this.log.segNo, new SegState());
     // the index is written on the thread pool (it can be tens of MB): until it is renamed into place,
     // compaction and recovery scan the segment instead, as they do for a missing index
-    if (!worthIndexing(this.index.bytes, size)) {
-      this.index.clear(); // (a segment of acks: scanned instead; not even its CRC computed, ~20 ms for 64 MiB)
-      return this.compactor.kick();
-    }
-    const idx = this.index.take();
+    const idx = this.index.seal(before, size, this.onDisk);
+    if (idx === null) return this.compactor.kick();
     state.idxSize = idx.bytes;
     state.indexing = true;
     const path = join(this.dir, indexName(before));
@@ -319,10 +319,8 @@ export class FileMessageStore implements MessageStore, LogEvents, BackingStore, 
     if (s === undefined) return;
     this.segs.delete(seg);
     s.gone = true;
-    if (s.readFd >= 0 && s.reads === 0) {
-      closeSync(s.readFd);
-      s.readFd = -1;
-    }
+    s.closeIdle();
+    this.index.forget(seg); // (its marks in the segment being written will never need copying)
     // on the thread pool, in steps (log/segment-removal.ts: one unlink stalls every fsync) unless a read still
     // runs on it. Segment numbers are never reused; a segment a crash leaves has no live record: recovery deletes it.
     const warn = (err: Error | null): void => void (err && this.logger.warn({ err, seg }, 'could not delete segment'));

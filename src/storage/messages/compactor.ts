@@ -6,10 +6,11 @@
 //  1. pick a sealed segment P whose deletion frees the most for the least copying (live bytes plus the
 //     REMOVE/DELIVERED records that name a segment still on disk), when the sealed segments hold more than
 //     two segments' worth of garbage;
-//  2. read P's index on the thread pool (kept as bytes: a segment of acks holds millions of records), and
-//     copy the REMOVE/DELIVERED records that name a segment still on disk to the head of the log, a few
+//  2. read P's index on the thread pool (kept as bytes: a segment of acks holds millions of records; for such
+//     a segment a partial index of its messages and of the marks naming a segment on disk when it was sealed),
+//     and copy the REMOVE/DELIVERED records that name a segment still on disk to the head of the log, a few
 //     thousand a turn;
-//  3. read P's live records on the thread pool, then MOVE_BATCH of them a turn, each batch in one turn:
+//  3. read P's live records on the thread pool, MOVE_BATCH at a time, each batch moved in one turn:
 //     append every still-live record to the head of the log as it is (same queue, same seq, same bytes and
 //     CRC), point the queues' on-disk tails at the new places, and leave a forwarding entry for messages
 //     held in memory (they follow it the next time storage sees them);
@@ -38,6 +39,7 @@ import { E_FLAGS, E_LEN, E_OFF, E_QUEUE, E_REF, E_SEQ, ENTRY, putEntry, indexEnt
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import type { Moved } from '../log/tail.js';
 import type { FileQueueBacking } from './queue-backing.js';
+import { readRecords, type Group } from './live-records.js';
 import { indexName } from './recovery.js';
 import type { SegState } from './seg-state.js';
 
@@ -61,15 +63,6 @@ export interface CompactionHost {
   whenDurable(fn: () => void): void;
   deleteSegment(seg: number): void;
   readonly closed: boolean;
-}
-
-/** A PUBLISH and the queues naming it (its own; others through REF records). */
-interface Group {
-  off: number;
-  len: number;
-  owner: number;
-  persistent: boolean;
-  seqOf: Map<number, number>;
 }
 
 interface MovedGroup extends Moved {
@@ -100,8 +93,6 @@ async function yieldTurn(h: CompactionHost): Promise<void> {
 const GARBAGE_SEGMENTS = 1.5;
 /** A record compaction writes for a moved message held in memory (DELIVERED, or REMOVE for its owner). */
 const CARRIED = MARK_LEN + ENTRY;
-const READ_SPAN = 1024 * 1024;
-const READ_GAP = 64 * 1024;
 /** Bytes of a segment's index checked per turn. */
 const CRC_SLICE = 256 * 1024;
 /** Live records moved per turn (compact: a drain's event loop waits for at most one batch, ~1 ms). */
@@ -111,8 +102,9 @@ export class Compactor {
   /** The segment being compacted, or -1. */
   busy = -1;
   private kicked = false;
-  /** Compactions finished (for tests and stats). */
+  /** Compactions finished, and segments read whole for them (no usable index): for tests and stats. */
   done = 0;
+  scans = 0;
   bytesCopied = 0;
 
   constructor(private readonly h: CompactionHost) {}
@@ -197,9 +189,9 @@ export class Compactor {
   }
 
   /**
-   * The segment's records as index entries (segment-index.ts's layout, ENTRY bytes each): its index file, or
-   * a scan of the segment when it has none. Kept as bytes and read in place: a segment of acks holds millions
-   * of records, and an object per record was ~250 MB of heap, promoted and then marked (a drain's GC pauses).
+   * The segment's records as index entries (segment-index.ts's layout): its index file (full, or partial: the
+   * messages and the marks that could still be needed), or a scan of it. Kept as bytes: a segment of acks holds
+   * millions of records, and an object per record was ~250 MB of heap, promoted and marked (a drain's GC pauses).
    */
   private async records(seg: number): Promise<Records> {
     const h = this.h;
@@ -219,6 +211,7 @@ export class Compactor {
       }
       if (crc === idx.crc) return idx;
     }
+    this.scans++;
     const b = await readFile(join(h.dir, segmentName(seg)));
     // entries written in place into one buffer sized for the most records the segment can hold: chunks
     // concatenated at the end were a 70 MB copy of 150-230 ms in one turn (a drain's segment of acks)
@@ -282,7 +275,7 @@ export class Compactor {
       return;
     }
     const recs = await this.records(seg);
-    // the marks younger segments need first, over several turns (copyMarks); then the live records in one
+    // the marks younger segments need first, over several turns (copyMarks); then the live records
     if (this.needed(seg, s) !== 0) await this.copyMarks(seg, recs);
     if (h.closed || !h.segs.has(seg)) return;
     // the PUBLISH records by offset, with every queue that names them (its own, and REFs: a body stored once)
@@ -306,46 +299,25 @@ export class Compactor {
       g.seqOf.set(queue, rb.readDoubleLE(p + E_SEQ));
     }
     const live = [...groups.values()].filter((g) => s.isLive(g.off)).sort((a, b) => a.off - b.off);
-    // the live records' bytes, read on the thread pool: records close together in one read
-    const bufs = new Map<Group, [Buffer, number]>();
-    if (live.length !== 0) {
-      const fh = await open(join(h.dir, segmentName(seg)), 'r');
-      try {
-        for (let i = 0; i < live.length;) {
-          const start = live[i]!.off;
-          let j = i + 1;
-          let end = start + live[i]!.len;
-          while (
-            j < live.length &&
-            live[j]!.off - end <= READ_GAP &&
-            live[j]!.off + live[j]!.len - start <= READ_SPAN
-          ) {
-            end = live[j]!.off + live[j]!.len;
-            j++;
-          }
-          const b = Buffer.allocUnsafe(end - start);
-          const { bytesRead } = await fh.read(b, 0, b.length, start);
-          if (bytesRead !== b.length) throw new Error(`segment ${seg}: short read at ${start}`);
-          for (; i < j; i++) bufs.set(live[i]!, [b, live[i]!.off - start]);
-        }
-      } finally {
-        await fh.close();
-      }
-    }
-    if (h.closed || !h.segs.has(seg)) return;
-    // the copies a batch a turn, each batch's copies, re-pointed tails and forwarding entries in one turn:
+    // the copies a batch at a time: each batch's records read on the thread pool (so a segment's live bytes
+    // are never all in memory at once), then its copies, re-pointed tails and forwarding entries in one turn:
     // between batches, an ack or a page-in meets a record either not moved yet (still in `seg`, which stays
     // until the end) or moved (its tail entry re-pointed, or a forwarding entry for the copy held in
     // memory). A crash between batches leaves some copies and `seg`, as a crash during a write-out always
     // could (recovery keeps the newer copy). Thousands of records in one turn held a drain's loop ~17 ms.
     let movedCount = 0;
-    for (let i = 0; i < live.length; i += MOVE_BATCH) {
-      if (i !== 0) {
-        // the check before the loop holds for the first batch; a later one follows a turn of others' work
-        await yieldTurn(h);
-        if (!h.segs.has(seg)) return;
+    if (live.length !== 0) {
+      const fh = await open(join(h.dir, segmentName(seg)), 'r');
+      try {
+        for (let i = 0; i < live.length; i += MOVE_BATCH) {
+          const batch = live.slice(i, i + MOVE_BATCH);
+          const bufs = await readRecords(fh, seg, batch);
+          if (h.closed || !h.segs.has(seg)) return;
+          movedCount += this.moveBatch(seg, s, batch, bufs);
+        }
+      } finally {
+        await fh.close();
       }
-      movedCount += this.moveBatch(seg, s, live.slice(i, i + MOVE_BATCH), bufs);
     }
     await new Promise<void>((r) => h.whenDurable(r));
     if (h.closed || !h.segs.has(seg)) return;
@@ -358,16 +330,16 @@ export class Compactor {
   }
 
   /** Copy one batch of `seg`'s live records to the head of the log and point their holders at the copies. */
-  private moveBatch(seg: number, s: SegState, live: Group[], bufs: Map<Group, [Buffer, number]>): number {
+  private moveBatch(seg: number, s: SegState, live: Group[], bufs: Map<Group, Buffer>): number {
     const h = this.h;
     const moved = new Map<number, MovedGroup>();
     for (const g of live) {
       if (!s.isLive(g.off)) continue;
       const holders = s.holders(g.off, g.owner).filter((q) => h.backings.has(q) && g.seqOf.has(q));
       if (holders.length === 0) continue;
-      const [b, at] = bufs.get(g)!;
+      const b = bufs.get(g)!;
       const ownerSeq = g.seqOf.get(g.owner) ?? -1;
-      const to = h.appendCopy(g.owner, ownerSeq, g.persistent, b, at, g.len);
+      const to = h.appendCopy(g.owner, ownerSeq, g.persistent, b, 0, g.len);
       this.bytesCopied += g.len;
       // the other holders' REFs go in the same segment as the copy (appendRef never rolls)
       if (holders.includes(g.owner)) h.state(to.seg)!.hold(to.off, g.len, g.owner, g.owner);

@@ -19,11 +19,11 @@ import {
   E_REF,
   E_SEQ,
   ENTRY,
-  IndexBuffer,
+  isPartialIndex,
   readIndex,
-  worthIndexing,
   writeIndexSync,
 } from '../log/segment-index.js';
+import { SegmentIndexer } from '../log/segment-indexer.js';
 import { MAGIC, segmentName } from '../log/segment-log.js';
 import { PagedTail, tailFlags } from '../log/tail.js';
 import { SegState } from './seg-state.js';
@@ -144,6 +144,7 @@ function fromIndex(dir: string, seg: number, state: SegState, rec: Map<number, R
     return false;
   }
   const idx = readIndex(raw);
+  if (idx === null && isPartialIndex(raw)) return false; // (messages only: the marks are in the segment)
   if (idx === null) {
     log.warn({ seg }, 'damaged segment index; scanning the segment');
     return false;
@@ -173,7 +174,15 @@ function fromIndex(dir: string, seg: number, state: SegState, rec: Map<number, R
 }
 
 /** Scan one segment (the last, or one without a usable index); returns torn bytes discarded. */
-function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<number, Recovering>, log: Logger): number {
+function scan(
+  dir: string,
+  f: string,
+  seg: number,
+  segs: Map<number, SegState>,
+  rec: Map<number, Recovering>,
+  log: Logger,
+): number {
+  const state = segs.get(seg)!;
   const path = join(dir, f);
   const b = readFileSync(path);
   if (b.length < MAGIC.length || !b.subarray(0, MAGIC.length).equals(MAGIC)) {
@@ -184,8 +193,8 @@ function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<num
   }
   let at = MAGIC.length;
   const end = b.length;
-  // the scanned segment gets an index, so the next recovery need not scan it again
-  const index = new IndexBuffer();
+  // the scanned segment gets an index, so the next recovery need not scan it again (or a partial one, for compaction)
+  const index = new SegmentIndexer();
   while (at < end) {
     const n = frameAt(b, at, end, true);
     if (n < 0) break;
@@ -228,8 +237,8 @@ function scan(dir: string, f: string, seg: number, state: SegState, rec: Map<num
     }
   }
   try {
-    if (worthIndexing(index.bytes, at)) {
-      const idx = index.take();
+    const idx = index.seal(seg, at, (t) => segs.has(t));
+    if (idx !== null) {
       writeIndexSync(join(dir, indexName(seg)), idx.parts);
       state.idxSize = idx.bytes;
     }
@@ -270,7 +279,7 @@ export function recover(dir: string, ids: Iterable<number>, segs: Map<number, Se
     state.sealed = true;
     segs.set(seg, state);
     if (fi < files.length - 1 && fromIndex(dir, seg, state, rec, log)) continue;
-    tornBytes += scan(dir, f, seg, state, rec, log);
+    tornBytes += scan(dir, f, seg, segs, rec, log);
   }
   const tails = new Map<number, { tail: PagedTail; nextSeq: number }>();
   let messages = 0;

@@ -3,6 +3,8 @@
 // file's size, and which older segments its REMOVE/DELIVERED records refer to (with counts: compaction
 // copies those records forward when it drops this segment while their target is still on disk).
 
+import { closeSync } from '../io.js';
+
 /** Records are at least this many bytes apart (a PUBLISH frame is >= 44 bytes): bit = offset >> SHIFT. */
 const SHIFT = 5;
 
@@ -104,6 +106,13 @@ export class SegState {
     const i = off >>> SHIFT;
     const b = this.bits;
     return b !== null && i >>> 3 < b.length && (b[i >>> 3]! & (1 << (i & 7))) !== 0;
+  }
+
+  /** Close the read fd unless a read still runs on it (then the last read closes it: `gone`). */
+  closeIdle(): void {
+    if (this.readFd < 0 || this.reads !== 0) return;
+    closeSync(this.readFd);
+    this.readFd = -1;
   }
 
   addRef(target: number): void {
