@@ -12,7 +12,7 @@ import type { RetainedMessage } from './retained.js';
 import { InFlight, type MqttSession } from './session.js';
 import { SHARED_PREFIX } from './shared.js';
 import { dollarTopicMatched, type Subscription } from './subscriptions.js';
-import { routingKeyToTopic, topicMatches } from './topics.js';
+import { FilterMatcher, hasWildcard, routingKeyToTopic } from './topics.js';
 
 type QoS = mqttPacket.QoS;
 
@@ -96,20 +96,60 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
   }
 }
 
-/** The retained messages for a new subscription (with its identifier, §3.3.4), RETAIN set. */
+/** Retained messages tested, and sent, per turn for one wildcard subscription (then the next turn goes on). */
+const RETAINED_TESTS = 2048;
+const RETAINED_SENDS = 128;
+
+/**
+ * The retained messages for a new subscription (with its identifier, §3.3.4), RETAIN set: a filter without
+ * wildcards is one lookup; a wildcard one tests the vhost's retained topics RETAINED_TESTS a turn and sends
+ * RETAINED_SENDS a turn, so that `#` over tens of thousands of retained topics (the MQTT fuzz run's) does not
+ * hold every other connection for one long turn: in one, each such subscription cost tens of ms.
+ */
 export function sendRetained(s: MqttSession, sub: Subscription): void {
-  const now = Date.now();
-  for (const r of s.server.retained.all(s.vhost)) {
-    if (!topicMatches(sub.filter, r.topic)) continue;
-    let remaining = -1;
-    const v5 = propsV5(r.props);
-    if (v5?.messageExpiryInterval !== undefined) {
-      const left = r.storedAt + v5.messageExpiryInterval * 1000 - now;
-      if (left <= 0) continue;
-      remaining = Math.ceil(left / 1000);
-    }
-    sendRetainedOne(s, r, Math.min(sub.opts.qos, r.qos) as QoS, v5, remaining, sub.opts.id);
+  if (!hasWildcard(sub.filter)) {
+    const r = s.server.retained.get(s.vhost, sub.filter);
+    if (r !== undefined) sendRetainedIfLive(s, sub, r, Date.now());
+    return;
   }
+  new RetainedSender(s, sub).run();
+}
+
+class RetainedSender {
+  private readonly it: Iterator<RetainedMessage>;
+  private readonly matcher: FilterMatcher;
+
+  constructor(
+    private readonly s: MqttSession,
+    private readonly sub: Subscription,
+  ) {
+    this.it = s.server.retained.all(s.vhost)[Symbol.iterator]();
+    this.matcher = new FilterMatcher(sub.filter);
+  }
+
+  readonly run = (): void => {
+    if (this.s.ended) return;
+    const now = Date.now();
+    for (let tests = 0, sends = 0; tests < RETAINED_TESTS && sends < RETAINED_SENDS; tests++) {
+      const n = this.it.next();
+      if (n.done === true) return;
+      if (this.matcher.matches(n.value.topic) && sendRetainedIfLive(this.s, this.sub, n.value, now)) sends++;
+    }
+    setImmediate(this.run);
+  };
+}
+
+/** Send one retained message unless it has expired (MQTT 5 message expiry); true when sent. */
+function sendRetainedIfLive(s: MqttSession, sub: Subscription, r: RetainedMessage, now: number): boolean {
+  let remaining = -1;
+  const v5 = propsV5(r.props);
+  if (v5?.messageExpiryInterval !== undefined) {
+    const left = r.storedAt + v5.messageExpiryInterval * 1000 - now;
+    if (left <= 0) return false;
+    remaining = Math.ceil(left / 1000);
+  }
+  sendRetainedOne(s, r, Math.min(sub.opts.qos, r.qos) as QoS, v5, remaining, sub.opts.id);
+  return true;
 }
 
 function sendRetainedOne(

@@ -21,6 +21,8 @@ export interface RetainedMessage {
 export interface RetainedStore {
   /** The retained messages of a vhost (live view; do not modify). */
   all(vhost: string): Iterable<RetainedMessage>;
+  /** The retained message of one topic. */
+  get(vhost: string, topic: string): RetainedMessage | undefined;
   /** Store, or with an empty payload clear (§3.3.1.3: a zero-byte retained message removes it). */
   put(vhost: string, m: RetainedMessage): void;
   close(): Promise<void>;
@@ -31,6 +33,10 @@ export class MemoryRetainedStore implements RetainedStore {
 
   all(vhost: string): Iterable<RetainedMessage> {
     return this.byVhost.get(vhost)?.values() ?? [];
+  }
+
+  get(vhost: string, topic: string): RetainedMessage | undefined {
+    return this.byVhost.get(vhost)?.get(topic);
   }
 
   put(vhost: string, m: RetainedMessage): void {

@@ -108,6 +108,38 @@ test('retained messages: delivered to later subscribers with retain set; empty p
   await Promise.all([pub.endAsync(), s.endAsync(), s2.endAsync()]);
 });
 
+test('a wildcard subscription gets every matching retained message of thousands (sent over several turns); an exact one its own', async () => {
+  const t = uniqueName('many').replaceAll('.', '_');
+  const pub = await connect();
+  const N = 3000;
+  for (let i = 0; i < N; i++) void pub.publish(`${t}/n/${i}`, String(i), { qos: 0, retain: true });
+  await pub.publishAsync(`${t}-other/x`, 'not matched', { qos: 1, retain: true });
+  await pub.publishAsync(`${t}/n/last`, 'last', { qos: 1, retain: true }); // (QoS 1: the QoS 0 ones before it are in)
+  const s = await connect();
+  const inbox = new Inbox(s);
+  await s.subscribeAsync(`${t}/#`, { qos: 0 });
+  const seen = new Set<string>();
+  for (let i = 0; i <= N; i++) {
+    const m = await inbox.next();
+    assert.equal(m.packet.retain, true);
+    assert.ok(m.topic.startsWith(`${t}/n/`), m.topic);
+    seen.add(m.topic);
+  }
+  assert.equal(seen.size, N + 1);
+  await assert.rejects(inbox.next(300));
+  const e = await connect();
+  const exact = new Inbox(e);
+  await e.subscribeAsync(`${t}/n/7`, { qos: 1 });
+  const m = await exact.next();
+  assert.equal(m.payload, '7');
+  await assert.rejects(exact.next(300));
+  // a subscriber that leaves while its retained messages are being sent: the rest are dropped, nothing breaks
+  const gone = await connect();
+  await gone.subscribeAsync('#');
+  await gone.endAsync(true);
+  await Promise.all([pub.endAsync(), s.endAsync(), e.endAsync()]);
+});
+
 test('last will is published on an abnormal disconnect, not on DISCONNECT', async () => {
   const t = uniqueName('will').replaceAll('.', '_');
   const watcher = await connect();
