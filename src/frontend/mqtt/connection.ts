@@ -170,7 +170,17 @@ export class MqttConnection extends MqttSession {
     }
   }
 
+  /** Waiting for the output to drain (retained messages for a client that reads slowly: deliveries.ts). */
+  private drainWaiters: (() => void)[] | null = null;
+
+  whenWritable(fn: () => void): void {
+    (this.drainWaiters ??= []).push(fn);
+  }
+
   protected onDrain(): void {
+    const w = this.drainWaiters;
+    this.drainWaiters = null;
+    if (w !== null) for (const fn of w) fn();
     for (const c of this.consumers) {
       if (c !== null && c.starved) {
         c.starved = false;
@@ -222,7 +232,7 @@ export class MqttConnection extends MqttSession {
     for (const [id, f] of this.inFlight) {
       if (f.queue === null || f.entry === null) continue;
       if (f.qos === 2 && this.qos2Stored && !ended) {
-        st.parked.push({ id, entry: f.entry, queue: f.queue });
+        this.server.qos2.park(st, { id, entry: f.entry, queue: f.queue });
         continue;
       }
       let l = back.get(f.queue);

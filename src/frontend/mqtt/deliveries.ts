@@ -104,7 +104,8 @@ const RETAINED_SENDS = 128;
  * The retained messages for a new subscription (with its identifier, §3.3.4), RETAIN set: a filter without
  * wildcards is one lookup; a wildcard one tests the vhost's retained topics RETAINED_TESTS a turn and sends
  * RETAINED_SENDS a turn, so that `#` over tens of thousands of retained topics (the MQTT fuzz run's) does not
- * hold every other connection for one long turn: in one, each such subscription cost tens of ms.
+ * hold every other connection for one long turn (in one, each such subscription cost tens of ms), and waits
+ * for the output to drain when the client reads slower than that.
  */
 export function sendRetained(s: MqttSession, sub: Subscription): void {
   if (!hasWildcard(sub.filter)) {
@@ -129,6 +130,8 @@ class RetainedSender {
 
   readonly run = (): void => {
     if (this.s.ended) return;
+    // a client that does not read gets no more than its output holds (then the rest once it drains)
+    if (!this.s.canWrite()) return this.s.whenWritable(this.run);
     const now = Date.now();
     for (let tests = 0, sends = 0; tests < RETAINED_TESTS && sends < RETAINED_SENDS; tests++) {
       const n = this.it.next();

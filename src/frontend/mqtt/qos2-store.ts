@@ -30,6 +30,8 @@ export class Qos2State {
   parked: Qos2Parked[] = [];
   /** A stored session's end: its last disconnect plus its expiry interval (ms since the epoch). */
   expiresAt = Infinity;
+  /** Its key in the store (set when stored). */
+  key = '';
 
   get empty(): boolean {
     return this.incoming.size === 0 && this.released.size === 0 && this.parked.length === 0;
@@ -56,6 +58,7 @@ export class Qos2Store {
   }
 
   set(key: string, st: Qos2State): void {
+    st.key = key;
     this.sessions.set(key, st);
     if (!st.empty) this.changed();
     this.sweep(Date.now());
@@ -85,9 +88,19 @@ export class Qos2Store {
     if (written) this.changed();
   }
 
-  /** The stored sessions' keys (a deleted shared subscription queue may have parked deliveries in any). */
-  keys(): Iterable<string> {
-    return this.sessions.keys();
+  /**
+   * Queue -> the stored sessions that parked deliveries from it (a shared subscription's queue: any of them), so
+   * that a deleted queue's are found without testing every stored session: the MQTT fuzz run's thousands of
+   * stored sessions were tested on each delete of a shared subscription's queue (5% of its broker's CPU).
+   */
+  private readonly parkedFrom = new Map<Queue, Set<string>>();
+
+  /** A stored session's QoS 2 delivery, sent and not PUBRECed when its connection closed. */
+  park(st: Qos2State, p: Qos2Parked): void {
+    st.parked.push(p);
+    let keys = this.parkedFrom.get(p.queue);
+    if (keys === undefined) this.parkedFrom.set(p.queue, (keys = new Set()));
+    keys.add(st.key);
   }
 
   /**
@@ -96,7 +109,10 @@ export class Qos2Store {
    * every session whose queues its cleanup deleted. A state left empty goes, unless its client is connected
    * (the connection stores it again when it closes).
    */
-  dropParked(q: Queue, keys: Iterable<string>, connected: (key: string) => boolean): void {
+  dropParked(q: Queue, connected: (key: string) => boolean): void {
+    const keys = this.parkedFrom.get(q);
+    if (keys === undefined) return;
+    this.parkedFrom.delete(q);
     for (const key of keys) {
       const st = this.sessions.get(key);
       if (st === undefined || !st.parked.some((p) => p.queue === q)) continue;

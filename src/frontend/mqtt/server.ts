@@ -13,7 +13,6 @@ import type { Qos2Store } from './qos2-store.js';
 import { RC5 } from './reason-codes.js';
 import type { RetainedStore } from './retained.js';
 import type { Queue } from '../../core/queue/queue.js';
-import { subscriptionQueueClient } from './topics.js';
 
 export class MqttServer extends FrontEndServer<MqttConnection> implements MqttServerContext {
   private readonly byClientId = new Map<string, MqttClient>();
@@ -33,10 +32,7 @@ export class MqttServer extends FrontEndServer<MqttConnection> implements MqttSe
 
   /** A session's (or a shared subscription's) queue went: its parked QoS 2 deliveries go too (qos2-store.ts). */
   private readonly queueDeleted = (q: Queue): void => {
-    if (!q.name.startsWith('mqtt-')) return;
-    const own = subscriptionQueueClient(q.name);
-    const keys = own === null ? this.qos2.keys() : [clientKey(q.vhost, own)];
-    this.qos2.dropParked(q, keys, (key) => this.byClientId.has(key));
+    if (q.name.startsWith('mqtt-')) this.qos2.dropParked(q, (key) => this.byClientId.has(key));
   };
 
   handleStream(stream: Duplex, remoteAddress: string, transport: string): void {

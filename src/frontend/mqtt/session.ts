@@ -339,6 +339,7 @@ export abstract class MqttSession
   /** Re-send a QoS 2 delivery with its packet id and DUP (deliveries.ts). */
   protected abstract resend(c: MqttConsumer, entry: QueuedMessage, queue: Queue, id: number): void;
 
+  abstract whenWritable(fn: () => void): void; // (run once the output has room again: connection.ts)
   /** A QoS 1 or 2 delivery of `c` is settled (PUBACK, PUBCOMP): its window has room again. */
   reopenWindow(c: MqttConsumer): void {
     c.unacked--;

@@ -140,6 +140,23 @@ test('a wildcard subscription gets every matching retained message of thousands 
   await Promise.all([pub.endAsync(), s.endAsync(), e.endAsync()]);
 });
 
+test('retained messages for a client that stops reading wait for its output to drain, then all arrive', async () => {
+  const t = uniqueName('slow').replaceAll('.', '_');
+  const pub = await connect();
+  const N = 200;
+  const body = Buffer.alloc(32 * 1024, 0x61); // 6.4 MB in all: more than the socket buffers and the output's 1 MiB
+  for (let i = 0; i < N; i++) void pub.publish(`${t}/${i}`, body, { qos: 0, retain: true });
+  await pub.publishAsync(`${t}/x`, 'last', { qos: 1, retain: true });
+  const s = await connect();
+  const inbox = new Inbox(s);
+  await s.subscribeAsync(`${t}/#`, { qos: 0 });
+  s.stream.pause();
+  await new Promise((r) => setTimeout(r, 300));
+  s.stream.resume();
+  for (let i = 0; i <= N; i++) await inbox.next(5000);
+  await Promise.all([pub.endAsync(), s.endAsync()]);
+});
+
 test('last will is published on an abnormal disconnect, not on DISCONNECT', async () => {
   const t = uniqueName('will').replaceAll('.', '_');
   const watcher = await connect();

@@ -45,14 +45,17 @@ test("a deleted queue's parked QoS 2 deliveries go with it, and a session left e
   const key = (id: string) => server.sessionKey('/', id);
   // a session whose only state is a parked delivery of its qos2 queue
   const a = new Qos2State();
-  a.parked.push(parked('mqtt-subscription-aqos2'));
   a.expiresAt = Date.now() + 86_400_000;
   store.set(key('a'), a);
+  store.park(a, parked('mqtt-subscription-aqos2'));
   // one with inbound ids too, and a delivery parked from a shared subscription's queue
   const b = new Qos2State();
   b.incoming.add(7);
-  b.parked.push(parked('mqtt-subscription-bqos2'), parked('mqtt-shared-g-t'));
   store.set(key('b'), b);
+  store.park(b, parked('mqtt-subscription-bqos2'));
+  store.park(b, parked('mqtt-shared-g-t'));
+  // many stored sessions that parked nothing: a shared queue's deletion no longer tests each of them
+  for (let i = 0; i < 1000; i++) store.set(key(`idle${i}`), Object.assign(new Qos2State(), { expiresAt: Infinity }));
   // an AMQP queue's deletion is none of MQTT's business
   v.declareQueue('other', decl, null);
   v.deleteQueue('other', false, false, null);
