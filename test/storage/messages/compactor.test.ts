@@ -21,6 +21,45 @@ import { tempDir } from '../../helpers/warren-child.js';
 /** Three records each: an index of ~3.9 MB, its CRC checked in four slices (one turn each). */
 const N = 50_000;
 
+/** What a test's compaction host says about the records it is asked to write. */
+type Writes = Pick<CompactionHost, 'backings' | 'appendCopy' | 'appendMark' | 'appendRef'>;
+
+/**
+ * Compact segment 1 of `segs` in `dir` through a host that writes with `writes` into head segment 2 (durable at
+ * once) and fails the test on a warning; resolves with the compactor once segment 1 is deleted.
+ */
+async function compactSegment1(dir: string, segs: Map<number, SegState>, writes: Writes): Promise<Compactor> {
+  const alive = setInterval(() => {}, 1000); // (the compactor's timers do not hold the process)
+  try {
+    return await new Promise<Compactor>((resolve, reject) => {
+      const compactor = new Compactor({
+        dir,
+        logger: {
+          info: () => {},
+          warn: (o: unknown, msg: string) =>
+            reject(new Error(`${msg} ${String((o as { err?: unknown }).err ?? JSON.stringify(o))}`)),
+        } as never,
+        segmentSize: 64 * 1024,
+        segs,
+        headSeg: 2,
+        ...writes,
+        state: (seg) => segs.get(seg),
+        forward: () => {},
+        whenDurable: (fn) => setImmediate(fn),
+        deleteSegment: (seg) => {
+          assert.equal(seg, 1);
+          segs.delete(seg);
+          resolve(compactor);
+        },
+        closed: false,
+      });
+      compactor.kick();
+    });
+  } finally {
+    clearInterval(alive);
+  }
+}
+
 /** Segment 1: per i, a REMOVE of queue 7 naming segment 0 (on disk: needed), one naming segment 5 (gone) and a
  *  DELIVERED of queue 9 (no such queue); with or without its index. */
 function writeAckSegment(dir: string, index: IndexKind): number {
@@ -75,36 +114,16 @@ async function compactAckSegment(index: IndexKind): Promise<void> {
     };
     setImmediate(tick);
     const copies: { type: number; queue: number; seq: number; target: number; turn: number }[] = [];
-    let deleted = -1;
-    const done = new Promise<void>((resolve) => {
-      const host: CompactionHost = {
-        dir,
-        logger: { info: () => {}, warn: () => {} } as unknown as CompactionHost['logger'],
-        segmentSize: 64 * 1024,
-        segs,
-        backings: new Map([[7, {} as FileQueueBacking]]),
-        headSeg: 2,
-        appendCopy: () => assert.fail('nothing live to copy'),
-        appendMark: (type, queue, seq, target) => {
-          copies.push({ type, queue, seq, target, turn });
-          return 2;
-        },
-        appendRef: () => assert.fail('nothing live to copy'),
-        state: (seg) => segs.get(seg),
-        forward: () => {},
-        whenDurable: (fn) => setImmediate(fn),
-        deleteSegment: (seg) => {
-          deleted = seg;
-          segs.delete(seg);
-          resolve();
-        },
-        closed: false,
-      };
-      new Compactor(host).kick();
+    await compactSegment1(dir, segs, {
+      backings: new Map([[7, {} as FileQueueBacking]]),
+      appendCopy: () => assert.fail('nothing live to copy'),
+      appendMark: (type, queue, seq, target) => {
+        copies.push({ type, queue, seq, target, turn });
+        return 2;
+      },
+      appendRef: () => assert.fail('nothing live to copy'),
     });
-    await done;
     counting = false;
-    assert.equal(deleted, 1);
     assert.equal(copies.length, N, 'only the REMOVEs naming a segment on disk, of a queue that exists');
     copies.forEach((c, i) => assert.deepEqual([c.type, c.queue, c.seq, c.target], [REC_REMOVE, 7, i, 0]));
     assert.ok(copies[N - 1]!.turn > copies[0]!.turn + 3, 'the copies were spread over several turns');
@@ -167,50 +186,26 @@ async function compactMixedSegment(needed: boolean): Promise<{ scans: number; co
     ]);
     const copied: number[] = [];
     let marks = 0;
-    let compactor: Compactor | null = null;
     const backing = (id: number): FileQueueBacking =>
       ({ id, tail: { remap: () => {} } }) as unknown as FileQueueBacking;
-    const alive = setInterval(() => {}, 1000); // (the compactor's timers do not hold the process)
-    await new Promise<void>((resolve, reject) => {
-      const host: CompactionHost = {
-        dir,
-        logger: {
-          info: () => {},
-          warn: (o: unknown, msg: string) =>
-            reject(new Error(`${msg} ${String((o as { err?: unknown }).err ?? JSON.stringify(o))}`)),
-        } as never,
-        segmentSize: 64 * 1024,
-        segs,
-        backings: new Map([
-          [7, backing(7)],
-          [8, backing(8)],
-        ]),
-        headSeg: 2,
-        appendCopy: (queue, seq, _persistent, src, from, len) => {
-          assert.equal(queue, 8);
-          assert.ok(src.subarray(from, from + len).includes(Buffer.from(`m${seq}`)), 'the record copied whole');
-          copied.push(seq);
-          return { seg: 2, off: 100 + copied.length * 64 };
-        },
-        appendMark: () => {
-          marks++;
-          return 2;
-        },
-        appendRef: () => assert.fail('no shared bodies'),
-        state: (seg) => segs.get(seg),
-        forward: () => {},
-        whenDurable: (fn) => setImmediate(fn),
-        deleteSegment: (seg) => {
-          assert.equal(seg, 1);
-          segs.delete(seg);
-          resolve();
-        },
-        closed: false,
-      };
-      compactor = new Compactor(host);
-      compactor.kick();
-    }).finally(() => clearInterval(alive));
-    return { scans: compactor!.scans, copied, marks };
+    const compactor = await compactSegment1(dir, segs, {
+      backings: new Map([
+        [7, backing(7)],
+        [8, backing(8)],
+      ]),
+      appendCopy: (queue, seq, _persistent, src, from, len) => {
+        assert.equal(queue, 8);
+        assert.ok(src.subarray(from, from + len).includes(Buffer.from(`m${seq}`)), 'the record copied whole');
+        copied.push(seq);
+        return { seg: 2, off: 100 + copied.length * 64 };
+      },
+      appendMark: () => {
+        marks++;
+        return 2;
+      },
+      appendRef: () => assert.fail('no shared bodies'),
+    });
+    return { scans: compactor.scans, copied, marks };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
