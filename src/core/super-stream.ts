@@ -8,6 +8,7 @@
 // Errors carry rabbit_stream_manager's reasons (the Stream protocol maps them to its response codes).
 import type { Destination, Exchange } from './exchange/exchange.js';
 import { BrokerError } from './errors.js';
+import { StacklessError } from '../util/stackless-error.js';
 import { StreamQueue } from './queue/stream/stream-queue.js';
 import type { VHost } from './vhost.js';
 
@@ -20,7 +21,8 @@ export type StreamManagerReason =
   | 'binding_invalid'
   | 'internal_error';
 
-export class StreamManagerError extends Error {
+/** A refusal answered to the client (a response code): no stack trace to capture (util/stackless-error.ts). */
+export class StreamManagerError extends StacklessError {
   constructor(
     readonly reason: StreamManagerReason,
     message: string = reason,

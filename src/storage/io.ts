@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
+import { removeTree, writeInBackground } from './janitor.js';
 
 /** The errors a disk fault raises: a full disk, an I/O error, a read-only file system, no permission. */
 export type DiskFaultKind = 'ENOSPC' | 'EIO' | 'EROFS' | 'EACCES';
@@ -307,10 +308,16 @@ export function unlink(path: fs.PathLike, cb?: Done): Promise<void> | void {
   fs.unlink(path, cb);
 }
 
-/** rm(path, options) on the thread pool (a deleted stream's directory: rimraf's unlinks off the event loop). */
-export async function rm(path: fs.PathLike, options?: fs.RmOptions): Promise<void> {
+/** rm -r of `path` on the janitor's thread (a deleted stream's directory, renamed aside: janitor.ts). */
+export function removeTreeInBackground(path: string): void {
   check('write', path, 'rm');
-  await fsp.rm(path, options);
+  removeTree(path);
+}
+
+/** A file nothing depends on, written on the janitor's thread (a stream directory's `name`: janitor.ts). */
+export function writeFileInBackground(path: string, data: string): void {
+  check('write', path, 'open');
+  writeInBackground(path, data);
 }
 
 export async function mkdir(path: fs.PathLike, options?: fs.MakeDirectoryOptions): Promise<void> {

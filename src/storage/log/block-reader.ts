@@ -226,11 +226,14 @@ export class LogBlockReader {
    */
   private pump(needed = false): void {
     if (this.closed || this.error !== null) return;
+    const log = this.log;
     if (this.fd < 0) {
-      this.openSegment();
+      // at the end of the segment being written: nothing to read yet, so no open (and close) of a file for a
+      // subscription that may end before anything arrives (thousands a minute under the Stream fuzzer)
+      if (this.seg === log.segNo && this.readOff >= log.fileSize) this.waitForWrite();
+      else this.openSegment();
       return;
     }
-    const log = this.log;
     if (this.seg < log.segNo && this.sealedSize < 0) {
       try {
         this.sealedSize = fstatSync(this.fd).size;
@@ -259,14 +262,17 @@ export class LogBlockReader {
       this.pump(needed);
       return;
     }
-    // at the end of what is written: wait for the next write (a roll to a new segment writes too)
-    if (this.unwatch === null) {
-      this.unwatch = log.onWritten(() => {
-        this.unwatch?.();
-        this.unwatch = null;
-        this.pump();
-      });
-    }
+    this.waitForWrite();
+  }
+
+  /** At the end of what is written: wait for the next write (a roll to a new segment writes too). */
+  private waitForWrite(): void {
+    if (this.unwatch !== null) return;
+    this.unwatch = this.log.onWritten(() => {
+      this.unwatch?.();
+      this.unwatch = null;
+      this.pump();
+    });
   }
 
   private startRead(len: number): void {

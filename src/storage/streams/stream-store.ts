@@ -4,7 +4,15 @@
 // message store's fsync first waits for every stream with unsynced appends (beforeSync): a confirmed stream
 // message is on disk.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rm, rmSync, writeFileSync } from '../io.js';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  removeTreeInBackground,
+  renameSync,
+  rmSync,
+  writeFileInBackground,
+} from '../io.js';
 import { join } from 'node:path';
 import type { Broker } from '../../core/broker.js';
 import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
@@ -44,7 +52,8 @@ export class StreamStore {
   attach(q: StreamQueue): void {
     const dir = this.dirFor(q.vhost, q.name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'name'), JSON.stringify({ vhost: q.vhost, name: q.name }));
+    // only read to name a directory left without its stream (restore): written off the event loop
+    writeFileInBackground(join(dir, 'name'), JSON.stringify({ vhost: q.vhost, name: q.name }));
     if (fileEvents.active) fileChanged(join(dir, 'name'));
     const fs = q.args['x-stream-filter-size-bytes'];
     const log: FileStreamLog = new FileStreamLog(
@@ -64,12 +73,12 @@ export class StreamStore {
           this.logs.delete(log);
           this.dirty.delete(log);
           // renamed aside at once (a stream of the same name may be created in the same turn and gets a fresh
-          // directory), removed on the thread pool: rimraf's unlinks and rmdir were a blocking 4% of the stream
-          // fuzzer's broker; a crash in between leaves a DELETED directory, which restore() removes
+          // directory), removed on the janitor's thread (janitor.ts: rimraf's calls on the event loop were ~6%
+          // of the stream fuzzer's busy turns); a crash in between leaves a DELETED directory: restore() removes it
           const aside = `${dir}${DELETED}${++this.deletions}`;
           try {
             renameSync(dir, aside);
-            rm(aside, { recursive: true, force: true }).catch(() => {}); // gone already, or removed at boot
+            removeTreeInBackground(aside);
           } catch {
             rmSync(dir, { recursive: true, force: true });
           }

@@ -4,7 +4,7 @@
 // read-ahead bounded and every block let go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { truncateSync } from 'node:fs';
+import { readdirSync, readlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { segmentName, type LogPosition } from '../../../src/storage/log/segment-log.js';
 import { AHEAD_TOTAL, blocksInUse, LogBlockReader } from '../../../src/storage/log/block-reader.js';
@@ -95,6 +95,41 @@ test('at the tail it waits for the next write; blocks are given back once writte
     done();
   }
 });
+
+test('at the end of the segment being written it opens no file until something is written there', async () => {
+  const { log, done } = openLog(4096);
+  try {
+    log.writeOut();
+    const end: LogPosition = { seg: log.segNo, off: log.fileSize };
+    const opened = fdsOf(log.dir);
+    const r = new LogBlockReader(log, end, 256, 2);
+    const f = r.fill();
+    await new Promise((res) => setTimeout(res, 30));
+    assert.equal(fdsOf(log.dir), opened, 'no descriptor opened for a reader with nothing to read');
+    // enough to roll into further segments: the reader reads the first one to its end, then the next ones
+    for (let i = 0; i < 40; i++) log.append(record(i));
+    log.writeOut();
+    assert.equal(await f, true);
+    const got = await readRecords(r, 40);
+    got.forEach((b, k) => assert.deepEqual(b, record(k)));
+    r.close();
+  } finally {
+    done();
+  }
+});
+
+/** How many descriptors this process holds on files under `dir` (/proc/self/fd). */
+function fdsOf(dir: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(join('/proc/self/fd', fd)).startsWith(dir)) n++;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return n;
+}
 
 test('a record longer than the whole read-ahead is read whole', async () => {
   const { log, done } = openLog(1 << 20);

@@ -1,5 +1,5 @@
 // Deleting a stream costs the event loop no fsync and no directory walk: what is buffered is discarded (the
-// stream is going), the directory is renamed aside at once and removed on the thread pool, and a stream of the
+// stream is going), the directory is renamed aside at once and removed on the janitor's thread, and a stream of the
 // same name declared right after starts empty in a fresh directory. A directory left renamed aside by a crash
 // is removed at the next boot. (The stream fuzzer's broker spent 15% of its time in the fdatasync a deleted
 // stream's close did on the event loop, and 4% in the synchronous rm of its directory.)
