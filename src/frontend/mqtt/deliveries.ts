@@ -8,11 +8,12 @@ import { roughNow } from '../../util/rough-clock.js';
 import type { MqttConsumer } from './consumer.js';
 import { mqttFormat, propsQos, propsRetain, propsV5, QOS_UNSPECIFIED, type Mqtt5Properties } from './format.js';
 import { deliveryProps } from './properties.js';
+import type { RetainedMatches } from './retained-tree.js';
 import type { RetainedMessage } from './retained.js';
 import { InFlight, type MqttSession } from './session.js';
 import { SHARED_PREFIX } from './shared.js';
 import { dollarTopicMatched, type Subscription } from './subscriptions.js';
-import { FilterMatcher, hasWildcard, routingKeyToTopic } from './topics.js';
+import { hasWildcard, routingKeyToTopic } from './topics.js';
 
 type QoS = mqttPacket.QoS;
 
@@ -96,16 +97,17 @@ export function writeDelivery(s: MqttSession, c: MqttConsumer, entry: QueuedMess
   }
 }
 
-/** Retained messages tested, and sent, per turn for one wildcard subscription (then the next turn goes on). */
-const RETAINED_TESTS = 2048;
+/** Topic-tree nodes visited, and retained messages sent, per turn for one wildcard subscription (then the next turn goes on). */
+const RETAINED_VISITS = 2048;
 const RETAINED_SENDS = 128;
 
 /**
  * The retained messages for a new subscription (with its identifier, §3.3.4), RETAIN set: a filter without
- * wildcards is one lookup; a wildcard one tests the vhost's retained topics RETAINED_TESTS a turn and sends
- * RETAINED_SENDS a turn, so that `#` over tens of thousands of retained topics (the MQTT fuzz run's) does not
- * hold every other connection for one long turn (in one, each such subscription cost tens of ms), and waits
- * for the output to drain when the client reads slower than that.
+ * wildcards is one lookup; a wildcard one walks the branches of the vhost's topic tree its filter can match
+ * (retained-tree.ts), RETAINED_VISITS nodes a turn, and sends RETAINED_SENDS a turn, so that `#` over tens of
+ * thousands of retained topics (the MQTT fuzz run's) does not hold every other connection for one long turn (in
+ * one, each such subscription cost tens of ms), and waits for the output to drain when the client reads slower
+ * than that.
  */
 export function sendRetained(s: MqttSession, sub: Subscription): void {
   if (!hasWildcard(sub.filter)) {
@@ -117,15 +119,13 @@ export function sendRetained(s: MqttSession, sub: Subscription): void {
 }
 
 class RetainedSender {
-  private readonly it: Iterator<RetainedMessage>;
-  private readonly matcher: FilterMatcher;
+  private readonly matches: RetainedMatches<RetainedMessage>;
 
   constructor(
     private readonly s: MqttSession,
     private readonly sub: Subscription,
   ) {
-    this.it = s.server.retained.all(s.vhost)[Symbol.iterator]();
-    this.matcher = new FilterMatcher(sub.filter);
+    this.matches = s.server.retained.matching(s.vhost, sub.filter);
   }
 
   readonly run = (): void => {
@@ -133,10 +133,14 @@ class RetainedSender {
     // a client that does not read gets no more than its output holds (then the rest once it drains)
     if (!this.s.canWrite()) return this.s.whenWritable(this.run);
     const now = Date.now();
-    for (let tests = 0, sends = 0; tests < RETAINED_TESTS && sends < RETAINED_SENDS; tests++) {
-      const n = this.it.next();
-      if (n.done === true) return;
-      if (this.matcher.matches(n.value.topic) && sendRetainedIfLive(this.s, this.sub, n.value, now)) sends++;
+    const until = this.matches.visited + RETAINED_VISITS;
+    for (let sends = 0; sends < RETAINED_SENDS;) {
+      const r = this.matches.next(until);
+      if (r === undefined) {
+        if (this.matches.done) return;
+        break;
+      }
+      if (sendRetainedIfLive(this.s, this.sub, r, now)) sends++;
     }
     setImmediate(this.run);
   };

@@ -2,10 +2,12 @@
 // subscribers of a matching filter. RabbitMQ keeps them in a per-vhost store of the MQTT plugin
 // (rabbit_mqtt_retained_msg_store_dets, on disk by default); Warren keeps them behind this interface:
 // memory for storage:'memory', a JSON file in the data directory for storage:'file' (written like
-// definitions.json: temp file, fsync, rename, coalesced over 50 ms).
+// definitions.json: temp file, fsync, rename, coalesced over 50 ms). Each vhost's messages are a topic tree
+// (retained-tree.ts), so a wildcard subscription walks the branches its filter can match, not every topic.
 import { readJsonFile, writeJsonFile } from '../../util/json-file.js';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
+import { RetainedTree, type RetainedMatches } from './retained-tree.js';
 
 export interface RetainedMessage {
   topic: string;
@@ -23,13 +25,18 @@ export interface RetainedStore {
   all(vhost: string): Iterable<RetainedMessage>;
   /** The retained message of one topic. */
   get(vhost: string, topic: string): RetainedMessage | undefined;
+  /** The retained messages a (wildcard) topic filter matches, walked a bounded step at a time. */
+  matching(vhost: string, filter: string): RetainedMatches<RetainedMessage>;
   /** Store, or with an empty payload clear (§3.3.1.3: a zero-byte retained message removes it). */
   put(vhost: string, m: RetainedMessage): void;
   close(): Promise<void>;
 }
 
+/** The tree of a vhost without retained messages. */
+const EMPTY = new RetainedTree<RetainedMessage>();
+
 export class MemoryRetainedStore implements RetainedStore {
-  protected readonly byVhost = new Map<string, Map<string, RetainedMessage>>();
+  protected readonly byVhost = new Map<string, RetainedTree<RetainedMessage>>();
 
   all(vhost: string): Iterable<RetainedMessage> {
     return this.byVhost.get(vhost)?.values() ?? [];
@@ -39,12 +46,21 @@ export class MemoryRetainedStore implements RetainedStore {
     return this.byVhost.get(vhost)?.get(topic);
   }
 
+  matching(vhost: string, filter: string): RetainedMatches<RetainedMessage> {
+    return (this.byVhost.get(vhost) ?? EMPTY).match(filter);
+  }
+
   put(vhost: string, m: RetainedMessage): void {
-    let v = this.byVhost.get(vhost);
-    if (!v) this.byVhost.set(vhost, (v = new Map()));
+    const v = this.tree(vhost);
     if (m.payload.length === 0) v.delete(m.topic);
-    else v.set(m.topic, { ...m, payload: own(m.payload), props: own(m.props) });
+    else v.set({ ...m, payload: own(m.payload), props: own(m.props) });
     this.changed();
+  }
+
+  protected tree(vhost: string): RetainedTree<RetainedMessage> {
+    let v = this.byVhost.get(vhost);
+    if (!v) this.byVhost.set(vhost, (v = new RetainedTree()));
+    return v;
   }
 
   protected changed(): void {}
@@ -86,9 +102,9 @@ export class FileRetainedStore extends MemoryRetainedStore {
     const data = await readJsonFile<StoredFile>(s.file);
     if (data !== null) {
       for (const [vhost, list] of Object.entries(data.vhosts)) {
-        const m = new Map<string, RetainedMessage>();
+        const tree = s.tree(vhost);
         for (const r of list) {
-          m.set(r.topic, {
+          tree.set({
             topic: r.topic,
             payload: Buffer.from(r.payload, 'base64'),
             qos: r.qos,
@@ -96,7 +112,6 @@ export class FileRetainedStore extends MemoryRetainedStore {
             storedAt: r.storedAt,
           });
         }
-        s.byVhost.set(vhost, m);
       }
     }
     return s;
@@ -114,8 +129,8 @@ export class FileRetainedStore extends MemoryRetainedStore {
     if (!this.dirty) return;
     this.dirty = false;
     const data: StoredFile = { version: 1, vhosts: {} };
-    for (const [vhost, m] of this.byVhost) {
-      data.vhosts[vhost] = [...m.values()].map((r) => ({
+    for (const [vhost, tree] of this.byVhost) {
+      data.vhosts[vhost] = [...tree.values()].map((r) => ({
         topic: r.topic,
         payload: r.payload.toString('base64'),
         qos: r.qos,

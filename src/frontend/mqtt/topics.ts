@@ -57,36 +57,6 @@ export function validTopicFilter(f: string): boolean {
   return true;
 }
 
-/**
- * A topic filter split once and matched against topics without splitting them (§4.7; a topic starting with `$`
- * is not matched by a leading wildcard, §4.7.2): a wildcard subscription tests every retained topic of its vhost.
- */
-export class FilterMatcher {
-  private readonly levels: string[];
-  private readonly leadingWildcard: boolean;
-
-  constructor(filter: string) {
-    this.levels = filter.split('/');
-    this.leadingWildcard = this.levels[0] === '+' || this.levels[0] === '#';
-  }
-
-  matches(topic: string): boolean {
-    if (this.leadingWildcard && topic.charCodeAt(0) === 0x24 /* $ */) return false;
-    const f = this.levels;
-    let at = 0; // where the topic's next level starts; past its end when every level is used
-    for (let i = 0; i < f.length; i++) {
-      const l = f[i]!;
-      if (l === '#') return true;
-      if (at > topic.length) return false;
-      let end = topic.indexOf('/', at);
-      if (end < 0) end = topic.length;
-      if (l !== '+' && (end - at !== l.length || !topic.startsWith(l, at))) return false;
-      at = end + 1;
-    }
-    return at === topic.length + 1;
-  }
-}
-
 /** Whether a filter holds a wildcard (else it names one topic: a retained message is one lookup). */
 export function hasWildcard(filter: string): boolean {
   return filter.includes('+') || filter.includes('#');
