@@ -178,9 +178,13 @@ export function unlinkSync(path: fs.PathLike): void {
   fs.unlinkSync(path);
 }
 
-export function mkdirSync(path: fs.PathLike, options?: fs.MakeDirectoryOptions & { recursive: true }): void {
+/** As node:fs's: with `recursive`, the first directory it created, undefined when `path` was there already. */
+export function mkdirSync(
+  path: fs.PathLike,
+  options?: fs.MakeDirectoryOptions & { recursive: true },
+): string | undefined {
   check('write', path, 'mkdir');
-  fs.mkdirSync(path, options);
+  return fs.mkdirSync(path, options);
 }
 
 export function rmSync(path: fs.PathLike, options?: fs.RmOptions): void {

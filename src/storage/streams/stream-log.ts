@@ -82,12 +82,12 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     filterSize = DEFAULT_FILTER_SIZE,
     /** false: never fsync (memory storage: the stream does not outlive the process, nothing waits for it). */
     fsync = true,
+    /** The directory was just made: nothing in it to scan (no readdir, no offsets file to read). */
+    fresh = false,
   ) {
     this.builder = new ChunkBuilder(filterSize);
-    this.tracking = new StreamTrackingState(dir);
-    const names = dropRemoving(dir, readdirSync(dir))
-      .filter((n) => /^\d{8}\.seg$/.test(n))
-      .sort();
+    this.tracking = new StreamTrackingState(dir, fresh);
+    const names = (fresh ? [] : dropRemoving(dir, readdirSync(dir))).filter((n) => /^\d{8}\.seg$/.test(n)).sort();
     let oldest = -1;
     let last = -1;
     for (const n of names) {

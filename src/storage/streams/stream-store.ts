@@ -51,7 +51,7 @@ export class StreamStore {
   /** Give `q` its log (a new stream, or one recovered at boot); removes directories of streams gone. */
   attach(q: StreamQueue): void {
     const dir = this.dirFor(q.vhost, q.name);
-    mkdirSync(dir, { recursive: true });
+    const fresh = mkdirSync(dir, { recursive: true }) !== undefined;
     // only read to name a directory left without its stream (restore): written off the event loop
     writeFileInBackground(join(dir, 'name'), JSON.stringify({ vhost: q.vhost, name: q.name }));
     if (fileEvents.active) fileChanged(join(dir, 'name'));
@@ -87,6 +87,7 @@ export class StreamStore {
       },
       typeof fs === 'number' ? fs : undefined,
       this.fsync,
+      fresh,
     );
     this.logs.add(log);
     q.attachStream(log);

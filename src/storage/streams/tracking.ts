@@ -27,8 +27,10 @@ export class StreamTrackingState {
   private closing = false;
   private closed = false;
 
-  constructor(dir: string) {
+  /** `fresh`: the directory was just made, there is nothing to read. */
+  constructor(dir: string, fresh = false) {
     this.offsetsFile = join(dir, 'offsets.json');
+    if (fresh) return;
     try {
       const o = JSON.parse(readFileSync(this.offsetsFile, 'utf8')) as Record<string, number>;
       for (const [k, v] of Object.entries(o)) if (typeof v === 'number') this.offsets.set(k, v);
