@@ -100,7 +100,10 @@ export class PublisherConfirms implements SyncWaiter {
       this.commitTickets.shift();
       writeTxCommitOk(ch.conn.out, ch.id);
     }
-    ch.conn.output.scheduleFlush();
+    // out now, not at the end of the turn: this runs in the fsync's completion callback, and the rest of the
+    // turn may be another client's work (a drain's ack releasing hundreds of deliveries: issue 12's probe
+    // waited for it after its fsync as well as before); one write per fsync and connection
+    ch.conn.output.flush();
     return this.waitSeqs.length !== 0 || this.commitTickets.length !== 0;
   }
 
