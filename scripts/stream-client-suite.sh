@@ -31,7 +31,7 @@ mkdir -p "$certs"
     -out client_localhost_certificate.pem -extfile client.ext 2>/dev/null
 )
 
-node --max-semi-space-size=4 "$repo/bin/warren" server --data-dir "$work/data" --bind 127.0.0.1 --log-level warn \
+node --max-semi-space-size=4 --initial-old-space-size=64 "$repo/bin/warren" server --data-dir "$work/data" --bind 127.0.0.1 --log-level warn \
   --tls-cert "$certs/server_certificate.pem" --tls-key "$certs/server_key.pem" --tls-ca "$certs/ca_certificate.pem" \
   --tls-verify-peer >"$work/warren.log" 2>&1 &
 warren=$!

@@ -8,14 +8,19 @@
 // by default, 1.3-1.5 / 5-25 ms with 4 MiB semi-spaces and one scavenger thread, and no more broker CPU a
 // message (compare.sh: equal or lower in every scenario).
 //
-// The semi-space size only counts at launch: bin/warren's first line and `npm start` pass
-// `--max-semi-space-size=4` (SERVER_NODE_FLAGS). The single scavenger thread is set here, at run time (it
+// The old generation starts at 64 MiB (`--initial-old-space-size=64`) instead of growing from a few MiB: under
+// connection churn (the Stream fuzzer's 3,000 connections a second, each leaving its socket and session to be
+// promoted) a 15-20 MiB live heap had a mark-compact every 0.2 s, each a 2-9 ms pause; with it, a third as
+// many, and the fuzz probe's p99 went from 10.8-11.8 to 7.5-8.7 ms (BENCHMARKS.md, tenth sitting). The cost is
+// that much more heap before the first full GC (RSS after a million cases ~135 MiB against ~120).
+//
+// Both sizes only count at launch: bin/warren's first line and `npm start` pass them (SERVER_NODE_FLAGS). The single scavenger thread is set here, at run time (it
 // takes effect at the next scavenge). What the operator names (`node --parallel-scavenge …`, NODE_OPTIONS)
 // is left as given.
 import { setFlagsFromString } from 'node:v8';
 
 /** Node flags `warren server` is launched with (bin/warren, package.json's start, the bench scripts). */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--initial-old-space-size=64'];
 
 /** Set the run-time V8 flags the operator did not name; returns those set. */
 export function tuneGc(
