@@ -1,12 +1,14 @@
 // What a data directory holds, as a follower tells its leader on (re)connecting: per file its path, size
 // and SHA-1. The leader compares with its own files and sends only what differs (the tail of a log the
 // follower has a prefix of, a whole file otherwise), so a follower that was away briefly resumes instead of
-// copying everything again. Temp files (`*.tmp`: a replace in progress) and `warren.lock` are never
-// replicated.
+// copying everything again. Temp files (`*.tmp`: a replace in progress), `warren.lock` and a deleted stream's
+// directory renamed aside for removal (`<dir>.deleted-<n>`: gone from the stream store, removed in the
+// background, so it may still be there when a follower connects) are never replicated.
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { openFile } from '../../storage/io.js';
 import { LOCK_FILE } from '../../storage/data-dir-lock.js';
+import { DELETED } from '../../storage/streams/stream-store.js';
 import { join, sep } from 'node:path';
 
 /** [path relative to the data directory ('/'-separated), size, SHA-1 hex]. */
@@ -29,7 +31,9 @@ export async function listFiles(dir: string, sub = ''): Promise<string[]> {
     } catch {
       continue; // deleted meanwhile
     }
-    if (st.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    if (st.isDirectory()) {
+      if (!n.includes(DELETED)) out.push(...(await listFiles(dir, rel)));
+    }
     // the lock names the process that holds this directory (storage/data-dir-lock.ts): never another node's
     else if (st.isFile() && !n.endsWith('.tmp') && rel !== LOCK_FILE) out.push(rel);
   }

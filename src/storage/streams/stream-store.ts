@@ -12,6 +12,7 @@ import {
   renameSync,
   rmSync,
   writeFileInBackground,
+  writeFileSync,
 } from '../io.js';
 import { join } from 'node:path';
 import type { Broker } from '../../core/broker.js';
@@ -22,7 +23,7 @@ import { fileEvents, fileChanged, fileRemoved } from '../../util/file-events.js'
 import { FileStreamLog } from './stream-log.js';
 
 /** A deleted stream's directory, renamed aside while it is removed: `<dir>.deleted-<n>`. */
-const DELETED = '.deleted-';
+export const DELETED = '.deleted-';
 
 export class StreamStore {
   private readonly logs = new Set<FileStreamLog>();
@@ -52,9 +53,14 @@ export class StreamStore {
   attach(q: StreamQueue): void {
     const dir = this.dirFor(q.vhost, q.name);
     const fresh = mkdirSync(dir, { recursive: true }) !== undefined;
-    // only read to name a directory left without its stream (restore): written off the event loop
-    writeFileInBackground(join(dir, 'name'), JSON.stringify({ vhost: q.vhost, name: q.name }));
-    if (fileEvents.active) fileChanged(join(dir, 'name'));
+    // only read to name a directory left without its stream (restore): written off the event loop, unless
+    // replication watches the data directory (it copies the file when told, so the file must be there)
+    const nameFile = join(dir, 'name');
+    const named = JSON.stringify({ vhost: q.vhost, name: q.name });
+    if (fileEvents.active) {
+      writeFileSync(nameFile, named);
+      fileChanged(nameFile);
+    } else writeFileInBackground(nameFile, named);
     const fs = q.args['x-stream-filter-size-bytes'];
     const log: FileStreamLog = new FileStreamLog(
       dir,
