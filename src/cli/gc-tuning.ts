@@ -14,8 +14,8 @@
 // many, and the fuzz probe's p99 went from 10.8-11.8 to 7.5-8.7 ms (BENCHMARKS.md, tenth sitting). The cost is
 // that much more heap before the first full GC (RSS after a million cases ~135 MiB against ~120).
 //
-// Both sizes only count at launch: bin/warren's first line and `npm start` pass them (SERVER_NODE_FLAGS). The single scavenger thread is set here, at run time (it
-// takes effect at the next scavenge). What the operator names (`node --parallel-scavenge …`, NODE_OPTIONS)
+// Both sizes only count at launch: bin/warren's first line and `npm start` pass them (SERVER_NODE_FLAGS). The
+// single scavenger thread is set here, at run time (it takes effect at the next scavenge). What the operator names (`node --parallel-scavenge …`, NODE_OPTIONS)
 // is left as given.
 import { setFlagsFromString } from 'node:v8';
 

@@ -108,7 +108,7 @@ export function writeInBackground(path: string, data: string): void {
   if (!post(j)) fallback(j);
 }
 
-/** Resolves once everything asked of the janitor before the call is done (tests; a graceful stop). */
+/** Resolves once everything asked of the janitor before the call is done (tests). */
 export function janitorIdle(): Promise<void> {
   if (worker === null) return Promise.resolve();
   const id = ++pings;

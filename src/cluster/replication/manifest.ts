@@ -31,9 +31,7 @@ export async function listFiles(dir: string, sub = ''): Promise<string[]> {
     } catch {
       continue; // deleted meanwhile
     }
-    if (st.isDirectory()) {
-      if (!n.includes(DELETED)) out.push(...(await listFiles(dir, rel)));
-    }
+    if (st.isDirectory() && !n.includes(DELETED)) out.push(...(await listFiles(dir, rel)));
     // the lock names the process that holds this directory (storage/data-dir-lock.ts): never another node's
     else if (st.isFile() && !n.endsWith('.tmp') && rel !== LOCK_FILE) out.push(rel);
   }

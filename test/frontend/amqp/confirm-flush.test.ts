@@ -9,6 +9,7 @@ import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../../src/index.js';
@@ -63,20 +64,15 @@ test('a persistent publish is confirmed in its fsync callback, not after the res
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   t.after(() => child.kill());
-  let out = '';
-  const line = (prefix: string): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const l = out.split('\n').find((x) => x.startsWith(prefix));
-        if (l !== undefined) resolve(l);
-      };
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        check();
-      });
-      child.once('exit', (code) => reject(new Error(`publisher exited ${code}: ${out}`)));
-      check();
-    });
+  // the child's output line by line: the next one starting with `prefix`
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = async (prefix: string): Promise<string> => {
+    for (;;) {
+      const r = await lines.next();
+      if (r.done === true) throw new Error(`the publisher exited before a line starting with '${prefix}'`);
+      if (r.value.startsWith(prefix)) return r.value;
+    }
+  };
   await line('ready');
   armed = true;
   child.stdin.write('go\n');
