@@ -6,8 +6,11 @@
 // them into one 4 MiB buffer (net's `onread`, as bench/stream/load.mjs). It reports GB/s and the CPU each side
 // spent per GB. A consume can go no faster than this, so it bounds what a 1 KiB stream consume can reach here
 // (a 1 KiB message is ~1,035 bytes on the wire) against RabbitMQ's, which sends with sendfile.
-//   node bench/stream/copy-floor.mjs [--gib 1] [--passes 3] [--rounds 3]
-import { fork } from 'node:child_process';
+// --native read|mmap|sendfile: the sender is bench/stream/floor-sender.c instead (built here with cc), one
+// thread with blocking writes: pread + write as the Node server, the file mapped and written from the mapping,
+// or sendfile as RabbitMQ (what the kernel costs apart from Node; BENCHMARKS.md, eleventh sitting).
+//   node bench/stream/copy-floor.mjs [--gib 1] [--passes 3] [--rounds 3] [--native MODE]
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { closeSync, openSync, read, rmSync, writeSync, mkdtempSync, fstatSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,13 +101,34 @@ if (args[0] === '--server') {
   for (let i = 0; i < gib * 1024; i++) writeSync(fd, block);
   closeSync(fd);
   const me = new URL(import.meta.url).pathname;
+  const nativeMode = args.includes('--native') ? args[args.indexOf('--native') + 1] : null;
+  const sender = join(dir, 'sender');
+  if (nativeMode !== null)
+    execFileSync('cc', ['-O2', '-o', sender, new URL('floor-sender.c', import.meta.url).pathname]);
+  /** The C sender: its port (first line of its stdout), then its CPU seconds (stderr) when it ends. */
+  const startNative = () =>
+    new Promise((resolve) => {
+      const child = spawn(sender, [file, String(passes), nativeMode], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const done = new Promise((r) =>
+        child.once('exit', () => r({ cpu: { user: Number(err.trim()) * 1e6, system: 0 } })),
+      );
+      child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), done, child }));
+    });
   const once = (child) => new Promise((resolve) => child.once('message', resolve));
   const cpuS = (c) => (c.user + c.system) / 1e6;
   const rows = [];
   for (let r = 0; r < rounds; r++) {
-    const server = fork(me, ['--server', file, String(passes)]);
-    const { port } = await once(server);
-    const serverDone = once(server);
+    let port;
+    let serverDone;
+    let server;
+    if (nativeMode !== null) ({ port, done: serverDone, child: server } = await startNative());
+    else {
+      server = fork(me, ['--server', file, String(passes)]);
+      ({ port } = await once(server));
+      serverDone = once(server);
+    }
     const client = fork(me, ['--client', String(port)]);
     const c = await once(client);
     const s = await serverDone;
