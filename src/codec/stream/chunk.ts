@@ -9,6 +9,7 @@
 // ChunkBuilder copies entries into one reused buffer (no allocation per entry) and allocates once per chunk.
 import { crc32 } from 'node:zlib';
 import { crc32Combine } from '../../util/crc32-combine.js';
+import { SWEEP_FROM, idle, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
 import { BloomBuilder, DEFAULT_FILTER_SIZE } from './bloom.js';
 import { ChunkType } from './constants.js';
 import { StreamCodecError } from './wire.js';
@@ -48,16 +49,34 @@ export interface ChunkMeta {
   trailer?: Buffer;
 }
 
-export class ChunkBuilder {
-  private data: Buffer;
+const NO_DATA = Buffer.alloc(0);
+
+/**
+ * Entries of the chunk being built. Its buffer is taken on the first entry (every stream has a builder, and
+ * 64 KiB each up front was 64 KiB per stream declared), and let go once idle after growing past SWEEP_FROM
+ * (util/buffer-sweep.ts).
+ */
+export class ChunkBuilder implements Sweepable {
+  private data: Buffer = NO_DATA;
   private len = 0;
   private entries = 0;
   private records = 0;
+  /** The longest chunk data since the last sweep. */
+  private peak = 0;
   private readonly bloom: BloomBuilder;
 
-  constructor(filterSize = DEFAULT_FILTER_SIZE, initial = 65536) {
-    this.data = Buffer.allocUnsafe(initial);
+  constructor(
+    filterSize = DEFAULT_FILTER_SIZE,
+    private readonly initial = 65536,
+  ) {
     this.bloom = new BloomBuilder(filterSize);
+  }
+
+  sweep(): boolean {
+    const gone = this.len === 0 && idle(this.peak, this.data.length);
+    if (gone) this.data = NO_DATA;
+    this.peak = 0;
+    return gone;
   }
 
   get numEntries(): number {
@@ -80,11 +99,12 @@ export class ChunkBuilder {
 
   private room(n: number): void {
     if (this.len + n <= this.data.length) return;
-    let cap = this.data.length * 2;
+    let cap = Math.max(this.data.length * 2, this.initial, 64);
     while (cap < this.len + n) cap *= 2;
     const nb = Buffer.allocUnsafe(cap);
     this.data.copy(nb, 0, 0, this.len);
     this.data = nb;
+    if (cap > SWEEP_FROM) sweepLater(this);
   }
 
   /** A simple entry: the message bytes src[start, end), with its filter value (Publish v2) if any. */
@@ -172,6 +192,7 @@ export class ChunkBuilder {
     const headLen = CHUNK_HEADER_SIZE + bloom.length;
     let crc = crc32Combine(crc32(out.subarray(at, at + headLen)), dataCrc, this.len);
     if (trailer !== undefined) crc = crc32(trailer, crc);
+    if (this.len > this.peak) this.peak = this.len;
     this.len = 0;
     this.entries = 0;
     this.records = 0;

@@ -11,6 +11,7 @@
 //             same message in another queue, its body stored once (a persistent message routed to N
 //             durable queues is one PUBLISH and N-1 REFs)
 import { crc32 } from 'node:zlib';
+import { SWEEP_FROM, idle, sweepForget, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
 import { SHORT_CRC_MAX, crc32Short } from '../../util/crc32-short.js';
 
 export const REC_PUBLISH = 1;
@@ -35,14 +36,19 @@ const PUBLISH_FIXED = 1 + 1 + 8;
 /** A RecordBuffer's first allocation, on its first record. */
 const FIRST_BYTES = 64 * 1024;
 
+const NO_BYTES = Buffer.alloc(0);
+
 /**
- * A growable output buffer for records; `take` hands the bytes over and starts again. It starts empty: every
- * stream has one (its SegmentLog's), and a MiB each up front was a MiB of external memory per stream declared,
- * which V8 answers with garbage collections (the Stream fuzz run's broker spent 20% of its CPU in GC).
+ * A growable output buffer for records; `written` starts it again. It starts empty: every stream has one (its
+ * SegmentLog's), and a MiB each up front was a MiB of external memory per stream declared, which V8 answers
+ * with garbage collections (the Stream fuzz run's broker spent 20% of its CPU in GC). Grown past
+ * SWEEP_FROM, it is let go again once idle (util/buffer-sweep.ts).
  */
-export class RecordBuffer {
-  buf: Buffer = Buffer.alloc(0);
+export class RecordBuffer implements Sweepable {
+  buf: Buffer = NO_BYTES;
   pos = 0;
+  /** The most bytes written out at once since the last sweep. */
+  peak = 0;
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -51,6 +57,27 @@ export class RecordBuffer {
     const nb = Buffer.allocUnsafe(size);
     this.buf.copy(nb, 0, 0, this.pos);
     this.buf = nb;
+    if (size > SWEEP_FROM) sweepLater(this);
+  }
+
+  sweep(): boolean {
+    const gone = this.pos === 0 && idle(this.peak, this.buf.length);
+    if (gone) this.buf = NO_BYTES;
+    this.peak = 0;
+    return gone;
+  }
+
+  /** Everything buffered was written out: start again (and note how much it was, for the sweep). */
+  written(): void {
+    if (this.pos > this.peak) this.peak = this.pos;
+    this.pos = 0;
+  }
+
+  /** The log is closed: nothing more will be written (its buffer goes with it). */
+  release(): void {
+    this.pos = 0;
+    this.buf = NO_BYTES;
+    sweepForget(this);
   }
 
   publish(

@@ -14,7 +14,6 @@ import { RecordBuffer, frameAt } from './record.js';
 import type { LogEvents } from './log-events.js';
 export type { LogEvents } from './log-events.js';
 import { fileEvents, fileRemoved, fileWritten } from '../../util/file-events.js';
-
 import type { LogPosition } from './log-position.js';
 export { positionBefore, type LogPosition } from './log-position.js';
 
@@ -239,7 +238,7 @@ export class SegmentLog {
     }
     if (fileEvents.active) fileWritten(join(this.dir, segmentName(this.segNo)), this.fileSize, b.buf, 0, done);
     this.fileSize += done;
-    b.pos = 0;
+    b.written();
     this.writtenTicket = this.bufTicket;
     this.writtenPosition = { seg: this.segNo, off: this.fileSize };
     // a snapshot: a listener that unwatches and watches again is called next write, not again now (a Set visits
@@ -373,6 +372,7 @@ export class SegmentLog {
     if (this.retry !== null) clearTimeout(this.retry);
     if (discard) this.buf.pos = 0; // dropped: the end-of-turn writeOut must not write to the closed, maybe reused, fd
     this.writeOut();
+    this.buf.release();
     for (const s of this.sealing) {
       try {
         closeSync(s.fd);
