@@ -64,9 +64,13 @@ export class RetainedTree<M extends { readonly topic: string }> {
     }
   }
 
-  /** The messages whose topics `filter` (a valid topic filter) matches, walked a bounded step at a time. */
+  /**
+   * The messages whose topics `filter` (a valid topic filter) matches, walked a bounded step at a time. `#` alone
+   * (every topic but those starting with `$`: what MQTT explorers subscribe to) walks the topics' Map, not the
+   * tree: every node of the tree would be visited, ~10x the work of a Map's entries.
+   */
   match(filter: string): RetainedMatches<M> {
-    return new RetainedMatches(this.root, filter);
+    return new RetainedMatches(this.root, filter, filter === '#' ? this.byTopic.values() : null);
   }
 }
 
@@ -89,21 +93,26 @@ interface Frame<M> {
  * The tree may change between steps (Map iterators are live): a message stored or cleared meanwhile may or may
  * not be seen, as with the plain walk over every topic this replaces.
  */
-export class RetainedMatches<M> {
+export class RetainedMatches<M extends { readonly topic: string }> {
   private readonly levels: string[];
   private readonly stack: Frame<M>[] = [];
   private start: TreeNode<M> | null;
   /** Nodes visited so far: the measure of the walk's work. */
   visited = 0;
 
-  constructor(root: TreeNode<M>, filter: string) {
+  constructor(
+    root: TreeNode<M>,
+    filter: string,
+    /** Every topic's node, for `#` alone (RetainedTree.match). */
+    private flat: Iterator<TreeNode<M>> | null = null,
+  ) {
     this.levels = filter.split('/');
-    this.start = root;
+    this.start = flat === null ? root : null;
   }
 
   /** Whether the walk is over. */
   get done(): boolean {
-    return this.start === null && this.stack.length === 0;
+    return this.start === null && this.stack.length === 0 && this.flat === null;
   }
 
   /**
@@ -111,6 +120,7 @@ export class RetainedMatches<M> {
    * (call again to go on). One call visits at most `until - visited` nodes plus one filter's worth of levels.
    */
   next(until: number): M | undefined {
+    if (this.flat !== null) return this.nextFlat(until);
     if (this.start !== null) {
       const root = this.start;
       this.start = null;
@@ -130,6 +140,22 @@ export class RetainedMatches<M> {
       if (f.top && r.value.level.charCodeAt(0) === 0x24 /* $ */) continue;
       const m = this.visit(r.value, f.at);
       if (m !== null) return m;
+    }
+    return undefined;
+  }
+
+  /** `#` alone: every topic that does not start with `$` (§4.7.2), in the order they were first stored. */
+  private nextFlat(until: number): M | undefined {
+    const it = this.flat!;
+    while (this.visited < until) {
+      const r = it.next();
+      if (r.done === true) {
+        this.flat = null;
+        return undefined;
+      }
+      this.visited++;
+      const m = r.value.msg;
+      if (m !== null && m.topic.charCodeAt(0) !== 0x24 /* $ */) return m;
     }
     return undefined;
   }
