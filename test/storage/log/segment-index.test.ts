@@ -48,8 +48,11 @@ test('segments of acks are left without an index and still read right after kill
   const ch = await c.createConfirmChannel();
   await ch.assertQueue('old', { durable: true });
   await ch.assertQueue('q', { durable: true });
-  // one message that stays (older segments are then needed: the acks after it are kept on disk)
-  ch.sendToQueue('old', Buffer.from('old'), { persistent: true });
+  // one message that stays (older segments are then needed: the acks after it are kept on disk). It fills most
+  // of its 32 KiB segment, so that the segment stays more than half live once the rest of it is acked and is never
+  // compacted: a small one was copied forward, and then the segments of acks were deleted before they were looked
+  // at (the test failed 1 run in 4)
+  ch.sendToQueue('old', Buffer.alloc(20 * 1024, 'o'), { persistent: true });
   const N = 6000;
   for (let i = 0; i < N; i++) ch.sendToQueue('q', Buffer.from(String(i)), { persistent: true });
   await ch.waitForConfirms();
