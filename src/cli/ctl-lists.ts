@@ -10,6 +10,19 @@ interface ListSpec {
   defaults: string[];
   /** Columns rabbitmqctl accepts, mapped to a value getter (API field name when a string). */
   columns: Record<string, string | ((r: Row) => unknown)>;
+  /** Fields a column needs that the listing lacks, filled in from another request (only when asked for). */
+  enrich?: { column: string; fill: (c: CtlClient, rows: Row[]) => Promise<void> };
+}
+
+/** A stream connection's `subscriptions`: its consumers, counted from /api/stream/consumers. */
+async function countSubscriptions(c: CtlClient, rows: Row[]): Promise<void> {
+  const consumers = (await c.get('/api/stream/consumers')) as Row[];
+  const n = new Map<unknown, number>();
+  for (const k of consumers) {
+    const name = (k['connection_details'] as Row)['name'];
+    n.set(name, (n.get(name) ?? 0) + 1);
+  }
+  for (const r of rows) r['subscriptions'] = n.get(r['name']) ?? 0;
 }
 
 const queueCols = [
@@ -177,6 +190,94 @@ const LISTS: Record<string, ListSpec> = {
     defaults: ['vhost', 'name', 'pattern', 'apply-to', 'definition', 'priority'],
     columns: Object.fromEntries(['vhost', 'name', 'pattern', 'apply-to', 'definition', 'priority'].map((c) => [c, c])),
   },
+  // rabbitmq-streams' lists (the stream plugin's CLI commands; banners as its 3.10 commands print them), over
+  // the stream plugin's management endpoints
+  list_stream_connections: {
+    // every vhost's (the command has no --vhost)
+    path: () => `/api/stream/connections`,
+    banner: () => `Listing stream connections ...`,
+    defaults: ['conn_name'],
+    columns: {
+      auth_mechanism: 'auth_mechanism',
+      client_properties: 'client_properties',
+      conn_name: 'name',
+      connected_at: 'connected_at',
+      connection_state: 'state',
+      frame_max: 'frame_max',
+      heartbeat: 'timeout',
+      host: 'host',
+      peer_cert_issuer: 'peer_cert_issuer',
+      peer_cert_subject: 'peer_cert_subject',
+      peer_cert_validity: 'peer_cert_validity',
+      peer_host: 'peer_host',
+      peer_port: 'peer_port',
+      port: 'port',
+      recv_cnt: 'recv_cnt',
+      recv_oct: 'recv_oct',
+      send_cnt: 'send_cnt',
+      send_oct: 'send_oct',
+      send_pend: 'send_pend',
+      ssl: 'ssl',
+      ssl_cipher: 'ssl_cipher',
+      ssl_hash: 'ssl_hash',
+      ssl_key_exchange: 'ssl_key_exchange',
+      ssl_protocol: 'ssl_protocol',
+      subscriptions: 'subscriptions',
+      user: 'user',
+      vhost: 'vhost',
+    },
+    enrich: { column: 'subscriptions', fill: countSubscriptions },
+  },
+  list_stream_consumers: {
+    path: (o) => `/api/stream/consumers/${enc(o.vhost)}`,
+    banner: () => `Listing stream consumers ...`,
+    defaults: [
+      'connection_pid',
+      'subscription_id',
+      'stream',
+      'messages_consumed',
+      'offset',
+      'offset_lag',
+      'credits',
+      'active',
+      'activity_status',
+      'properties',
+    ],
+    columns: {
+      active: 'active',
+      activity_status: 'activity_status',
+      connection_pid: (r) => (r['connection_details'] as Row)['name'],
+      credits: 'credits',
+      messages_consumed: 'consumed',
+      offset: 'offset',
+      offset_lag: 'offset_lag',
+      properties: 'properties',
+      stream: (r) => (r['queue'] as Row)['name'],
+      subscription_id: 'subscription_id',
+    },
+  },
+  list_stream_publishers: {
+    path: (o) => `/api/stream/publishers/${enc(o.vhost)}`,
+    banner: () => `Listing stream publishers ...`,
+    defaults: [
+      'connection_pid',
+      'publisher_id',
+      'stream',
+      'reference',
+      'messages_published',
+      'messages_confirmed',
+      'messages_errored',
+    ],
+    columns: {
+      connection_pid: (r) => (r['connection_details'] as Row)['name'],
+      messages_confirmed: 'confirmed',
+      messages_errored: 'errored',
+      messages_published: 'published',
+      publisher_id: 'publisher_id',
+      reference: 'reference',
+      stream: (r) => (r['queue'] as Row)['name'],
+    },
+  },
 };
 
 /** rabbitmqctl's table rendering of a value: lists as [a, b], tables as [{k,v}], strings bare. */
@@ -199,6 +300,7 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
   const r = await c.request('GET', spec.path(o));
   if (r.status !== 200 && r.status !== 404) await c.get(spec.path(o));
   const rows = r.status === 404 ? [] : (r.json as Row[]);
+  if (spec.enrich !== undefined && cols.includes(spec.enrich.column)) await spec.enrich.fill(c, rows);
   const values = rows.map((r) =>
     cols.map((k) => {
       const g = spec.columns[k]!;

@@ -1,9 +1,11 @@
 // `warrenctl add_super_stream` / `delete_super_stream` as `rabbitmq-streams` (options, validation texts,
 // output, exit codes), through the management API's /api/stream/super-streams; a message published to the
-// super stream's exchange over AMQP lands in the partition its routing key is bound to.
+// super stream's exchange over AMQP lands in the partition its routing key is bound to; and rabbitmq-streams'
+// list_stream_connections, list_stream_publishers and list_stream_consumers.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect } from 'amqplib';
+import * as rs from 'rabbitmq-stream-js-client';
 import { startApi, type Api } from '../management/helpers.js';
 import { eventually } from '../helpers/broker.js';
 import { warrenctl, type CtlResult } from '../helpers/warrenctl.js';
@@ -142,4 +144,65 @@ test('PUT /api/stream/super-streams: bad requests and permissions as rabbit_stre
   assert.equal((await put({ partitions: 1 }, 'ssu:p')).status, 204);
   assert.equal((await api.req('DELETE', '/api/stream/super-streams/%2F/s', undefined, 'ssu:p')).status, 204);
   assert.equal((await api.req('DELETE', '/api/stream/super-streams/%2F/s')).status, 404);
+});
+
+test('list_stream_connections, list_stream_publishers, list_stream_consumers as rabbitmq-streams lists them', async () => {
+  const sapi = await startApi({ streamPort: 0 });
+  const client = await rs.connect({
+    hostname: 'localhost',
+    port: sapi.b.streamPort!,
+    username: 'guest',
+    password: 'guest',
+    vhost: '/',
+  });
+  const sctl = (...args: string[]): Promise<CtlResult> => warrenctl(sapi.base, ...args);
+  try {
+    await client.createStream({ stream: 'ctl.s', arguments: {} });
+    const pub = await client.declarePublisher({ stream: 'ctl.s', publisherRef: 'app-1' });
+    for (let i = 0; i < 5; i++) await pub.send(Buffer.from('m' + i));
+    let got = 0;
+    await client.declareConsumer({ stream: 'ctl.s', offset: rs.Offset.first(), consumerRef: 'c1' }, () => {
+      got++;
+    });
+    await eventually(() => got === 5);
+    // the client opens a connection of its own for the publisher and for the consumer: three
+    type J = Record<string, unknown>;
+    const names = ((await sapi.get('/api/stream/connections')) as J[]).map((c) => String(c['name']));
+    assert.equal(names.length, 3);
+    const conns = await sctl('list_stream_connections');
+    assert.deepEqual(conns, {
+      code: 0,
+      out: `Listing stream connections ...\nconn_name\n${names.map((n) => n + '\n').join('')}`,
+      err: '',
+    });
+    const cols = await sctl('-q', 'list_stream_connections', 'user', 'vhost', 'connection_state', 'port');
+    const row = `guest\t/\trunning\t${sapi.b.streamPort}\n`;
+    assert.equal(cols.out, `user\tvhost\tconnection_state\tport\n${row}${row}${row}`);
+    // one of the three holds the subscription
+    const subs = await sctl('-q', '--no-table-headers', 'list_stream_connections', 'subscriptions');
+    assert.deepEqual(subs.out.trim().split('\n').sort(), ['0', '0', '1']);
+    const [p] = (await sapi.get('/api/stream/publishers')) as J[];
+    const name = String((p!['connection_details'] as J)['name']);
+    const bad = await sctl('list_stream_connections', 'nope');
+    assert.equal(bad.code, 64);
+
+    const pubs = await eventually(async () => {
+      const r = await sctl('list_stream_publishers');
+      return r.out.includes('\t5\t5\t0') ? r : null;
+    });
+    assert.deepEqual(pubs!.out.split('\n'), [
+      'Listing stream publishers ...',
+      'connection_pid\tpublisher_id\tstream\treference\tmessages_published\tmessages_confirmed\tmessages_errored',
+      `${name}\t0\tctl.s\tapp-1\t5\t5\t0`,
+      '',
+    ]);
+    const cons = await sctl('-q', 'list_stream_consumers', 'subscription_id', 'stream', 'messages_consumed', 'active');
+    assert.equal(cons.out, 'subscription_id\tstream\tmessages_consumed\tactive\n0\tctl.s\t5\ttrue\n');
+    // another vhost's lists are empty (no header over an empty table)
+    await sapi.req('PUT', '/api/vhosts/other', {});
+    assert.equal((await sctl('-q', 'list_stream_consumers', '-p', 'other')).out, '');
+  } finally {
+    await client.close();
+    await sapi.b.close();
+  }
 });
