@@ -59,6 +59,7 @@ export function table(r) {
   );
   lines.push(
     `left in queues after a final kill -9 (then consumed through the checks): ${JSON.stringify(r.leftAfterFinalKill)}`,
+    `the stream read from first after it: ${r.streamAfterFinalKill.read} messages, ${r.streamAfterFinalKill.missing} confirmed ones missing`,
   );
   lines.push('');
   lines.push('    t(s)  RSS MiB  RSS max  lag p99 ms  confirm p99 ms  load1');

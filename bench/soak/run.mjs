@@ -7,7 +7,9 @@
 //   stay flat: the last quarter's median within a factor (or under a floor) of the first quarter's.
 // Traffic (workers.mjs): AMQP 0-9-1 with amqplib and pika, MQTT QoS 0/1, STOMP; persistent and transient;
 // per-queue and per-message TTL with dead-lettering; a priority queue; the x-delayed-message exchange; a
-// quorum queue; consumers that come and go. Writes a table and JSON to --out (default bench/results/);
+// quorum queue; consumers that come and go; the Stream protocol (stream.mjs: a publisher with confirms, a
+// consumer resuming from its stored offset; after the final kill -9 the stream is read again from `first`
+// and must hold every confirmed message). Writes a table and JSON to --out (default bench/results/);
 // exits 1 when a check fails.
 //   node bench/soak/run.mjs [--duration 60m] [--restart-every 10m] [--sample-every 60s] [--rate 1]
 //                           [--no-pika] [--out DIR]
@@ -23,6 +25,7 @@ import { startServer, rss } from '../durability/lib.mjs';
 import { Ledger } from './ledger.mjs';
 import { startTraffic, amqpConnect, declare, DURABLE_QUEUES } from './workers.mjs';
 import { startProbes } from './probes.mjs';
+import { finalStreamCheck, STREAM_FLOW } from './stream.mjs';
 import { flatness, table } from './report.mjs';
 
 const args = process.argv.slice(2);
@@ -49,7 +52,7 @@ async function freePort() {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'warren-soak-'));
-const ports = { amqp: await freePort(), mqtt: await freePort(), stomp: await freePort() };
+const ports = { amqp: await freePort(), mqtt: await freePort(), stomp: await freePort(), stream: await freePort() };
 const serverArgs = [
   '--amqp-port',
   String(ports.amqp),
@@ -57,6 +60,8 @@ const serverArgs = [
   String(ports.mqtt),
   '--stomp-port',
   String(ports.stomp),
+  '--stream-port',
+  String(ports.stream),
   '--segment-size',
   '4MiB', // compaction runs during the soak too
 ];
@@ -218,6 +223,8 @@ await Promise.race([traffic, sleep(15000)]);
 // after a last kill -9 every durable queue must be empty: whatever comes back goes through the ledger
 // (an acked message is a violation) and is counted
 const leftAfterFinalKill = {};
+/** The stream read again from `first` after the last kill -9: confirmed messages it no longer holds. */
+let streamAfterFinalKill;
 {
   await restart('SIGKILL');
   const { c } = await amqpConnect(ctx);
@@ -242,6 +249,7 @@ const leftAfterFinalKill = {};
     });
   }
   await c.close();
+  streamAfterFinalKill = await finalStreamCheck(ctx).catch((e) => ({ read: 0, missing: [], error: e.message }));
   server.child.kill('SIGTERM');
   await server.exited;
 }
@@ -260,6 +268,14 @@ for (const [name, s] of Object.entries(streams)) {
   if (s.dupWithoutRedelivered) violations.push(`${name}: ${s.dupWithoutRedelivered} duplicates without redelivered`);
   if (s.confirmed === 0) violations.push(`${name}: nothing confirmed`);
 }
+if (streamAfterFinalKill.error !== undefined)
+  violations.push(
+    `${STREAM_FLOW}: the stream could not be read after the final kill -9: ${streamAfterFinalKill.error}`,
+  );
+if (streamAfterFinalKill.missing.length > 0)
+  violations.push(
+    `${STREAM_FLOW}: ${streamAfterFinalKill.missing.length} confirmed messages missing from the stream after the final kill -9 (ids ${streamAfterFinalKill.missing.slice(0, 20).join(', ')})`,
+  );
 for (const r of restarts)
   if (r.sigtermTimedOut) violations.push(`restart at ${r.at}s: SIGTERM did not stop the broker in 30 s`);
 for (const [k, f] of Object.entries(flat)) if (!f.flat) violations.push(`${k} not flat: ${f.text}`);
@@ -276,6 +292,7 @@ const result = {
   counts: ctx.counts,
   workers: ctx.stats,
   leftAfterFinalKill,
+  streamAfterFinalKill: { ...streamAfterFinalKill, missing: streamAfterFinalKill.missing.length },
   samples,
   flatness: flat,
   violations,

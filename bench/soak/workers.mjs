@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Ledger } from './ledger.mjs';
 import { Stomp } from './stomp.mjs';
+import { streamWorkers } from './stream.mjs';
 
 const rand = (a, b) => a + Math.random() * (b - a);
 /** Resolves after ms, or earlier when `until` settles. */
@@ -386,6 +387,7 @@ export function startTraffic(ctx) {
     mqttPublisher(ctx),
     mqttSubscribers(ctx),
     stompWorkers(ctx),
+    streamWorkers(ctx, forever),
   ]);
 }
 
