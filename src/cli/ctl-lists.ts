@@ -3,6 +3,7 @@
 // header; -q drops the banner; --formatter json prints a JSON array; --no-table-headers drops the header).
 import { CtlError, enc, EX_USAGE, type CtlClient } from './ctl-client.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
+import { prettyTable } from './pretty-table.js';
 
 interface ListSpec {
   path: (o: CtlOptions) => string;
@@ -10,6 +11,8 @@ interface ListSpec {
   defaults: string[];
   /** Columns rabbitmqctl accepts, mapped to a value getter (API field name when a string). */
   columns: Record<string, string | ((r: Row) => unknown)>;
+  /** Printed with the PrettyTable formatter unless --formatter says otherwise (the stream plugin's lists). */
+  pretty?: boolean;
   /** Fields a column needs that the listing lacks, filled in from another request (only when asked for). */
   enrich?: { column: string; fill: (c: CtlClient, rows: Row[]) => Promise<void> };
 }
@@ -193,6 +196,7 @@ const LISTS: Record<string, ListSpec> = {
   // rabbitmq-streams' lists (the stream plugin's CLI commands; banners as its 3.10 commands print them), over
   // the stream plugin's management endpoints
   list_stream_connections: {
+    pretty: true,
     // every vhost's (the command has no --vhost)
     path: () => `/api/stream/connections`,
     banner: () => `Listing stream connections ...`,
@@ -229,6 +233,7 @@ const LISTS: Record<string, ListSpec> = {
     enrich: { column: 'subscriptions', fill: countSubscriptions },
   },
   list_stream_consumers: {
+    pretty: true,
     path: (o) => `/api/stream/consumers/${enc(o.vhost)}`,
     banner: () => `Listing stream consumers ...`,
     defaults: [
@@ -257,6 +262,7 @@ const LISTS: Record<string, ListSpec> = {
     },
   },
   list_stream_publishers: {
+    pretty: true,
     path: (o) => `/api/stream/publishers/${enc(o.vhost)}`,
     banner: () => `Listing stream publishers ...`,
     defaults: [
@@ -312,6 +318,17 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
     return;
   }
   if (!o.quiet) io.out(spec.banner(o) + '\n');
+  const pretty = o.formatterGiven === true ? o.formatter === 'pretty_table' : spec.pretty === true;
+  if (pretty) {
+    if (values.length > 0)
+      io.out(
+        prettyTable(
+          o.tableHeaders ? cols : null,
+          values.map((v) => v.map(cell)),
+        ),
+      );
+    return;
+  }
   // like rabbitmqctl, no header line over an empty table
   if (o.tableHeaders && values.length > 0) io.out(cols.join('\t') + '\n');
   for (const v of values) io.out(v.map(cell).join('\t') + '\n');

@@ -4,7 +4,10 @@ import type { CtlClient } from './ctl-client.js';
 export interface CtlOptions {
   vhost: string;
   quiet: boolean;
-  formatter: 'table' | 'json';
+  /** The output format; `pretty_table` (the stream plugin's lists' default) only for the lists that have it. */
+  formatter: 'table' | 'json' | 'pretty_table';
+  /** --formatter was given (otherwise a command's own default applies). */
+  formatterGiven?: boolean;
   tableHeaders: boolean;
   priority?: string;
   applyTo?: string;

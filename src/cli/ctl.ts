@@ -19,7 +19,7 @@ export function buildCtl(name = 'ctl'): Command {
     .addOption(new Option('--password <password>', 'password').env('WARREN_CTL_PASSWORD').default('guest'))
     .option('-p, --vhost <vhost>', 'virtual host', '/')
     .option('-q, --quiet', 'no informational messages', false)
-    .addOption(new Option('--formatter <f>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--formatter <f>', 'output format').choices(['table', 'json', 'pretty_table']))
     .option('--no-table-headers', 'omit the header line of tables')
     .option('--priority <n>', 'set_policy: priority')
     .option('--apply-to <what>', 'set_policy: all, exchanges, queues, classic_queues, quorum_queues, streams')
@@ -65,7 +65,8 @@ export async function runCtl(
     const o: CtlOptions = {
       vhost: String(f['vhost']),
       quiet: f['quiet'] === true,
-      formatter: f['formatter'] === 'json' ? 'json' : 'table',
+      formatter: f['formatter'] === 'json' || f['formatter'] === 'pretty_table' ? f['formatter'] : 'table',
+      formatterGiven: f['formatter'] !== undefined,
       tableHeaders: f['tableHeaders'] !== false,
       priority: f['priority'] as string | undefined,
       applyTo: f['applyTo'] as string | undefined,

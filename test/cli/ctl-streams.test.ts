@@ -10,6 +10,7 @@ import { startApi, type Api } from '../management/helpers.js';
 import { eventually } from '../helpers/broker.js';
 import { warrenctl, type CtlResult } from '../helpers/warrenctl.js';
 import { parseDurationSeconds, parseInformationUnit, superStreamBody } from '../../src/cli/ctl-streams.js';
+import { prettyTable } from '../../src/cli/pretty-table.js';
 
 let api: Api;
 
@@ -156,6 +157,7 @@ test('list_stream_connections, list_stream_publishers, list_stream_consumers as 
     vhost: '/',
   });
   const sctl = (...args: string[]): Promise<CtlResult> => warrenctl(sapi.base, ...args);
+  const T = ['--formatter', 'table'];
   try {
     await client.createStream({ stream: 'ctl.s', arguments: {} });
     const pub = await client.declarePublisher({ stream: 'ctl.s', publisherRef: 'app-1' });
@@ -169,17 +171,23 @@ test('list_stream_connections, list_stream_publishers, list_stream_consumers as 
     type J = Record<string, unknown>;
     const names = ((await sapi.get('/api/stream/connections')) as J[]).map((c) => String(c['name']));
     assert.equal(names.length, 3);
+    // rabbitmq-streams prints these lists with its PrettyTable formatter by default (pretty-table.test.ts)
     const conns = await sctl('list_stream_connections');
     assert.deepEqual(conns, {
       code: 0,
-      out: `Listing stream connections ...\nconn_name\n${names.map((n) => n + '\n').join('')}`,
+      out: `Listing stream connections ...\n${prettyTable(
+        ['conn_name'],
+        names.map((n) => [n]),
+      )}`,
       err: '',
     });
-    const cols = await sctl('-q', 'list_stream_connections', 'user', 'vhost', 'connection_state', 'port');
+    const plain = await sctl('--formatter', 'table', 'list_stream_connections');
+    assert.equal(plain.out, `Listing stream connections ...\nconn_name\n${names.map((n) => n + '\n').join('')}`);
+    const cols = await sctl(...T, '-q', 'list_stream_connections', 'user', 'vhost', 'connection_state', 'port');
     const row = `guest\t/\trunning\t${sapi.b.streamPort}\n`;
     assert.equal(cols.out, `user\tvhost\tconnection_state\tport\n${row}${row}${row}`);
     // one of the three holds the subscription
-    const subs = await sctl('-q', '--no-table-headers', 'list_stream_connections', 'subscriptions');
+    const subs = await sctl(...T, '-q', '--no-table-headers', 'list_stream_connections', 'subscriptions');
     assert.deepEqual(subs.out.trim().split('\n').sort(), ['0', '0', '1']);
     const [p] = (await sapi.get('/api/stream/publishers')) as J[];
     const name = String((p!['connection_details'] as J)['name']);
@@ -187,7 +195,7 @@ test('list_stream_connections, list_stream_publishers, list_stream_consumers as 
     assert.equal(bad.code, 64);
 
     const pubs = await eventually(async () => {
-      const r = await sctl('list_stream_publishers');
+      const r = await sctl(...T, 'list_stream_publishers');
       return r.out.includes('\t5\t5\t0') ? r : null;
     });
     assert.deepEqual(pubs!.out.split('\n'), [
@@ -196,7 +204,15 @@ test('list_stream_connections, list_stream_publishers, list_stream_consumers as 
       `${name}\t0\tctl.s\tapp-1\t5\t5\t0`,
       '',
     ]);
-    const cons = await sctl('-q', 'list_stream_consumers', 'subscription_id', 'stream', 'messages_consumed', 'active');
+    const cons = await sctl(
+      ...T,
+      '-q',
+      'list_stream_consumers',
+      'subscription_id',
+      'stream',
+      'messages_consumed',
+      'active',
+    );
     assert.equal(cons.out, 'subscription_id\tstream\tmessages_consumed\tactive\n0\tctl.s\t5\ttrue\n');
     // another vhost's lists are empty (no header over an empty table)
     await sapi.req('PUT', '/api/vhosts/other', {});
