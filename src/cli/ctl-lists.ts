@@ -2,23 +2,13 @@
 // the columns it accepts, printed as rabbitmqctl 3.10 prints them (banner, then a tab-separated table with a
 // header; -q drops the banner; --formatter json prints a JSON array; --no-table-headers drops the header).
 import { CtlError, enc, EX_USAGE, type CtlClient } from './ctl-client.js';
-import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
+import type { CtlCommand, CtlOptions, Io, ListSpec, Row } from './ctl-options.js';
 import { prettyTable } from './pretty-table.js';
-
-interface ListSpec {
-  path: (o: CtlOptions) => string;
-  banner: (o: CtlOptions) => string;
-  defaults: string[];
-  /** Columns rabbitmqctl accepts, mapped to a value getter (API field name when a string). */
-  columns: Record<string, string | ((r: Row) => unknown)>;
-  /** Printed with the PrettyTable formatter unless --formatter says otherwise (the stream plugin's lists). */
-  pretty?: boolean;
-  /** Fields a column needs that the listing lacks, filled in from another request (only when asked for). */
-  enrich?: { column: string; fill: (c: CtlClient, rows: Row[]) => Promise<void> };
-}
+import { STREAM_GROUP_LISTS } from './ctl-stream-groups.js';
 
 /** A stream connection's `subscriptions`: its consumers, counted from /api/stream/consumers. */
-async function countSubscriptions(c: CtlClient, rows: Row[]): Promise<void> {
+async function countSubscriptions(c: CtlClient, rows: Row[], _o: CtlOptions, cols: string[]): Promise<Row[]> {
+  if (!cols.includes('subscriptions')) return rows;
   const consumers = (await c.get('/api/stream/consumers')) as Row[];
   const n = new Map<unknown, number>();
   for (const k of consumers) {
@@ -26,6 +16,7 @@ async function countSubscriptions(c: CtlClient, rows: Row[]): Promise<void> {
     n.set(name, (n.get(name) ?? 0) + 1);
   }
   for (const r of rows) r['subscriptions'] = n.get(r['name']) ?? 0;
+  return rows;
 }
 
 const queueCols = [
@@ -50,6 +41,7 @@ const queueCols = [
 ];
 
 const LISTS: Record<string, ListSpec> = {
+  ...STREAM_GROUP_LISTS,
   list_queues: {
     path: (o) => `/api/queues/${enc(o.vhost)}`,
     banner: (o) => `Listing queues for vhost ${o.vhost} ...`,
@@ -230,7 +222,7 @@ const LISTS: Record<string, ListSpec> = {
       user: 'user',
       vhost: 'vhost',
     },
-    enrich: { column: 'subscriptions', fill: countSubscriptions },
+    rows: countSubscriptions,
   },
   list_stream_consumers: {
     pretty: true,
@@ -305,8 +297,8 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
   // rabbitmqctl lists nothing (exit 0) for a vhost that does not exist
   const r = await c.request('GET', spec.path(o));
   if (r.status !== 200 && r.status !== 404) await c.get(spec.path(o));
-  const rows = r.status === 404 ? [] : (r.json as Row[]);
-  if (spec.enrich !== undefined && cols.includes(spec.enrich.column)) await spec.enrich.fill(c, rows);
+  let rows = r.status === 404 ? [] : (r.json as Row[]);
+  if (spec.rows !== undefined) rows = await spec.rows(c, rows, o, cols);
   const values = rows.map((r) =>
     cols.map((k) => {
       const g = spec.columns[k]!;

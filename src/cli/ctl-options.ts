@@ -20,6 +20,9 @@ export interface CtlOptions {
   routingKey?: string;
   /** list_user_limits --user (rabbitmqctl's default: guest). */
   user?: string;
+  /** list_stream_group_consumers --stream, --reference. */
+  stream?: string;
+  reference?: string;
   /** add_super_stream's stream options. */
   streams?: StreamCtlOptions;
 }
@@ -43,3 +46,16 @@ export interface Io {
 export type Row = Record<string, unknown>;
 
 export type CtlCommand = (c: CtlClient, args: string[], o: CtlOptions, io: Io) => Promise<void>;
+
+/** A list command (ctl-lists.ts): its API path, banner, default columns and the columns it accepts. */
+export interface ListSpec {
+  path: (o: CtlOptions) => string;
+  banner: (o: CtlOptions) => string;
+  defaults: string[];
+  /** Columns rabbitmqctl accepts, mapped to a value getter (API field name when a string). */
+  columns: Record<string, string | ((r: Row) => unknown)>;
+  /** Printed with the PrettyTable formatter unless --formatter says otherwise (the stream plugin's lists). */
+  pretty?: boolean;
+  /** The rows the listing becomes: fields it lacks filled in (from other requests), or rows made from it. */
+  rows?: (c: CtlClient, rows: Row[], o: CtlOptions, cols: string[]) => Promise<Row[]>;
+}

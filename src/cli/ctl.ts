@@ -39,6 +39,8 @@ export function buildCtl(name = 'ctl'): Command {
     .option('--stream-max-segment-size-bytes <size>', 'add_super_stream: segment size, e.g. 500mb')
     .option('--leader-locator <l>', 'add_super_stream: client-local or balanced')
     .option('--initial-cluster-size <n>', 'add_super_stream: initial cluster size')
+    .option('--stream <name>', 'list_stream_group_consumers: the stream of the group')
+    .option('--reference <name>', 'list_stream_group_consumers: the reference (name) of the group')
     .allowExcessArguments(true);
 }
 
@@ -78,6 +80,8 @@ export async function runCtl(
       toExchange: f['toExchange'] as string | undefined,
       routingKey: f['routingKey'] as string | undefined,
       user: f['user'] as string | undefined,
+      stream: f['stream'] as string | undefined,
+      reference: f['reference'] as string | undefined,
       streams: {
         partitions: f['partitions'] as string | undefined,
         bindingKeys: f['bindingKeys'] as string | undefined,

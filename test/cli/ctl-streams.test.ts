@@ -222,3 +222,62 @@ test('list_stream_connections, list_stream_publishers, list_stream_consumers as 
     await sapi.b.close();
   }
 });
+
+test('list_stream_consumer_groups and list_stream_group_consumers: single active consumer groups', async () => {
+  const sapi = await startApi({ streamPort: 0 });
+  const connectTo = (): Promise<rs.Client> =>
+    rs.connect({ hostname: 'localhost', port: sapi.b.streamPort!, username: 'guest', password: 'guest', vhost: '/' });
+  const clients: rs.Client[] = [];
+  const sctl = (...args: string[]): Promise<CtlResult> => warrenctl(sapi.base, '--formatter', 'table', ...args);
+  try {
+    const c1 = await connectTo();
+    clients.push(c1);
+    await c1.createStream({ stream: 'sac.s', arguments: {} });
+    await c1.createSuperStream({ streamName: 'sac.ss' }, undefined, 2);
+    for (let i = 0; i < 2; i++) {
+      const c = i === 0 ? c1 : await connectTo();
+      if (i > 0) clients.push(c);
+      await c.declareConsumer(
+        { stream: 'sac.s', offset: rs.Offset.first(), singleActive: true, consumerRef: 'app' },
+        () => {},
+      );
+      await c.declareSuperStreamConsumer(
+        { superStream: 'sac.ss', consumerRef: 'ss-app', offset: rs.Offset.first() },
+        () => {},
+      );
+    }
+    // a plain consumer is in no group
+    await c1.declareConsumer({ stream: 'sac.s', offset: rs.Offset.first() }, () => {});
+    const groups = await eventually(async () => {
+      const r = await sctl('-q', 'list_stream_consumer_groups');
+      return r.out.split('\n').length === 5 ? r : null;
+    });
+    assert.deepEqual(groups!.out.split('\n').slice(1, -1).sort(), [
+      'sac.s\tapp\t-1\t2',
+      'sac.ss-0\tss-app\t0\t2',
+      'sac.ss-1\tss-app\t1\t2',
+    ]);
+    assert.equal(groups!.out.split('\n')[0], 'stream\treference\tpartition_index\tconsumers');
+    const members = await sctl('list_stream_group_consumers', '--stream', 'sac.s', '--reference', 'app');
+    const lines = members.out.split('\n');
+    assert.equal(lines[0], 'Listing group consumers ...');
+    assert.equal(lines[1], 'subscription_id\tconnection_name\tstate');
+    assert.deepEqual(
+      lines
+        .slice(2, -1)
+        .map((l) => l.split('\t')[2])
+        .sort(),
+      ['active', 'inactive'],
+    );
+    const none = await sctl('list_stream_group_consumers', '--stream', 'sac.s', '--reference', 'nope');
+    assert.deepEqual([none.code, none.err], [70, 'Error: The group does not exist\n']);
+    const missing = await sctl('list_stream_group_consumers', '--stream', 'sac.s');
+    assert.equal(missing.code, 64);
+    // the default formatter: rabbitmq-streams' PrettyTable
+    const pretty = await warrenctl(sapi.base, '-q', 'list_stream_consumer_groups', 'stream', 'consumers');
+    assert.ok(pretty.out.startsWith('\u001b(0l'), JSON.stringify(pretty.out));
+  } finally {
+    for (const c of clients) await c.close().catch(() => {});
+    await sapi.b.close();
+  }
+});
