@@ -1,9 +1,10 @@
-// Buffers that grew for a burst are let go once idle. A growable write buffer keeps the size its biggest burst
-// needed: a stream's log buffer (storage/log/record.ts) and its chunk builder (codec/stream/chunk.ts) grow to
-// 1-2 MiB for a burst of 1 MiB chunks, and 200 streams that had one burst each held 400 MiB for as long as
-// they lived. One shared, unref'd timer checks the buffers past a size that registered (a Set: small buffers,
-// the many, cost it nothing) every SWEEP_MS; each one decides, from what it used since the last check, whether
-// to let its buffer go (a busy one keeps it: it fills it on every write).
+// Write buffers are let go once idle. A growable write buffer keeps the size its biggest burst needed: a
+// stream's log buffer (storage/log/record.ts) and its chunk builder (codec/stream/chunk.ts) grow to 1-2 MiB for
+// a burst of 1 MiB chunks, and 200 streams that had one burst each held 400 MiB for as long as they lived;
+// even one message took 64 KiB of each, so 1,000 streams that had one message held 128 MiB. A buffer registers
+// when it is allocated; one shared, unref'd timer checks the registered ones every SWEEP_MS, and each decides,
+// from what it used since the last check, whether to let its buffer go (a busy one keeps it: it fills it on
+// every write; an idle one takes a fresh buffer at its next write).
 
 /** A buffer owner the sweep asks, every SWEEP_MS while registered. */
 export interface Sweepable {
@@ -11,14 +12,12 @@ export interface Sweepable {
   sweep(): boolean;
 }
 
-/** Buffers that grew past this register for the sweep. */
-export const SWEEP_FROM = 256 * 1024;
 const SWEEP_MS = 5000;
 
 const registered = new Set<Sweepable>();
 let timer: NodeJS.Timeout | null = null;
 
-/** Check `s` from now on (a buffer that just grew past SWEEP_FROM). */
+/** Check `s` from now on (it just allocated a buffer). */
 export function sweepLater(s: Sweepable): void {
   registered.add(s);
   timer ??= setInterval(sweepBuffers, SWEEP_MS).unref();

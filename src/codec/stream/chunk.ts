@@ -9,7 +9,7 @@
 // ChunkBuilder copies entries into one reused buffer (no allocation per entry) and allocates once per chunk.
 import { crc32 } from 'node:zlib';
 import { crc32Combine } from '../../util/crc32-combine.js';
-import { SWEEP_FROM, idle, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
+import { idle, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
 import { BloomBuilder, DEFAULT_FILTER_SIZE } from './bloom.js';
 import { ChunkType } from './constants.js';
 import { StreamCodecError } from './wire.js';
@@ -53,8 +53,7 @@ const NO_DATA = Buffer.alloc(0);
 
 /**
  * Entries of the chunk being built. Its buffer is taken on the first entry (every stream has a builder, and
- * 64 KiB each up front was 64 KiB per stream declared), and let go once idle after growing past SWEEP_FROM
- * (util/buffer-sweep.ts).
+ * 64 KiB each up front was 64 KiB per stream declared), and let go once idle (util/buffer-sweep.ts).
  */
 export class ChunkBuilder implements Sweepable {
   private data: Buffer = NO_DATA;
@@ -104,7 +103,7 @@ export class ChunkBuilder implements Sweepable {
     const nb = Buffer.allocUnsafe(cap);
     this.data.copy(nb, 0, 0, this.len);
     this.data = nb;
-    if (cap > SWEEP_FROM) sweepLater(this);
+    sweepLater(this);
   }
 
   /** A simple entry: the message bytes src[start, end), with its filter value (Publish v2) if any. */

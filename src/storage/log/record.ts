@@ -11,7 +11,7 @@
 //             same message in another queue, its body stored once (a persistent message routed to N
 //             durable queues is one PUBLISH and N-1 REFs)
 import { crc32 } from 'node:zlib';
-import { SWEEP_FROM, idle, sweepForget, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
+import { idle, sweepForget, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
 import { SHORT_CRC_MAX, crc32Short } from '../../util/crc32-short.js';
 
 export const REC_PUBLISH = 1;
@@ -41,8 +41,8 @@ const NO_BYTES = Buffer.alloc(0);
 /**
  * A growable output buffer for records; `written` starts it again. It starts empty: every stream has one (its
  * SegmentLog's), and a MiB each up front was a MiB of external memory per stream declared, which V8 answers
- * with garbage collections (the Stream fuzz run's broker spent 20% of its CPU in GC). Grown past
- * SWEEP_FROM, it is let go again once idle (util/buffer-sweep.ts).
+ * with garbage collections (the Stream fuzz run's broker spent 20% of its CPU in GC). It is let go again
+ * once idle (util/buffer-sweep.ts).
  */
 export class RecordBuffer implements Sweepable {
   buf: Buffer = NO_BYTES;
@@ -57,7 +57,7 @@ export class RecordBuffer implements Sweepable {
     const nb = Buffer.allocUnsafe(size);
     this.buf.copy(nb, 0, 0, this.pos);
     this.buf = nb;
-    if (size > SWEEP_FROM) sweepLater(this);
+    sweepLater(this);
   }
 
   sweep(): boolean {

@@ -1,6 +1,6 @@
 // Streams that had one burst each give its memory back once idle (util/buffer-sweep.ts). Before, each kept the
 // 2 MiB log buffer and the 1 MiB chunk builder its biggest chunk grew them to: 200 streams after a burst of
-// 1.5 MiB each held 400 MiB of the broker's memory for as long as they lived.
+// 1.5 MiB each held 400 MiB of the broker's memory for as long as they lived; one small message took 128 KiB.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -53,5 +53,28 @@ test('30 streams after a 1.5 MiB burst each: their buffers are let go once idle'
     );
   });
   assert.equal(got, 1500);
+  await c.close();
+});
+
+test('100 streams after one small message each: no buffer kept once idle', async () => {
+  const c = await amqp.connect(broker.url);
+  const ch = await c.createConfirmChannel();
+  const base = bufferMiB();
+  for (let s = 0; s < 100; s++) {
+    const q = `idle-small-${s}`;
+    await ch.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    ch.sendToQueue(q, Buffer.from('one'), { persistent: true });
+  }
+  await ch.waitForConfirms();
+  const held = bufferMiB() - base;
+  // a 64 KiB log buffer and a 64 KiB chunk buffer each: 12.5 MiB
+  assert.ok(held > 10, `one message each took ${held.toFixed(1)} MiB of buffers`);
+  sweepBuffers();
+  let idle = Infinity;
+  for (let i = 0; i < 50 && idle >= 2; i++) {
+    await sleep(100);
+    idle = bufferMiB() - base;
+  }
+  assert.ok(idle < 2, `idle streams hold ${idle.toFixed(1)} MiB of buffers (${held.toFixed(1)} after a message each)`);
   await c.close();
 });

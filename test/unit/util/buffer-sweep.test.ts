@@ -1,10 +1,12 @@
 // Buffers grown for a burst are let go once idle (util/buffer-sweep.ts): a stream's log buffer and its chunk
-// builder, each checked by the sweep after growing past SWEEP_FROM; a busy one keeps its buffer.
+// builder, each checked by the sweep once it has a buffer; a busy one keeps its buffer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChunkBuilder } from '../../../src/codec/stream/chunk.js';
 import { RecordBuffer } from '../../../src/storage/log/record.js';
-import { SWEEP_FROM, sweepBuffers, sweptBuffers } from '../../../src/util/buffer-sweep.js';
+import { sweepBuffers, sweptBuffers } from '../../../src/util/buffer-sweep.js';
+
+const SWEEP_FROM = 256 * 1024;
 
 const MiB = 1024 * 1024;
 
@@ -60,5 +62,17 @@ test('a ChunkBuilder takes no buffer before its first entry, and lets a grown on
   assert.deepEqual(b.finish(meta), first);
   sweepBuffers();
   sweepBuffers();
+  assert.equal(sweptBuffers(), before);
+});
+
+test('a small buffer too: one record, then idle, and it is let go', () => {
+  const before = sweptBuffers();
+  const r = new RecordBuffer();
+  r.frame(Buffer.from('one small message'));
+  r.written();
+  assert.equal(r.buf.length, 64 * 1024);
+  assert.equal(sweptBuffers(), before + 1);
+  sweepBuffers(); // it wrote 25 bytes of 64 KiB: less than a quarter, gone at once
+  assert.equal(r.buf.length, 0);
   assert.equal(sweptBuffers(), before);
 });
