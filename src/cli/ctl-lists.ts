@@ -305,13 +305,29 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
       return typeof g === 'string' ? r[g] : g(r);
     }),
   );
+  printTable(o, io, spec.banner(o), spec.pretty === true, cols, values);
+  void name;
+}
+
+/**
+ * Rows as rabbitmqctl prints them: --formatter json an array of objects; else the banner (unless -q), then the
+ * PrettyTable box (`pretty`: the command's default; or --formatter pretty_table) or tab-separated lines under a
+ * header line (none over an empty table, as rabbitmqctl; none with --no-table-headers).
+ */
+export function printTable(
+  o: CtlOptions,
+  io: Io,
+  banner: string,
+  pretty: boolean,
+  cols: string[],
+  values: unknown[][],
+): void {
   if (o.formatter === 'json') {
     io.out(JSON.stringify(values.map((v) => Object.fromEntries(cols.map((k, i) => [k, v[i] ?? null])))) + '\n');
     return;
   }
-  if (!o.quiet) io.out(spec.banner(o) + '\n');
-  const pretty = o.formatterGiven === true ? o.formatter === 'pretty_table' : spec.pretty === true;
-  if (pretty) {
+  if (!o.quiet) io.out(banner + '\n');
+  if (o.formatterGiven === true ? o.formatter === 'pretty_table' : pretty) {
     if (values.length > 0)
       io.out(
         prettyTable(
@@ -321,10 +337,8 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
       );
     return;
   }
-  // like rabbitmqctl, no header line over an empty table
   if (o.tableHeaders && values.length > 0) io.out(cols.join('\t') + '\n');
   for (const v of values) io.out(v.map(cell).join('\t') + '\n');
-  void name;
 }
 
 /** Add a command for each list to `commands`. */

@@ -1,8 +1,10 @@
 // `rabbitmq-streams` commands in warrenctl: add_super_stream and delete_super_stream, with the options,
 // validation texts and output of RabbitMQ's AddSuperStreamCommand / DeleteSuperStreamCommand, through the
-// management API's /api/stream/super-streams (management/api/super-streams.ts).
-import { CtlError, enc, EX_DATAERR, EX_SOFTWARE, EX_USAGE } from './ctl-client.js';
-import type { CtlCommand, CtlOptions, StreamCtlOptions } from './ctl-options.js';
+// management API's /api/stream/super-streams (management/api/super-streams.ts); and stream_status (members,
+// offsets, readers, segments) from the stream queue's management fields.
+import { CtlError, enc, EX_DATAERR, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from './ctl-client.js';
+import { printTable } from './ctl-lists.js';
+import type { CtlCommand, CtlOptions, Row, StreamCtlOptions } from './ctl-options.js';
 
 const UNITS: Record<string, number> = {};
 for (const u of ['k', 'kiB', 'K', 'KIB', 'kib']) UNITS[u] = 1024;
@@ -91,7 +93,33 @@ const say = (o: CtlOptions, io: { out(s: string): void }, s: string): void => {
   if (!o.quiet) io.out(s + '\n');
 };
 
+const STATUS_COLUMNS = ['role', 'node', 'offset', 'committed_offset', 'first_offset', 'readers', 'segments'];
+
 export const STREAM_COMMANDS: Record<string, CtlCommand> = {
+  // StreamStatusCommand (3.10): a row per member, PrettyTable; errors as rabbit_stream_queue:status/2's
+  async stream_status(c, args, o, io) {
+    const name = one(args);
+    const node = String(((await c.get('/api/overview')) as Row)['node']);
+    const r = await c.request('GET', `/api/queues/${enc(o.vhost)}/${enc(name)}`);
+    if (!o.quiet && o.formatter !== 'json') io.out(`Status of stream ${name} on node ${node} ...\n`);
+    if (r.status === 404) throw new CtlError('not_found', EX_UNAVAILABLE);
+    if (r.status !== 200) await c.get(`/api/queues/${enc(o.vhost)}/${enc(name)}`);
+    const q = r.json as Row;
+    if (q['type'] !== 'stream')
+      throw new CtlError(`Cannot get stream status of a ${String(q['type'])} queue`, EX_UNAVAILABLE);
+    const committed = typeof q['committed_offset'] === 'number' ? q['committed_offset'] : -1;
+    const readers = (q['readers'] as Row | undefined) ?? {};
+    const values = ((q['members'] as string[] | undefined) ?? [node]).map((m) => [
+      m === q['leader'] ? 'writer' : 'replica',
+      m,
+      committed,
+      committed,
+      q['first_offset'] ?? 0,
+      readers[m] ?? 0,
+      q['segments'] ?? 0,
+    ]);
+    printTable({ ...o, quiet: true }, io, '', true, STATUS_COLUMNS, values);
+  },
   async add_super_stream(c, args, o, io) {
     const name = one(args);
     const body = superStreamBody(o.streams ?? {});

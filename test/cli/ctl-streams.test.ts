@@ -281,3 +281,39 @@ test('list_stream_consumer_groups and list_stream_group_consumers: single active
     await sapi.b.close();
   }
 });
+
+test('stream_status: a row per member as rabbitmq-streams shows it; not_found and other queue types refused', async () => {
+  const conn = await connect(`amqp://guest:guest@127.0.0.1:${api.b.amqpPort}/`);
+  try {
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('status.s', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await ch.assertQueue('status.empty', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await ch.assertQueue('status.classic', { durable: true });
+    for (let i = 0; i < 10; i++) ch.sendToQueue('status.s', Buffer.alloc(100));
+    await ch.waitForConfirms();
+    const node = String(((await api.get('/api/overview')) as Record<string, unknown>)['node']);
+    const t = await ctl('--formatter', 'table', 'stream_status', 'status.s');
+    assert.deepEqual(t, {
+      code: 0,
+      out:
+        `Status of stream status.s on node ${node} ...\n` +
+        'role\tnode\toffset\tcommitted_offset\tfirst_offset\treaders\tsegments\n' +
+        `writer\t${node}\t9\t9\t0\t0\t1\n`,
+      err: '',
+    });
+    const empty = await ctl('-q', '--formatter', 'table', '--no-table-headers', 'stream_status', 'status.empty');
+    assert.equal(empty.out, `writer\t${node}\t-1\t-1\t0\t0\t1\n`);
+    const pretty = await ctl('-q', 'stream_status', 'status.s');
+    assert.ok(pretty.out.startsWith('\u001b(0l'));
+    assert.deepEqual(await ctl('stream_status', 'status.classic'), {
+      code: 69,
+      out: `Status of stream status.classic on node ${node} ...\n`,
+      err: 'Error: Cannot get stream status of a classic queue\n',
+    });
+    const none = await ctl('stream_status', 'nosuch');
+    assert.deepEqual([none.code, none.err], [69, 'Error: not_found\n']);
+    assert.equal((await ctl('stream_status')).code, 64);
+  } finally {
+    await conn.close();
+  }
+});
