@@ -9,7 +9,7 @@
 // ChunkBuilder copies entries into one reused buffer (no allocation per entry) and allocates once per chunk.
 import { crc32 } from 'node:zlib';
 import { crc32Combine } from '../../util/crc32-combine.js';
-import { idle, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
+import { idle, sweepForget, sweepLater, type Sweepable } from '../../util/buffer-sweep.js';
 import { BloomBuilder, DEFAULT_FILTER_SIZE } from './bloom.js';
 import { ChunkType } from './constants.js';
 import { StreamCodecError } from './wire.js';
@@ -76,6 +76,16 @@ export class ChunkBuilder implements Sweepable {
     if (gone) this.data = NO_DATA;
     this.peak = 0;
     return gone;
+  }
+
+  /** Its stream is closed: what is being built is dropped, and its buffer with it. */
+  release(): void {
+    this.len = 0;
+    this.entries = 0;
+    this.records = 0;
+    this.bloom.reset();
+    this.data = NO_DATA;
+    sweepForget(this);
   }
 
   get numEntries(): number {

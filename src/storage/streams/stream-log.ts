@@ -374,6 +374,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     this.tracking.close();
     clearInterval(this.ageTimer);
     this.log.closeSync(discard);
+    this.builder.release(); // (a chunk still being built when deleted would keep it in the buffer sweep)
     this.syncs.releaseAll();
   }
 

@@ -76,3 +76,16 @@ test('a small buffer too: one record, then idle, and it is let go', () => {
   assert.equal(r.buf.length, 0);
   assert.equal(sweptBuffers(), before);
 });
+
+test('a released ChunkBuilder leaves the sweep at once, entries and all', () => {
+  const before = sweptBuffers();
+  const b = new ChunkBuilder();
+  b.addMessage(Buffer.from('pending'));
+  assert.equal(sweptBuffers(), before + 1);
+  sweepBuffers();
+  sweepBuffers();
+  assert.equal(sweptBuffers(), before + 1, 'a chunk being built keeps its buffer');
+  b.release();
+  assert.equal(sweptBuffers(), before);
+  assert.equal(b.dataLength, 0);
+});
