@@ -4,7 +4,7 @@ import type { CtlClient } from './ctl-client.js';
 export interface CtlOptions {
   vhost: string;
   quiet: boolean;
-  /** The output format; `pretty_table` (the stream plugin's lists' default) only for the lists that have it. */
+  /** The output format; `pretty_table` is rabbitmqctl's PrettyTable (the stream plugin's commands' default). */
   formatter: 'table' | 'json' | 'pretty_table';
   /** --formatter was given (otherwise a command's own default applies). */
   formatterGiven?: boolean;
