@@ -4,7 +4,7 @@
 import { CtlError, enc, EX_USAGE, type CtlClient } from './ctl-client.js';
 import type { CtlCommand, CtlOptions, Io, ListSpec, Row } from './ctl-options.js';
 import { prettyTable } from './pretty-table.js';
-import { STREAM_GROUP_LISTS } from './ctl-stream-groups.js';
+import { STREAM_GROUP_LISTS, connectionOf, streamOf } from './ctl-stream-groups.js';
 
 /** A stream connection's `subscriptions`: its consumers, counted from /api/stream/consumers. */
 async function countSubscriptions(c: CtlClient, rows: Row[], _o: CtlOptions, cols: string[]): Promise<Row[]> {
@@ -12,7 +12,7 @@ async function countSubscriptions(c: CtlClient, rows: Row[], _o: CtlOptions, col
   const consumers = (await c.get('/api/stream/consumers')) as Row[];
   const n = new Map<unknown, number>();
   for (const k of consumers) {
-    const name = (k['connection_details'] as Row)['name'];
+    const name = connectionOf(k);
     n.set(name, (n.get(name) ?? 0) + 1);
   }
   for (const r of rows) r['subscriptions'] = n.get(r['name']) ?? 0;
@@ -243,13 +243,13 @@ const LISTS: Record<string, ListSpec> = {
     columns: {
       active: 'active',
       activity_status: 'activity_status',
-      connection_pid: (r) => (r['connection_details'] as Row)['name'],
+      connection_pid: connectionOf,
       credits: 'credits',
       messages_consumed: 'consumed',
       offset: 'offset',
       offset_lag: 'offset_lag',
       properties: 'properties',
-      stream: (r) => (r['queue'] as Row)['name'],
+      stream: streamOf,
       subscription_id: 'subscription_id',
     },
   },
@@ -267,13 +267,13 @@ const LISTS: Record<string, ListSpec> = {
       'messages_errored',
     ],
     columns: {
-      connection_pid: (r) => (r['connection_details'] as Row)['name'],
+      connection_pid: connectionOf,
       messages_confirmed: 'confirmed',
       messages_errored: 'errored',
       messages_published: 'published',
       publisher_id: 'publisher_id',
       reference: 'reference',
-      stream: (r) => (r['queue'] as Row)['name'],
+      stream: streamOf,
     },
   },
 };

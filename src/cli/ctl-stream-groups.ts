@@ -10,35 +10,43 @@ import { CtlError, enc, EX_SOFTWARE, EX_USAGE, type CtlClient } from './ctl-clie
 import type { CtlOptions, ListSpec, Row } from './ctl-options.js';
 
 const props = (k: Row): Row => (k['properties'] as Row | undefined) ?? {};
-const streamOf = (k: Row): string => String((k['queue'] as Row)['name']);
+/** The stream of a row of /api/stream/consumers or /api/stream/publishers. */
+export const streamOf = (k: Row): string => String((k['queue'] as Row)['name']);
+/** Its connection's name (rabbitmq-streams' `connection_pid` column: Warren has no pids). */
+export const connectionOf = (k: Row): unknown => (k['connection_details'] as Row)['name'];
 /** A single active consumer (its status says so: single_active or waiting). */
 const isSac = (k: Row): boolean => k['activity_status'] === 'single_active' || k['activity_status'] === 'waiting';
 
-async function sacConsumers(c: CtlClient, o: CtlOptions): Promise<Row[]> {
-  const r = await c.request('GET', `/api/stream/consumers/${enc(o.vhost)}`);
-  return r.status === 200 ? (r.json as Row[]).filter(isSac) : [];
+/** The super streams of the vhost, asked for once per command and only if a group is a partition's. */
+function superStreams(c: CtlClient, o: CtlOptions): () => Promise<Row[]> {
+  let got: Promise<Row[]> | null = null;
+  return () =>
+    (got ??= c
+      .request('GET', `/api/stream/super-streams/${enc(o.vhost)}`)
+      .then((r) => (r.status === 200 ? (r.json as Row[]) : [])));
 }
 
 /** The index of `stream` among the partitions of `superStream` (-1: not one of them). */
-async function partitionIndex(c: CtlClient, o: CtlOptions, superStream: unknown, stream: string): Promise<number> {
+async function partitionIndex(all: () => Promise<Row[]>, superStream: unknown, stream: string): Promise<number> {
   if (typeof superStream !== 'string') return -1;
-  const r = await c.request('GET', `/api/stream/super-streams/${enc(o.vhost)}`);
-  const s = r.status === 200 ? (r.json as Row[]).find((x) => x['name'] === superStream) : undefined;
+  const s = (await all()).find((x) => x['name'] === superStream);
   const parts = (s?.['partitions'] as Row[] | undefined) ?? [];
   const i = parts.findIndex((p) => p['name'] === stream);
   // its binding's x-stream-partition-order, as the index RabbitMQ gives the group
   return i < 0 ? -1 : typeof parts[i]!['order'] === 'number' ? (parts[i]!['order'] as number) : i;
 }
 
-async function groups(c: CtlClient, _rows: Row[], o: CtlOptions): Promise<Row[]> {
+/** `consumers`: the vhost's stream consumers, as the list fetched them (its path). */
+async function groups(c: CtlClient, consumers: Row[], o: CtlOptions): Promise<Row[]> {
+  const all = superStreams(c, o);
   const byKey = new Map<string, Row>();
-  for (const k of await sacConsumers(c, o)) {
+  for (const k of consumers.filter(isSac)) {
     const stream = streamOf(k);
     const reference = String(props(k)['name'] ?? '');
     const key = JSON.stringify([stream, reference]);
     let g = byKey.get(key);
     if (g === undefined) {
-      const index = await partitionIndex(c, o, props(k)['super-stream'], stream);
+      const index = await partitionIndex(all, props(k)['super-stream'], stream);
       byKey.set(key, (g = { stream, reference, partition_index: index, consumers: 0 }));
     }
     g['consumers'] = Number(g['consumers']) + 1;
@@ -46,17 +54,17 @@ async function groups(c: CtlClient, _rows: Row[], o: CtlOptions): Promise<Row[]>
   return [...byKey.values()];
 }
 
-async function groupConsumers(c: CtlClient, _rows: Row[], o: CtlOptions): Promise<Row[]> {
+async function groupConsumers(_c: CtlClient, consumers: Row[], o: CtlOptions): Promise<Row[]> {
   const { stream, reference } = o;
   if (stream === undefined || reference === undefined)
     throw new CtlError('Error (argument validation): not enough arguments.', EX_USAGE);
-  const members = (await sacConsumers(c, o)).filter(
-    (k) => streamOf(k) === stream && String(props(k)['name'] ?? '') === reference,
+  const members = consumers.filter(
+    (k) => isSac(k) && streamOf(k) === stream && String(props(k)['name'] ?? '') === reference,
   );
   if (members.length === 0) throw new CtlError('The group does not exist', EX_SOFTWARE);
   return members.map((k) => ({
     subscription_id: k['subscription_id'],
-    connection_name: (k['connection_details'] as Row)['name'],
+    connection_name: connectionOf(k),
     state: k['active'] === true ? 'active' : 'inactive',
   }));
 }
