@@ -23,6 +23,11 @@ export interface CtlOptions {
   /** list_stream_group_consumers --stream, --reference. */
   stream?: string;
   reference?: string;
+  /** stream_status --tracking; list_stream_tracking --all, --offset, --writer. */
+  tracking?: boolean;
+  trackingAll?: boolean;
+  trackingOffset?: boolean;
+  trackingWriter?: boolean;
   /** add_super_stream's stream options. */
   streams?: StreamCtlOptions;
 }

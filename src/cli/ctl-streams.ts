@@ -1,9 +1,11 @@
 // `rabbitmq-streams` commands in warrenctl: add_super_stream and delete_super_stream, with the options,
 // validation texts and output of RabbitMQ's AddSuperStreamCommand / DeleteSuperStreamCommand, through the
 // management API's /api/stream/super-streams (management/api/super-streams.ts); and stream_status (members,
-// offsets, readers, segments) from the stream queue's management fields.
+// offsets, readers, segments) from the stream queue's management fields, or with --tracking its tracking
+// (ctl-stream-tracking.ts, with list_stream_tracking).
 import { CtlError, enc, EX_DATAERR, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from './ctl-client.js';
 import { printTable } from './ctl-lists.js';
+import { listStreamTracking, printTrackingStatus } from './ctl-stream-tracking.js';
 import type { CtlCommand, CtlOptions, Row, StreamCtlOptions } from './ctl-options.js';
 
 const UNITS: Record<string, number> = {};
@@ -107,6 +109,7 @@ export const STREAM_COMMANDS: Record<string, CtlCommand> = {
     const q = r.json as Row;
     if (q['type'] !== 'stream')
       throw new CtlError(`Cannot get stream status of a ${String(q['type'])} queue`, EX_UNAVAILABLE);
+    if (o.tracking === true) return printTrackingStatus(c, name, o, io);
     const committed = typeof q['committed_offset'] === 'number' ? q['committed_offset'] : -1;
     const readers = (q['readers'] as Row | undefined) ?? {};
     const values = ((q['members'] as string[] | undefined) ?? [node]).map((m) => [
@@ -120,6 +123,7 @@ export const STREAM_COMMANDS: Record<string, CtlCommand> = {
     ]);
     printTable({ ...o, quiet: true }, io, '', true, STATUS_COLUMNS, values);
   },
+  list_stream_tracking: listStreamTracking,
   async add_super_stream(c, args, o, io) {
     const name = one(args);
     const body = superStreamBody(o.streams ?? {});

@@ -41,6 +41,10 @@ export function buildCtl(name = 'ctl'): Command {
     .option('--initial-cluster-size <n>', 'add_super_stream: initial cluster size')
     .option('--stream <name>', 'list_stream_group_consumers: the stream of the group')
     .option('--reference <name>', 'list_stream_group_consumers: the reference (name) of the group')
+    .option('--tracking', "stream_status: the stream's publisher sequences and stored offsets")
+    .option('--all', 'list_stream_tracking: offsets and writers (the default)')
+    .option('--offset', 'list_stream_tracking: stored offsets only')
+    .option('--writer', 'list_stream_tracking: writers (deduplication) only')
     .allowExcessArguments(true);
 }
 
@@ -82,6 +86,10 @@ export async function runCtl(
       user: f['user'] as string | undefined,
       stream: f['stream'] as string | undefined,
       reference: f['reference'] as string | undefined,
+      tracking: f['tracking'] === true,
+      trackingAll: f['all'] === true,
+      trackingOffset: f['offset'] === true,
+      trackingWriter: f['writer'] === true,
       streams: {
         partitions: f['partitions'] as string | undefined,
         bindingKeys: f['bindingKeys'] as string | undefined,

@@ -2,12 +2,15 @@
 // /:vhost, /:vhost/:name and its /publishers and /consumers), /api/stream/publishers (with /:vhost and
 // /:vhost/:queue) and /api/stream/consumers (with /:vhost), with the
 // fields RabbitMQ returns (checked against the anchor's 3.10 plugin; consumers also carry 3.11+'s `active`
-// and `activity_status` for single active consumers). A Stream protocol connection offers its publishers and
+// and `activity_status` for single active consumers), and Warren's own /api/stream/tracking/:vhost/:name (a
+// stream's publisher sequences and stored offsets, osiris:read_tracking, for `warren ctl list_stream_tracking`
+// and `stream_status --tracking`: RabbitMQ's CLI reads them over Erlang RPC). A Stream protocol connection offers its publishers and
 // consumers through the two methods below (frontend/stream/session.ts); management does not import it.
 import type { ClientConnection } from '../../core/broker.js';
 import type { StreamConsumerView, StreamPublisherView } from '../../core/stream-views.js';
+import { StreamQueue } from '../../core/queue/stream/stream-queue.js';
 import { vhostPermitted } from '../../core/auth/permissions.js';
-import { notFound, sendJson, type Ctx } from '../context.js';
+import { badRequest, notFound, sendJson, type Ctx } from '../context.js';
 import { hasLevel, vhostParam } from '../auth.js';
 import { listResult } from '../list.js';
 import { getQueue } from './objects.js';
@@ -106,6 +109,16 @@ export function registerStream(r: Router): void {
     for (const x of streamConnections(c)) for (const k of x.streamConsumers()) items.push(consumerJson(c, x, k));
     sendJson(c, 200, listResult(c, items));
   };
+  r.on('GET', '/api/stream/tracking/:vhost/:name', (c) => {
+    const { q } = getQueue(c);
+    const b = q instanceof StreamQueue ? q.streamBacking : null;
+    if (b === null) throw badRequest(`${q.name} is not a stream`);
+    const t = b.tracking.trackingInfo();
+    sendJson(c, 200, {
+      sequences: t.sequences.map((x) => ({ reference: x.reference, chunk_id: x.chunkId, sequence: x.sequence })),
+      offsets: t.offsets,
+    });
+  });
   r.on('GET', '/api/stream/consumers', consumers);
   r.on('GET', '/api/stream/consumers/:vhost', consumers);
   // one connection's publishers and consumers (rabbit_stream_connection_{publishers,consumers}_mgmt)

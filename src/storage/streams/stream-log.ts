@@ -72,7 +72,7 @@ export class FileStreamLog implements StreamBacking, LogEvents {
     this.deferred = false;
     this.flush();
   };
-  private readonly tracking: StreamTrackingState;
+  readonly tracking: StreamTrackingState;
 
   constructor(
     readonly dir: string,
@@ -210,22 +210,6 @@ export class FileStreamLog implements StreamBacking, LogEvents {
 
   get committedChunkId(): number {
     return this.lastId;
-  }
-
-  publisherSequence(reference: string): number | undefined {
-    return this.tracking.publisherSequence(reference);
-  }
-
-  setPublisherSequence(reference: string, publishingId: number): void {
-    this.tracking.setPublisherSequence(reference, publishingId);
-  }
-
-  storedOffset(reference: string): number | undefined {
-    return this.tracking.storedOffset(reference);
-  }
-
-  storeOffset(reference: string, offset: number): void {
-    this.tracking.storeOffset(reference, offset);
   }
 
   /** The chunk being built goes to the log (written at the end of the turn, fsynced by group commit). */

@@ -12,12 +12,15 @@
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from '../io.js';
 import { join } from 'node:path';
 import { fileEvents, fileChanged } from '../../util/file-events.js';
+import type { StreamTracking, TrackingInfo } from '../../core/queue/stream/backing.js';
 
 const TRK_SEQUENCE = 0;
 const TWO_32 = 4294967296;
 
-export class StreamTrackingState {
+export class StreamTrackingState implements StreamTracking {
   private readonly seqs = new Map<string, number>();
+  /** The chunk whose trailer last recorded each reference's sequence (osiris's {ChunkId, Sequence}). */
+  private readonly seqChunks = new Map<string, number>();
   /** Sequences set since the last chunk: they go in its trailer. */
   private readonly changed = new Set<string>();
   private snapshotDue = false;
@@ -58,9 +61,17 @@ export class StreamTrackingState {
     if (this.seqs.size !== 0) this.snapshotDue = true;
   }
 
+  /** During takeTrailer of a snapshot: the references whose sequence changed since the last chunk. */
+  private taking: Set<string> | null = null;
+
+  private changedNow(key: string): boolean {
+    return this.taking === null || this.taking.has(key);
+  }
+
   /** The trailer of the chunk being finished (`chunkId`), or undefined when there is nothing to record. */
   takeTrailer(chunkId: number): Buffer | undefined {
     const keys = this.snapshotDue ? [...this.seqs.keys()] : [...this.changed];
+    this.taking = this.snapshotDue ? new Set(this.changed) : null;
     this.changed.clear();
     this.snapshotDue = false;
     if (keys.length === 0) return undefined;
@@ -71,13 +82,19 @@ export class StreamTrackingState {
     let p = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
+      const key = keys[i]!;
+      // a sequence set since the last chunk is recorded by this one; a snapshot repeats the others with the
+      // chunk that recorded them (osiris's snapshot keeps each writer's {ChunkId, Sequence})
+      let at = this.seqChunks.get(key);
+      if (at === undefined || this.changedNow(key)) this.seqChunks.set(key, (at = chunkId));
       b[p] = TRK_SEQUENCE;
       b[p + 1] = id.length;
       id.copy(b, p + 2);
       p += 2 + id.length;
-      p = putU64(b, p, chunkId);
-      p = putU64(b, p, this.seqs.get(keys[i]!)!);
+      p = putU64(b, p, at);
+      p = putU64(b, p, this.seqs.get(key)!);
     }
+    this.taking = null;
     return b;
   }
 
@@ -89,11 +106,28 @@ export class StreamTrackingState {
       const len = b[p + 1]!;
       if (p + 2 + len + 16 > b.length) return;
       const id = b.toString('utf8', p + 2, p + 2 + len);
-      p += 2 + len + 8;
-      const seq = b.readUInt32BE(p) * TWO_32 + b.readUInt32BE(p + 4);
-      p += 8;
-      if (type === TRK_SEQUENCE && !(seq <= (this.seqs.get(id) ?? -1))) this.seqs.set(id, seq);
+      p += 2 + len;
+      const chunkId = b.readUInt32BE(p) * TWO_32 + b.readUInt32BE(p + 4);
+      const seq = b.readUInt32BE(p + 8) * TWO_32 + b.readUInt32BE(p + 12);
+      p += 16;
+      if (type === TRK_SEQUENCE && !(seq <= (this.seqs.get(id) ?? -1))) {
+        this.seqs.set(id, seq);
+        this.seqChunks.set(id, chunkId);
+      }
     }
+  }
+
+  /**
+   * What `rabbitmq-streams stream_status --tracking` and `list_stream_tracking` show (osiris:read_tracking):
+   * each publisher reference's {chunk id, sequence}, each consumer reference's stored offset.
+   */
+  trackingInfo(): TrackingInfo {
+    const sequences: TrackingInfo['sequences'] = [];
+    for (const [reference, sequence] of this.seqs)
+      sequences.push({ reference, chunkId: this.seqChunks.get(reference) ?? -1, sequence });
+    const offsets: TrackingInfo['offsets'] = [];
+    for (const [reference, offset] of this.offsets) offsets.push({ reference, offset });
+    return { sequences, offsets };
   }
 
   // ---- consumer offsets (offsets.json) -------------------------------------------------------------

@@ -66,7 +66,7 @@ test('chunks whole and exact across blocks of any size; tracking chunks skipped'
       const m = message(offsets, 10 + ((offsets * 211) % 2990));
       log.appendRaw(m, 0, m.length, k % 3 === 0 ? Buffer.from(`v${k}`) : null);
     }
-    if (k % 5 === 0) log.setPublisherSequence('p', k);
+    if (k % 5 === 0) log.tracking.setPublisherSequence('p', k);
     // a chunk per k: the end of a turn cuts none while the log's fsync runs (group commit)
     log.flush();
     await turn();

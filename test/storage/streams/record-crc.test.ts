@@ -23,7 +23,7 @@ test('every chunk record written verifies by its frame CRC and its data CRC', as
     const n = 1 + turnNo * 37;
     for (let i = 0; i < n; i++)
       log.append(body, 0, 1 + ((i * 131) % body.length), i % 3 === 0 ? null : body.subarray(0, 4));
-    if (turnNo % 4 === 1) log.setPublisherSequence(`producer-${turnNo}`, turnNo * 1000);
+    if (turnNo % 4 === 1) log.tracking.setPublisherSequence(`producer-${turnNo}`, turnNo * 1000);
     await turn();
     await turn();
   }

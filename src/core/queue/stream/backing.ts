@@ -80,9 +80,21 @@ export interface StreamTracking {
   /** The offset a consumer stored under `reference` (server-side offset tracking), or undefined. */
   storedOffset(reference: string): number | undefined;
   storeOffset(reference: string, offset: number): void;
+  /** Every publisher sequence and stored offset (the rabbitmq-streams tracking commands). */
+  trackingInfo(): TrackingInfo;
 }
 
-export interface StreamBacking extends StreamTracking {
+/** A stream's tracking as osiris:read_tracking reports it. */
+export interface TrackingInfo {
+  /** Per publisher reference: its last publishing id and the chunk whose trailer recorded it. */
+  sequences: Array<{ reference: string; chunkId: number; sequence: number }>;
+  /** Per consumer reference: the offset it stored. */
+  offsets: Array<{ reference: string; offset: number }>;
+}
+
+export interface StreamBacking {
+  /** Publisher sequences and consumer offsets (tracking.ts in storage). */
+  readonly tracking: StreamTracking;
   /** The first offset still kept (retention moves it on). */
   readonly firstOffset: number;
   /** The offset the next appended message gets. */

@@ -14,7 +14,7 @@ export function handleStoreOffset(s: StreamSession, f: FrameFields<'StoreOffset'
     s.access!.check('queue', q.name, 'read');
     s.watchLookup(q);
     if (f.reference === '' || f.reference.length > 255) return;
-    q.streamBacking!.storeOffset(f.reference, f.offset);
+    q.streamBacking!.tracking.storeOffset(f.reference, f.offset);
   } catch (e) {
     if (e instanceof StreamError || e instanceof BrokerError) return;
     throw e;
@@ -25,7 +25,7 @@ export function handleQueryOffset(s: StreamSession, f: FrameFields<'QueryOffsetR
   const q = s.stream(f.stream);
   s.access!.check('queue', q.name, 'read');
   s.watchLookup(q);
-  const o = q.streamBacking!.storedOffset(f.reference);
+  const o = q.streamBacking!.tracking.storedOffset(f.reference);
   s.send('QueryOffsetResponse', {
     correlationId: f.correlationId,
     responseCode: o === undefined ? ResponseCode.NoOffset : ResponseCode.OK,

@@ -24,7 +24,7 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
   if (b === null || p.queue.deleted) return publishError(s, r, ResponseCode.StreamDoesNotExist, p);
   s.blockIfAlarmed();
   const ref = p.reference;
-  let seq = ref === null ? -1 : (b.publisherSequence(ref) ?? -1);
+  let seq = ref === null ? -1 : (b.tracking.publisherSequence(ref) ?? -1);
   let n = 0;
   while (r.next()) {
     const id = r.publishingId;
@@ -43,7 +43,7 @@ export function handlePublish(s: StreamSession, buf: Buffer, start: number, end:
       n++;
     }
     // recorded with the chunk now being built, in its trailer: durable with these messages (tracking.ts)
-    if (ref !== null) b.setPublisherSequence(ref, id);
+    if (ref !== null) b.tracking.setPublisherSequence(ref, id);
     p.confirmLater(id);
   }
   p.published += n;

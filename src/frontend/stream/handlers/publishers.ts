@@ -38,6 +38,6 @@ export function handleQueryPublisherSequence(s: StreamSession, f: FrameFields<'Q
   s.send('QueryPublisherSequenceResponse', {
     correlationId: f.correlationId,
     responseCode: ResponseCode.OK,
-    sequence: q.streamBacking!.publisherSequence(f.publisherReference) ?? 0,
+    sequence: q.streamBacking!.tracking.publisherSequence(f.publisherReference) ?? 0,
   });
 }
