@@ -1,10 +1,12 @@
 // The web UI end to end in headless Chromium (Debian's chromium driven by playwright-core): log in, see the
-// overview with rendered charts, create a queue, publish a message to it and get it back, delete it.
+// overview with rendered charts, create a queue, publish a message to it and get it back, delete it; a stream
+// queue made from the form, its page with the stream's figures and a real stream client's publisher and consumer.
 // Skipped (with a message) where /usr/bin/chromium is missing; CI installs it (.ci/run).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import * as rs from 'rabbitmq-stream-js-client';
 import { startApi, type Api } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +17,7 @@ let page: Page;
 
 before(async () => {
   if (!haveChromium) return;
-  api = await startApi({ statsInterval: 250 });
+  api = await startApi({ statsInterval: 250, streamPort: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -133,5 +135,46 @@ test(
     await page.click('#add-user button[type=submit]');
     await page.waitForSelector('#view td:has-text("uiuser")');
     assert.equal((await api.req('GET', '/api/users/uiuser')).status, 200);
+  },
+);
+
+test(
+  'a stream queue: added as type stream, its page shows segments, offsets, stream publishers and consumers',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    await page.click('a[href="#/queues"]');
+    await page.waitForSelector('#add-queue');
+    await page.selectOption('#add-queue select[name=type]', 'stream');
+    await page.selectOption('#add-queue select[name=durable]', 'false');
+    await page.fill('#add-queue input[name=name]', 'ui.stream');
+    await page.click('#add-queue button[type=submit]');
+    await page.waitForSelector('table.queues a:has-text("ui.stream")');
+    const q = (await api.get('/api/queues/%2F/ui.stream')) as Record<string, unknown>;
+    assert.deepEqual([q['type'], q['durable']], ['stream', true], 'a stream is durable whatever the form said');
+
+    const port = api.b.streamPort!;
+    const client = await rs.connect({ hostname: 'localhost', port, username: 'guest', password: 'guest', vhost: '/' });
+    try {
+      const pub = await client.declarePublisher({ stream: 'ui.stream', publisherRef: 'ui-writer' });
+      for (let i = 0; i < 3; i++) await pub.send(Buffer.from(`m${i}`));
+      await pub.flush();
+      let got = 0;
+      await client.declareConsumer({ stream: 'ui.stream', offset: rs.Offset.first(), consumerRef: 'ui-reader' }, () => {
+        got++;
+      });
+      for (let i = 0; i < 100 && got < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      await page.click('table.queues a:has-text("ui.stream")');
+      await page.waitForSelector('table.stream-detail');
+      await page.waitForSelector('table.stream-publishers td:has-text("ui-writer")');
+      // (the client sends its consumerRef as a property only for a single active consumer)
+      await page.waitForSelector('table.stream-consumers td:text-is("up")');
+      // a stream refuses basic.get and purge: the page does not offer them
+      assert.equal(await page.$('#get'), null);
+      assert.equal(await page.$('#purge'), null);
+      await page.click('a[href="#/connections"]');
+      await page.waitForSelector('#view td:text-is("stream")');
+    } finally {
+      await client.close();
+    }
   },
 );

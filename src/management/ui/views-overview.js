@@ -86,6 +86,7 @@
           ['User', (c) => c.user],
           ['Vhost', (c) => c.vhost],
           ['Client', (c) => c.user_provided_name || (c.client_properties || {}).product],
+          ['Protocol', (c) => c.protocol],
           ['Channels', (c) => c.channels],
           ['State', (c) => c.state],
           ['From client', (c) => `${bytes(rate(c, 'recv_oct'))}/s`],

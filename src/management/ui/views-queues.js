@@ -1,8 +1,53 @@
-// Warren management UI: the queues list and one queue's page (bindings, publish, get, purge, delete). Adds its pages to Warren.views (see lib.js).
+// Warren management UI: the queues list (add a classic, quorum or stream queue) and one queue's page (bindings,
+// publish, get, purge, delete; a stream's segments and offsets, its Stream protocol publishers and consumers,
+// as rabbitmq_stream_management shows them). Adds its pages to Warren.views (see lib.js).
 'use strict';
 (function () {
   const { $, esc, enc, api, get, flash, table, rate, rateRows, form, onSubmit, vhostOptions } = window.Warren;
   const route = () => window.Warren.route();
+  /** A stream's own figures and its Stream protocol publishers and consumers (the stream plugin's endpoints). */
+  async function streamSections(vhost, name, q) {
+    const publishers = await get(`/api/stream/publishers/${enc(vhost)}/${enc(name)}`);
+    const consumers = (await get(`/api/stream/consumers/${enc(vhost)}`)).filter((c) => c.queue.name === name);
+    const conn = (x) => x.connection_details.name;
+    return `<h3>Stream</h3>${table(
+      [
+        ['Segments', (x) => x.segments],
+        ['First offset', (x) => x.first_offset],
+        ['Committed offset', (x) => x.committed_offset],
+        ['Bytes', (x) => x.stream_bytes],
+        ['Leader', (x) => x.leader],
+        ['Readers', (x) => x.readers],
+      ],
+      [q],
+      'stream-detail',
+    )}<h3>Stream publishers</h3>${table(
+      [
+        ['Connection', conn],
+        ['Publisher id', (p) => p.publisher_id],
+        ['Reference', (p) => p.reference],
+        ['Published', (p) => p.published],
+        ['Confirmed', (p) => p.confirmed],
+        ['Errored', (p) => p.errored],
+      ],
+      publishers,
+      'stream-publishers',
+    )}<h3>Stream consumers</h3>${table(
+      [
+        ['Connection', conn],
+        ['Subscription id', (c) => c.subscription_id],
+        ['Offset', (c) => c.offset],
+        ['Offset lag', (c) => c.offset_lag],
+        ['Consumed', (c) => c.consumed],
+        ['Credits', (c) => c.credits],
+        ['Status', (c) => c.activity_status],
+        ['Properties', (c) => c.properties],
+      ],
+      consumers,
+      'stream-consumers',
+    )}`;
+  }
+
   Object.assign(window.Warren.views, {
     async queues(v) {
       const qs = await get('/api/queues');
@@ -25,6 +70,7 @@
       )}<h3>Add a queue</h3>${form(
         'add-queue',
         [
+          { label: 'Type', name: 'type', options: ['classic', 'quorum', 'stream'] },
           { label: 'Vhost', name: 'vhost', options: vhosts },
           { label: 'Name', name: 'name' },
           { label: 'Durable', name: 'durable', options: ['true', 'false'] },
@@ -33,9 +79,12 @@
         'Add queue',
       )}`;
       onSubmit('add-queue', async (d) => {
+        const args = JSON.parse(d.arguments || '{}');
+        // as RabbitMQ's UI: the type is an x-queue-type argument; quorum queues and streams are always durable
+        if (d.type !== 'classic') args['x-queue-type'] = d.type;
         await api('PUT', `/api/queues/${enc(d.vhost)}/${enc(d.name)}`, {
-          durable: d.durable === 'true',
-          arguments: JSON.parse(d.arguments || '{}'),
+          durable: d.type !== 'classic' || d.durable === 'true',
+          arguments: args,
         });
         return `Queue ${d.name} added`;
       });
@@ -45,9 +94,11 @@
       const q = await get(base);
       const bindings = await get(`${base}/bindings`);
       const consumers = (await get(`/api/consumers/${enc(vhost)}`)).filter((c) => c.queue.name === name);
+      const stream = q.type === 'stream';
       v.innerHTML = `<h2>Queue ${esc(name)} <small>(${esc(vhost)})</small></h2>
         ${table(
           [
+            ['Type', (x) => x.type],
             ['Ready', (x) => x.messages_ready],
             ['Unacked', (x) => x.messages_unacknowledged],
             ['Total', (x) => x.messages],
@@ -59,6 +110,7 @@
           [q],
           'queue-detail',
         )}
+        ${stream ? await streamSections(vhost, name, q) : ''}
         <h3>Message rates</h3>${table(
           [
             ['', (r) => r.label],
@@ -102,19 +154,22 @@
           ],
           'Publish message',
         )}
-        <h3>Get messages</h3>${form(
-          'get',
-          [
-            {
-              label: 'Ack mode',
-              name: 'ackmode',
-              options: ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'],
-            },
-            { label: 'Messages', name: 'count', value: '1' },
-          ],
-          'Get messages',
-        )}
-        <div id="got"></div>
+        ${
+          stream
+            ? ''
+            : `<h3>Get messages</h3>${form(
+                'get',
+                [
+                  {
+                    label: 'Ack mode',
+                    name: 'ackmode',
+                    options: ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'],
+                  },
+                  { label: 'Messages', name: 'count', value: '1' },
+                ],
+                'Get messages',
+              )}<div id="got"></div>`
+        }
         <h3>Browse (without consuming)</h3>${form(
           'browse',
           [
@@ -125,15 +180,21 @@
           'Browse',
         )}
         <div id="browsed"></div>
-        <h3>Redrive dead letters</h3><p>Back to where they came from (x-death), or to an exchange.</p>${form(
-          'redrive',
-          [
-            { label: 'To exchange (empty: origin)', name: 'exchange' },
-            { label: 'Routing key', name: 'routing_key' },
-          ],
-          'Redrive',
-        )}
-        <h3>Purge / delete</h3><button id="purge" type="button">Purge messages</button> <button id="delete" type="button">Delete queue</button>`;
+        ${
+          stream
+            ? ''
+            : `<h3>Redrive dead letters</h3><p>Back to where they came from (x-death), or to an exchange.</p>${form(
+                'redrive',
+                [
+                  { label: 'To exchange (empty: origin)', name: 'exchange' },
+                  { label: 'Routing key', name: 'routing_key' },
+                ],
+                'Redrive',
+              )}`
+        }
+        <h3>${stream ? 'Delete' : 'Purge / delete'}</h3>${
+          stream ? '' : '<button id="purge" type="button">Purge messages</button> '
+        }<button id="delete" type="button">Delete queue</button>`;
       onSubmit('bind', async (d) => {
         await api('POST', `/api/bindings/${enc(vhost)}/e/${enc(d.source)}/q/${enc(name)}`, {
           routing_key: d.routing_key,
@@ -151,7 +212,7 @@
         return r.routed ? 'Message published.' : 'Message published, but not routed.';
       });
       const getForm = document.getElementById('get');
-      getForm.addEventListener('submit', async (e) => {
+      getForm?.addEventListener('submit', async (e) => {
         e.preventDefault();
         e.stopImmediatePropagation();
         const d = Object.fromEntries(new FormData(getForm).entries());
@@ -213,7 +274,7 @@
         });
         return `Redriven ${r.redriven}, unroutable ${r.unroutable}, remaining ${r.remaining}`;
       });
-      $('#purge').addEventListener('click', async () => {
+      $('#purge')?.addEventListener('click', async () => {
         await api('DELETE', `${base}/contents`);
         flash('Queue purged');
         route();
