@@ -4,8 +4,9 @@
 // fields RabbitMQ returns (checked against the anchor's 3.10 plugin; consumers also carry 3.11+'s `active`
 // and `activity_status` for single active consumers), and Warren's own /api/stream/tracking/:vhost/:name (a
 // stream's publisher sequences and stored offsets, osiris:read_tracking, for `warren ctl list_stream_tracking`
-// and `stream_status --tracking`: RabbitMQ's CLI reads them over Erlang RPC). A Stream protocol connection offers its publishers and
-// consumers through the two methods below (frontend/stream/session.ts); management does not import it.
+// and `stream_status --tracking`: RabbitMQ's CLI reads them over Erlang RPC). A Stream protocol connection
+// offers its publishers and consumers through the two methods below (frontend/stream/session.ts); management
+// does not import it.
 import type { ClientConnection } from '../../core/broker.js';
 import type { StreamConsumerView, StreamPublisherView } from '../../core/stream-views.js';
 import { StreamQueue } from '../../core/queue/stream/stream-queue.js';

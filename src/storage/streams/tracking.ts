@@ -61,17 +61,12 @@ export class StreamTrackingState implements StreamTracking {
     if (this.seqs.size !== 0) this.snapshotDue = true;
   }
 
-  /** During takeTrailer of a snapshot: the references whose sequence changed since the last chunk. */
-  private taking: Set<string> | null = null;
-
-  private changedNow(key: string): boolean {
-    return this.taking === null || this.taking.has(key);
-  }
-
   /** The trailer of the chunk being finished (`chunkId`), or undefined when there is nothing to record. */
   takeTrailer(chunkId: number): Buffer | undefined {
     const keys = this.snapshotDue ? [...this.seqs.keys()] : [...this.changed];
-    this.taking = this.snapshotDue ? new Set(this.changed) : null;
+    // a sequence set since the last chunk is recorded by this one; a snapshot repeats the others with the
+    // chunk that recorded them (osiris's snapshot keeps each writer's {ChunkId, Sequence})
+    for (const k of this.changed) this.seqChunks.set(k, chunkId);
     this.changed.clear();
     this.snapshotDue = false;
     if (keys.length === 0) return undefined;
@@ -83,10 +78,7 @@ export class StreamTrackingState implements StreamTracking {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const key = keys[i]!;
-      // a sequence set since the last chunk is recorded by this one; a snapshot repeats the others with the
-      // chunk that recorded them (osiris's snapshot keeps each writer's {ChunkId, Sequence})
-      let at = this.seqChunks.get(key);
-      if (at === undefined || this.changedNow(key)) this.seqChunks.set(key, (at = chunkId));
+      const at = this.seqChunks.get(key) ?? chunkId;
       b[p] = TRK_SEQUENCE;
       b[p + 1] = id.length;
       id.copy(b, p + 2);
@@ -94,7 +86,6 @@ export class StreamTrackingState implements StreamTracking {
       p = putU64(b, p, at);
       p = putU64(b, p, this.seqs.get(key)!);
     }
-    this.taking = null;
     return b;
   }
 
