@@ -2,14 +2,9 @@
 // with rabbitmqctl 3.10's arguments, banners and refusals, through the management API's
 // /api/nodes/<node>/vm-memory-high-watermark and /disk-free-limit (RabbitMQ sets them over Erlang
 // distribution; management/api/overview.ts). Both take effect at once, raising or clearing the alarm.
-import { CtlError, enc, EX_DATAERR, EX_USAGE } from './ctl-client.js';
+import { CtlError, enc, EX_DATAERR, need } from './ctl-client.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
 import { parseInformationUnit } from './ctl-streams.js';
-
-function need(args: string[], n: number): void {
-  if (args.length < n) throw new CtlError('not enough arguments.', EX_USAGE);
-  if (args.length > n) throw new CtlError('too many arguments.', EX_USAGE);
-}
 
 const info = (o: CtlOptions, io: Io, s: string) => {
   if (!o.quiet) io.out(s + '\n');

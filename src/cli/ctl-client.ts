@@ -18,6 +18,12 @@ export const EX_UNAVAILABLE = 69;
 export const EX_SOFTWARE = 70;
 export const EX_NOPERM = 77;
 
+/** rabbitmqctl's arity check: exactly `n` positional arguments, else its usage error (exit 64). */
+export function need(args: string[], n: number): void {
+  if (args.length < n) throw new CtlError('not enough arguments.', EX_USAGE);
+  if (args.length > n) throw new CtlError('too many arguments.', EX_USAGE);
+}
+
 export interface Target {
   url: string;
   user: string;

@@ -1,12 +1,7 @@
 // rabbitmqctl's cluster commands over the management API: cluster_status (its sections as rabbitmqctl
 // 3.10 prints them, without the terminal's bold) and forget_cluster_node (its errors and exit code 69).
-import { CtlError, enc, EX_UNAVAILABLE, EX_USAGE, type CtlClient } from './ctl-client.js';
+import { CtlError, enc, EX_UNAVAILABLE, need, type CtlClient } from './ctl-client.js';
 import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
-
-function need(args: string[], n: number): void {
-  if (args.length < n) throw new CtlError('not enough arguments.', EX_USAGE);
-  if (args.length > n) throw new CtlError('too many arguments.', EX_USAGE);
-}
 
 const PURPOSE: Record<string, string> = {
   amqp: 'AMQP 0-9-1 and AMQP 1.0',

@@ -11,6 +11,7 @@ import {
   EX_SOFTWARE,
   EX_UNAVAILABLE,
   EX_USAGE,
+  need,
 } from './ctl-client.js';
 import { cell, registerLists } from './ctl-lists.js';
 import { STREAM_COMMANDS } from './ctl-streams.js';
@@ -22,11 +23,6 @@ import type { CtlCommand, CtlOptions, Io, Row } from './ctl-options.js';
 async function userMustExist(c: CtlClient, user: string): Promise<void> {
   const r = await c.request('GET', `/api/users/${enc(user)}`);
   if (r.status === 404) throw new CtlError(`{:no_such_user, "${user}"}`, EX_UNAVAILABLE);
-}
-
-function need(args: string[], n: number): void {
-  if (args.length < n) throw new CtlError('not enough arguments.', EX_USAGE);
-  if (args.length > n) throw new CtlError('too many arguments.', EX_USAGE);
 }
 
 const userMissing = (u: string) => new CtlError(`User "${u}" does not exist`, EX_NOUSER);

@@ -6,7 +6,7 @@
 //   offset), name, and `offset (sequence)` (`offset` with --offset), a writer's value as "ChunkId (Sequence)".
 // Both list the rows as Erlang builds them: the offsets, then the sequences, each in the term order of their
 // references, every row put in front of the last (so the sequences come first, last reference first).
-import { CtlError, enc, EX_UNAVAILABLE, EX_USAGE, type CtlClient } from './ctl-client.js';
+import { CtlError, enc, EX_UNAVAILABLE, EX_USAGE, need, type CtlClient } from './ctl-client.js';
 import type { CtlOptions, Io } from './ctl-options.js';
 import { printTable } from './ctl-lists.js';
 import { prettyTable } from './pretty-table.js';
@@ -66,8 +66,7 @@ export async function printTrackingStatus(c: CtlClient, name: string, o: CtlOpti
 }
 
 export async function listStreamTracking(c: CtlClient, args: string[], o: CtlOptions, io: Io): Promise<void> {
-  if (args.length < 1) throw new CtlError('not enough arguments.', EX_USAGE);
-  if (args.length > 1) throw new CtlError('too many arguments.', EX_USAGE);
+  need(args, 1);
   const kinds = [o.trackingAll, o.trackingOffset, o.trackingWriter].filter((x) => x === true).length;
   if (kinds > 1) throw new CtlError('Specify only one of --all, --offset, --writer.', EX_USAGE);
   const name = args[0]!;

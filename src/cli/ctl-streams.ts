@@ -3,7 +3,7 @@
 // management API's /api/stream/super-streams (management/api/super-streams.ts); and stream_status (members,
 // offsets, readers, segments) from the stream queue's management fields, or with --tracking its tracking
 // (ctl-stream-tracking.ts, with list_stream_tracking).
-import { CtlError, enc, EX_DATAERR, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from './ctl-client.js';
+import { CtlError, enc, EX_DATAERR, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, need } from './ctl-client.js';
 import { printTable } from './ctl-lists.js';
 import { listStreamTracking, printTrackingStatus } from './ctl-stream-tracking.js';
 import type { CtlCommand, CtlOptions, Row, StreamCtlOptions } from './ctl-options.js';
@@ -86,8 +86,7 @@ export function superStreamBody(s: StreamCtlOptions): Record<string, unknown> {
 }
 
 function one(args: string[]): string {
-  if (args.length < 1) throw usage('not enough arguments.');
-  if (args.length > 1) throw usage('too many arguments.');
+  need(args, 1);
   return args[0]!;
 }
 
