@@ -309,6 +309,11 @@ async function list(c: CtlClient, name: string, spec: ListSpec, args: string[], 
   void name;
 }
 
+/** Whether PrettyTable prints: --formatter pretty_table, or no --formatter and the command's default is it. */
+export function prettyFormatter(o: CtlOptions, commandDefault: boolean): boolean {
+  return o.formatterGiven === true ? o.formatter === 'pretty_table' : commandDefault;
+}
+
 /**
  * Rows as rabbitmqctl prints them: --formatter json an array of objects; else the banner (unless -q), then the
  * PrettyTable box (`pretty`: the command's default; or --formatter pretty_table) or tab-separated lines under a
@@ -327,7 +332,7 @@ export function printTable(
     return;
   }
   if (!o.quiet) io.out(banner + '\n');
-  if (o.formatterGiven === true ? o.formatter === 'pretty_table' : pretty) {
+  if (prettyFormatter(o, pretty)) {
     if (values.length > 0)
       io.out(
         prettyTable(

@@ -8,7 +8,7 @@
 // references, every row put in front of the last (so the sequences come first, last reference first).
 import { CtlError, enc, EX_UNAVAILABLE, EX_USAGE, need, type CtlClient } from './ctl-client.js';
 import type { CtlOptions, Io } from './ctl-options.js';
-import { printTable } from './ctl-lists.js';
+import { prettyFormatter, printTable } from './ctl-lists.js';
 import { prettyTable } from './pretty-table.js';
 
 interface Tracking {
@@ -42,8 +42,7 @@ function erlangRows<T>(
 function print(o: CtlOptions, io: Io, banner: string, cols: string[], values: unknown[][]): void {
   if (values.length > 0 || o.formatter === 'json') return printTable(o, io, banner, true, cols, values);
   if (!o.quiet) io.out(banner + '\n');
-  const pretty = o.formatterGiven === true ? o.formatter === 'pretty_table' : true;
-  io.out(pretty ? prettyTable(o.tableHeaders ? ['Output'] : null, [['[]']]) : '\n');
+  io.out(prettyFormatter(o, true) ? prettyTable(o.tableHeaders ? ['Output'] : null, [['[]']]) : '\n');
 }
 
 /** `stream_status --tracking NAME` once stream_status has checked that NAME is a stream; `banner` its own. */
@@ -52,11 +51,7 @@ export async function printTrackingStatus(c: CtlClient, name: string, o: CtlOpti
   if (t === null) throw new CtlError('not_found', EX_UNAVAILABLE);
   // an Erlang tuple as each formatter writes it: ~p in the pretty table, inspect's "{0, 14}" in the plain one
   const tuple = (a: number, b: number): unknown =>
-    o.formatter === 'json'
-      ? [a, b]
-      : o.formatterGiven === true && o.formatter === 'table'
-        ? `{${a}, ${b}}`
-        : `{${a},${b}}`;
+    o.formatter === 'json' ? [a, b] : prettyFormatter(o, true) ? `{${a},${b}}` : `{${a}, ${b}}`;
   const values = erlangRows(
     t,
     (x) => ['offset', x.reference, x.offset],
